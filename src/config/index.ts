@@ -1,0 +1,63 @@
+// The one place configuration is read: environment variables, validated with zod.
+// Everything else receives a Config object; nothing reads process.env deep in the code.
+import path from "node:path";
+import { z } from "zod";
+
+const roles = ["api", "worker", "inbound", "all"] as const;
+export type ServeRole = (typeof roles)[number];
+
+const schema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8025),
+  host: z.string().default("127.0.0.1"),
+  dataDir: z.string().default("./data"),
+  databaseUrl: z.string().url().optional(),
+  bootstrapKey: z.string().min(16, "POSTSTELLE_BOOTSTRAP_KEY must be at least 16 characters").optional(),
+  publicUrl: z.string().url().optional(),
+  bounceDomain: z.string().min(1).default("bounces.localhost"),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Sending worker: messages claimed per batch and lease length. */
+  workerBatchSize: z.coerce.number().int().min(1).max(5000).default(200),
+  workerLeaseSeconds: z.coerce.number().int().min(5).default(120),
+  workerPollMs: z.coerce.number().int().min(10).default(250),
+  /** SMTP retries: attempts before a temporary failure becomes final, and the first backoff. */
+  maxAttempts: z.coerce.number().int().min(1).default(8),
+  retryBaseSeconds: z.coerce.number().min(0).default(30),
+  maxBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof schema> & { publicUrl: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = schema.safeParse({
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.POSTSTELLE_DATA_DIR,
+    databaseUrl: env.DATABASE_URL || undefined,
+    bootstrapKey: env.POSTSTELLE_BOOTSTRAP_KEY || undefined,
+    publicUrl: env.POSTSTELLE_PUBLIC_URL || undefined,
+    bounceDomain: env.POSTSTELLE_BOUNCE_DOMAIN || undefined,
+    logLevel: env.LOG_LEVEL || undefined,
+    workerBatchSize: env.POSTSTELLE_WORKER_BATCH || undefined,
+    workerLeaseSeconds: env.POSTSTELLE_WORKER_LEASE_SECONDS || undefined,
+    workerPollMs: env.POSTSTELLE_WORKER_POLL_MS || undefined,
+    maxAttempts: env.POSTSTELLE_MAX_ATTEMPTS || undefined,
+    retryBaseSeconds: env.POSTSTELLE_RETRY_BASE_SECONDS || undefined,
+    maxBodyBytes: env.POSTSTELLE_MAX_BODY_BYTES || undefined,
+  });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = { ...parsed.data, ...overrides };
+  return {
+    ...c,
+    dataDir: path.resolve(c.dataDir),
+    publicUrl: c.publicUrl ?? `http://${c.host === "0.0.0.0" ? "127.0.0.1" : c.host}:${c.port}`,
+  };
+}
+
+export const serveRoles = roles;

@@ -1,0 +1,273 @@
+// Kysely table types for the SQL in migrations/. Keep in step with the migrations: one interface per table.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type TimestampNullable = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+export type Json = ColumnType<unknown, string | undefined, string>;
+export type JsonNullable = ColumnType<unknown | null, string | null | undefined, string | null>;
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  settings: Json;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string | null;
+  role: "operator" | "admin" | "editor" | "viewer";
+  name: string | null;
+  key_hash: string;
+  key_prefix: string;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  revoked_at: TimestampNullable;
+  last_used_at: TimestampNullable;
+}
+
+export interface ContactsTable {
+  id: string;
+  workspace_id: string;
+  salutation: string | null;
+  title: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  letter_salutation: string | null;
+  letter_salutation_custom: Generated<boolean>;
+  emails: ColumnType<string[], string[] | undefined, string[]>;
+  email_keys: ColumnType<string[], string[] | undefined, string[]>;
+  phone: string | null;
+  mobile: string | null;
+  street: string | null;
+  postal_code: string | null;
+  city: string | null;
+  country: string | null;
+  language: Generated<string>;
+  custom_fields: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConsentsTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  channel: string;
+  purpose: string;
+  status: "granted" | "withdrawn";
+  at: Timestamp;
+  by: string | null;
+  source: string | null;
+  wording: string | null;
+  ip: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ListsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  type: Generated<"email_list" | "one_time">;
+  status: Generated<"running" | "ended">;
+  sender_name: string | null;
+  sender_email: string | null;
+  reply_to: string | null;
+  record_reactions: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SubscriptionStatus =
+  | "subscribed"
+  | "unsubscribed"
+  | "pending"
+  | "bounced_permanent"
+  | "bounced_temporary"
+  | "bounced_general";
+
+export interface SubscriptionsTable {
+  id: string;
+  workspace_id: string;
+  list_id: string;
+  contact_id: string;
+  status: SubscriptionStatus;
+  status_set_at: Timestamp;
+  status_set_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BlocklistTable {
+  id: string;
+  workspace_id: string;
+  kind: "email" | "phone";
+  address: string | null;
+  address_hash: string;
+  reason: string;
+  source: Generated<string>;
+  created_at: Timestamp;
+  created_by: string;
+  lifted_at: TimestampNullable;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
+export interface TransportsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  config: Json;
+  is_default: Generated<boolean>;
+  rate_limit: number | null;
+  rate_window_seconds: number | null;
+  max_concurrency: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SendState = "queued" | "sending" | "done" | "unknown";
+
+export interface MessagesTable {
+  id: string;
+  workspace_id: string;
+  channel: Generated<string>;
+  contact_id: string | null;
+  to_address: string | null;
+  from_address: string;
+  from_name: string | null;
+  reply_to: string | null;
+  subject: string | null;
+  text_body: string | null;
+  html_body: string | null;
+  attachments: Json;
+  template_id: string | null;
+  data: JsonNullable;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  read_receipt: Generated<boolean>;
+  archive_bcc: string | null;
+  campaign_id: string | null;
+  transport_id: string | null;
+  message_id_header: string;
+  return_path: string;
+  idempotency_key: string | null;
+  send_state: Generated<SendState>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: TimestampNullable;
+  status: Generated<string>;
+  status_reason: string | null;
+  error_code: string | null;
+  raw_mime: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  queue_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: TimestampNullable;
+  body_purged_at: TimestampNullable;
+}
+
+export interface MessageEventsTable {
+  id: string;
+  workspace_id: string;
+  message_id: string;
+  at: Timestamp;
+  type: string;
+  source: string;
+  detail: string | null;
+  evidence: JsonNullable;
+  dedupe_key: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  workspace_id: string | null;
+  at: Timestamp;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  kind: string;
+  record_id: string | null;
+  summary: string | null;
+  changes: JsonNullable;
+  data: JsonNullable;
+}
+
+export interface EventLogTable {
+  id: string;
+  workspace_id: string | null;
+  at: Timestamp;
+  severity: "information" | "warning" | "error";
+  group_id: string | null;
+  process: string;
+  trigger: string;
+  record_kind: string | null;
+  record_id: string | null;
+  detail: string;
+  data: JsonNullable;
+  checked: Generated<boolean>;
+  checked_by: string | null;
+  checked_at: TimestampNullable;
+}
+
+export interface ImportsTable {
+  id: string;
+  workspace_id: string;
+  status: string;
+  dry_run: boolean;
+  filename: string | null;
+  mapping: JsonNullable;
+  options: JsonNullable;
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  created_count: Generated<number>;
+  updated_count: Generated<number>;
+  skipped_count: Generated<number>;
+  rejected_count: Generated<number>;
+  error: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
+}
+
+export interface ImportRowsTable {
+  import_id: string;
+  row_number: number;
+  outcome: "created" | "updated" | "skipped" | "rejected";
+  reason: string | null;
+  contact_id: string | null;
+  raw: JsonNullable;
+}
+
+export interface DB {
+  instance_settings: InstanceSettingsTable;
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  contacts: ContactsTable;
+  consents: ConsentsTable;
+  lists: ListsTable;
+  subscriptions: SubscriptionsTable;
+  blocklist: BlocklistTable;
+  transports: TransportsTable;
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  activities: ActivitiesTable;
+  event_log: EventLogTable;
+  imports: ImportsTable;
+  import_rows: ImportRowsTable;
+}
+
+export type Row<T extends keyof DB> = Selectable<DB[T]>;
+export type NewRow<T extends keyof DB> = Insertable<DB[T]>;
+export type RowUpdate<T extends keyof DB> = Updateable<DB[T]>;

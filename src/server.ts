@@ -1,0 +1,60 @@
+// Starting Poststelle: open the database, migrate, create the operator key on first start, then run the
+// roles asked for (api, worker, inbound, all) in this process.
+import pino from "pino";
+import type { Config } from "./config/index.js";
+import { type DbHandle, migrate, openDatabase } from "./db/index.js";
+import { buildApp } from "./http/app.js";
+import type { Runtime } from "./runtime.js";
+import { startWorkers, type WorkerHandle } from "./workers.js";
+import { bootstrap, instanceSecret } from "./workspaces/service.js";
+
+export interface Started {
+  rt: Runtime;
+  handle: DbHandle;
+  url?: string;
+  operatorKey: string | null;
+  stop(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, opts: { log?: pino.Logger; loadDataDir?: Blob } = {}) {
+  const log = opts.log ?? pino({ level: config.logLevel, base: { service: "poststelle" } });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    loadDataDir: opts.loadDataDir,
+  });
+  await migrate(handle.db);
+  const secret = await instanceSecret(handle.db);
+  const rt: Runtime = { db: handle.db, dbKind: handle.kind, config, secret, log, now: () => new Date() };
+  return { rt, handle };
+}
+
+export async function serve(
+  config: Config,
+  role: "api" | "worker" | "inbound" | "all" = "all",
+): Promise<Started> {
+  const { rt, handle } = await openRuntime(config);
+  const boot = await bootstrap(rt);
+  let url: string | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  if (role === "api" || role === "all") {
+    const app = await buildApp(rt);
+    url = await app.listen({ port: config.port, host: config.host });
+    closers.push(() => app.close());
+  }
+  let workers: WorkerHandle | undefined;
+  if (role === "worker" || role === "all") {
+    workers = startWorkers(rt);
+    closers.unshift(() => workers!.stop());
+  }
+  return {
+    rt,
+    handle,
+    url,
+    operatorKey: boot.generated ? boot.createdKey : null,
+    async stop() {
+      for (const c of closers) await c();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Opaque, time-ordered ids: "<prefix>_<12 chars of time><14 random chars>" in lower-case Crockford base32.
+// Sorting by id is sorting by creation time, which gives cursor pagination a stable order for free.
+import { randomBytes } from "node:crypto";
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+function encodeTime(ms: number): string {
+  let out = "";
+  let n = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[n % 32] + out;
+    n = Math.floor(n / 32);
+  }
+  return out;
+}
+
+let lastMs = 0;
+let seq = 0;
+
+/** The id for a new record. Within one millisecond a counter keeps ids increasing in this process. */
+export function newId(prefix: string, now: number = Date.now()): string {
+  if (now === lastMs) seq++;
+  else {
+    lastMs = now;
+    seq = 0;
+  }
+  const r = randomBytes(9);
+  let rand = ALPHABET[(seq >> 5) & 31] + ALPHABET[seq & 31];
+  for (let i = 0; i < 12; i++) rand += ALPHABET[r[i % 9] & 31];
+  return `${prefix}_${encodeTime(now)}${rand}`;
+}
+
+export function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString("base64url");
+}

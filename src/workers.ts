@@ -1,0 +1,21 @@
+// The background loops of the worker role. Each is a service with start/stop; all state lives in the
+// database (DESIGN §3.3), so any number of worker processes can run side by side on PostgreSQL.
+import type { Runtime } from "./runtime.js";
+
+export interface WorkerHandle {
+  stop(): Promise<void>;
+}
+
+export type WorkerFactory = (rt: Runtime) => WorkerHandle;
+
+/** Every loop of the worker role, in one list. */
+const factories: WorkerFactory[] = [];
+
+export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
+  const handles = (only ?? factories).map((f) => f(rt));
+  return {
+    async stop() {
+      await Promise.all(handles.map((h) => h.stop()));
+    },
+  };
+}

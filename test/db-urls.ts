@@ -1,0 +1,14 @@
+export const TEMPLATE_DB = "poststelle_template";
+
+/** The maintenance database of the server in DATABASE_URL (to create and drop test databases). */
+export function adminUrl(url: string): string {
+  const u = new URL(url);
+  u.pathname = "/postgres";
+  return u.toString();
+}
+
+export function withDb(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "./harness.js";
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv();
+});
+afterAll(() => env?.close());
+
+describe("operator and workspaces", () => {
+  it("creates a workspace and a key with the operator key, and the key works once", async () => {
+    const op = api(env.app, env.operatorKey);
+    const w = await op.post("/v1/workspaces", { name: "Kalender GmbH" });
+    expect(w.status).toBe(201);
+    const k = await op.post(`/v1/workspaces/${w.body.id}/api-keys`, { role: "editor" });
+    expect(k.status).toBe(201);
+    expect(k.body.key).toMatch(/^ps_ws_/);
+    const me = await api(env.app, k.body.key).get("/v1/workspace");
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(w.body.id);
+    const keys = await op.get(`/v1/workspaces/${w.body.id}/api-keys`);
+    expect(JSON.stringify(keys.body)).not.toContain(k.body.key);
+  });
+
+  it("rejects a workspace key on operator routes and a wrong key everywhere", async () => {
+    expect((await api(env.app, env.ws.admin).post("/v1/workspaces", { name: "x" })).status).toBe(403);
+    const bad = await api(env.app, "nope").get("/v1/workspace");
+    expect(bad.status).toBe(401);
+    expect(bad.body.error.code).toBe("unauthorized");
+  });
+
+  it("answers malformed JSON, unknown fields and wrong types with 400 and the error shape", async () => {
+    const op = api(env.app, env.operatorKey);
+    const m = await op.raw("POST", "/v1/workspaces", "{not json", { "content-type": "application/json" });
+    expect(m.status).toBe(400);
+    expect(m.body.error.code).toBe("invalid");
+    const u = await op.post("/v1/workspaces", { name: "x", colour: "red" });
+    expect(u.status).toBe(400);
+    expect(u.body.error.message).toMatch(/colour/);
+    const t = await op.post("/v1/workspaces", { name: 42 });
+    expect(t.status).toBe(400);
+    expect(t.body.error.details[0].path).toBe("name");
+  });
+
+  it("answers a 10 MB body with 413 too_large", async () => {
+    const big = JSON.stringify({ name: "x".repeat(10 * 1024 * 1024) });
+    const r = await api(env.app, env.operatorKey).raw("POST", "/v1/workspaces", big, {
+      "content-type": "application/json",
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("too_large");
+  });
+
+  it("logs host-application activities and filters them", async () => {
+    const c = api(env.app, env.ws.editor);
+    const r = await c.post("/v1/activities", {
+      action: "cancelled",
+      kind: "booking",
+      record_id: "b-17",
+      summary: "Buchung abgesagt",
+    });
+    expect(r.status).toBe(201);
+    const l = await c.get("/v1/activities?kind=booking&action=cancelled");
+    expect(l.body.items.map((i: { record_id: string }) => i.record_id)).toEqual(["b-17"]);
+    expect(l.body.items[0].actor.type).toBe("api_key");
+  });
+
+  it("serves openapi.json, health and metrics", async () => {
+    const o = await api(env.app).get("/openapi.json");
+    expect(o.body.paths["/v1/workspaces"].post.summary).toBe("Create a workspace");
+    expect((await api(env.app).get("/health")).body.status).toBe("ok");
+    expect((await api(env.app).get("/metrics")).text).toContain("poststelle_queue_depth");
+  });
+});

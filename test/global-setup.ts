@@ -1,0 +1,48 @@
+// Runs once before the suite: builds a migrated template database that every test file clones.
+// PGlite: a dumped data directory (initdb takes seconds; loading a dump about one). PostgreSQL
+// (DATABASE_URL set): a template database that CREATE DATABASE … TEMPLATE copies.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { migrate, openDatabase } from "../src/db/index.js";
+import { adminUrl, TEMPLATE_DB, withDb } from "./db-urls.js";
+
+export default async function setup(project: TestProject) {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const admin = new pg.Client({ connectionString: adminUrl(url) });
+    await admin.connect();
+    // Leftovers of an interrupted earlier run.
+    const old = await admin.query(
+      "select datname from pg_database where datname like 'poststelle_t_%' or datname = $1",
+      [TEMPLATE_DB],
+    );
+    for (const r of old.rows) await admin.query(`drop database if exists "${r.datname}" with (force)`);
+    await admin.query(`create database "${TEMPLATE_DB}"`);
+    await admin.end();
+    const h = await openDatabase({ databaseUrl: withDb(url, TEMPLATE_DB), poolSize: 1 });
+    await migrate(h.db);
+    await h.close();
+    project.provide("pgTemplate", TEMPLATE_DB);
+    project.provide("pgliteDump", "");
+    return;
+  }
+  const h = await openDatabase({});
+  await migrate(h.db);
+  const dump = await h.pglite!.dumpDataDir("none");
+  const dumpPath = path.join(os.tmpdir(), `poststelle-template-${process.pid}.tar`);
+  fs.writeFileSync(dumpPath, Buffer.from(await dump.arrayBuffer()));
+  await h.close();
+  project.provide("pgTemplate", "");
+  project.provide("pgliteDump", dumpPath);
+  return () => fs.rmSync(dumpPath, { force: true });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgTemplate: string;
+    pgliteDump: string;
+  }
+}
