@@ -27,7 +27,12 @@ export default async function setup(project: TestProject) {
     await h.close();
     project.provide("pgTemplate", TEMPLATE_DB);
     project.provide("pgliteDump", "");
-    return;
+    return async () => {
+      const a = new pg.Client({ connectionString: adminUrl(url) });
+      await a.connect();
+      await a.query(`drop database if exists "${TEMPLATE_DB}" with (force)`);
+      await a.end();
+    };
   }
   const h = await openDatabase({});
   await migrate(h.db);
