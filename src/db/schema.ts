@@ -239,6 +239,8 @@ export interface ImportsTable {
   created_by: string | null;
   started_at: TimestampNullable;
   finished_at: TimestampNullable;
+  /** 010_contacts: a running import renews it per batch; expired means its process died. */
+  lease_until: TimestampNullable;
 }
 
 export interface ImportRowsTable {
@@ -248,6 +250,13 @@ export interface ImportRowsTable {
   reason: string | null;
   contact_id: string | null;
   raw: JsonNullable;
+}
+
+/** 010_contacts: e-mail keys an import has seen, for "duplicate of row N in this file". */
+export interface ImportKeysTable {
+  import_id: string;
+  email_key: string;
+  row_number: number;
 }
 
 export interface DB {
@@ -266,6 +275,7 @@ export interface DB {
   event_log: EventLogTable;
   imports: ImportsTable;
   import_rows: ImportRowsTable;
+  import_keys: ImportKeysTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
