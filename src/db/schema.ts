@@ -173,6 +173,9 @@ export interface MessagesTable {
   updated_at: Timestamp;
   sent_at: TimestampNullable;
   body_purged_at: TimestampNullable;
+  /** 030_delivery */
+  resent_from: string | null;
+  idempotency_fingerprint: string | null;
 }
 
 export interface MessageEventsTable {
@@ -185,6 +188,8 @@ export interface MessageEventsTable {
   detail: string | null;
   evidence: JsonNullable;
   dedupe_key: string | null;
+  /** 030_delivery */
+  error_code: string | null;
   created_at: Generated<Date>;
 }
 
