@@ -264,6 +264,22 @@ export interface ImportKeysTable {
   row_number: number;
 }
 
+/** 040_templates: templates with Liquid merge fields (text null = generated from html). */
+export interface TemplatesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  kind: "email" | "letter";
+  language: string;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  mjml: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -280,6 +296,7 @@ export interface DB {
   event_log: EventLogTable;
   imports: ImportsTable;
   import_rows: ImportRowsTable;
+  templates: TemplatesTable;
   import_keys: ImportKeysTable;
 }
 
