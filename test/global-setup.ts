@@ -14,12 +14,8 @@ export default async function setup(project: TestProject) {
   if (url) {
     const admin = new pg.Client({ connectionString: adminUrl(url) });
     await admin.connect();
-    // Leftovers of an interrupted earlier run.
-    const old = await admin.query(
-      "select datname from pg_database where datname like 'poststelle_t_%' or datname = $1",
-      [TEMPLATE_DB],
-    );
-    for (const r of old.rows) await admin.query(`drop database if exists "${r.datname}" with (force)`);
+    // Only this run's template: other runs may share the server at the same time.
+    await admin.query(`drop database if exists "${TEMPLATE_DB}" with (force)`);
     await admin.query(`create database "${TEMPLATE_DB}"`);
     await admin.end();
     const h = await openDatabase({ databaseUrl: withDb(url, TEMPLATE_DB), poolSize: 1 });
