@@ -1,0 +1,186 @@
+// Issue 3's benchmark: 20,000 transactional messages submitted through the HTTP API (the batch endpoint,
+// 500 per request) and sent over SMTP into Postfix's smtp-sink, timed from the first request until every
+// message is `sent`. Poststelle runs in this process (API and worker), on PGlite in a fresh data directory
+// or on a fresh PostgreSQL database; smtp-source's rate into the same sink is measured in the same run.
+// Goal (issue 3): at least 40% of smtp-source's rate.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { loadConfig } from "../src/config/index.js";
+import { buildApp } from "../src/http/app.js";
+import { systemActor } from "../src/runtime.js";
+import { openRuntime } from "../src/server.js";
+import { startWorkers } from "../src/workers.js";
+import { createApiKey, createWorkspace } from "../src/workspaces/service.js";
+import { type SmtpSink, startSmtpSink } from "../test/peers/postfix.js";
+import { benchDatabase } from "./lib/postgres.js";
+import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
+import { sampleRss } from "./lib/rss.js";
+import { measureYardstick, requireSmtpTools } from "./yardstick.js";
+
+export const description =
+  "20,000 messages via POST /v1/messages/batch, sent over SMTP to smtp-sink; msg/s vs smtp-source";
+
+const BATCH = 500;
+const MESSAGE_BYTES = 5 * 1024;
+const GIVE_UP_MS = 15 * 60 * 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A 5 KB German text body, like the yardstick's 5 KB messages. */
+const body = (() => {
+  const line = "Guten Tag, wir bestätigen Ihren Termin am Montag um 9 Uhr in der Praxis Dr. Scholz.\n";
+  return line.repeat(Math.ceil(MESSAGE_BYTES / line.length)).slice(0, MESSAGE_BYTES);
+})();
+
+function batchOf(start: number, count: number) {
+  return {
+    messages: Array.from({ length: count }, (_, k) => ({
+      to: `patient${start + k}@sink.test`,
+      from: "praxis@example.test",
+      subject: `Terminbestätigung ${start + k}`,
+      text: body,
+    })),
+  };
+}
+
+interface Running {
+  url: string;
+  key: string;
+  /** Starts the worker role's loops (the sending worker among them). */
+  startSending(): void;
+  countByStatus(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+async function startPoststelle(dataDir: string, databaseUrl: string | undefined): Promise<Running> {
+  const config = loadConfig(process.env, {
+    dataDir,
+    databaseUrl,
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: (process.env.LOG_LEVEL as "warn" | undefined) ?? "warn",
+  });
+  const { rt, handle } = await openRuntime(config);
+  const actor = systemActor("bench");
+  const ws = await createWorkspace(rt, actor, "Benchmark");
+  const key = (await createApiKey(rt, actor, ws.id, "admin", "bench")).key;
+  const app = await buildApp(rt, { logger: false });
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  let workers: ReturnType<typeof startWorkers> | null = null;
+  return {
+    url,
+    key,
+    startSending() {
+      workers ??= startWorkers(rt);
+    },
+    async countByStatus() {
+      const rows = await sql<{ status: string; n: number }>`
+        select status, count(*)::int as n from messages where workspace_id = ${ws.id} group by status`.execute(
+        rt.db,
+      );
+      return Object.fromEntries(rows.rows.map((r) => [r.status, Number(r.n)]));
+    },
+    async stop() {
+      await workers?.stop();
+      await app.close();
+      await handle.close();
+    },
+  };
+}
+
+async function call(p: Running, method: string, url: string, payload: unknown): Promise<unknown> {
+  const res = await fetch(`${p.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${p.key}`, "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** Polls the message table until all n are sent; fails fast when any ends otherwise. */
+async function waitUntilSent(p: Running, n: number): Promise<void> {
+  const until = Date.now() + GIVE_UP_MS;
+  let lastReport = 0;
+  for (;;) {
+    const counts = await p.countByStatus();
+    const sent = counts.sent ?? 0;
+    if (sent === n) return;
+    const bad = Object.entries(counts).filter(([s]) => ["failed", "dropped", "hard_bounced"].includes(s));
+    if (bad.length) throw new Error(`messages ended other than sent: ${JSON.stringify(counts)}`);
+    if (Date.now() > until)
+      throw new Error(`not all sent after ${GIVE_UP_MS / 1000} s: ${JSON.stringify(counts)}`);
+    if (Date.now() - lastReport > 2000) {
+      progress(`  ${sent} of ${n} sent (${JSON.stringify(counts)})`);
+      lastReport = Date.now();
+    }
+    await sleep(100);
+  }
+}
+
+async function runOn(db: BenchDb, n: number, pgUrl: string | undefined): Promise<BenchResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bench-"));
+  let sink: SmtpSink | null = null;
+  let database: Awaited<ReturnType<typeof benchDatabase>> | null = null;
+  let poststelle: Running | null = null;
+  try {
+    sink = await startSmtpSink();
+    database = db === "postgres" ? await benchDatabase(pgUrl) : null;
+    progress(`${db}: yardstick, smtp-source → smtp-sink, 20000 messages`);
+    const yardstickRate = await measureYardstick(sink.port);
+    progress(`${db}: yardstick ${Math.round(yardstickRate)} msg/s; starting Poststelle`);
+
+    const rss = sampleRss();
+    poststelle = await startPoststelle(dataDir, database?.url);
+    await call(poststelle, "POST", "/v1/transports", {
+      name: "smtp-sink",
+      kind: "smtp",
+      config: { host: "127.0.0.1", port: sink.port, starttls: "off", pool_size: 10 },
+      is_default: true,
+    });
+    progress(`${db}: submitting ${n} messages in batches of ${BATCH}`);
+    const t0 = performance.now();
+    poststelle.startSending();
+    for (let i = 0; i < n; i += BATCH) {
+      await call(poststelle, "POST", "/v1/messages/batch", batchOf(i, Math.min(BATCH, n - i)));
+    }
+    const submitMs = performance.now() - t0;
+    progress(`${db}: submitted in ${(submitMs / 1000).toFixed(1)} s; waiting until all are sent`);
+    await waitUntilSent(poststelle, n);
+    const totalMs = performance.now() - t0;
+    const peak = rss.stop();
+    await poststelle.stop();
+    poststelle = null;
+    await sink.stop();
+    const rate = n / (totalMs / 1000);
+    return {
+      bench: "transactional",
+      db,
+      rate,
+      yardstick_rate: yardstickRate,
+      ratio: rate / yardstickRate,
+      peak_rss_mb: peak,
+      messages: n,
+      submit_rate: n / (submitMs / 1000),
+      total_s: totalMs / 1000,
+      // What smtp-sink counted beyond the yardstick's messages: each message arrived once.
+      sink_received: sink.received() - 20_000,
+    };
+  } finally {
+    await poststelle?.stop();
+    await sink?.stop();
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult[]> {
+  requireSmtpTools();
+  const n = Number(opts.args.messages ?? 20_000);
+  if (!Number.isInteger(n) || n < 1) throw new Error("--messages must be a positive whole number");
+  const results: BenchResult[] = [];
+  for (const db of opts.db) results.push(await runOn(db, n, opts.pgUrl));
+  return results;
+}
