@@ -2,9 +2,10 @@
 import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
 import { listRoutes } from "../lists/routes.js";
+import { templateRoutes } from "../templates/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
 import type { AnyRoute } from "./route.js";
 
 export function allRoutes(): AnyRoute[] {
-  return [...workspaceRoutes, ...auditRoutes, ...listRoutes, ...blocklistRoutes];
+  return [...workspaceRoutes, ...auditRoutes, ...listRoutes, ...blocklistRoutes, ...templateRoutes];
 }
