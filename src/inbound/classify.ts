@@ -1,0 +1,266 @@
+// classifyBounce: one inbound report in, what it says out — a pure function of the message bytes.
+// Handles RFC 3464 DSNs (bounce, delay, success), the non-standard bounces real MTAs write, RFC 8098
+// read receipts, RFC 5965 complaint reports and RFC 3834 auto-replies. Never throws.
+import { decideReason, factsOf } from "./decide.js";
+import { type DsnRecipient, readDeliveryStatus } from "./dsn.js";
+import { commandOf, type Evidence, firstAddress, isSystemAddress, sweep } from "./evidence.js";
+import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
+import { isHard, type Reason } from "./reasons.js";
+import { findStatus, preferStatus } from "./status.js";
+import { readText } from "./text.js";
+
+export type ReportKind =
+  | "bounce"
+  | "delay"
+  | "delivered"
+  | "relayed"
+  | "mdn"
+  | "arf"
+  | "autoreply"
+  | "unknown";
+
+export interface RecipientOutcome {
+  recipient: string;
+  reason: Reason;
+  hard: boolean;
+  /** RFC 3463 enhanced status code, e.g. "5.1.1", or null when the report has none. */
+  status: string | null;
+  action: string;
+  diagnostic: string;
+  remote_mta?: string;
+}
+
+export interface BounceReport {
+  kind: ReportKind;
+  recipients: RecipientOutcome[];
+  original: OriginalHeaders;
+  /** MDN (RFC 8098 §3.2.6): displayed, deleted, dispatched, processed … */
+  disposition?: string;
+  /** ARF (RFC 5965 §3.1): abuse, fraud, virus, other, not-spam … */
+  feedback_type?: string;
+}
+
+/** Classifies one message. Any input — garbage, truncated, huge — yields a report, never an exception. */
+export function classifyBounce(raw: Buffer | string): BounceReport {
+  try {
+    return classifyView(viewMessage(raw));
+  } catch {
+    return { kind: "unknown", recipients: [], original: {} };
+  }
+}
+
+function classifyView(m: MessageView): BounceReport {
+  return readFeedback(m) ?? readReceipt(m) ?? readDelivery(m) ?? readAutoReply(m) ?? unknown(m);
+}
+
+function unknown(m: MessageView): BounceReport {
+  return { kind: "unknown", recipients: [], original: m.original };
+}
+
+// ---- RFC 5965 complaint (ARF) -------------------------------------------------------------------
+
+function readFeedback(m: MessageView): BounceReport | null {
+  const part = m.parts.find((p) => p.type === "message/feedback-report");
+  const reportType = m.params["report-type"]?.toLowerCase();
+  if (!part && reportType !== "feedback-report" && !isHotmailStyleComplaint(m)) return null;
+  const fields = part ? fieldsOf(part.text) : new Map<string, string>();
+  const feedbackType = (fields.get("feedback-type") ?? "abuse").toLowerCase();
+  const rcpt =
+    addressValue(fields.get("original-rcpt-to")) ??
+    addressValue(fields.get("removal-recipient")) ??
+    addressValue(m.headers.get("x-hmxmroriginalrecipient")?.[0]) ??
+    firstAddress(m.original.to ?? "") ??
+    "";
+  const recipients: RecipientOutcome[] = rcpt
+    ? [
+        {
+          recipient: rcpt,
+          reason: "feedback",
+          hard: false,
+          status: null,
+          action: "",
+          diagnostic: sweep(m.reportText.slice(0, 500)),
+        },
+      ]
+    : [];
+  return { kind: "arf", recipients, original: m.original, feedback_type: feedbackType };
+}
+
+function isHotmailStyleComplaint(m: MessageView): boolean {
+  return m.headers.has("x-hmxmroriginalrecipient") || /^complaint about message from/i.test(m.subject);
+}
+
+// ---- RFC 8098 read receipt (MDN) ----------------------------------------------------------------
+
+function readReceipt(m: MessageView): BounceReport | null {
+  const part = m.parts.find(
+    (p) =>
+      p.type === "message/disposition-notification" || p.type === "message/global-disposition-notification",
+  );
+  if (!part) return null;
+  const fields = fieldsOf(part.text);
+  const disposition = fields.get("disposition") ?? "";
+  const kindOfDisposition =
+    /;\s*([a-z-]+)/i.exec(disposition)?.[1]?.toLowerCase() ?? disposition.toLowerCase();
+  const rcpt =
+    addressValue(fields.get("final-recipient")) ??
+    addressValue(fields.get("original-recipient")) ??
+    m.from ??
+    "";
+  const original = { ...m.original };
+  const omid = fields.get("original-message-id");
+  if (omid) original.message_id = omid.trim();
+  return {
+    kind: "mdn",
+    disposition: kindOfDisposition,
+    original,
+    recipients: rcpt
+      ? [
+          {
+            recipient: rcpt,
+            reason: "delivered",
+            hard: false,
+            status: null,
+            action: kindOfDisposition,
+            diagnostic: sweep(disposition),
+          },
+        ]
+      : [],
+  };
+}
+
+// ---- RFC 3464 DSNs and non-standard bounces -----------------------------------------------------
+
+function readDelivery(m: MessageView): BounceReport | null {
+  const evidence = deliveryEvidence(m);
+  if (evidence.length === 0) return null;
+  const recipients = evidence.map(outcomeOf);
+  const envelopeId = m.envelopeId;
+  const original = envelopeId ? { ...m.original, envelope_id: envelopeId } : m.original;
+  return { kind: kindOf(recipients), recipients, original };
+}
+
+function kindOf(rs: RecipientOutcome[]): ReportKind {
+  if (rs.some((r) => r.reason !== "delivered" && r.action !== "delayed")) return "bounce";
+  if (rs.some((r) => r.action === "delayed")) return "delay";
+  return rs.every((r) => r.action === "relayed" || r.action === "expanded") ? "relayed" : "delivered";
+}
+
+/** Every recipient the report speaks of, with the best words we have for each. */
+function deliveryEvidence(m: MessageView): Evidence[] {
+  const exclude = m.notRecipients;
+  const fromFields = m.dsn.recipients.map(evidenceOfField);
+  const textual = m.isBounce ? readText(m.reportText, exclude) : [];
+  if (fromFields.length === 0) {
+    return textual.map((e) => ({ ...e, action: e.action ?? (m.isDelay ? "delayed" : undefined) }));
+  }
+  // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
+  for (const e of fromFields) {
+    if (/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""))) continue;
+    const words =
+      textual.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
+      (fromFields.length === 1 && textual.length === 1 ? textual[0] : undefined);
+    if (words) {
+      e.diagnostic = sweep(`${e.diagnostic} ${words.diagnostic}`);
+      e.command ??= words.command;
+      e.reason ??= words.reason;
+    }
+  }
+  return fromFields;
+}
+
+function evidenceOfField(r: DsnRecipient): Evidence {
+  const recipient = r.finalRecipient || r.originalRecipient || r.actualRecipient || "";
+  const diagnostic = sweep(r.diagnostic ?? "");
+  return {
+    recipient: recipient.includes("@") ? recipient : (r.originalRecipient ?? recipient),
+    action: r.action,
+    status: r.status,
+    diagnosticType: r.diagnosticType,
+    diagnostic,
+    remoteMta: r.remoteMta,
+    command: commandOf(diagnostic),
+  };
+}
+
+function outcomeOf(e: Evidence): RecipientOutcome {
+  const status = preferStatus(e.status, findStatus(e.diagnostic));
+  const facts = factsOf(e, status);
+  const reason = decideReason(e, facts);
+  const action = e.action ?? (reason === "delivered" ? "delivered" : "failed");
+  return {
+    recipient: e.recipient,
+    reason,
+    hard: action === "delayed" ? false : isHard(reason, status ?? facts.replyCode, facts.text),
+    status: status ?? null,
+    action,
+    diagnostic: e.diagnostic,
+    ...(e.remoteMta ? { remote_mta: e.remoteMta } : {}),
+  };
+}
+
+// ---- RFC 3834 auto-replies ----------------------------------------------------------------------
+
+const AUTO_SUBJECT =
+  /^(?:auto:|auto[- ]?response|auto[- ]?reply|automatic reply|automatische antwort|abwesenheitsnotiz|abwesenheit|out of (?:the )?office|away from (?:the )?office|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|fuera de la oficina|vacation|on vacation|urlaub|i am out of|ich bin (?:nicht|bis)|autosvar|automatisch antwoord|niet aanwezig|frånvaro)/i;
+
+function readAutoReply(m: MessageView): BounceReport | null {
+  if (!isAutoReply(m)) return null;
+  const who = m.from ?? firstAddress(m.headers.get("return-path")?.[0] ?? "");
+  if (!who) return null;
+  return {
+    kind: "autoreply",
+    original: m.original,
+    recipients: [
+      {
+        recipient: who,
+        reason: "vacation",
+        hard: false,
+        status: null,
+        action: "",
+        diagnostic: sweep(m.reportText.slice(0, 300)) || m.subject,
+      },
+    ],
+  };
+}
+
+function isAutoReply(m: MessageView): boolean {
+  if (m.from && isSystemAddress(m.from)) return false;
+  const h = (n: string) => (m.headers.get(n)?.[0] ?? "").toLowerCase();
+  const subject = m.subject.replace(/^(?:re|aw|fw|wg):\s*/i, "");
+  return (
+    /^auto-(?:replied|generated|notified)/.test(h("auto-submitted")) ||
+    m.headers.has("x-autoreply") ||
+    m.headers.has("x-autorespond") ||
+    /oof|autoreply/.test(h("x-auto-response-suppress")) ||
+    h("x-apple-action") === "vacation" ||
+    h("precedence") === "auto_reply" ||
+    AUTO_SUBJECT.test(subject) ||
+    /\b(?:out of (?:the )?office|abwesenheitsnotiz|automatische antwort|auto(?:matic)? reply)\b/i.test(
+      subject,
+    )
+  );
+}
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+function fieldsOf(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let last = "";
+  for (const line of text.split("\n")) {
+    if (/^\s/.test(line) && last) {
+      out.set(last, `${out.get(last)} ${line.trim()}`);
+      continue;
+    }
+    const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+    if (!m) continue;
+    last = m[1].toLowerCase();
+    if (!out.has(last)) out.set(last, m[2].trim());
+  }
+  return out;
+}
+
+function addressValue(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  return firstAddress(v.replace(/^[a-z0-9-]+;/i, ""));
+}

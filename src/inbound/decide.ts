@@ -1,0 +1,207 @@
+// Deciding a recipient's reason from what its report says. The words decide when they are specific;
+// the enhanced status code (RFC 3463) decides when the words are generic; the SMTP command at which the
+// remote side refused tells apart "this address does not exist" (RCPT) from "this content was refused"
+// (DATA) and "you, the sender, were refused" (MAIL, connection). The order follows the one that makes
+// classifiers in the field agree (sisimai), so results can be compared reason by reason.
+import type { Evidence, SmtpCommand } from "./evidence.js";
+import { type Reason, says } from "./reasons.js";
+import { findReplyCode, reasonOfStatus } from "./status.js";
+
+export interface Facts {
+  /** lower-cased, whitespace-collapsed diagnostic text */
+  text: string;
+  status?: string;
+  statusReason?: Reason;
+  replyCode?: string;
+  command?: SmtpCommand;
+  action?: string;
+  diagnosticType?: string;
+}
+
+/** Reasons a first reading may settle on only provisionally: more specific words may override. */
+const provisional = new Set<Reason>([
+  "undefined",
+  "onhold",
+  "systemerror",
+  "securityerror",
+  "expired",
+  "networkerror",
+  "hostunknown",
+  "userunknown",
+]);
+
+const beforeData = new Set<SmtpCommand>(["CONN", "EHLO", "HELO" as SmtpCommand, "MAIL", "RCPT"]);
+
+type Probe = (f: Facts) => boolean;
+
+const statusOr =
+  (r: Reason): Probe =>
+  (f) =>
+    f.statusReason === r || says(r, f.text);
+
+/** First reading: specific words or a specific status code, in this order of precedence. */
+const firstReading: Array<[Reason, Probe]> = [
+  ["mailboxfull", statusOr("mailboxfull")],
+  ["mesgtoobig", statusOr("mesgtoobig")],
+  ["exceedlimit", statusOr("exceedlimit")],
+  ["suspend", (f) => f.replyCode === "525" || says("suspend", f.text)],
+  ["hasmoved", (f) => says("hasmoved", f.text)],
+  ["norelaying", (f) => !(f.command === "CONN" || f.command === "EHLO") && says("norelaying", f.text)],
+  ["authfailure", statusOr("authfailure")],
+  ["userunknown", isUserUnknown],
+  ["filtered", isFiltered],
+  ["requireptr", statusOr("requireptr")],
+  ["notcompliantrfc", (f) => says("notcompliantrfc", f.text)],
+  ["badreputation", (f) => says("badreputation", f.text)],
+  ["contenterror", (f) => !isSpam(f) && statusOr("contenterror")(f)],
+  ["rejected", isRejected],
+  ["hostunknown", isHostUnknown],
+  ["spamdetected", isSpam],
+  ["speeding", (f) => says("speeding", f.text)],
+  ["toomanyconn", statusOr("toomanyconn")],
+  ["ratelimited", (f) => says("ratelimited", f.text)],
+  ["blocked", statusOr("blocked")],
+];
+
+/** Second reading, for what the first left open: words only, then the status class. */
+const secondReading: Reason[] = [
+  "mailboxfull",
+  "authfailure",
+  "badreputation",
+  "speeding",
+  "spamdetected",
+  "virusdetected",
+  "policyviolation",
+  "norelaying",
+  "systemerror",
+  "networkerror",
+  "suspend",
+  "contenterror",
+  "systemfull",
+  "notaccept",
+  "expired",
+  "failedstarttls",
+  "securityerror",
+  "mailererror",
+];
+
+function isUserUnknown(f: Facts): boolean {
+  if (f.statusReason === "userunknown") {
+    // A 5.1.1 that says "relaying denied", "blocked", "mailbox full" … is about that instead.
+    for (const other of [
+      "norelaying",
+      "blocked",
+      "mailboxfull",
+      "hasmoved",
+      "rejected",
+      "notaccept",
+    ] as const) {
+      if (other === "blocked" ? saysBlockedStrongly(f.text) : says(other, f.text)) return false;
+    }
+    return true;
+  }
+  if (f.command === "RCPT") return says("userunknown", f.text);
+  // Without a command, the words decide unless a status code points elsewhere.
+  if (
+    !f.command &&
+    (!f.statusReason || f.statusReason === "securityerror" || f.statusReason === "filtered")
+  ) {
+    return says("userunknown", f.text) && !says("filtered", f.text) && f.statusReason !== "filtered";
+  }
+  return false;
+}
+
+/** "blocked" phrases that are about the sending host (RBL listings), not about the recipient. */
+function saysBlockedStrongly(text: string): boolean {
+  return says("blocked", text) && !/user unknown|unknown user|no such user|does not exist/.test(text);
+}
+
+function isFiltered(f: Facts): boolean {
+  if (f.statusReason === "filtered") return says("userunknown", f.text) || says("filtered", f.text);
+  if (f.command && beforeData.has(f.command)) return false;
+  if (f.command === "DATA") return says("filtered", f.text) || says("userunknown", f.text);
+  return says("filtered", f.text);
+}
+
+function isRejected(f: Facts): boolean {
+  if (f.statusReason === "rejected") return true;
+  if (f.command === "MAIL") return says("rejected", f.text);
+  const loose =
+    !f.statusReason || ["securityerror", "systemerror", "onhold", "undefined"].includes(f.statusReason);
+  if (f.command === "DATA" && f.statusReason !== "userunknown") return says("rejected", f.text);
+  return loose && says("rejected", f.text);
+}
+
+function isHostUnknown(f: Facts): boolean {
+  if (f.statusReason === "hostunknown") return !says("networkerror", f.text);
+  return says("hostunknown", f.text);
+}
+
+function isSpam(f: Facts): boolean {
+  if (f.statusReason === "spamdetected") return true;
+  if (f.command && beforeData.has(f.command) && f.command !== "RCPT") return false;
+  return says("spamdetected", f.text);
+}
+
+/** Decides the reason for one recipient. */
+export function decideReason(e: Evidence, f: Facts): Reason {
+  if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
+    return "delivered";
+  }
+  if (e.reason && !provisional.has(e.reason)) return e.reason;
+  let reason: Reason | undefined;
+  if (isSmtpWords(f)) {
+    for (const [r, probe] of firstReading) {
+      if (probe(f)) {
+        reason = r;
+        break;
+      }
+    }
+  }
+  reason ??= e.reason ?? secondLook(f);
+  if (!reason && f.action === "delayed") reason = "expired";
+  if (reason) return reason;
+  if (says("vacation", f.text)) return "vacation";
+  return f.text ? "onhold" : "undefined";
+}
+
+/** Are these the words of a remote SMTP server? X-Postfix and friends often quote one ("host … said:"),
+ * while X-Unix is a local program speaking. */
+function isSmtpWords(f: Facts): boolean {
+  const type = (f.diagnosticType ?? "smtp").toLowerCase();
+  if (type === "smtp" || type === "") return true;
+  if (type.startsWith("x-unix")) return false;
+  return /\bsaid:|\b[45]\d\d[ -][245]\.\d|\b[45]\d\d\s/.test(f.text);
+}
+
+function secondLook(f: Facts): Reason | undefined {
+  const fromStatus = f.statusReason;
+  const type = (f.diagnosticType ?? "smtp").toLowerCase();
+  if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;
+  for (const r of secondReading) if (says(r, f.text)) return r;
+  if (fromStatus) return fromStatus;
+  const cls = f.status?.slice(0, 3);
+  if (cls === "5.6" || cls === "4.6") return "contenterror";
+  if (cls === "5.7" || cls === "4.7") return "securityerror";
+  if (type.startsWith("x-unix")) return "mailererror";
+  const reply = Number(f.replyCode ?? 0);
+  if ((reply > 500 && reply < 508) || (reply > 400 && reply < 408)) return "syntaxerror";
+  if (f.action === "delayed" || f.action === "expired") return "expired";
+  if (f.command === "EHLO" || f.command === "CONN") return "blocked";
+  return undefined;
+}
+
+/** The facts a decision needs, from one recipient's evidence. */
+export function factsOf(e: Evidence, status: string | undefined): Facts {
+  const text = e.diagnostic.toLowerCase();
+  const replyCode = findReplyCode(e.diagnostic, status?.[0]);
+  return {
+    text,
+    status,
+    statusReason: reasonOfStatus(status),
+    replyCode,
+    command: e.command,
+    action: e.action,
+    diagnosticType: e.diagnosticType,
+  };
+}

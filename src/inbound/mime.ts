@@ -1,0 +1,273 @@
+// A small, forgiving MIME reader for inbound reports (RFC 2045/2046/2047). It never throws: truncated
+// parts, missing boundaries and broken encodings degrade to "whatever text is there", because a bounce
+// is evidence and half of it is better than none. Works on "byte strings" (latin1, one char per byte)
+// so that each text part can be decoded with its own charset.
+
+export type HeaderMap = Map<string, string[]>;
+
+export interface MimePart {
+  headers: HeaderMap;
+  /** Lower-cased "type/subtype"; text/plain when absent. */
+  type: string;
+  params: Record<string, string>;
+  /** Transfer-decoded and charset-decoded text (empty for non-text leaves we do not need). */
+  text: string;
+  /** Transfer-decoded raw bytes as a latin1 string (message/* parts keep their source here). */
+  raw: string;
+  children: MimePart[];
+}
+
+/** Upper bounds that keep a hostile message from costing more than a normal one. */
+const MAX_DEPTH = 8;
+const MAX_PARTS = 200;
+/** Text parts are cut here: every report format we read puts its evidence first. */
+export const MAX_TEXT = 512 * 1024;
+
+/** Turns CRLF and CR-only line endings into LF (mailboxes in every convention exist). */
+export function normaliseLineEndings(s: string): string {
+  if (s.indexOf("\r") === -1) return s;
+  return s.replace(/\r\n?/g, "\n");
+}
+
+/** Splits a header block from its body at the first empty line. */
+export function splitHeaderBody(s: string): { head: string; body: string } {
+  let start = 0;
+  // Some mailboxes keep an mbox "From " line first.
+  if (s.startsWith("From ")) {
+    const nl = s.indexOf("\n");
+    start = nl === -1 ? s.length : nl + 1;
+  }
+  const at = s.indexOf("\n\n", start);
+  if (at === -1) {
+    // No body: the whole thing is headers only if it looks like headers.
+    return looksLikeHeaders(s.slice(start, start + 200))
+      ? { head: s.slice(start), body: "" }
+      : { head: "", body: s.slice(start) };
+  }
+  return { head: s.slice(start, at), body: s.slice(at + 2) };
+}
+
+function looksLikeHeaders(s: string): boolean {
+  return /^[A-Za-z0-9-]{1,76}:/.test(s);
+}
+
+/** Parses a header block (unfolding continuation lines); names are lower-cased. */
+export function parseHeaders(head: string): HeaderMap {
+  const map: HeaderMap = new Map();
+  let name = "";
+  let value = "";
+  const flush = () => {
+    if (!name) return;
+    const list = map.get(name);
+    if (list) list.push(value.trim());
+    else map.set(name, [value.trim()]);
+  };
+  for (const line of head.split("\n")) {
+    if ((line.startsWith(" ") || line.startsWith("\t")) && name) {
+      value += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon <= 0 || colon > 76 || /\s/.test(line.slice(0, colon))) {
+      // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
+      if (name && line.trim()) value += ` ${line.trim()}`;
+      continue;
+    }
+    flush();
+    name = line.slice(0, colon).toLowerCase();
+    value = line.slice(colon + 1);
+  }
+  flush();
+  return map;
+}
+
+export function header(h: HeaderMap, name: string): string | undefined {
+  return h.get(name)?.[0];
+}
+
+/** Parses "type/subtype; a=b; c="d"" into its lower-cased type and its parameters. */
+export function parseContentType(v: string | undefined): { type: string; params: Record<string, string> } {
+  if (!v) return { type: "text/plain", params: {} };
+  const semi = v.indexOf(";");
+  const type = (semi === -1 ? v : v.slice(0, semi)).trim().toLowerCase() || "text/plain";
+  const params: Record<string, string> = {};
+  if (semi !== -1) {
+    const re = /;\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
+    for (let m = re.exec(v); m; m = re.exec(v)) {
+      const key = m[1].toLowerCase().replace(/\*\d*\*?$/, "");
+      const val = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? "");
+      params[key] = key in params ? params[key] + val : val;
+    }
+  }
+  return { type: type.includes("/") ? type : "text/plain", params };
+}
+
+/** Decodes base64 leniently (ignores junk, tolerates missing padding) into a latin1 byte string. */
+export function decodeBase64(s: string): string {
+  return Buffer.from(s.replace(/[^A-Za-z0-9+/]/g, ""), "base64").toString("latin1");
+}
+
+/** Decodes quoted-printable into a latin1 byte string. */
+export function decodeQuotedPrintable(s: string): string {
+  return s
+    .replace(/=[ \t]*\n/g, "")
+    .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+}
+
+const decoders = new Map<string, TextDecoder | null>();
+
+/** Decodes a latin1 byte string in the given charset; unknown charsets fall back to UTF-8/latin1. */
+export function decodeCharset(bytes: string, charset: string | undefined): string {
+  // Pure ASCII needs no decoding whatever the label says.
+  if (!/[\x80-\xff]/.test(bytes) && bytes.indexOf("\u001b") === -1) return bytes;
+  const label = (charset ?? "").trim().toLowerCase().replace(/^"|"$/g, "");
+  if (label === "iso-8859-1" || label === "latin1" || label === "us-ascii") {
+    return label === "us-ascii" ? utf8OrLatin1(bytes) : bytes;
+  }
+  const dec = decoderFor(label || "utf-8");
+  if (!dec) return utf8OrLatin1(bytes);
+  try {
+    return dec.decode(Buffer.from(bytes, "latin1"));
+  } catch {
+    return bytes;
+  }
+}
+
+function decoderFor(label: string): TextDecoder | null {
+  let d = decoders.get(label);
+  if (d === undefined) {
+    try {
+      d = new TextDecoder(label, { fatal: false });
+    } catch {
+      d = null;
+    }
+    decoders.set(label, d);
+  }
+  return d;
+}
+
+function utf8OrLatin1(bytes: string): string {
+  const buf = Buffer.from(bytes, "latin1");
+  const s = buf.toString("utf8");
+  return s.includes("\uFFFD") ? bytes : s;
+}
+
+/** RFC 2047 encoded words in header values (=?charset?B|Q?...?=). */
+export function decodeWords(v: string): string {
+  if (v.indexOf("=?") === -1) return v;
+  return v
+    .replace(/\?=\s+=\?/g, "?==?")
+    .replace(/=\?([^?\s]+)\?([BbQq])\?([^?]*)\?=/g, (_m, cs: string, enc: string, data: string) => {
+      const bytes =
+        enc.toUpperCase() === "B" ? decodeBase64(data) : decodeQuotedPrintable(data.replace(/_/g, " "));
+      return decodeCharset(bytes, cs.replace(/\*.*$/, ""));
+    });
+}
+
+function transferDecode(body: string, encoding: string | undefined): string {
+  const enc = (encoding ?? "").trim().toLowerCase();
+  if (enc === "base64") return decodeBase64(body);
+  if (enc === "quoted-printable") return decodeQuotedPrintable(body);
+  return body;
+}
+
+/** Is this a part whose text we read (reports, human-readable notices, headers of the original)? */
+function wantsText(type: string): boolean {
+  return (
+    type.startsWith("text/") ||
+    type === "message/delivery-status" ||
+    type === "message/global-delivery-status" ||
+    type === "message/disposition-notification" ||
+    type === "message/global-disposition-notification" ||
+    type === "message/feedback-report"
+  );
+}
+
+interface Budget {
+  parts: number;
+}
+
+/** Reads a message (already line-ending-normalised byte string) into a tree of parts. */
+export function parseMime(source: string): MimePart {
+  return readPart(source, 0, { parts: 0 });
+}
+
+function readPart(source: string, depth: number, budget: Budget): MimePart {
+  budget.parts++;
+  const { head, body } = splitHeaderBody(source);
+  const headers = parseHeaders(head);
+  return buildPart(headers, body, depth, budget);
+}
+
+function buildPart(headers: HeaderMap, body: string, depth: number, budget: Budget): MimePart {
+  const { type, params } = parseContentType(header(headers, "content-type"));
+  const part: MimePart = { headers, type, params, text: "", raw: "", children: [] };
+  const boundary = params.boundary;
+  if (type.startsWith("multipart/") && boundary && depth < MAX_DEPTH) {
+    part.children = splitMultipart(body, boundary, depth, budget);
+    if (part.children.length > 0) return part;
+    // A multipart without any boundary line: treat the body as text.
+  }
+  const decoded = transferDecode(body, header(headers, "content-transfer-encoding"));
+  if (type.startsWith("message/") && !wantsText(type)) {
+    part.raw = decoded.length > MAX_TEXT * 8 ? decoded.slice(0, MAX_TEXT * 8) : decoded;
+    return part;
+  }
+  if (wantsText(type) || type.startsWith("multipart/")) {
+    const cut = decoded.length > MAX_TEXT ? decoded.slice(0, MAX_TEXT) : decoded;
+    part.raw = cut;
+    const text = decodeCharset(cut, params.charset);
+    part.text = normaliseLineEndings(text);
+  }
+  return part;
+}
+
+function splitMultipart(body: string, boundary: string, depth: number, budget: Budget): MimePart[] {
+  const delim = `--${boundary}`;
+  const parts: MimePart[] = [];
+  let at = findDelimiter(body, delim, 0);
+  while (at !== -1 && budget.parts < MAX_PARTS) {
+    const lineEnd = body.indexOf("\n", at);
+    if (body.startsWith(`${delim}--`, at)) break;
+    if (lineEnd === -1) break;
+    const next = findDelimiter(body, delim, lineEnd);
+    const chunk = body.slice(lineEnd + 1, next === -1 ? body.length : next);
+    // The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+    const content = chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk;
+    budget.parts++;
+    const { head, body: partBody } = splitPartHeaderBody(content);
+    parts.push(buildPart(parseHeaders(head), partBody, depth + 1, budget));
+    at = next;
+  }
+  return parts;
+}
+
+/** A part may start directly with its body (no headers): then the header block is empty. */
+function splitPartHeaderBody(s: string): { head: string; body: string } {
+  if (s.startsWith("\n")) return { head: "", body: s.slice(1) };
+  if (!looksLikeHeaders(s)) return { head: "", body: s };
+  const at = s.indexOf("\n\n");
+  if (at === -1) return { head: s, body: "" };
+  return { head: s.slice(0, at), body: s.slice(at + 2) };
+}
+
+/** Finds "--boundary" at the start of a line, from position `from`. */
+function findDelimiter(body: string, delim: string, from: number): number {
+  let i = body.indexOf(delim, from);
+  while (i !== -1) {
+    if (i === 0 || body.charCodeAt(i - 1) === 10) return i;
+    i = body.indexOf(delim, i + delim.length);
+  }
+  return -1;
+}
+
+/** All parts in document order, depth first. */
+export function flattenParts(root: MimePart): MimePart[] {
+  const out: MimePart[] = [];
+  const walk = (p: MimePart) => {
+    out.push(p);
+    for (const c of p.children) walk(c);
+  };
+  walk(root);
+  return out;
+}

@@ -1,0 +1,222 @@
+// Reads an inbound message into the view the classifier works on: its headers, its parts, the
+// RFC 3464 fields, the human-readable report text without the returned original, and the headers of
+// the original message (RFC 3462 text/rfc822-headers or message/rfc822) for matching it to what we sent.
+import { type DsnReport, readDeliveryStatus } from "./dsn.js";
+import { cleanAddress, firstAddress } from "./evidence.js";
+import {
+  decodeCharset,
+  decodeWords,
+  flattenParts,
+  type HeaderMap,
+  header,
+  type MimePart,
+  normaliseLineEndings,
+  parseHeaders,
+  parseMime,
+  splitHeaderBody,
+} from "./mime.js";
+import { type NotRecipients, stripOriginal } from "./text.js";
+
+export interface OriginalHeaders {
+  message_id?: string;
+  envelope_id?: string;
+  return_path?: string;
+  from?: string;
+  to?: string;
+  subject?: string;
+  /** X-… headers of the original (e.g. our own message id), lower-cased names. */
+  x_headers?: Record<string, string>;
+}
+
+export interface MessageView {
+  headers: HeaderMap;
+  /** Parameters of the top-level Content-Type (report-type, boundary …). */
+  params: Record<string, string>;
+  subject: string;
+  from?: string;
+  parts: MimePart[];
+  dsn: DsnReport;
+  envelopeId?: string;
+  /** Human-readable report text, the returned original cut off. */
+  reportText: string;
+  original: OriginalHeaders;
+  /** The sender side and the reporting system: never a failed recipient. */
+  notRecipients: NotRecipients;
+  /** Does it present itself as a delivery failure notice at all? */
+  isBounce: boolean;
+  /** Does it say it is only a delay warning? */
+  isDelay: boolean;
+}
+
+/** Reports put their evidence first; beyond this the rest is the returned original. */
+const MAX_INPUT = 8 * 1024 * 1024;
+
+/** Bytes as a latin1 string (one char per byte), line endings normalised. */
+export function byteString(raw: Buffer | string): string {
+  let s: string;
+  if (typeof raw === "string") {
+    // A JS string may carry decoded non-Latin-1 text; keep it as UTF-8 bytes.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: testing for characters beyond latin1
+    s = /[^\u0000-\u00ff]/.test(raw) ? Buffer.from(raw, "utf8").toString("latin1") : raw;
+    if (s.length > MAX_INPUT) s = s.slice(0, MAX_INPUT);
+  } else {
+    s = raw.toString("latin1", 0, Math.min(raw.length, MAX_INPUT));
+  }
+  return normaliseLineEndings(s);
+}
+
+export function viewMessage(raw: Buffer | string): MessageView {
+  const root = parseMime(byteString(raw));
+  const parts = flattenParts(root);
+  const headers = root.headers;
+  const subject = decodeWords(decodeCharset(header(headers, "subject") ?? "", "utf-8")).trim();
+  const fromHeader = header(headers, "from") ?? "";
+  const from = firstAddress(fromHeader);
+  const dsnParts = parts.filter(
+    (p) => p.type === "message/delivery-status" || p.type === "message/global-delivery-status",
+  );
+  const textParts = readableParts(parts);
+  const allText = textParts.join("\n");
+  const { report, original: inlineOriginal } = stripOriginal(allText);
+  const dsn = readDsn(dsnParts, report);
+  const original = readOriginal(parts, inlineOriginal);
+  const view: MessageView = {
+    headers,
+    params: root.params,
+    subject,
+    from,
+    parts,
+    dsn,
+    envelopeId: dsn.envelopeId,
+    reportText: report,
+    original,
+    notRecipients: { has: () => false },
+    isBounce: false,
+    isDelay: false,
+  };
+  view.notRecipients = senderSide(view, fromHeader);
+  view.isBounce = dsn.recipients.length > 0 || looksLikeBounce(view);
+  view.isDelay = looksLikeDelay(view);
+  return view;
+}
+
+/** Text of the human-readable parts, in order (HTML only when there is no plain text). */
+function readableParts(parts: MimePart[]): string[] {
+  const plain = parts.filter(
+    (p) => p.children.length === 0 && (p.type === "text/plain" || p.type === "text"),
+  );
+  if (plain.length) return plain.map((p) => p.text);
+  const html = parts.filter((p) => p.type === "text/html");
+  if (html.length) return html.map((p) => htmlToText(p.text));
+  // A single part of an unusual type (e.g. no Content-Type at all but a non-text default).
+  return parts.filter((p) => p.children.length === 0 && p.type.startsWith("text/")).map((p) => p.text);
+}
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>|<\/p>|<\/div>|<\/tr>|<\/li>|<\/h\d>/gi, "\n")
+    .replace(/<[^>]{0,2000}>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/[ \t]+/g, " ")
+    .replace(/\n\s*\n\s*\n+/g, "\n\n");
+}
+
+function readDsn(dsnParts: MimePart[], report: string): DsnReport {
+  for (const p of dsnParts) {
+    const r = readDeliveryStatus(p.text);
+    if (r.recipients.length) return r;
+  }
+  // Some MTAs write the RFC 3464 fields into the text itself.
+  if (/^(?:Final|Original)-Recipient:/im.test(report) && /^(?:Action|Status):/im.test(report)) {
+    return readDeliveryStatus(report);
+  }
+  const first = dsnParts[0];
+  return first ? readDeliveryStatus(first.text) : { recipients: [] };
+}
+
+function readOriginal(parts: MimePart[], inline: string): OriginalHeaders {
+  const enclosed = parts.find(
+    (p) =>
+      p.type === "message/rfc822" ||
+      p.type === "message/global" ||
+      p.type === "text/rfc822-headers" ||
+      p.type === "message/rfc822-headers" ||
+      p.type === "message/global-headers",
+  );
+  let head = "";
+  if (enclosed) {
+    const src = enclosed.text || enclosed.raw;
+    head = splitHeaderBody(src.replace(/^\n+/, "")).head;
+  } else if (inline) {
+    // Skip the marker line(s), then read the header block that follows.
+    const start = inline.search(/^[A-Za-z][A-Za-z0-9-]*: /m);
+    head = start === -1 ? "" : splitHeaderBody(inline.slice(start)).head;
+  }
+  return head ? originalFrom(parseHeaders(head)) : {};
+}
+
+function originalFrom(h: HeaderMap): OriginalHeaders {
+  const o: OriginalHeaders = {};
+  const mid = header(h, "message-id");
+  if (mid) o.message_id = mid.trim();
+  const rp = header(h, "return-path");
+  if (rp) o.return_path = firstAddress(rp) ?? rp.trim();
+  const from = header(h, "from");
+  if (from) o.from = decodeWords(from).trim();
+  const to = header(h, "to");
+  if (to) o.to = decodeWords(to).trim();
+  const subject = header(h, "subject");
+  if (subject) o.subject = decodeWords(subject).trim();
+  const x: Record<string, string> = {};
+  for (const [name, values] of h) {
+    if (name.startsWith("x-") && Object.keys(x).length < 30) x[name] = values[0].slice(0, 500);
+  }
+  if (Object.keys(x).length) o.x_headers = x;
+  return o;
+}
+
+function senderSide(m: MessageView, fromHeader: string): NotRecipients {
+  const out = new Set<string>();
+  const add = (v: string | undefined) => {
+    const a = v ? firstAddress(v) : undefined;
+    if (a) out.add(cleanAddress(a).toLowerCase());
+  };
+  add(fromHeader);
+  add(header(m.headers, "to"));
+  add(m.original.from);
+  add(m.original.return_path);
+  return { has: (a: string) => out.has(cleanAddress(a).toLowerCase()) };
+}
+
+const BOUNCE_SUBJECT =
+  /undeliver|undelivered|not delivered|non[- ]?deliver|delivery (?:status|fail|problem|notification|report)|failure notice|failed|returned mail|mail delivery|mail system error|could not be delivered|couldn't be delivered|rejected|bounce|unzustellbar|nicht zustellbar|zustellung|unable to deliver|returning message|non remis|delayed|warning: could not send|message not delivered|nondeliverable|delivery has failed|mail error|error sending|returned to sender|dsn|permanent error|temporary error|notificaci[oó]n|no entregado|non recapitato|problem delivering|undeliverable/i;
+
+const BOUNCE_FROM =
+  /mailer-daemon|postmaster|mail delivery|mail-daemon|mailerdaemon|delivery subsystem|mail administrator|mail system|daemon@|bounce/i;
+
+const BOUNCE_BODY =
+  /This is the mail system at host|This is the qmail-send program|This message was created automatically by mail delivery software|The following addresses had permanent fatal errors|Delivery has failed to these recipients|could not be delivered to|couldn't be delivered to|was not delivered to|did not reach the following recipient|Your message did not reach|permanent error|I'm sorry to have to inform you|could not deliver|unable to deliver|delivery to the following recipient|Delivery to the following recipients failed|undeliverable|following address(?:es)? failed|Transcript of session follows|Diagnostic-Code:|Remote host said|Your message cannot be delivered|message could not be delivered|delivery failed|has not yet been delivered|Zustellung|nicht zugestellt|failed recipient|mail has been returned|returned mail|message was undeliverable|could not be sent/i;
+
+function looksLikeBounce(m: MessageView): boolean {
+  if (m.params["report-type"]?.toLowerCase() === "delivery-status") return true;
+  if (m.headers.has("x-failed-recipients")) return true;
+  const from = header(m.headers, "from") ?? "";
+  // A report from the mail system itself is a bounce unless it says otherwise.
+  if (BOUNCE_FROM.test(from)) return true;
+  return BOUNCE_SUBJECT.test(m.subject) || BOUNCE_BODY.test(m.reportText.slice(0, 20000));
+}
+
+function looksLikeDelay(m: MessageView): boolean {
+  return (
+    /delay|warning: could not send|still being retried|not yet been delivered|temporar/i.test(m.subject) ||
+    /has not yet been delivered|will continue to (?:try|be)|will be retried|still trying|This is a warning message only|still being retried|Delay reason:|no action is required on your part/i.test(
+      m.reportText.slice(0, 20000),
+    )
+  );
+}

@@ -1,0 +1,310 @@
+// Non-standard bounces: the human-readable text that qmail, Exim, Sendmail, Postfix, Exchange,
+// Domino, Gmail, Yahoo and many others write instead of (or beside) RFC 3464 fields. Each reader
+// finds recipients and the words said about them; the classifier decides what the words mean.
+import {
+  addressesIn,
+  cleanAddress,
+  commandOf,
+  type Evidence,
+  isPlausibleRecipient,
+  isSystemAddress,
+  sweep,
+} from "./evidence.js";
+import { phrases, type Reason, saysAny } from "./reasons.js";
+
+/** Lines where the copy of the original message begins, in the words of the MTAs that write them. */
+const ORIGINAL_MARKERS = [
+  /^-+ ?This is a copy of the message/im,
+  /^-+ ?Below this line is a copy of the message/im,
+  /^-+ ?(?:The )?original message/im,
+  /^-+ ?Original message (?:header )?follows/im,
+  /^-+ ?Unsent message follows/im,
+  /^-+ ?Message header follows/im,
+  /^-+ ?Returned (?:message|mail)/im,
+  /^-+ ?(?:Your )?message headers? (?:follow|are)/im,
+  /^-+ ?The header of the original message/im,
+  /^-+ ?Original Message-* ?$/im,
+  /^-+ ?Start of returned message/im,
+  /^-+ ?Partial message/im,
+  /^-+ ?Headers of your message/im,
+  /^Original message follows\.?$/im,
+  /^Original message headers:?$/im,
+  /^The original message (?:was|headers? (?:were|was)|is):?/im,
+  /^Included is a copy of the message header/im,
+  /^Content-Type: (?:message\/rfc822|text\/rfc822-headers)/im,
+  /^Your message reads \(in part\):?$/im,
+  /^\s*-+\s*Mensaje original|^\s*-+\s*Nachricht/im,
+];
+
+/** Cuts the report text where the returned original message begins. */
+export function stripOriginal(text: string): { report: string; original: string } {
+  let cut = text.length;
+  for (const re of ORIGINAL_MARKERS) {
+    const m = re.exec(text);
+    if (m && m.index < cut && m.index > 0) cut = m.index;
+  }
+  // Last resort: a block of original headers starting at a line of its own.
+  const hb =
+    /\n(?:Return-Path|Received|Message-I[Dd]|DKIM-Signature|X-Original-To): .+\n(?:[A-Za-z-]+: |\s)/.exec(
+      text,
+    );
+  if (hb && hb.index + 1 < cut) cut = hb.index + 1;
+  return { report: text.slice(0, cut), original: text.slice(cut) };
+}
+
+interface Block {
+  recipient: string;
+  lines: string[];
+  reason?: Reason;
+}
+
+/** Addresses that are the sender or the reporting system, never a failed recipient. */
+export interface NotRecipients {
+  has(address: string): boolean;
+}
+
+/** The whole reading: the most specific reader that finds something wins. */
+export function readText(report: string, exclude: NotRecipients): Evidence[] {
+  const lines = report.split("\n");
+  const readers = [readExchange, readTranscript, readAnchored, readAnyAddress];
+  // People do write to themselves: when only the sender's own address is named, it is the recipient.
+  for (const skip of [exclude, nobody]) {
+    for (const reader of readers) {
+      const blocks = reader(lines, skip);
+      if (blocks.length > 0) return blocks.map(toEvidence);
+    }
+  }
+  return [];
+}
+
+const nobody: NotRecipients = { has: () => false };
+
+function toEvidence(b: Block): Evidence {
+  const diagnostic = sweep(b.lines.join(" "));
+  return { recipient: b.recipient, diagnostic, command: commandOf(diagnostic), reason: b.reason };
+}
+
+function pushBlock(blocks: Block[], b: Block): Block {
+  const same = blocks.find((x) => x.recipient.toLowerCase() === b.recipient.toLowerCase());
+  if (!same) {
+    blocks.push(b);
+    return b;
+  }
+  if (b.lines.length) same.lines.push(...b.lines);
+  same.reason ??= b.reason;
+  return same;
+}
+
+const BRACKETED = /<([^<>\s@]+@[^<>\s]+)>/;
+const ADDR = "([^\\s<>@()\\[\\]\"',;:=]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\\.[A-Za-z]{2,})";
+
+/** Lines that name a failed recipient, in the shapes MTAs write them. Group 1 is the address, group 2
+ * (when present) what was said about it on the same line. */
+const ANCHORS: RegExp[] = [
+  // <user@example.com>: host mx said: 550 …   (Postfix, qmail, Yahoo; also "user@x - no such user")
+  new RegExp(`^\\s{0,8}<?${ADDR}>?(?:\\s*\\([^)]*\\))?\\s*(?::|\\.\\.\\.| - )\\s*(.*)$`),
+  // the address alone, maybe indented or bulleted (Exim, Sendmail, many gateways)
+  new RegExp(`^\\s{0,8}(?:[*•·-]\\s+)?<?${ADDR}>?\\.?\\s*$`),
+  // Exchange 2003 and GroupWise: "user@example.com on Fri, 20 Jul 2001 …", "…;dda:SMTP=user@x; on …"
+  new RegExp(`(?:^\\s*|SMTP=)<?${ADDR}>?;?\\s+on\\s+\\w{3}(.*)$`),
+  // labelled: "Failed Recipient: user@x", "Intended recipient: user@x", "Recipient address: user@x"
+  new RegExp(
+    `^\\s*(?:intended |failed |original |final |invalid |unknown |bad )?(?:recipient|empf[aä]nger|destinataire|destinatario|address|addressee|rcpt)(?:\\s*address)?(?:\\(s\\))?\\s*:\\s*(?:rfc822;\\s*)?<?${ADDR}>?\\s*(.*)$`,
+    "i",
+  ),
+  // "Delivery failed 20 attempts: user@x", "undeliverable to user@x", "User unknown: user@x"
+  new RegExp(
+    `(?:failed|failure|undeliverable|undelivered|rejected|unknown|refused|bounced|error)[^@]{0,40}?(?:to|for|:)\\s*<?${ADDR}>?(.*)$`,
+    "i",
+  ),
+  // sentences: "unable to deliver your message to user@x for the following reason:"
+  new RegExp(
+    `(?:deliver(?:ed|y)?|send|sent|message|mail|relay(?:ed)?|forward(?:ed)?) (?:\\w+ ){0,4}(?:to|for|an|à|a) <?${ADDR}>?(.*)$`,
+    "i",
+  ),
+];
+
+/** Header lines of the returned original that the report quotes ("To: …"); not failed recipients. */
+const QUOTED_HEADER = /^\s*(?:to|from|cc|bcc|sender|reply-to|return-path|subject|sent|date|errors-to)\s*:/i;
+
+interface Anchor {
+  line: number;
+  recipient: string;
+  rest: string;
+}
+
+function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
+  const out: Anchor[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length > 400 || line.indexOf("@") === -1 || QUOTED_HEADER.test(line)) continue;
+    for (const re of ANCHORS) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const a = cleanAddress(m[1]);
+      if (!isPlausibleRecipient(a) || exclude.has(a) || isSystemAddress(a)) break;
+      // What the line says besides the address ("Delivery failed 20 attempts:", "host x said: 550 …").
+      const rest = line
+        .replace(m[1], " ")
+        .replace(/^\s*[<>:*•·-]+|[<>]/g, " ")
+        .trim();
+      out.push({ line: i, recipient: a, rest: /[A-Za-z]{2}|\d{3}/.test(rest) ? rest : "" });
+      break;
+    }
+  }
+  return out;
+}
+
+/** Does the text say why, in words we know or in an SMTP reply code? */
+export function saysWhy(text: string): boolean {
+  if (/(?:^|\s)[45]\d\d[\s-]|[45]\.\d{1,3}\.\d{1,3}/.test(text)) return true;
+  const t = sweep(text).toLowerCase();
+  for (const list of Object.values(phrases)) if (list && saysAny(t, list)) return true;
+  return false;
+}
+
+/** Every recipient line, with what follows it until the next recipient (or the report runs out). */
+function readAnchored(lines: string[], exclude: NotRecipients): Block[] {
+  const anchors = findAnchors(lines, exclude);
+  if (anchors.length === 0) return [];
+  const blocks: Block[] = [];
+  for (let k = 0; k < anchors.length; k++) {
+    const a = anchors[k];
+    const end = Math.min(k + 1 < anchors.length ? anchors[k + 1].line : lines.length, a.line + 16);
+    const said: string[] = a.rest ? [a.rest] : [];
+    let blanks = 0;
+    for (let j = a.line + 1; j < end; j++) {
+      const l = lines[j].trim();
+      if (!l) {
+        if (said.length && ++blanks >= 2) break;
+        continue;
+      }
+      blanks = 0;
+      if (/^[-=_*]{6,}$/.test(l)) continue;
+      said.push(l);
+    }
+    pushBlock(blocks, { recipient: a.recipient, lines: said });
+  }
+  // A recipient listed without words: the words are elsewhere in the report (before the list, or in a
+  // "technical details" section after it).
+  const elsewhere = lines
+    .filter((_, i) => !anchors.some((a) => a.line === i))
+    .join("\n")
+    .slice(0, 3000);
+  for (const b of blocks) {
+    if (!saysWhy(b.lines.join(" "))) b.lines.push(elsewhere);
+  }
+  return blocks;
+}
+
+/** Sendmail and other MTAs that quote the SMTP conversation:
+ *   ... while talking to mx.example.com.:
+ *   >>> RCPT To:<user@example.com>
+ *   <<< 550 5.1.1 <user@example.com>... User unknown
+ */
+function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
+  const blocks: Block[] = [];
+  let rcptTo: string | undefined;
+  let command = "";
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line.startsWith(">>>")) {
+      const rcpt = /rcpt to:?\s*<?([^\s<>]+@[^\s<>]+)>?/i.exec(line);
+      if (rcpt) rcptTo = cleanAddress(rcpt[1]);
+      command = line;
+      continue;
+    }
+    if (!line.startsWith("<<<") || !command) continue;
+    const reply = [line.replace(/^<<<\s*/, "")];
+    while (i + 1 < lines.length && lines[i + 1].trim().startsWith("<<<")) {
+      i++;
+      reply.push(lines[i].trim().replace(/^<<<\s*/, ""));
+    }
+    const recipient = rcptTo ?? BRACKETED.exec(reply.join(" "))?.[1];
+    if (recipient && isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
+      pushBlock(blocks, { recipient: cleanAddress(recipient), lines: [command, ...reply] });
+    }
+  }
+  return blocks.filter((b) => b.lines.some((l) => /\b[45]\d\d\b/.test(l)));
+}
+
+/** Microsoft Exchange and Office 365 NDRs:
+ *   Delivery has failed to these recipients or groups:
+ *   user@example.com
+ *   The e-mail address you entered couldn't be found. ...
+ *   Diagnostic information for administrators:
+ *   Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
+ * and Exchange 2003:  user@example.com on 1/1/2020 ... <mx #5.1.1 smtp;550 5.1.1 User unknown>
+ */
+function readExchange(lines: string[], exclude: NotRecipients): Block[] {
+  const text = lines.join("\n");
+  if (
+    !/Delivery has failed to these recipients|Diagnostic information for administrators|did not reach (?:some or all of )?the (?:intended|following) recipient|Your message did not reach|could not be delivered to the following recipients|Remote Server returned|Generating server:/i.test(
+      text,
+    )
+  )
+    return [];
+  const blocks: Block[] = [];
+  const diagIdx = lines.findIndex((l) => /Diagnostic information for administrators/i.test(l));
+  // The administrators' section repeats each recipient followed by the server's own words.
+  if (diagIdx !== -1) {
+    let current: Block | null = null;
+    for (const raw of lines.slice(diagIdx + 1)) {
+      const line = raw.trim();
+      if (/^(Original message headers|Received:|Return-Path:)/i.test(line)) break;
+      const addr = /^<?([^\s<>@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?\s*$/.exec(line);
+      if (addr && !exclude.has(addr[1])) {
+        current = { recipient: cleanAddress(addr[1]), lines: [] };
+        pushBlock(blocks, current);
+        continue;
+      }
+      if (current && line && !/^Generating server:/i.test(line)) current.lines.push(line);
+    }
+  }
+  if (blocks.some((b) => b.lines.length > 0)) return blocks;
+  // Exchange 2003 and older: one line per recipient with the server's words in <…#x.y.z…>.
+  for (let i = 0; i < lines.length; i++) {
+    const m = /(?:^\s*|SMTP=)<?([^\s<>@=;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?;?\s+on\s+\S+/.exec(lines[i]);
+    if (!m || exclude.has(m[1])) continue;
+    const following: string[] = [];
+    for (let j = i + 1; j < lines.length && j < i + 8; j++) {
+      if (/^\s*<?[^\s<>@]+@[^\s<>]+>?\s+on\s+/.test(lines[j])) break;
+      if (lines[j].trim()) following.push(lines[j].trim());
+    }
+    pushBlock(blocks, { recipient: cleanAddress(m[1]), lines: following });
+  }
+  if (blocks.length) return blocks;
+  // Newer NDRs: the recipient list at the top, the server's words anywhere below.
+  const startIdx = lines.findIndex((l) =>
+    /Delivery has failed to these recipients|could not be delivered to the following|did not reach the following/i.test(
+      l,
+    ),
+  );
+  if (startIdx === -1) return [];
+  const words = lines
+    .filter((l) => /Remote Server returned|#\d\.\d\.\d|^\s*\d{3}[ -]\d\.\d\.\d/.test(l))
+    .map((l) => l.trim());
+  for (const raw of lines.slice(startIdx + 1, startIdx + 12)) {
+    const a = addressesIn(raw)[0];
+    if (a && isPlausibleRecipient(a) && !exclude.has(a)) {
+      pushBlock(blocks, { recipient: cleanAddress(a), lines: [raw.trim(), ...words] });
+    }
+  }
+  return blocks;
+}
+
+/** Last resort: any address the report names, with the whole report as what was said. */
+function readAnyAddress(lines: string[], exclude: NotRecipients): Block[] {
+  const blocks: Block[] = [];
+  const said = lines.join("\n").slice(0, 3000);
+  for (const line of lines) {
+    if (line.indexOf("@") === -1 || /^\s*(?:from|sender|reply-to|return-path)\s*:/i.test(line)) continue;
+    for (const found of addressesIn(line)) {
+      const a = cleanAddress(found);
+      if (!isPlausibleRecipient(a) || exclude.has(a) || isSystemAddress(a)) continue;
+      pushBlock(blocks, { recipient: a, lines: [] });
+    }
+  }
+  for (const b of blocks) b.lines.push(said);
+  return blocks;
+}
