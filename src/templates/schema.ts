@@ -69,6 +69,8 @@ export type PreviewInput = z.infer<typeof previewBody>;
 
 export const testSendBody = z.strictObject({
   to: emailAddress,
+  /** Sender; the workspace's default_from when absent. */
+  from: emailAddress.optional(),
   contact_id: z.string().min(1).max(100).optional(),
   data: mergeData.optional(),
 });

@@ -306,9 +306,10 @@ export async function renderForMessage(
   return renderTemplate(rt, workspaceId, templateId, { contact: vars.contact, data: vars.data });
 }
 
-/** Preview for a chosen contact (or a sample one). Without `data`, data.*, campaign.* and list.* show as
- * placeholders so the layout can be judged; with `data`, a missing field is reported as at sending. */
-export async function previewTemplate(ctx: Ctx, id: string, input: PreviewInput) {
+/** Renders a template as preview and test send show it: for a chosen contact (or a sample one), with
+ * campaign.*, list.* and unsubscribe_url standing in; without `data`, data.* fields show as placeholders so
+ * the layout can be judged; with `data`, a missing field is reported as at sending. */
+export async function renderSample(ctx: Ctx, id: string, input: PreviewInput) {
   const row = await requireTemplate(ctx.rt.db, ctx.workspaceId, id);
   const contact = input.contact_id
     ? await requireMergeContact(ctx.rt.db, ctx.workspaceId, input.contact_id)
@@ -321,5 +322,10 @@ export async function previewTemplate(ctx: Ctx, id: string, input: PreviewInput)
     unsubscribe_url: `${ctx.rt.config.publicUrl}/unsubscribe/preview`,
     today: ctx.rt.now(),
   });
-  return { template_id: row.id, contact_id: input.contact_id ?? null, ...rendered };
+  return { template: row, rendered };
+}
+
+export async function previewTemplate(ctx: Ctx, id: string, input: PreviewInput) {
+  const { template, rendered } = await renderSample(ctx, id, input);
+  return { template_id: template.id, contact_id: input.contact_id ?? null, ...rendered };
 }

@@ -275,3 +275,62 @@ describe("rendering for messages", () => {
     }
   });
 });
+
+describe("test send", () => {
+  it("sends the rendered template to one address as a transactional message marked as a test", async () => {
+    const id = (await editor().post("/v1/templates", { ...invoice, name: "Testversand" })).body.id;
+    const contactId = await insertContact(env.ws.id);
+    const r = await editor().post(`/v1/templates/${id}/test-send`, {
+      to: "pruefer@example.de",
+      from: "buero@hundeschule.example",
+      contact_id: contactId,
+      data: { invoice_number: "R-9", amount: 10, due: "2026-12-24" },
+    });
+    expect(r.status).toBe(202);
+    const m = await env.rt.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("id", "=", r.body.id)
+      .executeTakeFirstOrThrow();
+    expect(m).toMatchObject({
+      workspace_id: env.ws.id,
+      to_address: "pruefer@example.de",
+      from_address: "buero@hundeschule.example",
+      subject: "[Test] Ihre Rechnung R-9",
+      send_state: "queued",
+    });
+    expect(m.html_body).toContain("Sehr geehrter Herr Müller");
+    expect(m.text_body).toContain("über 10,00 €, fällig am 24.12.2026.");
+    expect(m.tags).toEqual(["template-test", `template:${id}`]);
+  });
+
+  it("sends nothing for a broken request: foreign contact 404, missing data 400, bad address 400", async () => {
+    const id = (await editor().post("/v1/templates", { ...invoice, name: "Testversand 2" })).body.id;
+    const count = async () =>
+      Number(
+        (
+          await env.rt.db
+            .selectFrom("messages")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    const foreign = await insertContact(env.other.id);
+    const base = { to: "pruefer@example.de", from: "buero@hundeschule.example" };
+    expect(
+      (await editor().post(`/v1/templates/${id}/test-send`, { ...base, contact_id: foreign })).status,
+    ).toBe(404);
+    expect(
+      (await editor().post(`/v1/templates/${id}/test-send`, { ...base, data: { invoice_number: "R" } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await editor().post(`/v1/templates/${id}/test-send`, { ...base, to: "kein-at-zeichen" })).status,
+    ).toBe(400);
+    expect((await api(env.app, env.other.admin).post(`/v1/templates/${id}/test-send`, base)).status).toBe(
+      404,
+    );
+    expect(await count()).toBe(before);
+  });
+});
