@@ -1,11 +1,20 @@
 // Every route of every domain. A domain adds its list here; tests walk this table.
 import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
+import { contactRoutes, importRoutes } from "../contacts/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
 import type { AnyRoute } from "./route.js";
 
 export function allRoutes(): AnyRoute[] {
-  return [...workspaceRoutes, ...auditRoutes, ...listRoutes, ...blocklistRoutes, ...templateRoutes];
+  return [
+    ...workspaceRoutes,
+    ...auditRoutes,
+    ...listRoutes,
+    ...blocklistRoutes,
+    ...templateRoutes,
+    ...contactRoutes,
+    ...importRoutes,
+  ];
 }
