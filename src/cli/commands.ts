@@ -1,4 +1,7 @@
 // Subcommands of the domains (import, send, bounces, sync, …), each in its own file, registered here.
 import type { Command } from "commander";
+import { registerBounceCommands } from "./bounces.js";
 
-export function registerCommands(_program: Command) {}
+export function registerCommands(program: Command) {
+  registerBounceCommands(program);
+}

@@ -2,7 +2,7 @@
 // Handles RFC 3464 DSNs (bounce, delay, success), the non-standard bounces real MTAs write, RFC 8098
 // read receipts, RFC 5965 complaint reports and RFC 3834 auto-replies. Never throws.
 import { decideReason, factsOf } from "./decide.js";
-import { type DsnRecipient, readDeliveryStatus } from "./dsn.js";
+import type { DsnRecipient } from "./dsn.js";
 import { commandOf, type Evidence, firstAddress, isSystemAddress, sweep } from "./evidence.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
