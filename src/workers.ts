@@ -1,5 +1,7 @@
 // The background loops of the worker role. Each is a service with start/stop; all state lives in the
 // database (DESIGN §3.3), so any number of worker processes can run side by side on PostgreSQL.
+import { startRetentionWorker } from "./delivery/retention.js";
+import { startSendingWorker } from "./delivery/worker.js";
 import type { Runtime } from "./runtime.js";
 
 export interface WorkerHandle {
@@ -9,7 +11,7 @@ export interface WorkerHandle {
 export type WorkerFactory = (rt: Runtime) => WorkerHandle;
 
 /** Every loop of the worker role, in one list. */
-const factories: WorkerFactory[] = [];
+const factories: WorkerFactory[] = [startSendingWorker, startRetentionWorker];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
   const handles = (only ?? factories).map((f) => f(rt));

@@ -2,6 +2,7 @@
 import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
 import { contactRoutes, importRoutes } from "../contacts/routes.js";
+import { messageRoutes, transportRoutes } from "../delivery/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
@@ -16,5 +17,7 @@ export function allRoutes(): AnyRoute[] {
     ...templateRoutes,
     ...contactRoutes,
     ...importRoutes,
+    ...messageRoutes,
+    ...transportRoutes,
   ];
 }

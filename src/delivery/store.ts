@@ -1,0 +1,342 @@
+// SQL of messages and transports. The work-queue statements (claim, heartbeat, record, reap) touch a whole
+// batch per statement: DESIGN §8 measured per-row updates 30× slower than one `= any` / unnest update.
+import { type Kysely, sql } from "kysely";
+import type { DB, NewRow, Row } from "../db/schema.js";
+
+type Db = Kysely<DB>;
+
+// ---------------------------------------------------------------- transports
+
+export function selectTransports(db: Db, workspaceId: string) {
+  return db
+    .selectFrom("transports")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .orderBy("name")
+    .execute();
+}
+
+export function selectTransport(db: Db, workspaceId: string, id: string) {
+  return db
+    .selectFrom("transports")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Transports by id across workspaces (the worker's batch may hold several workspaces). */
+export function selectTransportsById(db: Db, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([] as Row<"transports">[]);
+  return db.selectFrom("transports").selectAll().where("id", "=", sql<string>`any(${ids}::text[])`).execute();
+}
+
+export function insertTransport(db: Db, row: NewRow<"transports">) {
+  return db.insertInto("transports").values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateTransportRow(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  set: Partial<Pick<NewRow<"transports">, "name" | "config" | "is_default" | "updated_at">>,
+) {
+  return db
+    .updateTable("transports")
+    .set(set)
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Only one default per workspace (a partial unique index): clear the old one before setting a new one. */
+export async function clearDefaultTransport(db: Db, workspaceId: string, now: Date) {
+  await db
+    .updateTable("transports")
+    .set({ is_default: false, updated_at: now })
+    .where("workspace_id", "=", workspaceId)
+    .where("is_default", "=", true)
+    .execute();
+}
+
+export async function deleteTransportRow(db: Db, workspaceId: string, id: string) {
+  await db.deleteFrom("transports").where("workspace_id", "=", workspaceId).where("id", "=", id).execute();
+}
+
+export async function countUnsentOnTransport(db: Db, transportId: string): Promise<number> {
+  const r = await db
+    .selectFrom("messages")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("transport_id", "=", transportId)
+    .where("send_state", "in", ["queued", "sending"])
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+// ---------------------------------------------------------------- workspaces and contacts (read only)
+
+export async function selectWorkspaceSettings(db: Db, ids: string[]): Promise<Map<string, unknown>> {
+  const rows = await db
+    .selectFrom("workspaces")
+    .select(["id", "settings"])
+    .where("id", "=", sql<string>`any(${ids}::text[])`)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.settings]));
+}
+
+export function selectContactsById(db: Db, workspaceId: string, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([] as Row<"contacts">[]);
+  return db
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", sql<string>`any(${ids}::text[])`)
+    .execute();
+}
+
+/** Contacts holding any of the given lower-cased addresses (oldest first, so the first match is stable). */
+export function selectContactsByEmailKey(db: Db, workspaceId: string, keys: string[]) {
+  if (keys.length === 0) return Promise.resolve([] as Row<"contacts">[]);
+  return db
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where(sql<boolean>`email_keys && ${keys}::text[]`)
+    .orderBy("id")
+    .execute();
+}
+
+// ---------------------------------------------------------------- messages: submission and reading
+
+/** Inserts in one statement; rows whose Idempotency-Key is already taken are skipped (the race between two
+ * identical requests is settled by the unique index, not by a prior lookup). */
+export async function insertMessages(db: Db, rows: NewRow<"messages">[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db
+    .insertInto("messages")
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(["workspace_id", "idempotency_key"]).where("idempotency_key", "is not", null).doNothing(),
+    )
+    .returning("id")
+    .execute();
+  return new Set(inserted.map((r) => r.id));
+}
+
+export function selectByIdempotencyKeys(db: Db, workspaceId: string, keys: string[]) {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("messages")
+    .select(["id", "idempotency_key", "idempotency_fingerprint", "status", "to_address"])
+    .where("workspace_id", "=", workspaceId)
+    .where("idempotency_key", "=", sql<string>`any(${keys}::text[])`)
+    .execute();
+}
+
+export function selectMessage(db: Db, workspaceId: string, id: string) {
+  return db
+    .selectFrom("messages")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Every column except the stored MIME, which only /raw needs. */
+export const messageListColumns = [
+  "id",
+  "workspace_id",
+  "channel",
+  "contact_id",
+  "to_address",
+  "from_address",
+  "from_name",
+  "reply_to",
+  "subject",
+  "template_id",
+  "tags",
+  "read_receipt",
+  "archive_bcc",
+  "campaign_id",
+  "transport_id",
+  "message_id_header",
+  "return_path",
+  "idempotency_key",
+  "send_state",
+  "attempts",
+  "next_attempt_at",
+  "status",
+  "status_reason",
+  "error_code",
+  "queue_id",
+  "resent_from",
+  "created_at",
+  "updated_at",
+  "sent_at",
+  "body_purged_at",
+] as const;
+
+export interface MessageFilter {
+  status?: string;
+  to?: string;
+  contact_id?: string;
+  campaign_id?: string;
+  tag?: string;
+  since?: Date;
+  until?: Date;
+  /** id of the last message of the previous page (newest first) */
+  before_id?: string;
+}
+
+export function selectMessages(db: Db, workspaceId: string, f: MessageFilter, limit: number) {
+  let q = db.selectFrom("messages").select(messageListColumns).where("workspace_id", "=", workspaceId);
+  if (f.status) q = q.where("status", "=", f.status);
+  if (f.to) q = q.where(sql<string>`lower(to_address)`, "=", f.to.toLowerCase());
+  if (f.contact_id) q = q.where("contact_id", "=", f.contact_id);
+  if (f.campaign_id) q = q.where("campaign_id", "=", f.campaign_id);
+  if (f.tag) q = q.where(sql<boolean>`tags @> array[${f.tag}]::text[]`);
+  if (f.since) q = q.where("created_at", ">=", f.since);
+  if (f.until) q = q.where("created_at", "<", f.until);
+  if (f.before_id) q = q.where("id", "<", f.before_id);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+export async function selectRawMime(db: Db, workspaceId: string, id: string) {
+  return db
+    .selectFrom("messages")
+    .select(["id", "raw_mime", "body_purged_at", "send_state"])
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+// ---------------------------------------------------------------- the work queue
+
+/** What the worker needs to build and send a message. */
+export const claimColumns = [
+  "id",
+  "workspace_id",
+  "to_address",
+  "from_address",
+  "from_name",
+  "reply_to",
+  "subject",
+  "text_body",
+  "html_body",
+  "attachments",
+  "read_receipt",
+  "archive_bcc",
+  "transport_id",
+  "message_id_header",
+  "return_path",
+  "attempts",
+  "raw_mime",
+] as const;
+export type ClaimedMessage = Pick<Row<"messages">, (typeof claimColumns)[number]>;
+
+/** DESIGN §3.3–3.4: claim due messages with FOR UPDATE SKIP LOCKED and a lease, so any number of
+ * workers share the queue and none takes what another holds. */
+export async function claimDueMessages(
+  db: Db,
+  owner: string,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<ClaimedMessage[]> {
+  const cols = sql.join(claimColumns.map((c) => sql.ref(`m.${c}`)));
+  const r = await sql<ClaimedMessage>`
+    update messages m
+       set send_state = 'sending', lease_owner = ${owner}, lease_until = ${leaseUntil}, updated_at = ${now}
+     where m.id = any(array(
+             select id from messages
+              where send_state = 'queued' and next_attempt_at <= ${now}
+              order by next_attempt_at
+              limit ${limit}
+              for update skip locked))
+     returning ${cols}`.execute(db);
+  return r.rows;
+}
+
+/** The worker's heartbeat: a batch that takes long (a slow relay) keeps its lease. */
+export async function extendLeases(db: Db, owner: string, ids: string[], leaseUntil: Date) {
+  if (ids.length === 0) return;
+  await sql`update messages set lease_until = ${leaseUntil}
+             where id = any(${ids}::text[]) and lease_owner = ${owner} and send_state = 'sending'`.execute(
+    db,
+  );
+}
+
+export interface Outcome {
+  id: string;
+  send_state: "done" | "queued";
+  attempts: number;
+  next_attempt_at: Date | null;
+  queue_id: string | null;
+  sent_at: Date | null;
+  /** The MIME that was built, stored once (a retry sends the same bytes). */
+  raw_mime: Buffer | null;
+}
+
+/** Records the outcome of a whole batch in one statement. Only rows this worker still holds are written;
+ * a row the reaper already marked `unknown` is written too, because now the outcome is known. */
+export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[], now: Date) {
+  if (outcomes.length === 0) return;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  await sql`
+    update messages m
+       set send_state = u.state,
+           attempts = u.attempts,
+           next_attempt_at = coalesce(u.next_at, m.next_attempt_at),
+           queue_id = coalesce(u.queue_id, m.queue_id),
+           sent_at = coalesce(u.sent_at, m.sent_at),
+           raw_mime = coalesce(m.raw_mime, decode(u.raw, 'base64')),
+           lease_until = null,
+           updated_at = ${now}
+      from unnest(${outcomes.map((o) => o.id)}::text[], ${outcomes.map((o) => o.send_state)}::text[],
+                  ${outcomes.map((o) => o.attempts)}::int[], ${outcomes.map((o) => iso(o.next_attempt_at))}::timestamptz[],
+                  ${outcomes.map((o) => o.queue_id)}::text[], ${outcomes.map((o) => iso(o.sent_at))}::timestamptz[],
+                  ${outcomes.map((o) => o.raw_mime?.toString("base64") ?? null)}::text[])
+           as u(id, state, attempts, next_at, queue_id, sent_at, raw)
+     where m.id = u.id and m.lease_owner = ${owner} and m.send_state in ('sending', 'unknown')`.execute(db);
+}
+
+/** DESIGN §3.4: a lease that ran out while `sending` means a worker died during the SMTP transaction.
+ * The outcome is unknown; the message is never claimed again automatically. */
+export async function markExpiredLeasesUnknown(db: Db, now: Date, limit = 1000) {
+  const r = await sql<{ id: string; workspace_id: string; lease_owner: string | null; lease_until: Date }>`
+    update messages m
+       set send_state = 'unknown', updated_at = ${now}
+     where m.id = any(array(
+             select id from messages
+              where send_state = 'sending' and lease_until < ${now}
+              order by lease_until
+              limit ${limit}
+              for update skip locked))
+     returning m.id, m.workspace_id, m.lease_owner, m.lease_until`.execute(db);
+  return r.rows;
+}
+
+// ---------------------------------------------------------------- retention (DSGVO)
+
+export async function selectRetentionWorkspaces(db: Db) {
+  const r = await sql<{ id: string; retention_days: number }>`
+    select id, (settings->>'retention_days')::int as retention_days from workspaces
+     where jsonb_typeof(settings->'retention_days') = 'number'`.execute(db);
+  return r.rows;
+}
+
+/** Empties the bodies of up to `limit` finished messages created before `cutoff`; returns how many. */
+export async function purgeBodies(db: Db, workspaceId: string, cutoff: Date, now: Date, limit: number) {
+  const r = await sql`
+    update messages m
+       set text_body = null, html_body = null, raw_mime = null, attachments = '[]'::jsonb, data = null,
+           body_purged_at = ${now}, updated_at = ${now}
+     where m.id = any(array(
+             select id from messages
+              where workspace_id = ${workspaceId} and created_at < ${cutoff} and body_purged_at is null
+                and send_state in ('done', 'unknown')
+              limit ${limit}
+              for update skip locked))`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

@@ -1,0 +1,176 @@
+// Transports a workspace sends through (DESIGN §3.5): the capture outbox (the default when none is
+// configured, so a new user sees every message without a server) and SMTP relays. Only admins see a
+// transport's configuration, because it holds credentials (seed 002).
+import { activityCtx, recordActivity } from "../audit/service.js";
+import type { Database } from "../db/index.js";
+import type { Row } from "../db/schema.js";
+import type { Ctx } from "../runtime.js";
+import { Conflict, Invalid, NotFound } from "../util/errors.js";
+import { newId } from "../util/ids.js";
+import {
+  type CreateTransportBody,
+  type TransportKind,
+  transportConfigs,
+  type UpdateTransportBody,
+} from "./schema.js";
+import {
+  clearDefaultTransport,
+  countUnsentOnTransport,
+  deleteTransportRow,
+  insertTransport,
+  selectTransport,
+  selectTransports,
+  updateTransportRow,
+} from "./store.js";
+
+function endpointOf(t: Row<"transports">): string {
+  if (t.kind !== "smtp") return t.kind;
+  const c = t.config as { host?: string; port?: number; secure?: boolean };
+  return `${c.secure ? "smtps" : "smtp"}://${c.host}:${c.port}`;
+}
+
+/** The transport as the API shows it: `config` (with credentials) only for admins. */
+export function transportOut(t: Row<"transports">, isAdmin: boolean) {
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    is_default: t.is_default,
+    endpoint: endpointOf(t),
+    ...(isAdmin ? { config: t.config } : {}),
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+  };
+}
+
+/** What the activity log keeps of a transport: never the password. */
+function auditView(t: Row<"transports">) {
+  const c = { ...(t.config as Record<string, unknown>) };
+  if (c.auth && typeof c.auth === "object") c.auth = { ...(c.auth as object), pass: "***" };
+  return { name: t.name, kind: t.kind, is_default: t.is_default, config: c };
+}
+
+const isAdmin = (ctx: Ctx) => ctx.actor.role === "admin" || ctx.actor.role === "operator";
+
+function parseConfig(kind: TransportKind, config: unknown) {
+  const r = transportConfigs[kind].safeParse(config ?? {});
+  if (!r.success) {
+    const details = r.error.issues.map((i) => ({
+      path: ["config", ...i.path].join("."),
+      message: i.message,
+    }));
+    throw Invalid(
+      `Invalid ${kind} transport configuration: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+      details,
+    );
+  }
+  return r.data;
+}
+
+const nameTaken = (name: string) =>
+  Conflict(`A transport named '${name}' already exists; choose another name.`);
+
+async function assertNameFree(db: Database, workspaceId: string, name: string, exceptId?: string) {
+  const clash = (await selectTransports(db, workspaceId)).find((t) => t.name === name && t.id !== exceptId);
+  if (clash) throw nameTaken(name);
+}
+
+/** Two requests racing for one name (or both making themselves the default): the unique index decides,
+ * and the loser gets a 409 instead of a 500. */
+function raceLost(err: unknown, name: string): unknown {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  if (e?.code !== "23505") return err;
+  return String(e.constraint ?? "").includes("default")
+    ? Conflict("Another transport became the default at the same moment; try again.")
+    : nameTaken(name);
+}
+
+export async function listTransports(ctx: Ctx) {
+  const rows = await selectTransports(ctx.rt.db, ctx.workspaceId);
+  return { items: rows.map((t) => transportOut(t, isAdmin(ctx))), next_cursor: null };
+}
+
+export async function getTransport(ctx: Ctx, id: string) {
+  const t = await selectTransport(ctx.rt.db, ctx.workspaceId, id);
+  if (!t) throw NotFound("transport", id);
+  return transportOut(t, isAdmin(ctx));
+}
+
+export async function createTransport(ctx: Ctx, body: CreateTransportBody) {
+  const config = parseConfig(body.kind, body.config);
+  const now = ctx.rt.now();
+  const created = ctx.rt.db.transaction().execute(async (tx) => {
+    await assertNameFree(tx, ctx.workspaceId, body.name);
+    if (body.is_default) await clearDefaultTransport(tx, ctx.workspaceId, now);
+    const t = await insertTransport(tx, {
+      id: newId("trp", now.getTime()),
+      workspace_id: ctx.workspaceId,
+      name: body.name,
+      kind: body.kind,
+      config: JSON.stringify(config),
+      is_default: body.is_default ?? false,
+      created_at: now,
+      updated_at: now,
+    });
+    await recordActivity(tx, activityCtx(ctx), {
+      action: "created",
+      kind: "transport",
+      recordId: t.id,
+      after: auditView(t),
+    });
+    return transportOut(t, true);
+  });
+  return created.catch((err) => {
+    throw raceLost(err, body.name);
+  });
+}
+
+export async function updateTransport(ctx: Ctx, id: string, body: UpdateTransportBody) {
+  const now = ctx.rt.now();
+  return ctx.rt.db.transaction().execute(async (tx) => {
+    const before = await selectTransport(tx, ctx.workspaceId, id);
+    if (!before) throw NotFound("transport", id);
+    if (body.name !== undefined) await assertNameFree(tx, ctx.workspaceId, body.name, id);
+    const config =
+      body.config === undefined
+        ? undefined
+        : parseConfig(before.kind as TransportKind, { ...(before.config as object), ...body.config });
+    if (body.is_default) await clearDefaultTransport(tx, ctx.workspaceId, now);
+    const after = await updateTransportRow(tx, ctx.workspaceId, id, {
+      name: body.name,
+      config: config === undefined ? undefined : JSON.stringify(config),
+      is_default: body.is_default,
+      updated_at: now,
+    });
+    await recordActivity(tx, activityCtx(ctx), {
+      action: "updated",
+      kind: "transport",
+      recordId: id,
+      before: auditView(before),
+      after: auditView(after),
+    });
+    return transportOut(after, true);
+  });
+}
+
+export async function deleteTransport(ctx: Ctx, id: string) {
+  return ctx.rt.db.transaction().execute(async (tx) => {
+    const before = await selectTransport(tx, ctx.workspaceId, id);
+    if (!before) throw NotFound("transport", id);
+    const unsent = await countUnsentOnTransport(tx, id);
+    if (unsent > 0) {
+      throw Conflict(
+        `${unsent} message(s) are still waiting to be sent through '${before.name}'; delete it once they are sent.`,
+        { unsent },
+      );
+    }
+    await deleteTransportRow(tx, ctx.workspaceId, id);
+    await recordActivity(tx, activityCtx(ctx), {
+      action: "deleted",
+      kind: "transport",
+      recordId: id,
+      before: auditView(before),
+    });
+    return { id, deleted: true };
+  });
+}

@@ -1,0 +1,467 @@
+// The sending worker (DESIGN §3.3–3.5): claim a batch of due messages with FOR UPDATE SKIP LOCKED and a
+// lease, re-check the blocklist, build each MIME once, send with bounded concurrency over pooled
+// connections, and record the whole batch's outcomes in one transaction. A lease that runs out while
+// `sending` means a worker died mid-transaction: the reaper marks the outcome unknown and nothing is
+// resent automatically ("never send twice", §3.4).
+import os from "node:os";
+import { type EventLogInput, logEvents } from "../audit/service.js";
+import { findBlocked } from "../blocklist/lookup.js";
+import { toBuffer } from "../db/index.js";
+import type { Row } from "../db/schema.js";
+import { appendEvents, type NewMessageEvent } from "../events/service.js";
+import type { Runtime } from "../runtime.js";
+import { newId, randomToken } from "../util/ids.js";
+import type { WorkerHandle } from "../workers.js";
+import { buildMime, type StoredAttachment } from "./mime.js";
+import { type MailSender, SenderCache, type SendResult } from "./senders.js";
+import {
+  type ClaimedMessage,
+  claimDueMessages,
+  extendLeases,
+  markExpiredLeasesUnknown,
+  type Outcome,
+  recordOutcomes,
+  selectTransportsById,
+} from "./store.js";
+
+const PROCESS = "sending";
+/** Longest wait between two attempts, however many there were. */
+const MAX_BACKOFF_SECONDS = 6 * 3600;
+/** How often a worker looks for leases that ran out. */
+const REAP_INTERVAL_MS = 5_000;
+
+export interface SendingWorkerOptions {
+  /** Identifies this worker in leases and evidence; host:pid:random by default. */
+  owner?: string;
+  batchSize?: number;
+  /** Batch loops per process: while one lane waits for the database, another keeps the relay busy. */
+  lanes?: number;
+  /** SMTP transactions in flight per batch (the relay pool queues beyond its connections). */
+  concurrency?: number;
+}
+
+/** What one message's attempt produced, before it is written. */
+interface Result {
+  outcome: Outcome;
+  events: NewMessageEvent[];
+  log: EventLogInput | null;
+}
+
+export function backoffSeconds(base: number, attemptsBefore: number): number {
+  return Math.min(base * 2 ** attemptsBefore, MAX_BACKOFF_SECONDS);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
+
+export class SendingWorker {
+  readonly owner: string;
+  private readonly senders: SenderCache;
+  private readonly batchSize: number;
+  private readonly lanes: number;
+  private readonly concurrency: number;
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private wake: Array<() => void> = [];
+  private lastReap = 0;
+
+  constructor(
+    private readonly rt: Runtime,
+    opts: SendingWorkerOptions = {},
+  ) {
+    this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomToken(4)}`;
+    this.senders = new SenderCache(rt.config.dataDir);
+    this.batchSize = opts.batchSize ?? rt.config.workerBatchSize;
+    this.lanes = opts.lanes ?? 2;
+    this.concurrency = opts.concurrency ?? 50;
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  start(): WorkerHandle {
+    for (let i = 0; i < this.lanes; i++) this.loops.push(this.loop());
+    return { stop: () => this.stop() };
+  }
+
+  /** Finishes the batches in flight (a claimed message is always sent and recorded), then closes pools. */
+  async stop() {
+    this.stopping = true;
+    for (const w of this.wake.splice(0)) w();
+    await Promise.all(this.loops);
+    this.senders.close();
+  }
+
+  private async loop() {
+    while (!this.stopping) {
+      try {
+        if (Date.now() - this.lastReap >= REAP_INTERVAL_MS) {
+          this.lastReap = Date.now();
+          await this.reapExpiredLeases();
+        }
+        if ((await this.sendBatch()) === 0) await this.idle(this.rt.config.workerPollMs);
+      } catch (err) {
+        this.rt.log.error({ err }, "sending worker: batch failed; retrying shortly");
+        await this.idle(this.rt.config.workerPollMs * 4);
+      }
+    }
+  }
+
+  private idle(ms: number) {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake.push(done);
+    });
+  }
+
+  /** Sends until nothing is due (tests, the CLI). Messages deferred into the future are left waiting. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.sendBatch();
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  // ------------------------------------------------------------ one batch
+
+  /** Claims one batch, sends it and records the outcomes; returns how many messages it claimed. */
+  async sendBatch(): Promise<number> {
+    const now = this.rt.now();
+    const claimed = await claimDueMessages(this.rt.db, this.owner, now, this.leaseEnd(), this.batchSize);
+    if (claimed.length === 0) return 0;
+    const heartbeat = setInterval(
+      () => {
+        extendLeases(
+          this.rt.db,
+          this.owner,
+          claimed.map((m) => m.id),
+          this.leaseEnd(),
+        ).catch((err) => this.rt.log.warn({ err }, "sending worker: could not extend leases"));
+      },
+      (this.rt.config.workerLeaseSeconds * 1000) / 3,
+    );
+    try {
+      const results = await this.process(claimed);
+      await this.record(results);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return claimed.length;
+  }
+
+  private leaseEnd() {
+    return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
+  }
+
+  private async process(claimed: ClaimedMessage[]): Promise<Result[]> {
+    const blocked = await this.blockedNow(claimed);
+    const transports = new Map(
+      (
+        await selectTransportsById(this.rt.db, [...new Set(claimed.flatMap((m) => m.transport_id ?? []))])
+      ).map((t) => [t.id, t]),
+    );
+    return mapLimit(claimed, this.concurrency, async (m) => {
+      const hit = blocked.get(m.id);
+      if (hit) return this.dropped(m, hit);
+      return this.attempt(m, transports);
+    });
+  }
+
+  /** The blocklist may have changed since the message was accepted: look again, per workspace. */
+  private async blockedNow(claimed: ClaimedMessage[]): Promise<Map<string, string>> {
+    const byWorkspace = new Map<string, ClaimedMessage[]>();
+    for (const m of claimed) byWorkspace.set(m.workspace_id, [...(byWorkspace.get(m.workspace_id) ?? []), m]);
+    const out = new Map<string, string>();
+    for (const [ws, list] of byWorkspace) {
+      const hits = await findBlocked(this.rt.db, this.rt.secret, ws, [
+        ...new Set(list.map((m) => m.to_address ?? "")),
+      ]);
+      for (const m of list) {
+        const h = hits.get(m.to_address ?? "");
+        if (h) out.set(m.id, h.reason);
+      }
+    }
+    return out;
+  }
+
+  private dropped(m: ClaimedMessage, reason: string): Result {
+    return {
+      outcome: this.outcome(m, "done", { attempts: m.attempts }),
+      events: [
+        this.event(m, "dropped", "blocklist", `Not sent: the address is on the blocklist (${reason})`, {
+          error_code: "blocklisted",
+          evidence: { reason, checked_by: this.owner },
+          dedupe_key: `dropped:${m.attempts}`,
+        }),
+      ],
+      log: null,
+    };
+  }
+
+  private async attempt(m: ClaimedMessage, transports: Map<string, Row<"transports">>): Promise<Result> {
+    let sender: MailSender;
+    try {
+      const t = m.transport_id ? transports.get(m.transport_id) : null;
+      if (t === undefined)
+        return this.cannotSend(
+          m,
+          "The transport this message was to go through no longer exists.",
+          "transport_missing",
+          null,
+        );
+      sender = this.senders.get(t);
+    } catch (err) {
+      return this.cannotSend(
+        m,
+        `The transport's configuration is unusable: ${(err as Error).message}`,
+        "transport_invalid",
+        null,
+      );
+    }
+    let raw = toBuffer(m.raw_mime);
+    const built = raw === null;
+    try {
+      raw ??= await buildMime(mimeInput(m), this.rt.now());
+    } catch (err) {
+      return this.cannotSend(
+        m,
+        `The message could not be built: ${(err as Error).message}`,
+        "mime_build_failed",
+        null,
+      );
+    }
+    const result = await sender.send({
+      messageId: m.id,
+      workspaceId: m.workspace_id,
+      raw,
+      returnPath: m.return_path,
+      to: m.to_address ?? "",
+      archiveBcc: m.archive_bcc,
+    });
+    return this.resultOf(m, sender, result, built ? raw : null);
+  }
+
+  private resultOf(m: ClaimedMessage, sender: MailSender, r: SendResult, raw: Buffer | null): Result {
+    const attempts = m.attempts + 1;
+    const now = this.rt.now();
+    const source = sender.kind;
+    const common = { attempt: attempts, worker: this.owner };
+    if (r.outcome === "sent") {
+      const detail =
+        source === "capture" ? "Captured in the local outbox" : `Accepted by the relay: ${r.response}`;
+      return {
+        outcome: this.outcome(m, "done", { attempts, queue_id: r.queueId, sent_at: now, raw_mime: raw }),
+        events: [
+          this.event(m, "sent", source, detail, {
+            evidence: { ...r.evidence, queue_id: r.queueId, ...common },
+            dedupe_key: `attempt:${attempts}`,
+          }),
+        ],
+        log: null,
+      };
+    }
+    const evidence = { ...r.evidence, ...common };
+    if (r.outcome === "temporary" && attempts < this.rt.config.maxAttempts) {
+      const wait = backoffSeconds(this.rt.config.retryBaseSeconds, m.attempts);
+      const next = new Date(now.getTime() + wait * 1000);
+      return {
+        outcome: this.outcome(m, "queued", { attempts, next_attempt_at: next, raw_mime: raw }),
+        events: [
+          this.event(m, "deferred", source, r.detail, {
+            error_code: r.errorCode,
+            evidence: { ...evidence, next_attempt_at: next.toISOString() },
+            dedupe_key: `attempt:${attempts}`,
+          }),
+        ],
+        log: this.log(
+          m,
+          "warning",
+          `Attempt ${attempts} deferred; next attempt in ${wait} s. ${r.detail}`,
+          evidence,
+        ),
+      };
+    }
+    const detail =
+      r.outcome === "temporary" ? `Gave up after ${attempts} attempts; last reply: ${r.detail}` : r.detail;
+    return {
+      outcome: this.outcome(m, "done", { attempts, raw_mime: raw }),
+      events: [
+        this.event(m, "failed", source, detail, {
+          error_code: r.errorCode,
+          evidence: { ...evidence, retries_exhausted: r.outcome === "temporary" },
+          dedupe_key: `attempt:${attempts}`,
+        }),
+      ],
+      log: this.log(m, "error", `Sending failed: ${detail}`, evidence),
+    };
+  }
+
+  /** A problem on our side that retrying the same message cannot fix. */
+  private cannotSend(m: ClaimedMessage, detail: string, code: string, raw: Buffer | null): Result {
+    return {
+      outcome: this.outcome(m, "done", { attempts: m.attempts, raw_mime: raw }),
+      events: [this.event(m, "failed", "worker", detail, { error_code: code, dedupe_key: `failed:${code}` })],
+      log: this.log(m, "error", detail, { error_code: code }),
+    };
+  }
+
+  private outcome(m: ClaimedMessage, send_state: Outcome["send_state"], o: Partial<Outcome>): Outcome {
+    return {
+      id: m.id,
+      send_state,
+      attempts: o.attempts ?? m.attempts,
+      next_attempt_at: o.next_attempt_at ?? null,
+      queue_id: o.queue_id ?? null,
+      sent_at: o.sent_at ?? null,
+      raw_mime: o.raw_mime ?? null,
+    };
+  }
+
+  private event(
+    m: ClaimedMessage,
+    type: NewMessageEvent["type"],
+    source: string,
+    detail: string,
+    extra: Partial<NewMessageEvent> = {},
+  ): NewMessageEvent {
+    return {
+      message_id: m.id,
+      workspace_id: m.workspace_id,
+      type,
+      source,
+      detail,
+      at: this.rt.now(),
+      ...extra,
+    };
+  }
+
+  private log(
+    m: ClaimedMessage,
+    severity: EventLogInput["severity"],
+    detail: string,
+    data: unknown,
+  ): EventLogInput {
+    return {
+      workspaceId: m.workspace_id,
+      severity,
+      process: PROCESS,
+      trigger: "process",
+      recordKind: "message",
+      recordId: m.id,
+      detail,
+      data,
+    };
+  }
+
+  /** One transaction per batch: events (and the derived statuses), work state, event log. Retried, because
+   * the messages were sent: losing the record would turn known outcomes into unknown ones. */
+  private async record(results: Result[]) {
+    const groupId = newId("run");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.rt.db.transaction().execute(async (tx) => {
+          const now = this.rt.now();
+          await appendEvents(
+            tx,
+            results.flatMap((r) => r.events),
+            now,
+          );
+          await recordOutcomes(
+            tx,
+            this.owner,
+            results.map((r) => r.outcome),
+            now,
+          );
+          const logs = results.flatMap((r) => (r.log ? [{ ...r.log, groupId }] : []));
+          if (logs.length) await logEvents(tx, logs, now);
+        });
+        return;
+      } catch (err) {
+        if (attempt >= 5 || this.stopping) throw err;
+        this.rt.log.warn({ err, attempt }, "sending worker: recording outcomes failed; retrying");
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ crash safety
+
+  /** Messages whose lease ran out while `sending`: a worker died during the SMTP transaction. */
+  async reapExpiredLeases(): Promise<number> {
+    const now = this.rt.now();
+    return this.rt.db.transaction().execute(async (tx) => {
+      const rows = await markExpiredLeasesUnknown(tx, now);
+      if (rows.length === 0) return 0;
+      const detail = "The worker stopped during the SMTP transaction; not resent automatically";
+      await appendEvents(
+        tx,
+        rows.map((r) => ({
+          message_id: r.id,
+          workspace_id: r.workspace_id,
+          type: "unknown" as const,
+          source: "worker",
+          at: now,
+          detail,
+          error_code: "outcome_unknown",
+          evidence: {
+            lease_owner: r.lease_owner,
+            lease_until: new Date(r.lease_until).toISOString(),
+            reaped_by: this.owner,
+          },
+          dedupe_key: `unknown:${new Date(r.lease_until).toISOString()}`,
+        })),
+        now,
+      );
+      await logEvents(
+        tx,
+        rows.map((r) => ({
+          workspaceId: r.workspace_id,
+          severity: "error" as const,
+          process: PROCESS,
+          trigger: "process" as const,
+          recordKind: "message",
+          recordId: r.id,
+          detail: `${detail}. Check the recipient's mailbox or the relay's log, then resend deliberately if needed (POST /v1/messages/${r.id}/resend).`,
+          data: { lease_owner: r.lease_owner },
+        })),
+        now,
+      );
+      return rows.length;
+    });
+  }
+}
+
+function mimeInput(m: ClaimedMessage) {
+  return {
+    message_id_header: m.message_id_header,
+    from_address: m.from_address,
+    from_name: m.from_name,
+    to_address: m.to_address ?? "",
+    reply_to: m.reply_to,
+    subject: m.subject,
+    text_body: m.text_body,
+    html_body: m.html_body,
+    attachments: (Array.isArray(m.attachments) ? m.attachments : []) as StoredAttachment[],
+    read_receipt: m.read_receipt,
+  };
+}
+
+/** The worker-role factory (src/workers.ts). */
+export function startSendingWorker(rt: Runtime): WorkerHandle {
+  return new SendingWorker(rt).start();
+}

@@ -1,0 +1,124 @@
+// Appending delivery events (DESIGN §3.7): every observation — the worker's SMTP reply, a DSN, a provider
+// webhook, an open — enters through appendEvents, which stores it once and re-derives the cached status of
+// the messages it touches, in batch.
+import type { Kysely } from "kysely";
+import type { DB, NewRow } from "../db/schema.js";
+import { newId } from "../util/ids.js";
+import { type DerivedStatus, deriveStatus, isMessageEventType, type MessageEventType } from "./status.js";
+import {
+  insertEvents,
+  lockMessages,
+  selectStatusEvents,
+  selectTimeline,
+  updateDerivedStatuses,
+} from "./store.js";
+
+/** Where an observation came from (DESIGN §3.7). */
+export type EventSource =
+  | "api"
+  | "worker"
+  | "smtp"
+  | "capture"
+  | "provider_webhook"
+  | "inbound_dsn"
+  | "mdn"
+  | "arf"
+  | "open_pixel"
+  | "click"
+  | "imap_archive"
+  | "retention"
+  | "manual";
+
+export interface NewMessageEvent {
+  message_id: string;
+  workspace_id: string;
+  type: MessageEventType;
+  source: EventSource | (string & {});
+  /** When it happened (the observation's own time where known); defaults to now. */
+  at?: Date;
+  /** A sentence a person can read: becomes the message's status_reason when this event decides it. */
+  detail?: string | null;
+  /** The raw proof: SMTP reply line, DSN fields, webhook body… */
+  evidence?: unknown;
+  /** Makes a repeated observation (a provider retry, a DSN read twice) a no-op. */
+  dedupe_key?: string | null;
+  error_code?: string | null;
+  id?: string;
+}
+
+export interface AppendResult {
+  inserted: number;
+  statuses: Map<string, DerivedStatus>;
+}
+
+/** Stores the events (skipping duplicates by dedupe_key) and updates messages.status / status_reason /
+ * error_code of every message concerned. Runs in `db`'s transaction, or opens one. */
+export async function appendEvents(
+  db: Kysely<DB>,
+  events: NewMessageEvent[],
+  now: Date = new Date(),
+): Promise<AppendResult> {
+  if (events.length === 0) return { inserted: 0, statuses: new Map() };
+  for (const e of events) {
+    if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
+  }
+  if (!db.isTransaction) return db.transaction().execute((tx) => appendEvents(tx, events, now));
+  const ids = [...new Set(events.map((e) => e.message_id))];
+  await lockMessages(db, ids);
+  const inserted = await insertEvents(
+    db,
+    events.map((e) => eventRow(e, now)),
+  );
+  const statuses = await rederiveStatuses(db, ids, now);
+  return { inserted, statuses };
+}
+
+function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
+  const at = e.at ?? now;
+  return {
+    id: e.id ?? newId("evt", at.getTime()),
+    workspace_id: e.workspace_id,
+    message_id: e.message_id,
+    at,
+    type: e.type,
+    source: e.source,
+    detail: e.detail ?? null,
+    evidence: e.evidence === undefined ? null : JSON.stringify(e.evidence),
+    dedupe_key: e.dedupe_key ?? null,
+    error_code: e.error_code ?? null,
+  };
+}
+
+/** Derives the status of each message from all its stored events and caches it on the message. */
+export async function rederiveStatuses(
+  db: Kysely<DB>,
+  messageIds: string[],
+  now: Date,
+): Promise<Map<string, DerivedStatus>> {
+  const rows = await selectStatusEvents(db, messageIds);
+  const byMessage = new Map<string, typeof rows>();
+  for (const id of messageIds) byMessage.set(id, []);
+  for (const r of rows) byMessage.get(r.message_id)?.push(r);
+  const statuses = new Map<string, DerivedStatus>();
+  for (const [id, evs] of byMessage) statuses.set(id, deriveStatus(evs));
+  await updateDerivedStatuses(
+    db,
+    [...statuses].map(([id, d]) => ({ id, ...d })),
+    now,
+  );
+  return statuses;
+}
+
+/** A message's timeline, oldest first: every observation with its source and evidence. */
+export async function timelineOf(db: Kysely<DB>, messageId: string) {
+  const rows = await selectTimeline(db, messageId);
+  return rows.map((e) => ({
+    id: e.id,
+    at: e.at,
+    type: e.type,
+    source: e.source,
+    detail: e.detail,
+    error_code: e.error_code,
+    evidence: e.evidence,
+  }));
+}
