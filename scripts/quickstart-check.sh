@@ -98,4 +98,6 @@ if ! timeout 120 bash "$work/session.sh" >"$work/session.out"; then
   log "server log:"; tail -n 50 "$work/server.log" >&2
   exit 1
 fi
+log "what the session printed:"
+sed 's/^/    /' "$work/session.out" >&2
 log "the README session passed"
