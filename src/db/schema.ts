@@ -280,6 +280,23 @@ export interface TemplatesTable {
   updated_at: Timestamp;
 }
 
+/** 050_error_registry: a workspace's own error-registry entries and its overrides of shipped texts. */
+export interface ErrorRegistryEntriesTable {
+  workspace_id: string;
+  code: string;
+  category: string | null;
+  severity: "hard" | "soft" | "info" | null;
+  label_de: string | null;
+  label_en: string | null;
+  explanation_de: string | null;
+  explanation_en: string | null;
+  remedy_de: string | null;
+  remedy_en: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -298,6 +315,7 @@ export interface DB {
   import_rows: ImportRowsTable;
   templates: TemplatesTable;
   import_keys: ImportKeysTable;
+  error_registry_entries: ErrorRegistryEntriesTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

@@ -3,6 +3,7 @@ import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
 import { contactRoutes, importRoutes } from "../contacts/routes.js";
 import { messageRoutes, transportRoutes } from "../delivery/routes.js";
+import { errorRegistryRoutes } from "../errors/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
@@ -19,5 +20,6 @@ export function allRoutes(): AnyRoute[] {
     ...importRoutes,
     ...messageRoutes,
     ...transportRoutes,
+    ...errorRegistryRoutes,
   ];
 }
