@@ -60,7 +60,9 @@ export function selectTimeline(db: Kysely<DB>, messageId: string) {
     .selectFrom("message_events")
     .select(["id", "at", "type", "source", "detail", "evidence", "error_code"])
     .where("message_id", "=", messageId)
+    // Observations made in the same instant keep the order in which they were stored.
     .orderBy("at")
+    .orderBy("created_at")
     .orderBy("id")
     .execute();
 }

@@ -1,0 +1,133 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { appendEvents, type NewMessageEvent } from "./service.js";
+import type { MessageEventType } from "./status.js";
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv();
+});
+afterAll(() => env?.close());
+
+async function newMessage(): Promise<string> {
+  const r = await api(env.app, env.ws.editor).post("/v1/messages", {
+    to: "kunde@example.org",
+    from: "shop@example.org",
+    subject: "Ihre Bestellung",
+    text: "Danke.",
+  });
+  expect(r.status, r.text).toBe(202);
+  return r.body.id;
+}
+
+const stored = (id: string) =>
+  env.rt.db
+    .selectFrom("messages")
+    .select(["status", "status_reason", "error_code"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+
+function ev(messageId: string, type: MessageEventType, at: number, extra: Partial<NewMessageEvent> = {}) {
+  return {
+    message_id: messageId,
+    workspace_id: env.ws.id,
+    type,
+    source: "inbound_dsn",
+    at: new Date(Date.UTC(2025, 0, 1, 12, 0, at)),
+    ...extra,
+  };
+}
+
+describe("appendEvents", () => {
+  it("stores a repeated observation once (dedupe_key) and keeps the derived status", async () => {
+    const id = await newMessage();
+    const dsn = ev(id, "delivered", 5, { detail: "250 2.0.0 delivered", dedupe_key: "dsn:abc" });
+    expect((await appendEvents(env.rt.db, [dsn])).inserted).toBe(1);
+    expect((await appendEvents(env.rt.db, [dsn, dsn])).inserted).toBe(0);
+    const n = await env.rt.db
+      .selectFrom("message_events")
+      .select("id")
+      .where("message_id", "=", id)
+      .execute();
+    expect(n).toHaveLength(2);
+    expect(await stored(id)).toEqual({
+      status: "delivered",
+      status_reason: "250 2.0.0 delivered",
+      error_code: null,
+    });
+  });
+
+  it("caches the status of every message in a batch, whatever order the events arrive in", async () => {
+    const a = await newMessage();
+    const b = await newMessage();
+    await appendEvents(env.rt.db, [
+      ev(a, "delivered", 9),
+      ev(b, "soft_bounced", 3, { detail: "mailbox full", error_code: "4.2.2" }),
+    ]);
+    await appendEvents(env.rt.db, [
+      ev(a, "hard_bounced", 1, { detail: "550 5.1.1 user unknown", error_code: "5.1.1" }),
+      ev(b, "sent", 1),
+    ]);
+    expect(await stored(a)).toEqual({
+      status: "hard_bounced",
+      status_reason: "550 5.1.1 user unknown",
+      error_code: "5.1.1",
+    });
+    expect(await stored(b)).toEqual({
+      status: "soft_bounced",
+      status_reason: "mailbox full",
+      error_code: "4.2.2",
+    });
+  });
+
+  it("refuses an unknown event type (a programming error, not data)", async () => {
+    const id = await newMessage();
+    await expect(
+      appendEvents(env.rt.db, [{ ...ev(id, "sent", 1), type: "bounced" as MessageEventType }]),
+    ).rejects.toThrow(/unknown message event type/);
+  });
+
+  it("ends with the same cached status for any split of the same events into appends", async () => {
+    const types: MessageEventType[] = [
+      "sent",
+      "deferred",
+      "delivered",
+      "opened",
+      "soft_bounced",
+      "hard_bounced",
+      "clicked",
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ type: fc.constantFrom(...types), at: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 1, max: 3 }),
+        async (events, chunk) => {
+          const one = await newMessage();
+          const many = await newMessage();
+          const list = (id: string) =>
+            events.map((e, i) => ev(id, e.type, e.at, { id: `evt_${id}_${i}`, detail: `${e.type}@${e.at}` }));
+          await appendEvents(env.rt.db, list(one));
+          const reversed = list(many).reverse();
+          for (let i = 0; i < reversed.length; i += chunk)
+            await appendEvents(env.rt.db, reversed.slice(i, i + chunk));
+          expect(await stored(many)).toEqual(await stored(one));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("keeps two writers appending to the same message consistent", async () => {
+    const id = await newMessage();
+    await Promise.all([
+      appendEvents(env.rt.db, [ev(id, "delivered", 2)]),
+      appendEvents(env.rt.db, [ev(id, "opened", 3)]),
+      appendEvents(env.rt.db, [ev(id, "sent", 1)]),
+    ]);
+    expect((await stored(id)).status).toBe("opened");
+  });
+});
