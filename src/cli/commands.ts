@@ -1,7 +1,9 @@
 // Subcommands of the domains (import, send, bounces, sync, …), each in its own file, registered here.
 import type { Command } from "commander";
 import { registerBounceCommands } from "./bounces.js";
+import { registerImportCommands } from "./import.js";
 
 export function registerCommands(program: Command) {
   registerBounceCommands(program);
+  registerImportCommands(program);
 }

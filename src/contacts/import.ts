@@ -33,6 +33,7 @@ import {
   markImport,
   type ReportRow,
   releaseKeys,
+  reportRows,
   updateContacts,
 } from "./import-store.js";
 import type { CreateContactInput, ImportMapping, OnDuplicate } from "./schema.js";
@@ -357,6 +358,23 @@ export async function runImport(
     if (!(e instanceof AppError)) rt.log.error({ err: e, importId }, "import failed");
     return finish(rt, actor, importId, message);
   }
+}
+
+/** Imports a file in the foreground (CLI, benchmark): checks it, then runs it to the end. */
+export async function importFile(ctx: Ctx, req: ImportRequest, onProgress?: (p: ImportProgress) => void) {
+  const imp = await createImport(ctx, req);
+  onProgress?.({ total: imp.total_rows, processed: 0, created: 0, updated: 0, skipped: 0, rejected: 0 });
+  return runImport(ctx.rt, ctx.actor, imp.id, req.filePath, onProgress);
+}
+
+/** The first `limit` report rows of an import with the given outcome, in file order. */
+export async function importReport(
+  rt: Runtime,
+  importId: string,
+  outcome: ReportRow["outcome"],
+  limit: number,
+) {
+  return (await reportRows(rt.db, importId, outcome, null, limit)).slice(0, limit);
 }
 
 const inFlight = new Map<string, Promise<unknown>>();
