@@ -85,30 +85,28 @@ const secondReading: Reason[] = [
   "mailererror",
 ];
 
+/** Status codes too generic to overrule words that say the mailbox does not exist. */
+const weakForUser = new Set<Reason | undefined>([
+  undefined,
+  "securityerror",
+  "filtered",
+  "notaccept",
+  "systemerror",
+  "networkerror",
+  "blocked",
+]);
+
 function isUserUnknown(f: Facts): boolean {
   if (f.statusReason === "userunknown") {
     // A 5.1.1 that says "relaying denied", "blocked", "mailbox full" … is about that instead.
-    for (const other of [
-      "norelaying",
-      "blocked",
-      "mailboxfull",
-      "hasmoved",
-      "rejected",
-      "notaccept",
-    ] as const) {
+    for (const other of ["norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"] as const) {
       if (other === "blocked" ? saysBlockedStrongly(f.text) : says(other, f.text)) return false;
     }
     return true;
   }
   if (f.command === "RCPT") return says("userunknown", f.text);
-  // Without a command, the words decide unless a status code points elsewhere.
-  if (
-    !f.command &&
-    (!f.statusReason || f.statusReason === "securityerror" || f.statusReason === "filtered")
-  ) {
-    return says("userunknown", f.text) && !says("filtered", f.text) && f.statusReason !== "filtered";
-  }
-  return false;
+  // Without the command, the words decide unless a specific status code points elsewhere.
+  return !f.command && weakForUser.has(f.statusReason) && says("userunknown", f.text);
 }
 
 /** "blocked" phrases that are about the sending host (RBL listings), not about the recipient. */

@@ -1,0 +1,260 @@
+import fs from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { classifyFiles } from "../cli/bounces.js";
+import { type BounceReport, classifyBounce } from "./classify.js";
+import { isHard } from "./reasons.js";
+
+const dir = path.resolve(import.meta.dirname, "../../test/fixtures/bounces");
+const labels: Record<string, { recipient: string; reason: string; hard: boolean }> = JSON.parse(
+  fs.readFileSync(path.join(dir, "labels.json"), "utf8"),
+);
+const files = Object.keys(labels);
+const read = (f: string) => fs.readFileSync(path.join(dir, f));
+
+function labelled(report: BounceReport, recipient: string) {
+  return report.recipients.find((r) => r.recipient.toLowerCase() === recipient.toLowerCase());
+}
+
+/** The same bytes with other line endings. */
+function withEndings(buf: Buffer, ending: "\r\n" | "\r"): Buffer {
+  return Buffer.from(buf.toString("latin1").replace(/\r?\n/g, ending), "latin1");
+}
+
+describe("fixtures", () => {
+  it("has a label for every fixture file and a file for every label", () => {
+    const onDisk = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
+    expect(onDisk.sort()).toEqual([...files].sort());
+  });
+
+  it.each(files)("classifies %s as labelled", (file) => {
+    const want = labels[file];
+    const got = labelled(classifyBounce(read(file)), want.recipient);
+    expect(got, `recipient ${want.recipient}`).toBeDefined();
+    expect({ reason: got?.reason, hard: got?.hard }).toEqual({ reason: want.reason, hard: want.hard });
+  });
+
+  it.each(files)("gives the same result for %s with LF, CRLF and CR-only line endings", (file) => {
+    const lf = classifyBounce(read(file));
+    const strip = (r: BounceReport) => JSON.stringify(r);
+    expect(strip(classifyBounce(withEndings(read(file), "\r\n")))).toBe(strip(lf));
+    expect(strip(classifyBounce(withEndings(read(file), "\r")))).toBe(strip(lf));
+  });
+
+  it("accepts a string as well as bytes", () => {
+    const buf = read("gmail-nosuchuser.eml");
+    expect(classifyBounce(buf.toString("utf8"))).toEqual(classifyBounce(buf));
+  });
+});
+
+describe("what a report is", () => {
+  it("reads a real Postfix DSN: status, diagnostic, remote MTA and the original's headers for matching", () => {
+    const r = classifyBounce(read("postfix-remote-550-user-unknown.eml"));
+    expect(r.kind).toBe("bounce");
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0]).toMatchObject({
+      recipient: "gone@remote.test",
+      status: "5.1.1",
+      action: "failed",
+      remote_mta: "127.0.0.1",
+    });
+    expect(r.recipients[0].diagnostic).toMatch(/User unknown in virtual mailbox table/);
+    expect(r.original).toMatchObject({
+      message_id: "<fixture-3@poststelle.test>",
+      envelope_id: "fixture-3",
+      return_path: "bounce+fixture3@bounces.test",
+      to: "gone@remote.test",
+    });
+    expect(r.original.x_headers?.["x-poststelle-message"]).toBe("msg_fixture_3");
+  });
+
+  it("tells bounces, delays, successes, receipts, complaints and auto-replies apart", () => {
+    const kind = (f: string) => classifyBounce(read(f)).kind;
+    expect(kind("rfc3464-c1-simple-dsn.eml")).toBe("bounce");
+    expect(kind("rfc3464-c4-delayed.eml")).toBe("delay");
+    expect(kind("postfix-relayed-success.eml")).toBe("relayed");
+    expect(kind("rfc8098-mdn-displayed.eml")).toBe("mdn");
+    expect(kind("rfc5965-arf-abuse.eml")).toBe("arf");
+    expect(kind("autoreply-abwesenheitsnotiz.eml")).toBe("autoreply");
+    expect(kind("exim-unrouteable-address.eml")).toBe("bounce");
+  });
+
+  it("reads every recipient of a multi-recipient DSN with its own action", () => {
+    const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
+    expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([
+      ["arathib@vnet.ibm.com", "failed", "rejected"],
+      ["johnh@hpnjld.njd.hp.com", "delayed", "expired"],
+      ["wsnell@sdcc13.ucsd.edu", "failed", "userunknown"],
+    ]);
+  });
+
+  it("returns the disposition of a read receipt and the feedback type of a complaint", () => {
+    const mdn = classifyBounce(read("rfc8098-mdn-displayed.eml"));
+    expect(mdn.disposition).toBe("displayed");
+    expect(mdn.original.message_id).toBe("<199509192301.23456@example.org>");
+    expect(classifyBounce(read("rfc5965-arf-abuse.eml")).feedback_type).toBe("abuse");
+  });
+
+  it("does not take an ordinary letter for a bounce", () => {
+    const letter =
+      "From: anna@example.com\nTo: praxis@example.org\nSubject: Termin\n\nHallo, passt Montag?\n";
+    expect(classifyBounce(letter)).toMatchObject({ kind: "unknown", recipients: [] });
+  });
+});
+
+describe("deciding the reason", () => {
+  const dsn = (status: string, diagnostic: string) =>
+    [
+      "From: MAILER-DAEMON@mx.example.org",
+      "Subject: Undelivered Mail Returned to Sender",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      "",
+      "--b",
+      "Content-Type: message/delivery-status",
+      "",
+      "Reporting-MTA: dns; mx.example.org",
+      "",
+      "Final-Recipient: rfc822; kunde@example.com",
+      "Action: failed",
+      `Status: ${status}`,
+      `Diagnostic-Code: smtp; ${diagnostic}`,
+      "--b--",
+      "",
+    ].join("\n");
+  const reasonOf = (status: string, diagnostic: string) =>
+    classifyBounce(dsn(status, diagnostic)).recipients[0].reason;
+
+  it("lets specific words win over a generic status code", () => {
+    expect(reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable")).toBe("userunknown");
+    expect(reasonOf("5.7.1", "554 5.7.1 <kunde@example.com>: Relay access denied")).toBe("norelaying");
+    expect(
+      reasonOf("5.7.1", "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"),
+    ).toBe("blocked");
+    expect(reasonOf("5.0.0", "552 Quota exceeded for this mailbox")).toBe("mailboxfull");
+    expect(reasonOf("5.0.0", "550 Message too large")).toBe("mesgtoobig");
+    expect(
+      reasonOf("5.7.1", "550 5.7.1 Our system has detected that this message is likely unsolicited mail"),
+    ).toBe("spamdetected");
+    expect(reasonOf("5.7.1", "550 5.7.1 Client host rejected: cannot find your hostname")).toBe("requireptr");
+    expect(reasonOf("5.0.0", "550 Mailbox disabled for this recipient")).toBe("suspend");
+    expect(reasonOf("4.0.0", "451 Please try again slower")).toBe("speeding");
+  });
+
+  it("falls back to the status code when the words say nothing specific", () => {
+    expect(reasonOf("5.1.1", "550 Rejected")).toBe("userunknown");
+    expect(reasonOf("5.2.2", "552 Sorry")).toBe("mailboxfull");
+    expect(reasonOf("5.7.26", "550 Rejected")).toBe("authfailure");
+    expect(reasonOf("4.4.7", "Delivery failed")).toBe("expired");
+    expect(reasonOf("5.4.4", "")).toBe("hostunknown");
+    expect(reasonOf("5.7.1", "550 Rejected")).toBe("securityerror");
+  });
+
+  it("judges hard and soft as sisimai does", () => {
+    expect(isHard("userunknown", "4.1.1")).toBe(true);
+    expect(isHard("hostunknown", undefined)).toBe(true);
+    expect(isHard("hasmoved", "5.1.6")).toBe(true);
+    expect(isHard("notaccept", "5.3.2")).toBe(true);
+    expect(isHard("notaccept", "4.3.2")).toBe(false);
+    for (const r of [
+      "mailboxfull",
+      "blocked",
+      "spamdetected",
+      "suspend",
+      "expired",
+      "vacation",
+      "feedback",
+    ] as const)
+      expect(isHard(r, "5.0.0"), r).toBe(false);
+  });
+});
+
+describe("garbage in", () => {
+  const samples = files.map(read);
+
+  it("never throws on truncated, bit-flipped or random input, and always answers in shape", () => {
+    const shapeOk = (r: BounceReport) =>
+      typeof r.kind === "string" &&
+      Array.isArray(r.recipients) &&
+      r.recipients.every(
+        (x) => typeof x.recipient === "string" && typeof x.reason === "string" && typeof x.hard === "boolean",
+      );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: samples.length - 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 40 }),
+        (i, cut, flips) => {
+          const buf = Buffer.from(samples[i].subarray(0, Math.floor(samples[i].length * cut)));
+          for (const [at, byte] of flips) if (buf.length) buf[at % buf.length] = byte;
+          return shapeOk(classifyBounce(buf));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4000 }), (bytes) => shapeOk(classifyBounce(Buffer.from(bytes)))),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("survives MIME that lies: endless nesting, missing boundaries, bad encodings", () => {
+    const nested = `${'Content-Type: multipart/mixed; boundary="x"\n\n--x\n'.repeat(500)}text\n`;
+    const broken =
+      'Content-Type: multipart/report; boundary="never"\nContent-Transfer-Encoding: base64\n\n%%%%\n=?utf-8?B?!!!?=\n';
+    for (const m of [nested, broken, "", "\n\n\n", ":", "From: a@b\n\n".repeat(10000)]) {
+      expect(() => classifyBounce(m)).not.toThrow();
+    }
+  });
+
+  it("finishes on a 50 MB message", () => {
+    const head = read("postfix-remote-550-user-unknown.eml");
+    const big = Buffer.concat([head, Buffer.alloc(50 * 1024 * 1024, "A")]);
+    const r = classifyBounce(big);
+    expect(r.recipients[0]?.reason).toBe("userunknown");
+  });
+});
+
+describe("poststelle bounces classify", () => {
+  it("prints one tab-separated line per recipient and goes on after unreadable files", () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const failed = classifyFiles(
+      [
+        path.join(dir, "rfc3464-c2-multi-recipient.eml"),
+        "/nonexistent/file.eml",
+        path.join(dir, "qmail-no-mailbox.eml"),
+      ],
+      {},
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    expect(failed).toBe(1);
+    expect(err[0]).toMatch(/\/nonexistent\/file\.eml: cannot read/);
+    expect(out).toHaveLength(4);
+    expect(out[0].split("\t")).toEqual([
+      path.join(dir, "rfc3464-c2-multi-recipient.eml"),
+      "arathib@vnet.ibm.com",
+      "rejected",
+      "soft",
+      "5.0.0",
+    ]);
+    expect(out[3].split("\t").slice(1)).toEqual(["peter.wolf@example.net", "userunknown", "hard", "5.1.1"]);
+  });
+
+  it("writes JSON lines with --json", () => {
+    const out: string[] = [];
+    classifyFiles(
+      [path.join(dir, "gmail-nosuchuser.eml")],
+      { json: true },
+      (l) => out.push(l),
+      () => {},
+    );
+    expect(JSON.parse(out[0])).toMatchObject({
+      recipient: "kunde.mueller@gmail.com",
+      reason: "userunknown",
+      hard: true,
+      status: "5.1.1",
+    });
+  });
+});
