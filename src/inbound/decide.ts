@@ -99,7 +99,14 @@ const weakForUser = new Set<Reason | undefined>([
 function isUserUnknown(f: Facts): boolean {
   if (f.statusReason === "userunknown") {
     // A 5.1.1 that says "relaying denied", "blocked", "mailbox full" … is about that instead.
-    for (const other of ["norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"] as const) {
+    for (const other of [
+      "norelaying",
+      "blocked",
+      "mailboxfull",
+      "hasmoved",
+      "rejected",
+      "notaccept",
+    ] as const) {
       if (other === "blocked" ? saysBlockedStrongly(f.text) : says(other, f.text)) return false;
     }
     return true;
