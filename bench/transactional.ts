@@ -17,7 +17,7 @@ import { type SmtpSink, startSmtpSink } from "../test/peers/postfix.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
-import { measureYardstick, requireSmtpTools } from "./yardstick.js";
+import { measureYardstick, requireSmtpTools, YARDSTICK_MESSAGES } from "./yardstick.js";
 
 export const description =
   "20,000 messages via POST /v1/messages/batch, sent over SMTP to smtp-sink; msg/s vs smtp-source";
@@ -128,7 +128,7 @@ async function runOn(db: BenchDb, n: number, pgUrl: string | undefined): Promise
   try {
     sink = await startSmtpSink();
     database = db === "postgres" ? await benchDatabase(pgUrl) : null;
-    progress(`${db}: yardstick, smtp-source → smtp-sink, 20000 messages`);
+    progress(`${db}: yardstick, smtp-source → smtp-sink, ${YARDSTICK_MESSAGES} messages`);
     const yardstickRate = await measureYardstick(sink.port);
     progress(`${db}: yardstick ${Math.round(yardstickRate)} msg/s; starting Poststelle`);
 
@@ -166,7 +166,7 @@ async function runOn(db: BenchDb, n: number, pgUrl: string | undefined): Promise
       submit_rate: n / (submitMs / 1000),
       total_s: totalMs / 1000,
       // What smtp-sink counted beyond the yardstick's messages: each message arrived once.
-      sink_received: sink.received() - 20_000,
+      sink_received: sink.received() - YARDSTICK_MESSAGES,
     };
   } finally {
     await poststelle?.stop();

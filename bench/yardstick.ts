@@ -9,6 +9,9 @@ import { sampleRss } from "./lib/rss.js";
 
 export const description = "smtp-source → smtp-sink, 10 sessions × 5 KB × 20,000 messages (msg/s)";
 
+/** The yardstick's size as DESIGN §8 measured it. */
+export const YARDSTICK_MESSAGES = 20_000;
+
 export interface YardstickOptions {
   messages?: number;
   sessions?: number;
@@ -19,7 +22,7 @@ export interface YardstickOptions {
 export async function measureYardstick(port: number, o: YardstickOptions = {}): Promise<number> {
   const r = await runSmtpSource({
     port,
-    messages: o.messages ?? 20_000,
+    messages: o.messages ?? YARDSTICK_MESSAGES,
     sessions: o.sessions ?? 10,
     size: o.size ?? 5120,
   });
@@ -33,7 +36,7 @@ export function requireSmtpTools(): void {
 
 export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   requireSmtpTools();
-  const messages = Number(opts.args.messages ?? 20_000);
+  const messages = Number(opts.args.messages ?? YARDSTICK_MESSAGES);
   const sink = await startSmtpSink();
   const rss = sampleRss();
   try {
