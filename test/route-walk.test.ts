@@ -1,0 +1,292 @@
+// Walks the route table (src/http/routes.ts), so every new route is covered without anyone remembering to:
+// - a record of another workspace answers 404 on every route that takes an id, and changes nothing;
+// - a viewer key gets 403 on every route that writes;
+// - every route that writes leaves an entry in the activity log.
+// A new route without a sample request below makes this test fail and say what to add.
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logEvent } from "../src/audit/service.js";
+import { leastRole } from "../src/http/route.js";
+import { allRoutes } from "../src/http/routes.js";
+import { newId } from "../src/util/ids.js";
+import { api, createTestEnv, type TestEnv } from "./harness.js";
+
+type Ids = Record<string, string>;
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv();
+});
+afterAll(() => env?.close());
+
+/** Creates one record of every kind in a workspace; returns their ids keyed by the URL segment
+ * that precedes the id in a route (`/v1/contacts/:id` → ids.contacts). */
+async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
+  const c = api(env.app, adminKey);
+  const must = async (
+    p: Promise<{ status: number; body: { id?: string } & Record<string, unknown> }>,
+    what: string,
+  ) => {
+    const r = await p;
+    if (r.status >= 300) throw new Error(`seeding ${what} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  await must(c.patch("/v1/workspace", { settings: { default_from: "kalender@example.org" } }), "settings");
+  const contact = await must(
+    c.post("/v1/contacts", {
+      first_name: "Erika",
+      last_name: "Muster",
+      emails: [`erika.${newId("x")}@example.org`],
+    }),
+    "contact",
+  );
+  const list = await must(c.post("/v1/lists", { name: `Newsletter ${newId("x")}` }), "list");
+  const sub = await must(
+    c.post(`/v1/lists/${list.id}/subscriptions`, { contact_id: contact.id }),
+    "subscription",
+  );
+  const block = await must(
+    c.post("/v1/blocklist", { address: `blocked.${newId("x")}@example.org`, reason: "test" }),
+    "block",
+  );
+  const template = await must(
+    c.post("/v1/templates", {
+      name: `T ${newId("x")}`,
+      subject: "Hallo",
+      html: "<p>{{ contact.first_name }}</p>",
+    }),
+    "template",
+  );
+  const transport = await must(
+    c.post("/v1/transports", { name: `cap-${newId("x")}`, kind: "capture" }),
+    "transport",
+  );
+  const message = await must(
+    c.post("/v1/messages", { to: "kunde@example.org", subject: "Termin", text: "Hallo" }),
+    "message",
+  );
+  const key = await must(c.post("/v1/api-keys", { role: "viewer" }), "api key");
+  const importId = newId("imp");
+  await env.rt.db
+    .insertInto("imports")
+    .values({
+      id: importId,
+      workspace_id: workspaceId,
+      status: "completed",
+      dry_run: true,
+      created_at: new Date(),
+    })
+    .execute();
+  const evId = await logEvent(env.rt.db, {
+    workspaceId,
+    severity: "warning",
+    process: "test",
+    trigger: "process",
+    detail: "seeded",
+  }).then(async () => {
+    const r = await env.rt.db
+      .selectFrom("event_log")
+      .select("id")
+      .where("workspace_id", "=", workspaceId)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    return r.id;
+  });
+  return {
+    contacts: contact.id as string,
+    lists: list.id as string,
+    subscriptions: sub.id as string,
+    blocklist: block.id as string,
+    templates: template.id as string,
+    transports: transport.id as string,
+    messages: message.id as string,
+    "api-keys": key.id as string,
+    imports: importId,
+    "event-log": evId,
+    workspaces: workspaceId,
+  };
+}
+
+/** Valid bodies for every route that writes, given the ids of the acting workspace. */
+const samples: Record<string, (ids: Ids) => unknown> = {
+  "PATCH /v1/workspace": () => ({ settings: { retention_days: 30 } }),
+  "POST /v1/api-keys": () => ({ role: "editor" }),
+  "DELETE /v1/api-keys/:id": () => undefined,
+  "POST /v1/activities": () => ({ action: "created", kind: "booking", record_id: "b1" }),
+  "PATCH /v1/event-log/:id": () => ({ checked: true }),
+  "POST /v1/lists": () => ({ name: `Liste ${newId("x")}` }),
+  "PATCH /v1/lists/:id": () => ({ description: "geändert" }),
+  "DELETE /v1/lists/:id": () => undefined,
+  "POST /v1/lists/:id/subscriptions": () => ({ contact_id: "__new_contact__" }),
+  "POST /v1/lists/:id/subscriptions/bulk": (ids) => ({
+    filter: { contact_ids: ["__new_contact__", ids.contacts] },
+  }),
+  "PATCH /v1/lists/:id/subscriptions/:sub_id": () => ({ status: "unsubscribed" }),
+  "DELETE /v1/lists/:id/subscriptions/:sub_id": () => undefined,
+  "POST /v1/blocklist": () => ({ address: `b.${newId("x")}@example.org`, reason: "Kundenwunsch" }),
+  "DELETE /v1/blocklist/:id": () => undefined,
+  "POST /v1/templates": () => ({
+    name: `T ${newId("x")}`,
+    subject: "Hallo",
+    text: "Hallo {{ contact.first_name }}",
+  }),
+  "PATCH /v1/templates/:id": () => ({ subject: "Neu" }),
+  "DELETE /v1/templates/:id": () => undefined,
+  "POST /v1/templates/:id/preview": () => ({}),
+  "POST /v1/templates/:id/test-send": () => ({ to: "test@example.org" }),
+  "POST /v1/contacts": () => ({
+    first_name: "Max",
+    last_name: "Mustermann",
+    emails: [`max.${newId("x")}@example.org`],
+  }),
+  "PATCH /v1/contacts/:id": () => ({ title: "Dr." }),
+  "DELETE /v1/contacts/:id": () => undefined,
+  "POST /v1/contacts/:id/consents": () => ({
+    channel: "email",
+    purpose: "marketing",
+    status: "granted",
+    source: "test",
+  }),
+  "POST /v1/contacts/:id/erase": () => ({}),
+  "POST /v1/messages": () => ({ to: "kunde@example.org", subject: "Rechnung", text: "Anbei" }),
+  "POST /v1/messages/batch": () => ({ messages: [{ to: "kunde@example.org", subject: "A", text: "a" }] }),
+  "POST /v1/messages/:id/resend": () => ({}),
+  "POST /v1/transports": () => ({ name: `cap-${newId("x")}`, kind: "capture" }),
+  "PATCH /v1/transports/:id": () => ({ name: `renamed-${newId("x")}` }),
+  "DELETE /v1/transports/:id": () => undefined,
+  "PUT /v1/error-registry/:code": () => ({ remedy: { de: "Bitte anrufen.", en: "Please call." } }),
+  "DELETE /v1/error-registry/:code": () => undefined,
+  "POST /v1/imports": () => "__multipart__",
+};
+
+/** State a route needs before it may act (no worker runs in this test). */
+const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
+  // Resend is for messages whose outcome is known; a crash mid-transaction leaves 'unknown'.
+  "POST /v1/messages/:id/resend": (ids) =>
+    env.rt.db.updateTable("messages").set({ send_state: "unknown" }).where("id", "=", ids.messages).execute(),
+};
+
+/** Routes that write but whose effect is not a record change (read-only POSTs). */
+const readOnlyWrites = new Set(["POST /v1/templates/:id/preview"]);
+/** Routes whose path parameter is not a record of a workspace (a code shared by all workspaces). */
+const notRecordIds = new Set([
+  "GET /v1/error-registry/:code",
+  "PUT /v1/error-registry/:code",
+  "DELETE /v1/error-registry/:code",
+]);
+
+const keyOf = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+
+function fillUrl(url: string, ids: Ids): string {
+  const parts = url.split("/");
+  return parts
+    .map((p, i) => {
+      if (!p.startsWith(":")) return p;
+      if (p === ":code") return "userunknown";
+      const owner = p === ":sub_id" ? "subscriptions" : p === ":key_id" ? "api-keys" : parts[i - 1];
+      const id = ids[owner];
+      if (!id) throw new Error(`route-walk: no seeded record for '${owner}' in ${url}; add one to seed()`);
+      return id;
+    })
+    .join("/");
+}
+
+function multipart(csv: string) {
+  const boundary = "----poststelle-test";
+  const body =
+    `--${boundary}\r\nContent-Disposition: form-data; name="dry_run"\r\n\r\ntrue\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="k.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n` +
+    `--${boundary}--\r\n`;
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function send(key: string, method: string, url: string, sample: unknown, ids: Ids) {
+  const c = api(env.app, key);
+  if (sample === "__multipart__") {
+    const m = multipart("Vorname;Nachname;E-Mail\nMax;Muster;max@example.org\n");
+    return c.raw(method, url, m.body, { "content-type": m.contentType });
+  }
+  let body = sample;
+  if (body && JSON.stringify(body).includes("__new_contact__")) {
+    const nc = await api(env.app, key).post("/v1/contacts", {
+      first_name: "Neu",
+      emails: [`neu.${newId("x")}@example.org`],
+    });
+    body = JSON.parse(JSON.stringify(body).replaceAll("__new_contact__", nc.body.id ?? ids.contacts));
+  }
+  return body === undefined ? c.raw(method, url) : c.raw(method, url, body as object);
+}
+
+const countActivities = async () =>
+  Number((await sql<{ n: number }>`select count(*)::int as n from activities`.execute(env.rt.db)).rows[0].n);
+
+const writeRoutes = () => allRoutes().filter((r) => r.method !== "GET" && r.auth === "workspace");
+
+describe("the route table", () => {
+  it("has a sample request for every route that writes", () => {
+    const missing = writeRoutes()
+      .map(keyOf)
+      .filter((k) => !samples[k]);
+    expect(missing, `add these routes to 'samples' in test/route-walk.test.ts`).toEqual([]);
+  });
+
+  it("answers 404 for another workspace's ids on every route and changes nothing there", async () => {
+    const foreign = await seed(env.other.id, env.other.admin);
+    const foreignActivities = async () =>
+      (
+        await env.rt.db
+          .selectFrom("activities")
+          .select("id")
+          .where("workspace_id", "=", env.other.id)
+          .execute()
+      ).length;
+    const before = await foreignActivities();
+    const failures: string[] = [];
+    for (const r of allRoutes().filter((r) => r.auth === "workspace" && r.url.includes(":"))) {
+      if (notRecordIds.has(keyOf(r))) continue;
+      const sample = samples[keyOf(r)]?.(foreign);
+      const res = await send(env.ws.admin, r.method, fillUrl(r.url, foreign), sample, foreign);
+      if (res.status !== 404 || res.body?.error?.code !== "not_found")
+        failures.push(`${keyOf(r)} → ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+    // Nothing attempted from workspace A changed workspace B.
+    expect(await foreignActivities()).toBe(before);
+  });
+
+  it("refuses every write by a viewer key with 403", async () => {
+    const ids = await seed(env.ws.id, env.ws.admin);
+    const failures: string[] = [];
+    for (const r of writeRoutes()) {
+      if (leastRole(r) === "viewer") continue;
+      const res = await send(env.ws.viewer, r.method, fillUrl(r.url, ids), samples[keyOf(r)]?.(ids), ids);
+      if (res.status !== 403 || res.body?.error?.code !== "forbidden")
+        failures.push(`${keyOf(r)} → ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("writes an activity for every route that changes something", async () => {
+    const failures: string[] = [];
+    for (const r of writeRoutes()) {
+      const k = keyOf(r);
+      if (readOnlyWrites.has(k) || !samples[k]) continue;
+      const ids = await seed(env.ws.id, env.ws.admin);
+      await prepare[k]?.(ids);
+      const before = await countActivities();
+      const res = await send(env.ws.admin, r.method, fillUrl(r.url, ids), samples[k](ids), ids);
+      if (res.status >= 300) {
+        failures.push(`${k} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        continue;
+      }
+      // Imports run in the background and log when they finish.
+      let after = await countActivities();
+      for (let i = 0; i < 50 && after <= before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await countActivities();
+      }
+      if (after <= before) failures.push(`${k} wrote no activity`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
