@@ -12,7 +12,8 @@ export interface BenchOptions {
 
 export interface BenchResult {
   bench: string;
-  db: BenchDb | null;
+  /** "none" for benchmarks that use no database (e.g. bounce classification). */
+  db: BenchDb | "none" | null;
   rate: number;
   yardstick_rate?: number;
   ratio?: number;
@@ -32,7 +33,8 @@ export function tidy(r: BenchResult): BenchResult {
   const out: BenchResult = { ...r };
   for (const [k, v] of Object.entries(out)) {
     if (typeof v !== "number") continue;
-    out[k] = k === "ratio" ? round(v, 3) : k.endsWith("_mb") || k.endsWith("_s") ? round(v, 1) : round(v, 0);
+    const fraction = k === "ratio" || k.endsWith("_agreement") || k.endsWith("_vs_labels");
+    out[k] = fraction ? round(v, 3) : k.endsWith("_mb") || k.endsWith("_s") ? round(v, 1) : round(v, 0);
   }
   return out;
 }

@@ -150,16 +150,22 @@ function kindOf(rs: RecipientOutcome[]): ReportKind {
 function deliveryEvidence(m: MessageView): Evidence[] {
   const exclude = m.notRecipients;
   const fromFields = m.dsn.recipients.map(evidenceOfField);
-  const textual = m.isBounce ? readText(m.reportText, exclude) : [];
+  // The human-readable text is read only when the RFC 3464 fields are missing or say too little.
+  let read: Evidence[] | undefined;
+  const textual = () => {
+    read ??= m.isBounce() ? readText(m.reportText, exclude) : [];
+    return read;
+  };
   if (fromFields.length === 0) {
-    return textual.map((e) => ({ ...e, action: e.action ?? (m.isDelay ? "delayed" : undefined) }));
+    return textual().map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
   // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
   for (const e of fromFields) {
     if (/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""))) continue;
+    const text = textual();
     const words =
-      textual.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
-      (fromFields.length === 1 && textual.length === 1 ? textual[0] : undefined);
+      text.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
+      (fromFields.length === 1 && text.length === 1 ? text[0] : undefined);
     if (words) {
       e.diagnostic = sweep(`${e.diagnostic} ${words.diagnostic}`);
       e.command ??= words.command;

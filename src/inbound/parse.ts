@@ -42,10 +42,10 @@ export interface MessageView {
   original: OriginalHeaders;
   /** The sender side and the reporting system: never a failed recipient. */
   notRecipients: NotRecipients;
-  /** Does it present itself as a delivery failure notice at all? */
-  isBounce: boolean;
-  /** Does it say it is only a delay warning? */
-  isDelay: boolean;
+  /** Does it present itself as a delivery failure notice at all? (decided on first ask) */
+  isBounce(): boolean;
+  /** Does it say it is only a delay warning? (decided on first ask) */
+  isDelay(): boolean;
 }
 
 /** Reports put their evidence first; beyond this the rest is the returned original. */
@@ -91,12 +91,15 @@ export function viewMessage(raw: Buffer | string): MessageView {
     reportText: report,
     original,
     notRecipients: { has: () => false },
-    isBounce: false,
-    isDelay: false,
+    isBounce: () => false,
+    isDelay: () => false,
   };
   view.notRecipients = senderSide(view, fromHeader);
-  view.isBounce = dsn.recipients.length > 0 || looksLikeBounce(view);
-  view.isDelay = looksLikeDelay(view);
+  // Decided only when a reader asks: a DSN with complete fields never needs them.
+  let bounce: boolean | undefined;
+  let delay: boolean | undefined;
+  view.isBounce = () => (bounce ??= dsn.recipients.length > 0 || looksLikeBounce(view));
+  view.isDelay = () => (delay ??= looksLikeDelay(view));
   return view;
 }
 

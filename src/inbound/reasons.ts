@@ -62,15 +62,18 @@ export function isHard(reason: Reason, code: string | undefined, text = ""): boo
 /** A phrase: a substring, or fragments that must appear in this order. All lower-case. */
 export type Phrase = string | readonly string[];
 
-function has(text: string, p: Phrase): boolean {
-  if (typeof p === "string") return text.includes(p);
+function hasInOrder(text: string, frags: readonly string[]): boolean {
   let at = 0;
-  for (const frag of p) {
+  for (const frag of frags) {
     const i = text.indexOf(frag, at);
     if (i === -1) return false;
     at = i + frag.length;
   }
   return true;
+}
+
+function has(text: string, p: Phrase): boolean {
+  return typeof p === "string" ? text.includes(p) : hasInOrder(text, p);
 }
 
 export function saysAny(text: string, list: readonly Phrase[]): boolean {
@@ -964,7 +967,93 @@ export const phrases: Partial<Record<Reason, readonly Phrase[]>> = {
   ],
 };
 
+/** All plain phrases of all reasons in one Aho-Corasick automaton, compiled to a transition table:
+ * one pass over a text finds every reason whose words it contains (the classifier asks about many
+ * reasons for the same text). Characters beyond Latin-1 share one column. */
+interface Automaton {
+  delta: Int32Array;
+  out: Array<Reason[]>;
+}
+
+const COLUMNS = 257;
+const column = (c: number) => (c < 256 ? c : 256);
+
+function buildAutomaton(): Automaton {
+  const children: Array<Map<number, number>> = [new Map()];
+  const out: Array<Reason[]> = [[]];
+  for (const [reason, list] of Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>) {
+    for (const p of list) {
+      if (typeof p !== "string") continue;
+      let node = 0;
+      for (let i = 0; i < p.length; i++) {
+        const c = column(p.charCodeAt(i));
+        let to = children[node].get(c);
+        if (to === undefined) {
+          to = children.length;
+          children.push(new Map());
+          out.push([]);
+          children[node].set(c, to);
+        }
+        node = to;
+      }
+      if (!out[node].includes(reason)) out[node].push(reason);
+    }
+  }
+  const delta = new Int32Array(children.length * COLUMNS);
+  const fail = new Int32Array(children.length);
+  const queue: number[] = [];
+  for (const [c, child] of children[0]) {
+    delta[c] = child;
+    queue.push(child);
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head];
+    const f = fail[node];
+    for (const r of out[f]) if (!out[node].includes(r)) out[node].push(r);
+    for (let c = 0; c < COLUMNS; c++) {
+      const child = children[node].get(c);
+      if (child === undefined) {
+        delta[node * COLUMNS + c] = delta[f * COLUMNS + c];
+      } else {
+        delta[node * COLUMNS + c] = child;
+        fail[child] = delta[f * COLUMNS + c];
+        queue.push(child);
+      }
+    }
+  }
+  return { delta, out };
+}
+
+const automaton = buildAutomaton();
+
+const ordered: Array<[Reason, readonly string[]]> = (
+  Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>
+).flatMap(([r, list]) =>
+  list
+    .filter((p): p is readonly string[] => typeof p !== "string")
+    .map((p) => [r, p] as [Reason, readonly string[]]),
+);
+
+let lastText = "";
+let lastFound: Set<Reason> = new Set();
+
+/** Every reason whose words appear in the (lower-cased) text. */
+export function reasonsSaidIn(text: string): Set<Reason> {
+  if (text === lastText) return lastFound;
+  const found = new Set<Reason>();
+  const { delta, out } = automaton;
+  let node = 0;
+  for (let i = 0; i < text.length; i++) {
+    node = delta[node * COLUMNS + column(text.charCodeAt(i))];
+    const o = out[node];
+    for (let k = 0; k < o.length; k++) found.add(o[k]);
+  }
+  for (const [r, frags] of ordered) if (!found.has(r) && hasInOrder(text, frags)) found.add(r);
+  lastText = text;
+  lastFound = found;
+  return found;
+}
+
 export function says(reason: Reason, text: string): boolean {
-  const list = phrases[reason];
-  return list ? saysAny(text, list) : false;
+  return reasonsSaidIn(text).has(reason);
 }

@@ -10,38 +10,44 @@ import {
   isSystemAddress,
   sweep,
 } from "./evidence.js";
-import { phrases, type Reason, saysAny } from "./reasons.js";
+import { type Reason, reasonsSaidIn } from "./reasons.js";
 
-/** Lines where the copy of the original message begins, in the words of the MTAs that write them. */
-const ORIGINAL_MARKERS = [
-  /^-+ ?This is a copy of the message/im,
-  /^-+ ?Below this line is a copy of the message/im,
-  /^-+ ?(?:The )?original message/im,
-  /^-+ ?Original message (?:header )?follows/im,
-  /^-+ ?Unsent message follows/im,
-  /^-+ ?Message header follows/im,
-  /^-+ ?Returned (?:message|mail)/im,
-  /^-+ ?(?:Your )?message headers? (?:follow|are)/im,
-  /^-+ ?The header of the original message/im,
-  /^-+ ?Original Message-* ?$/im,
-  /^-+ ?Start of returned message/im,
-  /^-+ ?Partial message/im,
-  /^-+ ?Headers of your message/im,
-  /^Original message follows\.?$/im,
-  /^Original message headers:?$/im,
-  /^The original message (?:was|headers? (?:were|was)|is):?/im,
-  /^Included is a copy of the message header/im,
-  /^Content-Type: (?:message\/rfc822|text\/rfc822-headers)/im,
-  /^Your message reads \(in part\):?$/im,
-  /^\s*-+\s*Mensaje original|^\s*-+\s*Nachricht/im,
-];
+/** Lines where the copy of the original message begins, in the words of the MTAs that write them
+ * (one expression, so the report is scanned once). */
+const ORIGINAL_MARKER = new RegExp(
+  [
+    "^-+ ?This is a copy of the message",
+    "^-+ ?Below this line is a copy of the message",
+    "^-+ ?(?:The )?original message",
+    "^-+ ?Original message (?:header )?follows",
+    "^-+ ?Unsent message follows",
+    "^-+ ?Message header follows",
+    "^-+ ?Returned (?:message|mail)",
+    "^-+ ?(?:Your )?message headers? (?:follow|are)",
+    "^-+ ?The header of the original message",
+    "^-+ ?Start of returned message",
+    "^-+ ?Partial message",
+    "^-+ ?Headers of your message",
+    "^Original message follows\\.?$",
+    "^Original message headers:?$",
+    "^The original message (?:was|headers? (?:were|was)|is):?",
+    "^Included is a copy of the message header",
+    "^Content-Type: (?:message/rfc822|text/rfc822-headers)",
+    "^Your message reads \\(in part\\):?$",
+    "^\\s*-+\\s*(?:Mensaje original|Nachricht)",
+  ].join("|"),
+  "im",
+);
 
 /** Cuts the report text where the returned original message begins. */
 export function stripOriginal(text: string): { report: string; original: string } {
   let cut = text.length;
-  for (const re of ORIGINAL_MARKERS) {
-    const m = re.exec(text);
-    if (m && m.index < cut && m.index > 0) cut = m.index;
+  const m = ORIGINAL_MARKER.exec(text);
+  if (m && m.index > 0) cut = m.index;
+  else if (m) {
+    // A marker at the very start cannot end a report; look for the next one.
+    const again = ORIGINAL_MARKER.exec(text.slice(1));
+    if (again) cut = again.index + 1;
   }
   // Last resort: a block of original headers starting at a line of its own.
   const hb =
@@ -158,9 +164,7 @@ function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
 /** Does the text say why, in words we know or in an SMTP reply code? */
 export function saysWhy(text: string): boolean {
   if (/(?:^|\s)[45]\d\d[\s-]|[45]\.\d{1,3}\.\d{1,3}/.test(text)) return true;
-  const t = sweep(text).toLowerCase();
-  for (const list of Object.values(phrases)) if (list && saysAny(t, list)) return true;
-  return false;
+  return reasonsSaidIn(sweep(text).toLowerCase()).size > 0;
 }
 
 /** Every recipient line, with what follows it until the next recipient (or the report runs out). */
