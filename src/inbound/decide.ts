@@ -4,7 +4,7 @@
 // (DATA) and "you, the sender, were refused" (MAIL, connection). The order follows the one that makes
 // classifiers in the field agree (sisimai), so results can be compared reason by reason.
 import type { Evidence, SmtpCommand } from "./evidence.js";
-import { type Reason, says } from "./reasons.js";
+import { presetIn, type Reason, says } from "./reasons.js";
 import { findReplyCode, reasonOfStatus } from "./status.js";
 
 export interface Facts {
@@ -111,6 +111,7 @@ function isUserUnknown(f: Facts): boolean {
     }
     return true;
   }
+  if (says("systemfull", f.text)) return false;
   if (f.command === "RCPT") return says("userunknown", f.text);
   // Without the command, the words decide unless a specific status code points elsewhere.
   return !f.command && weakForUser.has(f.statusReason) && says("userunknown", f.text);
@@ -153,7 +154,8 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
     return "delivered";
   }
-  if (e.reason && !provisional.has(e.reason)) return e.reason;
+  const preset = e.reason ?? presetIn(f.text);
+  if (preset && !provisional.has(preset)) return preset;
   let reason: Reason | undefined;
   if (isSmtpWords(f)) {
     for (const [r, probe] of firstReading) {
@@ -163,7 +165,7 @@ export function decideReason(e: Evidence, f: Facts): Reason {
       }
     }
   }
-  reason ??= e.reason ?? secondLook(f);
+  reason ??= preset ?? secondLook(f);
   if (!reason && f.action === "delayed") reason = "expired";
   if (reason) return reason;
   if (says("vacation", f.text)) return "vacation";
@@ -179,7 +181,16 @@ function isSmtpWords(f: Facts): boolean {
   return /\bsaid:|\b[45]\d\d[ -][245]\.\d|\b[45]\d\d\s/.test(f.text);
 }
 
+/** A local delivery program (procmail, maildrop, a pipe) that failed: its own words may still say the
+ * mailbox is full or unknown; otherwise the program failed. */
+function localMailer(f: Facts): Reason {
+  if (says("mailboxfull", f.text)) return "mailboxfull";
+  if (says("userunknown", f.text) && !says("mailererror", f.text)) return "userunknown";
+  return "mailererror";
+}
+
 function secondLook(f: Facts): Reason | undefined {
+  if ((f.diagnosticType ?? "").toLowerCase().startsWith("x-unix")) return localMailer(f);
   const fromStatus = f.statusReason;
   const type = (f.diagnosticType ?? "smtp").toLowerCase();
   if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;

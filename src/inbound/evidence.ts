@@ -69,14 +69,19 @@ export function commandOf(text: string): SmtpCommand | undefined {
   }
   const t = text.toLowerCase();
   if (/after rcpt to|does not like recipient|\[rcpt_to\]|\(rcpt\)/.test(t)) found.add("RCPT");
-  if (/after mail from|didn't like the sender|does not like sender|\[mail_from\]/.test(t)) found.add("MAIL");
+  if (
+    /after mail from|didn't like the sender|does not like sender|\[mail_from\]|but sender was rejected/.test(
+      t,
+    )
+  )
+    found.add("MAIL");
   if (
     /after end of data|after data|failed after i sent the message|\[end_of_data\]|after sending message|end of data/.test(
       t,
     )
   )
     found.add("DATA");
-  if (/after (?:ehlo|helo)/.test(t)) found.add("EHLO");
+  if (/after (?:ehlo|helo)|but my name was rejected/.test(t)) found.add("EHLO");
   if (
     /after initial connection|in reply to initial greeting|but greeting failed|refused to talk to me/.test(t)
   )

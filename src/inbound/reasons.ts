@@ -711,7 +711,11 @@ export const phrases: Partial<Record<Reason, readonly Phrase[]>> = {
     "transaction failed ",
     ["unable to connect ", "daemon"],
   ],
-  systemfull: ["mail system full", "requested mail action aborted: exceeded storage allocation"],
+  systemfull: [
+    "mail system full",
+    "requested mail action aborted: exceeded storage allocation",
+    "not enough free space",
+  ],
   mailererror: [
     " || exit ",
     "procmail: ",
@@ -966,6 +970,178 @@ export const phrases: Partial<Record<Reason, readonly Phrase[]>> = {
     "abwesend",
   ],
 };
+
+/** Words that name a reason outright in one MTA's or provider's own vocabulary (Exim's internal
+ * messages, qmail's, Domino's, Facebook's and Exchange 2003's codes, Gmail's older notices …). When one
+ * of these appears, the reason is settled unless it is one that more specific words may still refine. */
+export const presets: Array<[Reason, readonly string[]]> = [
+  [
+    "userunknown",
+    [
+      "no mailbox here by that name",
+      "does not like recipient.",
+      "000c05a6",
+      "rcp-p1",
+      "int-p1",
+      "int-p3",
+      "int-p4",
+      "not listed in domino directory",
+      "not listed in public name & address book",
+      "non répertorié dans l'annuaire domino",
+      "no valid recipients for this mm",
+      "550 - requested action not taken: no such user here",
+      "invalid final delivery userid",
+    ],
+  ],
+  [
+    "hostunknown",
+    [
+      "unrouteable address",
+      "all relevant mx records point to non-existent hosts",
+      "all host address lookups failed permanently",
+      "sorry, i couldn't find any host ",
+      "dns error: domain name not found",
+      "dns error: dns server returned answer with no data",
+      "illegal host/domain name found",
+      "no such domain.",
+      "as the remote domain doesnt exist",
+      "invalid domain name",
+    ],
+  ],
+  [
+    "mailboxfull",
+    [
+      "disk quota exceeded",
+      "mailbox is full",
+      "error: quota exceed",
+      "as their mailbox is full",
+      "the user(s) account is temporarily over quota",
+      "user mailbox exceeds allowed size",
+      "the number of messages in recipient's mailbox exceeded the local limit",
+    ],
+  ],
+  ["systemfull", ["mailbox unavailable (not enough free space)"]],
+  [
+    "mesgtoobig",
+    ["message size exceeds fixed maximum message size:", "msg-p1", "int-p2", "mail size limit exceeded"],
+  ],
+  ["exceedlimit", [" - message size exceeds recipient"]],
+  [
+    "notaccept",
+    [
+      "an mx or srv record indicated no smtp service",
+      "no host found for existing smtp connection",
+      "destination seem to reject all mails",
+      "pol-p3",
+      "pol-p4",
+      "pol-t1",
+      "pol-t2",
+      "pol-t3",
+    ],
+  ],
+  [
+    "syntaxerror",
+    [
+      "angle-brackets nested too deep",
+      'expected word or "<"',
+      "domain missing in source-routed address",
+      "malformed address:",
+    ],
+  ],
+  [
+    "systemerror",
+    [
+      "delivery to file forbidden",
+      "delivery to pipe forbidden",
+      "local delivery failed",
+      "lmtp error after ",
+      "bad interpreter: no such file or directory",
+      "con-t1",
+      "rcp-t1",
+      "several matches found in domino directory",
+      "this domain's dns violates rfc 1035.",
+      " - temporary mta failure on relaying",
+      " - rejected by next-hop mta on relaying",
+      " - unable to relay message back to mta",
+    ],
+  ],
+  [
+    "contenterror",
+    [
+      'too many "received" headers',
+      " - bad header:",
+      "msg-p2",
+      "msg-p3",
+      "pol-p6",
+      "pol-p7",
+      "00050311",
+      "000502cc",
+    ],
+  ],
+  [
+    "networkerror",
+    [
+      "sorry, i wasn't able to establish an smtp connection",
+      "sorry, i couldn't find a mail exchanger or ip address",
+      "sorry. although i'm listed as a best-preference mx or a for that host",
+      "message has exceeded maximum hop count",
+      "dns lookup failed.",
+      "00120270",
+      " had no relevant answers.",
+      " responded with code nxdomain",
+      "address family mismatch on destination mxs",
+      "all routes to destination blocked",
+      "bad dns lookup error code",
+      "could not retrieve source address",
+      "loop detected",
+      "network error on destination mxs",
+      "no mx found for domain",
+      "no mx found for destination",
+      "no valid route to remote mx",
+      "no valid route to destination",
+      "temporary failure in mx lookup",
+    ],
+  ],
+  [
+    "expired",
+    [
+      "retry timeout exceeded",
+      "retry time not reached for any host after a long failure period",
+      "all hosts have been failing for a long time and were last tried",
+      "has been frozen",
+      "was frozen on arrival by ",
+      "your message was not delivered within ",
+      "delivery retry timeout exceeded",
+      "envelope expired",
+      "host not reachable",
+      "dns error: could not contact dns servers",
+      "delivery to the following recipient has been delayed",
+      "the recipient server did not accept our requests to connect",
+      "delivery expired",
+    ],
+  ],
+  [
+    "filtered",
+    ["rcp-p2", "rcp-p3", "000c0595", "cannot route mail to user", "mail delivery failed... user unknown"],
+  ],
+  ["blocked", ["pol-p1", "pol-p2"]],
+  ["rejected", ["dns-p1", "dns-p2", "dns-t1", "dns-p3", "dns-t2", "but sender was rejected"]],
+  ["toomanyconn", ["con-t2", "con-t3"]],
+  ["virusdetected", ["pol-p5", " - infected"]],
+  ["suspend", ["rcp-t4", "the user(s) account is disabled.", "the user(s) account is temporarily limited."]],
+  ["spamdetected", [" - spam"]],
+  [
+    "securityerror",
+    ["000b0981", "please turn on smtp authentication in your mail client", "could not retrieve credentials"],
+  ],
+  ["norelaying", ["due to the following smtp relay error"]],
+];
+
+/** The preset reason named by an MTA's own words, if any. */
+export function presetIn(text: string): Reason | undefined {
+  for (const [r, list] of presets) for (const p of list) if (text.includes(p)) return r;
+  return undefined;
+}
 
 /** All plain phrases of all reasons in one Aho-Corasick automaton, compiled to a transition table:
  * one pass over a text finds every reason whose words it contains (the classifier asks about many
