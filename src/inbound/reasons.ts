@@ -1149,33 +1149,47 @@ export function presetIn(text: string): Reason | undefined {
  * reasons for the same text). Characters beyond Latin-1 share one column. */
 interface Automaton {
   delta: Int32Array;
-  out: Array<Reason[]>;
+  /** Per state: what ends here — a reason's index, or ORDERED + i when the first fragment of ordered
+   * phrase i ends here (only then is that phrase's order worth checking). */
+  out: number[][];
 }
 
 const COLUMNS = 257;
+const ORDERED = 1000;
 const column = (c: number) => (c < 256 ? c : 256);
+
+/** The phrases whose fragments must appear in order, e.g. ["mailbox ", "full"]. */
+const ordered: Array<[Reason, readonly string[]]> = (
+  Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>
+).flatMap(([r, list]) =>
+  list
+    .filter((p): p is readonly string[] => typeof p !== "string")
+    .map((p) => [r, p] as [Reason, readonly string[]]),
+);
 
 function buildAutomaton(): Automaton {
   const children: Array<Map<number, number>> = [new Map()];
-  const out: Array<Reason[]> = [[]];
-  for (const [reason, list] of Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>) {
-    for (const p of list) {
-      if (typeof p !== "string") continue;
-      let node = 0;
-      for (let i = 0; i < p.length; i++) {
-        const c = column(p.charCodeAt(i));
-        let to = children[node].get(c);
-        if (to === undefined) {
-          to = children.length;
-          children.push(new Map());
-          out.push([]);
-          children[node].set(c, to);
-        }
-        node = to;
+  const out: number[][] = [[]];
+  const insert = (word: string, output: number) => {
+    let node = 0;
+    for (let i = 0; i < word.length; i++) {
+      const c = column(word.charCodeAt(i));
+      let to = children[node].get(c);
+      if (to === undefined) {
+        to = children.length;
+        children.push(new Map());
+        out.push([]);
+        children[node].set(c, to);
       }
-      if (!out[node].includes(reason)) out[node].push(reason);
+      node = to;
     }
+    if (!out[node].includes(output)) out[node].push(output);
+  };
+  for (const [reason, list] of Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>) {
+    const index = reasons.indexOf(reason);
+    for (const p of list) if (typeof p === "string") insert(p, index);
   }
+  ordered.forEach(([, frags], i) => insert(frags[0], ORDERED + i));
   const delta = new Int32Array(children.length * COLUMNS);
   const fail = new Int32Array(children.length);
   const queue: number[] = [];
@@ -1203,14 +1217,6 @@ function buildAutomaton(): Automaton {
 
 const automaton = buildAutomaton();
 
-const ordered: Array<[Reason, readonly string[]]> = (
-  Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>
-).flatMap(([r, list]) =>
-  list
-    .filter((p): p is readonly string[] => typeof p !== "string")
-    .map((p) => [r, p] as [Reason, readonly string[]]),
-);
-
 let lastText = "";
 let lastFound: Set<Reason> = new Set();
 
@@ -1218,14 +1224,21 @@ let lastFound: Set<Reason> = new Set();
 export function reasonsSaidIn(text: string): Set<Reason> {
   if (text === lastText) return lastFound;
   const found = new Set<Reason>();
+  const started: number[] = [];
   const { delta, out } = automaton;
   let node = 0;
   for (let i = 0; i < text.length; i++) {
     node = delta[node * COLUMNS + column(text.charCodeAt(i))];
     const o = out[node];
-    for (let k = 0; k < o.length; k++) found.add(o[k]);
+    for (let k = 0; k < o.length; k++) {
+      if (o[k] < ORDERED) found.add(reasons[o[k]]);
+      else started.push(o[k] - ORDERED);
+    }
   }
-  for (const [r, frags] of ordered) if (!found.has(r) && hasInOrder(text, frags)) found.add(r);
+  for (const i of started) {
+    const [r, frags] = ordered[i];
+    if (!found.has(r) && hasInOrder(text, frags)) found.add(r);
+  }
   lastText = text;
   lastFound = found;
   return found;
