@@ -82,11 +82,14 @@ export async function releaseKeys(db: Database, importId: string) {
   await db.deleteFrom("import_keys").where("import_id", "=", importId).execute();
 }
 
-/** Contacts of the workspace that hold any of the keys; locked for the batch's update when asked. */
+/** Contacts of the workspace that hold any of the keys (through the btree of contact_email_keys); locked for
+ * the batch's update when asked. */
 export async function contactsByEmailKeys(db: Database, workspaceId: string, keys: string[], lock: boolean) {
   if (keys.length === 0) return [];
   const r = await sql<Row<"contacts">>`
-    select * from contacts where workspace_id = ${workspaceId} and email_keys && ${keys}::text[]
+    select * from contacts where workspace_id = ${workspaceId} and id in (
+      select contact_id from contact_email_keys
+      where workspace_id = ${workspaceId} and email_key = any(${keys}::text[]))
     ${lock ? sql`for update` : sql``}`.execute(db);
   return r.rows;
 }

@@ -202,6 +202,11 @@ describe("DSGVO export and erasure", () => {
       blocklist: await db.selectFrom("blocklist").selectAll().where("workspace_id", "=", env.ws.id).execute(),
       importRows: await db.selectFrom("import_rows").selectAll().execute(),
       importKeys: await db.selectFrom("import_keys").selectAll().execute(),
+      emailKeys: await db
+        .selectFrom("contact_email_keys")
+        .selectAll()
+        .where("workspace_id", "=", env.ws.id)
+        .execute(),
     }).toLowerCase();
     for (const personal of [
       "helga.kranich@beispiel-praxis.de",

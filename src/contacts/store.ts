@@ -102,7 +102,10 @@ export async function listContactRows(
     const p = containsPattern(word);
     s = s.where((eb) => eb.or([eb("first_name", "ilike", p), eb("last_name", "ilike", p)]));
   }
-  if (q.emailKey) s = s.where(sql<SqlBool>`contacts.email_keys @> array[${q.emailKey}]::text[]`);
+  if (q.emailKey) {
+    s = s.where(sql<SqlBool>`contacts.id in (select contact_id from contact_email_keys
+      where workspace_id = ${workspaceId} and email_key = ${q.emailKey})`);
+  }
   if (q.consent) {
     const [, channel, purpose, status] = /^([a-z]+)\/([a-z0-9_]+):(\w+)$/.exec(q.consent) ?? [];
     const current = currentConsentStatus(channel, purpose);

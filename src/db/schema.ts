@@ -297,6 +297,13 @@ export interface ErrorRegistryEntriesTable {
   updated_by: string | null;
 }
 
+/** 011_contact_email_keys: one row per (workspace, e-mail key, contact), kept by triggers on contacts. */
+export interface ContactEmailKeysTable {
+  workspace_id: string;
+  email_key: string;
+  contact_id: string;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -315,6 +322,7 @@ export interface DB {
   import_rows: ImportRowsTable;
   templates: TemplatesTable;
   import_keys: ImportKeysTable;
+  contact_email_keys: ContactEmailKeysTable;
   error_registry_entries: ErrorRegistryEntriesTable;
 }
 
