@@ -1189,7 +1189,7 @@ function buildAutomaton(): Automaton {
     const index = reasons.indexOf(reason);
     for (const p of list) if (typeof p === "string") insert(p, index);
   }
-  ordered.forEach(([, frags], i) => insert(frags[0], ORDERED + i));
+  for (let i = 0; i < ordered.length; i++) insert(ordered[i][1][0], ORDERED + i);
   const delta = new Int32Array(children.length * COLUMNS);
   const fail = new Int32Array(children.length);
   const queue: number[] = [];
