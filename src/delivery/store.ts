@@ -2,6 +2,7 @@
 // batch per statement: DESIGN §8 measured per-row updates 30× slower than one `= any` / unnest update.
 import { type Kysely, sql } from "kysely";
 import type { DB, NewRow, Row } from "../db/schema.js";
+import type { DerivedStatus } from "../events/status.js";
 
 type Db = Kysely<DB>;
 
@@ -274,8 +275,10 @@ export interface Outcome {
   next_attempt_at: Date | null;
   queue_id: string | null;
   sent_at: Date | null;
-  /** The MIME that was built, stored once (a retry sends the same bytes). */
+  /** The MIME that was built, in its stored form (packMime), written once: a retry sends the same bytes. */
   raw_mime: Buffer | null;
+  /** The status derived from the message's events, including those of this batch. */
+  status: DerivedStatus | null;
 }
 
 /** Records the outcome of a whole batch in one statement. Only rows this worker still holds are written;
@@ -283,6 +286,7 @@ export interface Outcome {
 export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[], now: Date) {
   if (outcomes.length === 0) return;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
   await sql`
     update messages m
        set send_state = u.state,
@@ -291,13 +295,18 @@ export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[],
            queue_id = coalesce(u.queue_id, m.queue_id),
            sent_at = coalesce(u.sent_at, m.sent_at),
            raw_mime = coalesce(m.raw_mime, decode(u.raw, 'base64')),
+           status = coalesce(u.status, m.status),
+           status_reason = case when u.status is null then m.status_reason else u.reason end,
+           error_code = case when u.status is null then m.error_code else u.code end,
            lease_until = null,
            updated_at = ${now}
-      from unnest(${outcomes.map((o) => o.id)}::text[], ${outcomes.map((o) => o.send_state)}::text[],
-                  ${outcomes.map((o) => o.attempts)}::int[], ${outcomes.map((o) => iso(o.next_attempt_at))}::timestamptz[],
-                  ${outcomes.map((o) => o.queue_id)}::text[], ${outcomes.map((o) => iso(o.sent_at))}::timestamptz[],
-                  ${outcomes.map((o) => o.raw_mime?.toString("base64") ?? null)}::text[])
-           as u(id, state, attempts, next_at, queue_id, sent_at, raw)
+      from unnest(${col((o) => o.id)}::text[], ${col((o) => o.send_state)}::text[],
+                  ${col((o) => o.attempts)}::int[], ${col((o) => iso(o.next_attempt_at))}::timestamptz[],
+                  ${col((o) => o.queue_id)}::text[], ${col((o) => iso(o.sent_at))}::timestamptz[],
+                  ${col((o) => o.raw_mime?.toString("base64") ?? null)}::text[],
+                  ${col((o) => o.status?.status ?? null)}::text[], ${col((o) => o.status?.status_reason ?? null)}::text[],
+                  ${col((o) => o.status?.error_code ?? null)}::text[])
+           as u(id, state, attempts, next_at, queue_id, sent_at, raw, status, reason, code)
      where m.id = u.id and m.lease_owner = ${owner} and m.send_state in ('sending', 'unknown')`.execute(db);
 }
 

@@ -8,11 +8,11 @@ import { type EventLogInput, logEvents } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
-import { appendEvents, type NewMessageEvent } from "../events/service.js";
+import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
 import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
-import { buildMime, type StoredAttachment } from "./mime.js";
+import { buildMime, packMime, type StoredAttachment, unpackMime } from "./mime.js";
 import { type MailSender, SenderCache, type SendResult } from "./senders.js";
 import {
   type ClaimedMessage,
@@ -233,10 +233,16 @@ export class SendingWorker {
         null,
       );
     }
-    let raw = toBuffer(m.raw_mime);
-    const built = raw === null;
+    // A retry sends the bytes stored at the first attempt; a first attempt builds them (and stores them).
+    const stored = toBuffer(m.raw_mime);
+    let raw: Buffer;
+    let packed: Buffer | null = null;
     try {
-      raw ??= await buildMime(mimeInput(m), this.rt.now());
+      if (stored) raw = unpackMime(stored);
+      else {
+        raw = buildMime(mimeInput(m), this.rt.now());
+        packed = packMime(raw);
+      }
     } catch (err) {
       return this.cannotSend(
         m,
@@ -253,9 +259,10 @@ export class SendingWorker {
       to: m.to_address ?? "",
       archiveBcc: m.archive_bcc,
     });
-    return this.resultOf(m, sender, result, built ? raw : null);
+    return this.resultOf(m, sender, result, packed);
   }
 
+  /** `raw` is the stored form of a MIME built in this attempt (null when it was stored before). */
   private resultOf(m: ClaimedMessage, sender: MailSender, r: SendResult, raw: Buffer | null): Result {
     const attempts = m.attempts + 1;
     const now = this.rt.now();
@@ -329,6 +336,7 @@ export class SendingWorker {
       queue_id: o.queue_id ?? null,
       sent_at: o.sent_at ?? null,
       raw_mime: o.raw_mime ?? null,
+      status: null,
     };
   }
 
@@ -376,7 +384,8 @@ export class SendingWorker {
       try {
         await this.rt.db.transaction().execute(async (tx) => {
           const now = this.rt.now();
-          await appendEvents(
+          // One row version per message: the derived status goes into the same UPDATE as the work state.
+          const { statuses } = await appendEventsForUpdate(
             tx,
             results.flatMap((r) => r.events),
             now,
@@ -384,7 +393,7 @@ export class SendingWorker {
           await recordOutcomes(
             tx,
             this.owner,
-            results.map((r) => r.outcome),
+            results.map((r) => ({ ...r.outcome, status: statuses.get(r.outcome.id) ?? null })),
             now,
           );
           const logs = results.flatMap((r) => (r.log ? [{ ...r.log, groupId }] : []));

@@ -59,18 +59,35 @@ export async function appendEvents(
   now: Date = new Date(),
 ): Promise<AppendResult> {
   if (events.length === 0) return { inserted: 0, statuses: new Map() };
+  if (!db.isTransaction) return db.transaction().execute((tx) => appendEvents(tx, events, now));
+  const r = await appendEventsForUpdate(db, events, now);
+  await updateDerivedStatuses(
+    db,
+    [...r.statuses].map(([id, d]) => ({ id, ...d })),
+    now,
+  );
+  return r;
+}
+
+/** Like appendEvents, for a writer that updates the same message rows itself in this transaction (the
+ * sending worker): the derived statuses are returned for the caller's own UPDATE instead of being written
+ * separately, which saves a second row version per message on the hot path. Must run in a transaction. */
+export async function appendEventsForUpdate(
+  tx: Kysely<DB>,
+  events: NewMessageEvent[],
+  now: Date,
+): Promise<AppendResult> {
+  if (!tx.isTransaction) throw new Error("appendEventsForUpdate must run inside a transaction");
   for (const e of events) {
     if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
   }
-  if (!db.isTransaction) return db.transaction().execute((tx) => appendEvents(tx, events, now));
   const ids = [...new Set(events.map((e) => e.message_id))];
-  await lockMessages(db, ids);
+  await lockMessages(tx, ids);
   const inserted = await insertEvents(
-    db,
+    tx,
     events.map((e) => eventRow(e, now)),
   );
-  const statuses = await rederiveStatuses(db, ids, now);
-  return { inserted, statuses };
+  return { inserted, statuses: await deriveFromStored(tx, ids) };
 }
 
 function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
@@ -89,23 +106,14 @@ function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
   };
 }
 
-/** Derives the status of each message from all its stored events and caches it on the message. */
-export async function rederiveStatuses(
-  db: Kysely<DB>,
-  messageIds: string[],
-  now: Date,
-): Promise<Map<string, DerivedStatus>> {
+/** Derives the status of each message from all its stored events. */
+async function deriveFromStored(db: Kysely<DB>, messageIds: string[]): Promise<Map<string, DerivedStatus>> {
   const rows = await selectStatusEvents(db, messageIds);
   const byMessage = new Map<string, typeof rows>();
   for (const id of messageIds) byMessage.set(id, []);
   for (const r of rows) byMessage.get(r.message_id)?.push(r);
   const statuses = new Map<string, DerivedStatus>();
   for (const [id, evs] of byMessage) statuses.set(id, deriveStatus(evs));
-  await updateDerivedStatuses(
-    db,
-    [...statuses].map(([id, d]) => ({ id, ...d })),
-    now,
-  );
   return statuses;
 }
 

@@ -52,8 +52,9 @@ export const statusPrecedence = {
 
 export type StatusEventType = keyof typeof statusPrecedence;
 
-/** Events that belong on the timeline but say nothing about delivery (a resend, an archive copy seen). */
-export const informationalEventTypes = ["resent", "archived", "note"] as const;
+/** Events that belong on the timeline but say nothing about delivery (a resend, an archive copy seen, the
+ * recipient unsubscribing through the message's link). */
+export const informationalEventTypes = ["resent", "archived", "note", "unsubscribed"] as const;
 export type InformationalEventType = (typeof informationalEventTypes)[number];
 
 export type MessageEventType = StatusEventType | InformationalEventType;

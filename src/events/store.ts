@@ -56,13 +56,15 @@ export async function updateDerivedStatuses(
 }
 
 export function selectTimeline(db: Kysely<DB>, messageId: string) {
-  return db
-    .selectFrom("message_events")
-    .select(["id", "at", "type", "source", "detail", "evidence", "error_code"])
-    .where("message_id", "=", messageId)
-    // Observations made in the same instant keep the order in which they were stored.
-    .orderBy("at")
-    .orderBy("created_at")
-    .orderBy("id")
-    .execute();
+  return (
+    db
+      .selectFrom("message_events")
+      .select(["id", "at", "type", "source", "detail", "evidence", "error_code"])
+      .where("message_id", "=", messageId)
+      // Observations made in the same instant keep the order in which they were stored.
+      .orderBy("at")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute()
+  );
 }
