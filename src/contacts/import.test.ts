@@ -110,6 +110,7 @@ describe("CSV import", () => {
       unmapped_columns: ["Kundennummer"],
       counts: { total: 3, processed: 3, created: 3, updated: 0, skipped: 0, rejected: 0 },
     });
+    expect(Object.keys(imp.columns)[0]).toBe("Anrede");
     expect(imp.columns).toMatchObject({
       Anrede: "salutation",
       Straße: "street",
@@ -230,6 +231,7 @@ describe("CSV import", () => {
       Ort: "",
       Anrede: "",
     });
+    expect(Object.keys(rejected[0].raw ?? {})).toEqual(["E-Mail", "Vorname", "Nachname", "Ort", "Anrede"]);
     expect(rows.find((r) => r.row === 2)?.contact_id).toBe(
       (await byEmail("petra.scholz@praxis-scholz.de")).id,
     );

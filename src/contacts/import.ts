@@ -367,6 +367,14 @@ export async function importFile(ctx: Ctx, req: ImportRequest, onProgress?: (p: 
   return runImport(ctx.rt, ctx.actor, imp.id, req.filePath, onProgress);
 }
 
+/** A report row's raw values in the file's column order (jsonb keeps its own key order). */
+export function rawInFileOrder(imp: Row<"imports">, raw: unknown): Record<string, unknown> | null {
+  if (!raw || typeof raw !== "object") return null;
+  const columns = ((imp.options ?? {}) as Partial<StoredOptions>).columns ?? Object.keys(raw);
+  const values = raw as Record<string, unknown>;
+  return Object.fromEntries(columns.filter((c) => c in values).map((c) => [c, values[c]]));
+}
+
 /** The first `limit` report rows of an import with the given outcome, in file order. */
 export async function importReport(
   rt: Runtime,
@@ -417,7 +425,10 @@ export function importOut(r: Row<"imports">, now: Date) {
     on_duplicate: opts.on_duplicate ?? null,
     delimiter: opts.delimiter ?? null,
     encoding: opts.encoding ?? null,
-    columns: r.mapping,
+    // From options (a JSON array keeps the file's column order; the jsonb object `mapping` does not).
+    columns: opts.columns
+      ? Object.fromEntries(opts.columns.map((n, i) => [n, opts.targets?.[i] ?? null]))
+      : r.mapping,
     unmapped_columns: opts.unmapped_columns ?? [],
     counts: {
       total: r.total_rows,

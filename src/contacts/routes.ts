@@ -5,7 +5,7 @@ import { decodeCursor, pageQuery, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import { Invalid, NotFound } from "../util/errors.js";
 import { consentState, recordConsent } from "./consent.js";
-import { createImport, importOut, startImport } from "./import.js";
+import { createImport, importOut, rawInFileOrder, startImport } from "./import.js";
 import { findImport, listImports, reportRows } from "./import-store.js";
 import { receiveUpload, removeUpload } from "./import-upload.js";
 import { eraseContact, exportContact } from "./privacy.js";
@@ -220,7 +220,7 @@ export const importRoutes = [
           outcome: x.outcome,
           reason: x.reason,
           contact_id: x.contact_id,
-          raw: x.raw,
+          raw: rawInFileOrder(r, x.raw),
         }),
         (x) => [x.row_number],
       );
