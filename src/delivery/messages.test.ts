@@ -159,7 +159,10 @@ describe("sending through an SMTP relay", () => {
     expect(m.status).toBe("failed");
     expect(m.status_reason).toMatch(/^550 5\.1\.1 .*User unknown/);
     expect(m.error_code).toBe("5.1.1");
-    expect(m.error).toEqual({ code: "5.1.1", explanation: null, remedy: null });
+    // The error registry explains the code in office words (seed 001).
+    expect(m.error.code).toBe("5.1.1");
+    expect(m.error.explanation).toMatch(/Adresse|Empfänger|Postfach/);
+    expect(m.error.remedy).toBeTruthy();
     expect(m.attempts).toBe(1);
     expect(types(m)).toEqual(["queued", "failed"]);
     const log = await env.rt.db.selectFrom("event_log").selectAll().where("record_id", "=", m.id).execute();

@@ -1,3 +1,4 @@
+import { z } from "zod";
 // /v1/messages (transactional e-mail with its timeline) and /v1/transports (capture outbox, SMTP relays).
 import { defineRoute } from "../http/route.js";
 import { Invalid } from "../util/errors.js";
@@ -75,9 +76,11 @@ export const messageRoutes = [
     url: "/v1/messages/:id",
     auth: "workspace",
     tag,
-    summary: "A message with its derived status and delivery timeline",
+    summary:
+      "A message with its derived status, delivery timeline and the error registry's explanation (?lang=de|en)",
     params: idParam,
-    handler: ({ params, ctx }) => getMessage(ctx, params.id),
+    query: z.strictObject({ lang: z.enum(["de", "en"]).default("de") }),
+    handler: ({ params, query, ctx }) => getMessage(ctx, params.id, query.lang),
   }),
   defineRoute({
     method: "GET",

@@ -69,13 +69,13 @@ function attachmentsOut(v: unknown) {
   }));
 }
 
-export async function getMessage(ctx: Ctx, id: string) {
+export async function getMessage(ctx: Ctx, id: string, lang: "de" | "en" = "de") {
   const m = await selectMessage(ctx.rt.db, ctx.workspaceId, id);
   if (!m) throw NotFound(MESSAGE, id);
   const timeline = await timelineOf(ctx.rt.db, id);
   return {
     ...messageSummary(m),
-    error: await explainError(ctx.rt, ctx.workspaceId, m.error_code, m.channel),
+    error: await explainError(ctx.rt, ctx.workspaceId, m.error_code, lang),
     text: m.text_body,
     html: m.html_body,
     attachments: attachmentsOut(m.attachments),
