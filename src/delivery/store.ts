@@ -3,6 +3,7 @@
 import { type Kysely, sql } from "kysely";
 import type { DB, NewRow, Row } from "../db/schema.js";
 import type { DerivedStatus } from "../events/status.js";
+import { newId } from "../util/ids.js";
 
 type Db = Kysely<DB>;
 
@@ -65,14 +66,14 @@ export async function deleteTransportRow(db: Db, workspaceId: string, id: string
   await db.deleteFrom("transports").where("workspace_id", "=", workspaceId).where("id", "=", id).execute();
 }
 
+/** Two counts, so each uses its small partial index (queued: messages_work_idx, sending: messages_lease_idx). */
 export async function countUnsentOnTransport(db: Db, transportId: string): Promise<number> {
-  const r = await db
-    .selectFrom("messages")
-    .select(sql<number>`count(*)::int`.as("n"))
-    .where("transport_id", "=", transportId)
-    .where("send_state", "in", ["queued", "sending"])
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  const r = await sql<{ n: number }>`
+    select (select count(*) from messages where send_state = 'queued' and transport_id = ${transportId})
+         + (select count(*) from messages where send_state = 'sending' and transport_id = ${transportId}) as n`.execute(
+    db,
+  );
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 // ---------------------------------------------------------------- workspaces and contacts (read only)
@@ -190,15 +191,25 @@ export interface MessageFilter {
   before_id?: string;
 }
 
+/** The smallest message id of a given millisecond: "msg_" and the id's time part. */
+function idFloor(t: Date): string {
+  const id = newId("msg", t.getTime());
+  return id.slice(0, id.indexOf("_") + 11);
+}
+
 export function selectMessages(db: Db, workspaceId: string, f: MessageFilter, limit: number) {
   let q = db.selectFrom("messages").select(messageListColumns).where("workspace_id", "=", workspaceId);
   if (f.status) q = q.where("status", "=", f.status);
   if (f.to) q = q.where(sql<string>`lower(to_address)`, "=", f.to.toLowerCase());
   if (f.contact_id) q = q.where("contact_id", "=", f.contact_id);
   if (f.campaign_id) q = q.where("campaign_id", "=", f.campaign_id);
-  if (f.tag) q = q.where(sql<boolean>`tags @> array[${f.tag}]::text[]`);
-  if (f.since) q = q.where("created_at", ">=", f.since);
-  if (f.until) q = q.where("created_at", "<", f.until);
+  // `tags <> '{}'` lets the planner use the partial tag index (migration 032).
+  if (f.tag) q = q.where(sql<boolean>`tags <> '{}' and tags @> array[${f.tag}]::text[]`);
+  // Ids are time-ordered by creation (001_core.sql, util/ids.ts): the id bounds narrow the scan on
+  // (workspace_id, id); created_at keeps the result exact to the millisecond.
+  if (f.since) q = q.where("id", ">=", idFloor(f.since)).where("created_at", ">=", f.since);
+  if (f.until)
+    q = q.where("id", "<", idFloor(new Date(f.until.getTime() + 1))).where("created_at", "<", f.until);
   if (f.before_id) q = q.where("id", "<", f.before_id);
   return q.orderBy("id", "desc").limit(limit).execute();
 }
