@@ -3,6 +3,7 @@
 import { startRetentionWorker } from "./delivery/retention.js";
 import { startSendingWorker } from "./delivery/worker.js";
 import type { Runtime } from "./runtime.js";
+import { startSignupExpiryWorker } from "./signups/expiry.js";
 
 export interface WorkerHandle {
   stop(): Promise<void>;
@@ -11,7 +12,7 @@ export interface WorkerHandle {
 export type WorkerFactory = (rt: Runtime) => WorkerHandle;
 
 /** Every loop of the worker role, in one list. */
-const factories: WorkerFactory[] = [startSendingWorker, startRetentionWorker];
+const factories: WorkerFactory[] = [startSendingWorker, startRetentionWorker, startSignupExpiryWorker];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
   const handles = (only ?? factories).map((f) => f(rt));

@@ -123,6 +123,10 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   }),
   "PATCH /v1/lists/:id/subscriptions/:sub_id": () => ({ status: "unsubscribed" }),
   "DELETE /v1/lists/:id/subscriptions/:sub_id": () => undefined,
+  "POST /v1/lists/:id/signups": () => ({
+    email: `anmeldung.${newId("x")}@example.org`,
+    consent_wording: "Ja, ich möchte den Newsletter per E-Mail erhalten.",
+  }),
   "POST /v1/blocklist": () => ({ address: `b.${newId("x")}@example.org`, reason: "Kundenwunsch" }),
   "DELETE /v1/blocklist/:id": () => undefined,
   "POST /v1/templates": () => ({

@@ -27,6 +27,8 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 * 1024),
+  /** Double opt-in: hours a confirmation link stays valid (default 7 days). */
+  signupExpiryHours: z.coerce.number().min(1).max(8760).default(168),
 });
 
 export type Config = z.infer<typeof schema> & { publicUrl: string };
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxAttempts: env.POSTSTELLE_MAX_ATTEMPTS || undefined,
     retryBaseSeconds: env.POSTSTELLE_RETRY_BASE_SECONDS || undefined,
     maxBodyBytes: env.POSTSTELLE_MAX_BODY_BYTES || undefined,
+    signupExpiryHours: env.POSTSTELLE_SIGNUP_EXPIRY_HOURS || undefined,
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

@@ -304,6 +304,26 @@ export interface ContactEmailKeysTable {
   contact_id: string;
 }
 
+/** 070_signups: double opt-in sign-ups (src/signups). */
+export interface SignupsTable {
+  id: string;
+  workspace_id: string;
+  list_id: string;
+  contact_id: string;
+  token_hash: string;
+  wording: string;
+  ip: string | null;
+  source: string | null;
+  message_id: string | null;
+  created_subscription: boolean;
+  previous_status: SubscriptionStatus | null;
+  requested_at: Timestamp;
+  expires_at: Timestamp;
+  confirmed_at: TimestampNullable;
+  confirm_ip: string | null;
+  expired_at: TimestampNullable;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -324,6 +344,7 @@ export interface DB {
   import_keys: ImportKeysTable;
   contact_email_keys: ContactEmailKeysTable;
   error_registry_entries: ErrorRegistryEntriesTable;
+  signups: SignupsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

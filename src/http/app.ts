@@ -28,6 +28,8 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
     loggerInstance: (opts.logger === false ? undefined : rt.log) as FastifyBaseLogger | undefined,
     bodyLimit: rt.config.maxBodyBytes,
     trustProxy: true,
+    // Signed link tokens (/u/:token) pack several ids and run past find-my-way's default of 100 characters.
+    routerOptions: { maxParamLength: 1024 },
   });
   const routes = opts.routes ?? allRoutes();
   app.setErrorHandler(errorHandler);
@@ -36,6 +38,13 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
   );
   // Raw bodies (multipart, message/rfc822 for inbound tests) are streamed by their own handlers.
   app.addContentTypeParser("multipart/form-data", (_req, _payload, done) => done(null));
+  // HTML forms and RFC 8058 one-click unsubscribe POSTs: a flat object of strings (the last value of a repeated
+  // field wins). Small by nature, so a small limit.
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string", bodyLimit: 64 * 1024 },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
   app.addHook("onResponse", async (req, reply) => {
     httpMetrics.observe(
       req.routeOptions.url ?? "unknown",

@@ -5,7 +5,9 @@ import { contactRoutes, importRoutes } from "../contacts/routes.js";
 import { messageRoutes, transportRoutes } from "../delivery/routes.js";
 import { errorRegistryRoutes } from "../errors/routes.js";
 import { listRoutes } from "../lists/routes.js";
+import { signupRoutes } from "../signups/routes.js";
 import { templateRoutes } from "../templates/routes.js";
+import { trackingRoutes } from "../tracking/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
 import type { AnyRoute } from "./route.js";
 
@@ -21,5 +23,7 @@ export function allRoutes(): AnyRoute[] {
     ...messageRoutes,
     ...transportRoutes,
     ...errorRegistryRoutes,
+    ...trackingRoutes,
+    ...signupRoutes,
   ];
 }
