@@ -6,8 +6,7 @@ import { activityCtx, recordActivities } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import type { Database } from "../db/index.js";
 import type { NewRow, Row } from "../db/schema.js";
-import { appendEvents, type NewMessageEvent } from "../events/service.js";
-import { deriveStatus } from "../events/status.js";
+import { appendFirstEvents, type NewMessageEvent, statusOfNew } from "../events/service.js";
 import { actorLabel, type Ctx } from "../runtime.js";
 import { renderForMessage } from "../templates/service.js";
 import { sha256 } from "../util/crypto.js";
@@ -317,17 +316,9 @@ export async function markBlocked(ctx: Ctx, prepared: Prepared[]) {
 // ---------------------------------------------------------------- storing
 
 export async function storePrepared(ctx: Ctx, prepared: Prepared[]): Promise<Map<number, Accepted>> {
+  const now = ctx.rt.now();
   for (const p of prepared) {
-    // The cached status agrees with the timeline from the start (the same derivation appendEvents runs).
-    const d = deriveStatus(
-      p.events.map((e, i) => ({
-        id: String(i),
-        type: e.type,
-        at: e.at!,
-        detail: e.detail ?? null,
-        error_code: e.error_code ?? null,
-      })),
-    );
+    const d = statusOfNew(p.events, now);
     Object.assign(p.row, { status: d.status, status_reason: d.status_reason, error_code: d.error_code });
   }
   return ctx.rt.db.transaction().execute(async (tx) => {
@@ -338,10 +329,10 @@ export async function storePrepared(ctx: Ctx, prepared: Prepared[]): Promise<Map
     const lost = prepared.filter((p) => !inserted.has(p.row.id));
     const replays = await racedReplays(tx, ctx, lost);
     const kept = prepared.filter((p) => inserted.has(p.row.id));
-    await appendEvents(
+    await appendFirstEvents(
       tx,
       kept.flatMap((p) => p.events),
-      ctx.rt.now(),
+      now,
     );
     await recordActivities(
       tx,

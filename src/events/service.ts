@@ -90,6 +90,35 @@ export async function appendEventsForUpdate(
   return { inserted, statuses: await deriveFromStored(tx, ids) };
 }
 
+/** The status of a message that is being created with these, its first events (see appendFirstEvents). */
+export function statusOfNew(events: NewMessageEvent[], now: Date): DerivedStatus {
+  return deriveStatus(
+    events.map((e, i) => ({
+      id: e.id ?? String(i),
+      type: e.type,
+      at: e.at ?? now,
+      detail: e.detail ?? null,
+      error_code: e.error_code ?? null,
+    })),
+  );
+}
+
+/** The opening events of messages inserted in this same transaction with status = statusOfNew(events):
+ * nothing else can have been observed about them yet, so there is nothing to lock or re-derive. */
+export async function appendFirstEvents(
+  tx: Kysely<DB>,
+  events: NewMessageEvent[],
+  now: Date,
+): Promise<number> {
+  for (const e of events) {
+    if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
+  }
+  return insertEvents(
+    tx,
+    events.map((e) => eventRow(e, now)),
+  );
+}
+
 function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
   const at = e.at ?? now;
   return {
