@@ -66,6 +66,32 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "message",
   );
   const key = await must(c.post("/v1/api-keys", { role: "viewer" }), "api key");
+  const mailbox = await must(
+    c.post("/v1/inbound-mailboxes", {
+      name: `Bounces ${newId("x")}`,
+      host: "127.0.0.1",
+      port: 143,
+      tls: false,
+      user: "bounces",
+      password: "geheim",
+      purpose: "bounce",
+    }),
+    "inbound mailbox",
+  );
+  const inboundId = newId("inb");
+  await env.rt.db
+    .insertInto("inbound_messages")
+    .values({
+      id: inboundId,
+      workspace_id: workspaceId,
+      received_at: new Date(),
+      source: "imap",
+      envelope: "{}",
+      raw: Buffer.from("Subject: x\r\n\r\nx"),
+      raw_size: 14,
+      fingerprint: inboundId,
+    })
+    .execute();
   const importId = newId("imp");
   await env.rt.db
     .insertInto("imports")
@@ -102,6 +128,8 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     messages: message.id as string,
     "api-keys": key.id as string,
     imports: importId,
+    "inbound-mailboxes": mailbox.id as string,
+    inbound: inboundId,
     "event-log": evId,
     workspaces: workspaceId,
   };
@@ -161,6 +189,17 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "PUT /v1/error-registry/:code": () => ({ remedy: { de: "Bitte anrufen.", en: "Please call." } }),
   "DELETE /v1/error-registry/:code": () => undefined,
   "POST /v1/imports": () => "__multipart__",
+  "POST /v1/inbound-mailboxes": () => ({
+    name: `Archiv ${newId("x")}`,
+    host: "127.0.0.1",
+    port: 143,
+    tls: false,
+    user: "archiv",
+    password: "geheim",
+    purpose: "archive",
+  }),
+  "PATCH /v1/inbound-mailboxes/:id": () => ({ poll_seconds: 120 }),
+  "DELETE /v1/inbound-mailboxes/:id": () => undefined,
 };
 
 /** State a route needs before it may act (no worker runs in this test). */

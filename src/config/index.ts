@@ -14,6 +14,15 @@ const schema = z.object({
   bootstrapKey: z.string().min(16, "POSTSTELLE_BOOTSTRAP_KEY must be at least 16 characters").optional(),
   publicUrl: z.string().url().optional(),
   bounceDomain: z.string().min(1).default("bounces.localhost"),
+  /** Inbound SMTP listener (bounces, DSNs, MDNs, complaints): loopback by default, behind the MTA. */
+  inboundPort: z.coerce.number().int().min(0).max(65535).default(2526),
+  inboundHost: z.string().default("127.0.0.1"),
+  /** Largest inbound message the listener accepts; larger ones get 552. */
+  inboundMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Sending worker: messages claimed per batch and lease length. */
   workerBatchSize: z.coerce.number().int().min(1).max(5000).default(200),
@@ -42,6 +51,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bootstrapKey: env.POSTSTELLE_BOOTSTRAP_KEY || undefined,
     publicUrl: env.POSTSTELLE_PUBLIC_URL || undefined,
     bounceDomain: env.POSTSTELLE_BOUNCE_DOMAIN || undefined,
+    inboundPort: env.POSTSTELLE_INBOUND_PORT || undefined,
+    inboundHost: env.POSTSTELLE_INBOUND_HOST || undefined,
+    inboundMaxBytes: env.POSTSTELLE_INBOUND_MAX_BYTES || undefined,
     logLevel: env.LOG_LEVEL || undefined,
     workerBatchSize: env.POSTSTELLE_WORKER_BATCH || undefined,
     workerLeaseSeconds: env.POSTSTELLE_WORKER_LEASE_SECONDS || undefined,

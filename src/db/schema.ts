@@ -324,6 +324,53 @@ export interface SignupsTable {
   expired_at: TimestampNullable;
 }
 
+/** 080_inbound: every inbound mail, stored raw before anything is derived from it (src/inbound). */
+export interface InboundMessagesTable {
+  id: string;
+  workspace_id: string | null;
+  received_at: Timestamp;
+  source: "smtp" | "imap" | "archive";
+  envelope: Json;
+  raw: ColumnType<Buffer, Buffer, Buffer>;
+  raw_size: number;
+  raw_truncated: Generated<boolean>;
+  fingerprint: string;
+  kind: Generated<string>;
+  message_id: string | null;
+  matched_by: string | null;
+  result: JsonNullable;
+  processed_at: TimestampNullable;
+  mailbox_id: string | null;
+  imap_key: string | null;
+}
+
+/** 080_inbound: IMAP mailboxes a workspace has polled (bounce and archive mailboxes, seed 002). */
+export interface InboundMailboxesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  username: string;
+  password: string;
+  folder: Generated<string>;
+  purpose: "bounce" | "archive";
+  after: "flag" | "move";
+  move_to: string | null;
+  poll_seconds: Generated<number>;
+  enabled: Generated<boolean>;
+  next_poll_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: TimestampNullable;
+  last_polled_at: TimestampNullable;
+  last_ingested: number | null;
+  last_error: string | null;
+  last_error_at: TimestampNullable;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -344,6 +391,8 @@ export interface DB {
   import_keys: ImportKeysTable;
   contact_email_keys: ContactEmailKeysTable;
   error_registry_entries: ErrorRegistryEntriesTable;
+  inbound_messages: InboundMessagesTable;
+  inbound_mailboxes: InboundMailboxesTable;
   signups: SignupsTable;
 }
 

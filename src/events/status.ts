@@ -53,8 +53,9 @@ export const statusPrecedence = {
 export type StatusEventType = keyof typeof statusPrecedence;
 
 /** Events that belong on the timeline but say nothing about delivery (a resend, an archive copy seen, the
- * recipient unsubscribing through the message's link). */
-export const informationalEventTypes = ["resent", "archived", "note", "unsubscribed"] as const;
+ * recipient unsubscribing through the message's link, an out-of-office reply: RFC 3834 auto-replies prove
+ * the mail arrived somewhere but are no bounce). They have no rank, so they never win. */
+export const informationalEventTypes = ["resent", "archived", "note", "unsubscribed", "auto_reply"] as const;
 export type InformationalEventType = (typeof informationalEventTypes)[number];
 
 export type MessageEventType = StatusEventType | InformationalEventType;

@@ -4,6 +4,7 @@ import { blocklistRoutes } from "../blocklist/routes.js";
 import { contactRoutes, importRoutes } from "../contacts/routes.js";
 import { messageRoutes, transportRoutes } from "../delivery/routes.js";
 import { errorRegistryRoutes } from "../errors/routes.js";
+import { inboundRoutes } from "../inbound/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
 import { templateRoutes } from "../templates/routes.js";
@@ -23,6 +24,7 @@ export function allRoutes(): AnyRoute[] {
     ...messageRoutes,
     ...transportRoutes,
     ...errorRegistryRoutes,
+    ...inboundRoutes,
     ...trackingRoutes,
     ...signupRoutes,
   ];

@@ -13,6 +13,10 @@ export const workspaceSettings = z.strictObject({
   /** Request read receipts (Disposition-Notification-To) by default. */
   read_receipt_default: z.boolean().optional(),
   tracking: z.boolean().optional(),
+  /** Soft-bounce escalation (src/inbound): this many soft bounces of one address within the window block
+   * it like a hard bounce. Defaults 3 and 14 days. */
+  soft_bounce_limit: z.number().int().min(1).max(100).optional(),
+  soft_bounce_window_days: z.number().int().min(1).max(365).optional(),
 });
 export type WorkspaceSettings = z.infer<typeof workspaceSettings>;
 
