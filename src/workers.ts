@@ -1,5 +1,6 @@
 // The background loops of the worker role. Each is a service with start/stop; all state lives in the
 // database (DESIGN §3.3), so any number of worker processes can run side by side on PostgreSQL.
+import { startCampaignWorker } from "./campaigns/worker.js";
 import { startRetentionWorker } from "./delivery/retention.js";
 import { startSendingWorker } from "./delivery/worker.js";
 import type { Runtime } from "./runtime.js";
@@ -12,7 +13,12 @@ export interface WorkerHandle {
 export type WorkerFactory = (rt: Runtime) => WorkerHandle;
 
 /** Every loop of the worker role, in one list. */
-const factories: WorkerFactory[] = [startSendingWorker, startRetentionWorker, startSignupExpiryWorker];
+const factories: WorkerFactory[] = [
+  startSendingWorker,
+  startRetentionWorker,
+  startSignupExpiryWorker,
+  startCampaignWorker,
+];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
   const handles = (only ?? factories).map((f) => f(rt));

@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logEvent } from "../src/audit/service.js";
+import { Housekeeping } from "../src/campaigns/housekeeping.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
 import { newId } from "../src/util/ids.js";
@@ -66,6 +67,10 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "message",
   );
   const key = await must(c.post("/v1/api-keys", { role: "viewer" }), "api key");
+  const campaign = await must(
+    c.post("/v1/campaigns", { name: `Serie ${newId("x")}`, kind: "email", list_ids: [list.id] }),
+    "campaign",
+  );
   const mailbox = await must(
     c.post("/v1/inbound-mailboxes", {
       name: `Bounces ${newId("x")}`,
@@ -126,6 +131,7 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     templates: template.id as string,
     transports: transport.id as string,
     messages: message.id as string,
+    campaigns: campaign.id as string,
     "api-keys": key.id as string,
     imports: importId,
     "inbound-mailboxes": mailbox.id as string,
@@ -184,6 +190,16 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "POST /v1/messages/batch": () => ({ messages: [{ to: "kunde@example.org", subject: "A", text: "a" }] }),
   "POST /v1/messages/:id/resend": () => ({}),
   "POST /v1/transports": () => ({ name: `cap-${newId("x")}`, kind: "capture" }),
+  "POST /v1/campaigns": (ids) => ({ name: `Serie ${newId("x")}`, kind: "email", list_ids: [ids.lists] }),
+  "PATCH /v1/campaigns/:id": () => ({ name: `Serie ${newId("x")}` }),
+  "DELETE /v1/campaigns/:id": () => undefined,
+  "POST /v1/campaigns/:id/send": (ids) => ({
+    subject: "Neuigkeiten",
+    template_id: ids.templates,
+    from: "info@example.org",
+  }),
+  "POST /v1/campaigns/:id/complete": () => ({}),
+  "POST /v1/campaigns/:id/generate": () => ({ format: "labels", sort: "name" }),
   "PATCH /v1/transports/:id": () => ({ name: `renamed-${newId("x")}` }),
   "DELETE /v1/transports/:id": () => undefined,
   "PUT /v1/error-registry/:code": () => ({ remedy: { de: "Bitte anrufen.", en: "Please call." } }),
@@ -203,7 +219,22 @@ const samples: Record<string, (ids: Ids) => unknown> = {
 };
 
 /** State a route needs before it may act (no worker runs in this test). */
+async function loadAllRecipients() {
+  const hk = new Housekeeping(env.rt, "route-walk");
+  while ((await hk.loadRecipients()) > 0) {}
+}
+
+const setCampaign = (ids: Ids, set: { state: string; kind?: "email" | "letter" }) =>
+  env.rt.db.updateTable("campaigns").set(set).where("id", "=", ids.campaigns).execute();
+
 const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
+  // Sending and generating need loaded recipients (no worker runs here: load them now).
+  "POST /v1/campaigns/:id/send": () => loadAllRecipients(),
+  "POST /v1/campaigns/:id/generate": async (ids) => {
+    await loadAllRecipients();
+    await setCampaign(ids, { state: "ready", kind: "letter" });
+  },
+  "POST /v1/campaigns/:id/complete": (ids) => setCampaign(ids, { state: "incomplete_sent" }),
   // Resend is for messages whose outcome is known; a crash mid-transaction leaves 'unknown'.
   "POST /v1/messages/:id/resend": (ids) =>
     env.rt.db.updateTable("messages").set({ send_state: "unknown" }).where("id", "=", ids.messages).execute(),

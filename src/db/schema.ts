@@ -371,6 +371,113 @@ export interface InboundMailboxesTable {
   updated_at: Timestamp;
 }
 
+/** 060_campaigns: serial correspondence (the state table is src/campaigns/states.ts). */
+export interface CampaignsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  kind: "email" | "letter";
+  state: string;
+  purpose: "marketing" | "transactional";
+  list_ids: ColumnType<string[], string[] | undefined, string[]>;
+  filter: JsonNullable;
+  template_id: string | null;
+  subject: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  reply_to: string | null;
+  transport_id: string | null;
+  scheduled_at: TimestampNullable;
+  send_armed: Generated<boolean>;
+  sort: "postal_code" | "name" | null;
+  letter_options: Json;
+  job: "load" | "generate" | null;
+  job_owner: string | null;
+  job_lease_until: TimestampNullable;
+  job_claimed_at: TimestampNullable;
+  resume_at: TimestampNullable;
+  run_count: Generated<number>;
+  current_run_id: string | null;
+  recipient_count: Generated<number>;
+  loaded_at: TimestampNullable;
+  completed_at: TimestampNullable;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignRunsTable {
+  id: string;
+  campaign_id: string;
+  workspace_id: string;
+  number: number;
+  action: "send" | "generate";
+  snapshot: Json;
+  include_unknown: Generated<boolean>;
+  started_by: string | null;
+  started_at: Timestamp;
+  first_claim_at: TimestampNullable;
+  finished_at: TimestampNullable;
+  outcome: string | null;
+}
+
+export type RecipientStatus =
+  | "pending"
+  | "claimed"
+  | "sending"
+  | "sent"
+  | "created"
+  | "excluded"
+  | "error"
+  | "unknown";
+
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  contact_id: string;
+  workspace_id: string;
+  position: number;
+  list_id: string | null;
+  status: Generated<RecipientStatus>;
+  reason: string | null;
+  detail: string | null;
+  run_id: string | null;
+  message_id: string | null;
+  previous_message_id: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_until: TimestampNullable;
+  to_address: string | null;
+  mime_date: TimestampNullable;
+  merge: JsonNullable;
+  mime_sha256: string | null;
+  done_at: TimestampNullable;
+}
+
+export interface CampaignDocumentsTable {
+  campaign_id: string;
+  workspace_id: string;
+  format: "letters" | "labels";
+  sort: string;
+  pages: number | null;
+  letters: number;
+  pdf: ColumnType<Buffer, Buffer, Buffer>;
+  created_at: Timestamp;
+}
+
+export interface TransportWindowsTable {
+  transport_id: string;
+  window_start: Timestamp;
+  used: number;
+}
+
+export interface TransportSlotsTable {
+  transport_id: string;
+  owner: string;
+  slots: number;
+  lease_until: Timestamp;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -394,6 +501,12 @@ export interface DB {
   inbound_messages: InboundMessagesTable;
   inbound_mailboxes: InboundMailboxesTable;
   signups: SignupsTable;
+  campaigns: CampaignsTable;
+  campaign_runs: CampaignRunsTable;
+  campaign_recipients: CampaignRecipientsTable;
+  campaign_documents: CampaignDocumentsTable;
+  transport_windows: TransportWindowsTable;
+  transport_slots: TransportSlotsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

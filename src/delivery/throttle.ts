@@ -42,7 +42,12 @@ export function windowOf(now: Date, seconds: number): { start: Date; end: Date }
  * Takes up to `wanted` messages from the transport's current window. The grant is computed from the row
  * locked FOR UPDATE, so two processes asking at once never together exceed the limit.
  */
-export async function reserveSends(db: Db, t: TransportLimits | null, wanted: number, now: Date): Promise<Reservation> {
+export async function reserveSends(
+  db: Db,
+  t: TransportLimits | null,
+  wanted: number,
+  now: Date,
+): Promise<Reservation> {
   if (!isRateLimited(t) || wanted <= 0) return { granted: wanted, windowStart: null, resumeAt: null };
   const { start, end } = windowOf(now, t.rate_window_seconds);
   const created = await sql`
@@ -50,7 +55,9 @@ export async function reserveSends(db: Db, t: TransportLimits | null, wanted: nu
     on conflict do nothing returning used`.execute(db);
   if (created.rows.length > 0) {
     // A new window began: the older ones have no use any more.
-    await sql`delete from transport_windows where transport_id = ${t.id} and window_start < ${start}`.execute(db);
+    await sql`delete from transport_windows where transport_id = ${t.id} and window_start < ${start}`.execute(
+      db,
+    );
   }
   const r = await sql<{ n: number }>`
     update transport_windows w set used = w.used + g.n
@@ -63,7 +70,12 @@ export async function reserveSends(db: Db, t: TransportLimits | null, wanted: nu
 }
 
 /** Gives back what a reservation did not use (fewer recipients were due than reserved). */
-export async function releaseSends(db: Db, t: TransportLimits | null, windowStart: Date | null, unused: number) {
+export async function releaseSends(
+  db: Db,
+  t: TransportLimits | null,
+  windowStart: Date | null,
+  unused: number,
+) {
   if (!isRateLimited(t) || windowStart === null || unused <= 0) return;
   await sql`
     update transport_windows set used = greatest(used - ${unused}::int, 0)

@@ -1,6 +1,7 @@
 // Every route of every domain. A domain adds its list here; tests walk this table.
 import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
+import { campaignRoutes } from "../campaigns/routes.js";
 import { contactRoutes, importRoutes } from "../contacts/routes.js";
 import { messageRoutes, transportRoutes } from "../delivery/routes.js";
 import { errorRegistryRoutes } from "../errors/routes.js";
@@ -23,6 +24,7 @@ export function allRoutes(): AnyRoute[] {
     ...importRoutes,
     ...messageRoutes,
     ...transportRoutes,
+    ...campaignRoutes,
     ...errorRegistryRoutes,
     ...inboundRoutes,
     ...trackingRoutes,

@@ -1,0 +1,371 @@
+// One claimed batch of a serial e-mail, in three steps around the SMTP transactions:
+// 1. prepare: exclusions (exclusions.ts) and rendering, in memory;
+// 2. recordPrepared: one transaction stores the new messages (with their first timeline event) and marks
+//    the recipients `sending` — before any byte goes to the relay (DESIGN §3.4);
+// 3. recordOutcomes: one transaction stores the replies as events, the messages' work state and the
+//    recipients' outcome (sent, retry later, error).
+import { type EventLogInput, logEvents } from "../audit/service.js";
+import type { SendResult } from "../delivery/senders.js";
+import { messageIdHeader, verpAddress } from "../delivery/verp.js";
+import { backoffSeconds } from "../delivery/worker.js";
+import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
+import { unsubscribeUrl } from "../tracking/unsubscribe.js";
+import { newId } from "../util/ids.js";
+import { campaignEvent } from "./actions.js";
+import { type Exclusion, screenEmailRecipients } from "./exclusions.js";
+import {
+  type CampaignMessage,
+  type ClaimedRecipient,
+  insertCampaignMessages,
+  type MessageWrite,
+  type RecipientWrite,
+  writeMessages,
+  writeRecipients,
+} from "./queue-store.js";
+import { contactMergeData, type RecipientMerge } from "./render.js";
+import type { CampaignWorker, RunPlan } from "./worker.js";
+
+export interface Prepared {
+  recipient: ClaimedRecipient;
+  /** The recipient's state before SMTP: sending, or already final (excluded, error). */
+  write: RecipientWrite;
+  /** A message created for this attempt (null when a retry reuses the first attempt's message). */
+  message: CampaignMessage | null;
+  events: NewMessageEvent[];
+  /** The existing message of a retry that ends here (excluded or unrenderable now). */
+  endMessage: MessageWrite | null;
+  send: { messageId: string; raw: Buffer; returnPath: string; to: string } | null;
+}
+
+export interface BatchResult {
+  prepared: Prepared & { send: NonNullable<Prepared["send"]> };
+  result: SendResult;
+}
+
+type Ctx = Pick<CampaignWorker, "rt" | "owner">;
+
+function baseWrite(r: ClaimedRecipient): RecipientWrite {
+  return {
+    contact_id: r.contact_id,
+    status: "sending",
+    reason: null,
+    detail: null,
+    attempts: r.attempts,
+    next_attempt_at: null,
+    message_id: null,
+    to_address: null,
+    mime_date: null,
+    merge: null,
+    mime_sha256: null,
+    done_at: null,
+  };
+}
+
+function ended(
+  w: Ctx,
+  r: ClaimedRecipient,
+  status: "excluded" | "error",
+  reason: string,
+  detail: string,
+  plan: RunPlan,
+): Prepared {
+  const now = w.rt.now();
+  const endMessage: MessageWrite | null = r.message_id
+    ? {
+        id: r.message_id,
+        send_state: "done",
+        attempts: r.attempts,
+        queue_id: null,
+        sent_at: null,
+        derived: null,
+      }
+    : null;
+  const events: NewMessageEvent[] = r.message_id
+    ? [
+        {
+          message_id: r.message_id,
+          workspace_id: plan.workspaceId,
+          type: status === "excluded" ? "dropped" : "failed",
+          source: "campaign",
+          at: now,
+          detail: `Not sent: ${detail}`,
+          error_code: reason,
+          dedupe_key: `ended:${r.attempts}`,
+        },
+      ]
+    : [];
+  return {
+    recipient: r,
+    write: { ...baseWrite(r), status, reason, detail, done_at: now },
+    message: null,
+    events,
+    endMessage,
+    send: null,
+  };
+}
+
+/** Retries go to the address of their first attempt, whatever the contact holds now. */
+function candidate(r: ClaimedRecipient) {
+  return {
+    contact_id: r.contact_id,
+    contact: r.to_address ? { ...r.contact, emails: [r.to_address] } : r.contact,
+  };
+}
+
+/** Decides every recipient of the batch and renders the messages; no database writes. */
+export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipient[]): Promise<Prepared[]> {
+  if (plan.broken || !plan.email) {
+    return batch.map((r) => ended(w, r, "error", "template_invalid", plan.broken ?? "no template", plan));
+  }
+  if (plan.transportMissing) {
+    const detail = "The transport this campaign was sent through no longer exists.";
+    return batch.map((r) => ended(w, r, "error", "transport_missing", detail, plan));
+  }
+  const email = plan.email;
+  const s = email.snapshot;
+  const screened = await screenEmailRecipients(
+    w.rt.db,
+    w.rt.secret,
+    { workspaceId: plan.workspaceId, purpose: s.purpose, listIds: Object.keys(s.lists) },
+    batch.map(candidate),
+  );
+  const now = w.rt.now();
+  return batch.map((r) => {
+    const verdict = screened.get(r.contact_id);
+    if (!verdict || "reason" in verdict) {
+      const x: Exclusion = verdict ?? { reason: "no_address", detail: "The contact no longer exists." };
+      return ended(w, r, "excluded", x.reason, x.detail, plan);
+    }
+    const retry = r.message_id !== null;
+    const messageId = r.message_id ?? newId("msg", now.getTime());
+    const date = r.mime_date ?? now;
+    const to = r.to_address ?? verdict.address;
+    const merge: RecipientMerge = retry
+      ? (r.merge as RecipientMerge)
+      : {
+          contact: contactMergeData(r.contact),
+          unsubscribe_url: email.marketing
+            ? unsubscribeUrl(w.rt, {
+                workspaceId: plan.workspaceId,
+                contactId: r.contact_id,
+                listId: r.list_id,
+                campaignId: plan.campaignId,
+                messageId,
+              })
+            : null,
+        };
+    const header = messageIdHeader(messageId, s.from_address);
+    let rendered: ReturnType<typeof email.render>;
+    try {
+      rendered = email.render({ messageId, messageIdHeader: header, to, listId: r.list_id, date, merge });
+    } catch (err) {
+      return ended(w, r, "error", "template_render_failed", (err as Error).message, plan);
+    }
+    const returnPath = verpAddress(w.rt.secret, messageId, s.bounce_domain);
+    const message: CampaignMessage | null = retry
+      ? null
+      : {
+          id: messageId,
+          workspace_id: plan.workspaceId,
+          contact_id: r.contact_id,
+          to_address: to,
+          from_address: s.from_address,
+          from_name: s.from_name,
+          reply_to: s.reply_to,
+          subject: rendered.subject,
+          template_id: s.template.id,
+          campaign_id: plan.campaignId,
+          transport_id: s.transport_id,
+          message_id_header: header,
+          return_path: returnPath,
+          archive_bcc: s.archive_bcc,
+          resent_from: r.previous_message_id,
+          owner: w.owner,
+          created_at: now,
+        };
+    return {
+      recipient: r,
+      write: {
+        ...baseWrite(r),
+        message_id: messageId,
+        to_address: to,
+        mime_date: date,
+        merge: retry ? null : JSON.stringify(merge),
+        mime_sha256: rendered.sha256,
+      },
+      message,
+      events: message
+        ? [
+            {
+              message_id: messageId,
+              workspace_id: plan.workspaceId,
+              type: "queued",
+              source: "campaign",
+              at: now,
+              detail: `Prepared for campaign '${s.campaign.name}'`,
+              evidence: { campaign_id: plan.campaignId, run_id: plan.runId, worker: w.owner },
+            },
+          ]
+        : [],
+      endMessage: null,
+      send: { messageId, raw: rendered.raw, returnPath, to },
+    };
+  });
+}
+
+/** Step 2: the messages exist and the recipients are `sending` before SMTP begins. Returns the prepared
+ * recipients this worker still holds; only those may be sent. */
+export async function recordPrepared(w: Ctx, plan: RunPlan, prepared: Prepared[]): Promise<Prepared[]> {
+  const now = w.rt.now();
+  return w.rt.db.transaction().execute(async (tx) => {
+    const held = await writeRecipients(
+      tx,
+      plan.campaignId,
+      w.owner,
+      prepared.map((p) => p.write),
+    );
+    const kept = prepared.filter((p) => held.has(p.recipient.contact_id));
+    await insertCampaignMessages(
+      tx,
+      kept.flatMap((p) => (p.message ? [p.message] : [])),
+    );
+    await appendEvents(
+      tx,
+      kept.flatMap((p) => p.events),
+      now,
+    );
+    const ends = kept.flatMap((p) => (p.endMessage ? [p.endMessage] : []));
+    await writeMessages(tx, ends, now);
+    return kept;
+  });
+}
+
+interface Outcome {
+  recipient: RecipientWrite;
+  message: MessageWrite;
+  event: NewMessageEvent;
+}
+
+function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outcome {
+  const { rt } = w;
+  const now = rt.now();
+  const r = b.result;
+  const p = b.prepared;
+  const attempts = p.recipient.attempts + 1;
+  const id = p.send.messageId;
+  const common = { attempt: attempts, worker: w.owner, campaign_id: plan.campaignId };
+  const base = { ...p.write, attempts, merge: null };
+  const event = (type: NewMessageEvent["type"], detail: string, extra: Partial<NewMessageEvent>) => ({
+    message_id: id,
+    workspace_id: plan.workspaceId,
+    type,
+    source,
+    at: now,
+    detail,
+    dedupe_key: `attempt:${attempts}`,
+    ...extra,
+  });
+  if (r.outcome === "sent") {
+    return {
+      recipient: { ...base, status: "sent", done_at: now },
+      message: { id, send_state: "done", attempts, queue_id: r.queueId, sent_at: now, derived: null },
+      event: event(
+        "sent",
+        source === "capture" ? "Captured in the local outbox" : `Accepted by the relay: ${r.response}`,
+        { evidence: { ...r.evidence, queue_id: r.queueId, ...common } },
+      ),
+    };
+  }
+  const evidence = { ...r.evidence, ...common };
+  if (r.outcome === "temporary" && attempts < rt.config.maxAttempts) {
+    const next = new Date(
+      now.getTime() + backoffSeconds(rt.config.retryBaseSeconds, p.recipient.attempts) * 1000,
+    );
+    return {
+      recipient: {
+        ...base,
+        status: "pending",
+        reason: r.errorCode,
+        detail: `Deferred (attempt ${attempts}): ${r.detail}`,
+        next_attempt_at: next,
+      },
+      message: { id, send_state: "sending", attempts, queue_id: null, sent_at: null, derived: null },
+      event: event("deferred", r.detail, {
+        error_code: r.errorCode,
+        evidence: { ...evidence, next_attempt_at: next.toISOString() },
+      }),
+    };
+  }
+  const detail =
+    r.outcome === "temporary" ? `Gave up after ${attempts} attempts; last reply: ${r.detail}` : r.detail;
+  return {
+    recipient: { ...base, status: "error", reason: r.errorCode ?? "smtp_failed", detail, done_at: now },
+    message: { id, send_state: "done", attempts, queue_id: null, sent_at: null, derived: null },
+    event: event("failed", detail, {
+      error_code: r.errorCode,
+      evidence: { ...evidence, retries_exhausted: r.outcome === "temporary" },
+    }),
+  };
+}
+
+/** One event-log entry per batch for its errors and deferrals (not one per recipient). */
+function batchLog(plan: RunPlan, outcomes: Outcome[]): EventLogInput[] {
+  const out: EventLogInput[] = [];
+  for (const status of ["error", "pending"] as const) {
+    const hit = outcomes.filter((o) => o.recipient.status === status);
+    if (hit.length === 0) continue;
+    const codes = new Map<string, number>();
+    for (const o of hit)
+      codes.set(o.recipient.reason ?? "?", (codes.get(o.recipient.reason ?? "?") ?? 0) + 1);
+    const list = [...codes].map(([c, n]) => `${c} ×${n}`).join(", ");
+    out.push(
+      campaignEvent(
+        plan.workspaceId,
+        plan.campaignId,
+        status === "error" ? "error" : "warning",
+        status === "error"
+          ? `${hit.length} recipient(s) could not be sent (${list}); first: ${hit[0].recipient.detail}`
+          : `${hit.length} recipient(s) deferred by the relay and retried later (${list}); first: ${hit[0].recipient.detail}`,
+        { contact_ids: hit.slice(0, 20).map((o) => o.recipient.contact_id) },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Step 3, in one transaction, retried: the messages were sent, so losing the record would turn known
+ * outcomes into unknown ones. */
+export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult[], source: string) {
+  if (results.length === 0) return;
+  const outcomes = results.map((b) => outcomeOf(w, plan, b, source));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await w.rt.db.transaction().execute(async (tx) => {
+        const now = w.rt.now();
+        const { statuses } = await appendEventsForUpdate(
+          tx,
+          outcomes.map((o) => o.event),
+          now,
+        );
+        await writeMessages(
+          tx,
+          outcomes.map((o) => ({ ...o.message, derived: statuses.get(o.message.id) ?? null })),
+          now,
+        );
+        await writeRecipients(
+          tx,
+          plan.campaignId,
+          w.owner,
+          outcomes.map((o) => o.recipient),
+        );
+        const logs = batchLog(plan, outcomes);
+        if (logs.length) await logEvents(tx, logs, now);
+      });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      w.rt.log.warn({ err, attempt }, "campaign worker: recording outcomes failed; retrying");
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
+}

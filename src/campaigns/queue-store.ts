@@ -1,0 +1,319 @@
+// The recipients as a work queue (DESIGN §3.3–3.4): claim with FOR UPDATE SKIP LOCKED and a lease, write a
+// whole batch's outcome in one UPDATE … FROM unnest, reap leases of workers that died. Every statement here
+// touches a batch, never a row at a time (DESIGN §8: per-row updates are 30× slower).
+import { type Kysely, sql } from "kysely";
+import type { DB, RecipientStatus } from "../db/schema.js";
+import type { DerivedStatus } from "../events/status.js";
+
+type Db = Kysely<DB>;
+
+export interface ActiveCampaign {
+  id: string;
+  workspace_id: string;
+  current_run_id: string;
+}
+
+/** Campaigns in progress with a recipient due now. */
+export async function campaignsWithDueRecipients(db: Db, now: Date): Promise<ActiveCampaign[]> {
+  const r = await sql<ActiveCampaign>`
+    select c.id, c.workspace_id, c.current_run_id from campaigns c
+     where c.state = 'in_progress' and c.kind = 'email' and c.current_run_id is not null
+       and exists (select 1 from campaign_recipients r
+                    where r.campaign_id = c.id and r.status = 'pending' and r.next_attempt_at <= ${now})
+     order by c.id`.execute(db);
+  return r.rows;
+}
+
+/** The earliest time a waiting recipient of the campaign becomes due (after a temporary failure). */
+export async function nextDueAt(db: Db, campaignId: string): Promise<Date | null> {
+  const r = await sql<{ at: Date | null }>`
+    select min(next_attempt_at) as at from campaign_recipients
+     where campaign_id = ${campaignId} and status = 'pending'`.execute(db);
+  return r.rows[0]?.at ?? null;
+}
+
+/** A claimed recipient with what rendering needs of its contact, read in the same statement. */
+export interface ClaimedRecipient {
+  contact_id: string;
+  list_id: string | null;
+  position: number;
+  attempts: number;
+  message_id: string | null;
+  previous_message_id: string | null;
+  to_address: string | null;
+  mime_date: Date | null;
+  merge: unknown;
+  contact: Record<string, unknown>;
+}
+
+export async function claimRecipients(
+  db: Db,
+  c: { campaignId: string; runId: string; owner: string; now: Date; leaseUntil: Date; limit: number },
+): Promise<ClaimedRecipient[]> {
+  if (c.limit <= 0) return [];
+  const r = await sql<ClaimedRecipient>`
+    with picked as (
+      select contact_id from campaign_recipients
+       where campaign_id = ${c.campaignId} and status = 'pending' and next_attempt_at <= ${c.now}
+       order by next_attempt_at, position
+       limit ${c.limit}
+       for update skip locked
+    ), claimed as (
+      update campaign_recipients r
+         set status = 'claimed', lease_owner = ${c.owner}, lease_until = ${c.leaseUntil}, run_id = ${c.runId}
+        from picked p
+       where r.campaign_id = ${c.campaignId} and r.contact_id = p.contact_id
+      returning r.contact_id, r.list_id, r.position, r.attempts, r.message_id, r.previous_message_id,
+                r.to_address, r.mime_date, r.merge
+    )
+    select claimed.*, to_jsonb(k.*) as contact
+      from claimed join contacts k on k.id = claimed.contact_id
+     order by claimed.position`.execute(db);
+  return r.rows;
+}
+
+/** Gives claimed recipients back untouched (a rate window ran out between claim and send). */
+export async function releaseClaims(db: Db, campaignId: string, owner: string, contactIds: string[]) {
+  if (contactIds.length === 0) return;
+  await sql`
+    update campaign_recipients set status = 'pending', lease_owner = null, lease_until = null
+     where campaign_id = ${campaignId} and contact_id = any(${contactIds}::text[])
+       and lease_owner = ${owner} and status = 'claimed'`.execute(db);
+}
+
+export async function extendRecipientLeases(
+  db: Db,
+  campaignId: string,
+  owner: string,
+  contactIds: string[],
+  leaseUntil: Date,
+) {
+  if (contactIds.length === 0) return;
+  await sql`
+    update campaign_recipients set lease_until = ${leaseUntil}
+     where campaign_id = ${campaignId} and contact_id = any(${contactIds}::text[])
+       and lease_owner = ${owner} and status in ('claimed', 'sending')`.execute(db);
+}
+
+/** One recipient's new state. null in message_id … mime_sha256 keeps what is stored. */
+export interface RecipientWrite {
+  contact_id: string;
+  status: RecipientStatus;
+  reason: string | null;
+  detail: string | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  message_id: string | null;
+  to_address: string | null;
+  mime_date: Date | null;
+  merge: string | null;
+  mime_sha256: string | null;
+  done_at: Date | null;
+}
+
+/**
+ * Writes a batch of recipients in one statement, only those this worker holds (returned: a recipient whose
+ * lease ran out and was taken by another worker must not be sent by this one). A row the reaper already
+ * marked `unknown` is written too: its outcome is known after all. The lease stays while the recipient is
+ * still being worked on (claimed, sending) and is cleared otherwise.
+ */
+export async function writeRecipients(
+  db: Db,
+  campaignId: string,
+  owner: string,
+  rows: RecipientWrite[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <K extends keyof RecipientWrite>(k: K) => rows.map((r) => r[k]);
+  const iso = (ds: Array<Date | null>) => ds.map((d) => (d ? d.toISOString() : null));
+  const r = await sql`
+    update campaign_recipients r
+       set status = u.status, reason = u.reason, detail = u.detail, attempts = u.attempts,
+           next_attempt_at = coalesce(u.next_at, r.next_attempt_at),
+           message_id = coalesce(u.message_id, r.message_id),
+           to_address = coalesce(u.to_address, r.to_address),
+           mime_date = coalesce(u.mime_date, r.mime_date),
+           merge = coalesce(u.merge::jsonb, r.merge),
+           mime_sha256 = coalesce(u.sha, r.mime_sha256),
+           done_at = u.done_at,
+           lease_owner = case when u.status in ('claimed', 'sending') then r.lease_owner end,
+           lease_until = case when u.status in ('claimed', 'sending') then r.lease_until end
+      from unnest(${col("contact_id")}::text[], ${col("status")}::text[], ${col("reason")}::text[],
+                  ${col("detail")}::text[], ${col("attempts")}::int[], ${iso(col("next_attempt_at"))}::timestamptz[],
+                  ${col("message_id")}::text[], ${col("to_address")}::text[], ${iso(col("mime_date"))}::timestamptz[],
+                  ${col("merge")}::text[], ${col("mime_sha256")}::text[], ${iso(col("done_at"))}::timestamptz[])
+           as u(contact_id, status, reason, detail, attempts, next_at, message_id, to_address, mime_date,
+                merge, sha, done_at)
+     where r.campaign_id = ${campaignId} and r.contact_id = u.contact_id and r.lease_owner = ${owner}
+       and r.status in ('claimed', 'sending', 'unknown')
+    returning r.contact_id`.execute(db);
+  return new Set((r.rows as Array<{ contact_id: string }>).map((x) => x.contact_id));
+}
+
+/** Sending again (seed 004): recipients not sent get another chance; `unknown` only when asked for. The
+ * message of the earlier attempt stays with its timeline; the new one points back at it. */
+export async function resetForRun(db: Db, campaignId: string, includeUnknown: boolean, now: Date) {
+  const statuses = includeUnknown ? ["error", "excluded", "unknown"] : ["error", "excluded"];
+  const r = await sql`
+    update campaign_recipients
+       set status = 'pending', reason = null, detail = null, attempts = 0, next_attempt_at = ${now},
+           lease_owner = null, lease_until = null, done_at = null,
+           previous_message_id = coalesce(message_id, previous_message_id), message_id = null,
+           to_address = null, mime_date = null, merge = null, mime_sha256 = null
+     where campaign_id = ${campaignId} and status = any(${statuses}::text[])`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** In-progress e-mail campaigns that have nothing left to send: their run is over. */
+export async function campaignsRunDone(db: Db) {
+  const r = await sql<{ id: string; workspace_id: string }>`
+    select c.id, c.workspace_id from campaigns c
+     where c.state = 'in_progress' and c.kind = 'email'
+       and not exists (select 1 from campaign_recipients r
+                        where r.campaign_id = c.id and r.status in ('pending', 'claimed', 'sending'))`.execute(
+    db,
+  );
+  return r.rows;
+}
+
+// ---------------------------------------------------------------- crash safety
+
+/** Claimed but never handed to SMTP (the message did not exist yet): safe to claim again. */
+export async function returnExpiredClaims(db: Db, now: Date, limit = 5000) {
+  const r = await sql`
+    update campaign_recipients r set status = 'pending', lease_owner = null, lease_until = null
+     where (r.campaign_id, r.contact_id) in (
+             select campaign_id, contact_id from campaign_recipients
+              where status = 'claimed' and lease_until < ${now}
+              limit ${limit} for update skip locked)`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+export interface ReapedRecipient {
+  campaign_id: string;
+  contact_id: string;
+  workspace_id: string;
+  message_id: string | null;
+  lease_owner: string | null;
+  lease_until: Date;
+}
+
+/** DESIGN §3.4: a lease that ran out while `sending` means the worker died during the SMTP transaction;
+ * the outcome is unknown and the recipient is never claimed again automatically. */
+export async function markExpiredSendingUnknown(db: Db, now: Date, limit = 5000): Promise<ReapedRecipient[]> {
+  const r = await sql<ReapedRecipient>`
+    update campaign_recipients r
+       set status = 'unknown', reason = 'outcome_unknown',
+           detail = 'The worker stopped during the SMTP transaction; not resent automatically', done_at = ${now}
+     where (r.campaign_id, r.contact_id) in (
+             select campaign_id, contact_id from campaign_recipients
+              where status = 'sending' and lease_until < ${now}
+              limit ${limit} for update skip locked)
+     returning r.campaign_id, r.contact_id, r.workspace_id, r.message_id, r.lease_owner, r.lease_until`.execute(
+    db,
+  );
+  return r.rows;
+}
+
+// ---------------------------------------------------------------- the recipients' messages
+
+export interface CampaignMessage {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  to_address: string;
+  from_address: string;
+  from_name: string | null;
+  reply_to: string | null;
+  subject: string;
+  template_id: string | null;
+  campaign_id: string;
+  transport_id: string | null;
+  message_id_header: string;
+  return_path: string;
+  archive_bcc: string | null;
+  resent_from: string | null;
+  owner: string;
+  created_at: Date;
+}
+
+/** One INSERT for the batch. The message is `sending` with no lease of its own: the recipient row holds
+ * the lease, so delivery's reaper leaves campaign messages to the campaign's reaper. */
+export async function insertCampaignMessages(db: Db, rows: CampaignMessage[]) {
+  if (rows.length === 0) return;
+  const col = <K extends keyof CampaignMessage>(k: K) => rows.map((r) => r[k]);
+  const at = rows[0].created_at.toISOString();
+  await sql`
+    insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
+                          subject, template_id, campaign_id, transport_id, message_id_header, return_path,
+                          archive_bcc, resent_from, lease_owner, send_state, status, attempts, attachments,
+                          tags, next_attempt_at, created_at, updated_at)
+    select u.id, u.ws, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
+           u.subject, u.template_id, u.campaign_id, u.transport_id, u.mid, u.return_path,
+           u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', 0, '[]'::jsonb,
+           array['campaign']::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+      from unnest(${col("id")}::text[], ${col("workspace_id")}::text[], ${col("contact_id")}::text[],
+                  ${col("to_address")}::text[], ${col("from_address")}::text[], ${col("from_name")}::text[],
+                  ${col("reply_to")}::text[], ${col("subject")}::text[], ${col("template_id")}::text[],
+                  ${col("campaign_id")}::text[], ${col("transport_id")}::text[], ${col("message_id_header")}::text[],
+                  ${col("return_path")}::text[], ${col("archive_bcc")}::text[], ${col("resent_from")}::text[],
+                  ${col("owner")}::text[])
+           as u(id, ws, contact_id, to_address, from_address, from_name, reply_to, subject, template_id,
+                campaign_id, transport_id, mid, return_path, archive_bcc, resent_from, owner)`.execute(db);
+}
+
+export interface MessageWrite {
+  id: string;
+  send_state: "sending" | "done" | "unknown";
+  attempts: number;
+  queue_id: string | null;
+  sent_at: Date | null;
+  /** The status derived from the message's events (appendEventsForUpdate), written in the same UPDATE. */
+  derived: DerivedStatus | null;
+}
+
+/** One UPDATE for the batch: work state and the derived status together, one row version per message. */
+export async function writeMessages(db: Db, rows: MessageWrite[], now: Date) {
+  if (rows.length === 0) return;
+  const col = <K extends keyof MessageWrite>(k: K) => rows.map((r) => r[k]);
+  const derived = col("derived");
+  await sql`
+    update messages m
+       set send_state = u.state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
+           sent_at = coalesce(u.sent_at, m.sent_at),
+           status = coalesce(u.status, m.status),
+           status_reason = case when u.status is null then m.status_reason else u.reason end,
+           error_code = case when u.status is null then m.error_code else u.code end,
+           lease_owner = case when u.state = 'sending' then m.lease_owner end,
+           updated_at = ${now}
+      from unnest(${col("id")}::text[], ${col("send_state")}::text[], ${col("attempts")}::int[],
+                  ${col("queue_id")}::text[], ${col("sent_at").map((d) => d?.toISOString() ?? null)}::timestamptz[],
+                  ${derived.map((d) => d?.status ?? null)}::text[], ${derived.map((d) => d?.status_reason ?? null)}::text[],
+                  ${derived.map((d) => d?.error_code ?? null)}::text[])
+           as u(id, state, attempts, queue_id, sent_at, status, reason, code)
+     where m.id = u.id`.execute(db);
+}
+
+/** The messages of reaped recipients: their outcome is unknown; delivery never claims them again. */
+export async function markMessagesUnknown(db: Db, ids: string[], now: Date) {
+  if (ids.length === 0) return;
+  await sql`
+    update messages set send_state = 'unknown', lease_owner = null, updated_at = ${now}
+     where id = any(${ids}::text[]) and send_state = 'sending'`.execute(db);
+}
+
+/** Waiting campaigns whose rate window has reopened. */
+export async function campaignsToResume(db: Db, now: Date) {
+  const r = await sql<{ id: string; workspace_id: string }>`
+    select id, workspace_id from campaigns
+     where state = 'waiting_for_continuation' and (resume_at is null or resume_at <= ${now})`.execute(db);
+  return r.rows;
+}
+
+/** Ready campaigns whose scheduled send is due. */
+export async function scheduledDue(db: Db, now: Date) {
+  const r = await sql<{ id: string; workspace_id: string }>`
+    select id, workspace_id from campaigns
+     where state = 'ready' and send_armed and scheduled_at <= ${now}`.execute(db);
+  return r.rows;
+}

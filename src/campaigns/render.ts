@@ -1,0 +1,117 @@
+// Rendering one run of a serial e-mail: the template is compiled once from the run's frozen snapshot and
+// the MIME skeleton once (DESIGN §3.5); each recipient costs one Liquid render, two quoted-printable passes
+// and a Buffer concatenation. The same function renders a message again from what the recipient row keeps
+// (merge data, Date), so the bytes that left can be shown later without storing 5 KB per recipient.
+import { hash } from "node:crypto";
+import { type CompiledTemplate, compileTemplate } from "../templates/engine.js";
+import { listUnsubscribeHeaders } from "../tracking/unsubscribe.js";
+import { compileSkeleton, type MimeSkeleton } from "./mime.js";
+
+/** What a send run is started with, frozen in campaign_runs.snapshot: edits to the template or the campaign
+ * afterwards change nothing about this run's messages. */
+export interface RunSnapshot {
+  campaign: { id: string; name: string };
+  template: { id: string; version: number; subject: string; html: string | null; text: string | null };
+  from_address: string;
+  from_name: string | null;
+  reply_to: string | null;
+  purpose: "marketing" | "transactional";
+  transport_id: string | null;
+  bounce_domain: string;
+  archive_bcc: string | null;
+  boundary: string;
+  lists: Record<string, { id: string; name: string }>;
+}
+
+/** Per recipient, what its message was rendered from (campaign_recipients.merge). */
+export interface RecipientMerge {
+  contact: Record<string, unknown>;
+  unsubscribe_url: string | null;
+}
+
+export interface RenderInput {
+  messageId: string;
+  messageIdHeader: string;
+  to: string;
+  listId: string | null;
+  date: Date;
+  merge: RecipientMerge;
+}
+
+export interface RenderedMessage {
+  raw: Buffer;
+  subject: string;
+  sha256: string;
+}
+
+/** A contact row as merge data: plain JSON (dates as ISO text), so the stored copy renders identically. */
+export function contactMergeData(c: Record<string, unknown>): Record<string, unknown> {
+  const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : (v ?? null));
+  return {
+    id: c.id,
+    salutation: c.salutation ?? null,
+    title: c.title ?? null,
+    first_name: c.first_name ?? null,
+    last_name: c.last_name ?? null,
+    letter_salutation: c.letter_salutation ?? null,
+    emails: c.emails ?? [],
+    phone: c.phone ?? null,
+    mobile: c.mobile ?? null,
+    address: {
+      street: c.street ?? null,
+      postal_code: c.postal_code ?? null,
+      city: c.city ?? null,
+      country: c.country ?? null,
+    },
+    language: c.language ?? null,
+    custom_fields: c.custom_fields ?? {},
+    created_at: iso(c.created_at),
+    updated_at: iso(c.updated_at),
+  };
+}
+
+export class EmailPlan {
+  private readonly template: CompiledTemplate;
+  private readonly skeleton: MimeSkeleton;
+
+  constructor(readonly snapshot: RunSnapshot) {
+    this.template = compileTemplate(snapshot.template);
+    this.skeleton = compileSkeleton({
+      fromAddress: snapshot.from_address,
+      fromName: snapshot.from_name,
+      replyTo: snapshot.reply_to,
+      boundary: snapshot.boundary,
+      oneClickUnsubscribe: snapshot.purpose === "marketing",
+    });
+  }
+
+  get marketing() {
+    return this.snapshot.purpose === "marketing";
+  }
+
+  /** Renders one message; throws Invalid (part, line, column) when the template fails for this recipient. */
+  render(r: RenderInput): RenderedMessage {
+    const list = r.listId ? this.snapshot.lists[r.listId] : undefined;
+    const parts = this.template.render({
+      contact: r.merge.contact,
+      data: {},
+      campaign: this.snapshot.campaign,
+      list: list ?? {},
+      ...(r.merge.unsubscribe_url !== null ? { unsubscribe_url: r.merge.unsubscribe_url } : {}),
+      today: r.date,
+    });
+    const raw = this.skeleton.build({
+      to: r.to,
+      subject: parts.subject,
+      date: r.date,
+      messageIdHeader: r.messageIdHeader,
+      listUnsubscribe:
+        r.merge.unsubscribe_url !== null
+          ? listUnsubscribeHeaders(r.merge.unsubscribe_url)["List-Unsubscribe"]
+          : null,
+      text: parts.text ?? "",
+      html: parts.html,
+    });
+    return { raw, subject: parts.subject, sha256: hash("sha256", raw, "hex") };
+  }
+}

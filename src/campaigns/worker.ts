@@ -1,0 +1,339 @@
+// The campaign worker (DESIGN §3.3–3.6, seed 004 "In Arbeit"): send lanes that claim recipients in batches
+// with FOR UPDATE SKIP LOCKED and a lease, and one housekeeping loop that loads recipients, generates
+// letters, starts scheduled sends, resumes throttled campaigns, ends runs, and reaps the leases of workers
+// that died. Every state that matters is a row, so any number of processes can share the work and a
+// crash loses nothing: a recipient is `sending` (with its message stored) before the SMTP transaction
+// begins and `sent` after it; a lease that runs out in between leaves `unknown`, never resent by itself.
+import os from "node:os";
+import { logEvents } from "../audit/service.js";
+import type { Row } from "../db/schema.js";
+import { SenderCache, type SendResult } from "../delivery/senders.js";
+import { selectTransportsById } from "../delivery/store.js";
+import { acquireSlots, releaseSlots, reserveSends, type TransportLimits } from "../delivery/throttle.js";
+import type { Runtime } from "../runtime.js";
+import { randomToken } from "../util/ids.js";
+import type { WorkerHandle } from "../workers.js";
+import { campaignEvent } from "./actions.js";
+import { type BatchResult, type Prepared, prepareBatch, recordOutcomes, recordPrepared } from "./batch.js";
+import { Housekeeping } from "./housekeeping.js";
+import {
+  type ActiveCampaign,
+  type ClaimedRecipient,
+  campaignsWithDueRecipients,
+  claimRecipients,
+  extendRecipientLeases,
+  releaseClaims,
+} from "./queue-store.js";
+import { EmailPlan, type RunSnapshot } from "./render.js";
+import { findRun, markRunClaimed, moveState } from "./store.js";
+
+export interface CampaignWorkerOptions {
+  /** Identifies this worker in leases and evidence; host:pid:random by default. */
+  owner?: string;
+  batchSize?: number;
+  /** Batch loops per process: while one waits for the database, another keeps the relay busy. */
+  lanes?: number;
+  /** SMTP transactions in flight per batch (the relay pool queues beyond its connections). */
+  concurrency?: number;
+  /** Housekeeping interval. */
+  pollMs?: number;
+}
+
+/** A run's compiled plan in this process: the template and MIME skeleton compiled once (DESIGN §3.5). */
+export interface RunPlan {
+  runId: string;
+  campaignId: string;
+  workspaceId: string;
+  email: EmailPlan | null;
+  /** Why the run cannot render at all (a snapshot that no longer compiles). */
+  broken: string | null;
+  transport: Row<"transports"> | null;
+  /** The snapshot names a transport that has been deleted since. */
+  transportMissing: boolean;
+  loadedAt: number;
+}
+
+const PLAN_TTL_MS = 5_000;
+const PLAN_CACHE = 64;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
+  return out;
+}
+
+export class CampaignWorker {
+  readonly owner: string;
+  readonly senders: SenderCache;
+  readonly housekeeping: Housekeeping;
+  private readonly batchSize: number;
+  private readonly lanes: number;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly plans = new Map<string, RunPlan>();
+  private readonly claimedRuns = new Set<string>();
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private wake: Array<() => void> = [];
+  private turn = 0;
+
+  constructor(
+    readonly rt: Runtime,
+    opts: CampaignWorkerOptions = {},
+  ) {
+    this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomToken(4)}`;
+    this.senders = new SenderCache(rt.config.dataDir);
+    this.batchSize = opts.batchSize ?? Math.max(rt.config.workerBatchSize, 500);
+    this.lanes = opts.lanes ?? 3;
+    this.concurrency = opts.concurrency ?? 50;
+    this.pollMs = opts.pollMs ?? rt.config.workerPollMs;
+    this.housekeeping = new Housekeeping(rt, this.owner);
+  }
+
+  // ------------------------------------------------------------ loops
+
+  start(): WorkerHandle {
+    for (let i = 0; i < this.lanes; i++) this.loops.push(this.sendLoop(i));
+    this.loops.push(this.housekeepingLoop());
+    return { stop: () => this.stop() };
+  }
+
+  /** Finishes the batches in flight (a claimed recipient is always sent and recorded), then closes pools. */
+  async stop() {
+    this.stopping = true;
+    for (const w of this.wake.splice(0)) w();
+    await Promise.all(this.loops);
+    this.senders.close();
+  }
+
+  private async sendLoop(lane: number) {
+    while (!this.stopping) {
+      try {
+        if ((await this.sendBatch(lane)) === 0) await this.idle(this.pollMs);
+      } catch (err) {
+        this.rt.log.error({ err }, "campaign worker: batch failed; retrying shortly");
+        await this.idle(this.pollMs * 4);
+      }
+    }
+  }
+
+  private async housekeepingLoop() {
+    while (!this.stopping) {
+      try {
+        await this.housekeeping.round();
+      } catch (err) {
+        this.rt.log.error({ err }, "campaign worker: housekeeping failed; retrying shortly");
+      }
+      await this.idle(this.pollMs);
+    }
+  }
+
+  private idle(ms: number) {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake.push(done);
+    });
+  }
+
+  /** Sends and housekeeps until nothing is left to do now (tests, the CLI). Retries due later wait. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const did = (await this.housekeeping.round()) + (await this.sendBatch(0));
+      total += did;
+      if (did === 0) return total;
+    }
+  }
+
+  // ------------------------------------------------------------ one batch
+
+  /** Claims one batch of one campaign, sends it and records the outcomes; returns how many it claimed. */
+  async sendBatch(lane = 0): Promise<number> {
+    const now = this.rt.now();
+    const due = await campaignsWithDueRecipients(this.rt.db, now);
+    if (due.length === 0) return 0;
+    const campaign = due[this.turn++ % due.length];
+    const plan = await this.planFor(campaign);
+    if (!plan) return 0;
+    const claimed = await claimRecipients(this.rt.db, {
+      campaignId: campaign.id,
+      runId: plan.runId,
+      owner: this.owner,
+      now,
+      leaseUntil: this.leaseEnd(),
+      limit: this.batchSize,
+    });
+    if (claimed.length === 0) return 0;
+    const admitted = await this.admit(plan, claimed, lane);
+    if (admitted.recipients.length === 0) return claimed.length;
+    await this.noteFirstClaim(plan);
+    const heartbeat = setInterval(
+      () => {
+        extendRecipientLeases(
+          this.rt.db,
+          campaign.id,
+          this.owner,
+          admitted.recipients.map((r) => r.contact_id),
+          this.leaseEnd(),
+        ).catch((err) => this.rt.log.warn({ err }, "campaign worker: could not extend leases"));
+      },
+      (this.rt.config.workerLeaseSeconds * 1000) / 3,
+    );
+    try {
+      await this.process(plan, admitted.recipients, admitted.slots);
+    } finally {
+      clearInterval(heartbeat);
+      await releaseSlots(this.rt.db, plan.transport, this.slotOwner(lane)).catch(() => {});
+    }
+    return claimed.length;
+  }
+
+  private slotOwner(lane: number) {
+    return `${this.owner}#${lane}`;
+  }
+
+  /**
+   * Throttling (DESIGN §3.6): takes the batch's share of the transport's rate window and concurrency slots.
+   * What the window cannot take goes back to pending and the campaign waits for continuation.
+   */
+  private async admit(plan: RunPlan, claimed: ClaimedRecipient[], lane: number) {
+    const db = this.rt.db;
+    const now = this.rt.now();
+    const t = plan.transport as TransportLimits | null;
+    const slots = await acquireSlots(db, t, this.slotOwner(lane), this.concurrency, now, this.leaseEnd());
+    if (slots === 0) {
+      await releaseClaims(
+        db,
+        plan.campaignId,
+        this.owner,
+        claimed.map((r) => r.contact_id),
+      );
+      await sleep(this.pollMs);
+      return { recipients: [] as ClaimedRecipient[], slots };
+    }
+    const r = await reserveSends(db, t, claimed.length, now);
+    if (r.granted < claimed.length) {
+      await releaseClaims(
+        db,
+        plan.campaignId,
+        this.owner,
+        claimed.slice(r.granted).map((x) => x.contact_id),
+      );
+      if (r.resumeAt) await this.pause(plan, r.resumeAt);
+    }
+    const recipients = claimed.slice(0, r.granted);
+    if (recipients.length === 0) await releaseSlots(db, t, this.slotOwner(lane));
+    return { recipients, slots };
+  }
+
+  /** in_progress → waiting_for_continuation, with the time the next rate window opens. */
+  private async pause(plan: RunPlan, resumeAt: Date) {
+    const now = this.rt.now();
+    await this.rt.db.transaction().execute(async (tx) => {
+      const moved = await moveState(tx, plan.campaignId, "in_progress", "waiting_for_continuation", {
+        resume_at: resumeAt,
+        updated_at: now,
+      });
+      if (!moved) return;
+      const t = plan.transport;
+      await logEvents(
+        tx,
+        [
+          campaignEvent(
+            plan.workspaceId,
+            plan.campaignId,
+            "information",
+            `The rate limit of transport '${t?.name}' (${t?.rate_limit} messages per ${t?.rate_window_seconds} s) is reached; sending continues at ${resumeAt.toISOString()}.`,
+            { transport_id: t?.id, resume_at: resumeAt.toISOString() },
+          ),
+        ],
+        now,
+      );
+    });
+  }
+
+  private async noteFirstClaim(plan: RunPlan) {
+    if (this.claimedRuns.has(plan.runId)) return;
+    await markRunClaimed(this.rt.db, plan.runId, this.rt.now());
+    this.claimedRuns.add(plan.runId);
+  }
+
+  private leaseEnd() {
+    return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
+  }
+
+  /** Screen, render and store the batch (recipients `sending`), then SMTP, then record the outcomes. */
+  private async process(plan: RunPlan, recipients: ClaimedRecipient[], slots: number) {
+    const prepared = await recordPrepared(this, plan, await prepareBatch(this, plan, recipients));
+    const sender = this.senders.get(plan.transport);
+    const sendable = prepared.filter(
+      (p): p is Prepared & { send: NonNullable<Prepared["send"]> } => !!p.send,
+    );
+    const results = await mapLimit(sendable, Math.min(this.concurrency, slots), async (p) => {
+      const r: SendResult = await sender.send({
+        messageId: p.send.messageId,
+        workspaceId: plan.workspaceId,
+        raw: p.send.raw,
+        returnPath: p.send.returnPath,
+        to: p.send.to,
+        archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
+      });
+      return { prepared: p, result: r } satisfies BatchResult;
+    });
+    await recordOutcomes(this, plan, results, sender.kind);
+  }
+
+  // ------------------------------------------------------------ plans
+
+  /** The compiled plan of the campaign's current run, from this process's cache when it is fresh. */
+  private async planFor(c: ActiveCampaign): Promise<RunPlan | null> {
+    const hit = this.plans.get(c.current_run_id);
+    if (hit && Date.now() - hit.loadedAt < PLAN_TTL_MS) return hit;
+    const run = await findRun(this.rt.db, c.current_run_id);
+    if (!run) return null;
+    const snapshot = run.snapshot as RunSnapshot;
+    let email: EmailPlan | null = hit?.email ?? null;
+    let broken: string | null = null;
+    if (!email) {
+      try {
+        email = new EmailPlan(snapshot);
+      } catch (err) {
+        broken = `The run's template cannot be compiled: ${(err as Error).message}`;
+      }
+    }
+    const [transport] = snapshot.transport_id
+      ? await selectTransportsById(this.rt.db, [snapshot.transport_id])
+      : [];
+    const plan: RunPlan = {
+      runId: run.id,
+      campaignId: c.id,
+      workspaceId: c.workspace_id,
+      email,
+      broken,
+      transport: transport ?? null,
+      transportMissing: snapshot.transport_id !== null && !transport,
+      loadedAt: Date.now(),
+    };
+    this.plans.delete(run.id);
+    this.plans.set(run.id, plan);
+    if (this.plans.size > PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
+    return plan;
+  }
+}
+
+/** The worker-role factory (src/workers.ts). */
+export function startCampaignWorker(rt: Runtime): WorkerHandle {
+  return new CampaignWorker(rt).start();
+}
