@@ -151,6 +151,20 @@ describe("sending through an SMTP relay", () => {
     expect(m.timeline[3].evidence.retries_exhausted).toBe(true);
   });
 
+  it("defers while the relay cannot be reached and gives up after maxAttempts, naming the connection error", async () => {
+    const closed = await startScriptedSmtp();
+    await closed.close();
+    const t = await admin().post("/v1/transports", {
+      name: `down${seq}`,
+      kind: "smtp",
+      config: { host: "127.0.0.1", port: closed.port, starttls: "off" },
+    });
+    const m = await send({ transport: t.body.name });
+    expect(types(m)).toEqual(["queued", "deferred", "deferred", "failed"]);
+    expect(m.timeline[1].detail).toMatch(/^No reply from the relay \(E\w+\): .*ECONNREFUSED/);
+    expect(m.status_reason).toMatch(/^Gave up after 3 attempts/);
+  });
+
   it("ends failed with the reply text on a 5xx and logs an error", async () => {
     smtp.script = {
       rcpt: () => ({ code: 550, message: "5.1.1 <x@example.org>: Recipient address rejected: User unknown" }),

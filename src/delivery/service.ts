@@ -5,6 +5,7 @@ import type { Row } from "../db/schema.js";
 import { appendEvents, timelineOf } from "../events/service.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { actorLabel, type Ctx } from "../runtime.js";
+import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { explainError } from "./explain.js";
@@ -100,7 +101,8 @@ export async function listMessages(ctx: Ctx, q: ListQuery) {
   const c = decodeCursor(q.cursor);
   const filter: MessageFilter = {
     status: q.status,
-    to: q.to,
+    // The stored address is normalised (IDN domain in punycode); so is the one asked for.
+    to: q.to ? (tryNormaliseEmail(q.to)?.address ?? q.to) : undefined,
     contact_id: q.contact_id,
     campaign_id: q.campaign_id,
     tag: q.tag,

@@ -279,6 +279,14 @@ export async function extendLeases(db: Db, owner: string, ids: string[], leaseUn
   );
 }
 
+/** Gives claimed messages back to the queue: only when none of them has been handed to a transport. */
+export async function releaseClaims(db: Db, owner: string, ids: string[], now: Date) {
+  await sql`update messages set send_state = 'queued', lease_until = null, updated_at = ${now}
+             where id = any(${ids}::text[]) and lease_owner = ${owner} and send_state = 'sending'`.execute(
+    db,
+  );
+}
+
 export interface Outcome {
   id: string;
   send_state: "done" | "queued";

@@ -21,6 +21,7 @@ import {
   markExpiredLeasesUnknown,
   type Outcome,
   recordOutcomes,
+  releaseClaims,
   selectTransportsById,
 } from "./store.js";
 
@@ -38,6 +39,12 @@ export interface SendingWorkerOptions {
   lanes?: number;
   /** SMTP transactions in flight per batch (the relay pool queues beyond its connections). */
   concurrency?: number;
+}
+
+interface Plan {
+  /** message id → blocklist reason */
+  blocked: Map<string, string>;
+  transports: Map<string, Row<"transports">>;
 }
 
 /** What one message's attempt produced, before it is written. */
@@ -118,11 +125,12 @@ export class SendingWorker {
 
   private idle(ms: number) {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(t);
+        this.wake = this.wake.filter((w) => w !== done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
       this.wake.push(done);
     });
   }
@@ -156,7 +164,18 @@ export class SendingWorker {
       (this.rt.config.workerLeaseSeconds * 1000) / 3,
     );
     try {
-      const results = await this.process(claimed);
+      const plan = await this.plan(claimed).catch(async (err) => {
+        // Nothing has been handed to a transport yet: give the messages back instead of letting their
+        // leases run out into `unknown`.
+        await releaseClaims(
+          this.rt.db,
+          this.owner,
+          claimed.map((m) => m.id),
+          this.rt.now(),
+        );
+        throw err;
+      });
+      const results = await mapLimit(claimed, this.concurrency, (m) => this.attemptSafely(m, plan));
       await this.record(results);
     } finally {
       clearInterval(heartbeat);
@@ -168,18 +187,31 @@ export class SendingWorker {
     return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
   }
 
-  private async process(claimed: ClaimedMessage[]): Promise<Result[]> {
+  /** What the batch needs to know before sending: who is blocked now, and the transports. */
+  private async plan(claimed: ClaimedMessage[]): Promise<Plan> {
     const blocked = await this.blockedNow(claimed);
-    const transports = new Map(
-      (
-        await selectTransportsById(this.rt.db, [...new Set(claimed.flatMap((m) => m.transport_id ?? []))])
-      ).map((t) => [t.id, t]),
-    );
-    return mapLimit(claimed, this.concurrency, async (m) => {
-      const hit = blocked.get(m.id);
-      if (hit) return this.dropped(m, hit);
-      return this.attempt(m, transports);
-    });
+    const ids = [...new Set(claimed.flatMap((m) => m.transport_id ?? []))];
+    const transports = new Map((await selectTransportsById(this.rt.db, ids)).map((t) => [t.id, t]));
+    return { blocked, transports };
+  }
+
+  /** Never throws: a message that met an unexpected error was not handed over, so it is deferred. */
+  private async attemptSafely(m: ClaimedMessage, plan: Plan): Promise<Result> {
+    const reason = plan.blocked.get(m.id);
+    if (reason) return this.dropped(m, reason);
+    try {
+      return await this.attempt(m, plan.transports);
+    } catch (err) {
+      const detail = `Not sent: ${(err as Error).message}`;
+      const failure: SendResult = {
+        outcome: "temporary",
+        reply: { response: "", code: null, enhanced: null },
+        detail,
+        errorCode: "internal_error",
+        evidence: { error: (err as Error).message },
+      };
+      return this.resultOf(m, "worker", failure, null);
+    }
   }
 
   /** The blocklist may have changed since the message was accepted: look again, per workspace. */
@@ -259,14 +291,13 @@ export class SendingWorker {
       to: m.to_address ?? "",
       archiveBcc: m.archive_bcc,
     });
-    return this.resultOf(m, sender, result, packed);
+    return this.resultOf(m, sender.kind, result, packed);
   }
 
   /** `raw` is the stored form of a MIME built in this attempt (null when it was stored before). */
-  private resultOf(m: ClaimedMessage, sender: MailSender, r: SendResult, raw: Buffer | null): Result {
+  private resultOf(m: ClaimedMessage, source: string, r: SendResult, raw: Buffer | null): Result {
     const attempts = m.attempts + 1;
     const now = this.rt.now();
-    const source = sender.kind;
     const common = { attempt: attempts, worker: this.owner };
     if (r.outcome === "sent") {
       const detail =
@@ -401,7 +432,7 @@ export class SendingWorker {
         });
         return;
       } catch (err) {
-        if (attempt >= 5 || this.stopping) throw err;
+        if (attempt >= 5) throw err;
         this.rt.log.warn({ err, attempt }, "sending worker: recording outcomes failed; retrying");
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
