@@ -14,6 +14,7 @@ import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
 import { buildMime, packMime, type StoredAttachment, unpackMime } from "./mime.js";
 import { type MailSender, SenderCache, type SendResult } from "./senders.js";
+import { admitByRateLimit } from "./throttle.js";
 import {
   type ClaimedMessage,
   claimDueMessages,
@@ -45,6 +46,8 @@ interface Plan {
   /** message id → blocklist reason */
   blocked: Map<string, string>;
   transports: Map<string, Row<"transports">>;
+  /** message id → when its transport's rate window has room again (DESIGN §3.6, shared with campaigns) */
+  waiting: Map<string, Date>;
 }
 
 /** What one message's attempt produced, before it is written. */
@@ -192,13 +195,17 @@ export class SendingWorker {
     const blocked = await this.blockedNow(claimed);
     const ids = [...new Set(claimed.flatMap((m) => m.transport_id ?? []))];
     const transports = new Map((await selectTransportsById(this.rt.db, ids)).map((t) => [t.id, t]));
-    return { blocked, transports };
+    const sendable = claimed.filter((m) => !blocked.has(m.id));
+    const { waiting } = await admitByRateLimit(this.rt.db, sendable, transports, this.rt.now());
+    return { blocked, transports, waiting };
   }
 
   /** Never throws: a message that met an unexpected error was not handed over, so it is deferred. */
   private async attemptSafely(m: ClaimedMessage, plan: Plan): Promise<Result> {
     const reason = plan.blocked.get(m.id);
     if (reason) return this.dropped(m, reason);
+    const later = plan.waiting.get(m.id);
+    if (later) return { outcome: this.outcome(m, "queued", { next_attempt_at: later }), events: [], log: null };
     try {
       return await this.attempt(m, plan.transports);
     } catch (err) {

@@ -1,0 +1,194 @@
+// A serial e-mail over SMTP (issue 4 item 3, "Invariants and faults"): a relay that answers 421/451 for a
+// while gets the recipients again with backoff and the campaign finishes when it recovers; a permanent
+// refusal ends the recipient in `error` with the relay's reason; two workers sharing one campaign never
+// send a recipient twice. The relay is Nodemailer's smtp-server in this process.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
+import { seedAudience, sleep } from "./test-support.js";
+import { CampaignWorker } from "./worker.js";
+
+let env: TestEnv;
+let relay: ScriptedSmtp;
+let templateId: string;
+
+beforeAll(async () => {
+  // Backoff of 50 ms, doubling: a relay down for ~0.5 s is retried a few times within the test.
+  env = await createTestEnv({ retryBaseSeconds: 0.05, maxAttempts: 20 });
+  relay = await startScriptedSmtp();
+  const t = await c().post("/v1/transports", {
+    name: "relay",
+    kind: "smtp",
+    config: { host: "127.0.0.1", port: relay.port, starttls: "off", pool_size: 3, dsn: false },
+    is_default: true,
+  });
+  expect(t.status, t.text).toBe(201);
+  const tpl = await c().post("/v1/templates", {
+    name: "Rundbrief",
+    subject: "x",
+    html: "<p>Hallo {{ contact.first_name }}, hier sind unsere Neuigkeiten.</p>",
+  });
+  templateId = tpl.body.id;
+});
+afterAll(async () => {
+  await relay?.close();
+  await env?.close();
+});
+
+function c() {
+  return api(env.app, env.ws.admin);
+}
+
+async function startCampaign(count: number, worker: CampaignWorker) {
+  const a = await seedAudience(env.rt.db, env.ws.id, { count });
+  const r = await c().post("/v1/campaigns", {
+    name: `Rundbrief ${Date.now()}`,
+    kind: "email",
+    list_ids: [a.listId],
+    subject: "Neuigkeiten für {{ contact.first_name }}",
+    template_id: templateId,
+    from: "info@hundeschule.example",
+  });
+  await worker.drain();
+  const s = await c().post(`/v1/campaigns/${r.body.id}/send`, {});
+  expect(s.status, s.text).toBe(202);
+  return { id: r.body.id as string, audience: a };
+}
+
+async function runUntilEnded(id: string, workers: CampaignWorker[], timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await Promise.all(workers.map((w) => w.drain()));
+    const s = (await c().get(`/v1/campaigns/${id}`)).body;
+    if (!["in_progress", "waiting_for_continuation"].includes(s.state)) return s;
+    if (Date.now() > deadline) throw new Error(`campaign still ${s.state}: ${JSON.stringify(s.progress)}`);
+    await sleep(20);
+  }
+}
+
+const arrivedFor = (domain: string) =>
+  relay.received.filter((m) => m.to.some((t) => t.endsWith(`@${domain}`)));
+
+describe("a relay that answers 421/451 for a while", () => {
+  it("retries with backoff and completes once the relay recovers, each recipient once", async () => {
+    const worker = new CampaignWorker(env.rt, { lanes: 1, batchSize: 10 });
+    let failing = true;
+    relay.script = { data: () => (failing ? { code: 451, message: "4.3.0 Try again later" } : null) };
+    const { id, audience } = await startCampaign(25, worker);
+    const recover = setTimeout(() => {
+      failing = false;
+    }, 500);
+    try {
+      const s = await runUntilEnded(id, [worker]);
+      expect(s.state).toBe("completed_automatic");
+      expect(s.progress.counts).toEqual({ sent: 25 });
+    } finally {
+      clearTimeout(recover);
+      relay.script = {};
+      await worker.stop();
+    }
+    const got = arrivedFor(audience.domain).map((m) => m.to[0]);
+    expect(got).toHaveLength(25);
+    expect(new Set(got).size).toBe(25);
+    const m = await env.rt.db
+      .selectFrom("messages")
+      .select("id")
+      .where("campaign_id", "=", id)
+      .executeTakeFirstOrThrow();
+    const timeline = (await c().get(`/v1/messages/${m.id}`)).body.timeline.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(timeline[0]).toBe("queued");
+    expect(timeline).toContain("deferred");
+    expect(timeline.at(-1)).toBe("sent");
+  });
+
+  it("treats 421 at RCPT TO the same way", async () => {
+    const worker = new CampaignWorker(env.rt, { lanes: 1, batchSize: 10 });
+    let failing = true;
+    relay.script = {
+      rcpt: () => (failing ? { code: 421, message: "4.7.0 Too many connections, slow down" } : null),
+    };
+    const { id, audience } = await startCampaign(8, worker);
+    const recover = setTimeout(() => {
+      failing = false;
+    }, 400);
+    try {
+      expect((await runUntilEnded(id, [worker])).state).toBe("completed_automatic");
+    } finally {
+      clearTimeout(recover);
+      relay.script = {};
+      await worker.stop();
+    }
+    expect(arrivedFor(audience.domain)).toHaveLength(8);
+  });
+});
+
+describe("a permanent refusal", () => {
+  it("ends that recipient in error with the relay's reason; the campaign is sent incompletely", async () => {
+    const worker = new CampaignWorker(env.rt, { lanes: 1 });
+    relay.script = {
+      rcpt: (address) =>
+        address.startsWith("kunde3@") ? { code: 550, message: "5.1.1 User unknown" } : null,
+    };
+    const { id } = await startCampaign(4, worker);
+    try {
+      const s = await runUntilEnded(id, [worker]);
+      expect(s).toMatchObject({ state: "incomplete_sent", progress: { counts: { sent: 3, error: 1 } } });
+    } finally {
+      relay.script = {};
+      await worker.stop();
+    }
+    const [failed] = (await c().get(`/v1/campaigns/${id}/recipients?status=error`)).body.items;
+    expect(failed.reason).toBe("5.1.1");
+    expect(failed.detail).toMatch(/User unknown/);
+    expect((await c().get(`/v1/messages/${failed.message_id}`)).body.status).toBe("failed");
+  });
+
+  it("fails the run when nothing could be sent", async () => {
+    const worker = new CampaignWorker(env.rt, { lanes: 1 });
+    relay.script = { rcpt: () => ({ code: 554, message: "5.7.1 Relay access denied" }) };
+    const { id } = await startCampaign(3, worker);
+    try {
+      expect((await runUntilEnded(id, [worker])).state).toBe("failed_sending");
+    } finally {
+      relay.script = {};
+      await worker.stop();
+    }
+  });
+});
+
+describe("two workers on one campaign", () => {
+  it("share the recipients without sending any twice", async () => {
+    const workers = [
+      new CampaignWorker(env.rt, { lanes: 2, batchSize: 15, owner: "worker-a" }),
+      new CampaignWorker(env.rt, { lanes: 2, batchSize: 15, owner: "worker-b" }),
+    ];
+    const { id, audience } = await startCampaign(300, workers[0]);
+    const handles = workers.map((w) => w.start());
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const s = (await c().get(`/v1/campaigns/${id}`)).body;
+        if (s.state === "completed_automatic") break;
+        if (Date.now() > deadline) throw new Error(`still ${s.state}: ${JSON.stringify(s.progress)}`);
+        await sleep(50);
+      }
+    } finally {
+      await Promise.all(handles.map((h) => h.stop()));
+    }
+    const got = arrivedFor(audience.domain).map((m) => m.to[0]);
+    expect(got).toHaveLength(300);
+    expect(new Set(got).size).toBe(300);
+    const owners = await env.rt.db
+      .selectFrom("message_events")
+      .innerJoin("messages", "messages.id", "message_events.message_id")
+      .select((eb) => eb.fn.count<number>("message_events.id").as("n"))
+      .select((eb) => eb.ref("message_events.evidence", "->>").key("worker").as("worker"))
+      .where("messages.campaign_id", "=", id)
+      .where("message_events.type", "=", "sent")
+      .groupBy("worker")
+      .execute();
+    expect(owners.map((o) => o.worker).sort()).toEqual(["worker-a", "worker-b"]);
+  });
+});
