@@ -178,6 +178,14 @@ export interface MessagesTable {
   idempotency_fingerprint: string | null;
 }
 
+/** 100_tracking: the links of a tracked message, by position; the only targets its click redirect may use. */
+export interface MessageLinksTable {
+  message_id: string;
+  idx: number;
+  workspace_id: string;
+  url: string;
+}
+
 export interface MessageEventsTable {
   id: string;
   workspace_id: string;
@@ -507,6 +515,7 @@ export interface DB {
   campaign_documents: CampaignDocumentsTable;
   transport_windows: TransportWindowsTable;
   transport_slots: TransportSlotsTable;
+  message_links: MessageLinksTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

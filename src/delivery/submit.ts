@@ -10,6 +10,7 @@ import { appendFirstEvents, type NewMessageEvent, statusOfNew } from "../events/
 import { actorLabel, type Ctx } from "../runtime.js";
 import { renderForMessage } from "../templates/service.js";
 import { sha256 } from "../util/crypto.js";
+import { storeMessageLinks, type TrackedHtml, trackingEnabled, trackingFor } from "../tracking/instrument.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, Invalid } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -50,6 +51,8 @@ export interface Prepared {
   row: NewRow<"messages">;
   events: NewMessageEvent[];
 }
+  /** The links of a tracked message's HTML (src/tracking), stored with the message. */
+  tracked?: TrackedHtml | null;
 
 /** Stores the messages (all or none) and answers, per item, the message that stands for it. */
 export async function submitMessages(ctx: Ctx, items: BatchItem[]): Promise<Accepted[]> {
@@ -251,6 +254,7 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
   const bounceDomain = r.settings.bounce_domain || rt.config.bounceDomain;
   const queued: NewMessageEvent = {
     message_id: id,
+  const tracked = content.html && trackingEnabled(r.settings.tracking) ? trackingFor(rt, id, content.html) : null;
     workspace_id: workspaceId,
     type: "queued",
     source: "api",
@@ -269,7 +273,7 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
     reply_to: item.reply_to ?? null,
     subject: content.subject,
     text_body: content.text,
-    html_body: content.html,
+    html_body: tracked?.html ?? content.html,
     attachments: JSON.stringify(item.attachments ?? []),
     template_id: item.template_id ?? null,
     data: item.data === undefined ? null : JSON.stringify(item.data),
@@ -287,7 +291,7 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
     created_at: now,
     updated_at: now,
   };
-  return { index, row, events: [queued] };
+  return { index, row, events: [queued], tracked };
 }
 
 /** A blocklisted recipient: the message is stored (so the user sees why nothing went out) and ends
@@ -336,6 +340,10 @@ export async function storePrepared(ctx: Ctx, prepared: Prepared[]): Promise<Map
     );
     await recordActivities(
       tx,
+    await storeMessageLinks(
+      tx,
+      kept.map((p) => ({ messageId: p.row.id, workspaceId: ctx.workspaceId, links: p.tracked?.links ?? [] })),
+    );
       activityCtx(ctx),
       kept.map((p) => ({
         action: "created",

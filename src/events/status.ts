@@ -76,6 +76,9 @@ export interface StatusEvent {
   at: Date;
   detail: string | null;
   error_code: string | null;
+  /** A privacy proxy's open or a link scanner's click (src/tracking/machine.ts): kept on the timeline, but
+   * it proves nothing about the recipient, so it never moves the status. */
+  machine?: boolean;
 }
 
 export interface DerivedStatus {
@@ -104,7 +107,7 @@ export function deriveStatus(events: Iterable<StatusEvent>): DerivedStatus {
   let best: StatusEvent | null = null;
   let bestRank = -1;
   for (const e of events) {
-    const rank = rankOf(e.type);
+    const rank = e.machine ? null : rankOf(e.type);
     if (rank === null) continue;
     if (!best || outranks(e, rank, best, bestRank)) {
       best = e;

@@ -26,15 +26,23 @@ export async function insertEvents(db: Kysely<DB>, rows: NewRow<"message_events"
 export type StatusEventRow = Pick<
   Row<"message_events">,
   "id" | "message_id" | "type" | "at" | "detail" | "error_code"
->;
+> & { machine: boolean };
 
 export async function selectStatusEvents(db: Kysely<DB>, messageIds: string[]): Promise<StatusEventRow[]> {
   if (messageIds.length === 0) return [];
-  return db
-    .selectFrom("message_events")
-    .select(["id", "message_id", "type", "at", "detail", "error_code"])
-    .where("message_id", "=", sql<string>`any(${messageIds}::text[])`)
-    .execute();
+  return (
+    db
+      .selectFrom("message_events")
+      .select(["id", "message_id", "type", "at", "detail", "error_code"])
+      // Machine opens and clicks (src/tracking/machine.ts) carry evidence.machine = true; status ignores them.
+      .select(
+        sql<boolean>`(type in ('opened', 'clicked') and coalesce(evidence -> 'machine' = 'true'::jsonb, false))`.as(
+          "machine",
+        ),
+      )
+      .where("message_id", "=", sql<string>`any(${messageIds}::text[])`)
+      .execute()
+  );
 }
 
 /** One UPDATE for any number of messages; rows whose cached status is already right are not touched. */

@@ -10,7 +10,9 @@ import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { trackingRoutes } from "../tracking/routes.js";
+import { statsRoutes } from "../stats/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
+import { engagementRoutes } from "../tracking/engagement-routes.js";
 import type { AnyRoute } from "./route.js";
 
 export function allRoutes(): AnyRoute[] {
@@ -31,3 +33,5 @@ export function allRoutes(): AnyRoute[] {
     ...signupRoutes,
   ];
 }
+    ...engagementRoutes,
+    ...statsRoutes,
