@@ -486,6 +486,20 @@ export interface TransportSlotsTable {
   lease_until: Timestamp;
 }
 
+/** 090_provider_webhooks: SNS subscription confirmations for SES webhooks (src/webhooks). */
+export interface ProviderSubscriptionsTable {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  topic_arn: string;
+  sns_message_id: string;
+  subscribe_url: string;
+  status: "pending" | "confirmed" | "failed" | "refused";
+  detail: string | null;
+  received_at: Timestamp;
+  confirmed_at: TimestampNullable;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -498,6 +512,7 @@ export interface DB {
   transports: TransportsTable;
   messages: MessagesTable;
   message_events: MessageEventsTable;
+  provider_subscriptions: ProviderSubscriptionsTable;
   activities: ActivitiesTable;
   event_log: EventLogTable;
   imports: ImportsTable;

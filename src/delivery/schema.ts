@@ -4,6 +4,7 @@ import { z } from "zod";
 import { messageStatuses } from "../events/status.js";
 import { pageQuery } from "../http/pagination.js";
 import { emailAddress } from "../util/email.js";
+import { providerConfigs, providerKinds } from "./providers/schema.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 /** A header value on one line: CR or LF in it would let a caller inject headers, and other control
@@ -131,7 +132,7 @@ export const captureConfig = z.strictObject({
 });
 export type CaptureConfig = z.infer<typeof captureConfig>;
 
-export const transportConfigs = { smtp: smtpConfig, capture: captureConfig } as const;
+export const transportConfigs = { smtp: smtpConfig, capture: captureConfig, ...providerConfigs } as const;
 export type TransportKind = keyof typeof transportConfigs;
 
 export const createTransportBody = z.discriminatedUnion("kind", [
@@ -147,6 +148,14 @@ export const createTransportBody = z.discriminatedUnion("kind", [
     config: captureConfig.optional(),
     is_default: z.boolean().optional(),
   }),
+  ...providerKinds.map((kind) =>
+    z.strictObject({
+      name: transportName,
+      kind: z.literal(kind),
+      config: providerConfigs[kind],
+      is_default: z.boolean().optional(),
+    }),
+  ),
 ]);
 export type CreateTransportBody = z.infer<typeof createTransportBody>;
 

@@ -5,6 +5,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { Row } from "../db/schema.js";
+import { createProviderSender } from "./providers/index.js";
+import { isProviderKind, type ProviderKind } from "./providers/schema.js";
 import { type CaptureConfig, captureConfig, type SmtpConfig, smtpConfig } from "./schema.js";
 import { errorCodeOf, parseReply, queueIdOf, type SmtpReply } from "./smtp-reply.js";
 
@@ -26,11 +28,13 @@ export type SendResult =
       reply: SmtpReply;
       detail: string;
       errorCode: string | null;
+      /** The earliest retry the other side asked for (an HTTP API's Retry-After). */
+      retryAfterSeconds?: number;
       evidence: Record<string, unknown>;
     };
 
 export interface MailSender {
-  readonly kind: "capture" | "smtp";
+  readonly kind: "capture" | "smtp" | ProviderKind;
   /** Shown in evidence: which transport the message went through. */
   readonly label: string;
   send(mail: OutgoingMail): Promise<SendResult>;
@@ -227,6 +231,7 @@ export class SenderCache {
   private create(t: Row<"transports">): MailSender {
     const label = `${t.kind}:${t.name}`;
     if (t.kind === "smtp") return new SmtpSender(label, smtpConfig.parse(t.config));
+    if (isProviderKind(t.kind)) return createProviderSender(t.kind, label, t.config);
     return new CaptureSender(label, captureConfig.parse(t.config ?? {}), this.dataDir);
   }
 

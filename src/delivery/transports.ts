@@ -7,6 +7,7 @@ import type { Row } from "../db/schema.js";
 import type { Ctx } from "../runtime.js";
 import { Conflict, Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
+import { maskSecrets } from "./providers/schema.js";
 import {
   type CreateTransportBody,
   type TransportKind,
@@ -45,7 +46,7 @@ export function transportOut(t: Row<"transports">, isAdmin: boolean) {
 
 /** What the activity log keeps of a transport: never the password. */
 function auditView(t: Row<"transports">) {
-  const c = { ...(t.config as Record<string, unknown>) };
+  const c = maskSecrets(t.config) as Record<string, unknown>;
   if (c.auth && typeof c.auth === "object") c.auth = { ...(c.auth as object), pass: "***" };
   return { name: t.name, kind: t.kind, is_default: t.is_default, config: c };
 }

@@ -322,7 +322,11 @@ export class SendingWorker {
     }
     const evidence = { ...r.evidence, ...common };
     if (r.outcome === "temporary" && attempts < this.rt.config.maxAttempts) {
-      const wait = backoffSeconds(this.rt.config.retryBaseSeconds, m.attempts);
+      // A provider's Retry-After (HTTP 429) is the earliest moment a retry can succeed.
+      const wait = Math.max(
+        backoffSeconds(this.rt.config.retryBaseSeconds, m.attempts),
+        r.retryAfterSeconds ?? 0,
+      );
       const next = new Date(now.getTime() + wait * 1000);
       return {
         outcome: this.outcome(m, "queued", { attempts, next_attempt_at: next, raw_mime: raw }),

@@ -1,5 +1,6 @@
 // The Fastify application: every route of every domain registered from its definition (route.ts),
 // with auth, zod validation, the error shape of DESIGN §9, /openapi.json, /health and /metrics.
+import { Readable } from "node:stream";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ZodType } from "zod";
 import type { Runtime } from "../runtime.js";
@@ -16,6 +17,32 @@ function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: str
   const r = schema.safeParse(value ?? (where === "request body" ? undefined : {}));
   if (!r.success) throw Invalid(zodMessage(where, r.error), zodDetails(r.error));
   return r.data;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request body as received, for routes under WEBHOOK_PREFIX. */
+    rawBody?: Buffer;
+  }
+}
+
+const WEBHOOK_PREFIX = "/v1/webhooks/";
+
+async function readRawBody(payload: AsyncIterable<Buffer | string>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > limit) {
+      throw Object.assign(new Error("The request body is too large."), {
+        statusCode: 413,
+        code: "FST_ERR_CTP_BODY_TOO_LARGE",
+      });
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
 }
 
 export interface BuildOptions {
@@ -45,6 +72,16 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
     { parseAs: "string", bodyLimit: 64 * 1024 },
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
+  // Provider webhooks are signed over the exact bytes received (SendGrid's ECDSA signature): keep them.
+  app.addHook("preParsing", async (req, _reply, payload) => {
+    if (!req.url.startsWith(WEBHOOK_PREFIX)) return payload;
+    req.rawBody = await readRawBody(payload, rt.config.maxBodyBytes);
+    const copy: Readable & { receivedEncodedLength?: number } = Readable.from([req.rawBody], {
+      objectMode: false,
+    });
+    copy.receivedEncodedLength = req.rawBody.length;
+    return copy;
+  });
   app.addHook("onResponse", async (req, reply) => {
     httpMetrics.observe(
       req.routeOptions.url ?? "unknown",

@@ -11,6 +11,7 @@ import { signupRoutes } from "../signups/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { trackingRoutes } from "../tracking/routes.js";
 import { statsRoutes } from "../stats/routes.js";
+import { webhookRoutes } from "../webhooks/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
 import { engagementRoutes } from "../tracking/engagement-routes.js";
 import type { AnyRoute } from "./route.js";
@@ -28,6 +29,7 @@ export function allRoutes(): AnyRoute[] {
     ...transportRoutes,
     ...campaignRoutes,
     ...errorRegistryRoutes,
+    ...webhookRoutes,
     ...inboundRoutes,
     ...trackingRoutes,
     ...signupRoutes,

@@ -1,0 +1,403 @@
+// Provider webhooks (issue 5 item 3, DESIGN §3.7–3.8): POST /v1/webhooks/{provider}/{workspace} verifies
+// the request by the provider's scheme against the webhook settings of the workspace's transports of that
+// kind, reads the provider's events, ties each to its message (our id carried back, else the provider's
+// message id in messages.queue_id) and appends them through appendEvents with the provider's event id as
+// dedupe key, so a repeated delivery changes nothing. A hard bounce blocks the address and marks its
+// subscriptions in the same transaction. Verification failures, unknown workspaces and malformed bodies are
+// answered before anything is written.
+
+import type { Kysely } from "kysely";
+import { logEvent, recordActivity } from "../audit/service.js";
+import type { DB } from "../db/schema.js";
+import {
+  isProviderKind,
+  type ProviderConfigOf,
+  type ProviderKind,
+  providerConfigs,
+} from "../delivery/providers/schema.js";
+import { appendEvents, type NewMessageEvent } from "../events/service.js";
+import type { MessageEventType } from "../events/status.js";
+import { applyConsequences } from "../inbound/consequences.js";
+import type { Consequence, Observation } from "../inbound/observations.js";
+import { type Ctx, type Runtime, systemActor } from "../runtime.js";
+import { NotFound, Unauthorized } from "../util/errors.js";
+import { newId } from "../util/ids.js";
+import { webhookDeps } from "./deps.js";
+import { type ProviderEvent, parseJson, readPayload, type WebhookRequest } from "./event.js";
+import { receiveMailgun } from "./mailgun.js";
+import { receivePostmark } from "./postmark.js";
+import { receiveSendgrid } from "./sendgrid.js";
+import { readSesNotification } from "./ses.js";
+import { isSnsUrl, type SnsEnvelope, snsEnvelope, verifySns } from "./sns.js";
+import {
+  addressesWithTemporaryBounces,
+  insertSubscriptionConfirmation,
+  type MessageRef,
+  selectMessageRefs,
+  selectSubscriptionConfirmation,
+  selectSubscriptionConfirmations,
+  selectTransportConfigs,
+  storedDedupeKeys,
+  updateSubscriptionConfirmation,
+} from "./store.js";
+
+export interface WebhookSummary {
+  provider: ProviderKind;
+  /** Events in the request. */
+  received: number;
+  /** Newly stored events. */
+  stored: number;
+  /** Events stored before (a repeated delivery). */
+  duplicates: number;
+  /** Events naming no message of this workspace (logged in the event log). */
+  unmatched: number;
+  /** Events about another recipient of the message (the archive copy) or of a kind Poststelle does not track. */
+  ignored: number;
+  /** Addresses put on the blocklist by hard bounces in this request. */
+  blocked: number;
+}
+
+/** The webhook settings of every transport of this kind in the workspace. */
+async function webhookSettings<K extends ProviderKind>(rt: Runtime, workspaceId: string, kind: K) {
+  const rows = await selectTransportConfigs(rt.db, workspaceId, kind);
+  const out: Array<NonNullable<ProviderConfigOf[K]["webhook"]>> = [];
+  for (const row of rows) {
+    const parsed = providerConfigs[kind].safeParse(row.config);
+    const webhook = parsed.success ? (parsed.data as ProviderConfigOf[K]).webhook : undefined;
+    if (webhook) out.push(webhook as NonNullable<ProviderConfigOf[K]["webhook"]>);
+  }
+  // The same answer whether the workspace does not exist or has no such webhook: nothing to learn by probing.
+  if (out.length === 0)
+    throw NotFound(
+      `${kind} webhook for workspace '${workspaceId}' (configure a ${kind} transport with a webhook section)`,
+    );
+  return out;
+}
+
+export async function receiveWebhook(
+  rt: Runtime,
+  provider: string,
+  workspaceId: string,
+  req: WebhookRequest,
+): Promise<WebhookSummary | SubscriptionAnswer> {
+  if (!isProviderKind(provider))
+    throw NotFound(`webhook provider '${provider}' (use sendgrid, mailgun, postmark or ses)`);
+  const now = rt.now();
+  switch (provider) {
+    case "sendgrid": {
+      const reading = receiveSendgrid(req, await webhookSettings(rt, workspaceId, "sendgrid"), now);
+      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
+    }
+    case "mailgun": {
+      const reading = receiveMailgun(req, await webhookSettings(rt, workspaceId, "mailgun"), now);
+      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
+    }
+    case "postmark": {
+      const reading = receivePostmark(req, await webhookSettings(rt, workspaceId, "postmark"), now);
+      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
+    }
+    case "ses":
+      return receiveSns(rt, workspaceId, req, now);
+  }
+}
+
+// ---------------------------------------------------------------- events
+
+interface Resolved {
+  rows: NewMessageEvent[];
+  /** Events that may mean something beyond their message (bounces, complaints, deliveries). */
+  consequential: Array<{ message: MessageRef; dedupe_key: string; observation: Observation }>;
+  unmatched: ProviderEvent[];
+  otherRecipient: number;
+}
+
+const lower = (s: string) => s.trim().toLowerCase();
+
+const CONSEQUENCES: Partial<Record<MessageEventType, Consequence>> = {
+  hard_bounced: "hard",
+  soft_bounced: "soft",
+  complained: "complaint",
+  delivered: "delivered",
+};
+
+/** The event as the bounce rules (src/inbound/consequences.ts) read observations. */
+function observationOf(e: ProviderEvent, m: MessageRef, consequence: Consequence): Observation {
+  return {
+    type: e.type,
+    recipient: e.recipient ?? m.to_address ?? "",
+    detail: e.detail,
+    error_code: e.errorCode,
+    evidence: e.evidence,
+    consequence,
+    reason: e.bounce?.reason,
+    diagnostic: e.bounce?.diagnostic || e.detail,
+  };
+}
+
+/** Ties each event to its message; events about no message of the workspace are set aside. */
+function resolve(
+  workspaceId: string,
+  provider: ProviderKind,
+  events: ProviderEvent[],
+  refs: MessageRef[],
+): Resolved {
+  const byId = new Map(refs.map((r) => [r.id, r]));
+  const byQueueId = new Map(refs.flatMap((r) => (r.queue_id ? [[r.queue_id, r] as const] : [])));
+  const out: Resolved = { rows: [], consequential: [], unmatched: [], otherRecipient: 0 };
+  for (const e of events) {
+    const ref =
+      (e.messageId ? byId.get(e.messageId) : undefined) ??
+      e.providerMessageIds.map((id) => byQueueId.get(id)).find((r) => r !== undefined);
+    if (!ref) {
+      out.unmatched.push(e);
+      continue;
+    }
+    // The archive copy travels in the same send: its events are not about the addressee.
+    if (e.recipient && ref.to_address && lower(e.recipient) !== lower(ref.to_address)) {
+      out.otherRecipient++;
+      continue;
+    }
+    const dedupe_key = `${provider}:${e.eventId}`;
+    out.rows.push({
+      message_id: ref.id,
+      workspace_id: workspaceId,
+      type: e.type,
+      source: "provider_webhook",
+      at: e.at,
+      detail: e.detail,
+      error_code: e.errorCode,
+      evidence: e.evidence,
+      dedupe_key,
+    });
+    const consequence = CONSEQUENCES[e.type];
+    if (consequence)
+      out.consequential.push({ message: ref, dedupe_key, observation: observationOf(e, ref, consequence) });
+  }
+  return out;
+}
+
+function unmatchedLog(workspaceId: string, provider: ProviderKind, unmatched: ProviderEvent[]) {
+  return {
+    workspaceId,
+    severity: "warning" as const,
+    process: "provider_webhook",
+    trigger: "process" as const,
+    detail: `${unmatched.length} ${provider} event(s) name no message of this workspace; they were not stored.`,
+    data: unmatched.slice(0, 20).map((e) => ({
+      event_id: e.eventId,
+      type: e.type,
+      message_id: e.messageId,
+      provider_message_ids: e.providerMessageIds,
+      recipient: e.recipient,
+    })),
+  };
+}
+
+/** The consequential events worth applying: new ones only (a replay must not undo an admin's lifting a
+ * block), and deliveries only where a temporary bounce waits to be lifted. Grouped per message. */
+async function freshConsequences(tx: Kysely<DB>, workspaceId: string, r: Resolved) {
+  const deliveries = r.consequential.filter((c) => c.observation.consequence === "delivered");
+  const lifting = await addressesWithTemporaryBounces(
+    tx,
+    workspaceId,
+    deliveries.flatMap((c) =>
+      c.message.to_address ? [{ contact_id: c.message.contact_id, address: c.message.to_address }] : [],
+    ),
+  );
+  const candidates = r.consequential.filter(
+    (c) => c.observation.consequence !== "delivered" || lifting.has(lower(c.message.to_address ?? "")),
+  );
+  const stored = await storedDedupeKeys(
+    tx,
+    candidates.map((c) => ({ message_id: c.message.id, dedupe_key: c.dedupe_key })),
+  );
+  const perMessage = new Map<
+    string,
+    { message: MessageRef; observations: Observation[]; keys: Set<string> }
+  >();
+  for (const c of candidates) {
+    if (stored.has(`${c.message.id}\n${c.dedupe_key}`)) continue;
+    const entry = perMessage.get(c.message.id) ?? {
+      message: c.message,
+      observations: [],
+      keys: new Set<string>(),
+    };
+    if (entry.keys.has(c.dedupe_key)) continue;
+    entry.keys.add(c.dedupe_key);
+    entry.observations.push(c.observation);
+    perMessage.set(c.message.id, entry);
+  }
+  return [...perMessage.values()];
+}
+
+async function storeEvents(
+  rt: Runtime,
+  workspaceId: string,
+  provider: ProviderKind,
+  events: ProviderEvent[],
+  ignored: number,
+): Promise<WebhookSummary> {
+  const refs = await selectMessageRefs(
+    rt.db,
+    workspaceId,
+    [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))],
+    [...new Set(events.flatMap((e) => e.providerMessageIds))],
+  );
+  const r = resolve(workspaceId, provider, events, refs);
+  const now = rt.now();
+  return rt.db.transaction().execute(async (tx) => {
+    const consequences = await freshConsequences(tx, workspaceId, r);
+    const { inserted } = await appendEvents(tx, r.rows, now);
+    let blocked = 0;
+    // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
+    // unsubscribe on a complaint, lift a temporary bounce on delivery.
+    for (const c of consequences) {
+      const report = await applyConsequences(tx, rt, c.message, c.observations, `webhook:${provider}`);
+      blocked += report.blocked.filter((b) => b.created).length;
+    }
+    if (r.unmatched.length) await logEvent(tx, unmatchedLog(workspaceId, provider, r.unmatched), now);
+    return {
+      provider,
+      received: events.length + ignored,
+      stored: inserted,
+      duplicates: r.rows.length - inserted,
+      unmatched: r.unmatched.length,
+      ignored: ignored + r.otherRecipient,
+      blocked,
+    };
+  });
+}
+
+// ---------------------------------------------------------------- Amazon SNS (SES)
+
+export interface SubscriptionAnswer {
+  provider: "ses";
+  subscription: { id: string | null; topic_arn: string; status: string; detail: string | null };
+}
+
+async function receiveSns(rt: Runtime, workspaceId: string, req: WebhookRequest, now: Date) {
+  const settings = await webhookSettings(rt, workspaceId, "ses");
+  const message = readPayload(snsEnvelope, parseJson(req.raw), "Amazon SNS message");
+  const setting = settings.find((s) => s.topic_arns.includes(message.TopicArn));
+  if (!setting)
+    throw Unauthorized(
+      `The SNS topic '${message.TopicArn}' is not among this workspace's SES webhook topics.`,
+    );
+  await verifySns(message, webhookDeps(rt), now, setting.max_age_seconds);
+  if (message.Type === "Notification") {
+    const reading = readSesNotification(message, now);
+    return storeEvents(rt, workspaceId, "ses", reading.events, reading.ignored);
+  }
+  if (message.Type === "UnsubscribeConfirmation") {
+    await logEvent(rt.db, {
+      workspaceId,
+      severity: "warning",
+      process: "provider_webhook",
+      trigger: "process",
+      detail: `Amazon SNS reports that the subscription to ${message.TopicArn} was ended.`,
+      data: { sns_message_id: message.MessageId, topic_arn: message.TopicArn },
+    });
+    return {
+      provider: "ses" as const,
+      subscription: { id: null, topic_arn: message.TopicArn, status: "ended", detail: null },
+    };
+  }
+  return confirmSubscription(rt, workspaceId, message, setting.confirm_subscriptions, now);
+}
+
+/** Records a SubscriptionConfirmation and, when allowed, confirms it by visiting SubscribeURL. */
+async function confirmSubscription(
+  rt: Runtime,
+  workspaceId: string,
+  m: SnsEnvelope,
+  confirm: boolean,
+  now: Date,
+): Promise<SubscriptionAnswer> {
+  const actx = { workspaceId, actor: systemActor("webhook:ses"), now };
+  const url = m.SubscribeURL ?? "";
+  const acceptable = isSnsUrl(url);
+  const status = !acceptable ? "refused" : "pending";
+  const row = await rt.db.transaction().execute(async (tx) => {
+    const r = await insertSubscriptionConfirmation(tx, {
+      id: newId("sns", now.getTime()),
+      workspace_id: workspaceId,
+      provider: "ses",
+      topic_arn: m.TopicArn,
+      sns_message_id: m.MessageId,
+      subscribe_url: url,
+      status,
+      detail: acceptable ? null : "SubscribeURL is not an https URL on an SNS host; not visited.",
+      received_at: now,
+      confirmed_at: null,
+    });
+    if (r) {
+      await recordActivity(tx, actx, {
+        action: "created",
+        kind: "provider_subscription",
+        recordId: r.id,
+        summary: `Amazon SNS asks to confirm the subscription to ${m.TopicArn}`,
+        after: { topic_arn: r.topic_arn, status: r.status },
+      });
+    }
+    return r;
+  });
+  // A repeated confirmation request (SNS retries) is answered from what was recorded the first time.
+  if (row?.status !== "pending" || !confirm) {
+    const known = row ?? (await selectSubscriptionConfirmation(rt.db, workspaceId, m.MessageId));
+    return {
+      provider: "ses",
+      subscription: {
+        id: known?.id ?? null,
+        topic_arn: m.TopicArn,
+        status: known?.status ?? "pending",
+        detail: known?.detail ?? null,
+      },
+    };
+  }
+  let outcome: { status: "confirmed" | "failed"; detail: string | null };
+  try {
+    await webhookDeps(rt).confirmSubscription(url);
+    outcome = { status: "confirmed", detail: null };
+  } catch (err) {
+    outcome = { status: "failed", detail: `Visiting SubscribeURL failed: ${(err as Error).message}` };
+  }
+  await rt.db.transaction().execute(async (tx) => {
+    await updateSubscriptionConfirmation(tx, row.id, {
+      ...outcome,
+      confirmed_at: outcome.status === "confirmed" ? rt.now() : null,
+    });
+    await recordActivity(
+      tx,
+      { ...actx, now: rt.now() },
+      {
+        action: "updated",
+        kind: "provider_subscription",
+        recordId: row.id,
+        summary: `Subscription to ${m.TopicArn}: ${outcome.status}`,
+        before: { status: "pending" },
+        after: { status: outcome.status },
+      },
+    );
+  });
+  return {
+    provider: "ses",
+    subscription: { id: row.id, topic_arn: m.TopicArn, status: outcome.status, detail: outcome.detail },
+  };
+}
+
+/** The SNS subscription confirmations received for the workspace (newest first), for admins. */
+export async function listSubscriptionConfirmations(ctx: Ctx) {
+  const rows = await selectSubscriptionConfirmations(ctx.rt.db, ctx.workspaceId);
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      topic_arn: r.topic_arn,
+      status: r.status,
+      detail: r.detail,
+      received_at: r.received_at,
+      confirmed_at: r.confirmed_at,
+    })),
+    next_cursor: null,
+  };
+}

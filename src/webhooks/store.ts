@@ -1,0 +1,121 @@
+// SQL of the provider webhooks: the workspace's provider transports (their webhook settings), the messages
+// a batch of events is about (by our id or the provider's), which events are stored already, and the SNS
+// subscription confirmations.
+import { type Kysely, sql } from "kysely";
+import type { DB, NewRow } from "../db/schema.js";
+
+export async function workspaceExists(db: Kysely<DB>, id: string): Promise<boolean> {
+  const r = await db.selectFrom("workspaces").select("id").where("id", "=", id).executeTakeFirst();
+  return r !== undefined;
+}
+
+export function selectTransportConfigs(db: Kysely<DB>, workspaceId: string, kind: string) {
+  return db
+    .selectFrom("transports")
+    .select(["id", "name", "config"])
+    .where("workspace_id", "=", workspaceId)
+    .where("kind", "=", kind)
+    .orderBy("id")
+    .execute();
+}
+
+export interface MessageRef {
+  id: string;
+  workspace_id: string;
+  contact_id: string | null;
+  to_address: string | null;
+  archive_bcc: string | null;
+  message_id_header: string;
+  queue_id: string | null;
+}
+
+/** The workspace's messages named by our ids or by the provider's (messages.queue_id), in one query. */
+export async function selectMessageRefs(
+  db: Kysely<DB>,
+  workspaceId: string,
+  ids: string[],
+  providerIds: string[],
+): Promise<MessageRef[]> {
+  if (ids.length === 0 && providerIds.length === 0) return [];
+  const r = await sql<MessageRef>`
+    select ${sql.raw(REF_COLUMNS)} from messages
+     where workspace_id = ${workspaceId} and id = any(${ids}::text[])
+    union
+    select ${sql.raw(REF_COLUMNS)} from messages
+     where workspace_id = ${workspaceId} and queue_id = any(${providerIds}::text[])`.execute(db);
+  return r.rows;
+}
+
+const REF_COLUMNS = "id, workspace_id, contact_id, to_address, archive_bcc, message_id_header, queue_id";
+
+/** Of these (contact, address) pairs, the addresses with a subscription in bounced_temporary: only for
+ * them can a delivery change anything (one query for a whole batch instead of one per delivery). */
+export async function addressesWithTemporaryBounces(
+  db: Kysely<DB>,
+  workspaceId: string,
+  pairs: Array<{ contact_id: string | null; address: string }>,
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const r = await sql<{ address: string }>`
+    select distinct p.address from unnest(${pairs.map((p) => p.contact_id)}::text[],
+                                          ${pairs.map((p) => p.address.toLowerCase())}::text[]) as p(contact_id, address)
+     where exists (
+       select 1 from subscriptions s
+        where s.workspace_id = ${workspaceId} and s.status = 'bounced_temporary'
+          and (s.contact_id = p.contact_id
+               or s.contact_id in (select k.contact_id from contact_email_keys k
+                                    where k.workspace_id = ${workspaceId} and k.email_key = p.address)))`.execute(
+    db,
+  );
+  return new Set(r.rows.map((row) => row.address));
+}
+
+/** The (message, dedupe key) pairs among these that are stored already. */
+export async function storedDedupeKeys(
+  db: Kysely<DB>,
+  pairs: Array<{ message_id: string; dedupe_key: string }>,
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const r = await sql<{ message_id: string; dedupe_key: string }>`
+    select e.message_id, e.dedupe_key from message_events e
+      join unnest(${pairs.map((p) => p.message_id)}::text[], ${pairs.map((p) => p.dedupe_key)}::text[])
+           as k(message_id, dedupe_key)
+        on e.message_id = k.message_id and e.dedupe_key = k.dedupe_key`.execute(db);
+  return new Set(r.rows.map((row) => `${row.message_id}\n${row.dedupe_key}`));
+}
+
+export function insertSubscriptionConfirmation(db: Kysely<DB>, row: NewRow<"provider_subscriptions">) {
+  return db
+    .insertInto("provider_subscriptions")
+    .values(row)
+    .onConflict((oc) => oc.columns(["workspace_id", "sns_message_id"]).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function updateSubscriptionConfirmation(
+  db: Kysely<DB>,
+  id: string,
+  v: { status: "confirmed" | "failed"; detail: string | null; confirmed_at: Date | null },
+) {
+  return db.updateTable("provider_subscriptions").set(v).where("id", "=", id).execute();
+}
+
+export function selectSubscriptionConfirmation(db: Kysely<DB>, workspaceId: string, snsMessageId: string) {
+  return db
+    .selectFrom("provider_subscriptions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("sns_message_id", "=", snsMessageId)
+    .executeTakeFirst();
+}
+
+export function selectSubscriptionConfirmations(db: Kysely<DB>, workspaceId: string) {
+  return db
+    .selectFrom("provider_subscriptions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .orderBy("id", "desc")
+    .limit(100)
+    .execute();
+}

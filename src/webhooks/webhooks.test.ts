@@ -1,0 +1,612 @@
+// POST /v1/webhooks/{provider}/{workspace} with the providers' documented sample bodies, signed with test
+// keys as each provider signs: valid events are stored and derive the status; a wrong signature, a stale
+// timestamp, a malformed body or an unknown workspace is refused and changes nothing; a replay adds nothing.
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { MESSAGE_ID_ARG } from "../delivery/providers/naming.js";
+import { provideWebhookDeps } from "./deps.js";
+import {
+  basicAuth,
+  fixture,
+  mailgunSignature,
+  nowSeconds,
+  sendgridSigner,
+  snsSigner,
+} from "./signing.testkit.js";
+
+let env: TestEnv;
+const sendgrid = sendgridSigner();
+const sns = snsSigner();
+const MAILGUN_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+const POSTMARK = { username: "postmark-hook", password: "Kalender-2025!" };
+const TOPIC = "arn:aws:sns:eu-central-1:123456789012:poststelle-events";
+const confirmed: string[] = [];
+let serial = 0;
+/** A fresh recipient per test: a hard bounce in one test must not block the next test's address. */
+const fresh = (local: string) => `${local}.${Date.now().toString(36)}${serial++}@example.org`;
+/** A documented sample about `from`, rewritten to be about `to`. */
+const about = <T>(value: T, from: string, to: string): T =>
+  JSON.parse(JSON.stringify(value).replaceAll(from, to));
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  provideWebhookDeps(env.rt, {
+    fetchCertificate: async (url) => {
+      if (url !== sns.certUrl) throw new Error(`unexpected certificate URL ${url}`);
+      return sns.cert;
+    },
+    confirmSubscription: async (url) => {
+      confirmed.push(url);
+    },
+  });
+  const admin = api(env.app, env.ws.admin);
+  const transports = [
+    {
+      name: "sg",
+      kind: "sendgrid",
+      config: { api_key: "SG.test", webhook: { public_key: sendgrid.publicKey } },
+    },
+    {
+      name: "mg",
+      kind: "mailgun",
+      config: { api_key: "key-api", domain: "mg.example.org", webhook: { signing_key: MAILGUN_KEY } },
+    },
+    { name: "pm", kind: "postmark", config: { server_token: "pm-token", webhook: POSTMARK } },
+    {
+      name: "ses",
+      kind: "ses",
+      config: {
+        region: "eu-central-1",
+        access_key_id: "AKIDEXAMPLE12345",
+        secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        webhook: { topic_arns: [TOPIC] },
+      },
+    },
+  ];
+  for (const t of transports) {
+    const r = await admin.post("/v1/transports", t);
+    expect(r.status, r.text).toBe(201);
+  }
+});
+afterAll(() => env?.close());
+
+async function newMessage(to: string, queueId: string | null = null, key = env.ws.editor): Promise<string> {
+  const r = await api(env.app, key).post("/v1/messages", {
+    to,
+    from: "praxis@example.org",
+    subject: "Ihr Termin",
+    text: "Bis morgen.",
+  });
+  expect(r.status, r.text).toBe(202);
+  if (queueId)
+    await env.rt.db.updateTable("messages").set({ queue_id: queueId }).where("id", "=", r.body.id).execute();
+  return r.body.id;
+}
+
+const message = (id: string) =>
+  env.rt.db
+    .selectFrom("messages")
+    .select(["status", "status_reason", "error_code"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+const eventsOf = (id: string) =>
+  env.rt.db
+    .selectFrom("message_events")
+    .select(["type", "source", "detail", "evidence", "dedupe_key", "error_code"])
+    .where("message_id", "=", id)
+    .where("source", "=", "provider_webhook")
+    .orderBy("at")
+    .orderBy("id")
+    .execute();
+
+/** Row counts of everything a webhook may write: a refused request must leave all of them as they were. */
+async function footprint() {
+  const r = await sql<Record<string, number>>`
+    select (select count(*)::int from message_events) as events, (select count(*)::int from blocklist) as blocks,
+           (select count(*)::int from activities) as activities, (select count(*)::int from event_log) as logs,
+           (select count(*)::int from provider_subscriptions) as subscriptions,
+           (select string_agg(status, ',' order by id) from messages) as statuses`.execute(env.rt.db);
+  return r.rows[0];
+}
+
+function post(provider: string, body: string, headers: Record<string, string>, workspace = env.ws.id) {
+  return api(env.app).raw("POST", `/v1/webhooks/${provider}/${workspace}`, body, {
+    "content-type": "application/json",
+    ...headers,
+  });
+}
+
+// ---------------------------------------------------------------- SendGrid
+
+type SgEvent = Record<string, unknown>;
+/** The documented samples as SendGrid sends them for one of our messages: our custom arg, unique ids. */
+function sendgridBatch(messageId: string, to: string, file = "sendgrid-events.json"): SgEvent[] {
+  return about(fixture<SgEvent[]>(file), "example@test.com", to).map((e, i) => ({
+    ...e,
+    [MESSAGE_ID_ARG]: messageId,
+    sg_event_id: e.sg_event_id === "sg_event_id" ? `${messageId}-${i}` : e.sg_event_id,
+  }));
+}
+const postSendgrid = (events: unknown, ts?: number, workspace?: string) => {
+  const body = JSON.stringify(events);
+  return post("sendgrid", body, sendgrid.headers(body, ts), workspace);
+};
+
+describe("SendGrid Event Webhook", () => {
+  it("stores every documented event type of a batch and derives the message's status", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const r = await postSendgrid(sendgridBatch(id, to));
+    expect(r.status, r.text).toBe(200);
+    // 11 documented events; group_resubscribe is a note, none ignored.
+    expect(r.body).toMatchObject({
+      provider: "sendgrid",
+      received: 11,
+      stored: 11,
+      duplicates: 0,
+      unmatched: 0,
+    });
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type).sort()).toEqual(
+      [
+        "processed",
+        "deferred",
+        "delivered",
+        "opened",
+        "clicked",
+        "hard_bounced",
+        "dropped",
+        "complained",
+        "unsubscribed",
+        "unsubscribed",
+        "note",
+      ].sort(),
+    );
+    const click = events.find((e) => e.type === "clicked");
+    expect(click?.evidence).toMatchObject({
+      provider: "sendgrid",
+      url: "http://www.sendgrid.com/",
+      event: { event: "click" },
+    });
+    // "500 unknown recipient" reads as userunknown: a hard bounce; dropped still outranks it (DESIGN §4).
+    expect(events.find((e) => e.type === "hard_bounced")?.error_code).toBe("userunknown");
+    expect((await message(id)).status).toBe("dropped");
+  });
+
+  it("changes nothing when the same batch is delivered again", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const batch = sendgridBatch(id, to).slice(0, 3);
+    expect((await postSendgrid(batch)).body).toMatchObject({ stored: 3 });
+    const before = await footprint();
+    const again = await postSendgrid(batch);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ stored: 0, duplicates: 3 });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it("refuses a wrong signature, a stale or future timestamp and a malformed body, changing nothing", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const body = JSON.stringify(sendgridBatch(id, to).slice(2, 3));
+    const before = await footprint();
+    const other = sendgridSigner();
+    const wrongKey = await post("sendgrid", body, other.headers(body));
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.body.error.code).toBe("unauthorized");
+    const tampered = await post("sendgrid", body.replace("250 OK", "250 Ok"), sendgrid.headers(body));
+    expect(tampered.status).toBe(401);
+    const unsigned = await post("sendgrid", body, {});
+    expect(unsigned.status).toBe(401);
+    const stale = await postSendgrid(JSON.parse(body), nowSeconds() - 301);
+    expect(stale.status).toBe(401);
+    expect(stale.body.error.message).toMatch(/replays/);
+    const future = await postSendgrid(JSON.parse(body), nowSeconds() + 600);
+    expect(future.status).toBe(401);
+    const notJson = '[{"event": "delivered",';
+    expect((await post("sendgrid", notJson, sendgrid.headers(notJson))).status).toBe(400);
+    const notEvents = JSON.stringify([{ nothing: "here" }]);
+    const wrongShape = await post("sendgrid", notEvents, sendgrid.headers(notEvents));
+    expect(wrongShape.status).toBe(400);
+    expect(wrongShape.body.error.message).toMatch(/SendGrid event batch/);
+    expect(await footprint()).toEqual(before);
+    expect((await message(id)).status).toBe("queued");
+  });
+
+  it("answers 404 for an unknown workspace or one without a SendGrid webhook, changing nothing", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const before = await footprint();
+    const unknown = await postSendgrid(sendgridBatch(id, to).slice(2, 3), undefined, "ws_doesnotexist");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("not_found");
+    const foreign = await postSendgrid(sendgridBatch(id, to).slice(2, 3), undefined, env.other.id);
+    expect(foreign.status).toBe(404);
+    const provider = await post("sparkpost", "[]", {});
+    expect(provider.status).toBe(404);
+    expect(await footprint()).toEqual(before);
+  });
+
+  it("never touches another workspace's message, even when a batch names it", async () => {
+    const to = fresh("kunde");
+    const theirs = await newMessage(to, null, env.other.admin);
+    const mine = await newMessage(to);
+    const r = await postSendgrid([
+      ...sendgridBatch(theirs, to).slice(2, 3),
+      ...sendgridBatch(mine, to).slice(2, 3),
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ received: 2, stored: 1, unmatched: 1 });
+    expect(await eventsOf(theirs)).toEqual([]);
+    expect((await message(mine)).status).toBe("delivered");
+    const log = await env.rt.db
+      .selectFrom("event_log")
+      .select(["detail", "severity"])
+      .where("workspace_id", "=", env.ws.id)
+      .where("process", "=", "provider_webhook")
+      .execute();
+    expect(log.some((l) => l.severity === "warning" && /name no message/.test(l.detail))).toBe(true);
+  });
+
+  it("matches events by SendGrid's message id when no custom arg came back", async () => {
+    const [blocked] = fixture<SgEvent[]>("sendgrid-bounce-blocked.json");
+    const id = await newMessage(String(blocked.email), "euo2iKxdSayPF4YE4--I7A");
+    const r = await postSendgrid([{ ...blocked, timestamp: nowSeconds() }]);
+    expect(r.body).toMatchObject({ stored: 1 });
+    const [e] = await eventsOf(id);
+    // "blocked" is a refusal of this delivery, not a verdict on the address.
+    expect(e.type).toBe("soft_bounced");
+    expect((await message(id)).status).toBe("soft_bounced");
+  });
+
+  it("flags SendGrid's machine opens (Apple Mail Privacy Protection) in the evidence", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const r = await postSendgrid(sendgridBatch(id, to, "sendgrid-open-machine.json"));
+    expect(r.body).toMatchObject({ stored: 1 });
+    const [e] = await eventsOf(id);
+    expect(e).toMatchObject({ type: "opened", evidence: { machine: true } });
+    expect(e.detail).toMatch(/machine/);
+  });
+
+  it("blocks the address and marks its subscriptions on a hard bounce, once", async () => {
+    const address = `kunde.${Date.now()}@example.org`;
+    const admin = api(env.app, env.ws.admin);
+    const contact = await admin.post("/v1/contacts", { first_name: "Erika", emails: [address] });
+    const list = await admin.post("/v1/lists", { name: `Newsletter ${address}` });
+    const sub = await admin.post(`/v1/lists/${list.body.id}/subscriptions`, { contact_id: contact.body.id });
+    expect(sub.status, sub.text).toBe(201);
+    const id = await newMessage(address);
+    const [bounce] = sendgridBatch(id, address, "sendgrid-bounce-invalid-address.json");
+    const r = await postSendgrid([bounce]);
+    expect(r.body).toMatchObject({ stored: 1, blocked: 1 });
+    expect(await message(id)).toMatchObject({ status: "hard_bounced", error_code: "userunknown" });
+    const block = await admin.get(`/v1/blocklist?q=${encodeURIComponent(address)}`);
+    const entry = (
+      block.body.items as Array<{ address: string; reason: string; source: string; id: string }>
+    ).find((b) => b.address === address);
+    expect(entry).toMatchObject({ source: "hard_bounce" });
+    expect(entry?.reason).toMatch(/userunknown/);
+    const s = await admin.get(`/v1/lists/${list.body.id}/subscriptions/${sub.body.id}`);
+    expect(s.body.status).toBe("bounced_permanent");
+    // An admin lifts the block; the provider delivers the same bounce again: it stays lifted.
+    const lift = await admin.delete(`/v1/blocklist/${entry?.id}`);
+    expect(lift.status, lift.text).toBeLessThan(300);
+    const again = await postSendgrid([bounce]);
+    expect(again.body).toMatchObject({ stored: 0, duplicates: 1, blocked: 0 });
+    const after = await admin.get(`/v1/blocklist?q=${encodeURIComponent(address)}`);
+    expect(
+      (after.body.items as Array<{ address: string; active: boolean }>).filter(
+        (b) => b.address === address && b.active,
+      ),
+    ).toEqual([]);
+  });
+
+  it("skips events about another recipient of the send (the archive copy)", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const [delivered] = sendgridBatch(id, to).slice(2, 3);
+    const r = await postSendgrid([{ ...delivered, email: "archiv@example.org" }]);
+    expect(r.body).toMatchObject({ stored: 0, ignored: 1 });
+  });
+});
+
+// ---------------------------------------------------------------- Mailgun
+
+type MgBody = { signature: unknown; "event-data": Record<string, unknown> };
+function mailgunBody(
+  file: string,
+  messageId: string,
+  to: string,
+  signature = mailgunSignature(MAILGUN_KEY),
+): MgBody {
+  const b = about(fixture<MgBody>(file), "alice@example.com", to);
+  const d = b["event-data"];
+  return {
+    signature,
+    "event-data": {
+      ...d,
+      id: `${d.id}-${messageId}`,
+      "user-variables": { ...(d["user-variables"] as object), [MESSAGE_ID_ARG]: messageId },
+    },
+  };
+}
+const postMailgun = (body: MgBody, workspace?: string) =>
+  post("mailgun", JSON.stringify(body), {}, workspace);
+
+describe("Mailgun webhooks", () => {
+  it("stores the documented delivered event and derives delivered", async () => {
+    const to = fresh("alice");
+    const id = await newMessage(to);
+    const r = await postMailgun(mailgunBody("mailgun-delivered.json", id, to));
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ provider: "mailgun", received: 1, stored: 1 });
+    expect((await message(id)).status).toBe("delivered");
+    const [e] = await eventsOf(id);
+    expect(e.detail).toContain("250 OK");
+    expect(e.evidence).toMatchObject({ event: { id: expect.stringContaining("CPgfbmQMTCKtHW6uIWtuVe") } });
+  });
+
+  it("maps the documented permanent failure (suppress-bounce) to dropped and a real 550 5.1.1 to a hard bounce", async () => {
+    const to = fresh("alice");
+    const dropped = await newMessage(to);
+    await postMailgun(mailgunBody("mailgun-permanent-failure.json", dropped, to));
+    expect(await message(dropped)).toMatchObject({
+      status: "dropped",
+      error_code: "mailgun:suppress-bounce",
+    });
+    const bounced = await newMessage(to);
+    await postMailgun(mailgunBody("mailgun-bounce.json", bounced, to));
+    expect(await message(bounced)).toMatchObject({ status: "hard_bounced", error_code: "userunknown" });
+  });
+
+  it("finds the message by Mailgun's message id when no user variable came back", async () => {
+    const to = fresh("alice");
+    const id = await newMessage(to, "20130503182626.18666.16540@sandbox.mailgun.org");
+    const b = about(fixture<MgBody>("mailgun-delivered.json"), "alice@example.com", to);
+    const r = await postMailgun({
+      ...b,
+      signature: mailgunSignature(MAILGUN_KEY),
+      "event-data": { ...b["event-data"], id: `q-${id}` },
+    });
+    expect(r.body).toMatchObject({ stored: 1 });
+    expect((await message(id)).status).toBe("delivered");
+  });
+
+  it("refuses the documented signature (another key), a stale one and a malformed body; a replay adds nothing", async () => {
+    const to = fresh("alice");
+    const id = await newMessage(to);
+    const before = await footprint();
+    const documented = about(fixture<MgBody>("mailgun-delivered.json"), "alice@example.com", to);
+    expect(
+      (await postMailgun({ ...documented, "event-data": { ...documented["event-data"], id: `d-${id}` } }))
+        .status,
+    ).toBe(401);
+    const stale = await postMailgun(
+      mailgunBody("mailgun-delivered.json", id, to, mailgunSignature(MAILGUN_KEY, nowSeconds() - 600)),
+    );
+    expect(stale.status).toBe(401);
+    expect((await post("mailgun", '{"signature":', {})).status).toBe(400);
+    expect(
+      (await post("mailgun", JSON.stringify({ signature: mailgunSignature(MAILGUN_KEY) }), {})).status,
+    ).toBe(400);
+    expect(await footprint()).toEqual(before);
+    const body = mailgunBody("mailgun-delivered.json", id, to);
+    expect((await postMailgun(body)).body).toMatchObject({ stored: 1 });
+    const mid = await footprint();
+    // Mailgun retries sign again with a new timestamp and token: still the same event.
+    const retry = await postMailgun({ ...body, signature: mailgunSignature(MAILGUN_KEY) });
+    expect(retry.body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await footprint()).toEqual(mid);
+  });
+});
+
+// ---------------------------------------------------------------- Postmark
+
+function postmarkRecord(
+  file: string,
+  messageId: string | null,
+  to: string,
+  extra: Record<string, unknown> = {},
+) {
+  const r = about(
+    about(fixture<Record<string, unknown>>(file), "john@example.com", to),
+    "bounced-address@wildbit.com",
+    to,
+  );
+  return {
+    ...r,
+    ...(messageId ? { Metadata: { ...(r.Metadata as object), [MESSAGE_ID_ARG]: messageId } } : {}),
+    ...extra,
+  };
+}
+const auth = basicAuth(POSTMARK.username, POSTMARK.password);
+const postPostmark = (body: unknown, headers = auth) => post("postmark", JSON.stringify(body), headers);
+
+describe("Postmark webhooks", () => {
+  it("stores the documented Delivery, Open, Click and SpamComplaint records, singly and as a batch", async () => {
+    const to = fresh("john");
+    const id = await newMessage(to);
+    const single = await postPostmark(postmarkRecord("postmark-delivery.json", id, to));
+    expect(single.status, single.text).toBe(200);
+    expect((await message(id)).status).toBe("delivered");
+    const batch = await postPostmark([
+      postmarkRecord("postmark-open.json", id, to),
+      postmarkRecord("postmark-click.json", id, to),
+      postmarkRecord("postmark-spam-complaint.json", id, to),
+    ]);
+    expect(batch.body).toMatchObject({ received: 3, stored: 3 });
+    expect((await eventsOf(id)).map((e) => e.type).sort()).toEqual([
+      "clicked",
+      "complained",
+      "delivered",
+      "opened",
+    ]);
+    expect(await message(id)).toMatchObject({ status: "blocked", error_code: "feedback" });
+  });
+
+  it("maps the documented HardBounce by Postmark's MessageID and blocks the address", async () => {
+    const to = fresh("john");
+    const id = await newMessage(to, "883953f4-6105-42a2-a16a-77a8eac79483");
+    const r = await postPostmark(postmarkRecord("postmark-bounce.json", null, to));
+    expect(r.body).toMatchObject({ stored: 1, blocked: 1 });
+    expect(await message(id)).toMatchObject({ status: "hard_bounced", error_code: "userunknown" });
+    const [e] = await eventsOf(id);
+    expect(e.evidence).toMatchObject({
+      provider_code: "postmark:HardBounce",
+      bounce: { decided_by: "provider" },
+    });
+  });
+
+  it("treats a SubscriptionChange after a hard bounce as a note, not an unsubscribe", async () => {
+    const to = fresh("bounced");
+    const id = await newMessage(to);
+    await postPostmark(postmarkRecord("postmark-subscription-change.json", id, to));
+    expect((await eventsOf(id)).map((e) => e.type)).toEqual(["note"]);
+    const manual = await newMessage(to);
+    await postPostmark(
+      postmarkRecord("postmark-subscription-change.json", manual, to, {
+        SuppressionReason: "ManualSuppression",
+      }),
+    );
+    expect((await eventsOf(manual)).map((e) => e.type)).toEqual(["unsubscribed"]);
+  });
+
+  it("refuses missing or wrong credentials and malformed bodies; a replay adds nothing", async () => {
+    const to = fresh("john");
+    const id = await newMessage(to);
+    const before = await footprint();
+    const record = postmarkRecord("postmark-delivery.json", id, to);
+    expect((await postPostmark(record, {})).status).toBe(401);
+    expect((await postPostmark(record, basicAuth(POSTMARK.username, "falsch"))).status).toBe(401);
+    expect((await post("postmark", '{"RecordType":', auth)).status).toBe(400);
+    expect((await postPostmark({ Record: "Delivery" })).status).toBe(400);
+    expect(await footprint()).toEqual(before);
+    expect((await postPostmark(record)).body).toMatchObject({ stored: 1 });
+    const mid = await footprint();
+    expect((await postPostmark(record)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await footprint()).toEqual(mid);
+  });
+});
+
+// ---------------------------------------------------------------- Amazon SES through SNS
+
+const sesEvents = fixture<Record<string, Record<string, unknown>>>("ses-events.json");
+const snsSample = fixture<Record<string, unknown>>("sns-notification.json");
+
+function sesNotification(
+  eventType: string,
+  messageId: string,
+  to: string,
+  version: "1" | "2" = "1",
+  timestamp = new Date(),
+) {
+  const e = about(sesEvents[eventType], "recipient@example.com", to);
+  const mail = e.mail as Record<string, unknown>;
+  const message = {
+    ...e,
+    mail: { ...mail, tags: { ...(mail.tags as object), [MESSAGE_ID_ARG]: [messageId] } },
+  };
+  const { Signature: _s, SigningCertURL: _c, SignatureVersion: _v, Subject: _subject, ...rest } = snsSample;
+  return sns.sign(
+    {
+      ...(rest as Record<string, unknown>),
+      Type: "Notification",
+      MessageId: `${eventType}-${messageId}`,
+      TopicArn: TOPIC,
+      Message: JSON.stringify(message),
+      Timestamp: timestamp.toISOString(),
+    } as never,
+    version,
+  );
+}
+const postSns = (body: unknown, workspace?: string) =>
+  post(
+    "ses",
+    JSON.stringify(body),
+    { "content-type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "Notification" },
+    workspace,
+  );
+
+describe("Amazon SES event publishing through SNS", () => {
+  it("stores the documented events, signed with SignatureVersion 1 and 2", async () => {
+    const to = fresh("recipient");
+    const id = await newMessage(to);
+    const types = ["Send", "Delivery", "Open", "Click", "DeliveryDelay"];
+    for (const [i, t] of types.entries()) {
+      const r = await postSns(sesNotification(t, id, to, i % 2 ? "2" : "1"));
+      expect(r.status, `${t}: ${r.text}`).toBe(200);
+      expect(r.body).toMatchObject({ provider: "ses", stored: 1 });
+    }
+    expect((await eventsOf(id)).map((e) => e.type).sort()).toEqual([
+      "clicked",
+      "deferred",
+      "delivered",
+      "opened",
+      "processed",
+    ]);
+    expect((await message(id)).status).toBe("clicked");
+  });
+
+  it("maps the documented Permanent bounce to a hard bounce, the Complaint and the Reject", async () => {
+    const to = fresh("recipient");
+    const bounced = await newMessage(to);
+    await postSns(sesNotification("Bounce", bounced, to, "2"));
+    expect(await message(bounced)).toMatchObject({ status: "hard_bounced", error_code: "userunknown" });
+    const other = fresh("recipient");
+    const complained = await newMessage(other);
+    await postSns(sesNotification("Complaint", complained, other));
+    expect((await message(complained)).status).toBe("blocked");
+    const rejected = await newMessage(other);
+    await postSns(sesNotification("Reject", rejected, other));
+    expect(await message(rejected)).toMatchObject({ status: "dropped", error_code: "ses:Reject" });
+  });
+
+  it("refuses a forged signature, a foreign topic, a certificate off SNS hosts and a stale message", async () => {
+    const to = fresh("recipient");
+    const id = await newMessage(to);
+    const before = await footprint();
+    const good = sesNotification("Delivery", id, to);
+    expect((await postSns({ ...good, Message: good.Message.replace("250 2.6.0", "250 2.6.1") })).status).toBe(
+      401,
+    );
+    expect((await postSns({ ...good, SigningCertURL: "https://evil.example/cert.pem" })).status).toBe(401);
+    const foreignTopic = sns.sign({
+      ...(good as object),
+      TopicArn: "arn:aws:sns:eu-central-1:999999999999:other",
+    } as never);
+    expect((await postSns(foreignTopic)).status).toBe(401);
+    const stale = sesNotification("Delivery", id, to, "1", new Date(Date.now() - 10 * 60_000));
+    expect((await postSns(stale)).status).toBe(401);
+    expect((await post("ses", '{"Type":', { "content-type": "text/plain" })).status).toBe(400);
+    expect((await postSns({ ...good, Type: "Something" })).status).toBe(400);
+    expect(await footprint()).toEqual(before);
+    expect((await postSns(good)).body).toMatchObject({ stored: 1 });
+    const mid = await footprint();
+    expect((await postSns(good)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await footprint()).toEqual(mid);
+  });
+
+  it("records a SubscriptionConfirmation, confirms it once through SubscribeURL, and lists it for admins", async () => {
+    const sample = fixture<Record<string, unknown>>("sns-subscription-confirmation.json");
+    const subscribeUrl = String(sample.SubscribeURL).replace("us-west-2", "eu-central-1");
+    const { Signature: _s, SigningCertURL: _c, ...rest } = sample;
+    const m = sns.sign({
+      ...(rest as object),
+      TopicArn: TOPIC,
+      SubscribeURL: subscribeUrl,
+      Timestamp: new Date().toISOString(),
+    } as never);
+    const r = await postSns(m);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.subscription).toMatchObject({ topic_arn: TOPIC, status: "confirmed" });
+    expect(confirmed).toEqual([subscribeUrl]);
+    const again = await postSns(m);
+    expect(again.body.subscription.status).toBe("confirmed");
+    expect(confirmed).toHaveLength(1);
+    const list = await api(env.app, env.ws.admin).get("/v1/provider-subscriptions");
+    expect(list.body.items[0]).toMatchObject({ topic_arn: TOPIC, status: "confirmed" });
+    expect((await api(env.app, env.ws.viewer).get("/v1/provider-subscriptions")).status).toBe(403);
+  });
+});
