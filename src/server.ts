@@ -4,6 +4,7 @@ import pino from "pino";
 import type { Config } from "./config/index.js";
 import { type DbHandle, migrate, openDatabase } from "./db/index.js";
 import { buildApp } from "./http/app.js";
+import { startInboundListener } from "./inbound/listener.js";
 import type { Runtime } from "./runtime.js";
 import { startWorkers, type WorkerHandle } from "./workers.js";
 import { bootstrap, instanceSecret } from "./workspaces/service.js";
@@ -41,6 +42,10 @@ export async function serve(
     const app = await buildApp(rt);
     url = await app.listen({ port: config.port, host: config.host });
     closers.push(() => app.close());
+  }
+  if (role === "inbound" || role === "all") {
+    const listener = await startInboundListener(rt);
+    closers.push(() => listener.stop());
   }
   let workers: WorkerHandle | undefined;
   if (role === "worker" || role === "all") {

@@ -3,6 +3,7 @@
 import { startCampaignWorker } from "./campaigns/worker.js";
 import { startRetentionWorker } from "./delivery/retention.js";
 import { startSendingWorker } from "./delivery/worker.js";
+import { startInboundWorker } from "./inbound/imap.js";
 import type { Runtime } from "./runtime.js";
 import { startSignupExpiryWorker } from "./signups/expiry.js";
 
@@ -18,6 +19,7 @@ const factories: WorkerFactory[] = [
   startRetentionWorker,
   startSignupExpiryWorker,
   startCampaignWorker,
+  startInboundWorker,
 ];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
