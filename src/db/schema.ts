@@ -500,6 +500,52 @@ export interface ProviderSubscriptionsTable {
   confirmed_at: TimestampNullable;
 }
 
+/** 110_sender_domains_hooks: sender domains with their DKIM keys (src/domains). */
+export interface SenderDomainsTable {
+  id: string;
+  workspace_id: string;
+  domain: string;
+  dkim_selector: string;
+  dkim_private_key: string;
+  dkim_public_key: string;
+  checks: JsonNullable;
+  checked_at: TimestampNullable;
+  verified_at: TimestampNullable;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** 110_sender_domains_hooks: webhooks to the host application (src/hooks). */
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: ColumnType<string[], string[], string[]>;
+  enabled: Generated<boolean>;
+  description: string | null;
+  secret: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  event_type: string;
+  payload: Json;
+  status: Generated<"pending" | "succeeded" | "failed">;
+  attempts: Generated<number>;
+  next_attempt_at: TimestampNullable;
+  lease_until: TimestampNullable;
+  last_attempt_at: TimestampNullable;
+  last_response_status: number | null;
+  last_response_body: string | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -531,6 +577,9 @@ export interface DB {
   transport_windows: TransportWindowsTable;
   transport_slots: TransportSlotsTable;
   message_links: MessageLinksTable;
+  sender_domains: SenderDomainsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

@@ -2,12 +2,12 @@
 // stored (messages.raw_mime) and handed to the transport unchanged, so GET /v1/messages/{id}/raw returns
 // what left. The structure is assembled here directly — a flat string join instead of MailComposer's
 // stream tree, which cost ~0.7 ms per message and was the largest CPU item on the sending path — while
-// every encoding decision (encoded words, folding, RFC 2231 parameters, quoted-printable, MIME types) is
-// Nodemailer's own well-tested code.
+// the header encodings (encoded words, folding, RFC 2231 parameters, MIME types) are Nodemailer's own
+// well-tested code, and quoted-printable is a table-driven encoder (qp.ts) checked against a decoder.
 import { randomBytes } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import * as mimeFuncs from "nodemailer/lib/mime-funcs";
-import * as qp from "nodemailer/lib/qp";
+import { encodeQuotedPrintable } from "./qp.js";
 
 export interface StoredAttachment {
   filename: string;
@@ -61,14 +61,14 @@ function rfc5322Date(d: Date): string {
  * become CRLF either way (RFC 2045 §2.10: a text body's line break is CRLF). */
 function textPart(subtype: "plain" | "html", text: string): string {
   const crlf = text.replace(/\r\n|\r|\n/g, CRLF);
-  const plain = /^[\x09\x20-\x7e\r\n]*$/.test(crlf) && !crlf.split(CRLF).some((l) => l.length > 998);
+  const plain = /^[\t\x20-\x7e\r\n]*$/.test(crlf) && !crlf.split(CRLF).some((l) => l.length > 998);
   const head = [header("Content-Type", `text/${subtype}; charset=utf-8`)];
   if (plain) return [...head, header("Content-Transfer-Encoding", "7bit"), "", crlf].join(CRLF);
   return [
     ...head,
     header("Content-Transfer-Encoding", "quoted-printable"),
     "",
-    qp.wrap(qp.encode(crlf), LINE),
+    encodeQuotedPrintable(crlf),
   ].join(CRLF);
 }
 
@@ -132,8 +132,9 @@ export function buildMime(m: MimeInput, date: Date): Buffer {
   return Buffer.from(`${head.join(CRLF)}${CRLF}${body}${body.endsWith(CRLF) ? "" : CRLF}`, "utf8");
 }
 
-// The stored form of the MIME (migration 031). gzip at its fastest level: a 6 KB message shrinks to a
-// quarter or less, and the bytes that cross into the database are what the hot path pays for.
+// The stored form of the MIME on PGlite (migrations 031, 033): gzip at its fastest level shrinks a 6 KB
+// message to a quarter or less, and on PGlite the bytes that cross into the database are what the hot path
+// pays for. unpackMime reads either form.
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 export function packMime(raw: Buffer): Buffer {

@@ -8,13 +8,13 @@ import { type EventLogInput, logEvents } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
+import { signForSender } from "../domains/service.js";
 import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
 import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
 import { buildMime, packMime, type StoredAttachment, unpackMime } from "./mime.js";
 import { type MailSender, SenderCache, type SendResult } from "./senders.js";
-import { admitByRateLimit } from "./throttle.js";
 import {
   type ClaimedMessage,
   claimDueMessages,
@@ -25,6 +25,7 @@ import {
   releaseClaims,
   selectTransportsById,
 } from "./store.js";
+import { admitByRateLimit } from "./throttle.js";
 
 const PROCESS = "sending";
 /** Longest wait between two attempts, however many there were. */
@@ -205,7 +206,8 @@ export class SendingWorker {
     const reason = plan.blocked.get(m.id);
     if (reason) return this.dropped(m, reason);
     const later = plan.waiting.get(m.id);
-    if (later) return { outcome: this.outcome(m, "queued", { next_attempt_at: later }), events: [], log: null };
+    if (later)
+      return { outcome: this.outcome(m, "queued", { next_attempt_at: later }), events: [], log: null };
     try {
       return await this.attempt(m, plan.transports);
     } catch (err) {
@@ -275,12 +277,16 @@ export class SendingWorker {
     // A retry sends the bytes stored at the first attempt; a first attempt builds them (and stores them).
     const stored = toBuffer(m.raw_mime);
     let raw: Buffer;
-    let packed: Buffer | null = null;
+    let toStore: Buffer | null = null;
     try {
       if (stored) raw = unpackMime(stored);
       else {
         raw = buildMime(mimeInput(m), this.rt.now());
-        packed = packMime(raw);
+        // DKIM before storing: the stored raw MIME is exactly what left.
+        raw = await signForSender(this.rt, m.workspace_id, m.from_address, raw);
+        // PGlite runs in this process: every byte handed to it costs here, so it gets them gzipped.
+        // A PostgreSQL server compresses on its own cores.
+        toStore = this.rt.dbKind === "pglite" ? packMime(raw) : raw;
       }
     } catch (err) {
       return this.cannotSend(
@@ -298,7 +304,7 @@ export class SendingWorker {
       to: m.to_address ?? "",
       archiveBcc: m.archive_bcc,
     });
-    return this.resultOf(m, sender.kind, result, packed);
+    return this.resultOf(m, sender.kind, result, toStore);
   }
 
   /** `raw` is the stored form of a MIME built in this attempt (null when it was stored before). */

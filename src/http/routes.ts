@@ -3,8 +3,10 @@ import { auditRoutes } from "../audit/routes.js";
 import { blocklistRoutes } from "../blocklist/routes.js";
 import { campaignRoutes } from "../campaigns/routes.js";
 import { contactRoutes, importRoutes } from "../contacts/routes.js";
+import { senderDomainRoutes } from "../domains/routes.js";
 import { messageRoutes, transportRoutes } from "../delivery/routes.js";
 import { errorRegistryRoutes } from "../errors/routes.js";
+import { hookRoutes } from "../hooks/routes.js";
 import { inboundRoutes } from "../inbound/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
@@ -30,6 +32,8 @@ export function allRoutes(): AnyRoute[] {
     ...campaignRoutes,
     ...errorRegistryRoutes,
     ...webhookRoutes,
+    ...senderDomainRoutes,
+    ...hookRoutes,
     ...inboundRoutes,
     ...trackingRoutes,
     ...signupRoutes,

@@ -1,0 +1,46 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { encodeQuotedPrintable } from "./qp.js";
+
+/** RFC 2045 §6.7 decoding, written independently of the encoder: drop soft breaks, then =XX → byte. */
+function decode(qp: string): string {
+  const bytes: number[] = [];
+  const s = qp.replace(/=\r\n/g, "");
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "=") {
+      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(s.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+const crlfText = fc.string({ unit: "binary", maxLength: 600 }).map((s) => s.replace(/\r\n|\r|\n/g, "\r\n"));
+
+describe("quoted-printable", () => {
+  it("decodes back to the text, with lines of at most 76 characters and no white space at their end", () => {
+    fc.assert(
+      fc.property(crlfText, (text) => {
+        const qp = encodeQuotedPrintable(text);
+        expect(decode(qp)).toBe(text);
+        for (const line of qp.split("\r\n")) {
+          expect(line.length).toBeLessThanOrEqual(76);
+          expect(line).not.toMatch(/[ \t]$/);
+          expect(line).toMatch(/^[\x21-\x7e \t]*$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps ASCII readable and escapes what RFC 2045 says", () => {
+    expect(encodeQuotedPrintable("Grüße = 100 % \r\nZeile 2 ")).toBe(
+      "Gr=C3=BC=C3=9Fe =3D 100 %=20\r\nZeile 2=20",
+    );
+    const long = encodeQuotedPrintable("x".repeat(80));
+    expect(long).toBe(`${"x".repeat(75)}=\r\nxxxxx`);
+    // a soft break never splits an =XX triplet
+    const umlauts = encodeQuotedPrintable("ä".repeat(30)).split("\r\n");
+    expect(umlauts.every((l) => /^(=[0-9A-F]{2})*=?$/.test(l))).toBe(true);
+  });
+});
