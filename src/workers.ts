@@ -3,6 +3,7 @@
 import { startCampaignWorker } from "./campaigns/worker.js";
 import { startRetentionWorker } from "./delivery/retention.js";
 import { startSendingWorker } from "./delivery/worker.js";
+import { startHookWorker } from "./hooks/worker.js";
 import { startInboundWorker } from "./inbound/imap.js";
 import type { Runtime } from "./runtime.js";
 import { startSignupExpiryWorker } from "./signups/expiry.js";
@@ -19,6 +20,7 @@ const factories: WorkerFactory[] = [
   startRetentionWorker,
   startSignupExpiryWorker,
   startCampaignWorker,
+  startHookWorker,
   startInboundWorker,
 ];
 

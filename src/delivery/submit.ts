@@ -6,6 +6,7 @@ import { activityCtx, recordActivities } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import type { Database } from "../db/index.js";
 import type { NewRow, Row } from "../db/schema.js";
+import { assertVerifiedSenders } from "../domains/service.js";
 import { appendFirstEvents, type NewMessageEvent, statusOfNew } from "../events/service.js";
 import { actorLabel, type Ctx } from "../runtime.js";
 import { renderForMessage } from "../templates/service.js";
@@ -67,6 +68,7 @@ export async function submitMessages(ctx: Ctx, items: BatchItem[]): Promise<Acce
   for (const { item, index } of fresh) {
     prepared.push(await atIndex(items.length > 1 ? index : null, () => prepare(resolver, item, index)));
   }
+  await assertVerifiedSenders(ctx, resolver.settings, prepared.map((p) => String(p.row.from_address)));
   await markBlocked(ctx, prepared);
   const stored = prepared.length ? await storePrepared(ctx, prepared) : new Map<number, Accepted>();
   return items.map((_, index) => replays.get(index) ?? stored.get(index)!);

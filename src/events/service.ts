@@ -3,6 +3,7 @@
 // the messages it touches, in batch.
 import type { Kysely } from "kysely";
 import type { DB, NewRow } from "../db/schema.js";
+import { emitStatusChanges } from "../hooks/emit.js";
 import { newId } from "../util/ids.js";
 import { type DerivedStatus, deriveStatus, isMessageEventType, type MessageEventType } from "./status.js";
 import {
@@ -87,7 +88,10 @@ export async function appendEventsForUpdate(
     tx,
     events.map((e) => eventRow(e, now)),
   );
-  return { inserted, statuses: await deriveFromStored(tx, ids) };
+  const statuses = await deriveFromStored(tx, ids);
+  // Webhooks to the host application: queued for the messages whose stored status is about to change.
+  await emitStatusChanges(tx, [...statuses].map(([id, d]) => ({ id, ...d })), now);
+  return { inserted, statuses };
 }
 
 /** The status of a message that is being created with these, its first events (see appendFirstEvents). */

@@ -17,6 +17,10 @@ export const workspaceSettings = z.strictObject({
    * it like a hard bounce. Defaults 3 and 14 days. */
   soft_bounce_limit: z.number().int().min(1).max(100).optional(),
   soft_bounce_window_days: z.number().int().min(1).max(365).optional(),
+  /** Sender domains (src/domains): refuse messages whose from domain is not a verified sender domain. */
+  require_verified_domain: z.boolean().optional(),
+  /** The SPF record suggested for sender domains; default "v=spf1 a mx ~all". */
+  spf_policy: z.string().trim().regex(/^v=spf1(\s|$)/, "must start with v=spf1").max(450).nullable().optional(),
 });
 export type WorkspaceSettings = z.infer<typeof workspaceSettings>;
 

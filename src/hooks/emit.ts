@@ -1,0 +1,68 @@
+// Emission: one delivery row per subscribed, enabled endpoint, inserted in the caller's transaction by a
+// single INSERT … SELECT, so an event is queued exactly when the change that caused it commits.
+import { type Kysely, sql } from "kysely";
+import type { DB } from "../db/schema.js";
+import { newId } from "../util/ids.js";
+import type { HookEventType } from "./events.js";
+
+/** Queues `type` with `payload` for every endpoint of the workspace subscribed to it. */
+export async function emitHookEvent(
+  db: Kysely<DB>,
+  workspaceId: string,
+  type: HookEventType,
+  payload: unknown,
+  now: Date = new Date(),
+): Promise<number> {
+  // newId gives the time-ordered part; the endpoint's hash keeps ids unique across endpoints.
+  const base = newId("whd", now.getTime());
+  const r = await sql`
+    insert into webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts,
+                                    next_attempt_at, created_at)
+    select ${base} || substr(md5(e.id), 1, 8), e.workspace_id, e.id, ${type}, ${JSON.stringify(payload)}::jsonb,
+           'pending', 0, ${now}, ${now}
+      from webhook_endpoints e
+     where e.workspace_id = ${workspaceId} and e.enabled and ${type} = any(e.events)`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+export interface DerivedChange {
+  id: string;
+  status: string;
+  status_reason: string | null;
+  error_code: string | null;
+  event_id: string | null;
+}
+
+/** Batch form for the event pipeline (src/events): `derived` are the statuses about to be written; a message
+ * whose stored status differs gets message.status_changed, plus message.bounced / message.complained where
+ * the new status is one. Must run before the status is written, in the same transaction. One statement for
+ * the whole batch; with no endpoints it inserts nothing. */
+export async function emitStatusChanges(
+  db: Kysely<DB>,
+  derived: DerivedChange[],
+  now: Date,
+): Promise<number> {
+  if (derived.length === 0) return 0;
+  const base = newId("whd", now.getTime());
+  const col = <T>(f: (d: DerivedChange) => T) => derived.map(f);
+  const r = await sql`
+    insert into webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts,
+                                    next_attempt_at, created_at)
+    select ${base} || substr(md5(e.id || m.id || t.type), 1, 12), m.workspace_id, e.id, t.type,
+           jsonb_build_object('message_id', m.id, 'previous_status', m.status, 'status', u.status,
+                              'status_reason', u.reason, 'error_code', u.code, 'to', m.to_address,
+                              'from', m.from_address, 'campaign_id', m.campaign_id, 'tags', to_jsonb(m.tags),
+                              'at', ${now.toISOString()}::text),
+           'pending', 0, ${now}, ${now}
+      from unnest(${col((d) => d.id)}::text[], ${col((d) => d.status)}::text[],
+                  ${col((d) => d.status_reason)}::text[], ${col((d) => d.error_code)}::text[],
+                  ${col((d) => d.event_id)}::text[]) as u(id, status, reason, code, event_id)
+      join messages m on m.id = u.id and m.status is distinct from u.status
+      left join message_events ev on ev.id = u.event_id
+      cross join lateral (values ('message.status_changed'),
+                                 (case when u.status in ('hard_bounced', 'soft_bounced') then 'message.bounced' end),
+                                 (case when ev.type = 'complained' then 'message.complained' end)) as t(type)
+      join webhook_endpoints e on e.workspace_id = m.workspace_id and e.enabled and t.type = any(e.events)
+     where t.type is not null`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

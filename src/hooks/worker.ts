@@ -1,0 +1,150 @@
+// The hook worker: its own loop, separate from sending, so a slow or dead endpoint never slows mail. Due
+// deliveries are claimed with FOR UPDATE SKIP LOCKED and a lease; each runs in its own slot (bounded
+// concurrency) with a 10 s timeout, so a hanging endpoint occupies one slot and nothing else.
+import type { Runtime } from "../runtime.js";
+import type { WorkerHandle } from "../workers.js";
+import { ATTEMPT_TIMEOUT_MS, deliveryBody, MAX_ATTEMPTS, nextAttemptAt, signatureHeader } from "./events.js";
+import { type AttemptResult, type ClaimedDelivery, claimDueDeliveries, recordAttempt } from "./store.js";
+
+const BODY_EXCERPT = 2000;
+
+export interface HookWorkerOptions {
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  pollMs?: number;
+  timeoutMs?: number;
+}
+
+export class HookWorker {
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly timeoutMs: number;
+  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly rt: Runtime,
+    opts: HookWorkerOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 4;
+    this.pollMs = opts.pollMs ?? 1000;
+    this.timeoutMs = opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  }
+
+  start(): WorkerHandle {
+    const loop = () => {
+      if (this.stopped) return;
+      this.ticking = this.tick()
+        .then(() => undefined)
+        .catch((err) => this.rt.log.error({ err }, "hook worker: claiming deliveries failed"))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.pollMs);
+        });
+    };
+    loop();
+    return this;
+  }
+
+  /** Stops claiming and aborts what is in flight (an aborted attempt is recorded as failed and retried). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    for (const f of this.inFlight.values()) f.abort.abort();
+    await Promise.all([...this.inFlight.values()].map((f) => f.done));
+  }
+
+  /** Fills the free slots with due deliveries; returns how many were started. */
+  async tick(): Promise<number> {
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    const lease = Math.ceil(this.timeoutMs / 1000) + 60;
+    const claimed = await claimDueDeliveries(this.rt.db, this.rt.now(), free, lease);
+    for (const d of claimed) this.launch(d);
+    return claimed.length;
+  }
+
+  /** Sends everything due now and waits for it (tests and the CLI). */
+  async drain(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const started = await this.tick();
+      n += started;
+      if (this.inFlight.size === 0 && started === 0) return n;
+      await Promise.race([...this.inFlight.values()].map((f) => f.done));
+    }
+  }
+
+  private launch(d: ClaimedDelivery) {
+    const abort = new AbortController();
+    const done = this.deliver(d, abort.signal)
+      .catch((err) => this.rt.log.error({ err, delivery: d.id }, "hook worker: recording an attempt failed"))
+      .finally(() => this.inFlight.delete(d.id));
+    this.inFlight.set(d.id, { abort, done });
+  }
+
+  private async deliver(d: ClaimedDelivery, stop: AbortSignal): Promise<void> {
+    const body = deliveryBody(d);
+    const started = Date.now();
+    const at = this.rt.now();
+    let response: { status: number; body: string } | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "Poststelle-Webhooks/1",
+          "poststelle-signature": signatureHeader(d.secret, body, at),
+          "poststelle-event": d.event_type,
+          "poststelle-delivery": d.id,
+        },
+        body,
+        redirect: "manual",
+        signal: AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]),
+      });
+      response = { status: res.status, body: (await res.text()).slice(0, BODY_EXCERPT) };
+    } catch (err) {
+      error = describe(err, this.timeoutMs);
+    }
+    await recordAttempt(this.rt.db, d.id, this.outcome(d, at, response, error, Date.now() - started));
+  }
+
+  private outcome(
+    d: ClaimedDelivery,
+    at: Date,
+    response: { status: number; body: string } | null,
+    error: string | null,
+    duration: number,
+  ): AttemptResult {
+    const attempts = d.attempts + 1;
+    const ok = response !== null && response.status >= 200 && response.status < 300;
+    const next = ok ? null : nextAttemptAt(attempts, this.rt.now());
+    return {
+      status: ok ? "succeeded" : next ? "pending" : "failed",
+      attempts,
+      next_attempt_at: next,
+      at,
+      response_status: response?.status ?? null,
+      response_body: response?.body ?? null,
+      error:
+        error ??
+        (ok ? null : `HTTP ${response?.status}${attempts >= MAX_ATTEMPTS ? ", no attempts left" : ""}`),
+      duration_ms: duration,
+    };
+  }
+}
+
+function describe(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s`;
+  if (e.name === "AbortError") return "attempt aborted (worker stopped); will be retried";
+  return e.cause?.code ? `${e.cause.code}: ${e.cause.message ?? e.message}` : e.message;
+}
+
+/** The worker-role factory (src/workers.ts). */
+export function startHookWorker(rt: Runtime): WorkerHandle {
+  return new HookWorker(rt).start();
+}
