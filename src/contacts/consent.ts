@@ -3,6 +3,7 @@
 import { activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
+import { emitHookEvent } from "../hooks/emit.js";
 import type { Ctx } from "../runtime.js";
 import { Invalid } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -76,6 +77,7 @@ export async function recordConsent(ctx: Ctx, contactId: string, input: RecordCo
       after: { ...out, contact_id: contactId },
       data: { contact_id: contactId },
     });
+    await emitHookEvent(tx, ctx.workspaceId, "consent.changed", { ...out, contact_id: contactId }, now);
     return out;
   });
 }

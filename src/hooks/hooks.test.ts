@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { SendingWorker } from "../delivery/worker.js";
 import { appendEvents } from "../events/service.js";
+import { unsubscribeToken } from "../tracking/unsubscribe.js";
 import { emitHookEvent } from "./emit.js";
 import { MAX_ATTEMPTS } from "./events.js";
 import { HookWorker } from "./worker.js";
@@ -267,6 +268,46 @@ describe("deliveries", () => {
       previous_status: "queued",
       status: "hard_bounced",
       to: "a@example.org",
+    });
+    await admin().delete(`/v1/webhook-endpoints/${e.id}`);
+  });
+});
+
+describe("contact emitters", () => {
+  it("queue consent.changed when consent is recorded and contact.unsubscribed when the link is used", async () => {
+    const e = await endpoint(receiver.url, ["consent.changed", "contact.unsubscribed"]);
+    const c = api(env.app, env.ws.editor);
+    const contact = await c.post("/v1/contacts", {
+      first_name: "Erika",
+      last_name: "Muster",
+      emails: ["erika@example.org"],
+    });
+    expect(contact.status, contact.text).toBe(201);
+    const cid = contact.body.id;
+    const granted = await c.post(`/v1/contacts/${cid}/consents`, {
+      channel: "email",
+      purpose: "marketing",
+      status: "granted",
+      source: "web form",
+    });
+    expect(granted.status, granted.text).toBe(201);
+    let items = await deliveries(e.id);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      event_type: "consent.changed",
+      payload: { contact_id: cid, status: "granted" },
+    });
+
+    const token = unsubscribeToken(env.rt.secret, { contactId: cid, withdrawConsent: true });
+    const r = await api(env.app).post(`/u/${token}`);
+    expect(r.status, r.text).toBe(200);
+    items = await deliveries(e.id);
+    const types = items.map((d: { event_type: string }) => d.event_type).sort();
+    expect(types).toEqual(["consent.changed", "consent.changed", "contact.unsubscribed"]);
+    expect(
+      items.find((d: { event_type: string }) => d.event_type === "contact.unsubscribed").payload,
+    ).toMatchObject({
+      contact_id: cid,
     });
     await admin().delete(`/v1/webhook-endpoints/${e.id}`);
   });

@@ -5,6 +5,7 @@ import { recordActivity } from "../audit/service.js";
 import { currentConsents, recordConsent } from "../contacts/consent.js";
 import type { Database } from "../db/index.js";
 import { appendEvents } from "../events/service.js";
+import { emitHookEvent } from "../hooks/emit.js";
 import { addSubscription, setSubscriptionStatus } from "../lists/subscriptions.js";
 import { type Actor, actorLabel, type Runtime } from "../runtime.js";
 import { type Lang, langOf } from "./html.js";
@@ -184,6 +185,13 @@ export async function unsubscribe(
           one_click: evidence.oneClick,
         },
       });
+      const hook = {
+        contact_id: c.id,
+        list_id: plan.listId,
+        campaign_id: t.campaignId,
+        message_id: t.messageId,
+      };
+      await emitHookEvent(tx, c.workspace_id, "contact.unsubscribed", hook, actx.now);
     }
     return { c, plan, actor: actx.actor };
   });
