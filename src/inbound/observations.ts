@@ -36,6 +36,7 @@ export interface ArchiveSighting {
 }
 
 const MAX_DETAIL = 400;
+const MAX_RECIPIENTS = 10;
 const cut = (s: string, n = MAX_DETAIL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The observations a report makes about `message`. */
@@ -45,7 +46,9 @@ export function observationsOf(report: BounceReport, message: MatchedMessage): O
     case "delay":
     case "delivered":
     case "relayed":
-      return report.recipients.map((r) => deliveryObservation(r, message));
+      // A message of ours has one addressee (and perhaps the archive copy): a report naming dozens of
+      // recipients is about something else, and must not flood one timeline.
+      return report.recipients.slice(0, MAX_RECIPIENTS).map((r) => deliveryObservation(r, message));
     case "mdn":
       return report.recipients.slice(0, 1).map((r) => receiptObservation(report, r));
     case "arf":
