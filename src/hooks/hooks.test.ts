@@ -313,6 +313,35 @@ describe("contact emitters", () => {
   });
 });
 
+describe("campaign emitter", () => {
+  it("queues campaign.state_changed for every state change, whichever writer makes it", async () => {
+    const e = await endpoint(receiver.url, ["campaign.state_changed"]);
+    const list = await api(env.app, env.ws.editor).post("/v1/lists", { name: `Kunden ${Date.now()}` });
+    expect(list.status, list.text).toBe(201);
+    const camp = await api(env.app, env.ws.editor).post("/v1/campaigns", {
+      name: "Herbstbrief",
+      kind: "email",
+      list_ids: [list.body.id],
+    });
+    expect(camp.status, camp.text).toBe(202);
+    const before = (
+      await sql<{ state: string }>`select state from campaigns where id = ${camp.body.id}`.execute(env.rt.db)
+    ).rows[0].state;
+    await sql`update campaigns set state = 'cancelled' where id = ${camp.body.id}`.execute(env.rt.db);
+    // Writing the same state again is no change.
+    await sql`update campaigns set state = 'cancelled' where id = ${camp.body.id}`.execute(env.rt.db);
+    const items = await deliveries(e.id);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      event_type: "campaign.state_changed",
+      status: "pending",
+      payload: { campaign_id: camp.body.id, name: "Herbstbrief", previous_state: before, state: "cancelled" },
+    });
+    expect(items[0].id).toMatch(/^whd_[0-9a-z]{24}$/);
+    await admin().delete(`/v1/webhook-endpoints/${e.id}`);
+  });
+});
+
 describe("a dead or hanging endpoint", () => {
   it("never delays sending: messages go out while every hook slot hangs or is refused", async () => {
     const hang = await startReceiver();
