@@ -23,7 +23,14 @@ async function campaign(workspaceId: string, name: string) {
   const id = newId("cmp");
   await env.rt.db
     .insertInto("campaigns")
-    .values({ id, workspace_id: workspaceId, name, kind: "email", state: "completed_automatic" })
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name,
+      kind: "email",
+      state: "completed_automatic",
+      purpose: "marketing",
+    })
     .execute();
   return id;
 }

@@ -52,7 +52,7 @@ describe("instrumentHtml", () => {
     );
     fc.assert(
       fc.property(fc.array(part, { maxLength: 12 }), (parts) => {
-        const escape = (u: string) => u.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+        const escapeAttr = (u: string) => u.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
         const render = (hrefOf: (u: string, i: number) => string) => {
           let i = 0;
           return parts
@@ -65,7 +65,7 @@ describe("instrumentHtml", () => {
             )
             .join("");
         };
-        const html = `<html><body>${render(escape)}</body></html>`;
+        const html = `<html><body>${render(escapeAttr)}</body></html>`;
         const r = instrumentHtml(html, opts);
         const links = parts.filter((p) => p.kind === "link");
         expect(r.links.map((l) => l.url)).toEqual(links.map((l) => new URL(l.url).href));
