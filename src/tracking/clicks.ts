@@ -6,7 +6,7 @@ import type { Runtime } from "../runtime.js";
 import { findClickTarget } from "./engagement-store.js";
 import { readClickToken } from "./engagement-token.js";
 import { type Hit, judgeClick } from "./machine.js";
-import { hitEvidence, machineNote } from "./opens.js";
+import { hitDedupeKey, hitEvidence, machineNote } from "./opens.js";
 
 /** The recorded target of a valid click token (the click is recorded); null for a forged token or an
  * unknown message or link (nothing recorded). */
@@ -27,6 +27,7 @@ export async function recordClick(rt: Runtime, token: string, hit: Hit): Promise
         at: hit.at,
         detail: `Clicked ${target.url}${machineNote(verdict)}`,
         evidence: { ...hitEvidence(hit, verdict), url: target.url, link_index: t.idx },
+        dedupe_key: hitDedupeKey(`click:${t.idx}`, t.messageId, hit),
       },
     ],
     hit.at,

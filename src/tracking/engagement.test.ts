@@ -159,6 +159,22 @@ describe("open pixel", () => {
     expect(await statusOf(m.id)).toBe("opened");
   });
 
+  it("records one open per client and minute however often the pixel is fetched", async () => {
+    const m = await trackedMessage();
+    const t = new Date("2026-06-01T09:00:10Z");
+    try {
+      env.setNow(t);
+      for (let i = 0; i < 3; i++) {
+        expect((await anonymous.get(pixelPath(m.html), { "user-agent": BROWSER })).status).toBe(200);
+      }
+      env.setNow(new Date(t.getTime() + 60_000));
+      await anonymous.get(pixelPath(m.html), { "user-agent": BROWSER });
+    } finally {
+      env.setNow(null);
+    }
+    expect(await events(m.id, "opened")).toHaveLength(2);
+  });
+
   it("flags Google's image proxy as machine", async () => {
     const m = await trackedMessage();
     const ua = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";

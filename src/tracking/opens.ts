@@ -3,6 +3,7 @@
 // (./machine.ts); status derivation and the statistics do not count them as the recipient's.
 import { appendEvents } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
+import { sha256 } from "../util/crypto.js";
 import { findOpenTarget } from "./engagement-store.js";
 import { readOpenToken } from "./engagement-token.js";
 import { type Hit, judgeOpen, truncateIp, type Verdict } from "./machine.js";
@@ -33,6 +34,13 @@ const REASON_TEXT: Record<string, string> = {
   too_soon_after_sending: "within seconds of sending",
 };
 
+/** One event per client, link and minute: a reloading mail client or a script hammering a link adds one
+ * row a minute, not one per request (the repeated hit is a no-op through the event's dedupe_key). */
+export function hitDedupeKey(kind: string, messageId: string, hit: Hit): string {
+  const client = sha256(`${messageId}\0${hit.method}\0${hit.userAgent}\0${hit.ip}`).slice(0, 24);
+  return `${kind}:${client}:${Math.floor(hit.at.getTime() / 60_000)}`;
+}
+
 export function machineNote(verdict: Verdict): string {
   return verdict.machine_reason ? ` by a machine (${REASON_TEXT[verdict.machine_reason]})` : "";
 }
@@ -55,6 +63,7 @@ export async function recordOpen(rt: Runtime, token: string, hit: Hit): Promise<
         at: hit.at,
         detail: `Opened${machineNote(verdict)}`,
         evidence: hitEvidence(hit, verdict),
+        dedupe_key: hitDedupeKey("open", t.messageId, hit),
       },
     ],
     hit.at,
