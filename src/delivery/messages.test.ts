@@ -483,7 +483,11 @@ describe("submission", () => {
       ).n;
     const before = await count();
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [message({ to: "not-an-address" }), /to/],
+      [
+        message({ to: "not-an-address" }),
+        /^Invalid request body: to: 'not-an-address' is not a valid e-mail address/,
+      ],
+      [message({ to: { contact: "x" } }), /to: must be an e-mail address or \{ contact_id \}/],
       [message({ colour: "red" }), /colour/],
       [message({ subject: undefined }), /subject/],
       [message({ text: undefined }), /text, html or template_id/],

@@ -19,7 +19,10 @@ const headerText = (max: number) =>
 export const BATCH_LIMIT = 500;
 
 const recipient = z.union([emailAddress, z.strictObject({ contact_id: z.string().min(1).max(100) })], {
-  error: "to must be an e-mail address or { contact_id }",
+  error: (issue) =>
+    typeof issue.input === "string"
+      ? `'${issue.input.slice(0, 100)}' is not a valid e-mail address`
+      : "must be an e-mail address or { contact_id }",
 });
 
 const attachment = z.strictObject({
