@@ -43,9 +43,21 @@ export async function serve(
     url = await app.listen({ port: config.port, host: config.host });
     closers.push(() => app.close());
   }
-  if (role === "inbound" || role === "all") {
+  if (role === "inbound") {
     const listener = await startInboundListener(rt);
     closers.push(() => listener.stop());
+  } else if (role === "all") {
+    // On the embedded default a busy inbound port must not keep the API and the outbox from starting:
+    // say so loudly and go on; `--role inbound` (a dedicated listener) still fails hard.
+    try {
+      const listener = await startInboundListener(rt);
+      closers.push(() => listener.stop());
+    } catch (err) {
+      rt.log.warn(
+        { err, port: config.inboundPort },
+        "inbound SMTP listener not started (port busy?); bounces will not be received until it runs",
+      );
+    }
   }
   let workers: WorkerHandle | undefined;
   if (role === "worker" || role === "all") {
