@@ -7,6 +7,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logEvent } from "../src/audit/service.js";
 import { Housekeeping } from "../src/campaigns/housekeeping.js";
+import { useDnsResolver } from "../src/domains/dns.js";
+import { emitHookEvent } from "../src/hooks/emit.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
 import { newId } from "../src/util/ids.js";
@@ -17,6 +19,8 @@ type Ids = Record<string, string>;
 let env: TestEnv;
 beforeAll(async () => {
   env = await createTestEnv();
+  // Sender-domain checks must not ask the real DNS here.
+  useDnsResolver(env.rt, { resolveTxt: async () => [], resolveMx: async () => [] });
 });
 afterAll(() => env?.close());
 
@@ -83,6 +87,31 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     }),
     "inbound mailbox",
   );
+  // Inserted directly: generating an RSA key per seed would slow this walk down.
+  const senderDomainId = newId("dom");
+  await env.rt.db
+    .insertInto("sender_domains")
+    .values({
+      id: senderDomainId,
+      workspace_id: workspaceId,
+      domain: `d${newId("x").slice(2)}.example`,
+      dkim_selector: "ps202611",
+      dkim_private_key: "-----BEGIN PRIVATE KEY-----\nnot used\n-----END PRIVATE KEY-----",
+      dkim_public_key: "AAAA",
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .execute();
+  const hookEndpoint = await must(
+    c.post("/v1/webhook-endpoints", { url: "http://127.0.0.1:9/hooks", events: ["message.bounced"] }),
+    "webhook endpoint",
+  );
+  await emitHookEvent(env.rt.db, workspaceId, "message.bounced", { seeded: true });
+  const hookDelivery = await env.rt.db
+    .selectFrom("webhook_deliveries")
+    .select("id")
+    .where("endpoint_id", "=", hookEndpoint.id as string)
+    .executeTakeFirstOrThrow();
   const inboundId = newId("inb");
   await env.rt.db
     .insertInto("inbound_messages")
@@ -137,6 +166,9 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "inbound-mailboxes": mailbox.id as string,
     inbound: inboundId,
     "event-log": evId,
+    "sender-domains": senderDomainId,
+    "webhook-endpoints": hookEndpoint.id as string,
+    "webhook-deliveries": hookDelivery.id,
     workspaces: workspaceId,
   };
 }
@@ -216,6 +248,13 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   }),
   "PATCH /v1/inbound-mailboxes/:id": () => ({ poll_seconds: 120 }),
   "DELETE /v1/inbound-mailboxes/:id": () => undefined,
+  "POST /v1/sender-domains": () => ({ domain: `n${newId("x").slice(2)}.example` }),
+  "POST /v1/sender-domains/:id/verify": () => undefined,
+  "DELETE /v1/sender-domains/:id": () => undefined,
+  "POST /v1/webhook-endpoints": () => ({ url: "https://crm.example/hooks", events: ["consent.changed"] }),
+  "PATCH /v1/webhook-endpoints/:id": () => ({ enabled: false }),
+  "DELETE /v1/webhook-endpoints/:id": () => undefined,
+  "POST /v1/webhook-deliveries/:id/replay": () => undefined,
 };
 
 /** State a route needs before it may act (no worker runs in this test). */
