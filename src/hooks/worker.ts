@@ -22,7 +22,8 @@ export class HookWorker {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly rt: Runtime,
@@ -34,25 +35,40 @@ export class HookWorker {
   }
 
   start(): WorkerHandle {
-    const loop = () => {
-      if (this.stopped) return;
-      this.ticking = this.tick()
-        .then(() => undefined)
-        .catch((err) => this.rt.log.error({ err }, "hook worker: claiming deliveries failed"))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.pollMs);
-        });
-    };
-    loop();
+    this.running = this.run();
     return this;
   }
 
-  /** Stops claiming and aborts what is in flight (an aborted attempt is recorded as failed and retried). */
+  /** Claims again as soon as a slot frees up while there is work; polls every pollMs when there is none. */
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let claimed = 0;
+      try {
+        claimed = await this.tick();
+      } catch (err) {
+        this.rt.log.error({ err }, "hook worker: claiming deliveries failed");
+      }
+      if (this.stopped) break;
+      if (this.inFlight.size >= this.concurrency)
+        await Promise.race([...this.inFlight.values()].map((f) => f.done));
+      else if (claimed === 0) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, this.pollMs);
+    });
+  }
+
+  /** Stops claiming and aborts what is in flight (an aborted attempt is recorded and retried later). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
+    this.wake?.();
     for (const f of this.inFlight.values()) f.abort.abort();
+    await this.running;
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
   }
 
@@ -79,6 +95,8 @@ export class HookWorker {
 
   private launch(d: ClaimedDelivery) {
     const abort = new AbortController();
+    // Claimed while stopping: record the attempt as aborted at once instead of holding the lease.
+    if (this.stopped) abort.abort();
     const done = this.deliver(d, abort.signal)
       .catch((err) => this.rt.log.error({ err, delivery: d.id }, "hook worker: recording an attempt failed"))
       .finally(() => this.inFlight.delete(d.id));
