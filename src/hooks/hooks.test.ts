@@ -342,6 +342,33 @@ describe("campaign emitter", () => {
   });
 });
 
+describe("housekeeping", () => {
+  it("deletes finished deliveries after 30 days and keeps pending ones", async () => {
+    const e = await endpoint(receiver.url, ["consent.changed"]);
+    const old = new Date("2026-01-01T00:00:00Z");
+    await emitHookEvent(env.rt.db, env.ws.id, "consent.changed", { n: 1 }, old);
+    const worker = new HookWorker(env.rt);
+    env.setNow(old);
+    try {
+      await worker.drain();
+      await emitHookEvent(env.rt.db, env.ws.id, "consent.changed", { n: 2 }, old);
+      await sql`update webhook_deliveries set next_attempt_at = ${new Date("2027-01-01T00:00:00Z")}
+                 where endpoint_id = ${e.id} and status = 'pending'`.execute(env.rt.db);
+      env.setNow(new Date(old.getTime() + 29 * 86400_000));
+      expect(await worker.purge()).toBe(0);
+      env.setNow(new Date(old.getTime() + 31 * 86400_000));
+      expect(await worker.purge()).toBe(1);
+      const left = await deliveries(e.id);
+      expect(left.map((d: { status: string; payload: { n: number } }) => [d.status, d.payload.n])).toEqual([
+        ["pending", 2],
+      ]);
+    } finally {
+      env.setNow(null);
+      await admin().delete(`/v1/webhook-endpoints/${e.id}`);
+    }
+  });
+});
+
 describe("a dead or hanging endpoint", () => {
   it("never delays sending: messages go out while every hook slot hangs or is refused", async () => {
     const hang = await startReceiver();

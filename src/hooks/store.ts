@@ -125,3 +125,13 @@ export const recordAttempt = (db: Kysely<DB>, id: string, r: AttemptResult) =>
     })
     .where("id", "=", id)
     .execute();
+
+/** Finished deliveries older than `before` (what was sent and answered stays listable for a while). */
+export async function deleteFinishedDeliveries(db: Kysely<DB>, before: Date, limit: number): Promise<number> {
+  const r = await sql`
+    delete from webhook_deliveries
+     where id = any(array(select id from webhook_deliveries
+                           where status <> 'pending' and created_at < ${before}
+                           limit ${limit}))`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

@@ -4,9 +4,18 @@
 import type { Runtime } from "../runtime.js";
 import type { WorkerHandle } from "../workers.js";
 import { ATTEMPT_TIMEOUT_MS, deliveryBody, MAX_ATTEMPTS, nextAttemptAt, signatureHeader } from "./events.js";
-import { type AttemptResult, type ClaimedDelivery, claimDueDeliveries, recordAttempt } from "./store.js";
+import {
+  type AttemptResult,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  deleteFinishedDeliveries,
+  recordAttempt,
+} from "./store.js";
 
 const BODY_EXCERPT = 2000;
+/** Succeeded and failed deliveries are kept this long, then deleted (pending ones never). */
+export const KEEP_FINISHED_DAYS = 30;
+const PURGE_EVERY_MS = 3600_000;
 
 export interface HookWorkerOptions {
   /** Deliveries in flight at once. */
@@ -24,6 +33,7 @@ export class HookWorker {
   private timer: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
+  private nextPurge = 0;
 
   constructor(
     private readonly rt: Runtime,
@@ -44,6 +54,10 @@ export class HookWorker {
     while (!this.stopped) {
       let claimed = 0;
       try {
+        if (Date.now() >= this.nextPurge) {
+          this.nextPurge = Date.now() + PURGE_EVERY_MS;
+          await this.purge();
+        }
         claimed = await this.tick();
       } catch (err) {
         this.rt.log.error({ err }, "hook worker: claiming deliveries failed");
@@ -80,6 +94,17 @@ export class HookWorker {
     const claimed = await claimDueDeliveries(this.rt.db, this.rt.now(), free, lease);
     for (const d of claimed) this.launch(d);
     return claimed.length;
+  }
+
+  /** Deletes finished deliveries older than KEEP_FINISHED_DAYS, in bounded chunks. */
+  async purge(): Promise<number> {
+    const before = new Date(this.rt.now().getTime() - KEEP_FINISHED_DAYS * 86400_000);
+    let total = 0;
+    for (;;) {
+      const n = await deleteFinishedDeliveries(this.rt.db, before, 1000);
+      total += n;
+      if (n < 1000) return total;
+    }
   }
 
   /** Sends everything due now and waits for it (tests and the CLI). */
