@@ -63,6 +63,11 @@ export async function emitStatusChanges(
                                  (case when u.status in ('hard_bounced', 'soft_bounced') then 'message.bounced' end),
                                  (case when ev.type = 'complained' then 'message.complained' end)) as t(type)
       join webhook_endpoints e on e.workspace_id = m.workspace_id and e.enabled and t.type = any(e.events)
-     where t.type is not null`.execute(db);
+     where t.type is not null
+       -- Uncorrelated, so evaluated once before anything else: without a subscribed endpoint anywhere the
+       -- statement ends here and costs the event pipeline next to nothing.
+       and exists (select 1 from webhook_endpoints x
+                    where x.enabled and x.events && array['message.status_changed', 'message.bounced',
+                                                          'message.complained']::text[])`.execute(db);
   return Number(r.numAffectedRows ?? 0);
 }
