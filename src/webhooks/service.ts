@@ -230,6 +230,21 @@ async function freshConsequences(tx: Kysely<DB>, workspaceId: string, r: Resolve
   return [...perMessage.values()];
 }
 
+/** The messages the events name: by our id where the provider carried it back (one primary-key lookup for
+ * the batch), and by the provider's message id only for the events that named none of ours. */
+async function messageRefsOf(
+  rt: Runtime,
+  workspaceId: string,
+  events: ProviderEvent[],
+): Promise<MessageRef[]> {
+  const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
+  const refs = await selectMessageRefs(rt.db, workspaceId, ours, []);
+  const found = new Set(refs.map((r) => r.id));
+  const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
+  const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
+  return theirs.length ? [...refs, ...(await selectMessageRefs(rt.db, workspaceId, [], theirs))] : refs;
+}
+
 async function storeEvents(
   rt: Runtime,
   workspaceId: string,
@@ -237,12 +252,7 @@ async function storeEvents(
   events: ProviderEvent[],
   ignored: number,
 ): Promise<WebhookSummary> {
-  const refs = await selectMessageRefs(
-    rt.db,
-    workspaceId,
-    [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))],
-    [...new Set(events.flatMap((e) => e.providerMessageIds))],
-  );
+  const refs = await messageRefsOf(rt, workspaceId, events);
   const r = resolve(workspaceId, provider, events, refs);
   const now = rt.now();
   return rt.db.transaction().execute(async (tx) => {

@@ -37,12 +37,14 @@ export async function selectMessageRefs(
   providerIds: string[],
 ): Promise<MessageRef[]> {
   if (ids.length === 0 && providerIds.length === 0) return [];
+  const byId = sql`id = any(${ids}::text[])`;
+  const byQueueId = sql`queue_id = any(${providerIds}::text[])`;
+  const which =
+    ids.length && providerIds.length ? sql`(${byId} or ${byQueueId})` : ids.length ? byId : byQueueId;
   const r = await sql<MessageRef>`
-    select ${sql.raw(REF_COLUMNS)} from messages
-     where workspace_id = ${workspaceId} and id = any(${ids}::text[])
-    union
-    select ${sql.raw(REF_COLUMNS)} from messages
-     where workspace_id = ${workspaceId} and queue_id = any(${providerIds}::text[])`.execute(db);
+    select ${sql.raw(REF_COLUMNS)} from messages where workspace_id = ${workspaceId} and ${which}`.execute(
+    db,
+  );
   return r.rows;
 }
 

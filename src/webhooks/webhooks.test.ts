@@ -555,9 +555,16 @@ describe("Amazon SES event publishing through SNS", () => {
     await postSns(sesNotification("Bounce", bounced, to, "2"));
     expect(await message(bounced)).toMatchObject({ status: "hard_bounced", error_code: "userunknown" });
     const other = fresh("recipient");
+    const admin = api(env.app, env.ws.admin);
+    const contact = await admin.post("/v1/contacts", { first_name: "Jana", emails: [other] });
+    const list = await admin.post("/v1/lists", { name: `Praxisnews ${other}` });
+    const sub = await admin.post(`/v1/lists/${list.body.id}/subscriptions`, { contact_id: contact.body.id });
     const complained = await newMessage(other);
     await postSns(sesNotification("Complaint", complained, other));
     expect((await message(complained)).status).toBe("blocked");
+    // The same rule as for an ARF report that arrives by mail: a complaint unsubscribes the address.
+    const after = await admin.get(`/v1/lists/${list.body.id}/subscriptions/${sub.body.id}`);
+    expect(after.body.status).toBe("unsubscribed");
     const rejected = await newMessage(other);
     await postSns(sesNotification("Reject", rejected, other));
     expect(await message(rejected)).toMatchObject({ status: "dropped", error_code: "ses:Reject" });

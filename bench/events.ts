@@ -1,0 +1,346 @@
+// Issue 5's events benchmark: SendGrid Event Webhook batches of 1,000 events, signed as SendGrid signs them,
+// posted over HTTP to /v1/webhooks/sendgrid/{workspace} of a Poststelle listening on loopback, each stored
+// through appendEvents with the message statuses derived (and the bounce rules applied) before the answer.
+// The yardstick, measured in the same run and interleaved batch by batch so both see the same table: a
+// plain batched INSERT of the same rows into message_events. Goal (issue 5): at least 50% of it.
+// On PGlite in a fresh data directory and on a fresh PostgreSQL database; each in "time" order (as a
+// provider reports a send-out, a batch naming ~1,000 messages) and "message" order (~300 messages a batch).
+// Options: --events N (20,000), --order time|message|time,message, --concurrency N (batches in flight, 1).
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { loadConfig } from "../src/config/index.js";
+import type { NewRow } from "../src/db/schema.js";
+import { MESSAGE_ID_ARG } from "../src/delivery/providers/naming.js";
+import { createTransport } from "../src/delivery/transports.js";
+import { buildApp } from "../src/http/app.js";
+import { type Runtime, systemActor } from "../src/runtime.js";
+import { openRuntime } from "../src/server.js";
+import { newId } from "../src/util/ids.js";
+import { createWorkspace } from "../src/workspaces/service.js";
+import { benchDatabase } from "./lib/postgres.js";
+import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
+import { sampleRss } from "./lib/rss.js";
+
+export const description =
+  "SendGrid webhook batches of 1,000 signed events over HTTP, stored and derived (events/s vs a plain batched INSERT)";
+
+const BATCH = 1000;
+const GOAL = 0.5;
+
+/** What happens to a message, in the order SendGrid reports it; every 100th bounces, half of them hard. */
+function lifeOf(i: number): string[] {
+  if (i % 200 === 0) return ["processed", "bounce:hard"];
+  if (i % 200 === 100) return ["processed", "deferred", "bounce:soft"];
+  if (i % 25 === 0) return ["processed", "deferred", "delivered", "open"];
+  return i % 3 === 0 ? ["processed", "delivered", "open", "click"] : ["processed", "delivered", "open"];
+}
+
+interface Msg {
+  id: string;
+  to: string;
+  queueId: string;
+  /** The same message once more, for the yardstick's rows: the webhook's derivation must not read them. */
+  mirror: string;
+}
+
+/** One SendGrid event as the Event Webhook Reference documents it, about one of our messages. */
+function sendgridEvent(m: Msg, kind: string, n: number, at: number): Record<string, unknown> {
+  const base = {
+    email: m.to,
+    timestamp: at,
+    "smtp-id": `<${m.queueId}@ismtpd0001p1lon1.sendgrid.net>`,
+    sg_event_id: `${m.queueId}-${n}`,
+    sg_message_id: `${m.queueId}.filterdrecv-5645d9c87f-abcde-1-5F0E5C2B-7.0`,
+    category: "terminbestaetigung",
+    [MESSAGE_ID_ARG]: m.id,
+  };
+  switch (kind) {
+    case "delivered":
+      return {
+        ...base,
+        event: "delivered",
+        response: "250 2.0.0 OK 1552999495 h64si770387ywd.360 - gsmtp",
+        tls: 1,
+      };
+    case "deferred":
+      return { ...base, event: "deferred", response: "421 4.7.0 Try again later", attempt: "1" };
+    case "open":
+      return {
+        ...base,
+        event: "open",
+        useragent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+        ip: "192.0.2.1",
+        sg_machine_open: false,
+      };
+    case "click":
+      return {
+        ...base,
+        event: "click",
+        url: "https://praxis.example/termin",
+        useragent: "Mozilla/5.0",
+        ip: "192.0.2.1",
+      };
+    case "bounce:hard":
+      return {
+        ...base,
+        event: "bounce",
+        type: "bounce",
+        status: "5.1.1",
+        reason: "550 5.1.1 The email account that you tried to reach does not exist.",
+        bounce_classification: "Invalid Address",
+      };
+    case "bounce:soft":
+      return {
+        ...base,
+        event: "bounce",
+        type: "blocked",
+        status: "4.7.1",
+        reason: "421 4.7.1 Rate limited",
+        bounce_classification: "Frequency or Volume",
+      };
+    default:
+      return { ...base, event: kind };
+  }
+}
+
+/** The messages, inserted directly: the benchmark measures the events, not sending. */
+async function seedMessages(rt: Runtime, workspaceId: string, count: number): Promise<Msg[]> {
+  const msgs: Msg[] = [];
+  const now = new Date();
+  for (let start = 0; start < count; start += 1000) {
+    const rows: NewRow<"messages">[] = [];
+    for (let i = start; i < Math.min(count, start + 1000); i++) {
+      const m = {
+        id: newId("msg"),
+        to: `patient${i}@example.com`,
+        queueId: `SG${i.toString(36).padStart(8, "0")}`,
+        mirror: newId("msg"),
+      };
+      msgs.push(m);
+      for (const id of [m.id, m.mirror])
+        rows.push({
+          id,
+          workspace_id: workspaceId,
+          to_address: m.to,
+          from_address: "praxis@example.org",
+          subject: "Terminbestätigung",
+          text_body: "Bis Montag.",
+          attachments: "[]",
+          message_id_header: `<${id}@example.org>`,
+          return_path: `bounce+${id}@bounces.example.org`,
+          send_state: "done",
+          status: "sent",
+          queue_id: id === m.id ? m.queueId : null,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+          sent_at: now,
+        });
+    }
+    for (let k = 0; k < rows.length; k += 1000)
+      await rt.db
+        .insertInto("messages")
+        .values(rows.slice(k, k + 1000))
+        .execute();
+  }
+  return msgs;
+}
+
+type Order = "time" | "message";
+
+/** Events of all messages cut into batches of 1,000. In "time" order, as a provider reports a send-out: every
+ * message's first event, then every second event, and so on, so a batch names about 1,000 messages. In
+ * "message" order each message's events follow each other, so a batch names about 300. */
+function batchesOf(msgs: Msg[], total: number, order: Order): Array<Array<Record<string, unknown>>> {
+  const t0 = Math.floor(Date.now() / 1000) - 3600;
+  const all: Array<{ n: number; i: number; e: Record<string, unknown> }> = [];
+  for (const [i, m] of msgs.entries()) {
+    for (const [n, kind] of lifeOf(i).entries())
+      all.push({ n, i, e: sendgridEvent(m, kind, n, t0 + n * 600 + (i % 600)) });
+    if (all.length >= total) break;
+  }
+  if (order === "time") all.sort((a, b) => a.n - b.n || a.i - b.i);
+  const events = all.slice(0, total).map((x) => x.e);
+  const out: Array<Array<Record<string, unknown>>> = [];
+  for (let i = 0; i < events.length; i += BATCH) out.push(events.slice(i, i + BATCH));
+  return out;
+}
+
+/** The same rows appendEvents writes for a batch, for the yardstick (own ids and dedupe keys). */
+function plainRows(
+  workspaceId: string,
+  mirrors: Map<string, string>,
+  batch: Array<Record<string, unknown>>,
+): NewRow<"message_events">[] {
+  const type: Record<string, string> = { open: "opened", click: "clicked", bounce: "soft_bounced" };
+  return batch.map((e) => {
+    const at = new Date(Number(e.timestamp) * 1000);
+    return {
+      id: newId("evt", at.getTime()),
+      workspace_id: workspaceId,
+      message_id: mirrors.get(String(e[MESSAGE_ID_ARG])) ?? "",
+      at,
+      type: type[String(e.event)] ?? String(e.event),
+      source: "provider_webhook",
+      detail: `SendGrid ${String(e.event)}`,
+      evidence: JSON.stringify({ provider: "sendgrid", event: e }),
+      dedupe_key: `plain:${String(e.sg_event_id)}`,
+      error_code: null,
+    };
+  });
+}
+
+/** The request SendGrid would make for a batch: the body and its signature, made at delivery time. */
+function signedRequest(batch: Array<Record<string, unknown>>, privateKey: KeyObject) {
+  const body = JSON.stringify(batch);
+  const ts = String(Math.floor(Date.now() / 1000));
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-twilio-email-event-webhook-signature": sign("sha256", Buffer.from(ts + body), privateKey).toString(
+        "base64",
+      ),
+      "x-twilio-email-event-webhook-timestamp": ts,
+    },
+  };
+}
+
+/** Posts one batch; the number of events the answer says were stored. */
+async function postWebhook(
+  url: string,
+  r: { body: string; headers: Record<string, string> },
+): Promise<number> {
+  const res = await fetch(url, { method: "POST", headers: r.headers, body: r.body });
+  const answer = (await res.json()) as { stored?: number };
+  if (res.status !== 200) throw new Error(`HTTP ${res.status} ${JSON.stringify(answer)}`);
+  return answer.stored ?? 0;
+}
+
+async function runOn(
+  db: BenchDb,
+  events: number,
+  concurrency: number,
+  order: Order,
+  pgUrl: string | undefined,
+): Promise<BenchResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bench-events-"));
+  const database = db === "postgres" ? await benchDatabase(pgUrl) : null;
+  try {
+    const config = loadConfig(process.env, { dataDir, databaseUrl: database?.url, logLevel: "warn" });
+    const { rt, handle } = await openRuntime(config);
+    const app = await buildApp(rt, { logger: false });
+    try {
+      const url = await app.listen({ port: 0, host: "127.0.0.1" });
+      const ws = await createWorkspace(rt, systemActor("bench"), "Webhook-Benchmark");
+      const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      await createTransport(
+        { rt, workspaceId: ws.id, actor: systemActor("bench") },
+        {
+          name: "sendgrid",
+          kind: "sendgrid",
+          config: {
+            api_key: "SG.bench",
+            base_url: "http://127.0.0.1:9",
+            timeout_ms: 30_000,
+            webhook: {
+              public_key: publicKey.export({ type: "spki", format: "der" }).toString("base64"),
+              max_age_seconds: 300,
+            },
+          },
+        },
+      );
+      const msgs = await seedMessages(rt, ws.id, Math.ceil(events / 3) + 10);
+      const batches = batchesOf(msgs, events, order);
+      const mirrors = new Map(msgs.map((m) => [m.id, m.mirror]));
+      progress(
+        `${db}: ${msgs.length} messages, ${batches.length} batches of ${BATCH} events in ${order} order`,
+      );
+      const rss = sampleRss();
+      let webhookMs = 0;
+      let plainMs = 0;
+      let stored = 0;
+      // Rounds of `concurrency` batches: first their plain INSERTs (the yardstick), then the same batches as
+      // webhook requests, each side with the same number in flight; round by round both see the same table.
+      for (let i = 0; i < batches.length; i += concurrency) {
+        const round = batches.slice(i, i + concurrency);
+        const rows = round.map((b) => plainRows(ws.id, mirrors, b));
+        const p0 = performance.now();
+        await Promise.all(
+          rows.map((r) =>
+            rt.db.transaction().execute((tx) => tx.insertInto("message_events").values(r).execute()),
+          ),
+        );
+        plainMs += performance.now() - p0;
+        const requests = round.map((b) => signedRequest(b, privateKey));
+        const w0 = performance.now();
+        const answers = await Promise.all(
+          requests.map((r) => postWebhook(`${url}/v1/webhooks/sendgrid/${ws.id}`, r)),
+        );
+        webhookMs += performance.now() - w0;
+        stored += answers.reduce((n, a) => n + a, 0);
+        if (Math.floor((i + round.length) / 10) > Math.floor(i / 10)) {
+          progress(`${db}:   ${i + round.length} of ${batches.length} batches`);
+        }
+      }
+      const peak = rss.stop();
+      const counts = await sql<{ status: string; n: number }>`
+        select status, count(*)::int as n from messages
+         where workspace_id = ${ws.id} and queue_id is not null group by status`.execute(rt.db);
+      const blocked = await sql<{ n: number }>`
+        select count(*)::int as n from blocklist where workspace_id = ${ws.id}`.execute(rt.db);
+      const total = batches.reduce((n, b) => n + b.length, 0);
+      if (stored !== total) throw new Error(`stored ${stored} of ${total} events`);
+      const rate = total / (webhookMs / 1000);
+      const yardstick = total / (plainMs / 1000);
+      return {
+        bench: "events",
+        db,
+        rate,
+        yardstick_rate: yardstick,
+        ratio: rate / yardstick,
+        peak_rss_mb: peak,
+        events: total,
+        batch: BATCH,
+        order,
+        concurrency,
+        webhook_s: webhookMs / 1000,
+        insert_s: plainMs / 1000,
+        ms_per_batch: webhookMs / batches.length,
+        messages: msgs.length,
+        ...Object.fromEntries(counts.rows.map((r) => [`status_${r.status}`, r.n])),
+        blocked: blocked.rows[0]?.n ?? 0,
+        goal_met: rate / yardstick >= GOAL,
+      };
+    } finally {
+      await app.close();
+      await handle.close();
+    }
+  } finally {
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult[]> {
+  const events = Number(opts.args.events ?? 20_000);
+  if (!Number.isInteger(events) || events < BATCH)
+    throw new Error(`--events must be a whole number of at least ${BATCH}`);
+  const results: BenchResult[] = [];
+  const concurrency = Number(opts.args.concurrency ?? 1);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
+    throw new Error("--concurrency must be a whole number from 1 to 16");
+  }
+  const orders = (opts.args.order ?? "time,message").split(",");
+  if (!orders.every((o): o is Order => o === "time" || o === "message")) {
+    throw new Error("--order must be time, message or time,message");
+  }
+  for (const db of opts.db) {
+    for (const order of orders as Order[])
+      results.push(await runOn(db, events, concurrency, order, opts.pgUrl));
+  }
+  return results;
+}
