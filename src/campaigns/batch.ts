@@ -1,9 +1,11 @@
 // One claimed batch of a serial e-mail, in three steps around the SMTP transactions:
 // 1. prepare: exclusions (exclusions.ts) and rendering, in memory;
-// 2. recordPrepared: one transaction stores the new messages (with their first timeline event) and marks
-//    the recipients `sending` — before any byte goes to the relay (DESIGN §3.4);
-// 3. recordOutcomes: one transaction stores the replies as events, the messages' work state and the
-//    recipients' outcome (sent, retry later, error).
+// 2. recordPrepared: one transaction stores the new messages (with their first timeline event) and what
+//    each recipient's message is rendered from, the recipients still `claimed`;
+// 3. per chunk of concurrent SMTP transactions: markSending (one UPDATE) before any byte of the chunk goes
+//    to the relay (DESIGN §3.4), then recordOutcomes: one transaction stores the replies as events, the
+//    messages' work state and the recipients' outcome (sent, retry later, error). A crash leaves `unknown`
+//    only for the chunk in flight, and returns the rest of the batch to pending with its message kept.
 import { type EventLogInput, logEvents } from "../audit/service.js";
 import type { SendResult } from "../delivery/senders.js";
 import { messageIdHeader, verpAddress } from "../delivery/verp.js";
@@ -47,7 +49,8 @@ type Ctx = Pick<CampaignWorker, "rt" | "owner">;
 function baseWrite(r: ClaimedRecipient): RecipientWrite {
   return {
     contact_id: r.contact_id,
-    status: "sending",
+    // Still claimed: a recipient becomes `sending` only just before its own SMTP transaction (markSending).
+    status: "claimed",
     reason: null,
     detail: null,
     attempts: r.attempts,
@@ -213,8 +216,8 @@ export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipien
   });
 }
 
-/** Step 2: the messages exist and the recipients are `sending` before SMTP begins. Returns the prepared
- * recipients this worker still holds; only those may be sent. */
+/** Step 2: the messages exist before SMTP begins. Returns the prepared recipients this worker still holds;
+ * only those may be sent. */
 export async function recordPrepared(w: Ctx, plan: RunPlan, prepared: Prepared[]): Promise<Prepared[]> {
   const now = w.rt.now();
   return w.rt.db.transaction().execute(async (tx) => {
@@ -254,7 +257,7 @@ function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outco
   const attempts = p.recipient.attempts + 1;
   const id = p.send.messageId;
   const common = { attempt: attempts, worker: w.owner, campaign_id: plan.campaignId };
-  const base = { ...p.write, attempts, merge: null };
+  const base = { ...p.write, status: "sending" as const, attempts, merge: null };
   const event = (type: NewMessageEvent["type"], detail: string, extra: Partial<NewMessageEvent>) => ({
     message_id: id,
     workspace_id: plan.workspaceId,

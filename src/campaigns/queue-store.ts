@@ -72,6 +72,18 @@ export async function claimRecipients(
   return r.rows;
 }
 
+/** DESIGN §3.4: the recipients of the next SMTP transactions are `sending` before the first byte leaves.
+ * Returns those this worker still holds (a lease that ran out may have handed one to another worker). */
+export async function markSending(db: Db, campaignId: string, owner: string, contactIds: string[]) {
+  if (contactIds.length === 0) return new Set<string>();
+  const r = await sql<{ contact_id: string }>`
+    update campaign_recipients set status = 'sending'
+     where campaign_id = ${campaignId} and contact_id = any(${contactIds}::text[])
+       and lease_owner = ${owner} and status = 'claimed'
+    returning contact_id`.execute(db);
+  return new Set(r.rows.map((x) => x.contact_id));
+}
+
 /** Gives claimed recipients back untouched (a rate window ran out between claim and send). */
 export async function releaseClaims(db: Db, campaignId: string, owner: string, contactIds: string[]) {
   if (contactIds.length === 0) return;

@@ -22,6 +22,7 @@ import {
   campaignsWithDueRecipients,
   claimRecipients,
   extendRecipientLeases,
+  markSending,
   releaseClaims,
 } from "./queue-store.js";
 import { EmailPlan, type RunSnapshot } from "./render.js";
@@ -274,25 +275,45 @@ export class CampaignWorker {
     return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
   }
 
-  /** Screen, render and store the batch (recipients `sending`), then SMTP, then record the outcomes. */
+  /** Screen, render and store the batch, then send it in chunks of concurrent SMTP transactions, each
+   * chunk marked `sending` just before it goes and recorded as soon as it is done (while the next is sent). */
   private async process(plan: RunPlan, recipients: ClaimedRecipient[], slots: number) {
     const prepared = await recordPrepared(this, plan, await prepareBatch(this, plan, recipients));
     const sender = this.senders.get(plan.transport);
     const sendable = prepared.filter(
       (p): p is Prepared & { send: NonNullable<Prepared["send"]> } => !!p.send,
     );
-    const results = await mapLimit(sendable, Math.min(this.concurrency, slots), async (p) => {
-      const r: SendResult = await sender.send({
-        messageId: p.send.messageId,
-        workspaceId: plan.workspaceId,
-        raw: p.send.raw,
-        returnPath: p.send.returnPath,
-        to: p.send.to,
-        archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
-      });
-      return { prepared: p, result: r } satisfies BatchResult;
-    });
-    await recordOutcomes(this, plan, results, sender.kind);
+    const chunkSize = Math.max(1, Math.min(this.concurrency, slots, inFlightLimit(plan.transport)));
+    const records: Promise<void>[] = [];
+    try {
+      for (let i = 0; i < sendable.length; i += chunkSize) {
+        const chunk = sendable.slice(i, i + chunkSize);
+        const held = await markSending(
+          this.rt.db,
+          plan.campaignId,
+          this.owner,
+          chunk.map((p) => p.recipient.contact_id),
+        );
+        const results = await mapLimit(
+          chunk.filter((p) => held.has(p.recipient.contact_id)),
+          chunkSize,
+          async (p) => {
+            const r: SendResult = await sender.send({
+              messageId: p.send.messageId,
+              workspaceId: plan.workspaceId,
+              raw: p.send.raw,
+              returnPath: p.send.returnPath,
+              to: p.send.to,
+              archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
+            });
+            return { prepared: p, result: r } satisfies BatchResult;
+          },
+        );
+        records.push(recordOutcomes(this, plan, results, sender.kind));
+      }
+    } finally {
+      await Promise.all(records);
+    }
   }
 
   // ------------------------------------------------------------ plans
@@ -331,6 +352,15 @@ export class CampaignWorker {
     if (this.plans.size > PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
     return plan;
   }
+}
+
+/** SMTP transactions worth having in flight per chunk: twice the relay pool's connections (one on the
+ * wire, one ready behind it). More would only wait in the pool's queue, already marked `sending`, and a
+ * crash would leave them all unknown. The capture outbox has no such limit. */
+function inFlightLimit(t: Row<"transports"> | null): number {
+  if (t?.kind !== "smtp") return Number.POSITIVE_INFINITY;
+  const pool = Number((t.config as { pool_size?: unknown }).pool_size);
+  return Number.isFinite(pool) && pool > 0 ? pool * 2 : 10;
 }
 
 /** The worker-role factory (src/workers.ts). */
