@@ -1,9 +1,11 @@
 // Subcommands of the domains (import, send, bounces, sync, …), each in its own file, registered here.
 import type { Command } from "commander";
 import { registerBounceCommands } from "./bounces.js";
+import { registerCampaignCommands } from "./campaign.js";
 import { registerImportCommands } from "./import.js";
 
 export function registerCommands(program: Command) {
   registerBounceCommands(program);
+  registerCampaignCommands(program);
   registerImportCommands(program);
 }
