@@ -30,6 +30,10 @@ export interface Script {
 export interface ScriptedSmtp {
   port: number;
   received: Received[];
+  /** Connections opened so far, open now, and the most open at once. */
+  connections: { total: number; open: number; maxOpen: number };
+  /** AUTH logins the server accepted. */
+  logins: string[];
   /** Every MAIL FROM the server saw (accepted or not): a message that never started a transaction is absent. */
   mailFroms: string[];
   script: Script;
@@ -40,7 +44,17 @@ function replyError(r: Reply): Error {
   return Object.assign(new Error(r.message), { responseCode: r.code });
 }
 
-export async function startScriptedSmtp(script: Script = {}): Promise<ScriptedSmtp> {
+export interface ServerOptions {
+  /** Require AUTH with this user and password (over plain text, for tests). */
+  auth?: { user: string; pass: string };
+  /** Close a session idle for this long (ms), as real servers do. */
+  idleTimeoutMs?: number;
+}
+
+export async function startScriptedSmtp(
+  script: Script = {},
+  options: ServerOptions = {},
+): Promise<ScriptedSmtp> {
   const received: Received[] = [];
   const mailFroms: string[] = [];
   const rcptAttempts = new Map<string, number>();
@@ -48,15 +62,35 @@ export async function startScriptedSmtp(script: Script = {}): Promise<ScriptedSm
   const state: ScriptedSmtp = {
     port: 0,
     received,
+    connections: { total: 0, open: 0, maxOpen: 0 },
+    logins: [],
     mailFroms,
     script,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: !options.auth,
+    allowInsecureAuth: true,
+    disabledCommands: options.auth ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
     hideDSN: false,
     logger: false,
+    ...(options.idleTimeoutMs ? { socketTimeout: options.idleTimeoutMs } : {}),
+    onAuth(auth, _session, cb) {
+      if (auth.username === options.auth?.user && auth.password === options.auth?.pass) {
+        state.logins.push(auth.username ?? "");
+        return cb(null, { user: auth.username });
+      }
+      cb(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
+    },
+    onConnect(_session, cb) {
+      state.connections.total++;
+      state.connections.open++;
+      state.connections.maxOpen = Math.max(state.connections.maxOpen, state.connections.open);
+      cb();
+    },
+    onClose() {
+      state.connections.open--;
+    },
     onMailFrom(address, _session, cb) {
       mailFroms.push(address.address);
       cb();

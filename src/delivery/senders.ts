@@ -1,13 +1,14 @@
 // The last step of the sending path (DESIGN §3.5): hand pre-built MIME bytes to a transport and report
-// what it answered. SMTP relays go through Nodemailer's pooled transport, one pool per transport kept open
-// across batches and replaced when the transport's configuration changes (cached by id + updated_at).
+// what it answered. SMTP relays go through pooled Nodemailer SMTP connections, one pool per transport kept open
+// across batches (smtp-pool.ts) and replaced when the transport's configuration changes (cached by id +
+// updated_at).
 import fs from "node:fs/promises";
 import path from "node:path";
-import nodemailer, { type Transporter } from "nodemailer";
 import type { Row } from "../db/schema.js";
 import { createProviderSender } from "./providers/index.js";
 import { isProviderKind, type ProviderKind } from "./providers/schema.js";
 import { type CaptureConfig, captureConfig, type SmtpConfig, smtpConfig } from "./schema.js";
+import { SmtpPool } from "./smtp-pool.js";
 import { errorCodeOf, parseReply, queueIdOf, type SmtpReply } from "./smtp-reply.js";
 
 export interface OutgoingMail {
@@ -90,47 +91,53 @@ const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTim
 
 export class SmtpSender implements MailSender {
   readonly kind = "smtp";
-  private readonly transporter: Transporter;
+  private readonly pool: SmtpPool;
 
   constructor(
     readonly label: string,
     private readonly config: SmtpConfig,
   ) {
-    this.transporter = nodemailer.createTransport({
-      pool: true,
-      host: config.host,
-      port: config.port,
-      secure: config.secure,
-      requireTLS: !config.secure && config.starttls === "required",
-      ignoreTLS: !config.secure && config.starttls === "off",
-      auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
-      maxConnections: config.pool_size,
+    this.pool = new SmtpPool({
+      connection: {
+        host: config.host,
+        port: config.port,
+        secure: config.secure,
+        requireTLS: !config.secure && config.starttls === "required",
+        ignoreTLS: !config.secure && config.starttls === "off",
+        opportunisticTLS: !config.secure && config.starttls === "opportunistic",
+        name: config.helo_name,
+        tls: { rejectUnauthorized: config.tls_reject_unauthorized },
+        ...TIMEOUTS,
+        logger: false,
+      },
+      auth: config.auth,
+      size: config.pool_size,
       maxMessages: config.max_messages_per_connection,
-      name: config.helo_name,
-      tls: { rejectUnauthorized: config.tls_reject_unauthorized },
-      ...TIMEOUTS,
-      logger: false,
     });
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
     const to = mail.archiveBcc ? [mail.to, mail.archiveBcc] : [mail.to];
     try {
-      const info = await this.transporter.sendMail({
-        envelope: { from: mail.returnPath, to },
-        raw: mail.raw,
-        // RFC 3461: the relay's success DSN is what turns `sent` into `delivered`. NOTIFY and ORCPT apply to
-        // every recipient of the transaction, so ORCPT is only named when the addressee is the only one;
-        // a DSN about the archive copy names the archive in Final-Recipient and must not count as delivery.
-        dsn: this.config.dsn
-          ? {
-              id: mail.messageId,
-              return: "headers",
-              notify: ["success", "failure", "delay"],
-              ...(mail.archiveBcc ? {} : { recipient: mail.to }),
-            }
-          : undefined,
-      });
+      const info = await this.pool.send(
+        {
+          from: mail.returnPath,
+          to,
+          size: mail.raw.length,
+          // RFC 3461: the relay's success DSN is what turns `sent` into `delivered`. NOTIFY and ORCPT apply
+          // to every recipient of the transaction, so ORCPT is only named when the addressee is the only
+          // one; a DSN about the archive copy names the archive in Final-Recipient and is no delivery.
+          dsn: this.config.dsn
+            ? {
+                id: mail.messageId,
+                return: "headers",
+                notify: ["success", "failure", "delay"],
+                ...(mail.archiveBcc ? {} : { recipient: mail.to }),
+              }
+            : undefined,
+        },
+        mail.raw,
+      );
       const rejected = rejectionOf(info, mail.to);
       if (rejected) return failure(rejected, this.label);
       const response = String(info.response ?? "");
@@ -146,7 +153,7 @@ export class SmtpSender implements MailSender {
   }
 
   close() {
-    this.transporter.close();
+    this.pool.close();
   }
 }
 
