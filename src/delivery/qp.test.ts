@@ -39,6 +39,9 @@ describe("quoted-printable", () => {
     );
     const long = encodeQuotedPrintable("x".repeat(80));
     expect(long).toBe(`${"x".repeat(75)}=\r\nxxxxx`);
+    // the worst case for the output buffer: every byte escaped, over many lines
+    const worst = "€😀".repeat(3000);
+    expect(decode(encodeQuotedPrintable(worst))).toBe(worst);
     // a soft break never splits an =XX triplet
     const umlauts = encodeQuotedPrintable("ä".repeat(30)).split("\r\n");
     expect(umlauts.every((l) => /^(=[0-9A-F]{2})*=?$/.test(l))).toBe(true);
