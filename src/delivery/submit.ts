@@ -10,8 +10,8 @@ import { assertVerifiedSenders } from "../domains/service.js";
 import { appendFirstEvents, type NewMessageEvent, statusOfNew } from "../events/service.js";
 import { actorLabel, type Ctx } from "../runtime.js";
 import { renderForMessage } from "../templates/service.js";
-import { sha256 } from "../util/crypto.js";
 import { storeMessageLinks, type TrackedHtml, trackingEnabled, trackingFor } from "../tracking/instrument.js";
+import { sha256 } from "../util/crypto.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, Invalid } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -51,9 +51,9 @@ export interface Prepared {
   index: number;
   row: NewRow<"messages">;
   events: NewMessageEvent[];
-}
   /** The links of a tracked message's HTML (src/tracking), stored with the message. */
   tracked?: TrackedHtml | null;
+}
 
 /** Stores the messages (all or none) and answers, per item, the message that stands for it. */
 export async function submitMessages(ctx: Ctx, items: BatchItem[]): Promise<Accepted[]> {
@@ -254,9 +254,9 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
   }
   const id = newId("msg", now.getTime());
   const bounceDomain = r.settings.bounce_domain || rt.config.bounceDomain;
+  const tracked = content.html && trackingEnabled(r.settings.tracking) ? trackingFor(rt, id, content.html) : null;
   const queued: NewMessageEvent = {
     message_id: id,
-  const tracked = content.html && trackingEnabled(r.settings.tracking) ? trackingFor(rt, id, content.html) : null;
     workspace_id: workspaceId,
     type: "queued",
     source: "api",
@@ -340,12 +340,12 @@ export async function storePrepared(ctx: Ctx, prepared: Prepared[]): Promise<Map
       kept.flatMap((p) => p.events),
       now,
     );
-    await recordActivities(
-      tx,
     await storeMessageLinks(
       tx,
       kept.map((p) => ({ messageId: p.row.id, workspaceId: ctx.workspaceId, links: p.tracked?.links ?? [] })),
     );
+    await recordActivities(
+      tx,
       activityCtx(ctx),
       kept.map((p) => ({
         action: "created",

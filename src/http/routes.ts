@@ -10,12 +10,12 @@ import { hookRoutes } from "../hooks/routes.js";
 import { inboundRoutes } from "../inbound/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
-import { templateRoutes } from "../templates/routes.js";
-import { trackingRoutes } from "../tracking/routes.js";
 import { statsRoutes } from "../stats/routes.js";
+import { templateRoutes } from "../templates/routes.js";
+import { engagementRoutes } from "../tracking/engagement-routes.js";
+import { trackingRoutes } from "../tracking/routes.js";
 import { webhookRoutes } from "../webhooks/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
-import { engagementRoutes } from "../tracking/engagement-routes.js";
 import type { AnyRoute } from "./route.js";
 
 export function allRoutes(): AnyRoute[] {
@@ -36,8 +36,8 @@ export function allRoutes(): AnyRoute[] {
     ...hookRoutes,
     ...inboundRoutes,
     ...trackingRoutes,
+    ...engagementRoutes,
+    ...statsRoutes,
     ...signupRoutes,
   ];
 }
-    ...engagementRoutes,
-    ...statsRoutes,
