@@ -68,7 +68,11 @@ export async function submitMessages(ctx: Ctx, items: BatchItem[]): Promise<Acce
   for (const { item, index } of fresh) {
     prepared.push(await atIndex(items.length > 1 ? index : null, () => prepare(resolver, item, index)));
   }
-  await assertVerifiedSenders(ctx, resolver.settings, prepared.map((p) => String(p.row.from_address)));
+  await assertVerifiedSenders(
+    ctx,
+    resolver.settings,
+    prepared.map((p) => String(p.row.from_address)),
+  );
   await markBlocked(ctx, prepared);
   const stored = prepared.length ? await storePrepared(ctx, prepared) : new Map<number, Accepted>();
   return items.map((_, index) => replays.get(index) ?? stored.get(index)!);
@@ -254,7 +258,8 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
   }
   const id = newId("msg", now.getTime());
   const bounceDomain = r.settings.bounce_domain || rt.config.bounceDomain;
-  const tracked = content.html && trackingEnabled(r.settings.tracking) ? trackingFor(rt, id, content.html) : null;
+  const tracked =
+    content.html && trackingEnabled(r.settings.tracking) ? trackingFor(rt, id, content.html) : null;
   const queued: NewMessageEvent = {
     message_id: id,
     workspace_id: workspaceId,

@@ -90,7 +90,11 @@ export async function appendEventsForUpdate(
   );
   const statuses = await deriveFromStored(tx, ids);
   // Webhooks to the host application: queued for the messages whose stored status is about to change.
-  await emitStatusChanges(tx, [...statuses].map(([id, d]) => ({ id, ...d })), now);
+  await emitStatusChanges(
+    tx,
+    [...statuses].map(([id, d]) => ({ id, ...d })),
+    now,
+  );
   return { inserted, statuses };
 }
 
