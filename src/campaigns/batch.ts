@@ -1,30 +1,34 @@
-// One claimed batch of a serial e-mail, in three steps around the SMTP transactions:
-// 1. prepare: exclusions (exclusions.ts) and rendering, in memory;
-// 2. recordPrepared: one transaction stores the new messages (with their first timeline event) and what
-//    each recipient's message is rendered from, the recipients still `claimed`;
-// 3. per chunk of concurrent SMTP transactions: markSending (one UPDATE) before any byte of the chunk goes
-//    to the relay (DESIGN §3.4), then recordOutcomes: one transaction stores the replies as events, the
-//    messages' work state and the recipients' outcome (sent, retry later, error). A crash leaves `unknown`
-//    only for the chunk in flight, and returns the rest of the batch to pending with its message kept.
+// One claimed batch of a serial e-mail, in steps around the SMTP transactions (the sliding window of
+// window.ts drives steps 3 and 4 group by group):
+// 1. prepareBatch: exclusions (exclusions.ts) and rendering, in memory;
+// 2. recordEnded: the recipients that end here (excluded, unrenderable) are written at once;
+// 3. markGroup: one statement makes a group of recipients `sending`, with what their message is rendered
+//    from, and stores their new messages with the first timeline event — before any byte of them goes to
+//    the relay (DESIGN §3.4);
+// 4. recordOutcomes: one transaction stores the relay's replies as events, and the messages' work state
+//    and the recipients' outcome (sent, retry later, error, unknown) in one statement.
+// A crash leaves `unknown` only for the groups marked and not yet recorded; the rest of the batch is still
+// `claimed` and returns to pending when its lease runs out.
 import { type EventLogInput, logEvents } from "../audit/service.js";
 import type { SendResult } from "../delivery/senders.js";
 import { messageIdHeader, verpAddress } from "../delivery/verp.js";
 import { backoffSeconds } from "../delivery/worker.js";
 import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
 import { unsubscribeUrl } from "../tracking/unsubscribe.js";
-import { newId } from "../util/ids.js";
 import { campaignEvent } from "./actions.js";
 import { type Exclusion, screenEmailRecipients } from "./exclusions.js";
+import { batchIds } from "./ids.js";
 import {
   type CampaignMessage,
   type ClaimedRecipient,
-  insertCampaignMessages,
   type MessageWrite,
+  markSendingAndStore,
   type RecipientWrite,
   writeMessages,
+  writeOutcomes,
   writeRecipients,
 } from "./queue-store.js";
-import { contactMergeData, type RecipientMerge } from "./render.js";
+import { contactMergeData, type EmailPlan, type RecipientMerge, type RenderedMessage } from "./render.js";
 import type { CampaignWorker, RunPlan } from "./worker.js";
 
 export interface Prepared {
@@ -46,10 +50,13 @@ export interface BatchResult {
 
 type Ctx = Pick<CampaignWorker, "rt" | "owner">;
 
+/** Messages rendered between two turns of the event loop. */
+const RENDER_SLICE = 50;
+
 function baseWrite(r: ClaimedRecipient): RecipientWrite {
   return {
     contact_id: r.contact_id,
-    // Still claimed: a recipient becomes `sending` only just before its own SMTP transaction (markSending).
+    // Still claimed: a recipient becomes `sending` only just before its group goes (markGroup).
     status: "claimed",
     reason: null,
     detail: null,
@@ -133,114 +140,137 @@ export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipien
     batch.map(candidate),
   );
   const now = w.rt.now();
-  return batch.map((r) => {
+  const fresh = batchIds("msg", batch.length, now.getTime());
+  const out: Prepared[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    // Rendering is the one long stretch of CPU: let replies of other lanes' SMTP transactions in between.
+    if (i > 0 && i % RENDER_SLICE === 0) await new Promise((r) => setImmediate(r));
+    const r = batch[i];
     const verdict = screened.get(r.contact_id);
     if (!verdict || "reason" in verdict) {
       const x: Exclusion = verdict ?? { reason: "no_address", detail: "The contact no longer exists." };
-      return ended(w, r, "excluded", x.reason, x.detail, plan);
-    }
-    const retry = r.message_id !== null;
-    const messageId = r.message_id ?? newId("msg", now.getTime());
-    const date = r.mime_date ?? now;
-    const to = r.to_address ?? verdict.address;
-    const merge: RecipientMerge = retry
-      ? (r.merge as RecipientMerge)
-      : {
-          contact: contactMergeData(r.contact),
-          unsubscribe_url: email.marketing
-            ? unsubscribeUrl(w.rt, {
-                workspaceId: plan.workspaceId,
-                contactId: r.contact_id,
-                listId: r.list_id,
-                campaignId: plan.campaignId,
-                messageId,
-              })
-            : null,
-        };
-    const header = messageIdHeader(messageId, s.from_address);
-    let rendered: ReturnType<typeof email.render>;
-    try {
-      rendered = email.render({ messageId, messageIdHeader: header, to, listId: r.list_id, date, merge });
-    } catch (err) {
-      return ended(w, r, "error", "template_render_failed", (err as Error).message, plan);
-    }
-    const returnPath = verpAddress(w.rt.secret, messageId, s.bounce_domain);
-    const message: CampaignMessage | null = retry
-      ? null
-      : {
-          id: messageId,
-          workspace_id: plan.workspaceId,
-          contact_id: r.contact_id,
-          to_address: to,
-          from_address: s.from_address,
-          from_name: s.from_name,
-          reply_to: s.reply_to,
-          subject: rendered.subject,
-          template_id: s.template.id,
-          campaign_id: plan.campaignId,
-          transport_id: s.transport_id,
-          message_id_header: header,
-          return_path: returnPath,
-          archive_bcc: s.archive_bcc,
-          resent_from: r.previous_message_id,
-          owner: w.owner,
-          created_at: now,
-        };
-    return {
-      recipient: r,
-      write: {
-        ...baseWrite(r),
-        message_id: messageId,
-        to_address: to,
-        mime_date: date,
-        merge: retry ? null : JSON.stringify(merge),
-        mime_sha256: rendered.sha256,
-      },
-      message,
-      events: message
-        ? [
-            {
-              message_id: messageId,
-              workspace_id: plan.workspaceId,
-              type: "queued",
-              source: "campaign",
-              at: now,
-              detail: `Prepared for campaign '${s.campaign.name}'`,
-              evidence: { campaign_id: plan.campaignId, run_id: plan.runId, worker: w.owner },
-            },
-          ]
-        : [],
-      endMessage: null,
-      send: { messageId, raw: rendered.raw, returnPath, to },
-    };
-  });
+      out.push(ended(w, r, "excluded", x.reason, x.detail, plan));
+    } else out.push(render(w, plan, email, r, verdict.address, r.message_id ?? fresh[i], now));
+  }
+  return out;
 }
 
-/** Step 2: the messages exist before SMTP begins. Returns the prepared recipients this worker still holds;
- * only those may be sent. */
-export async function recordPrepared(w: Ctx, plan: RunPlan, prepared: Prepared[]): Promise<Prepared[]> {
+/** Renders one recipient's message: a first attempt from the contact now, a retry from what was stored. */
+function render(
+  w: Ctx,
+  plan: RunPlan,
+  email: EmailPlan,
+  r: ClaimedRecipient,
+  address: string,
+  messageId: string,
+  now: Date,
+): Prepared {
+  const s = email.snapshot;
+  const retry = r.message_id !== null;
+  const date = r.mime_date ?? now;
+  const to = r.to_address ?? address;
+  const merge: RecipientMerge = retry
+    ? (r.merge as RecipientMerge)
+    : {
+        contact: contactMergeData(r.contact),
+        unsubscribe_url: email.marketing
+          ? unsubscribeUrl(w.rt, {
+              workspaceId: plan.workspaceId,
+              contactId: r.contact_id,
+              listId: r.list_id,
+              campaignId: plan.campaignId,
+              messageId,
+            })
+          : null,
+      };
+  const header = messageIdHeader(messageId, s.from_address);
+  let rendered: RenderedMessage;
+  try {
+    rendered = email.render({ messageId, messageIdHeader: header, to, listId: r.list_id, date, merge });
+  } catch (err) {
+    return ended(w, r, "error", "template_render_failed", (err as Error).message, plan);
+  }
+  const returnPath = verpAddress(w.rt.secret, messageId, s.bounce_domain);
+  const message: CampaignMessage | null = retry
+    ? null
+    : {
+        id: messageId,
+        workspace_id: plan.workspaceId,
+        contact_id: r.contact_id,
+        to_address: to,
+        from_address: s.from_address,
+        from_name: s.from_name,
+        reply_to: s.reply_to,
+        subject: rendered.subject,
+        template_id: s.template.id,
+        campaign_id: plan.campaignId,
+        transport_id: s.transport_id,
+        message_id_header: header,
+        return_path: returnPath,
+        archive_bcc: s.archive_bcc,
+        resent_from: r.previous_message_id,
+        owner: w.owner,
+        created_at: now,
+      };
+  return {
+    recipient: r,
+    write: {
+      ...baseWrite(r),
+      message_id: messageId,
+      to_address: to,
+      mime_date: date,
+      merge: retry ? null : JSON.stringify(merge),
+      mime_sha256: rendered.sha256,
+    },
+    message,
+    events: [],
+    endMessage: null,
+    send: { messageId, raw: rendered.raw, returnPath, to },
+  };
+}
+
+/** Step 2: recipients that end before SMTP (excluded, or their message cannot be rendered). */
+export async function recordEnded(w: Ctx, plan: RunPlan, prepared: Prepared[]) {
+  const ended = prepared.filter((p) => !p.send);
+  if (ended.length === 0) return;
   const now = w.rt.now();
-  return w.rt.db.transaction().execute(async (tx) => {
+  await w.rt.db.transaction().execute(async (tx) => {
     const held = await writeRecipients(
       tx,
       plan.campaignId,
       w.owner,
-      prepared.map((p) => p.write),
+      ended.map((p) => p.write),
     );
-    const kept = prepared.filter((p) => held.has(p.recipient.contact_id));
-    await insertCampaignMessages(
-      tx,
-      kept.flatMap((p) => (p.message ? [p.message] : [])),
-    );
+    const kept = ended.filter((p) => held.has(p.recipient.contact_id));
     await appendEvents(
       tx,
       kept.flatMap((p) => p.events),
       now,
     );
-    const ends = kept.flatMap((p) => (p.endMessage ? [p.endMessage] : []));
-    await writeMessages(tx, ends, now);
-    return kept;
+    await writeMessages(
+      tx,
+      kept.flatMap((p) => (p.endMessage ? [p.endMessage] : [])),
+      now,
+    );
   });
+}
+
+/** Step 3: the group becomes `sending` and its new messages exist; returns the recipients still held. */
+export function markSendingGroup(w: Ctx, plan: RunPlan, group: Prepared[]): Promise<Set<string>> {
+  const now = w.rt.now();
+  const messages = group.flatMap((p) => (p.message ? [p.message] : []));
+  return markSendingAndStore(
+    w.rt.db,
+    { campaignId: plan.campaignId, owner: w.owner },
+    group.map((p) => ({ ...p.write, status: "sending" })),
+    messages,
+    {
+      ids: batchIds("evt", messages.length, now.getTime()),
+      at: now,
+      detail: `Prepared for campaign '${plan.email?.snapshot.campaign.name ?? plan.campaignId}'`,
+      evidence: JSON.stringify({ campaign_id: plan.campaignId, run_id: plan.runId, worker: w.owner }),
+    },
+  );
 }
 
 interface Outcome {
@@ -280,6 +310,17 @@ function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outco
     };
   }
   const evidence = { ...r.evidence, ...common };
+  if (r.evidence.after_data === true) {
+    // The connection broke after the whole message was sent: it may have arrived. Never resent by itself.
+    return {
+      recipient: { ...base, status: "unknown", reason: "outcome_unknown", detail: r.detail, done_at: now },
+      message: { id, send_state: "unknown", attempts, queue_id: null, sent_at: null, derived: null },
+      event: event("unknown", `The connection broke after the message was handed over: ${r.detail}`, {
+        error_code: "outcome_unknown",
+        evidence,
+      }),
+    };
+  }
   if (r.outcome === "temporary" && attempts < rt.config.maxAttempts) {
     const next = new Date(
       now.getTime() + backoffSeconds(rt.config.retryBaseSeconds, p.recipient.attempts) * 1000,
@@ -350,16 +391,12 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
           outcomes.map((o) => o.event),
           now,
         );
-        await writeMessages(
+        await writeOutcomes(
           tx,
+          { campaignId: plan.campaignId, owner: w.owner },
           outcomes.map((o) => ({ ...o.message, derived: statuses.get(o.message.id) ?? null })),
-          now,
-        );
-        await writeRecipients(
-          tx,
-          plan.campaignId,
-          w.owner,
           outcomes.map((o) => o.recipient),
+          now,
         );
         const logs = batchLog(plan, outcomes);
         if (logs.length) await logEvents(tx, logs, now);

@@ -72,18 +72,6 @@ export async function claimRecipients(
   return r.rows;
 }
 
-/** DESIGN §3.4: the recipients of the next SMTP transactions are `sending` before the first byte leaves.
- * Returns those this worker still holds (a lease that ran out may have handed one to another worker). */
-export async function markSending(db: Db, campaignId: string, owner: string, contactIds: string[]) {
-  if (contactIds.length === 0) return new Set<string>();
-  const r = await sql<{ contact_id: string }>`
-    update campaign_recipients set status = 'sending'
-     where campaign_id = ${campaignId} and contact_id = any(${contactIds}::text[])
-       and lease_owner = ${owner} and status = 'claimed'
-    returning contact_id`.execute(db);
-  return new Set(r.rows.map((x) => x.contact_id));
-}
-
 /** Gives claimed recipients back untouched (a rate window ran out between claim and send). */
 export async function releaseClaims(db: Db, campaignId: string, owner: string, contactIds: string[]) {
   if (contactIds.length === 0) return;
@@ -123,22 +111,13 @@ export interface RecipientWrite {
   done_at: Date | null;
 }
 
-/**
- * Writes a batch of recipients in one statement, only those this worker holds (returned: a recipient whose
- * lease ran out and was taken by another worker must not be sent by this one). A row the reaper already
- * marked `unknown` is written too: its outcome is known after all. The lease stays while the recipient is
- * still being worked on (claimed, sending) and is cleared otherwise.
- */
-export async function writeRecipients(
-  db: Db,
-  campaignId: string,
-  owner: string,
-  rows: RecipientWrite[],
-): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
+/** The UPDATE of a batch of recipients, only of those this worker holds. A row the reaper already marked
+ * `unknown` is written too: its outcome is known after all. The lease stays while the recipient is still
+ * being worked on (claimed, sending) and is cleared otherwise. */
+function recipientsUpdate(campaignId: string, owner: string, rows: RecipientWrite[]) {
   const col = <K extends keyof RecipientWrite>(k: K) => rows.map((r) => r[k]);
   const iso = (ds: Array<Date | null>) => ds.map((d) => (d ? d.toISOString() : null));
-  const r = await sql`
+  return sql`
     update campaign_recipients r
        set status = u.status, reason = u.reason, detail = u.detail, attempts = u.attempts,
            next_attempt_at = coalesce(u.next_at, r.next_attempt_at),
@@ -157,9 +136,21 @@ export async function writeRecipients(
            as u(contact_id, status, reason, detail, attempts, next_at, message_id, to_address, mime_date,
                 merge, sha, done_at)
      where r.campaign_id = ${campaignId} and r.contact_id = u.contact_id and r.lease_owner = ${owner}
-       and r.status in ('claimed', 'sending', 'unknown')
+       and r.status in ('claimed', 'sending', 'unknown')`;
+}
+
+/** Writes a batch of recipients in one statement; returns those this worker still holds (a recipient whose
+ * lease ran out and was taken by another worker must not be sent by this one). */
+export async function writeRecipients(
+  db: Db,
+  campaignId: string,
+  owner: string,
+  rows: RecipientWrite[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const r = await sql<{ contact_id: string }>`${recipientsUpdate(campaignId, owner, rows)}
     returning r.contact_id`.execute(db);
-  return new Set((r.rows as Array<{ contact_id: string }>).map((x) => x.contact_id));
+  return new Set(r.rows.map((x) => x.contact_id));
 }
 
 /** Sending again (seed 004): recipients not sent get another chance; `unknown` only when asked for. The
@@ -249,29 +240,73 @@ export interface CampaignMessage {
   created_at: Date;
 }
 
-/** One INSERT for the batch. The message is `sending` with no lease of its own: the recipient row holds
- * the lease, so delivery's reaper leaves campaign messages to the campaign's reaper. */
-export async function insertCampaignMessages(db: Db, rows: CampaignMessage[]) {
-  if (rows.length === 0) return;
+/** The `queued` event each new message starts its timeline with. */
+export interface QueuedEvents {
+  ids: string[];
+  at: Date;
+  detail: string;
+  evidence: string;
+}
+
+/** The INSERT of new messages (as a CTE named `inserted`) and of their `queued` events. A message is
+ * `sending` with no lease of its own: the recipient row holds the lease, so delivery's reaper leaves
+ * campaign messages to the campaign's reaper. `onlyFor` limits it to messages of recipients in that CTE. */
+function messagesInsert(rows: CampaignMessage[], queued: QueuedEvents, onlyFor: "held" | null) {
   const col = <K extends keyof CampaignMessage>(k: K) => rows.map((r) => r[k]);
   const at = rows[0].created_at.toISOString();
-  await sql`
-    insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
-                          subject, template_id, campaign_id, transport_id, message_id_header, return_path,
-                          archive_bcc, resent_from, lease_owner, send_state, status, attempts, attachments,
-                          tags, next_attempt_at, created_at, updated_at)
-    select u.id, u.ws, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
-           u.subject, u.template_id, u.campaign_id, u.transport_id, u.mid, u.return_path,
-           u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', 0, '[]'::jsonb,
-           array['campaign']::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-      from unnest(${col("id")}::text[], ${col("workspace_id")}::text[], ${col("contact_id")}::text[],
-                  ${col("to_address")}::text[], ${col("from_address")}::text[], ${col("from_name")}::text[],
-                  ${col("reply_to")}::text[], ${col("subject")}::text[], ${col("template_id")}::text[],
-                  ${col("campaign_id")}::text[], ${col("transport_id")}::text[], ${col("message_id_header")}::text[],
-                  ${col("return_path")}::text[], ${col("archive_bcc")}::text[], ${col("resent_from")}::text[],
-                  ${col("owner")}::text[])
-           as u(id, ws, contact_id, to_address, from_address, from_name, reply_to, subject, template_id,
-                campaign_id, transport_id, mid, return_path, archive_bcc, resent_from, owner)`.execute(db);
+  const held = onlyFor ? sql`join held on held.message_id = u.id` : sql``;
+  return {
+    messages: sql`
+      insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
+                            subject, template_id, campaign_id, transport_id, message_id_header, return_path,
+                            archive_bcc, resent_from, lease_owner, send_state, status, status_reason, attempts,
+                            attachments, tags, next_attempt_at, created_at, updated_at)
+      select u.id, u.ws, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
+             u.subject, u.template_id, u.campaign_id, u.transport_id, u.mid, u.return_path,
+             u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', ${queued.detail}, 0, '[]'::jsonb,
+             array['campaign']::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+        from unnest(${col("id")}::text[], ${col("workspace_id")}::text[], ${col("contact_id")}::text[],
+                    ${col("to_address")}::text[], ${col("from_address")}::text[], ${col("from_name")}::text[],
+                    ${col("reply_to")}::text[], ${col("subject")}::text[], ${col("template_id")}::text[],
+                    ${col("campaign_id")}::text[], ${col("transport_id")}::text[], ${col("message_id_header")}::text[],
+                    ${col("return_path")}::text[], ${col("archive_bcc")}::text[], ${col("resent_from")}::text[],
+                    ${col("owner")}::text[])
+             as u(id, ws, contact_id, to_address, from_address, from_name, reply_to, subject, template_id,
+                  campaign_id, transport_id, mid, return_path, archive_bcc, resent_from, owner)
+        ${held}
+      returning id, workspace_id`,
+    events: sql`
+      insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
+      select e.id, inserted.workspace_id, inserted.id, ${queued.at}::timestamptz, 'queued', 'campaign',
+             ${queued.detail}, ${queued.evidence}::jsonb, ${queued.at}::timestamptz
+        from unnest(${col("id")}::text[], ${queued.ids}::text[]) as e(message_id, id)
+        join inserted on inserted.id = e.message_id`,
+  };
+}
+
+/**
+ * DESIGN §3.4, one statement per group: the recipients become `sending` (with what their message is
+ * rendered from) and their new messages are stored with the first timeline event — all before any byte of
+ * them goes to the relay. Returns the recipients this worker still holds; only those may be sent.
+ */
+export async function markSendingAndStore(
+  db: Db,
+  c: { campaignId: string; owner: string },
+  writes: RecipientWrite[],
+  messages: CampaignMessage[],
+  queued: QueuedEvents,
+): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const held = sql`${recipientsUpdate(c.campaignId, c.owner, writes)} returning r.contact_id, r.message_id`;
+  if (messages.length === 0) {
+    const r = await sql<{ contact_id: string }>`${held}`.execute(db);
+    return new Set(r.rows.map((x) => x.contact_id));
+  }
+  const ins = messagesInsert(messages, queued, "held");
+  const r = await sql<{ contact_id: string }>`
+    with held as (${held}), inserted as (${ins.messages}), queued as (${ins.events})
+    select contact_id from held`.execute(db);
+  return new Set(r.rows.map((x) => x.contact_id));
 }
 
 export interface MessageWrite {
@@ -284,12 +319,10 @@ export interface MessageWrite {
   derived: DerivedStatus | null;
 }
 
-/** One UPDATE for the batch: work state and the derived status together, one row version per message. */
-export async function writeMessages(db: Db, rows: MessageWrite[], now: Date) {
-  if (rows.length === 0) return;
+function messagesUpdate(rows: MessageWrite[], now: Date) {
   const col = <K extends keyof MessageWrite>(k: K) => rows.map((r) => r[k]);
   const derived = col("derived");
-  await sql`
+  return sql`
     update messages m
        set send_state = u.state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
            sent_at = coalesce(u.sent_at, m.sent_at),
@@ -303,7 +336,27 @@ export async function writeMessages(db: Db, rows: MessageWrite[], now: Date) {
                   ${derived.map((d) => d?.status ?? null)}::text[], ${derived.map((d) => d?.status_reason ?? null)}::text[],
                   ${derived.map((d) => d?.error_code ?? null)}::text[])
            as u(id, state, attempts, queue_id, sent_at, status, reason, code)
-     where m.id = u.id`.execute(db);
+     where m.id = u.id`;
+}
+
+/** One UPDATE for the batch: work state and the derived status together, one row version per message. */
+export async function writeMessages(db: Db, rows: MessageWrite[], now: Date) {
+  if (rows.length === 0) return;
+  await messagesUpdate(rows, now).execute(db);
+}
+
+/** The outcome of a group in one statement: the messages' work state and status, and the recipients. */
+export async function writeOutcomes(
+  db: Db,
+  c: { campaignId: string; owner: string },
+  messages: MessageWrite[],
+  recipients: RecipientWrite[],
+  now: Date,
+) {
+  if (messages.length === 0) return writeRecipients(db, c.campaignId, c.owner, recipients);
+  await sql`with m as (${messagesUpdate(messages, now)}) ${recipientsUpdate(c.campaignId, c.owner, recipients)}`.execute(
+    db,
+  );
 }
 
 /** The messages of reaped recipients: their outcome is unknown; delivery never claims them again. */

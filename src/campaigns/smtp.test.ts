@@ -73,18 +73,15 @@ const arrivedFor = (domain: string) =>
 describe("a relay that answers 421/451 for a while", () => {
   it("retries with backoff and completes once the relay recovers, each recipient once", async () => {
     const worker = new CampaignWorker(env.rt, { lanes: 1, batchSize: 10 });
-    let failing = true;
-    relay.script = { data: () => (failing ? { code: 451, message: "4.3.0 Try again later" } : null) };
+    // The relay refuses the next 40 transactions (every recipient at least once), then recovers.
+    let refusals = 40;
+    relay.script = { data: () => (refusals-- > 0 ? { code: 451, message: "4.3.0 Try again later" } : null) };
     const { id, audience } = await startCampaign(25, worker);
-    const recover = setTimeout(() => {
-      failing = false;
-    }, 500);
     try {
       const s = await runUntilEnded(id, [worker]);
       expect(s.state).toBe("completed_automatic");
       expect(s.progress.counts).toEqual({ sent: 25 });
     } finally {
-      clearTimeout(recover);
       relay.script = {};
       await worker.stop();
     }
@@ -106,18 +103,21 @@ describe("a relay that answers 421/451 for a while", () => {
 
   it("treats 421 at RCPT TO the same way", async () => {
     const worker = new CampaignWorker(env.rt, { lanes: 1, batchSize: 10 });
-    let failing = true;
+    // Each address is refused with 421 at its first two attempts.
     relay.script = {
-      rcpt: () => (failing ? { code: 421, message: "4.7.0 Too many connections, slow down" } : null),
+      rcpt: (_address, attempt) =>
+        attempt <= 2 ? { code: 421, message: "4.7.0 Too many connections, slow down" } : null,
     };
     const { id, audience } = await startCampaign(8, worker);
-    const recover = setTimeout(() => {
-      failing = false;
-    }, 400);
     try {
       expect((await runUntilEnded(id, [worker])).state).toBe("completed_automatic");
+      const attempts = await env.rt.db
+        .selectFrom("messages")
+        .select("attempts")
+        .where("campaign_id", "=", id)
+        .execute();
+      expect(attempts.map((a) => a.attempts)).toEqual(Array(8).fill(3));
     } finally {
-      clearTimeout(recover);
       relay.script = {};
       await worker.stop();
     }

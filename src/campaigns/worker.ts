@@ -7,14 +7,13 @@
 import os from "node:os";
 import { logEvents } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
-import { SenderCache, type SendResult } from "../delivery/senders.js";
 import { selectTransportsById } from "../delivery/store.js";
 import { acquireSlots, releaseSlots, reserveSends, type TransportLimits } from "../delivery/throttle.js";
 import type { Runtime } from "../runtime.js";
 import { randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
 import { campaignEvent } from "./actions.js";
-import { type BatchResult, type Prepared, prepareBatch, recordOutcomes, recordPrepared } from "./batch.js";
+import { markSendingGroup, type Prepared, prepareBatch, recordEnded, recordOutcomes } from "./batch.js";
 import { Housekeeping } from "./housekeeping.js";
 import {
   type ActiveCampaign,
@@ -22,11 +21,12 @@ import {
   campaignsWithDueRecipients,
   claimRecipients,
   extendRecipientLeases,
-  markSending,
   releaseClaims,
 } from "./queue-store.js";
 import { EmailPlan, type RunSnapshot } from "./render.js";
+import { CampaignSenders } from "./senders.js";
 import { findRun, markRunClaimed, moveState } from "./store.js";
+import { sendThroughWindow } from "./window.js";
 
 export interface CampaignWorkerOptions {
   /** Identifies this worker in leases and evidence; host:pid:random by default. */
@@ -38,6 +38,10 @@ export interface CampaignWorkerOptions {
   concurrency?: number;
   /** Housekeeping interval. */
   pollMs?: number;
+  /** Recipients marked `sending` per UPDATE, and outcomes recorded per transaction (window.ts); both
+   * default to twice the SMTP transactions in flight, at least 50. */
+  markGroup?: number;
+  recordGroup?: number;
 }
 
 /** A run's compiled plan in this process: the template and MIME skeleton compiled once (DESIGN §3.5). */
@@ -58,27 +62,16 @@ const PLAN_TTL_MS = 5_000;
 const PLAN_CACHE = 64;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
-  return out;
-}
-
 export class CampaignWorker {
   readonly owner: string;
-  readonly senders: SenderCache;
+  readonly senders: CampaignSenders;
   readonly housekeeping: Housekeeping;
   private readonly batchSize: number;
   private readonly lanes: number;
   private readonly concurrency: number;
   private readonly pollMs: number;
+  private readonly markGroup: number | undefined;
+  private readonly recordGroup: number | undefined;
   private readonly plans = new Map<string, RunPlan>();
   private readonly claimedRuns = new Set<string>();
   private stopping = false;
@@ -91,11 +84,13 @@ export class CampaignWorker {
     opts: CampaignWorkerOptions = {},
   ) {
     this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomToken(4)}`;
-    this.senders = new SenderCache(rt.config.dataDir);
+    this.senders = new CampaignSenders(rt.config.dataDir);
     this.batchSize = opts.batchSize ?? Math.max(rt.config.workerBatchSize, 500);
     this.lanes = opts.lanes ?? 3;
     this.concurrency = opts.concurrency ?? 50;
     this.pollMs = opts.pollMs ?? rt.config.workerPollMs;
+    this.markGroup = opts.markGroup;
+    this.recordGroup = opts.recordGroup;
     this.housekeeping = new Housekeeping(rt, this.owner);
   }
 
@@ -275,45 +270,43 @@ export class CampaignWorker {
     return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
   }
 
-  /** Screen, render and store the batch, then send it in chunks of concurrent SMTP transactions, each
-   * chunk marked `sending` just before it goes and recorded as soon as it is done (while the next is sent). */
+  /** Screen, render and store the batch, then send it through the sliding window (window.ts). */
   private async process(plan: RunPlan, recipients: ClaimedRecipient[], slots: number) {
-    const prepared = await recordPrepared(this, plan, await prepareBatch(this, plan, recipients));
+    const prepared = await prepareBatch(this, plan, recipients);
+    await recordEnded(this, plan, prepared);
     const sender = this.senders.get(plan.transport);
     const sendable = prepared.filter(
       (p): p is Prepared & { send: NonNullable<Prepared["send"]> } => !!p.send,
     );
-    const chunkSize = Math.max(1, Math.min(this.concurrency, slots, inFlightLimit(plan.transport)));
-    const records: Promise<void>[] = [];
-    try {
-      for (let i = 0; i < sendable.length; i += chunkSize) {
-        const chunk = sendable.slice(i, i + chunkSize);
-        const held = await markSending(
-          this.rt.db,
-          plan.campaignId,
-          this.owner,
-          chunk.map((p) => p.recipient.contact_id),
-        );
-        const results = await mapLimit(
-          chunk.filter((p) => held.has(p.recipient.contact_id)),
-          chunkSize,
-          async (p) => {
-            const r: SendResult = await sender.send({
-              messageId: p.send.messageId,
-              workspaceId: plan.workspaceId,
-              raw: p.send.raw,
-              returnPath: p.send.returnPath,
-              to: p.send.to,
-              archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
-            });
-            return { prepared: p, result: r } satisfies BatchResult;
-          },
-        );
-        records.push(recordOutcomes(this, plan, results, sender.kind));
-      }
-    } finally {
-      await Promise.all(records);
-    }
+    const inFlight = Math.max(1, Math.min(this.concurrency, slots, inFlightLimit(plan.transport)));
+    await sendThroughWindow(
+      sendable,
+      sender,
+      {
+        inFlight,
+        markGroup: this.markGroup ?? Math.max(2 * inFlight, 50),
+        recordGroup: this.recordGroup ?? Math.max(2 * inFlight, 50),
+      },
+      {
+        key: (p) => p.recipient.contact_id,
+        mark: (items) => markSendingGroup(this, plan, items),
+        mail: (p) => ({
+          messageId: p.send.messageId,
+          workspaceId: plan.workspaceId,
+          raw: p.send.raw,
+          returnPath: p.send.returnPath,
+          to: p.send.to,
+          archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
+        }),
+        record: (results) =>
+          recordOutcomes(
+            this,
+            plan,
+            results.map((r) => ({ prepared: r.item, result: r.result })),
+            sender.kind,
+          ),
+      },
+    );
   }
 
   // ------------------------------------------------------------ plans

@@ -36,6 +36,8 @@ const worker = new CampaignWorker(rt, {
   owner: process.env.FAULT_OWNER,
   lanes: Number(process.env.FAULT_LANES ?? 1),
   batchSize: Number(process.env.FAULT_BATCH ?? 25),
+  markGroup: process.env.FAULT_GROUP ? Number(process.env.FAULT_GROUP) : undefined,
+  recordGroup: process.env.FAULT_GROUP ? Number(process.env.FAULT_GROUP) : undefined,
   pollMs: 20,
 });
 const running = worker.start();
