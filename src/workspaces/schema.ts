@@ -20,7 +20,13 @@ export const workspaceSettings = z.strictObject({
   /** Sender domains (src/domains): refuse messages whose from domain is not a verified sender domain. */
   require_verified_domain: z.boolean().optional(),
   /** The SPF record suggested for sender domains; default "v=spf1 a mx ~all". */
-  spf_policy: z.string().trim().regex(/^v=spf1(\s|$)/, "must start with v=spf1").max(450).nullable().optional(),
+  spf_policy: z
+    .string()
+    .trim()
+    .regex(/^v=spf1(\s|$)/, "must start with v=spf1")
+    .max(450)
+    .nullable()
+    .optional(),
 });
 export type WorkspaceSettings = z.infer<typeof workspaceSettings>;
 
