@@ -185,12 +185,25 @@ describe("sending", () => {
     expect(parsed.html).toContain("Sehr geehrter Herr Nachname1,");
     expect(parsed.text).toContain("Neuigkeiten aus der Hundeschule für Vorname1.");
     expect(parsed.messageId).toBe(`<${one.id}@hundeschule.example>`);
+    // The message's own raw endpoint shows the same bytes.
+    const viaMessages = await c().get(`/v1/messages/${one.id}/raw`);
+    expect(viaMessages.status).toBe(200);
+    expect(viaMessages.text).toBe(raw.text);
     const sha = await env.rt.db
       .selectFrom("campaign_recipients")
       .select("mime_sha256")
       .where("message_id", "=", one.id)
       .executeTakeFirstOrThrow();
     expect(sha.mime_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Retention purges the content; the merge data it could be rendered again from goes with it.
+    await env.rt.db
+      .updateTable("messages")
+      .set({ body_purged_at: new Date() })
+      .where("id", "=", one.id)
+      .execute();
+    expect(await worker.housekeeping.purgeMerge()).toBe(1);
+    expect((await c().get(`/v1/messages/${one.id}/raw`)).status).toBe(404);
+    expect((await c().get(`/v1/campaigns/${r.id}/messages/${one.id}/raw`)).status).toBe(404);
   });
 
   it("refuses every change while in progress (409 with the reason) and every change once completed", async () => {

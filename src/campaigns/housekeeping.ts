@@ -14,6 +14,7 @@ import {
   campaignsToResume,
   markExpiredSendingUnknown,
   markMessagesUnknown,
+  purgeMergeOfPurgedMessages,
   returnExpiredClaims,
   scheduledDue,
 } from "./queue-store.js";
@@ -30,7 +31,12 @@ import {
   recipientCounts,
 } from "./store.js";
 
+/** How often merge data of purged messages is looked for. */
+const PURGE_INTERVAL_MS = 60_000;
+
 export class Housekeeping {
+  private lastPurge = 0;
+
   constructor(
     private readonly rt: Runtime,
     private readonly owner: string,
@@ -49,7 +55,24 @@ export class Housekeeping {
     did += await this.startScheduled();
     did += await this.loadRecipients();
     did += await this.generate();
+    if (Date.now() - this.lastPurge >= PURGE_INTERVAL_MS) {
+      this.lastPurge = Date.now();
+      await this.purgeMerge();
+    }
     return did;
+  }
+
+  /** Retention (delivery/retention.ts) empties message bodies; the data to render them again goes with them. */
+  async purgeMerge(): Promise<number> {
+    let total = 0;
+    for (
+      let n = await purgeMergeOfPurgedMessages(this.rt.db);
+      n > 0;
+      n = await purgeMergeOfPurgedMessages(this.rt.db)
+    ) {
+      total += n;
+    }
+    return total;
   }
 
   private leaseEnd() {

@@ -382,3 +382,14 @@ export async function scheduledDue(db: Db, now: Date) {
      where state = 'ready' and send_armed and scheduled_at <= ${now}`.execute(db);
   return r.rows;
 }
+
+/** DSGVO: once retention has purged a message's content, the merge data it could be rebuilt from goes too. */
+export async function purgeMergeOfPurgedMessages(db: Db, limit = 5000): Promise<number> {
+  const r = await sql`
+    update campaign_recipients r set merge = null
+     where (r.campaign_id, r.contact_id) in (
+             select x.campaign_id, x.contact_id from campaign_recipients x join messages m on m.id = x.message_id
+              where x.merge is not null and m.body_purged_at is not null
+              limit ${limit})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

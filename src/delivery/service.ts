@@ -1,5 +1,6 @@
 // Reading messages with their delivery timeline (DESIGN §9), the exact MIME that left, and a deliberate
 // resend of a message whose outcome is unknown (DESIGN §3.4: never resent automatically).
+import { campaignMime } from "../campaigns/documents.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { appendEvents, timelineOf } from "../events/service.js";
@@ -126,6 +127,9 @@ export async function getRawMime(ctx: Ctx, id: string): Promise<Buffer> {
       `The content of message '${id}' was purged on ${m.body_purged_at.toISOString()} under the workspace's retention period; the timeline is kept.`,
     );
   }
+  // A campaign message stores no MIME of its own: it is rendered again from its run (src/campaigns).
+  const rebuilt = await campaignMime(ctx.rt, ctx.workspaceId, id);
+  if (rebuilt) return rebuilt;
   throw new AppError(
     "not_found",
     `Message '${id}' has not been built yet (it is ${m.send_state}); the MIME exists once the worker has sent it.`,
