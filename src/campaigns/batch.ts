@@ -13,7 +13,7 @@ import { type EventLogInput, logEvents } from "../audit/service.js";
 import type { SendResult } from "../delivery/senders.js";
 import { messageIdHeader, verpAddress } from "../delivery/verp.js";
 import { backoffSeconds } from "../delivery/worker.js";
-import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
+import { appendEvents, type NewMessageEvent } from "../events/service.js";
 import { unsubscribeUrl } from "../tracking/unsubscribe.js";
 import { campaignEvent } from "./actions.js";
 import { type Exclusion, screenEmailRecipients } from "./exclusions.js";
@@ -23,6 +23,7 @@ import {
   type ClaimedRecipient,
   type MessageWrite,
   markSendingAndStore,
+  type OutcomeEvent,
   type RecipientWrite,
   writeMessages,
   writeOutcomes,
@@ -276,7 +277,7 @@ export function markSendingGroup(w: Ctx, plan: RunPlan, group: Prepared[]): Prom
 interface Outcome {
   recipient: RecipientWrite;
   message: MessageWrite;
-  event: NewMessageEvent;
+  event: Omit<OutcomeEvent, "id" | "evidence"> & { evidence: unknown };
 }
 
 function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outcome {
@@ -288,15 +289,19 @@ function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outco
   const id = p.send.messageId;
   const common = { attempt: attempts, worker: w.owner, campaign_id: plan.campaignId };
   const base = { ...p.write, status: "sending" as const, attempts, merge: null };
-  const event = (type: NewMessageEvent["type"], detail: string, extra: Partial<NewMessageEvent>) => ({
+  const event = (
+    type: "sent" | "deferred" | "failed" | "unknown",
+    detail: string,
+    extra: { evidence: unknown; error_code?: string | null },
+  ): Outcome["event"] => ({
     message_id: id,
     workspace_id: plan.workspaceId,
     type,
     source,
-    at: now,
     detail,
     dedupe_key: `attempt:${attempts}`,
-    ...extra,
+    error_code: extra.error_code ?? null,
+    evidence: extra.evidence,
   });
   if (r.outcome === "sent") {
     return {
@@ -384,23 +389,31 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
   const outcomes = results.map((b) => outcomeOf(w, plan, b, source));
   for (let attempt = 1; ; attempt++) {
     try {
-      await w.rt.db.transaction().execute(async (tx) => {
-        const now = w.rt.now();
-        const { statuses } = await appendEventsForUpdate(
-          tx,
-          outcomes.map((o) => o.event),
-          now,
-        );
-        await writeOutcomes(
-          tx,
+      const now = w.rt.now();
+      const ids = batchIds("evt", outcomes.length, now.getTime());
+      const events = outcomes.map((o, i) => ({
+        ...o.event,
+        id: ids[i],
+        evidence: JSON.stringify(o.event.evidence),
+      }));
+      const write = (db: typeof w.rt.db) =>
+        writeOutcomes(
+          db,
           { campaignId: plan.campaignId, owner: w.owner },
-          outcomes.map((o) => ({ ...o.message, derived: statuses.get(o.message.id) ?? null })),
+          outcomes.map((o) => o.message),
+          events,
           outcomes.map((o) => o.recipient),
           now,
         );
-        const logs = batchLog(plan, outcomes);
-        if (logs.length) await logEvents(tx, logs, now);
-      });
+      const logs = batchLog(plan, outcomes);
+      // One statement; a transaction only when the event log gets entries too (errors, deferrals).
+      if (logs.length === 0) await write(w.rt.db);
+      else {
+        await w.rt.db.transaction().execute(async (tx) => {
+          await write(tx);
+          await logEvents(tx, logs, now);
+        });
+      }
       return;
     } catch (err) {
       if (attempt >= 5) throw err;

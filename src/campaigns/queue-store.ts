@@ -4,6 +4,7 @@
 import { type Kysely, sql } from "kysely";
 import type { DB, RecipientStatus } from "../db/schema.js";
 import type { DerivedStatus } from "../events/status.js";
+import { type MessageStatus, type StatusEventType, statusPrecedence } from "../events/status.js";
 
 type Db = Kysely<DB>;
 
@@ -264,7 +265,7 @@ function messagesInsert(rows: CampaignMessage[], queued: QueuedEvents, onlyFor: 
       select u.id, u.ws, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
              u.subject, u.template_id, u.campaign_id, u.transport_id, u.mid, u.return_path,
              u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', ${queued.detail}, 0, '[]'::jsonb,
-             array['campaign']::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+             '{}'::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
         from unnest(${col("id")}::text[], ${col("workspace_id")}::text[], ${col("contact_id")}::text[],
                     ${col("to_address")}::text[], ${col("from_address")}::text[], ${col("from_name")}::text[],
                     ${col("reply_to")}::text[], ${col("subject")}::text[], ${col("template_id")}::text[],
@@ -345,18 +346,80 @@ export async function writeMessages(db: Db, rows: MessageWrite[], now: Date) {
   await messagesUpdate(rows, now).execute(db);
 }
 
-/** The outcome of a group in one statement: the messages' work state and status, and the recipients. */
+/** One observation of the sending worker about one message (sent, deferred, failed, unknown). */
+export interface OutcomeEvent {
+  id: string;
+  message_id: string;
+  workspace_id: string;
+  type: StatusEventType;
+  source: string;
+  detail: string;
+  evidence: string;
+  dedupe_key: string;
+  error_code: string | null;
+}
+
+/** The rank of a message's current status, from the precedence table of src/events/status.ts (for a
+ * status several event types share, the lowest of their ranks). */
+const statusRank = (() => {
+  const ranks = new Map<MessageStatus, number>();
+  for (const { status, rank } of Object.values(statusPrecedence)) {
+    ranks.set(status, Math.min(rank, ranks.get(status) ?? rank));
+  }
+  const arms = [...ranks].map(([status, rank]) => `when '${status}' then ${rank}`).join(" ");
+  return sql.raw(`(case m.status ${arms} else -1 end)`);
+})();
+
+/**
+ * The outcome of a group in one statement: the events are appended, each message's status follows the
+ * precedence order of src/events/status.ts (an event of this group wins unless the message already shows
+ * a higher-ranked status — a DSN that overtook the SMTP reply, say; equal ranks go to the newer event, as
+ * deriveStatus does), its work state is written, and the recipients get their outcome. It equals
+ * appendEvents for these events without the lock-read-derive round trips: a concurrent appendEvents holds
+ * the message row while it derives, and this UPDATE then re-reads the row it waited for.
+ */
 export async function writeOutcomes(
   db: Db,
   c: { campaignId: string; owner: string },
   messages: MessageWrite[],
+  events: OutcomeEvent[],
   recipients: RecipientWrite[],
   now: Date,
 ) {
-  if (messages.length === 0) return writeRecipients(db, c.campaignId, c.owner, recipients);
-  await sql`with m as (${messagesUpdate(messages, now)}) ${recipientsUpdate(c.campaignId, c.owner, recipients)}`.execute(
-    db,
-  );
+  if (messages.length === 0) return;
+  const byMessage = new Map(events.map((e) => [e.message_id, e]));
+  const ev = <K extends keyof OutcomeEvent>(k: K) => events.map((e) => e[k]);
+  const of = (m: MessageWrite) => byMessage.get(m.id)!;
+  const mc = <K extends keyof MessageWrite>(k: K) => messages.map((m) => m[k]);
+  await sql`
+    with appended as (
+      insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
+                                  error_code, created_at)
+      select e.id, e.ws, e.mid, ${now}::timestamptz, e.type, e.source, e.detail, e.evidence::jsonb, e.dedupe,
+             e.code, ${now}::timestamptz
+        from unnest(${ev("id")}::text[], ${ev("workspace_id")}::text[], ${ev("message_id")}::text[],
+                    ${ev("type")}::text[], ${ev("source")}::text[], ${ev("detail")}::text[], ${ev("evidence")}::text[],
+                    ${ev("dedupe_key")}::text[], ${ev("error_code")}::text[])
+             as e(id, ws, mid, type, source, detail, evidence, dedupe, code)
+      on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
+    ), updated as (
+      update messages m
+         set send_state = u.state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
+             sent_at = coalesce(u.sent_at, m.sent_at),
+             status = case when ${statusRank} > u.rank then m.status else u.status end,
+             status_reason = case when ${statusRank} > u.rank then m.status_reason else u.reason end,
+             error_code = case when ${statusRank} > u.rank then m.error_code else u.code end,
+             lease_owner = case when u.state = 'sending' then m.lease_owner end,
+             updated_at = ${now}
+        from unnest(${mc("id")}::text[], ${mc("send_state")}::text[], ${mc("attempts")}::int[],
+                    ${mc("queue_id")}::text[], ${mc("sent_at").map((d) => d?.toISOString() ?? null)}::timestamptz[],
+                    ${messages.map((m) => statusPrecedence[of(m).type].status)}::text[],
+                    ${messages.map((m) => statusPrecedence[of(m).type].rank)}::int[],
+                    ${messages.map((m) => of(m).detail)}::text[], ${messages.map((m) => of(m).error_code)}::text[])
+             as u(id, state, attempts, queue_id, sent_at, status, rank, reason, code)
+       where m.id = u.id
+    )
+    ${recipientsUpdate(c.campaignId, c.owner, recipients)}`.execute(db);
 }
 
 /** The messages of reaped recipients: their outcome is unknown; delivery never claims them again. */

@@ -131,7 +131,7 @@ export async function listRecipients(ctx: Ctx, id: string, q: RecipientQuery) {
   const rows = await selectRecipients(ctx.rt.db, campaign.id, {
     status: q.status,
     reason: q.reason,
-    afterPosition: c ? Number(c[0]) : undefined,
+    afterContact: c ? String(c[0]) : undefined,
     limit: q.limit + 1,
   });
   return toPage(
@@ -153,7 +153,7 @@ export async function listRecipients(ctx: Ctx, id: string, q: RecipientQuery) {
       next_attempt_at: r.status === "pending" && r.attempts > 0 ? r.next_attempt_at : null,
       done_at: r.done_at,
     }),
-    (r) => [r.position],
+    (r) => [r.contact_id],
   );
 }
 

@@ -130,7 +130,8 @@ export async function doneSince(db: Db, campaignId: string, since: Date): Promis
 export interface RecipientFilter {
   status?: string;
   reason?: string;
-  afterPosition?: number;
+  /** Contact id of the last recipient of the previous page: the primary key's order is the load order. */
+  afterContact?: string;
   limit: number;
 }
 
@@ -158,8 +159,8 @@ export function selectRecipients(db: Db, campaignId: string, f: RecipientFilter)
     .where("r.campaign_id", "=", campaignId);
   if (f.status) q = q.where("r.status", "=", f.status as Row<"campaign_recipients">["status"]);
   if (f.reason) q = q.where("r.reason", "=", f.reason);
-  if (f.afterPosition !== undefined) q = q.where("r.position", ">", f.afterPosition);
-  return q.orderBy("r.position").limit(f.limit).execute();
+  if (f.afterContact !== undefined) q = q.where("r.contact_id", ">", f.afterContact);
+  return q.orderBy("r.contact_id").limit(f.limit).execute();
 }
 
 export async function deleteRecipients(db: Db, campaignId: string) {
