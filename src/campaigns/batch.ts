@@ -220,7 +220,7 @@ function render(
       message_id: messageId,
       to_address: to,
       mime_date: date,
-      merge: retry ? null : JSON.stringify(merge),
+      merge: retry ? null : merge,
       mime_sha256: rendered.sha256,
     },
     message,

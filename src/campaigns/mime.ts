@@ -82,11 +82,21 @@ let scratch = new Uint8Array(64 * 1024);
  * too, so the body never needs SMTP dot-stuffing (RFC 5321 §4.5.2).
  */
 export function quotedPrintable(text: string): Buffer {
+  return Buffer.from(encodeQuotedPrintable(text, 0));
+}
+
+/** Two reusable output areas, so that build() encodes both parts and then copies them once. */
+const outputs: Uint8Array[] = [new Uint8Array(64 * 1024), new Uint8Array(64 * 1024)];
+
+/** Encodes into output area `slot`; the view returned is valid until that slot is used again. */
+function encodeQuotedPrintable(text: string, slot: 0 | 1): Uint8Array {
   if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
   const n = encoder.encodeInto(text, scratch).written;
   const src = scratch;
   // Worst case: every byte as =XX, and a soft break (=CRLF) every 25 of them.
-  const out = Buffer.allocUnsafe(n * 3 + Math.ceil((n * 3) / 75) * 3 + 3);
+  const size = n * 3 + Math.ceil((n * 3) / 75) * 3 + 3;
+  if (outputs[slot].length < size) outputs[slot] = new Uint8Array(size);
+  const out = outputs[slot];
   let o = 0;
   let line = 0;
   for (let i = 0; i < n; i++) {
@@ -176,13 +186,15 @@ export function compileSkeleton(s: SkeletonInput): MimeSkeleton {
         headerLine("Message-ID", p.messageIdHeader) +
         (p.listUnsubscribe ? headerLine("List-Unsubscribe", p.listUnsubscribe) : "");
       const head = [from, Buffer.from(own), replyToBuf];
-      if (p.html === null) return Buffer.concat([...head, tailTextOnly, quotedPrintable(p.text), crlf]);
+      // Buffer.concat copies each part once into the message: the encoded bodies live in reused areas.
+      if (p.html === null)
+        return Buffer.concat([...head, tailTextOnly, encodeQuotedPrintable(p.text, 0), crlf]);
       return Buffer.concat([
         ...head,
         tailAlternative,
-        quotedPrintable(p.text),
+        encodeQuotedPrintable(p.text, 0),
         between,
-        quotedPrintable(p.html),
+        encodeQuotedPrintable(p.html, 1),
         close,
       ]);
     },

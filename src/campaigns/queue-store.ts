@@ -107,7 +107,8 @@ export interface RecipientWrite {
   message_id: string | null;
   to_address: string | null;
   mime_date: Date | null;
-  merge: string | null;
+  /** What the message is rendered from (stored as jsonb). */
+  merge: unknown;
   mime_sha256: string | null;
   done_at: Date | null;
 }
@@ -116,26 +117,24 @@ export interface RecipientWrite {
  * `unknown` is written too: its outcome is known after all. The lease stays while the recipient is still
  * being worked on (claimed, sending) and is cleared otherwise. */
 function recipientsUpdate(campaignId: string, owner: string, rows: RecipientWrite[]) {
-  const col = <K extends keyof RecipientWrite>(k: K) => rows.map((r) => r[k]);
-  const iso = (ds: Array<Date | null>) => ds.map((d) => (d ? d.toISOString() : null));
+  // One JSON parameter instead of a dozen arrays: JSON.stringify and PostgreSQL's JSON reader are both
+  // native code, where the driver's array literals escape every string character by character in JS.
   return sql`
     update campaign_recipients r
        set status = u.status, reason = u.reason, detail = u.detail, attempts = u.attempts,
-           next_attempt_at = coalesce(u.next_at, r.next_attempt_at),
+           next_attempt_at = coalesce(u.next_attempt_at, r.next_attempt_at),
            message_id = coalesce(u.message_id, r.message_id),
            to_address = coalesce(u.to_address, r.to_address),
            mime_date = coalesce(u.mime_date, r.mime_date),
-           merge = coalesce(u.merge::jsonb, r.merge),
-           mime_sha256 = coalesce(u.sha, r.mime_sha256),
+           merge = coalesce(u.merge, r.merge),
+           mime_sha256 = coalesce(u.mime_sha256, r.mime_sha256),
            done_at = u.done_at,
            lease_owner = case when u.status in ('claimed', 'sending') then r.lease_owner end,
            lease_until = case when u.status in ('claimed', 'sending') then r.lease_until end
-      from unnest(${col("contact_id")}::text[], ${col("status")}::text[], ${col("reason")}::text[],
-                  ${col("detail")}::text[], ${col("attempts")}::int[], ${iso(col("next_attempt_at"))}::timestamptz[],
-                  ${col("message_id")}::text[], ${col("to_address")}::text[], ${iso(col("mime_date"))}::timestamptz[],
-                  ${col("merge")}::text[], ${col("mime_sha256")}::text[], ${iso(col("done_at"))}::timestamptz[])
-           as u(contact_id, status, reason, detail, attempts, next_at, message_id, to_address, mime_date,
-                merge, sha, done_at)
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+           as u(contact_id text, status text, reason text, detail text, attempts int, next_attempt_at timestamptz,
+                message_id text, to_address text, mime_date timestamptz, merge jsonb, mime_sha256 text,
+                done_at timestamptz)
      where r.campaign_id = ${campaignId} and r.contact_id = u.contact_id and r.lease_owner = ${owner}
        and r.status in ('claimed', 'sending', 'unknown')`;
 }
@@ -253,35 +252,32 @@ export interface QueuedEvents {
  * `sending` with no lease of its own: the recipient row holds the lease, so delivery's reaper leaves
  * campaign messages to the campaign's reaper. `onlyFor` limits it to messages of recipients in that CTE. */
 function messagesInsert(rows: CampaignMessage[], queued: QueuedEvents, onlyFor: "held" | null) {
-  const col = <K extends keyof CampaignMessage>(k: K) => rows.map((r) => r[k]);
   const at = rows[0].created_at.toISOString();
   const held = onlyFor ? sql`join held on held.message_id = u.id` : sql``;
+  const json = JSON.stringify(rows.map((r, i) => ({ ...r, event_id: queued.ids[i] })));
   return {
     messages: sql`
       insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
                             subject, template_id, campaign_id, transport_id, message_id_header, return_path,
                             archive_bcc, resent_from, lease_owner, send_state, status, status_reason, attempts,
                             attachments, tags, next_attempt_at, created_at, updated_at)
-      select u.id, u.ws, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
-             u.subject, u.template_id, u.campaign_id, u.transport_id, u.mid, u.return_path,
+      select u.id, u.workspace_id, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
+             u.subject, u.template_id, u.campaign_id, u.transport_id, u.message_id_header, u.return_path,
              u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', ${queued.detail}, 0, '[]'::jsonb,
              '{}'::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-        from unnest(${col("id")}::text[], ${col("workspace_id")}::text[], ${col("contact_id")}::text[],
-                    ${col("to_address")}::text[], ${col("from_address")}::text[], ${col("from_name")}::text[],
-                    ${col("reply_to")}::text[], ${col("subject")}::text[], ${col("template_id")}::text[],
-                    ${col("campaign_id")}::text[], ${col("transport_id")}::text[], ${col("message_id_header")}::text[],
-                    ${col("return_path")}::text[], ${col("archive_bcc")}::text[], ${col("resent_from")}::text[],
-                    ${col("owner")}::text[])
-             as u(id, ws, contact_id, to_address, from_address, from_name, reply_to, subject, template_id,
-                  campaign_id, transport_id, mid, return_path, archive_bcc, resent_from, owner)
+        from json_to_recordset(${json}::json)
+             as u(id text, workspace_id text, contact_id text, to_address text, from_address text, from_name text,
+                  reply_to text, subject text, template_id text, campaign_id text, transport_id text,
+                  message_id_header text, return_path text, archive_bcc text, resent_from text, owner text,
+                  event_id text)
         ${held}
       returning id, workspace_id`,
     events: sql`
       insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
-      select e.id, inserted.workspace_id, inserted.id, ${queued.at}::timestamptz, 'queued', 'campaign',
+      select e.event_id, inserted.workspace_id, inserted.id, ${queued.at}::timestamptz, 'queued', 'campaign',
              ${queued.detail}, ${queued.evidence}::jsonb, ${queued.at}::timestamptz
-        from unnest(${col("id")}::text[], ${queued.ids}::text[]) as e(message_id, id)
-        join inserted on inserted.id = e.message_id`,
+        from json_to_recordset(${json}::json) as e(id text, event_id text)
+        join inserted on inserted.id = e.id`,
   };
 }
 
@@ -388,35 +384,33 @@ export async function writeOutcomes(
 ) {
   if (messages.length === 0) return;
   const byMessage = new Map(events.map((e) => [e.message_id, e]));
-  const ev = <K extends keyof OutcomeEvent>(k: K) => events.map((e) => e[k]);
-  const of = (m: MessageWrite) => byMessage.get(m.id)!;
-  const mc = <K extends keyof MessageWrite>(k: K) => messages.map((m) => m[k]);
+  const updates = messages.map((m) => {
+    const e = byMessage.get(m.id)!;
+    const p = statusPrecedence[e.type];
+    return { ...m, derived: undefined, status: p.status, rank: p.rank, reason: e.detail, code: e.error_code };
+  });
   await sql`
     with appended as (
       insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
                                   error_code, created_at)
-      select e.id, e.ws, e.mid, ${now}::timestamptz, e.type, e.source, e.detail, e.evidence::jsonb, e.dedupe,
-             e.code, ${now}::timestamptz
-        from unnest(${ev("id")}::text[], ${ev("workspace_id")}::text[], ${ev("message_id")}::text[],
-                    ${ev("type")}::text[], ${ev("source")}::text[], ${ev("detail")}::text[], ${ev("evidence")}::text[],
-                    ${ev("dedupe_key")}::text[], ${ev("error_code")}::text[])
-             as e(id, ws, mid, type, source, detail, evidence, dedupe, code)
+      select e.id, e.workspace_id, e.message_id, ${now}::timestamptz, e.type, e.source, e.detail, e.evidence::jsonb,
+             e.dedupe_key, e.error_code, ${now}::timestamptz
+        from json_to_recordset(${JSON.stringify(events)}::json)
+             as e(id text, workspace_id text, message_id text, type text, source text, detail text, evidence text,
+                  dedupe_key text, error_code text)
       on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
     ), updated as (
       update messages m
-         set send_state = u.state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
+         set send_state = u.send_state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
              sent_at = coalesce(u.sent_at, m.sent_at),
              status = case when ${statusRank} > u.rank then m.status else u.status end,
              status_reason = case when ${statusRank} > u.rank then m.status_reason else u.reason end,
              error_code = case when ${statusRank} > u.rank then m.error_code else u.code end,
-             lease_owner = case when u.state = 'sending' then m.lease_owner end,
+             lease_owner = case when u.send_state = 'sending' then m.lease_owner end,
              updated_at = ${now}
-        from unnest(${mc("id")}::text[], ${mc("send_state")}::text[], ${mc("attempts")}::int[],
-                    ${mc("queue_id")}::text[], ${mc("sent_at").map((d) => d?.toISOString() ?? null)}::timestamptz[],
-                    ${messages.map((m) => statusPrecedence[of(m).type].status)}::text[],
-                    ${messages.map((m) => statusPrecedence[of(m).type].rank)}::int[],
-                    ${messages.map((m) => of(m).detail)}::text[], ${messages.map((m) => of(m).error_code)}::text[])
-             as u(id, state, attempts, queue_id, sent_at, status, rank, reason, code)
+        from json_to_recordset(${JSON.stringify(updates)}::json)
+             as u(id text, send_state text, attempts int, queue_id text, sent_at timestamptz, status text, rank int,
+                  reason text, code text)
        where m.id = u.id
     )
     ${recipientsUpdate(c.campaignId, c.owner, recipients)}`.execute(db);
