@@ -252,7 +252,9 @@ afterAll(async () => {
 
 describe("no double send", () => {
   it(`kills a worker process ${KILLS} times at random points; every recipient arrives at most once and none is lost`, {
-    timeout: 120_000,
+    // Ten kills, each followed by a restart that opens the database anew (PGlite re-reads its data
+    // directory): on a loaded 2-core CI machine this has taken over 120 s, so leave room.
+    timeout: 300_000,
   }, async () => {
     const db = onPostgres ? await postgresDb() : await pgliteDb();
     cleanup.push(() => db.drop());
