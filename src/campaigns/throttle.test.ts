@@ -25,13 +25,19 @@ afterAll(async () => {
 const c = () => api(env.app, env.ws.admin);
 
 async function limitedTransport(limit: number, windowSeconds: number, maxConcurrency: number | null = null) {
-  const t = await c().post("/v1/transports", { name: `gedrosselt-${Date.now()}`, kind: "capture" });
+  const t = await c().post("/v1/transports", {
+    name: `gedrosselt-${Date.now()}`,
+    kind: "capture",
+    rate_limit: limit,
+    rate_window_seconds: windowSeconds,
+    max_concurrency: maxConcurrency,
+  });
   expect(t.status, t.text).toBe(201);
-  await env.rt.db
-    .updateTable("transports")
-    .set({ rate_limit: limit, rate_window_seconds: windowSeconds, max_concurrency: maxConcurrency })
-    .where("id", "=", t.body.id)
-    .execute();
+  expect(t.body).toMatchObject({
+    rate_limit: limit,
+    rate_window_seconds: windowSeconds,
+    max_concurrency: maxConcurrency,
+  });
   return { id: t.body.id as string, name: t.body.name as string };
 }
 
@@ -164,6 +170,22 @@ describe("the rate limit of a transport", () => {
     );
     expect(grants.reduce((a, g) => a + g.granted, 0)).toBe(25);
     expect(grants.filter((g) => g.granted < 3).every((g) => g.resumeAt !== null)).toBe(true);
+  });
+
+  it("is set per transport by the API: a limit needs its window (400), and null lifts it", async () => {
+    const bad = await c().post("/v1/transports", {
+      name: `x-${Date.now()}`,
+      kind: "capture",
+      rate_limit: 500,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/rate_limit and rate_window_seconds go together/);
+    const t = await limitedTransport(500, 3600);
+    const lifted = await c().patch(`/v1/transports/${t.id}`, { rate_limit: null, rate_window_seconds: null });
+    expect(lifted.status, lifted.text).toBe(200);
+    expect(lifted.body).toMatchObject({ rate_limit: null, rate_window_seconds: null });
+    const half = await c().patch(`/v1/transports/${t.id}`, { rate_limit: 10 });
+    expect(half.status).toBe(400);
   });
 
   it("costs nothing for a transport without a limit", async () => {

@@ -138,18 +138,35 @@ export type CaptureConfig = z.infer<typeof captureConfig>;
 export const transportConfigs = { smtp: smtpConfig, capture: captureConfig, ...providerConfigs } as const;
 export type TransportKind = keyof typeof transportConfigs;
 
+/** Throttling held in the database (DESIGN §3.6, src/delivery/throttle.ts): at most rate_limit messages per
+ * rate_window_seconds and at most max_concurrency SMTP transactions at once, across all processes; shared
+ * by transactional mail and campaigns. null removes a limit. */
+const throttle = {
+  rate_limit: z.number().int().min(1).max(10_000_000).nullable().optional(),
+  rate_window_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(31 * 86_400)
+    .nullable()
+    .optional(),
+  max_concurrency: z.number().int().min(1).max(1000).nullable().optional(),
+};
+
 export const createTransportBody = z.discriminatedUnion("kind", [
   z.strictObject({
     name: transportName,
     kind: z.literal("smtp"),
     config: smtpConfig,
     is_default: z.boolean().optional(),
+    ...throttle,
   }),
   z.strictObject({
     name: transportName,
     kind: z.literal("capture"),
     config: captureConfig.optional(),
     is_default: z.boolean().optional(),
+    ...throttle,
   }),
   ...providerKinds.map((kind) =>
     z.strictObject({
@@ -157,6 +174,7 @@ export const createTransportBody = z.discriminatedUnion("kind", [
       kind: z.literal(kind),
       config: providerConfigs[kind],
       is_default: z.boolean().optional(),
+      ...throttle,
     }),
   ),
 ]);
@@ -167,5 +185,6 @@ export const updateTransportBody = z.strictObject({
   /** Merged into the stored configuration (fields given replace those stored), then validated whole. */
   config: z.record(z.string(), z.unknown()).optional(),
   is_default: z.boolean().optional(),
+  ...throttle,
 });
 export type UpdateTransportBody = z.infer<typeof updateTransportBody>;

@@ -41,7 +41,18 @@ export function updateTransportRow(
   db: Db,
   workspaceId: string,
   id: string,
-  set: Partial<Pick<NewRow<"transports">, "name" | "config" | "is_default" | "updated_at">>,
+  set: Partial<
+    Pick<
+      NewRow<"transports">,
+      | "name"
+      | "config"
+      | "is_default"
+      | "updated_at"
+      | "rate_limit"
+      | "rate_window_seconds"
+      | "max_concurrency"
+    >
+  >,
 ) {
   return db
     .updateTable("transports")

@@ -38,6 +38,9 @@ export function transportOut(t: Row<"transports">, isAdmin: boolean) {
     kind: t.kind,
     is_default: t.is_default,
     endpoint: endpointOf(t),
+    rate_limit: t.rate_limit,
+    rate_window_seconds: t.rate_window_seconds,
+    max_concurrency: t.max_concurrency,
     ...(isAdmin ? { config: t.config } : {}),
     created_at: t.created_at,
     updated_at: t.updated_at,
@@ -48,7 +51,15 @@ export function transportOut(t: Row<"transports">, isAdmin: boolean) {
 function auditView(t: Row<"transports">) {
   const c = maskSecrets(t.config) as Record<string, unknown>;
   if (c.auth && typeof c.auth === "object") c.auth = { ...(c.auth as object), pass: "***" };
-  return { name: t.name, kind: t.kind, is_default: t.is_default, config: c };
+  return {
+    name: t.name,
+    kind: t.kind,
+    is_default: t.is_default,
+    config: c,
+    rate_limit: t.rate_limit,
+    rate_window_seconds: t.rate_window_seconds,
+    max_concurrency: t.max_concurrency,
+  };
 }
 
 const isAdmin = (ctx: Ctx) => ctx.actor.role === "admin" || ctx.actor.role === "operator";
@@ -66,6 +77,31 @@ function parseConfig(kind: TransportKind, config: unknown) {
     );
   }
   return r.data;
+}
+
+interface Throttle {
+  rate_limit?: number | null;
+  rate_window_seconds?: number | null;
+  max_concurrency?: number | null;
+}
+
+/** A rate limit needs its window and a window its limit (DESIGN §3.6: messages per time window). */
+function throttleOf(before: Throttle, body: Throttle): Required<Throttle> {
+  const t = {
+    rate_limit: body.rate_limit !== undefined ? body.rate_limit : (before.rate_limit ?? null),
+    rate_window_seconds:
+      body.rate_window_seconds !== undefined
+        ? body.rate_window_seconds
+        : (before.rate_window_seconds ?? null),
+    max_concurrency:
+      body.max_concurrency !== undefined ? body.max_concurrency : (before.max_concurrency ?? null),
+  };
+  if ((t.rate_limit === null) !== (t.rate_window_seconds === null)) {
+    throw Invalid("rate_limit and rate_window_seconds go together (e.g. 500 messages per 3600 seconds).", [
+      { path: t.rate_limit === null ? "rate_limit" : "rate_window_seconds", message: "give both or neither" },
+    ]);
+  }
+  return t;
 }
 
 const nameTaken = (name: string) =>
@@ -99,6 +135,7 @@ export async function getTransport(ctx: Ctx, id: string) {
 
 export async function createTransport(ctx: Ctx, body: CreateTransportBody) {
   const config = parseConfig(body.kind, body.config);
+  const throttle = throttleOf({}, body);
   const now = ctx.rt.now();
   const created = ctx.rt.db.transaction().execute(async (tx) => {
     await assertNameFree(tx, ctx.workspaceId, body.name);
@@ -110,6 +147,7 @@ export async function createTransport(ctx: Ctx, body: CreateTransportBody) {
       kind: body.kind,
       config: JSON.stringify(config),
       is_default: body.is_default ?? false,
+      ...throttle,
       created_at: now,
       updated_at: now,
     });
@@ -141,6 +179,7 @@ export async function updateTransport(ctx: Ctx, id: string, body: UpdateTranspor
       name: body.name,
       config: config === undefined ? undefined : JSON.stringify(config),
       is_default: body.is_default,
+      ...throttleOf(before, body),
       updated_at: now,
     });
     await recordActivity(tx, activityCtx(ctx), {
