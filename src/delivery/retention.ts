@@ -4,6 +4,7 @@
 import { logEvent, recordActivity } from "../audit/service.js";
 import { type Runtime, systemActor } from "../runtime.js";
 import { newId } from "../util/ids.js";
+import { startPeriodic } from "../util/periodic.js";
 import type { WorkerHandle } from "../workers.js";
 import { purgeBodies, selectRetentionWorkspaces } from "./store.js";
 
@@ -68,24 +69,7 @@ async function recordPurge(rt: Runtime, workspaceId: string, days: number, purge
 
 /** The worker-role loop (src/workers.ts). */
 export function startRetentionWorker(rt: Runtime): WorkerHandle {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = (ms: number) => {
-    timer = setTimeout(() => {
-      running = purgeExpiredBodies(rt)
-        .catch((err) => rt.log.error({ err }, "retention purge failed"))
-        .finally(() => {
-          if (!stopped) schedule(INTERVAL_MS);
-        });
-    }, ms);
-  };
-  schedule(FIRST_RUN_MS);
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(rt.log, "retention purge", { firstMs: FIRST_RUN_MS, intervalMs: INTERVAL_MS }, () =>
+    purgeExpiredBodies(rt),
+  );
 }

@@ -6,6 +6,7 @@ import type { Database } from "../db/index.js";
 import { setSubscriptionStatus } from "../lists/subscriptions.js";
 import { type Runtime, systemActor } from "../runtime.js";
 import { newId } from "../util/ids.js";
+import { startPeriodic } from "../util/periodic.js";
 import type { WorkerHandle } from "../workers.js";
 import { SIGNUP } from "./service.js";
 import {
@@ -125,24 +126,7 @@ export async function expireSignups(rt: Runtime): Promise<ExpiryReport[]> {
 
 /** The worker-role loop (src/workers.ts). */
 export function startSignupExpiryWorker(rt: Runtime): WorkerHandle {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = (ms: number) => {
-    timer = setTimeout(() => {
-      running = expireSignups(rt)
-        .catch((err) => rt.log.error({ err }, "sign-up expiry failed"))
-        .finally(() => {
-          if (!stopped) schedule(INTERVAL_MS);
-        });
-    }, ms);
-  };
-  schedule(FIRST_RUN_MS);
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(rt.log, "sign-up expiry", { firstMs: FIRST_RUN_MS, intervalMs: INTERVAL_MS }, () =>
+    expireSignups(rt),
+  );
 }
