@@ -3,7 +3,7 @@
 // none: reap expired leases, end runs with nothing left, resume throttled campaigns, start scheduled sends,
 // load recipients, generate letters.
 import { activityCtx, logEvents, recordActivity } from "../audit/service.js";
-import { appendEvents } from "../events/service.js";
+import { appendEvents, unknownOutcomeEvent } from "../events/service.js";
 import type { ContactFilter } from "../lists/schema.js";
 import type { Ctx, Runtime } from "../runtime.js";
 import { campaignEvent, startScheduledSend, workerActor } from "./actions.js";
@@ -98,21 +98,7 @@ export class Housekeeping {
       const detail = "The worker stopped during the SMTP transaction; not resent automatically";
       await appendEvents(
         tx,
-        withMessage.map((r) => ({
-          message_id: r.message_id!,
-          workspace_id: r.workspace_id,
-          type: "unknown" as const,
-          source: "worker",
-          at: now,
-          detail,
-          error_code: "outcome_unknown",
-          evidence: {
-            lease_owner: r.lease_owner,
-            lease_until: new Date(r.lease_until).toISOString(),
-            reaped_by: this.owner,
-          },
-          dedupe_key: `unknown:${new Date(r.lease_until).toISOString()}`,
-        })),
+        withMessage.map((r) => unknownOutcomeEvent({ ...r, message_id: r.message_id! }, this.owner, now)),
         now,
       );
       const perCampaign = new Map<string, { ws: string; n: number }>();

@@ -9,7 +9,12 @@ import { findBlocked } from "../blocklist/lookup.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { signForSender } from "../domains/service.js";
-import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "../events/service.js";
+import {
+  appendEvents,
+  appendEventsForUpdate,
+  type NewMessageEvent,
+  unknownOutcomeEvent,
+} from "../events/service.js";
 import type { Runtime } from "../runtime.js";
 import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
@@ -467,21 +472,7 @@ export class SendingWorker {
       const detail = "The worker stopped during the SMTP transaction; not resent automatically";
       await appendEvents(
         tx,
-        rows.map((r) => ({
-          message_id: r.id,
-          workspace_id: r.workspace_id,
-          type: "unknown" as const,
-          source: "worker",
-          at: now,
-          detail,
-          error_code: "outcome_unknown",
-          evidence: {
-            lease_owner: r.lease_owner,
-            lease_until: new Date(r.lease_until).toISOString(),
-            reaped_by: this.owner,
-          },
-          dedupe_key: `unknown:${new Date(r.lease_until).toISOString()}`,
-        })),
+        rows.map((r) => unknownOutcomeEvent({ ...r, message_id: r.id }, this.owner, now)),
         now,
       );
       await logEvents(

@@ -54,6 +54,27 @@ export interface AppendResult {
 
 /** Stores the events (skipping duplicates by dedupe_key) and updates messages.status / status_reason /
  * error_code of every message concerned. Runs in `db`'s transaction, or opens one. */
+/** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
+ * and it is never resent automatically. One shape for the transactional reaper and the campaign's. */
+export function unknownOutcomeEvent(
+  r: { message_id: string; workspace_id: string; lease_owner: string | null; lease_until: Date | string },
+  reapedBy: string,
+  now: Date,
+): NewMessageEvent {
+  const leaseUntil = new Date(r.lease_until).toISOString();
+  return {
+    message_id: r.message_id,
+    workspace_id: r.workspace_id,
+    type: "unknown",
+    source: "worker",
+    at: now,
+    detail: "The worker stopped during the SMTP transaction; not resent automatically",
+    error_code: "outcome_unknown",
+    evidence: { lease_owner: r.lease_owner, lease_until: leaseUntil, reaped_by: reapedBy },
+    dedupe_key: `unknown:${leaseUntil}`,
+  };
+}
+
 export async function appendEvents(
   db: Kysely<DB>,
   events: NewMessageEvent[],
