@@ -546,6 +546,105 @@ export interface WebhookDeliveriesTable {
   created_at: Timestamp;
 }
 
+/** 130_list_sync: a workspace's connection to an external e-mail tool; credentials encrypted. */
+export interface EmailToolConnectionsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  tool: "mailchimp" | "listmonk";
+  base_url: string | null;
+  credentials_enc: string;
+  credentials_hint: string;
+  account: string | null;
+  verified_at: TimestampNullable;
+  created_at: Timestamp;
+  created_by: string;
+  updated_at: Timestamp;
+}
+
+/** 130_list_sync: a list linked to a remote list. */
+export interface ListLinksTable {
+  id: string;
+  workspace_id: string;
+  list_id: string;
+  connection_id: string;
+  remote_list_id: string;
+  remote_list_name: string | null;
+  how: "created" | "attached" | "entered";
+  settings: Json;
+  fetch_every_minutes: number | null;
+  next_fetch_at: TimestampNullable;
+  last_fetch_at: TimestampNullable;
+  last_transmit_at: TimestampNullable;
+  created_at: Timestamp;
+  created_by: string;
+  updated_at: Timestamp;
+}
+
+export type SyncRunKind = "fetch" | "transmit";
+export type SyncRunStatus = "queued" | "running" | "done" | "aborted" | "failed";
+
+export interface SyncRunsTable {
+  id: string;
+  workspace_id: string;
+  list_id: string;
+  link_id: string;
+  kind: SyncRunKind;
+  status: Generated<SyncRunStatus>;
+  trigger: "user" | "scheduled";
+  triggered_by: string;
+  total: number | null;
+  processed: Generated<number>;
+  counts: Json;
+  error: string | null;
+  lease_owner: string | null;
+  lease_until: TimestampNullable;
+  created_at: Timestamp;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
+}
+
+export type SyncResult = "success" | "new_in_list" | "new_contact" | "not_in_tool" | "conflict" | "aborted";
+export type SyncTask = "transmit" | "update_name" | "subscribe" | "unsubscribe" | "delete" | "change_email";
+
+export interface SubscriptionSyncTable {
+  subscription_id: string;
+  workspace_id: string;
+  list_id: string;
+  remote_id: string | null;
+  remote_email: string | null;
+  remote_status: string | null;
+  remote_status_at: TimestampNullable;
+  remote_first_name: string | null;
+  remote_last_name: string | null;
+  remote_salutation: string | null;
+  result: SyncResult | null;
+  result_detail: Json;
+  result_at: TimestampNullable;
+  result_run_id: string | null;
+  task: SyncTask | null;
+  task_set_at: TimestampNullable;
+  task_set_by: string | null;
+  task_reason: string | null;
+  transmit_outcome: "ok" | "error" | "blocklisted" | null;
+  transmit_error: string | null;
+  transmitted_at: TimestampNullable;
+  transmit_run_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface SyncFetchedMembersTable {
+  run_id: string;
+  email_key: string;
+  remote_id: string;
+  email: string;
+  status: string;
+  status_changed_at: TimestampNullable;
+  first_name: string | null;
+  last_name: string | null;
+  salutation: string | null;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -580,6 +679,11 @@ export interface DB {
   sender_domains: SenderDomainsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  email_tool_connections: EmailToolConnectionsTable;
+  list_links: ListLinksTable;
+  sync_runs: SyncRunsTable;
+  subscription_sync: SubscriptionSyncTable;
+  sync_fetched_members: SyncFetchedMembersTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
