@@ -1,0 +1,312 @@
+// Mailchimp Marketing API v3 (https://<dc>.api.mailchimp.com/3.0). Audiences are "lists"; a member is
+// addressed by its subscriber hash (MD5 of the lower-cased address); names live in the merge fields
+// FNAME / LNAME, the letter salutation in a SALUTATION merge field that Poststelle creates with the list.
+// Pages are count/offset (at most 1,000 per page). Errors are application/problem+json
+// { type, title, status, detail, instance }. DELETE on a member archives it (it can come back);
+// actions/delete-permanent cannot be undone and Mailchimp refuses to re-import the address afterwards,
+// so the "delete" task archives.
+import { createHash } from "node:crypto";
+import {
+  type AdapterOptions,
+  type DeleteBehaviour,
+  type EmailToolAdapter,
+  type ListSettings,
+  type MemberOp,
+  type MemberOpResult,
+  type MembersPageOptions,
+  type RemoteList,
+  type RemoteMember,
+  type RemoteStatus,
+  registerAdapter,
+  type ToolConnection,
+  ToolError,
+} from "../adapter.js";
+import { type HttpClient, httpClient } from "./http.js";
+
+/** Mailchimp's documented limits: 1,000 records per page, 500 members per batch-subscribe call. */
+export const MAILCHIMP_MAX_PAGE = 1000;
+export const MAILCHIMP_MAX_BATCH = 500;
+
+export const SALUTATION_TAG = "SALUTATION";
+
+export function subscriberHash(email: string): string {
+  return createHash("md5").update(email.trim().toLowerCase()).digest("hex");
+}
+
+/** The data centre is the part after the last "-" of the API key (…-us21 → us21). */
+export function mailchimpBaseUrl(apiKey: string): string {
+  const dc = apiKey.slice(apiKey.lastIndexOf("-") + 1);
+  if (!/^[a-z]+[0-9]+$/.test(dc)) {
+    throw new ToolError("auth", "A Mailchimp API key ends in its data centre, e.g. …-us21");
+  }
+  return `https://${dc}.api.mailchimp.com/3.0`;
+}
+
+interface McList {
+  id: string;
+  name: string;
+  campaign_defaults?: { from_name?: string; from_email?: string };
+  stats?: { member_count?: number };
+}
+
+interface McMember {
+  id: string;
+  email_address: string;
+  unique_email_id?: string;
+  contact_id?: string;
+  status: string;
+  merge_fields?: Record<string, unknown>;
+  last_changed?: string;
+  timestamp_opt?: string;
+}
+
+interface McBatchResult {
+  new_members?: McMember[];
+  updated_members?: McMember[];
+  errors?: { email_address: string; error: string; error_code?: string }[];
+}
+
+const STATUSES: Record<string, RemoteStatus> = {
+  subscribed: "subscribed",
+  unsubscribed: "unsubscribed",
+  pending: "pending",
+  cleaned: "cleaned",
+  transactional: "transactional",
+  archived: "archived",
+};
+
+function problemText(status: number, body: unknown, text: string): string {
+  const p = body as {
+    title?: string;
+    detail?: string;
+    errors?: { field?: string; message?: string }[];
+  } | null;
+  if (p && (p.title || p.detail)) {
+    const fields = (p.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
+    return [p.title, p.detail, fields].filter(Boolean).join(" — ");
+  }
+  return `HTTP ${status} ${text.slice(0, 200)}`;
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
+
+export function memberFromMailchimp(m: McMember): RemoteMember {
+  const fields = { ...(m.merge_fields ?? {}) };
+  const changed = m.last_changed ?? m.timestamp_opt;
+  return {
+    // contact_id survives an address change; the subscriber hash (id) does not
+    remote_id: m.contact_id ?? m.unique_email_id ?? m.id,
+    email: m.email_address,
+    status: STATUSES[m.status] ?? "unsubscribed",
+    status_changed_at: changed ? new Date(changed) : null,
+    first_name: str(fields.FNAME),
+    last_name: str(fields.LNAME),
+    salutation: str(fields[SALUTATION_TAG]),
+    fields,
+  };
+}
+
+function listFromMailchimp(l: McList): RemoteList {
+  return {
+    id: l.id,
+    name: l.name,
+    from_name: l.campaign_defaults?.from_name ?? null,
+    from_email: l.campaign_defaults?.from_email ?? null,
+    member_count: l.stats?.member_count,
+  };
+}
+
+function mergeFields(op: MemberOp): Record<string, string> {
+  return {
+    FNAME: op.first_name ?? "",
+    LNAME: op.last_name ?? "",
+    ...(op.salutation !== undefined ? { [SALUTATION_TAG]: op.salutation ?? "" } : {}),
+  };
+}
+
+/** Batch-subscribe statuses for the ops that go through POST /lists/{id}. */
+const BATCH_STATUS: Partial<Record<MemberOp["op"], string>> = {
+  upsert: "subscribed",
+  subscribe_double_opt_in: "pending",
+  unsubscribe: "unsubscribed",
+};
+
+export class MailchimpAdapter implements EmailToolAdapter {
+  readonly tool = "mailchimp" as const;
+  readonly deleteBehaviour: DeleteBehaviour = {
+    op: "archive",
+    warning:
+      "Mailchimp archives the member: it leaves the audience and no longer counts, but its history stays and it can be added again. Permanent deletion is not used because it cannot be undone and Mailchimp then refuses to re-import the address. The subscription is removed here after the transmit.",
+  };
+  private readonly http: HttpClient;
+
+  constructor(connection: ToolConnection, opts: AdapterOptions) {
+    if (connection.credentials.kind !== "mailchimp") throw new ToolError("auth", "Not Mailchimp credentials");
+    const key = connection.credentials.api_key;
+    const base = opts.baseUrl ?? connection.base_url ?? mailchimpBaseUrl(key);
+    const auth = `Basic ${Buffer.from(`poststelle:${key}`).toString("base64")}`;
+    this.http = httpClient(base, { authorization: auth }, opts, problemText, "Mailchimp");
+  }
+
+  async verify(signal?: AbortSignal) {
+    const root = await this.http.request<{ account_name?: string; account_id?: string }>({
+      method: "GET",
+      path: "/",
+      query: { fields: "account_id,account_name" },
+      signal,
+    });
+    return { account: root.account_name ?? root.account_id ?? "Mailchimp" };
+  }
+
+  async lists(signal?: AbortSignal) {
+    const out: RemoteList[] = [];
+    for (let offset = 0; ; offset += MAILCHIMP_MAX_PAGE) {
+      const page = await this.http.request<{ lists: McList[]; total_items: number }>({
+        method: "GET",
+        path: "/lists",
+        query: { count: MAILCHIMP_MAX_PAGE, offset },
+        signal,
+      });
+      out.push(...page.lists.map(listFromMailchimp));
+      if (page.lists.length === 0 || out.length >= page.total_items) return out;
+    }
+  }
+
+  async getList(id: string, signal?: AbortSignal) {
+    return listFromMailchimp(
+      await this.http.request<McList>({ method: "GET", path: `/lists/${encodeURIComponent(id)}`, signal }),
+    );
+  }
+
+  async createList(s: ListSettings, signal?: AbortSignal) {
+    if (!s.contact) {
+      throw new ToolError(
+        "invalid",
+        "Mailchimp needs the sender's postal address (contact) to create an audience",
+      );
+    }
+    const created = await this.http.request<McList>({
+      method: "POST",
+      path: "/lists",
+      body: {
+        name: s.name,
+        contact: { state: "", ...s.contact },
+        permission_reminder:
+          s.permission_reminder ?? "You are receiving this because you subscribed to our list.",
+        campaign_defaults: { from_name: s.from_name, from_email: s.from_email, subject: "", language: "de" },
+        email_type_option: false,
+        double_optin: s.double_opt_in ?? false,
+      },
+      signal,
+    });
+    await this.http.request({
+      method: "POST",
+      path: `/lists/${created.id}/merge-fields`,
+      body: { tag: SALUTATION_TAG, name: "Salutation", type: "text", required: false, public: false },
+      signal,
+    });
+    return listFromMailchimp(created);
+  }
+
+  async *members(listId: string, opts: MembersPageOptions = {}): AsyncIterable<RemoteMember[]> {
+    const count = Math.min(opts.pageSize ?? MAILCHIMP_MAX_PAGE, MAILCHIMP_MAX_PAGE);
+    let seen = 0;
+    for (let offset = 0; ; offset += count) {
+      const page = await this.http.request<{ members: McMember[]; total_items: number }>({
+        method: "GET",
+        path: `/lists/${encodeURIComponent(listId)}/members`,
+        query: {
+          count,
+          offset,
+          fields:
+            "members.id,members.email_address,members.unique_email_id,members.contact_id,members.status,members.merge_fields,members.last_changed,members.timestamp_opt,total_items",
+        },
+        signal: opts.signal,
+      });
+      seen += page.members.length;
+      if (page.members.length > 0) yield page.members.map(memberFromMailchimp);
+      if (page.members.length < count || seen >= page.total_items) return;
+    }
+  }
+
+  async apply(listId: string, ops: MemberOp[], signal?: AbortSignal): Promise<MemberOpResult[]> {
+    const batched = ops.filter((o) => BATCH_STATUS[o.op]);
+    const single = ops.filter((o) => !BATCH_STATUS[o.op]);
+    const results: MemberOpResult[] = [];
+    for (let i = 0; i < batched.length; i += MAILCHIMP_MAX_BATCH) {
+      results.push(...(await this.batchSubscribe(listId, batched.slice(i, i + MAILCHIMP_MAX_BATCH), signal)));
+    }
+    for (const op of single) results.push(await this.applyOne(listId, op, signal));
+    return results;
+  }
+
+  /** POST /lists/{id}: up to 500 members; Mailchimp answers 200 and lists the rejected ones in errors. */
+  private async batchSubscribe(listId: string, ops: MemberOp[], signal?: AbortSignal) {
+    const res = await this.http.request<McBatchResult>({
+      method: "POST",
+      path: `/lists/${encodeURIComponent(listId)}`,
+      body: {
+        update_existing: true,
+        members: ops.map((op) => ({
+          email_address: op.email,
+          status: BATCH_STATUS[op.op],
+          ...(op.op === "unsubscribe" ? {} : { merge_fields: mergeFields(op) }),
+        })),
+      },
+      signal,
+    });
+    const done = new Map<string, McMember>();
+    for (const m of [...(res.new_members ?? []), ...(res.updated_members ?? [])]) {
+      done.set(m.email_address.toLowerCase(), m);
+    }
+    const failed = new Map((res.errors ?? []).map((e) => [e.email_address.toLowerCase(), e]));
+    return ops.map((op): MemberOpResult => {
+      const key = op.email.toLowerCase();
+      const err = failed.get(key);
+      if (err)
+        return {
+          ref: op.ref,
+          ok: false,
+          error: { code: err.error_code ?? "ERROR_GENERIC", message: err.error },
+        };
+      const m = done.get(key);
+      if (!m)
+        return {
+          ref: op.ref,
+          ok: false,
+          error: { code: "missing", message: "Mailchimp did not report this member" },
+        };
+      const member = memberFromMailchimp(m);
+      return { ref: op.ref, ok: true, remote_id: member.remote_id, status: member.status };
+    });
+  }
+
+  private async applyOne(listId: string, op: MemberOp, signal?: AbortSignal): Promise<MemberOpResult> {
+    const path = `/lists/${encodeURIComponent(listId)}/members/${subscriberHash(op.email)}`;
+    try {
+      if (op.op === "archive") {
+        await this.http.request({ method: "DELETE", path, signal });
+        return { ref: op.ref, ok: true, status: "archived" };
+      }
+      if (op.op === "delete_permanently") {
+        await this.http.request({ method: "POST", path: `${path}/actions/delete-permanent`, signal });
+        return { ref: op.ref, ok: true, status: "archived" };
+      }
+      const body =
+        op.op === "change_email"
+          ? { email_address: op.new_email }
+          : { merge_fields: mergeFields(op) }; /* update_name */
+      const m = await this.http.request<McMember>({ method: "PATCH", path, body, signal });
+      const member = memberFromMailchimp(m);
+      return { ref: op.ref, ok: true, remote_id: member.remote_id, status: member.status };
+    } catch (e) {
+      // A refusal concerns this member only; a broken connection or an outage concerns the whole run.
+      if (e instanceof ToolError && (e.kind === "invalid" || e.kind === "not_found")) {
+        return { ref: op.ref, ok: false, error: { code: e.kind, message: e.message } };
+      }
+      throw e;
+    }
+  }
+}
+
+registerAdapter("mailchimp", (connection, opts) => new MailchimpAdapter(connection, opts));
