@@ -2,3 +2,5 @@
 import "./mailchimp.js";
 
 export { adapterFor } from "../adapter.js";
+
+import "./listmonk.js";
