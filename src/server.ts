@@ -4,6 +4,7 @@ import pino from "pino";
 import type { Config } from "./config/index.js";
 import { type DbHandle, migrate, openDatabase } from "./db/index.js";
 import { buildApp } from "./http/app.js";
+import { serveDashboard } from "./http/static.js";
 import { startInboundListener } from "./inbound/listener.js";
 import type { Runtime } from "./runtime.js";
 import { startWorkers, type WorkerHandle } from "./workers.js";
@@ -40,6 +41,11 @@ export async function serve(
   const closers: Array<() => Promise<void>> = [];
   if (role === "api" || role === "all") {
     const app = await buildApp(rt);
+    if (!(await serveDashboard(app))) {
+      rt.log.warn(
+        "the dashboard is not built (web/dist missing): run `npm run build:web`; the API runs without it",
+      );
+    }
     url = await app.listen({ port: config.port, host: config.host });
     closers.push(() => app.close());
   }

@@ -1,0 +1,90 @@
+// Filters live in the URL (?status=…&since=…) so a filtered view can be bookmarked, shared and left with
+// the back button. The form edits a draft; "Filtern" applies it.
+import { type FormEvent, type ReactNode, useEffect, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import type { Query } from "../api/client";
+import { useI18n } from "../i18n";
+
+export function useUrlFilters<K extends string>(keys: readonly K[]) {
+  const [params, setParams] = useSearchParams();
+  const values = Object.fromEntries(keys.map((k) => [k, params.get(k) ?? ""])) as Record<K, string>;
+  const apply = (next: Record<K, string>) => {
+    const p = new URLSearchParams();
+    for (const k of keys) if (next[k]) p.set(k, next[k]);
+    setParams(p);
+  };
+  return { values, apply };
+}
+
+/** datetime-local (the browser's local time) → ISO 8601 UTC for the API. */
+export function localToIso(v: string): string | undefined {
+  if (!v) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** The API query of the time filters. */
+export function timeQuery(since: string, until: string): Query {
+  return { since: localToIso(since), until: localToIso(until) };
+}
+
+export function FilterBar<K extends string>({
+  keys,
+  values,
+  apply,
+  children,
+}: {
+  keys: readonly K[];
+  values: Record<K, string>;
+  apply(v: Record<K, string>): void;
+  children: (draft: Record<K, string>, set: (k: K, v: string) => void) => ReactNode;
+}) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState(values);
+  const applied = JSON.stringify(values);
+  // Back/forward changes the URL: show what is applied.
+  useEffect(() => setDraft(JSON.parse(applied) as Record<K, string>), [applied]);
+  const set = (k: K, v: string) => setDraft((d) => ({ ...d, [k]: v }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    apply(draft);
+  };
+  const clear = () => {
+    const empty = Object.fromEntries(keys.map((k) => [k, ""])) as Record<K, string>;
+    setDraft(empty);
+    apply(empty);
+  };
+  return (
+    <form className="filters card" onSubmit={submit} aria-label={t.app.filter}>
+      {children(draft, set)}
+      <div className="filter-actions">
+        <button type="submit" className="btn btn-primary">
+          {t.app.filter}
+        </button>
+        <button type="button" className="btn" onClick={clear}>
+          {t.app.reset}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function LoadMore({
+  hasMore,
+  loading,
+  onClick,
+}: {
+  hasMore: boolean;
+  loading: boolean;
+  onClick(): void;
+}) {
+  const { t } = useI18n();
+  if (!hasMore) return null;
+  return (
+    <div className="load-more">
+      <button type="button" className="btn" onClick={onClick} disabled={loading}>
+        {t.app.more}
+      </button>
+    </div>
+  );
+}

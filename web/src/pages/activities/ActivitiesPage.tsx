@@ -1,0 +1,167 @@
+// Aktivitäten (seed 000): who created, changed, deleted or cancelled what and when, colour-coded by action,
+// filtered by kind, action, actor and time; a row opens the before/after of its change.
+import { Fragment, useState } from "react";
+import { Link } from "react-router-dom";
+import { usePaged } from "../../api/hooks";
+import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/filters";
+import { PageHeader } from "../../components/PageHeader";
+import { Empty, ErrorBanner, Loading } from "../../components/states";
+import { useI18n } from "../../i18n";
+import { ChangeTable } from "./ChangeTable";
+
+export interface Activity {
+  id: string;
+  at: string;
+  action: string;
+  kind: string;
+  record_id: string | null;
+  summary: string | null;
+  actor: { type: string; id: string | null; name: string | null };
+  changes: Record<string, { before: unknown; after: unknown }> | null;
+  data: unknown;
+}
+
+const keys = ["kind", "action", "actor", "since", "until"] as const;
+const knownActions = ["created", "updated", "deleted", "cancelled"];
+
+/** The page of a record the dashboard has one for. */
+function recordLink(kind: string, id: string | null): string | null {
+  if (!id) return null;
+  if (kind === "message") return `/messages/${id}`;
+  if (kind === "contact") return `/contacts/${id}`;
+  return null;
+}
+
+function ActivityRow({ a }: { a: Activity }) {
+  const { t, date } = useI18n();
+  const [open, setOpen] = useState(false);
+  const action = knownActions.includes(a.action) ? a.action : "other";
+  const who = a.actor.name ?? a.actor.id ?? t.activities.actorTypes[a.actor.type] ?? a.actor.type;
+  const link = recordLink(a.kind, a.record_id);
+  const detailsId = `act-${a.id}`;
+  return (
+    <Fragment>
+      <tr className={`activity activity-${action}`}>
+        <td data-label={t.activities.when}>
+          <time dateTime={a.at}>{date(a.at)}</time>
+        </td>
+        <td data-label={t.activities.who}>
+          {who}
+          <span className="muted small"> · {t.activities.actorTypes[a.actor.type] ?? a.actor.type}</span>
+        </td>
+        <td data-label={t.activities.what}>
+          <span className={`action-badge action-${action}`}>
+            {t.activities.kinds[a.kind] ?? a.kind} {t.activities.actions[a.action] ?? a.action}
+          </span>
+          <div>{a.summary}</div>
+          {a.record_id ? (
+            <div className="small muted">
+              {link ? <Link to={link}>{a.record_id}</Link> : <code>{a.record_id}</code>}
+            </div>
+          ) : null}
+        </td>
+        <td>
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            onClick={() => setOpen((o) => !o)}
+          >
+            {open ? t.activities.hideChanges : t.activities.showChanges}
+          </button>
+        </td>
+      </tr>
+      {open ? (
+        <tr id={detailsId} className="activity-details">
+          <td colSpan={4}>
+            <ChangeTable changes={a.changes} />
+          </td>
+        </tr>
+      ) : null}
+    </Fragment>
+  );
+}
+
+export function ActivitiesPage() {
+  const { t } = useI18n();
+  const { values, apply } = useUrlFilters(keys);
+  const list = usePaged<Activity>("/v1/activities", {
+    kind: values.kind,
+    action: values.action,
+    actor: values.actor,
+    ...timeQuery(values.since, values.until),
+  });
+  const filtered = keys.some((k) => values[k]);
+  return (
+    <>
+      <PageHeader title={t.activities.title} intro={t.activities.intro} />
+      <FilterBar keys={keys} values={values} apply={apply}>
+        {(d, set) => (
+          <>
+            <label>
+              {t.filters.kind}
+              <select value={d.kind} onChange={(e) => set("kind", e.target.value)}>
+                <option value="">{t.app.all}</option>
+                {Object.entries(t.activities.kinds).map(([k, label]) => (
+                  <option key={k} value={k}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.filters.action}
+              <select value={d.action} onChange={(e) => set("action", e.target.value)}>
+                <option value="">{t.app.all}</option>
+                {knownActions.map((k) => (
+                  <option key={k} value={k}>
+                    {t.activities.actions[k]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.filters.actor}
+              <input value={d.actor} onChange={(e) => set("actor", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.since}
+              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.until}
+              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
+            </label>
+          </>
+        )}
+      </FilterBar>
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.items.length > 0 ? (
+        <table className="table responsive activities">
+          <caption className="sr-only">{t.activities.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.activities.when}</th>
+              <th scope="col">{t.activities.who}</th>
+              <th scope="col">{t.activities.what}</th>
+              <th scope="col">
+                <span className="sr-only">{t.activities.changes}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((a) => (
+              <ActivityRow key={a.id} a={a} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list.loading ? <Loading /> : null}
+      {!list.loading && !list.error && list.items.length === 0 ? (
+        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyActivities}</Empty>
+      ) : null}
+      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+    </>
+  );
+}

@@ -1,0 +1,5 @@
+import { Placeholder } from "../placeholder/Placeholder";
+
+export function ContactsPage() {
+  return <Placeholder titleKey="contacts" />;
+}

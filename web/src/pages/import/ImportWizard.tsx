@@ -1,0 +1,5 @@
+import { Placeholder } from "../placeholder/Placeholder";
+
+export function ImportWizard() {
+  return <Placeholder titleKey="contacts" />;
+}

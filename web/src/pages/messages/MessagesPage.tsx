@@ -1,0 +1,5 @@
+import { Placeholder } from "../placeholder/Placeholder";
+
+export function MessagesPage() {
+  return <Placeholder titleKey="contacts" />;
+}
