@@ -3,6 +3,10 @@
 // the yardstick; one perl process over the whole directory, timed inside perl exactly as ours is timed
 // inside node: read each file, classify it). Prints agreement of reason and hard/soft — ours with
 // sisimai, and each with labels.json — and messages per second of both. Goal: at least 5× sisimai.
+//
+// `--dir DIR` adds an external sample set (never committed): every *.eml below DIR, in the three
+// line-ending forms, once each; labels from DIR/labels.json when present, in the fixtures' format or
+// with a list of labels per file (one per recipient). Its agreement is printed as a second row.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,7 +16,8 @@ import { classifyBounce } from "../src/inbound/classify.js";
 import { type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
 
-export const description = "classify ~2,000 bounce fixtures (LF/CRLF/CR); agreement and msg/s vs sisimai";
+export const description =
+  "classify ~2,000 bounce fixtures (LF/CRLF/CR); agreement and msg/s vs sisimai; --dir DIR adds an external labelled set";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test/fixtures/bounces");
 
@@ -29,6 +34,13 @@ interface Verdict {
 
 /** file → recipient (lower-case) → verdict */
 type Verdicts = Map<string, Map<string, Verdict>>;
+
+/** A corpus on disk: its directory, and for each file the source file it is a form of. */
+interface Corpus {
+  dir: string;
+  origin: Map<string, string>;
+  labels: Map<string, Label[]>;
+}
 
 // One warm-up pass (perl loads sisimai's modules on first use), then PASSES timed passes; the fastest
 // counts, exactly as for ours.
@@ -59,22 +71,43 @@ function variants(buf: Buffer): Array<[string, Buffer]> {
   ];
 }
 
-/** Writes the corpus: returns the directory and which fixture each file is a copy of. */
-function writeCorpus(target: number): { dir: string; origin: Map<string, string> } {
+/** Every *.eml below `root`, as paths relative to it. */
+function emlFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith(".eml")) out.push(r);
+    }
+  };
+  walk("");
+  return out.sort();
+}
+
+function readLabels(file: string): Map<string, Label[]> {
+  const out = new Map<string, Label[]>();
+  if (!fs.existsSync(file)) return out;
+  const raw: Record<string, Label | Label[]> = JSON.parse(fs.readFileSync(file, "utf8"));
+  for (const [name, l] of Object.entries(raw)) out.set(name, Array.isArray(l) ? l : [l]);
+  return out;
+}
+
+/** Writes `copies` copies of every source file in each line-ending form into a fresh directory. */
+function writeCorpus(source: string, copies: number): Corpus {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bounces-"));
   const origin = new Map<string, string>();
-  const names = fs.readdirSync(fixtures).filter((f) => f.endsWith(".eml"));
-  const copies = Math.max(1, Math.round(target / (names.length * 3)));
+  const names = emlFiles(source);
   for (let k = 0; k < copies; k++) {
     for (const name of names) {
-      for (const [ending, bytes] of variants(fs.readFileSync(path.join(fixtures, name)))) {
-        const file = `${String(k).padStart(4, "0")}-${ending}-${name}`;
+      for (const [ending, bytes] of variants(fs.readFileSync(path.join(source, name)))) {
+        const file = `${String(k).padStart(4, "0")}-${ending}-${name.replace(/\//g, "__")}`;
         fs.writeFileSync(path.join(dir, file), bytes);
         origin.set(file, name);
       }
     }
   }
-  return { dir, origin };
+  return { dir, origin, labels: readLabels(path.join(source, "labels.json")) };
 }
 
 function classifyOnce(dir: string, files: string[]): { verdicts: Verdicts; seconds: number } {
@@ -115,10 +148,9 @@ function classifySisimai(dir: string): { verdicts: Verdicts; seconds: number } |
   const verdicts: Verdicts = new Map();
   let seconds = 0;
   for (const line of r.stdout.split("\n")) {
-    const [file, rcpt, reason, soft, count] = line.split("\t");
+    const [file, rcpt, reason, soft] = line.split("\t");
     if (file === "#elapsed") {
       seconds = Number(rcpt);
-      void count;
       continue;
     }
     if (!file || !rcpt) continue;
@@ -133,75 +165,99 @@ function classifySisimai(dir: string): { verdicts: Verdicts; seconds: number } |
 interface Agreement {
   reason: number;
   hardsoft: number;
+  /** labelled recipients compared */
+  count: number;
+  /** "file recipient: a≠b" for each disagreement on the reason (first occurrence per source file) */
+  misses: string[];
 }
 
+type Source = (file: string, rcpt: string) => Verdict | undefined;
+
 /** Share of labelled recipients on which two verdict sources agree (a missing verdict disagrees). */
-function agreement(
-  files: string[],
-  origin: Map<string, string>,
-  labels: Record<string, Label>,
-  a: (file: string, rcpt: string) => Verdict | undefined,
-  b: (file: string, rcpt: string) => Verdict | undefined,
-): Agreement {
+function agreement(corpus: Corpus, files: string[], a: Source, b: Source): Agreement {
   let reason = 0;
   let hardsoft = 0;
+  let count = 0;
+  const misses = new Set<string>();
   for (const f of files) {
-    const label = labels[origin.get(f) ?? ""];
-    if (!label) continue;
-    const x = a(f, label.recipient.toLowerCase());
-    const y = b(f, label.recipient.toLowerCase());
-    if (x && y && x.reason === y.reason) reason++;
-    if (x && y && x.hard === y.hard) hardsoft++;
+    const name = corpus.origin.get(f) ?? "";
+    for (const label of corpus.labels.get(name) ?? []) {
+      const rcpt = label.recipient.toLowerCase();
+      const x = a(f, rcpt);
+      const y = b(f, rcpt);
+      count++;
+      if (x && y && x.reason === y.reason) reason++;
+      else misses.add(`${name} ${rcpt}: ${x?.reason ?? "-"} ≠ ${y?.reason ?? "-"}`);
+      if (x && y && x.hard === y.hard) hardsoft++;
+    }
   }
-  return { reason: reason / files.length, hardsoft: hardsoft / files.length };
+  return { reason: reason / (count || 1), hardsoft: hardsoft / (count || 1), count, misses: [...misses] };
+}
+
+function labelOf(corpus: Corpus): Source {
+  return (f, rcpt) => {
+    const list = corpus.labels.get(corpus.origin.get(f) ?? "") ?? [];
+    const l = list.find((x) => x.recipient.toLowerCase() === rcpt);
+    return l ? { reason: l.reason, hard: l.hard } : undefined;
+  };
+}
+
+function measure(bench: string, corpus: Corpus): BenchResult {
+  const files = [...corpus.origin.keys()].sort();
+  progress(`${bench}: ${files.length} messages in ${corpus.dir}`);
+  const rss = sampleRss();
+  const ours = classifyOurs(corpus.dir, files);
+  const peak = rss.stop();
+  progress(`ours: ${ours.seconds.toFixed(3)} s`);
+  const sis = classifySisimai(corpus.dir);
+  if (sis) progress(`sisimai: ${sis.seconds.toFixed(3)} s`);
+  const label = labelOf(corpus);
+  const fromOurs: Source = (f, r) => ours.verdicts.get(f)?.get(r);
+  const fromSis: Source = (f, r) => sis?.verdicts.get(f)?.get(r);
+  const oursVsLabel = agreement(corpus, files, fromOurs, label);
+  const sisVsLabel = agreement(corpus, files, fromSis, label);
+  const oursVsSis = agreement(corpus, files, fromOurs, fromSis);
+  if (process.env.BENCH_VERBOSE) for (const m of oursVsLabel.misses) progress(`ours ≠ label: ${m}`);
+  const rate = files.length / ours.seconds;
+  const yardstick = sis ? files.length / sis.seconds : undefined;
+  return {
+    bench,
+    db: "none",
+    messages: files.length,
+    labelled: oursVsLabel.count,
+    rate,
+    yardstick_rate: yardstick,
+    ratio: yardstick ? rate / yardstick : undefined,
+    reason_agreement: oursVsSis.reason,
+    hardsoft_agreement: oursVsSis.hardsoft,
+    ours_reason_vs_labels: oursVsLabel.reason,
+    ours_hardsoft_vs_labels: oursVsLabel.hardsoft,
+    sisimai_reason_vs_labels: sisVsLabel.reason,
+    sisimai_hardsoft_vs_labels: sisVsLabel.hardsoft,
+    peak_rss_mb: peak,
+  };
 }
 
 export async function run(
   opts: BenchOptions | { json: boolean; args?: Record<string, string> },
 ): Promise<BenchResult[]> {
   const target = Number(opts.args?.messages ?? 2000);
-  const labels: Record<string, Label> = JSON.parse(
-    fs.readFileSync(path.join(fixtures, "labels.json"), "utf8"),
-  );
-  const { dir, origin } = writeCorpus(target);
+  const external = opts.args?.dir;
+  const results: BenchResult[] = [];
+  const count = emlFiles(fixtures).length;
+  const corpus = writeCorpus(fixtures, Math.max(1, Math.round(target / (count * 3))));
   try {
-    const files = [...origin.keys()].sort();
-    progress(`${files.length} messages in ${dir}`);
-    const rss = sampleRss();
-    const ours = classifyOurs(dir, files);
-    const peak = rss.stop();
-    progress(`ours: ${ours.seconds.toFixed(3)} s`);
-    const sis = classifySisimai(dir);
-    if (sis) progress(`sisimai: ${sis.seconds.toFixed(3)} s`);
-    const label = (f: string): Verdict | undefined => {
-      const l = labels[origin.get(f) ?? ""];
-      return l ? { reason: l.reason, hard: l.hard } : undefined;
-    };
-    const fromOurs = (f: string, r: string) => ours.verdicts.get(f)?.get(r);
-    const fromSis = (f: string, r: string) => sis?.verdicts.get(f)?.get(r);
-    const oursVsLabel = agreement(files, origin, labels, fromOurs, (f) => label(f));
-    const sisVsLabel = agreement(files, origin, labels, fromSis, (f) => label(f));
-    const oursVsSis = agreement(files, origin, labels, fromOurs, fromSis);
-    const rate = files.length / ours.seconds;
-    const yardstick = sis ? files.length / sis.seconds : undefined;
-    return [
-      {
-        bench: "bounces",
-        db: "none",
-        messages: files.length,
-        rate,
-        yardstick_rate: yardstick,
-        ratio: yardstick ? rate / yardstick : undefined,
-        reason_agreement: oursVsSis.reason,
-        hardsoft_agreement: oursVsSis.hardsoft,
-        ours_reason_vs_labels: oursVsLabel.reason,
-        ours_hardsoft_vs_labels: oursVsLabel.hardsoft,
-        sisimai_reason_vs_labels: sisVsLabel.reason,
-        sisimai_hardsoft_vs_labels: sisVsLabel.hardsoft,
-        peak_rss_mb: peak,
-      },
-    ];
+    results.push(measure("bounces", corpus));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(corpus.dir, { recursive: true, force: true });
   }
+  if (external) {
+    const other = writeCorpus(path.resolve(external), 1);
+    try {
+      results.push(measure(`bounces:${path.basename(path.resolve(external))}`, other));
+    } finally {
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
+  }
+  return results;
 }
