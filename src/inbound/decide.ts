@@ -4,6 +4,7 @@
 // (DATA) and "you, the sender, were refused" (MAIL, connection). The order follows the one that makes
 // classifiers in the field agree (sisimai), so results can be compared reason by reason.
 import type { Evidence, SmtpCommand } from "./evidence.js";
+import { providerReason } from "./providers.js";
 import { presetIn, type Reason, says } from "./reasons.js";
 import { findReplyCode, reasonOfStatus } from "./status.js";
 
@@ -154,6 +155,8 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
     return "delivered";
   }
+  const fromProvider = providerReason({ ...f, hosts: hostsOf(e) });
+  if (fromProvider) return fromProvider;
   const preset = e.reason ?? presetIn(f.text);
   if (preset && !provisional.has(preset)) return preset;
   let reason: Reason | undefined;
@@ -170,6 +173,15 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (reason) return reason;
   if (says("vacation", f.text)) return "vacation";
   return f.text ? "onhold" : "undefined";
+}
+
+/** Who may have said it: the remote MTA and the recipient's domain. */
+function hostsOf(e: Evidence): string[] {
+  const hosts: string[] = [];
+  if (e.remoteMta) hosts.push(e.remoteMta.toLowerCase().replace(/[\s[\]]/g, ""));
+  const at = e.recipient.lastIndexOf("@");
+  if (at !== -1) hosts.push(e.recipient.slice(at + 1).toLowerCase());
+  return hosts;
 }
 
 /** Are these the words of a remote SMTP server? X-Postfix and friends often quote one ("host … said:"),

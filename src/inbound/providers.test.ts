@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { providerReason } from "./providers.js";
+
+const ask = (text: string, more: { status?: string; replyCode?: string; hosts?: string[] } = {}) =>
+  providerReason({ text: text.toLowerCase(), hosts: [], ...more });
+
+describe("provider vocabularies", () => {
+  it("reads providers' own error codes", () => {
+    expect(ask("550 5.1.0 <a@b.example> sender rejected. AUP#CDRBL")).toBe("blocked");
+    expect(ask("554 5.7.1 rejected. AUP#In-1260")).toBe("networkerror");
+    expect(ask("554 Connection refused. This IP is listed on the Spamhaus Block List (SBL). IB104")).toBe(
+      "blocked",
+    );
+    expect(ask("550 5.7.1 Service refused, please try later. OFR_999 [999]")).toBe("blocked");
+  });
+
+  it("takes a provider's sentence only together with the status code it comes with", () => {
+    const banned = "550 5.7.606 Access denied, banned sending IP [192.0.2.1]";
+    expect(ask(banned, { status: "5.7.606" })).toBe("blocked");
+    expect(ask(banned, { status: "5.7.1" })).toBeUndefined();
+    expect(ask("Message expired", { status: "5.4.7" })).toBe("expired");
+  });
+
+  it("trusts a common sentence only from the provider that says it", () => {
+    expect(ask("550 recipient rejected", { hosts: ["cox.net"] })).toBe("userunknown");
+    expect(ask("550 recipient rejected", { hosts: ["example.org"] })).toBeUndefined();
+  });
+
+  it("gives the newer reasons where the old tables predate them", () => {
+    const dmarc = "550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy";
+    expect(ask(dmarc, { status: "5.7.26" })).toBe("authfailure");
+  });
+});
