@@ -71,6 +71,10 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "message",
   );
   const key = await must(c.post("/v1/api-keys", { role: "viewer" }), "api key");
+  const user = await must(
+    c.post("/v1/users", { email: `kollegin.${newId("x").toLowerCase()}@example.org`, role: "viewer" }),
+    "user",
+  );
   const campaign = await must(
     c.post("/v1/campaigns", { name: `Serie ${newId("x")}`, kind: "email", list_ids: [list.id] }),
     "campaign",
@@ -162,6 +166,7 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     messages: message.id as string,
     campaigns: campaign.id as string,
     "api-keys": key.id as string,
+    users: user.id as string,
     imports: importId,
     "inbound-mailboxes": mailbox.id as string,
     inbound: inboundId,
@@ -255,6 +260,9 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "PATCH /v1/webhook-endpoints/:id": () => ({ enabled: false }),
   "DELETE /v1/webhook-endpoints/:id": () => undefined,
   "POST /v1/webhook-deliveries/:id/replay": () => undefined,
+  "POST /v1/users": () => ({ email: `neu.${newId("x").toLowerCase()}@example.org`, role: "editor" }),
+  "PATCH /v1/users/:id": () => ({ role: "editor", language: "en" }),
+  "DELETE /v1/users/:id": () => undefined,
 };
 
 /** State a route needs before it may act (no worker runs in this test). */

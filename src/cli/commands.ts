@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { registerBounceCommands } from "./bounces.js";
 import { registerCampaignCommands } from "./campaign.js";
 import { registerImportCommands } from "./import.js";
+import { registerUserCommands } from "./users.js";
 
 export function registerCommands(program: Command) {
   registerBounceCommands(program);
   registerCampaignCommands(program);
   registerImportCommands(program);
+  registerUserCommands(program);
 }

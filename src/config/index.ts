@@ -38,6 +38,20 @@ const schema = z.object({
     .default(8 * 1024 * 1024),
   /** Double opt-in: hours a confirmation link stays valid (default 7 days). */
   signupExpiryHours: z.coerce.number().min(1).max(8760).default(168),
+  /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): "true", "false", or addresses/CIDRs/
+   * "loopback" comma-separated. The login rate limit and the Secure cookie flag rely on it. */
+  trustProxy: z.string().default("loopback"),
+  /** Dashboard login sessions end after this long without a request, and at the latest after sessionMaxHours. */
+  sessionIdleMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(12 * 60),
+  sessionMaxHours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24),
 });
 
 export type Config = z.infer<typeof schema> & { publicUrl: string };
@@ -62,6 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     retryBaseSeconds: env.POSTSTELLE_RETRY_BASE_SECONDS || undefined,
     maxBodyBytes: env.POSTSTELLE_MAX_BODY_BYTES || undefined,
     signupExpiryHours: env.POSTSTELLE_SIGNUP_EXPIRY_HOURS || undefined,
+    trustProxy: env.POSTSTELLE_TRUST_PROXY || undefined,
+    sessionIdleMinutes: env.POSTSTELLE_SESSION_IDLE_MINUTES || undefined,
+    sessionMaxHours: env.POSTSTELLE_SESSION_MAX_HOURS || undefined,
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
@@ -76,3 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 }
 
 export const serveRoles = roles;
+
+/** POSTSTELLE_TRUST_PROXY as Fastify's trustProxy option. */
+export function trustProxyOption(value: string): boolean | string {
+  const v = value.trim().toLowerCase();
+  if (v === "true") return true;
+  if (v === "false" || v === "") return false;
+  return value;
+}

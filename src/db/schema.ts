@@ -643,6 +643,39 @@ export interface SyncFetchedMembersTable {
   first_name: string | null;
   last_name: string | null;
   salutation: string | null;
+/** Dashboard users (migration 150). */
+export interface UsersTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  name: Generated<string>;
+  role: "admin" | "editor" | "viewer";
+  language: Generated<"de" | "en">;
+  password_hash: string;
+  disabled: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_login_at: TimestampNullable;
+}
+
+export interface UserSessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  workspace_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginFailuresTable {
+  id: string;
+  scope: "email" | "ip";
+  subject: string;
+  at: Timestamp;
 }
 
 export interface DB {
@@ -684,6 +717,9 @@ export interface DB {
   sync_runs: SyncRunsTable;
   subscription_sync: SubscriptionSyncTable;
   sync_fetched_members: SyncFetchedMembersTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

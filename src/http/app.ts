@@ -1,8 +1,10 @@
 // The Fastify application: every route of every domain registered from its definition (route.ts),
 // with auth, zod validation, the error shape of DESIGN §9, /openapi.json, /health and /metrics.
 import { Readable } from "node:stream";
+import cookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ZodType } from "zod";
+import { trustProxyOption } from "../config/index.js";
 import type { Runtime } from "../runtime.js";
 import { Invalid } from "../util/errors.js";
 import { authenticate } from "./auth.js";
@@ -54,12 +56,16 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
   const app = Fastify({
     loggerInstance: (opts.logger === false ? undefined : rt.log) as FastifyBaseLogger | undefined,
     bodyLimit: rt.config.maxBodyBytes,
-    trustProxy: true,
+    // Which proxies' X-Forwarded-For/-Proto count (POSTSTELLE_TRUST_PROXY): the client address of the login
+    // rate limit and the Secure flag of the session cookie come from them.
+    trustProxy: trustProxyOption(rt.config.trustProxy),
     // Signed link tokens (/u/:token) pack several ids and run past find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1024 },
   });
   const routes = opts.routes ?? allRoutes();
   app.setErrorHandler(errorHandler);
+  // The dashboard's session cookie (src/users/sessions.ts); unsigned: the token itself is the secret.
+  await app.register(cookie);
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, 404, "not_found", `There is no route ${req.method} ${req.url.split("?")[0]}.`),
   );

@@ -14,6 +14,7 @@ import { statsRoutes } from "../stats/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { engagementRoutes } from "../tracking/engagement-routes.js";
 import { trackingRoutes } from "../tracking/routes.js";
+import { authRoutes, userRoutes } from "../users/routes.js";
 import { webhookRoutes } from "../webhooks/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
 import type { AnyRoute } from "./route.js";
@@ -39,5 +40,7 @@ export function allRoutes(): AnyRoute[] {
     ...engagementRoutes,
     ...statsRoutes,
     ...signupRoutes,
+    ...authRoutes,
+    ...userRoutes,
   ];
 }
