@@ -643,6 +643,8 @@ export interface SyncFetchedMembersTable {
   first_name: string | null;
   last_name: string | null;
   salutation: string | null;
+}
+
 /** Dashboard users (migration 150). */
 export interface UsersTable {
   id: string;
