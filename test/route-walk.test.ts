@@ -71,10 +71,20 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "message",
   );
   const key = await must(c.post("/v1/api-keys", { role: "viewer" }), "api key");
-  const user = await must(
-    c.post("/v1/users", { email: `kollegin.${newId("x").toLowerCase()}@example.org`, role: "viewer" }),
-    "user",
-  );
+  // Inserted directly: hashing a password (argon2id) per seed would slow this walk down.
+  const user = await env.rt.db
+    .insertInto("users")
+    .values({
+      id: newId("usr"),
+      workspace_id: workspaceId,
+      email: `kollegin.${newId("x").toLowerCase()}@example.org`,
+      role: "viewer",
+      password_hash: "$argon2id$v=19$m=19456,t=2,p=1$not-used",
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   const campaign = await must(
     c.post("/v1/campaigns", { name: `Serie ${newId("x")}`, kind: "email", list_ids: [list.id] }),
     "campaign",
