@@ -218,6 +218,7 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "PATCH /v1/templates/:id": () => ({ subject: "Neu" }),
   "DELETE /v1/templates/:id": () => undefined,
   "POST /v1/templates/:id/preview": () => ({}),
+  "POST /v1/templates/preview": () => ({ subject: "Hallo {{ contact.first_name }}", text: "Text" }),
   "POST /v1/templates/:id/test-send": () => ({ to: "test@example.org" }),
   "POST /v1/contacts": () => ({
     first_name: "Max",
@@ -298,7 +299,7 @@ const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
 };
 
 /** Routes that write but whose effect is not a record change (read-only POSTs). */
-const readOnlyWrites = new Set(["POST /v1/templates/:id/preview"]);
+const readOnlyWrites = new Set(["POST /v1/templates/:id/preview", "POST /v1/templates/preview"]);
 /** Routes whose path parameter is not a record of a workspace (a code shared by all workspaces). */
 const notRecordIds = new Set([
   "GET /v1/error-registry/:code",

@@ -2,6 +2,7 @@
 import { defineRoute } from "../http/route.js";
 import {
   createTemplateBody,
+  draftPreviewBody,
   idParam,
   listTemplatesQuery,
   previewBody,
@@ -13,6 +14,7 @@ import {
   deleteTemplate,
   getTemplate,
   listTemplates,
+  previewDraft,
   previewTemplate,
   updateTemplate,
 } from "./service.js";
@@ -79,6 +81,19 @@ export const templateRoutes = [
     params: idParam,
     body: previewBody,
     handler: ({ params, body, ctx }) => previewTemplate(ctx, params.id, body),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/v1/templates/preview",
+    auth: "workspace",
+    // Like the preview of a saved template: nothing is stored, so whoever reads templates may use it.
+    role: "viewer",
+    tag,
+    summary:
+      "Render a template that is not saved (the editor's live preview): the same checks as saving — 400 with " +
+      "part, line and column for each problem — and the same rendering as a preview",
+    body: draftPreviewBody,
+    handler: ({ body, ctx }) => previewDraft(ctx, body),
   }),
   defineRoute({
     method: "POST",

@@ -67,6 +67,20 @@ export const previewBody = z.strictObject({
 });
 export type PreviewInput = z.infer<typeof previewBody>;
 
+/** An unsaved template rendered as the editor's live preview: the parts as they are being typed. */
+export const draftPreviewBody = z
+  .strictObject({
+    kind: kind.default("email"),
+    subject,
+    html: part.nullable().optional(),
+    text: part.nullable().optional(),
+    mjml: part.nullable().optional(),
+    contact_id: z.string().min(1).max(100).optional(),
+    data: mergeData.optional(),
+  })
+  .refine(oneHtmlSource, htmlOrMjml);
+export type DraftPreviewInput = z.infer<typeof draftPreviewBody>;
+
 export const testSendBody = z.strictObject({
   to: emailAddress,
   /** Sender; the workspace's default_from when absent. */

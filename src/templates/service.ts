@@ -16,7 +16,13 @@ import {
 } from "./engine.js";
 import { type MergeVars, PlaceholderDrop, sampleContact } from "./merge-fields.js";
 import { compileMjml } from "./mjml.js";
-import type { CreateTemplateInput, ListTemplatesQuery, PreviewInput, UpdateTemplateInput } from "./schema.js";
+import type {
+  CreateTemplateInput,
+  DraftPreviewInput,
+  ListTemplatesQuery,
+  PreviewInput,
+  UpdateTemplateInput,
+} from "./schema.js";
 import {
   deleteTemplateRow,
   findContactForMerge,
@@ -314,15 +320,37 @@ export async function renderSample(ctx: Ctx, id: string, input: PreviewInput) {
   const contact = input.contact_id
     ? await requireMergeContact(ctx.rt.db, ctx.workspaceId, input.contact_id)
     : sampleContact;
-  const rendered = compiledFor(row).render({
+  const rendered = compiledFor(row).render(sampleVars(ctx, contact, input.data));
+  return { template: row, rendered };
+}
+
+/** The merge variables of a preview: campaign.*, list.* and, without data, data.* as placeholders. */
+function sampleVars(ctx: Ctx, contact: Record<string, unknown>, data: Record<string, unknown> | undefined) {
+  return {
     contact,
-    data: input.data ?? new PlaceholderDrop("data"),
+    data: data ?? new PlaceholderDrop("data"),
     campaign: new PlaceholderDrop("campaign"),
     list: new PlaceholderDrop("list"),
     unsubscribe_url: `${ctx.rt.config.publicUrl}/unsubscribe/preview`,
     today: ctx.rt.now(),
+  };
+}
+
+/** The editor's live preview: checks and renders parts that are not saved yet, exactly as saving would
+ * check them (400 with part, line and column for every problem) and as a preview of the saved template
+ * renders them. Nothing is stored or cached. */
+export async function previewDraft(ctx: Ctx, input: DraftPreviewInput) {
+  const parts = await validatedParts({
+    subject: input.subject,
+    html: input.html ?? null,
+    text: input.text ?? null,
+    mjml: input.mjml ?? null,
   });
-  return { template: row, rendered };
+  const contact = input.contact_id
+    ? await requireMergeContact(ctx.rt.db, ctx.workspaceId, input.contact_id)
+    : sampleContact;
+  const rendered = compileTemplate(parts).render(sampleVars(ctx, contact, input.data));
+  return { template_id: null, contact_id: input.contact_id ?? null, ...rendered };
 }
 
 export async function previewTemplate(ctx: Ctx, id: string, input: PreviewInput) {

@@ -252,6 +252,46 @@ describe("preview", () => {
   });
 });
 
+describe("live preview of an unsaved template", () => {
+  it("renders the parts as typed for a chosen contact, and stores nothing", async () => {
+    const contactId = await insertContact(env.ws.id);
+    const before = await env.rt.db.selectFrom("templates").select("id").execute();
+    const r = await viewer().post("/v1/templates/preview", {
+      subject: invoice.subject,
+      html: invoice.html,
+      contact_id: contactId,
+      data: { invoice_number: "R-18", amount: 5, due: "2026-12-01" },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ template_id: null, contact_id: contactId, subject: "Ihre Rechnung R-18" });
+    expect(r.body.html).toContain("über 5,00 €, fällig am 01.12.2026.");
+    expect(r.body.text).toContain("Sehr geehrter Herr Müller,");
+    expect(await env.rt.db.selectFrom("templates").select("id").execute()).toHaveLength(before.length);
+  });
+
+  it("reports each problem with its part, line and column, as saving would", async () => {
+    const r = await editor().post("/v1/templates/preview", {
+      subject: "Hallo {{ contact.nickname }}",
+      html: "<p>Zeile 1</p>\n<p>{% if %}</p>",
+    });
+    expect(r.status).toBe(400);
+    const details = r.body.error.details as { part: string; line: number; column: number }[];
+    expect(details.find((d) => d.part === "subject")).toMatchObject({ line: 1, column: 10 });
+    expect(details.find((d) => d.part === "html")).toMatchObject({ line: 2 });
+  });
+
+  it("compiles MJML like saving does, and refuses another workspace's contact with 404", async () => {
+    const mjml =
+      "<mjml><mj-body><mj-section><mj-column><mj-text>Hallo {{ contact.first_name }}</mj-text></mj-column></mj-section></mj-body></mjml>";
+    const r = await editor().post("/v1/templates/preview", { subject: "S", mjml });
+    expect(r.status).toBe(200);
+    expect(r.body.html).toContain("Hallo Erika");
+    const foreign = await insertContact(env.other.id);
+    const f = await editor().post("/v1/templates/preview", { subject: "S", text: "x", contact_id: foreign });
+    expect(f.status).toBe(404);
+  });
+});
+
 describe("rendering for messages", () => {
   it("renders a stored template and follows every change, even within one clock tick", async () => {
     env.setNow(new Date("2026-11-23T10:00:00Z"));
