@@ -7,6 +7,7 @@ import { startHookWorker } from "./hooks/worker.js";
 import { startInboundWorker } from "./inbound/imap.js";
 import type { Runtime } from "./runtime.js";
 import { startSignupExpiryWorker } from "./signups/expiry.js";
+import { startLoginPurgeWorker } from "./users/sessions.js";
 
 export interface WorkerHandle {
   stop(): Promise<void>;
@@ -22,6 +23,7 @@ const factories: WorkerFactory[] = [
   startCampaignWorker,
   startHookWorker,
   startInboundWorker,
+  startLoginPurgeWorker,
 ];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {

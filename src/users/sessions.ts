@@ -6,6 +6,7 @@ import type { Runtime } from "../runtime.js";
 import { safeEqual, sha256 } from "../util/crypto.js";
 import { AppError, Forbidden, Unauthorized } from "../util/errors.js";
 import { newId, randomToken } from "../util/ids.js";
+import { startPeriodic } from "../util/periodic.js";
 import { verifyAgainstDummy, verifyPassword } from "./password.js";
 import {
   clearLoginFailures,
@@ -220,3 +221,10 @@ export async function requireSession(
 }
 
 export const NO_SESSION = "Not logged in, or the session has ended; log in again.";
+
+/** Worker loop: removes ended sessions and old login failures every 15 minutes. */
+export function startLoginPurgeWorker(rt: Runtime): { stop(): Promise<void> } {
+  return startPeriodic(rt.log, "login-purge", { firstMs: 30_000, intervalMs: 15 * 60_000 }, () =>
+    purgeLoginState(rt),
+  );
+}

@@ -3,7 +3,7 @@ import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { buildApp } from "../http/app.js";
 import { sha256 } from "../util/crypto.js";
 import { newId } from "../util/ids.js";
-import { LOGIN_MAX_FAILURES } from "./sessions.js";
+import { LOGIN_MAX_FAILURES, purgeLoginState } from "./sessions.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -388,5 +388,36 @@ describe("user administration", () => {
       (await api(env.app, env.ws.editor).post("/v1/users", { email: uniqueEmail("x"), role: "viewer" }))
         .status,
     ).toBe(403);
+  });
+});
+
+describe("housekeeping", () => {
+  it("purges ended sessions and old login failures, and keeps live ones", async () => {
+    const u = await createUser(env.ws.id, "viewer");
+    const live = await login(u.email);
+    const t0 = new Date();
+    const ended = await login(u.email);
+    await loginRaw(u.email, "falsch-für-den-purge");
+    await env.rt.db
+      .updateTable("user_sessions")
+      .set({ expires_at: new Date(t0.getTime() - 1000) })
+      .where("token_hash", "=", sha256(ended.token))
+      .execute();
+    await env.rt.db
+      .updateTable("login_failures")
+      .set({ at: new Date(t0.getTime() - 16 * 60_000) })
+      .where("subject", "=", u.email)
+      .execute();
+    await purgeLoginState(env.rt);
+    const hashes = (
+      await env.rt.db.selectFrom("user_sessions").select("token_hash").where("user_id", "=", u.id).execute()
+    ).map((r) => r.token_hash);
+    expect(hashes).toEqual([sha256(live.token)]);
+    const failures = await env.rt.db
+      .selectFrom("login_failures")
+      .select("id")
+      .where("subject", "=", u.email)
+      .execute();
+    expect(failures).toEqual([]);
   });
 });
