@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
@@ -319,6 +320,49 @@ describe("the blocklist", () => {
 });
 
 describe("crash safety", () => {
+  it("marks a message unknown, never to be resent by itself, when the relay hangs up after the final dot", async () => {
+    // A relay that takes the whole message and closes the line instead of answering it.
+    const relay = net.createServer((socket) => {
+      let inData = false;
+      let seen = "";
+      socket.write("220 relay ESMTP\r\n");
+      socket.on("data", (chunk) => {
+        seen += chunk.toString("latin1");
+        if (inData) {
+          if (seen.includes("\r\n.\r\n")) socket.destroy();
+          return;
+        }
+        for (let nl = seen.indexOf("\r\n"); nl !== -1 && !inData; nl = seen.indexOf("\r\n")) {
+          const line = seen.slice(0, nl);
+          seen = seen.slice(nl + 2);
+          if (line.startsWith("EHLO")) socket.write("250-relay\r\n250 PIPELINING\r\n");
+          else if (line === "DATA") {
+            socket.write("354 go ahead\r\n");
+            inData = true;
+          } else socket.write("250 ok\r\n");
+        }
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const t = await admin().post("/v1/transports", {
+      name: "hangs-up",
+      kind: "smtp",
+      config: { host: "127.0.0.1", port: (relay.address() as AddressInfo).port, starttls: "off" },
+    });
+    expect(t.status, t.text).toBe(201);
+    const r = await editor().post("/v1/messages", message({ transport: "hangs-up" }));
+    await worker.drain();
+    await worker.drain();
+    await new Promise<void>((res) => relay.close(() => res()));
+    const m = (await editor().get(`/v1/messages/${r.body.id}`)).body;
+    expect(m.status).toBe("unknown");
+    expect(m.send_state).toBe("unknown");
+    expect(m.attempts).toBe(1);
+    expect(types(m)).toEqual(["queued", "unknown"]);
+    expect(m.timeline[1].evidence).toMatchObject({ after_data: true, transport: "smtp:hangs-up" });
+    expect((await admin().delete(`/v1/transports/${t.body.id}`)).status).toBe(200);
+  });
+
   it("marks a message whose lease ran out while sending as unknown and never resends it by itself", async () => {
     const r = await editor().post("/v1/messages", message());
     const past = new Date(Date.now() - 60_000);

@@ -300,7 +300,7 @@ export async function releaseClaims(db: Db, owner: string, ids: string[], now: D
 
 export interface Outcome {
   id: string;
-  send_state: "done" | "queued";
+  send_state: "done" | "queued" | "unknown";
   attempts: number;
   next_attempt_at: Date | null;
   queue_id: string | null;

@@ -332,6 +332,27 @@ export class SendingWorker {
       };
     }
     const evidence = { ...r.evidence, ...common };
+    if (r.evidence.after_data === true) {
+      // The connection broke after the whole message went out: it may have arrived, so it is never resent
+      // by itself (DESIGN §3.4), exactly as when the worker dies during the transaction.
+      const detail = `The connection broke after the message was handed over: ${r.detail}`;
+      return {
+        outcome: this.outcome(m, "unknown", { attempts, raw_mime: raw }),
+        events: [
+          this.event(m, "unknown", source, detail, {
+            error_code: "outcome_unknown",
+            evidence,
+            dedupe_key: `attempt:${attempts}`,
+          }),
+        ],
+        log: this.log(
+          m,
+          "error",
+          `${detail}. Check the recipient's mailbox or the relay's log, then resend deliberately if needed (POST /v1/messages/${m.id}/resend).`,
+          evidence,
+        ),
+      };
+    }
     if (r.outcome === "temporary" && attempts < this.rt.config.maxAttempts) {
       // A provider's Retry-After (HTTP 429) is the earliest moment a retry can succeed.
       const wait = Math.max(

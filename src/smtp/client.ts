@@ -1,21 +1,23 @@
-// A lean SMTP client for serial e-mails (RFC 5321 with RFC 2920 PIPELINING, RFC 3207 STARTTLS, RFC 4954
-// AUTH PLAIN/LOGIN, RFC 3461 DSN parameters), over a pool of long-lived connections.
+// The one SMTP client of Poststelle, for transactional mail and campaigns alike (RFC 5321 with RFC 2920
+// PIPELINING, RFC 3207 STARTTLS, RFC 4954 AUTH PLAIN/LOGIN, RFC 3461 DSN parameters), over a pool of
+// long-lived connections per transport.
 //
-// Why hand-written, beside Nodemailer: a campaign hands over pre-built 7-bit MIME bytes, so all it needs is
-// the envelope and DATA. Nodemailer's pool reaches about 2,750 msg/s on this kind of machine even with
-// pre-built raw messages (DESIGN §8), because every message passes through its composer objects, a
-// transform stream, a stream pipeline and abort signals — profiled here at roughly 350 µs of CPU per message,
-// in the one thread that also renders and talks to the database. This client writes each transaction in
-// two writes (envelope and DATA pipelined, then the body) and parses only reply lines, which leaves the
-// relay, not this process, as the limit. Replies are classified exactly as for Nodemailer's
-// (senders.ts failure()), so a message's timeline does not depend on which client sent it.
+// Why hand-written rather than Nodemailer's SMTPConnection: every message here is pre-built MIME bytes
+// (delivery/mime.ts, campaigns/mime.ts), so all a transaction needs is the envelope and DATA. Nodemailer
+// sends one command per round trip (it does not pipeline MAIL/RCPT/DATA, RFC 2920) and passes every
+// message through its composer objects, a transform stream, a stream pipeline and abort signals —
+// profiled here at roughly 350 µs of CPU per message, in the one thread that also renders and talks to the
+// database. This client writes each transaction in two writes (envelope and DATA pipelined, then the body
+// together with the next message's envelope) and parses only reply lines, which leaves the relay, not this
+// process, as the limit. Replies are classified by failure.ts for every SMTP sender, so a message's timeline
+// reads the same whichever path sent it.
 import net from "node:net";
 import os from "node:os";
 import tls from "node:tls";
 import type { SmtpConfig } from "../delivery/schema.js";
 import type { MailSender, OutgoingMail, SendResult } from "../delivery/senders.js";
-import { failure } from "../delivery/senders.js";
-import { queueIdOf } from "../delivery/smtp-reply.js";
+import { failure } from "./failure.js";
+import { queueIdOf } from "./reply.js";
 
 interface Reply {
   code: number;
@@ -28,6 +30,9 @@ interface Job {
 }
 
 const SOCKET_TIMEOUT_MS = 60_000;
+/** A parked connection unused for longer is closed rather than reused: relays drop idle sessions, and a
+ * message written into a session the relay is closing just then would fail for nothing. */
+const IDLE_REUSE_MS = 30_000;
 const CRLF = Buffer.from("\r\n");
 const END_OF_DATA = Buffer.from(".\r\n");
 
@@ -83,6 +88,8 @@ class Connection {
   private capabilities = new Set<string>();
   private authMethods = new Set<string>();
   transactions = 0;
+  /** When this connection last finished serving (Date.now()). */
+  lastUsed = Date.now();
 
   constructor(
     private readonly config: SmtpConfig,
@@ -251,7 +258,16 @@ class Connection {
     const replies: Reply[] = [];
     if (this.pipelining) {
       if (!alreadySent) this.write(env.text);
-      for (let i = 0; i < count; i++) replies.push(await this.next());
+      for (let i = 0; i < count; i++) {
+        try {
+          replies.push(await this.next());
+        } catch (err) {
+          // A relay that refuses with 421 closes the session before answering the rest of the group:
+          // its refusal, not the closed line, is the message's outcome.
+          if (replies.some((r) => Math.floor(r.code / 100) !== 2)) break;
+          throw err;
+        }
+      }
       return replies;
     }
     for (const line of env.text.split("\r\n").slice(0, count)) {
@@ -306,8 +322,9 @@ class Connection {
           envelopeSent = pipelined !== undefined;
           job = pipelined;
         } else {
-          await this.reset();
+          // The refusal is the outcome, even if the session then breaks on RSET (a 421 closes it).
           current.resolve(verdict.result!);
+          await this.reset();
           job = this.transactions < this.config.max_messages_per_connection ? take() : undefined;
         }
       } catch (err) {
@@ -391,7 +408,8 @@ class Connection {
   }
 }
 
-/** A pool of pipelining connections behind the MailSender interface of src/delivery/senders.ts. */
+/** A pool of pipelining connections behind the MailSender interface of src/delivery/senders.ts: at most
+ * `pool_size` connections per transport, each retired after `max_messages_per_connection`. */
 export class PipelinedSmtpSender implements MailSender {
   readonly kind = "smtp" as const;
   private readonly queue: Job[] = [];
@@ -413,9 +431,14 @@ export class PipelinedSmtpSender implements MailSender {
   }
 
   private pump() {
+    const now = Date.now();
     while (this.queue.length > 0 && this.idle.length > 0) {
       const conn = this.idle.pop()!;
       if (conn.closed) continue;
+      if (now - conn.lastUsed > IDLE_REUSE_MS) {
+        conn.quit();
+        continue;
+      }
       void this.serveWith(conn);
     }
     const wanted = Math.min(
@@ -435,9 +458,9 @@ export class PipelinedSmtpSender implements MailSender {
     } catch (err) {
       this.opening--;
       conn.destroy();
-      // No connection at all: the relay cannot be reached or refused us. Every waiting message learns why
+      // No working connection: the relay cannot be reached or refused us. Every waiting message learns why
       // (and is retried later); while other connections work, the waiting ones stay queued for them.
-      if (this.busy + this.opening + this.idle.length === 0) {
+      if (this.busy + this.idle.length === 0) {
         const result = failure(err as SmtpError, this.label);
         for (const job of this.queue.splice(0)) job.resolve(result);
       }
@@ -450,6 +473,7 @@ export class PipelinedSmtpSender implements MailSender {
     this.busy++;
     await conn.serve(() => this.queue.shift());
     this.busy--;
+    conn.lastUsed = Date.now();
     if (conn.closed || this.closed) conn.destroy();
     else if (conn.transactions >= this.config.max_messages_per_connection) conn.quit();
     else this.idle.push(conn);

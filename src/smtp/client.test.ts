@@ -1,10 +1,10 @@
-// The campaign's pipelining SMTP client against Nodemailer's smtp-server: envelope with RFC 3461 DSN
+// The pipelining SMTP client against Nodemailer's smtp-server: envelope with RFC 3461 DSN
 // parameters, STARTTLS and AUTH, dot-stuffing, replies classified as for Nodemailer, connection reuse.
 import net, { type AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { smtpConfig } from "../delivery/schema.js";
-import { PipelinedSmtpSender } from "./smtp-pipeline.js";
+import { PipelinedSmtpSender } from "./client.js";
 
 interface Got {
   from: string;
