@@ -44,6 +44,7 @@ async function sentMessage(contactId: string | null, to: string) {
       message_id_header: `<${id}@scholz.example>`,
       return_path: `bounce+${id}@bounces.localhost`,
       status: "delivered",
+      send_state: "done",
       created_at: now,
       updated_at: now,
       next_attempt_at: now,

@@ -7,6 +7,7 @@ import { activityCtx, recordActivity } from "../audit/service.js";
 import { addressHash } from "../blocklist/hash.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
+import { dropQueuedForErasure } from "../delivery/erase.js";
 import type { Ctx } from "../runtime.js";
 import { consentOut } from "./consent.js";
 import { contactOut } from "./contact.js";
@@ -132,7 +133,10 @@ export async function eraseContact(ctx: Ctx, id: string) {
       [c.first_name, c.last_name].filter((n): n is string => !!n && n.length >= 3),
     );
     const messageIds = await contactMessageIds(tx, ws, id, c.email_keys);
+    // Still-queued messages end `dropped` before their addresses go: none of them is sent afterwards.
+    const dropped = await dropQueuedForErasure(tx, ws, messageIds, ctx.rt.now());
     const counts = {
+      queued_messages_dropped: dropped,
       messages: await scrubMessages(tx, ws, messageIds),
       message_events: addressPattern ? await scrubMessageEvents(tx, ws, addressPattern) : 0,
       activities: await scrubActivities(tx, ws, id, addressPattern, namePattern),
