@@ -1,6 +1,7 @@
 // Credentials are for admins only (issue 7): with a transport, provider transports, a mailbox, a webhook
 // endpoint, a sender domain and an extra API key configured, every GET route of the route table is walked as
 // a viewer and an editor — by key and by login — and no credential appears in any answer.
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { useDnsResolver } from "../domains/dns.js";
@@ -210,5 +211,35 @@ describe("the credential helpers", () => {
       token: null,
       token_set: false,
     });
+  });
+
+  it("leave no value of a credential-like key in what a non-admin gets (property)", () => {
+    const secretKey = fc.constantFrom(
+      "password",
+      "pass",
+      "api_key",
+      "apiKey",
+      "secret",
+      "server_token",
+      "private_key",
+    );
+    const plainKey = fc.constantFrom("host", "name", "port", "region", "user", "url");
+    const secretValue = fc.string({ minLength: 8 }).map((v) => `S3CRET:${v}`);
+    const leaf = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 5 }));
+    const tree = fc.letrec((tie) => ({
+      node: fc
+        .tuple(
+          fc.dictionary(plainKey, fc.oneof(leaf, tie("node")), { maxKeys: 4 }),
+          fc.dictionary(secretKey, secretValue, { maxKeys: 3 }),
+        )
+        .map(([plain, secret]) => ({ ...plain, ...secret })),
+      list: fc.array(tie("node"), { maxLength: 3 }),
+    })).node;
+    fc.assert(
+      fc.property(tree, (config) => {
+        expect(JSON.stringify(redactCredentials(viewer, config))).not.toContain("S3CRET:");
+        expect(redactCredentials(admin, config)).toEqual(config);
+      }),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { decodeCursor, pageQuery, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import type { Runtime } from "../runtime.js";
+import { AppError } from "../util/errors.js";
 import { createUserBody, loginBody, updateMeBody, updateUserBody, userIdParam } from "./schema.js";
 import { createUser, deleteUser, getUser, listUsers, updateMe, updateUser, userOut } from "./service.js";
 import {
@@ -51,6 +52,13 @@ export const authRoutes = [
     summary: "Log in with e-mail and password: sets the session cookie, returns the user and the CSRF token",
     body: loginBody,
     handler: async ({ body, ctx, req, reply }) => {
+      // Only JSON: an HTML form on another site could otherwise log a browser into the attacker's account.
+      if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+        throw new AppError(
+          "unsupported_media_type",
+          "Send the login as JSON (Content-Type: application/json).",
+        );
+      }
       try {
         const old = sessionToken(req);
         if (old) await logout(ctx.rt, old);

@@ -109,6 +109,15 @@ describe("login and logout", () => {
     expect(wrong.headers["set-cookie"]).toBeUndefined();
     const missing = await api(env.app).post("/v1/auth/login", { email: u.email });
     expect(missing.status).toBe(400);
+    // A form post from another site cannot log anyone in.
+    const form = await api(env.app).raw(
+      "POST",
+      "/v1/auth/login",
+      `email=${encodeURIComponent(u.email)}&password=${PASSWORD}`,
+      { "content-type": "application/x-www-form-urlencoded" },
+    );
+    expect(form.status).toBe(415);
+    expect(form.headers["set-cookie"]).toBeUndefined();
   });
 
   it("stores the session token only hashed", async () => {
