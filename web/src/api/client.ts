@@ -94,6 +94,8 @@ export interface RequestOptions {
   query?: Query;
   /** Return the body as text (raw MIME). */
   text?: boolean;
+  /** Return the body as a Blob (a PDF shown in the page). */
+  blob?: boolean;
   /** Do not call the unauthorized handler on 401 (the session probe and the login itself). */
   quiet401?: boolean;
 }
@@ -122,6 +124,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   }
   if (res.status === 204) return undefined as T;
   if (opts.text) return (await res.text()) as T;
+  if (opts.blob) return (await res.blob()) as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }

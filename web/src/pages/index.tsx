@@ -2,6 +2,10 @@
 // here (and one in nav.ts if it belongs in the navigation).
 import type { ReactElement } from "react";
 import { ActivitiesPage } from "./activities/ActivitiesPage";
+import { CampaignNewPage } from "./campaigns/CampaignNewPage";
+import { CampaignPage } from "./campaigns/CampaignPage";
+import { CampaignsPage } from "./campaigns/CampaignsPage";
+import { TemplateEditorPage } from "./campaigns/TemplateEditorPage";
 import { ContactPage } from "./contact/ContactPage";
 import { ContactsPage } from "./contacts/ContactsPage";
 import { ImportWizard } from "./import/ImportWizard";
@@ -9,6 +13,7 @@ import { MessagePage } from "./message/MessagePage";
 import { MessagesPage } from "./messages/MessagesPage";
 import { Placeholder } from "./placeholder/Placeholder";
 import { SettingsPage } from "./settings/SettingsPage";
+import { StatisticsPage } from "./statistics/StatisticsPage";
 
 export interface PageRoute {
   path: string;
@@ -24,7 +29,10 @@ export const pageRoutes: PageRoute[] = [
   { path: "/contacts/:id", element: <ContactPage /> },
   // Pages still to come (issue 7): lists + sync workbench, campaigns, letters, statistics.
   { path: "/lists/*", element: <Placeholder titleKey="lists" /> },
-  { path: "/campaigns/*", element: <Placeholder titleKey="campaigns" /> },
-  { path: "/statistics/*", element: <Placeholder titleKey="statistics" /> },
+  { path: "/campaigns", element: <CampaignsPage /> },
+  { path: "/campaigns/new", element: <CampaignNewPage /> },
+  { path: "/campaigns/templates/:id", element: <TemplateEditorPage /> },
+  { path: "/campaigns/:id", element: <CampaignPage /> },
+  { path: "/statistics", element: <StatisticsPage /> },
   { path: "/settings", element: <SettingsPage /> },
 ];

@@ -1,0 +1,200 @@
+// Creating a serial e-mail or serial letter: name, kind, lists, purpose, template and sender. Creating
+// returns at once; the recipients load in the background and the campaign page shows how far it is.
+import "./campaigns.css";
+import { type FormEvent, useState } from "react";
+import { useNavigate } from "react-router-dom";
+import { ApiError, api, type Page } from "../../api/client";
+import { useResource } from "../../api/hooks";
+import { Field } from "../../components/Field";
+import { localToIso } from "../../components/filters";
+import { PageHeader } from "../../components/PageHeader";
+import { Empty, ErrorBanner, Loading } from "../../components/states";
+import type { Campaign, ListSummary, TemplateSummary } from "./model";
+import { useCampaignText } from "./model";
+
+interface Draft {
+  name: string;
+  kind: "email" | "letter";
+  purpose: string;
+  list_ids: string[];
+  template_id: string;
+  subject: string;
+  from: string;
+  from_name: string;
+  reply_to: string;
+  scheduled_at: string;
+}
+
+const empty: Draft = {
+  name: "",
+  kind: "email",
+  purpose: "marketing",
+  list_ids: [],
+  template_id: "",
+  subject: "",
+  from: "",
+  from_name: "",
+  reply_to: "",
+  scheduled_at: "",
+};
+
+/** The request body: empty fields are left out, so the server's defaults apply. */
+function bodyOf(d: Draft) {
+  const body: Record<string, unknown> = { name: d.name, kind: d.kind, purpose: d.purpose };
+  if (d.list_ids.length) body.list_ids = d.list_ids;
+  if (d.template_id) body.template_id = d.template_id;
+  for (const k of ["subject", "from", "from_name", "reply_to"] as const)
+    if (d[k].trim()) body[k] = d[k].trim();
+  const at = localToIso(d.scheduled_at);
+  if (at) body.scheduled_at = at;
+  return body;
+}
+
+export function CampaignNewPage() {
+  const { c, t } = useCampaignText();
+  const navigate = useNavigate();
+  const [d, setD] = useState<Draft>(empty);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const lists = useResource(() => api.get<Page<ListSummary>>("/v1/lists", { limit: 500 }), []);
+  const templates = useResource(() => api.get<Page<TemplateSummary>>("/v1/templates", { limit: 500 }), []);
+  const issues = error instanceof ApiError ? error.fieldIssues() : {};
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((old) => ({ ...old, [k]: v }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.post<Campaign>("/v1/campaigns", bodyOf(d));
+      navigate(`/campaigns/${created.id}`, { state: { notice: c.created } });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toggleList = (id: string, on: boolean) =>
+    set("list_ids", on ? [...d.list_ids, id] : d.list_ids.filter((x) => x !== id));
+  const fieldError = (k: string) =>
+    issues[k] ?? Object.entries(issues).find(([p]) => p.startsWith(`${k}.`))?.[1];
+
+  return (
+    <>
+      <PageHeader title={c.new} intro={c.listsHint} />
+      <ErrorBanner error={error && Object.keys(issues).length === 0 ? error : null} />
+      <form className="card" onSubmit={submit} noValidate>
+        <div className="form-grid">
+          <Field label={c.name} error={fieldError("name")}>
+            {(p) => <input {...p} value={d.name} required onChange={(e) => set("name", e.target.value)} />}
+          </Field>
+          <Field label={c.kind} error={fieldError("kind")}>
+            {(p) => (
+              <select {...p} value={d.kind} onChange={(e) => set("kind", e.target.value as Draft["kind"])}>
+                {Object.entries(c.kinds).map(([k, label]) => (
+                  <option key={k} value={k}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label={c.purpose} error={fieldError("purpose")}>
+            {(p) => (
+              <select {...p} value={d.purpose} onChange={(e) => set("purpose", e.target.value)}>
+                {Object.entries(c.purposes).map(([k, label]) => (
+                  <option key={k} value={k}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <fieldset className="checks">
+          <legend>{c.lists}</legend>
+          {lists.loading ? <Loading /> : null}
+          <ErrorBanner error={lists.error} onRetry={lists.reload} />
+          {lists.data && lists.data.items.length === 0 ? <Empty>{c.noLists}</Empty> : null}
+          {lists.data?.items.map((l) => (
+            <label key={l.id}>
+              <input
+                type="checkbox"
+                checked={d.list_ids.includes(l.id)}
+                onChange={(e) => toggleList(l.id, e.target.checked)}
+              />{" "}
+              {l.name}
+            </label>
+          ))}
+          {fieldError("list_ids") ? (
+            <small className="field-error" role="alert">
+              {fieldError("list_ids")}
+            </small>
+          ) : null}
+        </fieldset>
+        <div className="form-grid">
+          <Field label={c.template} error={fieldError("template_id")}>
+            {(p) => (
+              <select {...p} value={d.template_id} onChange={(e) => set("template_id", e.target.value)}>
+                <option value="">{c.noTemplate}</option>
+                {templates.data?.items
+                  .filter((x) => x.kind === d.kind)
+                  .map((x) => (
+                    <option key={x.id} value={x.id}>
+                      {x.name}
+                    </option>
+                  ))}
+              </select>
+            )}
+          </Field>
+          <Field label={c.subject} error={fieldError("subject")}>
+            {(p) => <input {...p} value={d.subject} onChange={(e) => set("subject", e.target.value)} />}
+          </Field>
+          {d.kind === "email" ? (
+            <>
+              <Field label={c.from} error={fieldError("from")}>
+                {(p) => (
+                  <input {...p} type="email" value={d.from} onChange={(e) => set("from", e.target.value)} />
+                )}
+              </Field>
+              <Field label={c.fromName} error={fieldError("from_name")}>
+                {(p) => (
+                  <input {...p} value={d.from_name} onChange={(e) => set("from_name", e.target.value)} />
+                )}
+              </Field>
+              <Field label={c.replyTo} error={fieldError("reply_to")}>
+                {(p) => (
+                  <input
+                    {...p}
+                    type="email"
+                    value={d.reply_to}
+                    onChange={(e) => set("reply_to", e.target.value)}
+                  />
+                )}
+              </Field>
+              <Field label={c.scheduledAt} hint={c.scheduledHint} error={fieldError("scheduled_at")}>
+                {(p) => (
+                  <input
+                    {...p}
+                    type="datetime-local"
+                    value={d.scheduled_at}
+                    onChange={(e) => set("scheduled_at", e.target.value)}
+                  />
+                )}
+              </Field>
+            </>
+          ) : null}
+        </div>
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {c.create}
+          </button>
+          <button type="button" className="btn" onClick={() => navigate("/campaigns")}>
+            {t.app.cancel}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}

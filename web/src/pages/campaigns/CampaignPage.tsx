@@ -1,0 +1,292 @@
+// One serial e-mail or serial letter (seed 004): its state and live progress (polled while a worker is on
+// it), the actions its state allows — send, send again to those not yet sent, complete, delete, generate
+// letters — and every recipient's processing status with the reason.
+import "./campaigns.css";
+import { type FormEvent, useEffect, useState } from "react";
+import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
+import { ApiError, api, type Page } from "../../api/client";
+import { useResource } from "../../api/hooks";
+import { ConfirmDialog } from "../../components/Dialog";
+import { Field } from "../../components/Field";
+import { PageHeader } from "../../components/PageHeader";
+import { ErrorBanner, Loading, Notice } from "../../components/states";
+import { useSession } from "../../session/session";
+import { StateChip } from "./CampaignsPage";
+import { LetterPanel } from "./LetterPanel";
+import {
+  activeStates,
+  type Campaign,
+  type ListSummary,
+  resendStates,
+  type TemplateSummary,
+  useCampaignText,
+} from "./model";
+import { ProgressPanel } from "./ProgressPanel";
+import { RecipientsTable } from "./RecipientsTable";
+
+const POLL_MS = 2000;
+
+/** Reloads every POLL_MS while `active`, and tells how often it did (to refresh dependants). */
+function usePolling(reload: () => void, active: boolean): number {
+  const [ticks, setTicks] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      reload();
+      setTicks((n) => n + 1);
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [active, reload]);
+  return ticks;
+}
+
+type Pending = "send" | "complete" | "delete" | null;
+
+function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }) {
+  const { c, t } = useCampaignText();
+  const templates = useResource(
+    () => api.get<Page<TemplateSummary>>("/v1/templates", { limit: 500, kind: campaign.kind }),
+    [campaign.kind],
+  );
+  const [name, setName] = useState(campaign.name);
+  const [subject, setSubject] = useState(campaign.subject ?? "");
+  const [from, setFrom] = useState(campaign.from ?? "");
+  const [fromName, setFromName] = useState(campaign.from_name ?? "");
+  const [templateId, setTemplateId] = useState(campaign.template_id ?? "");
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const issues = error instanceof ApiError ? error.fieldIssues() : {};
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await api.patch(`/v1/campaigns/${campaign.id}`, {
+        name,
+        subject: subject.trim() || null,
+        from: from.trim() || null,
+        from_name: fromName.trim() || null,
+        template_id: templateId || null,
+      });
+      setSaved(true);
+      onSaved();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form className="card" onSubmit={save} noValidate aria-labelledby="edit-h">
+      <h2 id="edit-h">{c.settings}</h2>
+      <ErrorBanner error={error && Object.keys(issues).length === 0 ? error : null} />
+      {saved ? <Notice>{t.app.saved}</Notice> : null}
+      <div className="form-grid">
+        <Field label={c.name} error={issues.name}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label={c.template} error={issues.template_id}>
+          {(p) => (
+            <select {...p} value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+              <option value="">{c.noTemplate}</option>
+              {templates.data?.items.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={c.subject} error={issues.subject}>
+          {(p) => <input {...p} value={subject} onChange={(e) => setSubject(e.target.value)} />}
+        </Field>
+        {campaign.kind === "email" ? (
+          <>
+            <Field label={c.from} error={issues.from}>
+              {(p) => <input {...p} type="email" value={from} onChange={(e) => setFrom(e.target.value)} />}
+            </Field>
+            <Field label={c.fromName} error={issues.from_name}>
+              {(p) => <input {...p} value={fromName} onChange={(e) => setFromName(e.target.value)} />}
+            </Field>
+          </>
+        ) : null}
+      </div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary">
+          {c.edit}
+        </button>
+        {templateId ? (
+          <Link className="btn" to={`/campaigns/templates/${templateId}`}>
+            {c.editTemplate}
+          </Link>
+        ) : (
+          <Link className="btn" to={`/campaigns/templates/new?kind=${campaign.kind}`}>
+            {c.newTemplate}
+          </Link>
+        )}
+      </div>
+    </form>
+  );
+}
+
+export function CampaignPage() {
+  const { id = "" } = useParams();
+  const { c, t, date, number } = useCampaignText();
+  const { canWrite } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const campaign = useResource(() => api.get<Campaign>(`/v1/campaigns/${id}`), [id]);
+  const lists = useResource(() => api.get<Page<ListSummary>>("/v1/lists", { limit: 500 }), []);
+  const [pending, setPending] = useState<Pending>(null);
+  const [includeUnknown, setIncludeUnknown] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(
+    (location.state as { notice?: string } | null)?.notice ?? null,
+  );
+  const x = campaign.data;
+  const active = x ? activeStates.has(x.state) : false;
+  const ticks = usePolling(campaign.reload, active);
+
+  if (!x) {
+    return (
+      <>
+        <PageHeader title={c.title} />
+        {campaign.loading ? <Loading /> : <ErrorBanner error={campaign.error} onRetry={campaign.reload} />}
+      </>
+    );
+  }
+
+  const act = async (what: Exclude<Pending, null>) => {
+    setPending(null);
+    setActionError(null);
+    setNotice(null);
+    try {
+      if (what === "send") {
+        const r = await api.post<Campaign>(
+          `/v1/campaigns/${x.id}/send`,
+          includeUnknown ? { include_unknown: true } : {},
+        );
+        setNotice(r.send_scheduled && r.state === "ready" ? c.sendScheduled : c.sendStarted);
+      } else if (what === "complete") {
+        await api.post(`/v1/campaigns/${x.id}/complete`, {});
+      } else {
+        await api.del(`/v1/campaigns/${x.id}`);
+        navigate("/campaigns", { state: { notice: c.deleted } });
+        return;
+      }
+      campaign.reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
+  const counts = x.progress?.counts ?? {};
+  const canSend = canWrite && x.kind === "email" && (x.state === "ready" || resendStates.has(x.state));
+  const canComplete =
+    canWrite &&
+    (resendStates.has(x.state) || ["created", "incomplete_created", "failed_creating"].includes(x.state));
+  const canDelete = canWrite && x.run_count === 0 && !active && !x.frozen;
+  const editable = canWrite && !x.frozen && !active;
+  const dialogText = {
+    send: {
+      title: c.sendConfirmTitle,
+      confirm: x.state === "ready" ? c.send : c.sendAgain,
+      body: c.sendConfirm(number(x.recipient_count)),
+    },
+    complete: { title: c.completeConfirmTitle, confirm: c.complete, body: c.completeConfirm },
+    delete: { title: c.deleteConfirmTitle, confirm: t.app.delete, body: c.deleteConfirm },
+  };
+  const listNames = x.list_ids.map((lid) => lists.data?.items.find((l) => l.id === lid)?.name ?? lid);
+
+  return (
+    <>
+      <PageHeader
+        title={x.name}
+        intro={`${c.kinds[x.kind] ?? x.kind} · ${c.purposes[x.purpose] ?? x.purpose}`}
+        actions={
+          <>
+            <StateChip state={x.state} />
+            {canSend ? (
+              <button type="button" className="btn btn-primary" onClick={() => setPending("send")}>
+                {x.state === "ready" ? c.send : c.sendAgain}
+              </button>
+            ) : null}
+            {canComplete ? (
+              <button type="button" className="btn" onClick={() => setPending("complete")}>
+                {c.complete}
+              </button>
+            ) : null}
+            {canDelete ? (
+              <button type="button" className="btn btn-danger" onClick={() => setPending("delete")}>
+                {t.app.delete}
+              </button>
+            ) : null}
+            <Link className="btn" to={`/statistics?campaign_id=${x.id}`}>
+              {c.statistics}
+            </Link>
+          </>
+        }
+      />
+      {notice ? <Notice>{notice}</Notice> : null}
+      <ErrorBanner error={actionError} />
+      {x.frozen ? <p className="banner banner-info">{c.frozen}</p> : null}
+      {active ? <p className="banner banner-info">{c.locked}</p> : null}
+      {canSend && resendStates.has(x.state) && (counts.unknown ?? 0) > 0 ? (
+        <label className="banner banner-warn">
+          <input
+            type="checkbox"
+            checked={includeUnknown}
+            onChange={(e) => setIncludeUnknown(e.target.checked)}
+          />{" "}
+          {c.includeUnknown} ({number(counts.unknown)}) — {c.includeUnknownHint}
+        </label>
+      ) : null}
+      <div className="two-col">
+        {x.progress ? <ProgressPanel progress={x.progress} /> : null}
+        <section className="card" aria-labelledby="details-h">
+          <h2 id="details-h">{t.app.details}</h2>
+          <dl className="kv">
+            <dt>{c.lists}</dt>
+            <dd>{listNames.length ? listNames.join(", ") : t.app.none}</dd>
+            <dt>{c.template}</dt>
+            <dd>
+              {x.template_id ? (
+                <Link to={`/campaigns/templates/${x.template_id}`}>{x.template_id}</Link>
+              ) : (
+                t.app.none
+              )}
+            </dd>
+            <dt>{c.subject}</dt>
+            <dd>{x.subject ?? t.app.none}</dd>
+            {x.kind === "email" ? (
+              <>
+                <dt>{c.from}</dt>
+                <dd>{x.from ? `${x.from_name ? `${x.from_name} ` : ""}<${x.from}>` : t.app.none}</dd>
+                <dt>{c.scheduledAt}</dt>
+                <dd>{x.scheduled_at ? date(x.scheduled_at) : t.app.none}</dd>
+              </>
+            ) : null}
+            <dt>{c.recipients}</dt>
+            <dd>{number(x.recipient_count)}</dd>
+          </dl>
+        </section>
+      </div>
+      {editable && x.run_count === 0 ? <EditForm campaign={x} onSaved={campaign.reload} /> : null}
+      {x.kind === "letter" ? (
+        <LetterPanel campaign={x} canWrite={canWrite} onChanged={campaign.reload} />
+      ) : null}
+      <RecipientsTable campaignId={x.id} refresh={ticks} />
+      {pending ? (
+        // One dialog at a time: the dialog's heading id is unique on the page.
+        <ConfirmDialog
+          open
+          title={dialogText[pending].title}
+          confirmLabel={dialogText[pending].confirm}
+          danger={pending === "delete"}
+          onConfirm={() => void act(pending)}
+          onCancel={() => setPending(null)}
+        >
+          <p>{dialogText[pending].body}</p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
