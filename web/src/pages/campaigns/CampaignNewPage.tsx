@@ -136,7 +136,16 @@ export function CampaignNewPage() {
         <div className="form-grid">
           <Field label={c.template} error={fieldError("template_id")}>
             {(p) => (
-              <select {...p} value={d.template_id} onChange={(e) => set("template_id", e.target.value)}>
+              <select
+                {...p}
+                value={d.template_id}
+                onChange={(e) => {
+                  const chosen = templates.data?.items.find((x) => x.id === e.target.value);
+                  set("template_id", e.target.value);
+                  // The template's subject is the natural start; the campaign keeps its own copy.
+                  if (chosen && !d.subject.trim()) set("subject", chosen.subject);
+                }}
+              >
                 <option value="">{c.noTemplate}</option>
                 {templates.data?.items
                   .filter((x) => x.kind === d.kind)

@@ -135,6 +135,11 @@ export function CampaignPage() {
   const location = useLocation();
   const campaign = useResource(() => api.get<Campaign>(`/v1/campaigns/${id}`), [id]);
   const lists = useResource(() => api.get<Page<ListSummary>>("/v1/lists", { limit: 500 }), []);
+  const templateId = campaign.data?.template_id ?? null;
+  const template = useResource(
+    () => (templateId ? api.get<TemplateSummary>(`/v1/templates/${templateId}`) : Promise.resolve(null)),
+    [templateId],
+  );
   const [pending, setPending] = useState<Pending>(null);
   const [includeUnknown, setIncludeUnknown] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -249,7 +254,9 @@ export function CampaignPage() {
             <dt>{c.template}</dt>
             <dd>
               {x.template_id ? (
-                <Link to={`/campaigns/templates/${x.template_id}`}>{x.template_id}</Link>
+                <Link to={`/campaigns/templates/${x.template_id}`}>
+                  {template.data?.name ?? x.template_id}
+                </Link>
               ) : (
                 t.app.none
               )}
@@ -273,7 +280,7 @@ export function CampaignPage() {
       {x.kind === "letter" ? (
         <LetterPanel campaign={x} canWrite={canWrite} onChanged={campaign.reload} />
       ) : null}
-      <RecipientsTable campaignId={x.id} refresh={ticks} />
+      <RecipientsTable campaignId={x.id} refresh={`${x.state}:${x.progress?.done ?? 0}:${ticks}`} />
       {pending ? (
         // One dialog at a time: the dialog's heading id is unique on the page.
         <ConfirmDialog

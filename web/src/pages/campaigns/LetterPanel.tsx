@@ -70,7 +70,7 @@ export function LetterPanel({
     }
     try {
       await api.post(`/v1/campaigns/${campaign.id}/generate`, body);
-      setNotice(c.sendStarted);
+      setNotice(c.generating);
       onChanged();
     } catch (err) {
       setError(err);

@@ -16,6 +16,7 @@ export function ProgressPanel({ progress }: { progress: Progress }) {
       <div
         className="progress-bar"
         role="progressbar"
+        aria-label={c.progress}
         aria-valuemin={0}
         aria-valuemax={progress.total}
         aria-valuenow={progress.done}

@@ -1,21 +1,22 @@
 // The campaign's recipients with their processing status and its reason (seed 004
 // "Bearbeitungsstatus"), filtered by status; a sent recipient links to its message and timeline.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
 import { LoadMore } from "../../components/filters";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { type Recipient, useCampaignText } from "./model";
 
-export function RecipientsTable({ campaignId, refresh }: { campaignId: string; refresh: number }) {
+/** `refresh` changes whenever the campaign's progress did (state, count done, poll tick): the table follows. */
+export function RecipientsTable({ campaignId, refresh }: { campaignId: string; refresh: string }) {
   const { c, t, date } = useCampaignText();
   const [status, setStatus] = useState("");
   const list = usePaged<Recipient>(`/v1/campaigns/${campaignId}/recipients`, { status }, 50);
   const { reload } = list;
-  // The campaign page bumps `refresh` when the progress changed: show the new statuses.
+  const first = useRef(refresh);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh is the trigger, not an input.
   useEffect(() => {
-    if (refresh > 0) reload();
+    if (refresh !== first.current) reload();
   }, [refresh]);
   return (
     <section className="card" aria-labelledby="recipients-h">

@@ -77,6 +77,7 @@ export interface TemplateSummary {
   id: string;
   name: string;
   kind: string;
+  subject: string;
 }
 
 /** States in which a worker is on it: the page polls and nothing may be changed. */

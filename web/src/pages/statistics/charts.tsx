@@ -8,9 +8,10 @@ export interface Bar {
   tone?: string;
 }
 
-const ROW = 26;
-const LABEL_W = 190;
-const WIDTH = 640;
+const ROW = 28;
+const LABEL_W = 170;
+const WIDTH = 480;
+const WIDE = 720;
 
 /** Horizontal bars, one per row, scaled to the largest value. */
 export function BarChart({ bars, title, format }: { bars: Bar[]; title: string; format(n: number): string }) {
@@ -64,13 +65,13 @@ export function ColumnChart({
   const height = 220;
   const base = height - 30;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
-  const group = (WIDTH - 40) / Math.max(buckets.length, 1);
+  const group = (WIDE - 40) / Math.max(buckets.length, 1);
   const col = Math.max(2, Math.min(18, (group - 6) / series.length));
   const labelEvery = Math.ceil(buckets.length / 8);
   return (
-    <svg className="chart" viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={title}>
+    <svg className="chart" viewBox={`0 0 ${WIDE} ${height}`} role="img" aria-label={title}>
       <title>{title}</title>
-      <line className="axis" x1={36} x2={WIDTH} y1={base} y2={base} />
+      <line className="axis" x1={36} x2={WIDE} y1={base} y2={base} />
       <text x={30} y={14} textAnchor="end">
         {max}
       </text>
