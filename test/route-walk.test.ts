@@ -12,6 +12,7 @@ import { emitHookEvent } from "../src/hooks/emit.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
 import { newId } from "../src/util/ids.js";
+import { FakeListmonk, linkListToTool } from "./fakes/listmonk.js";
 import { api, createTestEnv, type TestEnv } from "./harness.js";
 
 type Ids = Record<string, string>;
@@ -151,6 +152,7 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
       created_at: new Date(),
     })
     .execute();
+  const mailing = await must(c.post("/v1/mailings", { list_id: list.id }), "mailing");
   const evId = await logEvent(env.rt.db, {
     workspaceId,
     severity: "warning",
@@ -184,6 +186,7 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "sender-domains": senderDomainId,
     "webhook-endpoints": hookEndpoint.id as string,
     "webhook-deliveries": hookDelivery.id,
+    mailings: mailing.id as string,
     workspaces: workspaceId,
   };
 }
@@ -196,6 +199,10 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "POST /v1/activities": () => ({ action: "created", kind: "booking", record_id: "b1" }),
   "PATCH /v1/event-log/:id": () => ({ checked: true }),
   "POST /v1/lists": () => ({ name: `Liste ${newId("x")}` }),
+  "POST /v1/mailings": (ids) => ({ list_id: ids.lists }),
+  "PATCH /v1/mailings/:id": () => ({ name: "Mai-Aussendung" }),
+  "DELETE /v1/mailings/:id": () => undefined,
+  "POST /v1/mailings/:id/fetch": () => ({ statistics: true, bounces: true }),
   "PATCH /v1/lists/:id": () => ({ description: "geändert" }),
   "DELETE /v1/lists/:id": () => undefined,
   "POST /v1/lists/:id/subscriptions": () => ({ contact_id: "__new_contact__" }),
@@ -285,7 +292,51 @@ async function loadAllRecipients() {
 const setCampaign = (ids: Ids, set: { state: string; kind?: "email" | "letter" }) =>
   env.rt.db.updateTable("campaigns").set(set).where("id", "=", ids.campaigns).execute();
 
+/** A listmonk fake for routes that talk to a linked tool (started on first use, stopped after the walk). */
+let listmonk: { fake: FakeListmonk; base: string } | undefined;
+async function linkToListmonk(ids: Ids) {
+  if (!listmonk) {
+    const fake = new FakeListmonk();
+    listmonk = { fake, base: await fake.start() };
+  }
+  const { fake, base } = listmonk;
+  const remote = fake.addList({ name: `Remote ${newId("x")}` });
+  const ws = await env.rt.db
+    .selectFrom("lists")
+    .select("workspace_id")
+    .where("id", "=", ids.lists)
+    .executeTakeFirstOrThrow();
+  await linkListToTool(env.rt.db, env.rt.secret, {
+    workspaceId: ws.workspace_id,
+    listId: ids.lists,
+    remoteListId: String(remote.id),
+    baseUrl: base,
+    credentials: { kind: "listmonk", username: fake.user, token: fake.token },
+  });
+  return { fake, remote };
+}
+afterAll(() => listmonk?.fake.close());
+
 const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
+  // Fetching needs the list linked to a tool and the mailing assigned to the tool's mailing.
+  "POST /v1/mailings/:id/fetch": async (ids) => {
+    const { fake, remote } = await linkToListmonk(ids);
+    const campaign = fake.addCampaign({ name: "Mai", list_ids: [remote.id], sent: 1 });
+    await env.rt.db
+      .updateTable("mailings")
+      .set({ remote_mailing_id: String(campaign.id) })
+      .where("id", "=", ids.mailings)
+      .execute();
+  },
+  // A mailing with recipients asks for ?confirm=true first; one without is deleted at once.
+  "DELETE /v1/mailings/:id": async (ids) => {
+    await env.rt.db.deleteFrom("mailing_recipients").where("mailing_id", "=", ids.mailings).execute();
+    await env.rt.db
+      .updateTable("mailings")
+      .set({ recipient_count: 0 })
+      .where("id", "=", ids.mailings)
+      .execute();
+  },
   // Sending and generating need loaded recipients (no worker runs here: load them now).
   "POST /v1/campaigns/:id/send": () => loadAllRecipients(),
   "POST /v1/campaigns/:id/generate": async (ids) => {

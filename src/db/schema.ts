@@ -680,6 +680,43 @@ export interface LoginFailuresTable {
   at: Timestamp;
 }
 
+/** 140_mailings: a mailing sent by an external tool, with its intended recipients frozen at creation. */
+export interface MailingsTable {
+  id: string;
+  workspace_id: string;
+  list_id: string | null;
+  list_name: string;
+  name: string;
+  remote_mailing_id: string | null;
+  recipient_count: Generated<number>;
+  statistics: JsonNullable;
+  statistics_fetched_at: TimestampNullable;
+  bounces_fetched_at: TimestampNullable;
+  reactions_fetched_at: TimestampNullable;
+  created_at: Timestamp;
+  created_by: string;
+  updated_at: Timestamp;
+}
+
+export type MailingBounce = "permanent" | "temporary" | "general";
+export type MailingReaction = "not_opened" | "opened" | "clicked";
+
+/** 140_mailings: one intended recipient of a mailing, with its bounce and reaction once fetched. */
+export interface MailingRecipientsTable {
+  mailing_id: string;
+  email_key: string;
+  workspace_id: string;
+  contact_id: string | null;
+  subscription_id: string | null;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  bounce: MailingBounce | null;
+  bounce_at: TimestampNullable;
+  bounce_reason: string | null;
+  reaction: Generated<MailingReaction>;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -722,6 +759,8 @@ export interface DB {
   users: UsersTable;
   user_sessions: UserSessionsTable;
   login_failures: LoginFailuresTable;
+  mailings: MailingsTable;
+  mailing_recipients: MailingRecipientsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

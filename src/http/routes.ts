@@ -11,6 +11,7 @@ import { inboundRoutes } from "../inbound/routes.js";
 import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
 import { statsRoutes } from "../stats/routes.js";
+import { mailingRoutes } from "../sync/mailings/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { engagementRoutes } from "../tracking/engagement-routes.js";
 import { trackingRoutes } from "../tracking/routes.js";
@@ -42,5 +43,6 @@ export function allRoutes(): AnyRoute[] {
     ...signupRoutes,
     ...authRoutes,
     ...userRoutes,
+    ...mailingRoutes,
   ];
 }

@@ -18,6 +18,11 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Kysely } from "kysely";
+import type { DB } from "../../src/db/schema.js";
+import type { ToolCredentials } from "../../src/sync/adapter.js";
+import { encryptCredentials } from "../../src/sync/credentials.js";
+import { newId } from "../../src/util/ids.js";
 
 export type LmSubscriberStatus = "enabled" | "disabled" | "blocklisted";
 export type LmSubscriptionStatus = "unconfirmed" | "confirmed" | "unsubscribed";
@@ -318,7 +323,9 @@ export class FakeListmonk {
     if (f.kind === "rate_limited") {
       this.send(res, 429, { message: "Too many requests" }, { "retry-after": String(f.retryAfter ?? 1) });
     } else if (f.kind === "server_error") {
-      this.send(res, f.status ?? 503, { message: "Service unavailable" });
+      const wait: Record<string, string> =
+        f.retryAfter === undefined ? {} : { "retry-after": String(f.retryAfter) };
+      this.send(res, f.status ?? 503, { message: "Service unavailable" }, wait);
     } else {
       // The connection breaks after the status line and part of the body: a run cut off mid-transfer.
       res.writeHead(200, { "content-type": "application/json", "content-length": "100000" });
@@ -728,4 +735,56 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Links a Poststelle list to a remote list of a fake tool by writing the connection and the link rows
+ * directly (what POST /v1/email-tools and POST /v1/lists/{id}/link leave behind), for tests of what builds
+ * on a link: mailings, webhooks, the benchmark.
+ */
+export async function linkListToTool(
+  db: Kysely<DB>,
+  secret: string,
+  v: {
+    workspaceId: string;
+    listId: string;
+    remoteListId: string;
+    baseUrl: string;
+    credentials: ToolCredentials;
+  },
+): Promise<{ connectionId: string; linkId: string }> {
+  const now = new Date();
+  const connectionId = newId("etc");
+  const linkId = newId("lnk");
+  await db
+    .insertInto("email_tool_connections")
+    .values({
+      id: connectionId,
+      workspace_id: v.workspaceId,
+      name: `${v.credentials.kind} ${connectionId}`,
+      tool: v.credentials.kind,
+      base_url: v.baseUrl,
+      credentials_enc: encryptCredentials(secret, v.credentials),
+      credentials_hint: "test",
+      created_at: now,
+      created_by: "test",
+      updated_at: now,
+    })
+    .execute();
+  await db
+    .insertInto("list_links")
+    .values({
+      id: linkId,
+      workspace_id: v.workspaceId,
+      list_id: v.listId,
+      connection_id: connectionId,
+      remote_list_id: v.remoteListId,
+      how: "attached",
+      settings: "{}",
+      created_at: now,
+      created_by: "test",
+      updated_at: now,
+    })
+    .execute();
+  return { connectionId, linkId };
 }
