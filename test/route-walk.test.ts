@@ -471,5 +471,6 @@ describe("the route table", () => {
       if (after <= before) failures.push(`${k} wrote no activity`);
     }
     expect(failures).toEqual([]);
-  });
+    // One fresh workspace seeded per write route: minutes on a loaded 2-core machine, not seconds.
+  }, 180_000);
 });
