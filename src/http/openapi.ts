@@ -29,7 +29,13 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
       summary: r.summary,
       tags: [r.tag],
       parameters: params,
-      security: r.auth === "public" ? [] : [{ bearer: [] }],
+      // Workspace routes also take the dashboard's session cookie (writes then need X-CSRF-Token).
+      security:
+        r.auth === "public"
+          ? []
+          : r.auth === "workspace"
+            ? [{ bearer: [] }, { session: [] }]
+            : [{ bearer: [] }],
       responses: {
         [String(r.status ?? 200)]: { description: "Success" },
         "4XX": {
@@ -51,7 +57,10 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
     info: { title: "Poststelle API", version: "1" },
     servers: [{ url: serverUrl }],
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        session: { type: "apiKey", in: "cookie", name: "poststelle_session" },
+      },
       schemas: {
         Error: {
           type: "object",

@@ -257,6 +257,17 @@ describe("cookie auth on workspace routes", () => {
     expect((await asUser(s).patch(`/v1/users/${otherUser.id}`, { disabled: true })).status).toBe(404);
   });
 
+  it("describes the cookie in /openapi.json for workspace routes only", async () => {
+    const o = (await api(env.app).get("/openapi.json")).body;
+    expect(o.components.securitySchemes.session).toEqual({
+      type: "apiKey",
+      in: "cookie",
+      name: "poststelle_session",
+    });
+    expect(o.paths["/v1/contacts"].get.security).toEqual([{ bearer: [] }, { session: [] }]);
+    expect(o.paths["/v1/workspaces"].post.security).toEqual([{ bearer: [] }]);
+  });
+
   it("never accepts the cookie on operator routes", async () => {
     const s = await login((await createUser(env.ws.id, "admin")).email);
     expect((await asUser(s).get("/v1/workspaces")).status).toBe(401);
