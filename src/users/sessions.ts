@@ -2,6 +2,7 @@
 // only its SHA-256, with a CSRF token, and the session ends after an idle time and at an absolute limit.
 // Failed logins are counted per e-mail and per client address in the database, so the limit holds across
 // every API process.
+import { logEvent } from "../audit/service.js";
 import type { Runtime } from "../runtime.js";
 import { safeEqual, sha256 } from "../util/crypto.js";
 import { AppError, Forbidden, Unauthorized } from "../util/errors.js";
@@ -19,6 +20,7 @@ import {
   selectLiveSession,
   selectUserByEmail,
   touchSession,
+  type UserRow,
   updateUserRow,
 } from "./store.js";
 
@@ -92,6 +94,27 @@ async function recordFailure(rt: Runtime, email: string, ip: string, now: Date) 
   ]);
 }
 
+/** The failure that reaches the limit is reported in the user's workspace event log (seed 000: Meldungen),
+ * so admins see that someone is guessing a colleague's password. */
+async function reportLockout(rt: Runtime, user: UserRow, now: Date) {
+  const since = new Date(now.getTime() - LOGIN_WINDOW_MS);
+  const { count } = await countLoginFailures(rt.db, "email", user.email.toLowerCase(), since);
+  if (count !== LOGIN_MAX_FAILURES) return;
+  await logEvent(
+    rt.db,
+    {
+      workspaceId: user.workspace_id,
+      severity: "warning",
+      process: "login",
+      trigger: "user",
+      recordKind: "user",
+      recordId: user.id,
+      detail: `${LOGIN_MAX_FAILURES} failed logins for ${user.email} within ${LOGIN_WINDOW_MS / 60_000} minutes; further attempts are refused for up to ${LOGIN_WINDOW_MS / 60_000} minutes.`,
+    },
+    now,
+  );
+}
+
 export interface LoginResult {
   token: string;
   session: SessionUser;
@@ -112,6 +135,7 @@ export async function login(
     : await verifyAgainstDummy(input.password);
   if (!user || !ok) {
     await recordFailure(rt, email, client.ip, now);
+    if (user) await reportLockout(rt, user, now);
     throw Unauthorized(WRONG_CREDENTIALS);
   }
   // Only someone who knows the password learns that the user is disabled.

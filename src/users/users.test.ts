@@ -178,6 +178,12 @@ describe("login rate limit", () => {
       expect(r.body.error.code).toBe("too_many_requests");
       expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
       expect(Number(r.headers["retry-after"])).toBeLessThanOrEqual(15 * 60);
+      // The workspace's admins see it in the event log.
+      const events = await api(env.app, env.ws.admin).get("/v1/event-log?limit=500");
+      const lockout = events.body.items.filter((e: { record_id: string }) => e.record_id === u.id);
+      expect(lockout).toHaveLength(1);
+      expect(lockout[0]).toMatchObject({ severity: "warning", process: "login" });
+      expect(lockout[0].detail).toContain(u.email);
       // A second process on the same database sees the same failures.
       const other = await buildApp(env.rt, { logger: false });
       try {
