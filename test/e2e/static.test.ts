@@ -44,17 +44,35 @@ describe("the dashboard at /", () => {
   });
 
   it("keeps API paths, missing assets, directories and dotfiles out of the page fallback", async () => {
-    for (const url of ["/v1/nothing-here", "/assets/missing.js", "/assets/", "/health/x", "/.secret"]) {
+    for (const url of ["/v1/nothing-here", "/assets/missing.js", "/health/x"]) {
       const r = await env.app.inject({ method: "GET", url });
-      if (url === "/.secret") {
-        expect(r.body).not.toBe("no");
-        continue;
-      }
       expect(r.statusCode, url).toBe(404);
       expect(r.json().error.code).toBe("not_found");
     }
+    // Nothing outside the build, however the path is spelled.
+    for (const url of [
+      "/assets/../../etc/passwd",
+      "/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+      "/..%2f..%2fetc%2fpasswd",
+    ]) {
+      const r = await env.app.inject({ method: "GET", url });
+      expect(r.body, url).not.toContain("root:");
+    }
+    // A directory is refused, not listed; a dotfile is never served.
+    const listing = await env.app.inject({ method: "GET", url: "/assets/" });
+    expect([403, 404]).toContain(listing.statusCode);
+    expect(listing.body).not.toContain("index-abc123.js");
+    const dot = await env.app.inject({ method: "GET", url: "/.secret" });
+    expect(dot.body).not.toBe("no");
     const ok = await api(env.app, env.ws.viewer).get("/v1/workspace");
     expect(ok.status).toBe(200);
+  });
+
+  it("serves a rebuilt bundle without a restart", async () => {
+    fs.writeFileSync(path.join(dir, "assets", "index-new456.js"), "console.log(2)");
+    const r = await env.app.inject({ method: "GET", url: "/assets/index-new456.js" });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toBe("console.log(2)");
   });
 
   it("serves nothing when the dashboard is not built", async () => {

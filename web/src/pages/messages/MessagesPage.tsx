@@ -1,5 +1,124 @@
-import { Placeholder } from "../placeholder/Placeholder";
+// E-Mail-Status (seed 000): every message with its status chip, the meaning of each status, filters by
+// status, recipient, campaign and time, read page by page.
+import { useNavigate } from "react-router-dom";
+import { usePaged } from "../../api/hooks";
+import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/filters";
+import { PageHeader } from "../../components/PageHeader";
+import { StatusChip } from "../../components/StatusChip";
+import { Empty, ErrorBanner, Loading } from "../../components/states";
+import { useI18n } from "../../i18n";
+import { type MessageSummary, messageStatuses } from "./types";
+
+const keys = ["status", "to", "campaign_id", "since", "until"] as const;
+
+function StatusLegend() {
+  const { t } = useI18n();
+  return (
+    <details className="card">
+      <summary>{t.messages.legend}</summary>
+      <div className="legend">
+        {messageStatuses.map((s) => (
+          <div key={s}>
+            <StatusChip status={s} />
+            <p>{t.statuses[s]?.help}</p>
+          </div>
+        ))}
+      </div>
+    </details>
+  );
+}
 
 export function MessagesPage() {
-  return <Placeholder titleKey="contacts" />;
+  const { t, date } = useI18n();
+  const navigate = useNavigate();
+  const { values, apply } = useUrlFilters(keys);
+  const list = usePaged<MessageSummary>("/v1/messages", {
+    status: values.status,
+    to: values.to,
+    campaign_id: values.campaign_id,
+    ...timeQuery(values.since, values.until),
+  });
+  const filtered = keys.some((k) => values[k]);
+  return (
+    <>
+      <PageHeader title={t.messages.title} intro={t.messages.intro} />
+      <StatusLegend />
+      <FilterBar keys={keys} values={values} apply={apply}>
+        {(d, set) => (
+          <>
+            <label>
+              {t.filters.status}
+              <select value={d.status} onChange={(e) => set("status", e.target.value)}>
+                <option value="">{t.app.all}</option>
+                {messageStatuses.map((s) => (
+                  <option key={s} value={s}>
+                    {t.statuses[s]?.label ?? s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.filters.recipient}
+              <input type="search" value={d.to} onChange={(e) => set("to", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.campaign}
+              <input value={d.campaign_id} onChange={(e) => set("campaign_id", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.since}
+              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.until}
+              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
+            </label>
+          </>
+        )}
+      </FilterBar>
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.items.length > 0 ? (
+        <table className="table responsive messages">
+          <caption className="sr-only">{t.messages.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.messages.status}</th>
+              <th scope="col">{t.messages.to}</th>
+              <th scope="col">{t.messages.subject}</th>
+              <th scope="col">{t.messages.created}</th>
+              <th scope="col">{t.messages.sent}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((m) => (
+              <tr key={m.id} className="clickable" onClick={() => navigate(`/messages/${m.id}`)}>
+                <td data-label={t.messages.status}>
+                  <StatusChip status={m.status} />
+                </td>
+                <td data-label={t.messages.to}>
+                  {/* The link is the keyboard's way in; the row click is a convenience for the mouse. */}
+                  <a href={`/messages/${m.id}`} onClick={(e) => e.preventDefault()}>
+                    {m.to}
+                  </a>
+                </td>
+                <td data-label={t.messages.subject}>
+                  {m.subject}
+                  {m.status_reason ? <div className="small muted">{m.status_reason}</div> : null}
+                </td>
+                <td data-label={t.messages.created}>
+                  <time dateTime={m.created_at}>{date(m.created_at)}</time>
+                </td>
+                <td data-label={t.messages.sent}>{m.sent_at ? date(m.sent_at) : t.app.none}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list.loading ? <Loading /> : null}
+      {!list.loading && !list.error && list.items.length === 0 ? (
+        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyMessages}</Empty>
+      ) : null}
+      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+    </>
+  );
 }
