@@ -61,7 +61,7 @@ function RawMime({ id, purged }: { id: string; purged: boolean }) {
           {t.message.showRaw}
         </button>
       ) : (
-        <pre className="raw" aria-label={t.message.raw}>
+        <pre className="raw" data-testid="raw-mime">
           {raw}
         </pre>
       )}
