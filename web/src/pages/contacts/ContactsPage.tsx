@@ -1,5 +1,131 @@
-import { Placeholder } from "../placeholder/Placeholder";
+// Kontakte: search by name or address, filter by list, consent and subscription status, sort; each row
+// opens the contact's page. Editors start the CSV import from here.
+import { useNavigate } from "react-router-dom";
+import { usePaged } from "../../api/hooks";
+import { FilterBar, LoadMore, useUrlFilters } from "../../components/filters";
+import { PageHeader } from "../../components/PageHeader";
+import { Empty, ErrorBanner, Loading } from "../../components/states";
+import { WriteLink } from "../../components/WriteButton";
+import { useI18n } from "../../i18n";
+import { type Contact, contactName } from "./types";
+
+const keys = ["q", "list_id", "consent", "subscription_status", "sort"] as const;
+const sorts = ["-created_at", "created_at", "last_name", "-last_name"];
+const subscriptionStatuses = [
+  "subscribed",
+  "unsubscribed",
+  "pending",
+  "bounced_permanent",
+  "bounced_temporary",
+  "bounced_general",
+];
+const consentFilters = ["email/marketing:granted", "email/marketing:withdrawn", "email/marketing:none"];
 
 export function ContactsPage() {
-  return <Placeholder titleKey="contacts" />;
+  const { t, date } = useI18n();
+  const navigate = useNavigate();
+  const { values, apply } = useUrlFilters(keys);
+  const list = usePaged<Contact>("/v1/contacts", {
+    q: values.q,
+    list_id: values.list_id,
+    consent: values.consent,
+    subscription_status: values.subscription_status,
+    sort: values.sort,
+  });
+  const filtered = keys.some((k) => k !== "sort" && values[k]);
+  return (
+    <>
+      <PageHeader
+        title={t.contacts.title}
+        intro={t.contacts.intro}
+        actions={
+          <WriteLink to="/contacts/import" className="btn btn-primary">
+            {t.contacts.import}
+          </WriteLink>
+        }
+      />
+      <FilterBar keys={keys} values={values} apply={apply}>
+        {(d, set) => (
+          <>
+            <label>
+              {t.filters.searchContacts}
+              <input type="search" value={d.q} onChange={(e) => set("q", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.list}
+              <input value={d.list_id} onChange={(e) => set("list_id", e.target.value)} />
+            </label>
+            <label>
+              {t.filters.consent}
+              <select value={d.consent} onChange={(e) => set("consent", e.target.value)}>
+                <option value="">{t.app.all}</option>
+                {consentFilters.map((c) => (
+                  <option key={c} value={c}>
+                    {c.replace(/:(\w+)$/, (_m, s: string) => `: ${t.contact.consentStatuses[s] ?? s}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.filters.status}
+              <select
+                value={d.subscription_status}
+                onChange={(e) => set("subscription_status", e.target.value)}
+              >
+                <option value="">{t.app.all}</option>
+                {subscriptionStatuses.map((s) => (
+                  <option key={s} value={s}>
+                    {t.contact.subscriptionStatuses[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.contacts.sort}
+              <select value={d.sort} onChange={(e) => set("sort", e.target.value)}>
+                {sorts.map((s) => (
+                  <option key={s} value={s === "-created_at" ? "" : s}>
+                    {t.contacts.sorts[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
+      </FilterBar>
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.items.length > 0 ? (
+        <table className="table responsive contacts">
+          <caption className="sr-only">{t.contacts.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.contacts.name}</th>
+              <th scope="col">{t.contacts.email}</th>
+              <th scope="col">{t.contacts.city}</th>
+              <th scope="col">{t.contacts.created}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((c) => (
+              <tr key={c.id} className="clickable" onClick={() => navigate(`/contacts/${c.id}`)}>
+                <td data-label={t.contacts.name}>
+                  <a href={`/contacts/${c.id}`} onClick={(e) => e.preventDefault()}>
+                    {contactName(c) || t.contacts.noName}
+                  </a>
+                </td>
+                <td data-label={t.contacts.email}>{c.emails[0] ?? t.app.none}</td>
+                <td data-label={t.contacts.city}>{c.address.city ?? t.app.none}</td>
+                <td data-label={t.contacts.created}>{date(c.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list.loading ? <Loading /> : null}
+      {!list.loading && !list.error && list.items.length === 0 ? (
+        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyContacts}</Empty>
+      ) : null}
+      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+    </>
+  );
 }

@@ -1,0 +1,74 @@
+// The import API (POST /v1/imports, multipart; GET /v1/imports/{id}; GET /v1/imports/{id}/rows).
+import { api, request } from "../../api/client";
+
+export interface ImportStatus {
+  id: string;
+  status: "queued" | "running" | "completed" | "failed";
+  dry_run: boolean;
+  filename: string | null;
+  columns: Record<string, string | null> | null;
+  unmapped_columns: string[];
+  counts: {
+    total: number;
+    processed: number;
+    created: number;
+    updated: number;
+    skipped: number;
+    rejected: number;
+  };
+  rate: number | null;
+  eta: string | null;
+  error: string | null;
+}
+
+export interface ImportRow {
+  row: number;
+  outcome: string;
+  reason: string | null;
+  contact_id: string | null;
+  raw: Record<string, string> | null;
+}
+
+export interface ImportOptions {
+  file: File;
+  dryRun: boolean;
+  delimiter: string;
+  onDuplicate: "skip" | "update";
+  mapping?: Record<string, string | null>;
+}
+
+export function startImport(o: ImportOptions): Promise<ImportStatus> {
+  const form = new FormData();
+  // Text fields before the file: the server reads the stream in order.
+  if (o.mapping) form.append("mapping", JSON.stringify(o.mapping));
+  form.append("dry_run", o.dryRun ? "true" : "false");
+  if (o.delimiter) form.append("delimiter", o.delimiter);
+  form.append("on_duplicate", o.onDuplicate);
+  form.append("file", o.file, o.file.name);
+  return request<ImportStatus>("/v1/imports", { method: "POST", body: form });
+}
+
+export const finished = (s: ImportStatus) => s.status === "completed" || s.status === "failed";
+
+/** Polls the import until it ends, reporting each state (the progress bar). */
+export async function followImport(
+  id: string,
+  onUpdate: (s: ImportStatus) => void,
+  isLive: () => boolean,
+): Promise<ImportStatus> {
+  for (;;) {
+    const s = await api.get<ImportStatus>(`/v1/imports/${id}`);
+    if (!isLive()) return s;
+    onUpdate(s);
+    if (finished(s)) return s;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+export async function problemRows(id: string): Promise<ImportRow[]> {
+  const [rejected, skipped] = await Promise.all([
+    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "rejected", limit: 200 }),
+    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "skipped", limit: 200 }),
+  ]);
+  return [...rejected.items, ...skipped.items].sort((a, b) => a.row - b.row);
+}
