@@ -8,6 +8,7 @@ import { useResource } from "../../api/hooks";
 import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
+import { WriteButton } from "../../components/WriteButton";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
 import { show } from "../activities/ChangeTable";
@@ -72,7 +73,7 @@ function RawMime({ id, purged }: { id: string; purged: boolean }) {
 export function MessagePage() {
   const { id = "" } = useParams();
   const { t, lang, date } = useI18n();
-  const { canWrite, isAdmin } = useSession();
+  const { isAdmin } = useSession();
   const navigate = useNavigate();
   const msg = useResource(() => api.get<MessageDetail>(`/v1/messages/${id}`, { lang }), [id, lang]);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -106,11 +107,9 @@ export function MessagePage() {
         title={`${t.message.title}: ${m.subject ?? m.id}`}
         intro={m.to}
         actions={
-          canWrite ? (
-            <button type="button" className="btn" onClick={resend}>
-              {t.message.resend}
-            </button>
-          ) : null
+          <WriteButton className="btn" onClick={resend}>
+            {t.message.resend}
+          </WriteButton>
         }
       />
       <p>
