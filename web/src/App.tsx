@@ -1,11 +1,11 @@
 // Routing: /login for the signed-out, the shell with the page table for the signed-in.
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useSearchParams } from "react-router-dom";
 import { PageHeader } from "./components/PageHeader";
 import { Loading } from "./components/states";
 import { useI18n } from "./i18n";
 import { Layout } from "./Layout";
 import { pageRoutes } from "./pages";
-import { LoginPage } from "./pages/login/LoginPage";
+import { LoginPage, safeNext } from "./pages/login/LoginPage";
 import { SessionProvider, useSession } from "./session/session";
 
 function NotFound() {
@@ -20,12 +20,18 @@ function NotFound() {
   );
 }
 
+/** After signing in: the page asked for before the login (?next=), or E-Mail-Status. */
+function AfterLogin() {
+  const [params] = useSearchParams();
+  return <Navigate to={safeNext(params.get("next"))} replace />;
+}
+
 function SignedInRoutes() {
   return (
     <Layout>
       <Routes>
         <Route path="/" element={<Navigate to="/messages" replace />} />
-        <Route path="/login" element={<Navigate to="/messages" replace />} />
+        <Route path="/login" element={<AfterLogin />} />
         {pageRoutes.map((r) => (
           <Route key={r.path} path={r.path} element={r.element} />
         ))}

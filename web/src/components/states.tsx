@@ -29,11 +29,9 @@ export function Empty({ children }: { children: ReactNode }) {
 export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const i18n = useI18n();
   if (!error) return null;
-  const code = error instanceof ApiError ? error.code : null;
   return (
     <div className="banner banner-error" role="alert">
       <span>{errorText(error, i18n)}</span>
-      {code && code !== "network" ? <code className="muted"> ({code})</code> : null}
       {onRetry ? (
         <button type="button" className="btn btn-small" onClick={onRetry}>
           {i18n.t.app.retry}

@@ -1,14 +1,13 @@
 // Sign-in with e-mail and password (POST /v1/auth/login sets the HttpOnly session cookie). While a server
 // has no password sign-in yet, an API key can stand in.
 import { type FormEvent, useEffect, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { Field } from "../../components/Field";
 import { ErrorBanner } from "../../components/states";
 import { type Lang, languages, useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
 
-function safeNext(next: string | null): string {
+export function safeNext(next: string | null): string {
   // Only paths of this dashboard: never an absolute URL (no open redirect).
   return next?.startsWith("/") && !next.startsWith("//") && next !== "/login" ? next : "/messages";
 }
@@ -16,8 +15,6 @@ function safeNext(next: string | null): string {
 export function LoginPage({ passwordLogin, expired }: { passwordLogin: boolean; expired: boolean }) {
   const { t, lang } = useI18n();
   const session = useSession();
-  const navigate = useNavigate();
-  const [params] = useSearchParams();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [key, setKey] = useState("");
@@ -35,9 +32,9 @@ export function LoginPage({ passwordLogin, expired }: { passwordLogin: boolean; 
     setError(null);
     setFields({});
     try {
+      // Signed in, the router's /login route sends the user on to ?next= (AfterLogin in App.tsx).
       if (passwordLogin) await session.login(email.trim(), password);
       else await session.loginWithKey(key.trim());
-      navigate(safeNext(params.get("next")), { replace: true });
     } catch (err) {
       setError(err);
       if (err instanceof ApiError) setFields(err.fieldIssues());
