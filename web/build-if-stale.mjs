@@ -26,9 +26,12 @@ export function webIsStale() {
 export function buildWebIfStale({ force = false } = {}) {
   if (!force && !webIsStale()) return false;
   const vite = path.join(webDir, "..", "node_modules", "vite", "bin", "vite.js");
+  // NODE_ENV decides React's build and the JSX runtime together: a test runner's NODE_ENV=test must not
+  // give a bundle of development JSX on React's production build.
   const r = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
     cwd: webDir,
     stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production" },
   });
   if (r.status !== 0) throw new Error(`building the dashboard failed (vite exited with ${r.status})`);
   return true;

@@ -8,9 +8,6 @@ const api = process.env.POSTSTELLE_API ?? "http://127.0.0.1:8025";
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  // React's production build (no dev warnings, a third of the size), whatever NODE_ENV the shell has.
-  mode: "production",
-  define: { "process.env.NODE_ENV": JSON.stringify("production") },
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 800 },
   server: { proxy: { "/v1": api, "/health": api } },
 });

@@ -1,5 +1,5 @@
 // English labels: the same shape as de.ts (the type Dict makes a missing key a compile error).
-import type { Dict } from "./de";
+import type { Dict } from "./de.js";
 
 export const en: Dict = {
   app: {
