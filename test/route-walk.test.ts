@@ -200,6 +200,8 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "PATCH /v1/event-log/:id": () => ({ checked: true }),
   "POST /v1/lists": () => ({ name: `Liste ${newId("x")}` }),
   "POST /v1/mailings": (ids) => ({ list_id: ids.lists }),
+  "POST /v1/lists/:id/webhook": () => undefined,
+  "DELETE /v1/lists/:id/webhook": () => undefined,
   "PATCH /v1/mailings/:id": () => ({ name: "Mai-Aussendung" }),
   "DELETE /v1/mailings/:id": () => undefined,
   "POST /v1/mailings/:id/fetch": () => ({ statistics: true, bounces: true }),
@@ -317,6 +319,21 @@ async function linkToListmonk(ids: Ids) {
 }
 afterAll(() => listmonk?.fake.close());
 
+async function linkToMailchimp(ids: Ids) {
+  const ws = await env.rt.db
+    .selectFrom("lists")
+    .select("workspace_id")
+    .where("id", "=", ids.lists)
+    .executeTakeFirstOrThrow();
+  await linkListToTool(env.rt.db, env.rt.secret, {
+    workspaceId: ws.workspace_id,
+    listId: ids.lists,
+    remoteListId: "a1b2c3d4e5",
+    baseUrl: "http://127.0.0.1:9",
+    credentials: { kind: "mailchimp", api_key: "0123456789abcdef-us1" },
+  });
+}
+
 const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
   // Fetching needs the list linked to a tool and the mailing assigned to the tool's mailing.
   "POST /v1/mailings/:id/fetch": async (ids) => {
@@ -327,6 +344,12 @@ const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
       .set({ remote_mailing_id: String(campaign.id) })
       .where("id", "=", ids.mailings)
       .execute();
+  },
+  // Live changes need a list linked to Mailchimp; deleting the URL needs one created.
+  "POST /v1/lists/:id/webhook": (ids) => linkToMailchimp(ids),
+  "DELETE /v1/lists/:id/webhook": async (ids) => {
+    await linkToMailchimp(ids);
+    await api(env.app, env.ws.admin).post(`/v1/lists/${ids.lists}/webhook`);
   },
   // A mailing with recipients asks for ?confirm=true first; one without is deleted at once.
   "DELETE /v1/mailings/:id": async (ids) => {

@@ -717,6 +717,27 @@ export interface MailingRecipientsTable {
   reaction: Generated<MailingReaction>;
 }
 
+/** 141_tool_webhooks: the secret URL a tool calls with live changes of one linked list. */
+export interface ToolWebhooksTable {
+  id: string;
+  workspace_id: string;
+  list_id: string;
+  link_id: string;
+  tool: string;
+  secret_hash: string;
+  created_at: Timestamp;
+  created_by: string;
+}
+
+/** 141_tool_webhooks: calls received, so a retried call changes nothing twice. */
+export interface ToolWebhookReceiptsTable {
+  webhook_id: string;
+  dedupe_key: string;
+  received_at: Timestamp;
+  type: string;
+  outcome: string;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   workspaces: WorkspacesTable;
@@ -761,6 +782,8 @@ export interface DB {
   login_failures: LoginFailuresTable;
   mailings: MailingsTable;
   mailing_recipients: MailingRecipientsTable;
+  tool_webhooks: ToolWebhooksTable;
+  tool_webhook_receipts: ToolWebhookReceiptsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

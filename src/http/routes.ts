@@ -12,6 +12,7 @@ import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
 import { statsRoutes } from "../stats/routes.js";
 import { mailingRoutes } from "../sync/mailings/routes.js";
+import { toolWebhookRoutes } from "../sync/webhooks/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { engagementRoutes } from "../tracking/engagement-routes.js";
 import { trackingRoutes } from "../tracking/routes.js";
@@ -44,5 +45,6 @@ export function allRoutes(): AnyRoute[] {
     ...authRoutes,
     ...userRoutes,
     ...mailingRoutes,
+    ...toolWebhookRoutes,
   ];
 }
