@@ -1,5 +1,6 @@
 // Provider vocabularies: the error codes and the exact sentences that particular mailbox providers and
-// gateways answer with (Exchange Online, Google, Mimecast, Cox, Spectrum, GoDaddy, Orange, Tencent QQ, I.UA).
+// gateways answer with (Exchange Online, Google, Mimecast, Cox, Spectrum, GoDaddy, Orange, Tencent QQ, I.UA,
+// Yahoo, Apple iCloud, AOL).
 // Their meaning was gathered from the providers' published error-code pages as catalogued by sisimai's
 // Rhost tables (sentences about SPF/DKIM/DMARC, PTR records, reputation, RFC 5322 and TLS carry the newer
 // reasons authfailure, requireptr, badreputation, notcompliantrfc, failedstarttls); the table shape is ours.
@@ -343,41 +344,99 @@ export const sentencesWithReply: ReadonlyArray<readonly [Reason, string, string]
   ["virusdetected", "554", "email rejected due to security policies"],
 ];
 
-/** Sentences too common to trust unless the provider itself said them: [reason, sentence] per provider domain. */
-export const sentencesOfHost: Readonly<Record<string, ReadonlyArray<readonly [Reason, string]>>> = {
-  "cox.net": [
-    ["requireptr", "rejected - no rdns"],
-    ["blocked", "cox too many bad commands from"],
-    ["blocked", "dns check failure - try again later"],
-    ["blocked", "too many invalid recipients"],
-    ["notaccept", "esmtp server temporarily not available"],
-    ["policyviolation", "esmtp no data before greeting"],
-    ["policyviolation", "attachment extension is forbidden"],
-    ["rejected", "sender rejected"],
-    ["toomanyconn", "too many sessions from"],
-    ["toomanyconn", "requested action aborted: try again later"],
-    ["toomanyconn", "message threshold exceeded"],
-    ["userunknown", "recipient rejected"],
-  ],
-  "qq.com": [
-    ["authfailure", "dmarc check failed"],
-    ["authfailure", "spf check failed"],
-    ["blocked", "suspected spam ip"],
-    ["filtered", "mail is rejected by recipients"],
-    ["mesgtoobig", "message too large"],
-    ["spamdetected", "mail content denied"],
-    ["spamdetected", "spam is embedded in the email"],
-    ["spamdetected", "suspected spam"],
-    ["syntaxerror", "bad address syntax"],
-    ["toomanyconn", "connection denied"],
-    ["toomanyconn", "connection frequency limited"],
-    ["toomanyconn", "domain frequency limited"],
-    ["toomanyconn", "ip frequency limited"],
-    ["toomanyconn", "sender frequency limited"],
-    ["toomanyconn", "mailbox unavailable or access denied"],
-    ["userunknown", "mailbox not found"],
-  ],
-};
+/** Sentences too common to trust unless the provider itself said them (its MTA, or the recipient's domain). */
+export const sentencesOfHosts: ReadonlyArray<{
+  hosts: readonly string[];
+  sentences: ReadonlyArray<readonly [Reason, string]>;
+}> = [
+  {
+    hosts: ["cox.net"],
+    sentences: [
+      ["requireptr", "rejected - no rdns"],
+      ["blocked", "cox too many bad commands from"],
+      ["blocked", "dns check failure - try again later"],
+      ["blocked", "too many invalid recipients"],
+      ["notaccept", "esmtp server temporarily not available"],
+      ["policyviolation", "esmtp no data before greeting"],
+      ["policyviolation", "attachment extension is forbidden"],
+      ["rejected", "sender rejected"],
+      ["toomanyconn", "too many sessions from"],
+      ["toomanyconn", "requested action aborted: try again later"],
+      ["toomanyconn", "message threshold exceeded"],
+      ["userunknown", "recipient rejected"],
+    ],
+  },
+  {
+    hosts: ["qq.com"],
+    sentences: [
+      ["authfailure", "dmarc check failed"],
+      ["authfailure", "spf check failed"],
+      ["blocked", "suspected spam ip"],
+      ["filtered", "mail is rejected by recipients"],
+      ["mesgtoobig", "message too large"],
+      ["spamdetected", "mail content denied"],
+      ["spamdetected", "spam is embedded in the email"],
+      ["spamdetected", "suspected spam"],
+      ["syntaxerror", "bad address syntax"],
+      ["toomanyconn", "connection denied"],
+      ["toomanyconn", "connection frequency limited"],
+      ["toomanyconn", "domain frequency limited"],
+      ["toomanyconn", "ip frequency limited"],
+      ["toomanyconn", "sender frequency limited"],
+      ["toomanyconn", "mailbox unavailable or access denied"],
+      ["userunknown", "mailbox not found"],
+    ],
+  },
+  {
+    hosts: ["yahoodns.net", "yahoo.com"],
+    sentences: [
+      ["authfailure", "yahoo requires all senders to authenticate with either spf or dkim"],
+      ["blocked", " because the ip is in spamhaus's list;"],
+      ["blocked", "not accepted from ip addresses on spamhaus xbl"],
+      ["norelaying", "relaying denied for "],
+      ["notcompliantrfc", "headers are not rfc compliant"],
+      ["policyviolation", "not accepted for policy reasons"],
+      ["rejected", "temporarily deferred due to unexpected volume or user complaints"],
+      ["rejected", "due to unresolvable rfc.5321 domain"],
+      ["rejected", " will be permanently deferred"],
+      ["speeding", "user is receiving mail too quickly"],
+      ["suspend", " is no longer valid."],
+      ["suspend", "this mailbox is disabled"],
+      ["syntaxerror", "syntax error in parameters or arguments"],
+      ["toomanyconn", "max message per connection reached"],
+      ["userunknown", "dd this user doesn't have a "],
+      ["userunknown", "mailbox not found"],
+    ],
+  },
+  {
+    hosts: ["icloud.com", "me.com", "mac.com", "apple.com"],
+    sentences: [
+      ["authfailure", "'s dmarc policy"],
+      ["authfailure", "blocked for failing both spf and dkim"],
+      ["blocked", "rejected due to having a domain present in the spamhaus"],
+      ["blocked", "rejected due to listing in spamhaus"],
+      ["blocked", "blocked - see https://support.proofpoint.com/dnsbl-lookup"],
+      ["blocked", "not accepting connections"],
+      ["hasmoved", "recipient no longer on server"],
+      ["mailboxfull", "user is over quota"],
+      ["norelaying", "relay access denied"],
+      ["notaccept", "host/domain does not accept mail"],
+      ["policyviolation", "due to local policy"],
+      ["rejected", "sender address rejected"],
+      ["speeding", "due to excessive volume"],
+      ["userunknown", "inactive email address"],
+      ["userunknown", "user does not exist"],
+      ["userunknown", "unknown or illegal alias"],
+    ],
+  },
+  {
+    hosts: ["aol.com"],
+    sentences: [
+      ["hostunknown", "host or domain name not found"],
+      ["notaccept", "type=mx: malformed or unexpected name server reply"],
+    ],
+  },
+];
 
 /** Provider error codes → reason. */
 export const coxCodes: Readonly<Record<string, Reason>> = {

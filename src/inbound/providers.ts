@@ -8,7 +8,7 @@ import {
   francepttCodes,
   godaddyCodes,
   iuaCodes,
-  sentencesOfHost,
+  sentencesOfHosts,
   sentencesWithReply,
   sentencesWithStatus,
   spectrumCodes,
@@ -88,9 +88,9 @@ function byReplySentence(f: ProviderFacts): Reason | undefined {
 }
 
 function byHostSentence(f: ProviderFacts): Reason | undefined {
-  for (const [domain, list] of Object.entries(sentencesOfHost)) {
-    if (!f.hosts.some((h) => h === domain || h.endsWith(`.${domain}`))) continue;
-    for (const [reason, sentence] of list) if (f.text.includes(sentence)) return reason;
+  for (const { hosts, sentences } of sentencesOfHosts) {
+    if (!f.hosts.some((h) => hosts.some((d) => h === d || h.endsWith(`.${d}`)))) continue;
+    for (const [reason, sentence] of sentences) if (f.text.includes(sentence)) return reason;
   }
   return undefined;
 }
