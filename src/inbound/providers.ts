@@ -71,9 +71,16 @@ function statusMatches(status: string, want: string, lo: number, hi: number): bo
   return d >= lo && d <= hi;
 }
 
+/** The sentences grouped by the status code's subject ("7" of 5.7.1): a report is compared with its own group only. */
+const bySubject = new Map<string, Array<(typeof sentencesWithStatus)[number]>>();
+for (const entry of sentencesWithStatus) {
+  const subject = entry[1].split(".")[1];
+  bySubject.set(subject, [...(bySubject.get(subject) ?? []), entry]);
+}
+
 function byStatusSentence(f: ProviderFacts): Reason | undefined {
   if (!f.status) return undefined;
-  for (const [reason, status, lo, hi, sentence] of sentencesWithStatus) {
+  for (const [reason, status, lo, hi, sentence] of bySubject.get(f.status.split(".")[1]) ?? []) {
     if (f.text.includes(sentence) && statusMatches(f.status, status, lo, hi)) return reason;
   }
   return undefined;
