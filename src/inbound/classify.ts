@@ -3,7 +3,15 @@
 // read receipts, RFC 5965 complaint reports and RFC 3834 auto-replies. Never throws.
 import { decideReason, factsOf } from "./decide.js";
 import type { DsnRecipient } from "./dsn.js";
-import { commandOf, type Evidence, firstAddress, isSystemAddress, sweep } from "./evidence.js";
+import {
+  addressesIn,
+  cleanAddress,
+  commandOf,
+  type Evidence,
+  firstAddress,
+  isSystemAddress,
+  sweep,
+} from "./evidence.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
 import { findStatus, preferStatus } from "./status.js";
@@ -157,7 +165,9 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     return read;
   };
   if (fromFields.length === 0) {
-    return textual().map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
+    const read = textual();
+    const found = read.length > 0 ? read : failedRecipientsHeader(m);
+    return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
   // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
   for (const e of fromFields) {
@@ -173,6 +183,23 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     }
   }
   return fromFields;
+}
+
+/** X-Failed-Recipients (Exim, Gmail, T-Online …) names the recipients when the text does not: the whole
+ * report, without the returned original, is then what was said about them. */
+function failedRecipientsHeader(m: MessageView): Evidence[] {
+  if (!m.isBounce()) return [];
+  const values = m.headers.get("x-failed-recipients") ?? [];
+  const diagnostic = sweep(m.reportText.slice(0, 4000));
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const a of addressesIn(values.join(","))) {
+    const recipient = cleanAddress(a);
+    if (seen.has(recipient.toLowerCase())) continue;
+    seen.add(recipient.toLowerCase());
+    out.push({ recipient, diagnostic, command: commandOf(diagnostic) });
+  }
+  return out;
 }
 
 function evidenceOfField(r: DsnRecipient): Evidence {
