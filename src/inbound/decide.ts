@@ -113,10 +113,15 @@ function isUserUnknown(f: Facts): boolean {
     return true;
   }
   if (says("systemfull", f.text)) return false;
+  // "Domain does not exist." / "Die Domain existiert nicht": the generic "does not exist" is about the domain.
+  if (says("hostunknown", f.text) && !MAILBOX_WORDS.test(f.text)) return false;
   if (f.command === "RCPT") return says("userunknown", f.text);
   // Without the command, the words decide unless a specific status code points elsewhere.
   return !f.command && weakForUser.has(f.statusReason) && says("userunknown", f.text);
 }
+
+/** Words that name a mailbox rather than a domain. */
+const MAILBOX_WORDS = /user|mailbox|recipient|account|address|benutzer|postfach|empf|adresse|konto/;
 
 /** "blocked" phrases that are about the sending host (RBL listings), not about the recipient. */
 function saysBlockedStrongly(text: string): boolean {

@@ -81,8 +81,9 @@ export function saysAny(text: string, list: readonly Phrase[]): boolean {
   return false;
 }
 
-/** What each reason sounds like. Matched against the lower-cased, whitespace-collapsed diagnostic. */
-export const phrases: Partial<Record<Reason, readonly Phrase[]>> = {
+/** What each reason sounds like in English (and a few other languages). Matched against the lower-cased,
+ * whitespace-collapsed diagnostic. */
+const english: Partial<Record<Reason, readonly Phrase[]>> = {
   userunknown: [
     "#5.1.1 bad address",
     "550 address invalid",
@@ -970,6 +971,107 @@ export const phrases: Partial<Record<Reason, readonly Phrase[]>> = {
     "abwesend",
   ],
 };
+
+/** The same in German: mailer-daemon texts of German providers and MTAs, and Exchange's German NDRs.
+ * Words with umlauts are split around them ("empf", "nger") so that a wrongly declared charset (UTF-8 read
+ * as Latin-1, "EmpfÃ¤nger") still matches. */
+const german: Partial<Record<Reason, readonly Phrase[]>> = {
+  userunknown: [
+    ["empf", "nger unbekannt"],
+    ["unbekannter empf", "nger"],
+    ["empf", "nger nicht gefunden"],
+    ["empf", "nger existiert nicht"],
+    "ungültige empfänger",
+    "ungültiger empfänger",
+    ["empf", "ngeradresse ist ung"],
+    "empfaenger unbekannt",
+    "benutzer unbekannt",
+    "unbekannter benutzer",
+    "benutzer nicht gefunden",
+    "nutzer unbekannt",
+    "benutzerkonto existiert nicht",
+    "adresse nicht gefunden",
+    "unbekannte adresse",
+    "unbekannte e-mail-adresse",
+    "adresse existiert nicht",
+    "e-mail-adresse konnte nicht gefunden werden",
+    "kein postfach",
+    "postfach existiert nicht",
+    "postfach nicht vorhanden",
+    "postfach unbekannt",
+    "mailbox existiert nicht",
+    ["wurde unter ", " nicht gefunden"],
+  ],
+  mailboxfull: [
+    "mailbox voll",
+    "postfach ist voll",
+    "postfach voll",
+    "postfach des empf",
+    "speicherplatz",
+    "speicherkontingent",
+    "kontingent ",
+    ["quota ", "berschritten"],
+    ["postfachgr", "berschritten"],
+  ],
+  hostunknown: [
+    "domain existiert nicht",
+    "domain nicht gefunden",
+    "domain unbekannt",
+    "unbekannte domain",
+    ["dom", "ne existiert nicht"],
+    ["dom", "ne nicht gefunden"],
+    "host nicht gefunden",
+    "rechner nicht gefunden",
+    "kein mx-eintrag",
+  ],
+  mesgtoobig: [
+    "nachricht ist zu gro",
+    "nachricht zu gro",
+    "e-mail ist zu gro",
+    "maximale nachrichtengr",
+    ["nachrichtengr", "berschritten"],
+  ],
+  toomanyconn: ["zu viele verbindungen"],
+  norelaying: [
+    "relaying nicht erlaubt",
+    ["unzul", "ssiges relaying"],
+    "relaying verweigert",
+    "kein relaying",
+  ],
+  suspend: [
+    "konto wurde deaktiviert",
+    "konto ist deaktiviert",
+    "postfach ist deaktiviert",
+    "postfach wurde deaktiviert",
+    "postfach wurde gesperrt",
+    "postfach ist gesperrt",
+    "konto wurde gesperrt",
+    "konto ist gesperrt",
+  ],
+  rejected: ["absender abgelehnt", "absenderadresse abgelehnt", "ungültiger absender"],
+  blocked: [
+    "ip-adresse ist gesperrt",
+    "ip-adresse wurde gesperrt",
+    "auf einer blacklist",
+    "auf einer sperrliste",
+    "auf unserer sperrliste",
+  ],
+  spamdetected: ["spamverdacht", "als spam eingestuft", "als spam erkannt", "spam erkannt"],
+  virusdetected: ["virus gefunden", "virus erkannt", "einen virus", "schadsoftware"],
+  expired: [["konnte innerhalb ", " nicht zugestellt"], "zustellung wurde aufgegeben"],
+};
+
+function merged(...tables: Array<Partial<Record<Reason, readonly Phrase[]>>>) {
+  const out: Partial<Record<Reason, readonly Phrase[]>> = {};
+  for (const t of tables) {
+    for (const [r, list] of Object.entries(t) as Array<[Reason, readonly Phrase[]]>) {
+      out[r] = [...(out[r] ?? []), ...list];
+    }
+  }
+  return out;
+}
+
+export const phrases = merged(english, german);
 
 /** Words that name a reason outright in one MTA's or provider's own vocabulary (Exim's internal
  * messages, qmail's, Domino's, Facebook's and Exchange 2003's codes, Gmail's older notices …). When one

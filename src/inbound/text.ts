@@ -35,6 +35,9 @@ const ORIGINAL_MARKER = new RegExp(
     "^Content-Type: (?:message/rfc822|text/rfc822-headers)",
     "^Your message reads \\(in part\\):?$",
     "^\\s*-+\\s*(?:Mensaje original|Nachricht)",
+    // German: Exchange's "Ursprüngliche Nachrichtenkopfzeilen", providers' "Kopf der ursprünglichen Nachricht"
+    "^-* ?(?:Kopf der )?Urspr\\S{1,4}nglichen? Nachricht",
+    "^-+ ?Original-?[Nn]achricht",
   ].join("|"),
   "im",
 );
