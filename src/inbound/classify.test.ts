@@ -150,6 +150,22 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.7.1", "550 Rejected")).toBe("securityerror");
   });
 
+  it("reads a multi-line reply quoted on one line as one sentence", () => {
+    const gmail =
+      "550-5.2.1 The user you are trying to contact is receiving mail at a rate that 550-5.2.1 prevents " +
+      "additional messages from being delivered. For more 550-5.2.1 information, please visit 550 5.2.1 " +
+      "https://support.google.com/mail/?p=ReceivingRatePerm - gsmtp";
+    expect(reasonOf("5.2.1", gmail)).toBe("speeding");
+  });
+
+  it("tells a domain that does not exist from a mailbox that does not exist, also in German", () => {
+    expect(reasonOf("5.0.0", "550 Domain does not exist.")).toBe("hostunknown");
+    expect(reasonOf("5.0.0", "550 Die Domain existiert nicht")).toBe("hostunknown");
+    expect(reasonOf("5.0.0", "550 Die E-Mail-Adresse existiert nicht")).toBe("userunknown");
+    expect(reasonOf("5.0.0", "550 Empfänger unbekannt")).toBe("userunknown");
+    expect(reasonOf("5.0.0", "552 Das Postfach ist voll")).toBe("mailboxfull");
+  });
+
   it("judges hard and soft as sisimai does", () => {
     expect(isHard("userunknown", "4.1.1")).toBe(true);
     expect(isHard("hostunknown", undefined)).toBe(true);

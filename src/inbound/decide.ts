@@ -224,9 +224,24 @@ function secondLook(f: Facts): Reason | undefined {
   return undefined;
 }
 
+const REPLY_LINE_PREFIX = /\b[2-5]\d\d[- ][2-5]\.\d{1,3}\.\d{1,3}\s?/g;
+
+/** A multi-line SMTP reply quoted on one line ("550-5.2.1 … at a rate that 550-5.2.1 prevents …", Gmail's
+ * way) repeats its code on every line; the words read as one sentence only without the repeats. The first
+ * code stays: some phrases include it. */
+function joinReplyLines(diagnostic: string): string {
+  if (!/\b[2-5]\d\d-[2-5]\.\d/.test(diagnostic)) return diagnostic;
+  let first = true;
+  return diagnostic.replace(REPLY_LINE_PREFIX, (code) => {
+    if (!first) return "";
+    first = false;
+    return code;
+  });
+}
+
 /** The facts a decision needs, from one recipient's evidence. */
 export function factsOf(e: Evidence, status: string | undefined): Facts {
-  const text = e.diagnostic.toLowerCase();
+  const text = joinReplyLines(e.diagnostic).toLowerCase();
   const replyCode = findReplyCode(e.diagnostic, status?.[0]);
   return {
     text,
