@@ -12,6 +12,7 @@ import { listRoutes } from "../lists/routes.js";
 import { signupRoutes } from "../signups/routes.js";
 import { statsRoutes } from "../stats/routes.js";
 import { mailingRoutes } from "../sync/mailings/routes.js";
+import { syncRoutes } from "../sync/routes.js";
 import { toolWebhookRoutes } from "../sync/webhooks/routes.js";
 import { templateRoutes } from "../templates/routes.js";
 import { engagementRoutes } from "../tracking/engagement-routes.js";
@@ -46,5 +47,6 @@ export function allRoutes(): AnyRoute[] {
     ...userRoutes,
     ...mailingRoutes,
     ...toolWebhookRoutes,
+    ...syncRoutes,
   ];
 }

@@ -31,7 +31,9 @@ describe("Mailchimp adapter", () => {
 
   it("verifies the key and refuses a wrong one as auth", async () => {
     expect(await adapter().verify()).toEqual({ account: "Hundeschule Pfote" });
-    const err = await adapter("ffffffffffffffffffffffffffffffff-us21").verify().catch((e) => e);
+    const err = await adapter("ffffffffffffffffffffffffffffffff-us21")
+      .verify()
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ToolError);
     expect(err.kind).toBe("auth");
     expect(err.message).toContain("API Key Invalid");
@@ -53,7 +55,12 @@ describe("Mailchimp adapter", () => {
     const pages = fake.requests.filter((r) => r.path.endsWith("/members"));
     expect(pages).toHaveLength(3);
     const m1 = members.find((m) => m.email === "m1@example.org");
-    expect(m1).toMatchObject({ first_name: "F1", last_name: "L1", salutation: "Hallo F1,", status: "subscribed" });
+    expect(m1).toMatchObject({
+      first_name: "F1",
+      last_name: "L1",
+      salutation: "Hallo F1,",
+      status: "subscribed",
+    });
     expect(members.find((m) => m.email === "m0@example.org")?.status).toBe("unsubscribed");
     expect(members.find((m) => m.email === "m11@example.org")?.status).toBe("cleaned");
     expect(members.find((m) => m.email === "m2@example.org")?.salutation).toBeNull();
@@ -92,11 +99,25 @@ describe("Mailchimp adapter", () => {
     fake.reject.add("fake@example.org");
     const before = fake.member(l.id, "old@example.org")?.contact_id;
     const results = await adapter().apply(l.id, [
-      { op: "upsert", ref: "s1", email: "new@example.org", first_name: "Neu", last_name: "Person", salutation: "Hallo Neu," },
+      {
+        op: "upsert",
+        ref: "s1",
+        email: "new@example.org",
+        first_name: "Neu",
+        last_name: "Person",
+        salutation: "Hallo Neu,",
+      },
       { op: "upsert", ref: "s2", email: "fake@example.org", first_name: "X", last_name: "Y" },
       { op: "subscribe_double_opt_in", ref: "s3", email: "doi@example.org", first_name: "D", last_name: "O" },
       { op: "unsubscribe", ref: "s4", email: "bye@example.org" },
-      { op: "update_name", ref: "s5", email: "old@example.org", first_name: "Older", last_name: "Name", salutation: null },
+      {
+        op: "update_name",
+        ref: "s5",
+        email: "old@example.org",
+        first_name: "Older",
+        last_name: "Name",
+        salutation: null,
+      },
       { op: "change_email", ref: "s6", email: "old@example.org", new_email: "renamed@example.org" },
       { op: "archive", ref: "s7", email: "gone@example.org" },
       { op: "archive", ref: "s8", email: "never@example.org" },
@@ -119,15 +140,24 @@ describe("Mailchimp adapter", () => {
   it("a permanently deleted address cannot be imported again", async () => {
     const l = fake.addList("Forget");
     fake.addMember(l.id, { email_address: "forget@example.org" });
-    const [del] = await adapter().apply(l.id, [{ op: "delete_permanently", ref: "d", email: "forget@example.org" }]);
+    const [del] = await adapter().apply(l.id, [
+      { op: "delete_permanently", ref: "d", email: "forget@example.org" },
+    ]);
     expect(del.ok).toBe(true);
     const [again] = await adapter().apply(l.id, [{ op: "upsert", ref: "u", email: "forget@example.org" }]);
     expect(again).toMatchObject({ ok: false, error: { code: "ERROR_CONTACT_EXISTS" } });
   });
 
   it("creates an audience with its sender and a SALUTATION merge field; needs the postal address", async () => {
-    const settings = { name: "Newsletter", from_name: "Pfote", from_email: "info@pfote.example", track_reactions: true };
-    const err = await adapter().createList(settings).catch((e) => e);
+    const settings = {
+      name: "Newsletter",
+      from_name: "Pfote",
+      from_email: "info@pfote.example",
+      track_reactions: true,
+    };
+    const err = await adapter()
+      .createList(settings)
+      .catch((e) => e);
     expect(err.kind).toBe("invalid");
     const created = await adapter().createList({
       ...settings,
@@ -136,7 +166,9 @@ describe("Mailchimp adapter", () => {
     expect(created).toMatchObject({ name: "Newsletter", from_email: "info@pfote.example" });
     expect(fake.lists.get(created.id)?.merge_tags.has("SALUTATION")).toBe(true);
     expect((await adapter().lists()).map((l) => l.id)).toContain(created.id);
-    const missing = await adapter().getList("nope").catch((e) => e);
+    const missing = await adapter()
+      .getList("nope")
+      .catch((e) => e);
     expect(missing.kind).toBe("not_found");
   });
 });
