@@ -7,6 +7,7 @@ import { startHookWorker } from "./hooks/worker.js";
 import { startInboundWorker } from "./inbound/imap.js";
 import type { Runtime } from "./runtime.js";
 import { startSignupExpiryWorker } from "./signups/expiry.js";
+import { startSyncWorker } from "./sync/worker.js";
 import { startLoginPurgeWorker } from "./users/sessions.js";
 
 export interface WorkerHandle {
@@ -24,6 +25,7 @@ const factories: WorkerFactory[] = [
   startHookWorker,
   startInboundWorker,
   startLoginPurgeWorker,
+  startSyncWorker,
 ];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {

@@ -11,19 +11,29 @@ import { useDnsResolver } from "../src/domains/dns.js";
 import { emitHookEvent } from "../src/hooks/emit.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
+import { encryptCredentials } from "../src/sync/credentials.js";
+import { settled as syncSettled } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
 import { FakeListmonk, linkListToTool } from "./fakes/listmonk.js";
+import { type FakeMailchimp, startFakeMailchimp } from "./fakes/mailchimp.js";
 import { api, createTestEnv, type TestEnv } from "./harness.js";
 
 type Ids = Record<string, string>;
 
 let env: TestEnv;
+// List sync routes talk to an e-mail tool: the Mailchimp contract fake on loopback stands in for it.
+let mailchimp: FakeMailchimp;
 beforeAll(async () => {
   env = await createTestEnv();
+  mailchimp = await startFakeMailchimp();
   // Sender-domain checks must not ask the real DNS here.
   useDnsResolver(env.rt, { resolveTxt: async () => [], resolveMx: async () => [] });
 });
-afterAll(() => env?.close());
+afterAll(async () => {
+  await syncSettled();
+  await mailchimp?.close();
+  await env?.close();
+});
 
 /** Creates one record of every kind in a workspace; returns their ids keyed by the URL segment
  * that precedes the id in a route (`/v1/contacts/:id` → ids.contacts). */
@@ -153,6 +163,70 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     })
     .execute();
   const mailing = await must(c.post("/v1/mailings", { list_id: list.id }), "mailing");
+  // Inserted directly (no call to the tool): the walk seeds once per write route.
+  const toolId = newId("etc");
+  const linkId = newId("lnk");
+  const audience = mailchimp.addList(`Audience ${newId("x")}`);
+  await env.rt.db
+    .insertInto("email_tool_connections")
+    .values({
+      id: toolId,
+      workspace_id: workspaceId,
+      name: `Mailchimp ${toolId}`,
+      tool: "mailchimp",
+      base_url: mailchimp.url,
+      credentials_enc: encryptCredentials(env.rt.secret, { kind: "mailchimp", api_key: mailchimp.apiKey }),
+      credentials_hint: "API key …us21",
+      account: "seed",
+      created_at: new Date(),
+      created_by: "seed",
+      updated_at: new Date(),
+    })
+    .execute();
+  await env.rt.db
+    .insertInto("list_links")
+    .values({
+      id: linkId,
+      workspace_id: workspaceId,
+      list_id: list.id as string,
+      connection_id: toolId,
+      remote_list_id: audience.id,
+      remote_list_name: audience.name,
+      how: "attached",
+      settings: "{}",
+      created_at: new Date(),
+      created_by: "seed",
+      updated_at: new Date(),
+    })
+    .execute();
+  const syncRunId = newId("syr");
+  await env.rt.db
+    .insertInto("sync_runs")
+    .values({
+      id: syncRunId,
+      workspace_id: workspaceId,
+      list_id: list.id as string,
+      link_id: (
+        await env.rt.db
+          .selectFrom("list_links")
+          .select("id")
+          .where("list_id", "=", list.id as string)
+          .executeTakeFirstOrThrow()
+      ).id,
+      kind: "fetch",
+      status: "done",
+      trigger: "user",
+      triggered_by: "seed",
+      counts: "{}",
+      error: null,
+      total: 0,
+      lease_owner: null,
+      lease_until: null,
+      created_at: new Date(),
+      started_at: new Date(),
+      finished_at: new Date(),
+    })
+    .execute();
   const evId = await logEvent(env.rt.db, {
     workspaceId,
     severity: "warning",
@@ -188,6 +262,10 @@ async function seed(workspaceId: string, adminKey: string): Promise<Ids> {
     "webhook-deliveries": hookDelivery.id,
     mailings: mailing.id as string,
     workspaces: workspaceId,
+    "email-tools": toolId,
+    runs: syncRunId,
+    members: sub.id as string,
+    remote_list: audience.id,
   };
 }
 
@@ -283,6 +361,30 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "POST /v1/users": () => ({ email: `neu.${newId("x").toLowerCase()}@example.org`, role: "editor" }),
   "PATCH /v1/users/:id": () => ({ role: "editor", language: "en" }),
   "DELETE /v1/users/:id": () => undefined,
+  "POST /v1/email-tools": () => ({
+    name: `Mailchimp ${newId("x")}`,
+    tool: "mailchimp",
+    base_url: mailchimp.url,
+    credentials: { api_key: mailchimp.apiKey },
+  }),
+  "PATCH /v1/email-tools/:id": () => ({ name: `Mailchimp ${newId("x")}` }),
+  "DELETE /v1/email-tools/:id": () => undefined,
+  "POST /v1/lists/:id/link": (ids) => ({
+    mode: "attach",
+    connection_id: ids["email-tools"],
+    remote_list_id: ids.remote_list,
+  }),
+  "PATCH /v1/lists/:id/link": () => ({ fetch_every_minutes: 60 }),
+  "POST /v1/lists/:id/link/detach": () => ({ confirm: true }),
+  "PUT /v1/lists/:id/link/remote": (ids) => ({
+    remote_list_id: ids.remote_list,
+    how: "chosen",
+    confirm: true,
+  }),
+  "POST /v1/lists/:id/sync/fetch": () => ({ confirm: true }),
+  "POST /v1/lists/:id/sync/transmit": () => ({ confirm: true }),
+  "PUT /v1/lists/:id/sync/members/:subscriptionId/task": () => ({ task: "transmit" }),
+  "POST /v1/lists/:id/sync/mark-for-transmission": () => ({}),
 };
 
 /** State a route needs before it may act (no worker runs in this test). */
@@ -296,7 +398,10 @@ const setCampaign = (ids: Ids, set: { state: string; kind?: "email" | "letter" }
 
 /** A listmonk fake for routes that talk to a linked tool (started on first use, stopped after the walk). */
 let listmonk: { fake: FakeListmonk; base: string } | undefined;
+const unlink = (ids: Ids) => env.rt.db.deleteFrom("list_links").where("list_id", "=", ids.lists).execute();
+
 async function linkToListmonk(ids: Ids) {
+  await unlink(ids); // seed() linked the list to the Mailchimp fake
   if (!listmonk) {
     const fake = new FakeListmonk();
     listmonk = { fake, base: await fake.start() };
@@ -360,6 +465,21 @@ const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
       .where("id", "=", ids.mailings)
       .execute();
   },
+  // The seeded list is linked to Mailchimp: linking needs it unlinked, deleting the connection needs no list on it.
+  "POST /v1/lists/:id/link": unlink,
+  "DELETE /v1/email-tools/:id": unlink,
+  // A transmit needs a decided task.
+  "POST /v1/lists/:id/sync/transmit": (ids) =>
+    env.rt.db
+      .insertInto("subscription_sync")
+      .values({
+        subscription_id: ids.members,
+        workspace_id: env.ws.id,
+        list_id: ids.lists,
+        task: "transmit",
+        updated_at: new Date(),
+      })
+      .execute(),
   // Sending and generating need loaded recipients (no worker runs here: load them now).
   "POST /v1/campaigns/:id/send": () => loadAllRecipients(),
   "POST /v1/campaigns/:id/generate": async (ids) => {
@@ -495,5 +615,5 @@ describe("the route table", () => {
     }
     expect(failures).toEqual([]);
     // One fresh workspace seeded per write route: minutes on a loaded 2-core machine, not seconds.
-  }, 180_000);
+  }, 600_000);
 });

@@ -5,6 +5,7 @@ import { type ActivityInput, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import { inTransaction } from "../lists/store.js";
 import { type Actor, actorLabel } from "../runtime.js";
+import { proposeUnsubscribeForBlocked } from "../sync/hooks.js";
 import { normaliseEmail } from "../util/email.js";
 import { Conflict, Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -116,6 +117,10 @@ export async function blockAddress(
       // Lifted between our insert and this read: rare enough that the caller may simply retry.
       if (!existing) throw Conflict("The address was lifted from the blocklist at this moment; try again.");
       return { entry: entryOut(existing), created: false };
+    }
+    // List sync: the tools that have the address subscribed get "set unsubscribed" proposed (issue 6 item 6).
+    if (input.kind === "email") {
+      await proposeUnsubscribeForBlocked(tx, { workspaceId, actor: input.actor, now }, address);
     }
     await recordActivity(
       tx,

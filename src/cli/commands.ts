@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerBounceCommands } from "./bounces.js";
 import { registerCampaignCommands } from "./campaign.js";
 import { registerImportCommands } from "./import.js";
+import { registerSyncCommands } from "./sync.js";
 import { registerUserCommands } from "./users.js";
 
 export function registerCommands(program: Command) {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command) {
   registerCampaignCommands(program);
   registerImportCommands(program);
   registerUserCommands(program);
+  registerSyncCommands(program);
 }

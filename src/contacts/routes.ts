@@ -11,6 +11,7 @@ import { receiveUpload, removeUpload } from "./import-upload.js";
 import { eraseContact, exportContact } from "./privacy.js";
 import {
   createContactBody,
+  deleteContactQuery,
   idParam,
   importFormFields,
   importRowsQuery,
@@ -79,8 +80,9 @@ export const contactRoutes = [
       "Delete a contact (its subscriptions and consent history go with it; use /erase for DSGVO erasure)",
     status: 204,
     params: idParam,
-    handler: async ({ params, ctx }) => {
-      await deleteContact(ctx, params.id);
+    query: deleteContactQuery,
+    handler: async ({ params, query, ctx }) => {
+      await deleteContact(ctx, params.id, query.linked_members);
     },
   }),
   defineRoute({

@@ -198,3 +198,8 @@ export const importFormFields = z.strictObject({
   delimiter: delimiterOption.optional(),
   on_duplicate: onDuplicate.optional(),
 });
+
+/** DELETE /v1/contacts/:id: what happens to members e-mail tools know (list sync, seed 003 §8.2). */
+export const deleteContactQuery = z.strictObject({
+  linked_members: z.enum(["unsubscribe", "delete", "keep"]).optional(),
+});

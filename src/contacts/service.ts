@@ -5,6 +5,7 @@ import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { decodeCursor, type Page, toPage } from "../http/pagination.js";
 import type { Ctx } from "../runtime.js";
+import { type LinkedMembersChoice, proposeEmailChange, settleLinkedMembers } from "../sync/hooks.js";
 import { normaliseEmail } from "../util/email.js";
 import { Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -72,6 +73,10 @@ export async function updateContact(ctx: Ctx, id: string, patch: UpdateContactIn
       ...contactColumns(data),
       updated_at: ctx.rt.now(),
     });
+    // List sync: a new first address is followed in the tools on the next transmit (issue 6 item 6).
+    if ((before.emails[0] ?? null) !== (row.emails[0] ?? null)) {
+      await proposeEmailChange(tx, activityCtx(ctx), id, row.emails[0] ?? null);
+    }
     await recordActivity(tx, activityCtx(ctx), {
       action: "updated",
       kind: CONTACT,
@@ -87,7 +92,10 @@ export async function updateContact(ctx: Ctx, id: string, patch: UpdateContactIn
 
 /** Deletes the contact; its subscriptions and consent history go with it, its messages stay (contact_id
  * becomes null). Erasure of personal data everywhere is eraseContact in privacy.ts. */
-export async function deleteContact(ctx: Ctx, id: string) {
+export async function deleteContact(ctx: Ctx, id: string, linkedMembers?: LinkedMembersChoice) {
+  await requireContact(ctx.rt.db, ctx.workspaceId, id);
+  // List sync (seed 003 §8.2): members the tools know are unsubscribed or deleted there first, if asked.
+  await settleLinkedMembers(ctx.rt, ctx.workspaceId, id, linkedMembers);
   await ctx.rt.db.transaction().execute(async (tx) => {
     const before = await requireContact(tx, ctx.workspaceId, id, true);
     await deleteContactRow(tx, ctx.workspaceId, id);

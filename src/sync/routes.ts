@@ -15,7 +15,7 @@ import { runOut } from "./runs.js";
 import {
   connectionIdParam,
   createConnectionBody,
-  detachQuery,
+  detachBody,
   fetchBody,
   linkBody,
   listIdParam,
@@ -126,14 +126,14 @@ export const syncRoutes = [
     handler: ({ params, body, ctx }) => setSchedule(ctx, params.id, body.fetch_every_minutes),
   }),
   defineRoute({
-    method: "DELETE",
-    url: "/v1/lists/:id/link",
+    method: "POST",
+    url: "/v1/lists/:id/link/detach",
     auth: "workspace",
     tag,
-    summary: "Expert option: detach the list from the tool (?confirm=true; drops results and tasks)",
+    summary: "Expert option: detach the list from the tool (confirm: true; drops results and tasks)",
     params: listIdParam,
-    query: detachQuery,
-    handler: ({ params, query, ctx }) => detachLink(ctx, params.id, query.confirm === "true"),
+    body: detachBody,
+    handler: ({ params, body, ctx }) => detachLink(ctx, params.id, body.confirm === true),
   }),
   defineRoute({
     method: "PUT",

@@ -75,7 +75,7 @@ export const relinkBody = z.strictObject({
   confirm: z.boolean().optional(),
 });
 
-export const detachQuery = z.strictObject({ confirm: z.enum(["true", "false"]).optional() });
+export const detachBody = z.strictObject({ confirm: z.boolean().optional() });
 
 export const scheduleBody = z.strictObject({
   /** fetch every N minutes (never transmits on its own); null switches it off */

@@ -1,5 +1,6 @@
 // Starting and running fetches and transmits (202 + poll). A run is a row; the process that creates it
 // runs it at once under a lease, and the worker takes over a run whose process died (runs.ts).
+import { activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { SyncRunKind } from "../db/schema.js";
 import { requireList } from "../lists/service.js";
@@ -86,14 +87,24 @@ async function newRun(
   kind: SyncRunKind,
   trigger: "user" | "scheduled",
 ) {
-  return createRun(db, {
-    workspaceId: ctx.workspaceId,
-    listId,
-    linkId,
-    kind,
-    trigger,
-    by: ctx.actor.name,
-    now: ctx.rt.now(),
+  return db.transaction().execute(async (tx) => {
+    const run = await createRun(tx, {
+      workspaceId: ctx.workspaceId,
+      listId,
+      linkId,
+      kind,
+      trigger,
+      by: ctx.actor.name,
+      now: ctx.rt.now(),
+    });
+    await recordActivity(tx, activityCtx(ctx), {
+      action: kind === "fetch" ? "sync_fetch_started" : "sync_transmit_started",
+      kind: "list",
+      recordId: listId,
+      summary: `${kind === "fetch" ? "Fetch from" : "Transmit to"} the e-mail tool started (${run.id})`,
+      data: { run_id: run.id, trigger },
+    });
+    return run;
   });
 }
 
