@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { appendEvents, type NewMessageEvent } from "./service.js";
-import type { MessageEventType } from "./status.js";
+import { deriveStatus, informationalEventTypes, type MessageEventType, statusPrecedence } from "./status.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -118,6 +118,58 @@ describe("appendEvents", () => {
         },
       ),
       { numRuns: 15 },
+    );
+  });
+
+  it("caches exactly deriveStatus of the stored events, whatever the appends (machine events, duplicates, ties)", async () => {
+    const types = [...Object.keys(statusPrecedence), ...informationalEventTypes] as MessageEventType[];
+    const eventArb = fc.record({
+      // mostly a few types, so that ties of rank (and blocked vs complained) are common
+      type: fc.oneof(
+        fc.constantFrom(...types),
+        fc.constantFrom<MessageEventType>("opened", "blocked", "complained"),
+      ),
+      at: fc.integer({ min: 0, max: 2 }),
+      machine: fc.boolean(),
+      // a few keys only, so that a later event with another content is often a skipped duplicate
+      dedupe: fc.option(fc.constantFrom("a", "b", "c")),
+      detail: fc.constantFrom("x", "y"),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(eventArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 8, maxLength: 8 }),
+        async (events, chunks) => {
+          const id = await newMessage();
+          const list = events.map((e, i) =>
+            ev(id, e.type, e.at, {
+              id: `evt_${id}_${i}`,
+              detail: `${e.type}:${e.detail}`,
+              error_code: e.detail,
+              evidence: { machine: e.machine },
+              dedupe_key: e.dedupe,
+            }),
+          );
+          for (let i = 0, k = 0; i < list.length; i += chunks[k++ % chunks.length])
+            await appendEvents(env.rt.db, list.slice(i, i + chunks[k % chunks.length]));
+          const rows = await env.rt.db
+            .selectFrom("message_events")
+            .select(["id", "type", "at", "detail", "error_code", "evidence"])
+            .where("message_id", "=", id)
+            .execute();
+          // Only opens and clicks can be a machine's (src/tracking/machine.ts).
+          const machine = (r: { type: string; evidence: unknown }) =>
+            (r.type === "opened" || r.type === "clicked") &&
+            (r.evidence as { machine?: boolean }).machine === true;
+          const expected = deriveStatus(rows.map((r) => ({ ...r, machine: machine(r) })));
+          expect(await stored(id)).toEqual({
+            status: expected.status,
+            status_reason: expected.status_reason,
+            error_code: expected.error_code,
+          });
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 

@@ -2,14 +2,25 @@
 // webhook, an open — enters through appendEvents, which stores it once and re-derives the cached status of
 // the messages it touches, in batch.
 import type { Kysely } from "kysely";
-import type { DB, NewRow } from "../db/schema.js";
+import type { DB } from "../db/schema.js";
 import { emitStatusChanges } from "../hooks/emit.js";
 import { newId } from "../util/ids.js";
-import { type DerivedStatus, deriveStatus, isMessageEventType, type MessageEventType } from "./status.js";
 import {
+  type DerivedStatus,
+  decidingEvent,
+  deriveStatus,
+  isMessageEventType,
+  type MessageEventType,
+  rankRangeOf,
+  type StatusEvent,
+  statusOf,
+} from "./status.js";
+import {
+  type EventRecord,
   insertEvents,
+  insertEventsReturningIds,
   lockMessages,
-  selectStatusEvents,
+  selectDecidingEvents,
   selectTimeline,
   updateDerivedStatuses,
 } from "./store.js";
@@ -104,19 +115,77 @@ export async function appendEventsForUpdate(
     if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
   }
   const ids = [...new Set(events.map((e) => e.message_id))];
-  await lockMessages(tx, ids);
-  const inserted = await insertEvents(
-    tx,
-    events.map((e) => eventRow(e, now)),
+  const current = await lockMessages(tx, ids);
+  const rows = events.map((e) => eventRow(e, now));
+  const stored = await insertEventsReturningIds(tx, rows);
+  const fresh = rows.flatMap((r, i) =>
+    stored.has(r.id) ? [{ ...statusFields(r), machine: isMachine(events[i]) }] : [],
   );
-  const statuses = await deriveFromStored(tx, ids);
+  const statuses = await nextStatuses(tx, current, fresh);
   // Webhooks to the host application: queued for the messages whose stored status is about to change.
   await emitStatusChanges(
     tx,
     [...statuses].map(([id, d]) => ({ id, ...d })),
     now,
   );
-  return { inserted, statuses };
+  return { inserted: stored.size, statuses };
+}
+
+/** A machine open or click (src/tracking/machine.ts flags its evidence): on the timeline, never the status.
+ * The same test as selectDecidingEvents makes in SQL. */
+function isMachine(e: NewMessageEvent): boolean {
+  if (e.type !== "opened" && e.type !== "clicked") return false;
+  const ev = e.evidence;
+  return typeof ev === "object" && ev !== null && (ev as Record<string, unknown>).machine === true;
+}
+
+/**
+ * The statuses that change, given each locked message's cached status (the status its stored events
+ * derive, maintained by every append) and the events this append stored. Derivation is the maximum over a
+ * total order (status.ts), so the new status is the greater of the old deciding event and the best fresh
+ * one: a fresh event ranked above every event type of the cached status wins outright, one ranked below
+ * them changes nothing, and only a tie within the cached status's ranks needs the stored deciding event,
+ * read then for those messages alone. The result is deriveStatus over all stored events either way.
+ */
+async function nextStatuses(
+  tx: Kysely<DB>,
+  current: Map<string, string>,
+  fresh: Array<StatusEvent & { message_id: string }>,
+): Promise<Map<string, DerivedStatus>> {
+  const byMessage = new Map<string, StatusEvent[]>();
+  for (const e of fresh) {
+    const list = byMessage.get(e.message_id) ?? [];
+    list.push(e);
+    byMessage.set(e.message_id, list);
+  }
+  const out = new Map<string, DerivedStatus>();
+  const ties = new Map<string, StatusEvent>();
+  for (const [id, evs] of byMessage) {
+    const best = decidingEvent(evs);
+    if (!best) continue;
+    const range = rankRangeOf(current.get(id) ?? "");
+    if (range && best.rank < range.min) continue;
+    if (range && best.rank > range.max) out.set(id, statusOf(best.event));
+    else ties.set(id, best.event);
+  }
+  if (ties.size === 0) return out;
+  const stored = new Map((await selectDecidingEvents(tx, [...ties.keys()])).map((r) => [r.message_id, r]));
+  for (const [id, e] of ties) {
+    const old = stored.get(id);
+    out.set(id, statusOf(decidingEvent(old ? [old, e] : [e])?.event ?? null));
+  }
+  return out;
+}
+
+function statusFields(r: EventRecord): StatusEvent & { message_id: string } {
+  return {
+    id: r.id,
+    message_id: r.message_id,
+    type: r.type,
+    at: r.at,
+    detail: r.detail ?? null,
+    error_code: r.error_code ?? null,
+  };
 }
 
 /** The status of a message that is being created with these, its first events (see appendFirstEvents). */
@@ -148,7 +217,7 @@ export async function appendFirstEvents(
   );
 }
 
-function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
+function eventRow(e: NewMessageEvent, now: Date): EventRecord {
   const at = e.at ?? now;
   return {
     id: e.id ?? newId("evt", at.getTime()),
@@ -158,21 +227,10 @@ function eventRow(e: NewMessageEvent, now: Date): NewRow<"message_events"> {
     type: e.type,
     source: e.source,
     detail: e.detail ?? null,
-    evidence: e.evidence === undefined ? null : JSON.stringify(e.evidence),
+    evidence: e.evidence ?? null,
     dedupe_key: e.dedupe_key ?? null,
     error_code: e.error_code ?? null,
   };
-}
-
-/** Derives the status of each message from all its stored events. */
-async function deriveFromStored(db: Kysely<DB>, messageIds: string[]): Promise<Map<string, DerivedStatus>> {
-  const rows = await selectStatusEvents(db, messageIds);
-  const byMessage = new Map<string, typeof rows>();
-  for (const id of messageIds) byMessage.set(id, []);
-  for (const r of rows) byMessage.get(r.message_id)?.push(r);
-  const statuses = new Map<string, DerivedStatus>();
-  for (const [id, evs] of byMessage) statuses.set(id, deriveStatus(evs));
-  return statuses;
 }
 
 /** A message's timeline, oldest first: every observation with its source and evidence. */

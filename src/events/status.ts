@@ -102,9 +102,10 @@ function outranks(a: StatusEvent, rankA: number, b: StatusEvent, rankB: number):
   return a.id > b.id;
 }
 
-/** The message status its events prove; `queued` when no event moves it yet. */
-export function deriveStatus(events: Iterable<StatusEvent>): DerivedStatus {
-  let best: StatusEvent | null = null;
+/** The event that decides the status of a message among these (the greatest in the total order), with its
+ * rank; null when none of them moves the status. */
+export function decidingEvent<E extends StatusEvent>(events: Iterable<E>): { event: E; rank: number } | null {
+  let best: E | null = null;
   let bestRank = -1;
   for (const e of events) {
     const rank = e.machine ? null : rankOf(e.type);
@@ -114,11 +115,34 @@ export function deriveStatus(events: Iterable<StatusEvent>): DerivedStatus {
       bestRank = rank;
     }
   }
-  if (!best) return { status: "queued", status_reason: null, error_code: null, event_id: null };
+  return best ? { event: best, rank: bestRank } : null;
+}
+
+/** The status an event decides, with its reason and error code. */
+export function statusOf(e: StatusEvent | null): DerivedStatus {
+  if (!e) return { status: "queued", status_reason: null, error_code: null, event_id: null };
   return {
-    status: statusPrecedence[best.type as StatusEventType].status,
-    status_reason: best.detail,
-    error_code: best.error_code,
-    event_id: best.id,
+    status: statusPrecedence[e.type as StatusEventType].status,
+    status_reason: e.detail,
+    error_code: e.error_code,
+    event_id: e.id,
   };
+}
+
+/** The message status its events prove; `queued` when no event moves it yet. */
+export function deriveStatus(events: Iterable<StatusEvent>): DerivedStatus {
+  return statusOf(decidingEvent(events)?.event ?? null);
+}
+
+/** The lowest and highest rank of the event types that stand for a status (blocked: a policy block or a
+ * complaint); null for a string that is no status. */
+export function rankRangeOf(status: string): { min: number; max: number } | null {
+  let range: { min: number; max: number } | null = null;
+  for (const p of Object.values(statusPrecedence)) {
+    if (p.status !== status) continue;
+    range = range
+      ? { min: Math.min(range.min, p.rank), max: Math.max(range.max, p.rank) }
+      : { min: p.rank, max: p.rank };
+  }
+  return range;
 }
