@@ -171,7 +171,8 @@ describe("appendEvents", () => {
       ),
       { numRuns: 60 },
     );
-  });
+    // 60 runs of a few appends each: minutes on PGlite on a loaded 2-core machine
+  }, 300_000);
 
   it("keeps two writers appending to the same message consistent", async () => {
     const id = await newMessage();
