@@ -8,6 +8,7 @@ import type { MessageEventType } from "../events/status.js";
 import type { Reason } from "../inbound/reasons.js";
 import { type BounceVerdict, classifyProviderBounce } from "./bounce.js";
 import { dateOf, jsonBody, type ProviderEvent, readPayload, text, type WebhookRequest } from "./event.js";
+import { engagementDetail, judgeProviderEngagement } from "./machine.js";
 import { type MailgunKey, verifyMailgun } from "./verify.js";
 
 const signature = z.strictObject({
@@ -83,6 +84,16 @@ function failed(d: EventData): Meaning {
   };
 }
 
+/** Mailgun's own bot verdict (client-info.bot), else the client it saw judged by our rules. */
+function judged(kind: "open" | "click", d: EventData) {
+  const client = obj(d["client-info"]);
+  return judgeProviderEngagement(
+    kind,
+    { userAgent: text(client["user-agent"]), ip: text(d.ip), bot: text(client.bot) },
+    new Date(d.timestamp * 1000),
+  );
+}
+
 function meaningOf(d: EventData): Meaning | null {
   switch (d.event) {
     case "accepted":
@@ -100,11 +111,18 @@ function meaningOf(d: EventData): Meaning | null {
         detail: `Mailgun refused to send: ${text(obj(d.reject).reason) ?? "rejected"}`,
         errorCode: "mailgun:rejected",
       };
-    case "opened":
-      // Mailgun's event does not say whether a privacy proxy opened it; the tracking rules may judge later.
-      return { type: "opened", detail: "Opened (Mailgun)" };
-    case "clicked":
-      return { type: "clicked", detail: `Clicked ${text(d.url) ?? "a link"}`, extra: { url: text(d.url) } };
+    case "opened": {
+      const v = judged("open", d);
+      return { type: "opened", detail: engagementDetail("Mailgun", "Opened", v), extra: { ...v } };
+    }
+    case "clicked": {
+      const v = judged("click", d);
+      const url = text(d.url);
+      const detail = v.machine
+        ? engagementDetail("Mailgun", `Clicked ${url ?? "a link"}`, v)
+        : `Clicked ${url ?? "a link"}`;
+      return { type: "clicked", detail, extra: { url, ...v } };
+    }
     case "complained":
       return {
         type: "complained",

@@ -18,6 +18,7 @@ import {
   text,
   type WebhookRequest,
 } from "./event.js";
+import { engagementDetail, judgeProviderEngagement } from "./machine.js";
 import { type PostmarkCredentials, verifyPostmark } from "./verify.js";
 
 // Postmark records carry many more fields (Geo, Client, OS, Content …): loose on purpose.
@@ -115,6 +116,17 @@ function subscriptionChange(r: PostmarkRecord): Meaning {
   };
 }
 
+/** Postmark reports no bot verdict of its own: the UserAgent and Geo.IP it saw are judged by our rules. */
+function judged(kind: "open" | "click", r: PostmarkRecord) {
+  const geo = r.Geo && typeof r.Geo === "object" ? (r.Geo as Record<string, unknown>) : {};
+  const at = new Date(text(r.ReceivedAt) ?? Number.NaN);
+  return judgeProviderEngagement(
+    kind,
+    { userAgent: text(r.UserAgent), ip: text(geo.IP) },
+    Number.isNaN(at.getTime()) ? new Date(0) : at,
+  );
+}
+
 function meaningOf(r: PostmarkRecord): Meaning | null {
   switch (r.RecordType) {
     case "Delivery":
@@ -134,21 +146,27 @@ function meaningOf(r: PostmarkRecord): Meaning | null {
         detail: "The recipient reported the message as spam (Postmark)",
         errorCode: "feedback",
       };
-    case "Open":
+    case "Open": {
+      const v = judged("open", r);
       return {
         type: "opened",
         at: text(r.ReceivedAt) ?? undefined,
         recipient: text(r.Recipient),
-        detail: "Opened (Postmark)",
+        detail: engagementDetail("Postmark", "Opened", v),
+        extra: { ...v },
       };
+    }
     case "Click": {
       const url = text(r.OriginalLink);
+      const v = judged("click", r);
       return {
         type: "clicked",
         at: text(r.ReceivedAt) ?? undefined,
         recipient: text(r.Recipient),
-        detail: `Clicked ${url ?? "a link"}`,
-        extra: { url },
+        detail: v.machine
+          ? engagementDetail("Postmark", `Clicked ${url ?? "a link"}`, v)
+          : `Clicked ${url ?? "a link"}`,
+        extra: { url, ...v },
       };
     }
     case "SubscriptionChange":

@@ -25,6 +25,7 @@ import { newId } from "../util/ids.js";
 import { webhookDeps } from "./deps.js";
 import { type ProviderEvent, parseJson, readPayload, type WebhookRequest } from "./event.js";
 import { receiveMailgun } from "./mailgun.js";
+import { applyProviderOptOut, type ProviderOptOut } from "./opt-outs.js";
 import { receivePostmark } from "./postmark.js";
 import { receiveSendgrid } from "./sendgrid.js";
 import { readSesNotification } from "./ses.js";
@@ -107,6 +108,7 @@ interface Resolved {
   rows: NewMessageEvent[];
   /** Events that may mean something beyond their message (bounces, complaints, deliveries). */
   consequential: Array<{ message: MessageRef; dedupe_key: string; observation: Observation }>;
+  optOuts: Array<ProviderOptOut & { dedupe_key: string }>;
   unmatched: ProviderEvent[];
   otherRecipient: number;
 }
@@ -116,8 +118,13 @@ const lower = (s: string) => s.trim().toLowerCase();
 const CONSEQUENCES: Partial<Record<MessageEventType, Consequence>> = {
   hard_bounced: "hard",
   soft_bounced: "soft",
-  complained: "complaint",
   delivered: "delivered",
+};
+
+/** Events that change what may be sent to the contact (opt-outs.ts). */
+const OPT_OUTS: Partial<Record<MessageEventType, ProviderOptOut["kind"]>> = {
+  unsubscribed: "unsubscribe",
+  complained: "complaint",
 };
 
 /** The event as the bounce rules (src/inbound/consequences.ts) read observations. */
@@ -143,7 +150,7 @@ function resolve(
 ): Resolved {
   const byId = new Map(refs.map((r) => [r.id, r]));
   const byQueueId = new Map(refs.flatMap((r) => (r.queue_id ? [[r.queue_id, r] as const] : [])));
-  const out: Resolved = { rows: [], consequential: [], unmatched: [], otherRecipient: 0 };
+  const out: Resolved = { rows: [], consequential: [], optOuts: [], unmatched: [], otherRecipient: 0 };
   for (const e of events) {
     const ref =
       (e.messageId ? byId.get(e.messageId) : undefined) ??
@@ -169,6 +176,9 @@ function resolve(
       evidence: e.evidence,
       dedupe_key,
     });
+    const optOut = OPT_OUTS[e.type];
+    if (optOut)
+      out.optOuts.push({ kind: optOut, message: ref, eventId: e.eventId, detail: e.detail, dedupe_key });
     const consequence = CONSEQUENCES[e.type];
     if (consequence)
       out.consequential.push({ message: ref, dedupe_key, observation: observationOf(e, ref, consequence) });
@@ -230,6 +240,21 @@ async function freshConsequences(tx: Kysely<DB>, workspaceId: string, r: Resolve
   return [...perMessage.values()];
 }
 
+/** The opt-outs not stored before (a replay changes nothing), one per message and kind. */
+async function freshOptOuts(tx: Kysely<DB>, r: Resolved): Promise<ProviderOptOut[]> {
+  const stored = await storedDedupeKeys(
+    tx,
+    r.optOuts.map((o) => ({ message_id: o.message.id, dedupe_key: o.dedupe_key })),
+  );
+  const seen = new Set<string>();
+  return r.optOuts.filter((o) => {
+    const key = `${o.message.id}\n${o.kind}`;
+    if (stored.has(`${o.message.id}\n${o.dedupe_key}`) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The messages the events name: by our id where the provider carried it back (one primary-key lookup for
  * the batch), and by the provider's message id only for the events that named none of ours. */
 async function messageRefsOf(
@@ -257,7 +282,9 @@ async function storeEvents(
   const now = rt.now();
   return rt.db.transaction().execute(async (tx) => {
     const consequences = await freshConsequences(tx, workspaceId, r);
+    const optOuts = await freshOptOuts(tx, r);
     const { inserted } = await appendEvents(tx, r.rows, now);
+    for (const o of optOuts) await applyProviderOptOut(tx, rt, provider, o);
     let blocked = 0;
     // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
     // unsubscribe on a complaint, lift a temporary bounce on delivery.

@@ -27,6 +27,7 @@ export interface MessageRef {
   archive_bcc: string | null;
   message_id_header: string;
   queue_id: string | null;
+  campaign_id: string | null;
 }
 
 /** The workspace's messages named by our ids or by the provider's (messages.queue_id), in one query. */
@@ -48,7 +49,37 @@ export async function selectMessageRefs(
   return r.rows;
 }
 
-const REF_COLUMNS = "id, workspace_id, contact_id, to_address, archive_bcc, message_id_header, queue_id";
+const REF_COLUMNS =
+  "id, workspace_id, contact_id, to_address, archive_bcc, message_id_header, queue_id, campaign_id";
+
+/** The contact a message went to, locked: its own contact, else the contact whose first address is the one
+ * the message went to (a message sent to an address). */
+export async function lockContactOfMessage(
+  db: Kysely<DB>,
+  m: { workspace_id: string; contact_id: string | null; to_address: string | null },
+) {
+  const key = (m.to_address ?? "").toLowerCase();
+  const r = await sql<{ id: string; workspace_id: string; language: string }>`
+    select c.id, c.workspace_id, c.language from contacts c
+     where c.workspace_id = ${m.workspace_id}
+       and (c.id = ${m.contact_id}
+            or c.id in (select k.contact_id from contact_email_keys k join contacts x on x.id = k.contact_id
+                         where k.workspace_id = ${m.workspace_id} and k.email_key = ${key}
+                           and x.email_keys[1] = ${key}))
+     order by c.id = ${m.contact_id} desc nulls last, c.id
+     limit 1
+       for update of c`.execute(db);
+  return r.rows[0] ?? null;
+}
+
+/** The list a campaign's recipient came from (the one its unsubscribe link names); null from a filter. */
+export async function campaignListOf(db: Kysely<DB>, campaignId: string, contactId: string) {
+  const r = await sql<{ list_id: string | null }>`
+    select list_id from campaign_recipients where campaign_id = ${campaignId} and contact_id = ${contactId}`.execute(
+    db,
+  );
+  return r.rows[0]?.list_id ?? null;
+}
 
 /** Of these (contact, address) pairs, the addresses with a subscription in bounced_temporary: only for
  * them can a delivery change anything (one query for a whole batch instead of one per delivery). */

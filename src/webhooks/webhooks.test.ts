@@ -348,6 +348,41 @@ describe("Mailgun webhooks", () => {
     expect(e.evidence).toMatchObject({ event: { id: expect.stringContaining("CPgfbmQMTCKtHW6uIWtuVe") } });
   });
 
+  it("flags the documented Apple MPP open (client-info.bot) as a machine's; a person's open moves the status", async () => {
+    const to = fresh("alice");
+    const id = await newMessage(to);
+    await postMailgun(mailgunBody("mailgun-delivered.json", id, to));
+    const bot = mailgunBody("mailgun-opened-bot.json", id, to);
+    bot["event-data"].recipient = to;
+    expect((await postMailgun(bot)).body).toMatchObject({ stored: 1 });
+    const machine = (await eventsOf(id)).find((e) => e.type === "opened");
+    expect(machine?.evidence).toMatchObject({
+      machine: true,
+      machine_reason: "apple_mail_privacy_protection",
+    });
+    expect(machine?.detail).toContain("by a machine");
+    expect((await message(id)).status).toBe("delivered");
+    expect((await postMailgun(mailgunBody("mailgun-opened.json", id, to))).body).toMatchObject({ stored: 1 });
+    const human = (await eventsOf(id)).filter((e) => e.type === "opened").at(-1);
+    expect(human?.evidence).toMatchObject({ machine: false, machine_reason: null });
+    expect((await message(id)).status).toBe("opened");
+  });
+
+  it("judges an open without Mailgun's bot verdict by its user agent (Google's image proxy)", async () => {
+    const to = fresh("alice");
+    const id = await newMessage(to);
+    const b = mailgunBody("mailgun-opened.json", id, to);
+    b["event-data"]["client-info"] = {
+      "client-name": "unknown",
+      "user-agent":
+        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+    };
+    await postMailgun(b);
+    const [e] = await eventsOf(id);
+    expect(e.evidence).toMatchObject({ machine: true, machine_reason: "google_image_proxy" });
+    expect((await message(id)).status).not.toBe("opened");
+  });
+
   it("maps the documented permanent failure (suppress-bounce) to dropped and a real 550 5.1.1 to a hard bounce", async () => {
     const to = fresh("alice");
     const dropped = await newMessage(to);
@@ -444,6 +479,37 @@ describe("Postmark webhooks", () => {
       "opened",
     ]);
     expect(await message(id)).toMatchObject({ status: "blocked", error_code: "feedback" });
+  });
+
+  it("judges Open and Click records by the client Postmark saw: Apple's proxy and a link scanner are machines", async () => {
+    const to = fresh("john");
+    const id = await newMessage(to);
+    await postPostmark(postmarkRecord("postmark-delivery.json", id, to));
+    const documented = await postPostmark(postmarkRecord("postmark-open.json", id, to));
+    expect(documented.body).toMatchObject({ stored: 1 });
+    expect((await eventsOf(id)).find((e) => e.type === "opened")?.evidence).toMatchObject({ machine: false });
+    const other = await newMessage(to);
+    await postPostmark(postmarkRecord("postmark-delivery.json", other, to));
+    const apple = { UserAgent: "Mozilla/5.0", Geo: { IP: "17.58.101.12", Country: "United States" } };
+    const r = await postPostmark([
+      postmarkRecord("postmark-open.json", other, to, apple),
+      {
+        ...postmarkRecord("postmark-click.json", other, to),
+        UserAgent: "Mozilla/5.0 (compatible; Barracuda Sentinel (EE))",
+      },
+    ]);
+    expect(r.body).toMatchObject({ stored: 2 });
+    const evs = await eventsOf(other);
+    expect(evs.find((e) => e.type === "opened")?.evidence).toMatchObject({
+      machine: true,
+      machine_reason: "apple_mail_privacy_protection",
+    });
+    expect(evs.find((e) => e.type === "clicked")?.evidence).toMatchObject({
+      machine: true,
+      machine_reason: "link_scanner",
+    });
+    expect((await message(other)).status).toBe("delivered");
+    expect((await message(id)).status).toBe("opened");
   });
 
   it("maps the documented HardBounce by Postmark's MessageID and blocks the address", async () => {
