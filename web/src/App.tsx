@@ -56,7 +56,7 @@ function Gate() {
       const next = location.pathname + location.search;
       return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
     }
-    return <LoginPage passwordLogin={state.passwordLogin} expired={state.expired} />;
+    return <LoginPage expired={state.expired} />;
   }
   return <SignedInRoutes />;
 }

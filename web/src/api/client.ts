@@ -36,22 +36,10 @@ export interface Page<T> {
 }
 
 let csrfToken: string | null = null;
-let apiKey: string | null = sessionStorage.getItem("poststelle.apiKey");
 let onUnauthorized: (() => void) | null = null;
 
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
-}
-
-/** Interim sign-in with an API key, only while password sign-in is missing on the server. */
-export function setApiKey(key: string | null) {
-  apiKey = key;
-  if (key) sessionStorage.setItem("poststelle.apiKey", key);
-  else sessionStorage.removeItem("poststelle.apiKey");
-}
-
-export function hasApiKey(): boolean {
-  return apiKey !== null;
 }
 
 export function setUnauthorizedHandler(fn: (() => void) | null) {
@@ -110,7 +98,6 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     body = JSON.stringify(opts.body);
   }
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
   let res: Response;
   try {
     res = await fetch(withQuery(path, opts.query), { method, headers, body, credentials: "same-origin" });

@@ -53,10 +53,6 @@ export const de = {
     submit: "Anmelden",
     busy: "Anmeldung läuft …",
     failed: "Anmeldung fehlgeschlagen.",
-    apiKey: "API-Schlüssel",
-    apiKeyHint:
-      "Die Anmeldung mit Passwort ist auf diesem Server noch nicht eingerichtet. Übergangsweise können Sie sich mit einem API-Schlüssel anmelden.",
-    apiKeySubmit: "Mit API-Schlüssel anmelden",
   },
   states: {
     emptyActivities:

@@ -55,10 +55,6 @@ export const en: Dict = {
     submit: "Sign in",
     busy: "Signing in …",
     failed: "Sign-in failed.",
-    apiKey: "API key",
-    apiKeyHint:
-      "Password sign-in is not set up on this server yet. In the meantime you can sign in with an API key.",
-    apiKeySubmit: "Sign in with API key",
   },
   states: {
     emptyActivities:

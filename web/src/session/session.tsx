@@ -1,15 +1,7 @@
 // Who is signed in: the session from GET /v1/auth/session (cookie), its CSRF token for writes, the role that
 // decides which write buttons are shown, and the user's language.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import {
-  ApiError,
-  api,
-  hasApiKey,
-  request,
-  setApiKey,
-  setCsrfToken,
-  setUnauthorizedHandler,
-} from "../api/client";
+import { ApiError, api, request, setCsrfToken, setUnauthorizedHandler } from "../api/client";
 import { asLang, I18nProvider, type Lang } from "../i18n";
 
 export type Role = "admin" | "editor" | "viewer";
@@ -31,7 +23,7 @@ interface SessionBody {
 
 type State =
   | { phase: "loading" }
-  | { phase: "anonymous"; passwordLogin: boolean; expired: boolean }
+  | { phase: "anonymous"; expired: boolean }
   | { phase: "signed_in"; user: User };
 
 export interface Session {
@@ -41,7 +33,6 @@ export interface Session {
   canWrite: boolean;
   isAdmin: boolean;
   login(email: string, password: string): Promise<void>;
-  loginWithKey(key: string): Promise<void>;
   logout(): Promise<void>;
   setLanguage(lang: Lang): Promise<void>;
 }
@@ -49,45 +40,15 @@ export interface Session {
 const SessionContext = createContext<Session | null>(null);
 const LANG_KEY = "poststelle.lang";
 
-/** Interim: the session of an API key while /v1/auth is missing (role probed, never more than it has). */
-async function keySession(): Promise<User> {
-  const ws = await api.get<{ id: string; name: string }>("/v1/workspace");
-  const admin = await api.get("/v1/api-keys", { limit: 1 }).then(
-    () => true,
-    () => false,
-  );
-  return {
-    id: "api-key",
-    email: "",
-    name: "API key",
-    role: admin ? "admin" : "viewer",
-    language: localStorage.getItem(LANG_KEY),
-    workspace_id: ws.id,
-    workspace_name: ws.name,
-  };
-}
-
 async function probeSession(): Promise<State> {
   try {
     const s = await request<SessionBody>("/v1/auth/session", { quiet401: true });
     setCsrfToken(s.csrf_token);
     return { phase: "signed_in", user: s.user };
   } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 404) {
-      if (e instanceof ApiError && e.status === 401)
-        return { phase: "anonymous", passwordLogin: true, expired: false };
-      throw e;
-    }
+    if (e instanceof ApiError && e.status === 401) return { phase: "anonymous", expired: false };
+    throw e;
   }
-  // No /v1/auth on this server yet.
-  if (hasApiKey()) {
-    try {
-      return { phase: "signed_in", user: await keySession() };
-    } catch {
-      setApiKey(null);
-    }
-  }
-  return { phase: "anonymous", passwordLogin: false, expired: false };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -98,13 +59,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let live = true;
     probeSession().then(
       (s) => live && setState(s),
-      () => live && setState({ phase: "anonymous", passwordLogin: true, expired: false }),
+      () => live && setState({ phase: "anonymous", expired: false }),
     );
     setUnauthorizedHandler(() => {
       setCsrfToken(null);
-      setState((s) =>
-        s.phase === "signed_in" ? { phase: "anonymous", passwordLogin: true, expired: true } : s,
-      );
+      setState((s) => (s.phase === "signed_in" ? { phase: "anonymous", expired: true } : s));
     });
     return () => {
       live = false;
@@ -122,20 +81,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setState({ phase: "signed_in", user: s.user });
   }, []);
 
-  const loginWithKey = useCallback(async (key: string) => {
-    setApiKey(key);
-    try {
-      setState({ phase: "signed_in", user: await keySession() });
-    } catch (e) {
-      setApiKey(null);
-      throw e;
-    }
-  }, []);
-
   const logout = useCallback(async () => {
-    if (hasApiKey()) setApiKey(null);
-    else
-      await request("/v1/auth/logout", { method: "POST", body: {}, quiet401: true }).catch(() => undefined);
+    await request("/v1/auth/logout", { method: "POST", body: {}, quiet401: true }).catch(() => undefined);
     setCsrfToken(null);
     // A full reload drops every cached page state of the signed-out user.
     window.location.assign("/login");
@@ -143,6 +90,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const user = state.phase === "signed_in" ? state.user : null;
   const lang: Lang = user?.language ? asLang(user.language) : browserLang;
+  // Remember the user's language in this browser, so the login page after sign-out speaks it too.
+  useEffect(() => {
+    if (user?.language) localStorage.setItem(LANG_KEY, asLang(user.language));
+  }, [user?.language]);
 
   const setLanguage = useCallback(
     async (next: Lang) => {
@@ -150,9 +101,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setBrowserLang(next);
       if (!user) return;
       setState({ phase: "signed_in", user: { ...user, language: next } });
-      if (user.id !== "api-key") {
-        await api.patch("/v1/auth/me", { language: next });
-      }
+      // Saved for the user; if that fails the switch still holds in this browser.
+      await api.patch("/v1/auth/me", { language: next }).catch(() => undefined);
     },
     [user],
   );
@@ -165,11 +115,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       canWrite: user?.role === "admin" || user?.role === "editor",
       isAdmin: user?.role === "admin",
       login,
-      loginWithKey,
       logout,
       setLanguage,
     }),
-    [state, user, lang, login, loginWithKey, logout, setLanguage],
+    [state, user, lang, login, logout, setLanguage],
   );
   return (
     <SessionContext.Provider value={value}>

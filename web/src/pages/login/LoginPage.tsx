@@ -1,5 +1,4 @@
-// Sign-in with e-mail and password (POST /v1/auth/login sets the HttpOnly session cookie). While a server
-// has no password sign-in yet, an API key can stand in.
+// Sign-in with e-mail and password (POST /v1/auth/login sets the HttpOnly session cookie).
 import { type FormEvent, useEffect, useState } from "react";
 import { ApiError } from "../../api/client";
 import { Field } from "../../components/Field";
@@ -12,12 +11,11 @@ export function safeNext(next: string | null): string {
   return next?.startsWith("/") && !next.startsWith("//") && next !== "/login" ? next : "/messages";
 }
 
-export function LoginPage({ passwordLogin, expired }: { passwordLogin: boolean; expired: boolean }) {
+export function LoginPage({ expired }: { expired: boolean }) {
   const { t, lang } = useI18n();
   const session = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -33,8 +31,7 @@ export function LoginPage({ passwordLogin, expired }: { passwordLogin: boolean; 
     setFields({});
     try {
       // Signed in, the router's /login route sends the user on to ?next= (AfterLogin in App.tsx).
-      if (passwordLogin) await session.login(email.trim(), password);
-      else await session.loginWithKey(key.trim());
+      await session.login(email.trim(), password);
     } catch (err) {
       setError(err);
       if (err instanceof ApiError) setFields(err.fieldIssues());
@@ -62,54 +59,37 @@ export function LoginPage({ passwordLogin, expired }: { passwordLogin: boolean; 
         </div>
         <h1>{t.login.title}</h1>
         {expired ? <p className="banner banner-warn">{t.app.sessionExpired}</p> : null}
-        <p className="muted">{passwordLogin ? t.login.intro : t.login.apiKeyHint}</p>
+        <p className="muted">{t.login.intro}</p>
         <ErrorBanner error={error} />
-        {passwordLogin ? (
-          <>
-            <Field label={t.login.email} error={fields.email}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="email"
-                  name="email"
-                  autoComplete="username"
-                  required
-                  value={email}
-                  onChange={(e) => setEmail(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label={t.login.password} error={fields.password}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  name="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
-          </>
-        ) : (
-          <Field label={t.login.apiKey}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                name="api_key"
-                autoComplete="off"
-                required
-                value={key}
-                onChange={(e) => setKey(e.target.value)}
-              />
-            )}
-          </Field>
-        )}
+        <Field label={t.login.email} error={fields.email}>
+          {(p) => (
+            <input
+              {...p}
+              type="email"
+              name="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t.login.password} error={fields.password}>
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? t.login.busy : passwordLogin ? t.login.submit : t.login.apiKeySubmit}
+          {busy ? t.login.busy : t.login.submit}
         </button>
       </form>
     </main>
