@@ -256,6 +256,35 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
+    "shows bad input at its field, asks before lifting a block, and says what failed instead of a blank page",
+    async () => {
+      await page.goto(`${server.url}/settings?section=blocklist`);
+      await page.getByLabel("Adresse").fill("spam@example.net");
+      await page.getByRole("button", { name: "Adresse sperren" }).click();
+      // 400 with details → the message sits under the reason field.
+      const reason = page.getByLabel("Grund");
+      await expect.poll(() => reason.getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator(".field-invalid .field-error").count()).toBe(1);
+      await reason.fill("Beschwerde vom Empfänger");
+      await page.getByRole("button", { name: "Adresse sperren" }).click();
+      const row = page.locator("table.blocklist tbody tr", { hasText: "spam@example.net" });
+      await row.waitFor();
+      await row.getByRole("button", { name: "Sperre aufheben" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain("spam@example.net");
+      await dialog.getByRole("button", { name: "Sperre aufheben" }).click();
+      await page.getByText("Die Sperre wurde aufgehoben.").waitFor();
+      const still = await call<{ items: Array<{ address: string }> }>(server, apiKey, "GET", "/v1/blocklist");
+      expect(still.items.map((b) => b.address)).not.toContain("spam@example.net");
+      // An unknown message: the server's 404 in words, not an empty page.
+      await page.goto(`${server.url}/messages/msg_does_not_exist`);
+      await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("msg_does_not_exist");
+    },
+    STEP,
+  );
+
+  it(
     "switches the language from German to English and keeps it for the user",
     async () => {
       await page.goto(`${server.url}/activities`);
@@ -277,6 +306,11 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await again.getByRole("heading", { level: 1, name: "E-mail status" }).waitFor();
       expect(await again.locator("html").getAttribute("lang")).toBe("en");
       await shot(again, "english");
+      // Signing out ends the session: the login page (in the user's language), and no more cookie access.
+      await again.getByRole("button", { name: "Sign out" }).click();
+      await again.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+      const probe = await again.evaluate(() => fetch("/v1/auth/session").then((r) => r.status));
+      expect(probe).toBe(401);
       await ctx.close();
     },
     STEP,
