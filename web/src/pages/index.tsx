@@ -9,9 +9,10 @@ import { TemplateEditorPage } from "./campaigns/TemplateEditorPage";
 import { ContactPage } from "./contact/ContactPage";
 import { ContactsPage } from "./contacts/ContactsPage";
 import { ImportWizard } from "./import/ImportWizard";
+import { ListPage } from "./lists/ListPage";
+import { ListsPage } from "./lists/ListsPage";
 import { MessagePage } from "./message/MessagePage";
 import { MessagesPage } from "./messages/MessagesPage";
-import { Placeholder } from "./placeholder/Placeholder";
 import { SettingsPage } from "./settings/SettingsPage";
 import { StatisticsPage } from "./statistics/StatisticsPage";
 
@@ -27,8 +28,9 @@ export const pageRoutes: PageRoute[] = [
   { path: "/contacts", element: <ContactsPage /> },
   { path: "/contacts/import", element: <ImportWizard /> },
   { path: "/contacts/:id", element: <ContactPage /> },
-  // Pages still to come (issue 7): lists + sync workbench, campaigns, letters, statistics.
-  { path: "/lists/*", element: <Placeholder titleKey="lists" /> },
+  { path: "/lists", element: <ListsPage /> },
+  { path: "/lists/:id", element: <ListPage /> },
+  { path: "/lists/:id/:tab", element: <ListPage /> },
   { path: "/campaigns", element: <CampaignsPage /> },
   { path: "/campaigns/new", element: <CampaignNewPage /> },
   { path: "/campaigns/templates/:id", element: <TemplateEditorPage /> },

@@ -1,0 +1,187 @@
+// The list pages in a real browser (issue 7, seed 003): create a list, add contacts through a filter,
+// change a member's status, see the columns Status / Abgleich / Aufgabe, the sync tab of an unlinked list;
+// axe on each of these pages; a viewer sees no write control on them. Screenshots go to test-results/.
+import fs from "node:fs";
+import path from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { requirePeer } from "../peers/require.js";
+import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
+
+const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
+const ADMIN = { email: "leitung@hundeschule.example", password: "Verteiler-Admin-2026!" };
+const VIEWER = { email: "lesen@hundeschule.example", password: "Verteiler-Lesen-2026!" };
+const STEP = 120_000;
+
+let server: E2EServer;
+let browser: Browser;
+let page: Page;
+let apiKey: string;
+let otherListId: string;
+
+async function shot(p: Page, name: string) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: path.join(SHOTS, `e2e-lists-${name}.png`), fullPage: true });
+}
+
+async function logIn(p: Page, who: { email: string; password: string }) {
+  await p.goto(`${server.url}/lists`);
+  await p.waitForURL(/\/login/);
+  await p.getByLabel("E-Mail-Adresse").fill(who.email);
+  await p.getByLabel("Passwort").fill(who.password);
+  await p.getByRole("button", { name: "Anmelden" }).click();
+  await p.getByRole("heading", { level: 1, name: "Verteiler" }).waitFor();
+}
+
+async function axeProblems(p: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page: p }).analyze();
+  return r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${p.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+}
+
+async function settle(p: Page, url: string) {
+  await p.goto(server.url + url);
+  await p.locator("h1").first().waitFor();
+  await p.waitForLoadState("networkidle");
+}
+
+requirePeer("chromium")("the list pages in Chromium", () => {
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    server = await startServer();
+    const ws = await call<{ id: string }>(server, server.operatorKey, "POST", "/v1/workspaces", {
+      name: "Hundeschule Verteiler",
+      settings: { default_from: "info@hundeschule.example" },
+    });
+    for (const [who, role] of [
+      [ADMIN, "admin"],
+      [VIEWER, "viewer"],
+    ] as const) {
+      await call(server, server.operatorKey, "POST", `/v1/workspaces/${ws.id}/users`, {
+        email: who.email,
+        password: who.password,
+        role,
+        name: role === "admin" ? "Lena Leitung" : "Veit Viewer",
+      });
+    }
+    apiKey = (
+      await call<{ key: string }>(server, server.operatorKey, "POST", `/v1/workspaces/${ws.id}/api-keys`, {
+        role: "admin",
+      })
+    ).key;
+    for (const [first_name, last_name, email] of [
+      ["Anna", "Muster", "anna@example.org"],
+      ["Bernd", "Beispiel", "bernd@example.org"],
+      ["Carla", "Test", "carla@example.org"],
+    ]) {
+      await call(server, apiKey, "POST", "/v1/contacts", { first_name, last_name, emails: [email] });
+    }
+    otherListId = (await call<{ id: string }>(server, apiKey, "POST", "/v1/lists", { name: "Welpenkurs" }))
+      .id;
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
+    page = await ctx.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 60_000);
+
+  it(
+    "creates a list, adds contacts through a filter and changes a member's status",
+    async () => {
+      await logIn(page, ADMIN);
+      await page.getByRole("link", { name: "Welpenkurs" }).waitFor();
+      await page.getByRole("button", { name: "Neuer Verteiler" }).click();
+      // A wrong sender address is told at the field.
+      await page.getByLabel("Name", { exact: true }).fill("Newsletter Hundeschule");
+      await page.getByLabel("Absenderadresse").fill("keine-adresse");
+      await page.getByRole("button", { name: "Anlegen" }).click();
+      await expect.poll(() => page.locator(".field-error").count()).toBeGreaterThan(0);
+      await page.getByLabel("Absenderadresse").fill("news@hundeschule.example");
+      await page.getByRole("button", { name: "Anlegen" }).click();
+      await page.getByRole("heading", { level: 1, name: "Newsletter Hundeschule" }).waitFor();
+      await page.getByText(/noch keine Teilnehmer/).waitFor();
+      // The columns of seed 003.
+      await page.getByRole("button", { name: "Kontakte hinzufügen" }).click();
+      await page.getByLabel("Nur Kontakte mit E-Mail-Adresse").check();
+      await page.getByRole("button", { name: "Hinzufügen", exact: true }).click();
+      await page.getByText(/3 Kontakte passen: 3 hinzugefügt, 0 waren schon im Verteiler/).waitFor();
+      for (const col of ["Status", "Abgleich", "Aufgabe", "Gesetzt am", "Gesetzt von"]) {
+        await page.getByRole("columnheader", { name: col, exact: true }).first().waitFor();
+      }
+      expect(await page.getByRole("cell", { name: "nicht verknüpft" }).count()).toBe(3);
+      await page.getByLabel("Status für Bernd Beispiel").selectOption("unsubscribed");
+      await page.getByText("Status geändert.").waitFor();
+      const id = page.url().split("/").pop() ?? "";
+      const subs = await call<{
+        items: { status: string; contact: { name: string }; status_set_by: string }[];
+      }>(server, apiKey, "GET", `/v1/lists/${id}/subscriptions`);
+      const bernd = subs.items.find((s) => s.contact.name === "Bernd Beispiel");
+      expect(bernd?.status).toBe("unsubscribed");
+      expect(bernd?.status_set_by).toMatch(/^user:/);
+      await shot(page, "members");
+      // The sync tab of an unlinked list says what to do next.
+      await page.getByRole("link", { name: "Abgleich mit E-Mail-Tool" }).click();
+      await page.getByRole("heading", { name: "Mit einem E-Mail-Tool verknüpfen" }).waitFor();
+      await page.getByText(/Noch kein E-Mail-Tool angebunden/).waitFor();
+      await shot(page, "connect");
+    },
+    STEP,
+  );
+
+  it(
+    "has no serious or critical accessibility violations on the list pages",
+    async () => {
+      const problems: string[] = [];
+      for (const p of [
+        "/lists",
+        `/lists/${otherListId}`,
+        `/lists/${otherListId}/sync`,
+        `/lists/${otherListId}/mailings`,
+      ]) {
+        await settle(page, p);
+        problems.push(...(await axeProblems(page)));
+      }
+      expect(problems).toEqual([]);
+    },
+    STEP,
+  );
+
+  it(
+    "shows a viewer no write control on the list pages",
+    async () => {
+      const paths = [
+        "/lists",
+        `/lists/${otherListId}`,
+        `/lists/${otherListId}/sync`,
+        `/lists/${otherListId}/mailings`,
+      ];
+      const count = async (p: Page) => {
+        let n = 0;
+        for (const url of paths) {
+          await settle(p, url);
+          n += await p.locator("[data-write]").count();
+        }
+        return n;
+      };
+      expect(await count(page)).toBeGreaterThan(0);
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE" });
+      const viewer = await ctx.newPage();
+      await logIn(viewer, VIEWER);
+      expect(await count(viewer)).toBe(0);
+      // The settings are there, read-only.
+      await settle(viewer, `/lists/${otherListId}`);
+      expect(await viewer.getByLabel("Name", { exact: true }).getAttribute("readonly")).not.toBeNull();
+      await shot(viewer, "viewer");
+      await ctx.close();
+    },
+    STEP,
+  );
+});

@@ -1,0 +1,170 @@
+// A list's members with the columns Status / Abgleich / Aufgabe (seed 003 §3): for a linked list read
+// from the sync API (result and task), otherwise from the subscriptions. Editors change a member's status
+// in the row and remove a member after confirming.
+import { useState } from "react";
+import { Link } from "react-router-dom";
+import { api } from "../../api/client";
+import { usePaged } from "../../api/hooks";
+import { ConfirmDialog } from "../../components/Dialog";
+import { LoadMore } from "../../components/filters";
+import { Empty, ErrorBanner, Loading, Notice } from "../../components/states";
+import { WriteButton } from "../../components/WriteButton";
+import { useSession } from "../../session/session";
+import {
+  type MemberRow,
+  rowOfSubscription,
+  rowOfSyncMember,
+  type Subscription,
+  type SyncMember,
+  subscriptionStatuses,
+  useListText,
+} from "./model";
+
+export function MembersTable({
+  listId,
+  linked,
+  onChanged,
+}: {
+  listId: string;
+  linked: boolean;
+  onChanged(): void;
+}) {
+  const { l, t, date } = useListText();
+  const { canWrite } = useSession();
+  const [status, setStatus] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
+  const [removing, setRemoving] = useState<MemberRow | null>(null);
+  // A linked list reads the sync API (which has no status filter: the status is filtered here).
+  const source = usePaged<Subscription | SyncMember>(
+    linked ? `/v1/lists/${listId}/sync/members` : `/v1/lists/${listId}/subscriptions`,
+    linked ? {} : { status },
+  );
+  const rows: MemberRow[] = linked
+    ? (source.items as SyncMember[]).map(rowOfSyncMember)
+    : (source.items as Subscription[]).map(rowOfSubscription);
+  const shown = linked && status ? rows.filter((r) => r.status === status) : rows;
+
+  async function change(r: MemberRow, next: string) {
+    setError(null);
+    setNotice("");
+    try {
+      await api.patch(`/v1/lists/${listId}/subscriptions/${r.subscriptionId}`, { status: next });
+      setNotice(l.statusChanged);
+      source.reload();
+      onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function remove(r: MemberRow) {
+    setRemoving(null);
+    setError(null);
+    try {
+      await api.del(`/v1/lists/${listId}/subscriptions/${r.subscriptionId}`);
+      source.reload();
+      onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <section aria-labelledby="members">
+      <h2 id="members">{l.members}</h2>
+      <div className="filters">
+        <label>
+          {l.subscriptionStatus}
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">{t.app.all}</option>
+            {subscriptionStatuses.map((s) => (
+              <option key={s} value={s}>
+                {t.contact.subscriptionStatuses[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorBanner error={error ?? source.error} onRetry={error ? undefined : source.reload} />
+      {notice ? <Notice>{notice}</Notice> : null}
+      {shown.length > 0 ? (
+        <table className="table responsive members">
+          <caption className="sr-only">{l.members}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{l.contact}</th>
+              <th scope="col">{l.email}</th>
+              <th scope="col">{l.subscriptionStatus}</th>
+              <th scope="col">{l.sync}</th>
+              <th scope="col">{l.task}</th>
+              <th scope="col">{l.setAt}</th>
+              <th scope="col">{l.setBy}</th>
+              {canWrite ? (
+                <th scope="col">
+                  <span className="sr-only">{l.remove}</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.subscriptionId}>
+                <td data-label={l.contact}>
+                  <Link to={`/contacts/${r.contactId}`}>{r.name}</Link>
+                </td>
+                <td data-label={l.email}>{r.email ?? t.app.none}</td>
+                <td data-label={l.subscriptionStatus}>
+                  {canWrite ? (
+                    <select
+                      aria-label={l.statusFor(r.name)}
+                      value={r.status}
+                      data-write=""
+                      onChange={(e) => void change(r, e.target.value)}
+                    >
+                      {subscriptionStatuses.map((s) => (
+                        <option key={s} value={s}>
+                          {t.contact.subscriptionStatuses[s]}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    (t.contact.subscriptionStatuses[r.status] ?? r.status)
+                  )}
+                </td>
+                <td data-label={l.sync}>
+                  {linked ? (r.result ? (l.results[r.result] ?? r.result) : l.notReconciled) : l.notLinked}
+                </td>
+                <td data-label={l.task}>{r.task ? (l.tasks[r.task] ?? r.task) : t.app.none}</td>
+                <td data-label={l.setAt}>{date(r.setAt)}</td>
+                <td data-label={l.setBy}>{r.setBy ?? t.app.none}</td>
+                {canWrite ? (
+                  <td>
+                    <WriteButton className="btn btn-small" onClick={() => setRemoving(r)}>
+                      {l.remove}
+                    </WriteButton>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {source.loading ? <Loading /> : null}
+      {!source.loading && !source.error && shown.length === 0 ? (
+        <Empty>{status ? l.noMembersFiltered : l.noMembers}</Empty>
+      ) : null}
+      <LoadMore hasMore={source.hasMore} loading={source.loading} onClick={source.loadMore} />
+      <ConfirmDialog
+        open={removing !== null}
+        title={l.removeTitle}
+        confirmLabel={l.remove}
+        danger
+        onCancel={() => setRemoving(null)}
+        onConfirm={() => removing && void remove(removing)}
+      >
+        <p>{removing ? l.removeText(removing.name) : null}</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
