@@ -185,6 +185,123 @@ describe("deciding the reason", () => {
   });
 });
 
+describe("Amazon SES notifications by mail", () => {
+  const sns = (notification: object) =>
+    [
+      "From: AWS Notifications <no-reply@sns.amazonaws.com>",
+      "To: bounces@praxis.example",
+      "Subject: AWS Notification Message",
+      "Content-Type: text/plain; charset=UTF-8",
+      "",
+      JSON.stringify(notification),
+      "",
+      "--",
+      "If you wish to stop receiving notifications from this topic, please click or visit the link below.",
+      "",
+    ].join("\r\n");
+  const mail = {
+    messageId: "0102017f-1111",
+    source: "praxis@praxis.example",
+    destination: ["a@example.com"],
+  };
+
+  it("reads a bounce, a complaint, a delivery and a delay", () => {
+    const bounce = classifyBounce(
+      sns({
+        notificationType: "Bounce",
+        mail,
+        bounce: {
+          bounceType: "Permanent",
+          bounceSubType: "General",
+          bouncedRecipients: [
+            {
+              emailAddress: "a@example.com",
+              status: "5.1.1",
+              diagnosticCode: "smtp; 550 5.1.1 user unknown",
+            },
+          ],
+        },
+      }),
+    );
+    expect(bounce.kind).toBe("bounce");
+    expect(bounce.recipients[0]).toMatchObject({
+      recipient: "a@example.com",
+      reason: "userunknown",
+      hard: true,
+    });
+    const full = classifyBounce(
+      sns({
+        eventType: "Bounce",
+        mail,
+        bounce: {
+          bounceType: "Transient",
+          bounceSubType: "MailboxFull",
+          bouncedRecipients: [{ emailAddress: "b@example.com" }],
+        },
+      }),
+    );
+    expect(full.recipients[0]).toMatchObject({
+      recipient: "b@example.com",
+      reason: "mailboxfull",
+      hard: false,
+    });
+    const complaint = classifyBounce(
+      sns({
+        notificationType: "Complaint",
+        mail,
+        complaint: { complainedRecipients: [{ emailAddress: "c@example.com" }] },
+      }),
+    );
+    expect(complaint).toMatchObject({
+      kind: "arf",
+      recipients: [{ recipient: "c@example.com", reason: "feedback" }],
+    });
+    const delivery = classifyBounce(
+      sns({
+        notificationType: "Delivery",
+        mail,
+        delivery: { recipients: ["d@example.com"], smtpResponse: "250 2.6.0 Message received" },
+      }),
+    );
+    expect(delivery).toMatchObject({
+      kind: "delivered",
+      recipients: [{ recipient: "d@example.com", reason: "delivered" }],
+    });
+    const delay = classifyBounce(
+      sns({
+        eventType: "DeliveryDelay",
+        mail,
+        deliveryDelay: {
+          delayedRecipients: [
+            { emailAddress: "e@example.com", status: "4.4.1", diagnosticCode: "smtp; 421 4.4.1 timed out" },
+          ],
+        },
+      }),
+    );
+    expect(delay.kind).toBe("delay");
+    expect(delay.recipients[0]).toMatchObject({ recipient: "e@example.com", hard: false, action: "delayed" });
+  });
+
+  it("reads the notification inside an SNS envelope, and ignores JSON that is no notification", () => {
+    const inner = {
+      notificationType: "Bounce",
+      mail,
+      bounce: {
+        bounceType: "Permanent",
+        bounceSubType: "NoEmail",
+        bouncedRecipients: [{ emailAddress: "f@example.com" }],
+      },
+    };
+    const wrapped = classifyBounce(sns({ Type: "Notification", Message: JSON.stringify(inner) }));
+    expect(wrapped.recipients[0]).toMatchObject({
+      recipient: "f@example.com",
+      reason: "userunknown",
+      hard: true,
+    });
+    expect(classifyBounce(sns({ hello: "world" })).kind).toBe("unknown");
+  });
+});
+
 describe("garbage in", () => {
   const samples = files.map(read);
 

@@ -14,6 +14,7 @@ import {
 } from "./evidence.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
+import { readSesNotification } from "./ses.js";
 import { findStatus, preferStatus } from "./status.js";
 import { readText } from "./text.js";
 
@@ -58,11 +59,31 @@ export function classifyBounce(raw: Buffer | string): BounceReport {
 }
 
 function classifyView(m: MessageView): BounceReport {
-  return readFeedback(m) ?? readReceipt(m) ?? readDelivery(m) ?? readAutoReply(m) ?? unknown(m);
+  return readSes(m) ?? readFeedback(m) ?? readReceipt(m) ?? readDelivery(m) ?? readAutoReply(m) ?? unknown(m);
 }
 
 function unknown(m: MessageView): BounceReport {
   return { kind: "unknown", recipients: [], original: m.original };
+}
+
+// ---- Amazon SES notifications by mail ------------------------------------------------------------
+
+function readSes(m: MessageView): BounceReport | null {
+  const n = readSesNotification(m.reportText);
+  if (!n || n.evidence.length === 0) return null;
+  if (n.kind === "complaint") {
+    const recipients = n.evidence.map((e) => ({
+      recipient: e.recipient,
+      reason: "feedback" as const,
+      hard: false,
+      status: null,
+      action: "",
+      diagnostic: e.diagnostic,
+    }));
+    return { kind: "arf", recipients, original: m.original, feedback_type: n.complaintType ?? "abuse" };
+  }
+  const recipients = n.evidence.map(outcomeOf);
+  return { kind: kindOf(recipients), recipients, original: m.original };
 }
 
 // ---- RFC 5965 complaint (ARF) -------------------------------------------------------------------
@@ -169,16 +190,19 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     const found = read.length > 0 ? read : failedRecipientsHeader(m);
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
-  // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
   for (const e of fromFields) {
-    if (/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""))) continue;
+    const sparse = !/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""));
+    // Fields that name no SMTP command: the text often does ("in reply to RCPT TO command", ">>> DATA").
+    if (!sparse && e.command) continue;
     const text = textual();
     const words =
       text.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
       (fromFields.length === 1 && text.length === 1 ? text[0] : undefined);
-    if (words) {
+    if (!words) continue;
+    e.command ??= words.command;
+    // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
+    if (sparse) {
       e.diagnostic = sweep(`${e.diagnostic} ${words.diagnostic}`);
-      e.command ??= words.command;
       e.reason ??= words.reason;
     }
   }
