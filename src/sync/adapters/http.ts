@@ -108,9 +108,11 @@ export function httpClient(
           return await once<T>(req);
         } catch (e) {
           const err = e as ToolError;
-          const retriable = err.kind === "rate_limited" || err.kind === "unavailable";
+          // A GET is safe to repeat after a broken connection (e.g. a kept-alive socket the tool had closed).
+          const reconnect = err.kind === "connection" && req.method === "GET" && !req.signal?.aborted;
+          const retriable = err.kind === "rate_limited" || err.kind === "unavailable" || reconnect;
           if (!retriable || attempt >= maxRetries) throw err;
-          const wait = Math.min(maxWait, err.retry_after_s ?? 2 ** attempt);
+          const wait = reconnect ? 0.25 * 2 ** attempt : Math.min(maxWait, err.retry_after_s ?? 2 ** attempt);
           await sleep(wait * 1000, req.signal);
         }
       }
