@@ -2,10 +2,12 @@
 // and sender), send again (only recipients not yet sent), schedule, complete (freezes), generate letters.
 // Each checks the state table, freezes what the run will use in a snapshot, and leaves the work itself to
 // the workers (worker.ts), which find it in the database.
+
 import { randomBytes } from "node:crypto";
 import { activityCtx, type EventLogInput, logEvent, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import { selectWorkspaceSettings } from "../delivery/store.js";
+import { senderDomainOf } from "../domains/service.js";
 import { type Ctx, systemActor } from "../runtime.js";
 import { compileTemplate } from "../templates/engine.js";
 import { PlaceholderDrop, sampleContact } from "../templates/merge-fields.js";
@@ -82,6 +84,7 @@ async function prepareSend(
   }
   if (missing.length) throw missingError("sent", missing);
   const template = await assertTemplateFits(db, c.workspace_id, c.template_id!, "email");
+  const senderDomain = await senderDomainOf(db, c.workspace_id, from!);
   const snapshot: RunSnapshot = {
     campaign: { id: c.id, name: c.name },
     template: {
@@ -100,6 +103,7 @@ async function prepareSend(
     archive_bcc: settings.archive_bcc ?? null,
     boundary: `=_ps_${randomBytes(12).toString("hex")}`,
     lists: Object.fromEntries(lists.map((l) => [l.id, { id: l.id, name: l.name }])),
+    dkim: senderDomain ? { domain: senderDomain.domain, selector: senderDomain.dkim_selector } : null,
   };
   tryTemplate(snapshot, publicUrl);
   return { template, snapshot };

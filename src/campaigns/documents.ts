@@ -6,6 +6,7 @@ import { hash } from "node:crypto";
 import { sql } from "kysely";
 import { toBuffer } from "../db/index.js";
 import { messageIdHeader } from "../delivery/verp.js";
+import { campaignSigner } from "../domains/service.js";
 import type { Ctx, Runtime } from "../runtime.js";
 import { AppError, NotFound } from "../util/errors.js";
 import { EmailPlan, type RecipientMerge, type RunSnapshot } from "./render.js";
@@ -54,21 +55,29 @@ export async function campaignMime(
   const run = await findRun(rt.db, row.run_id);
   if (!run) return null;
   const snapshot = run.snapshot as RunSnapshot;
-  const { raw } = new EmailPlan(snapshot).render({
+  const input = {
     messageId,
     messageIdHeader: messageIdHeader(messageId, snapshot.from_address),
     to: row.to_address,
     listId: row.list_id,
     date: new Date(row.mime_date),
     merge: row.merge as RecipientMerge,
-  });
-  if (row.mime_sha256 && hash("sha256", raw, "hex") !== row.mime_sha256) {
-    throw new AppError(
-      "conflict",
-      `The MIME of message '${messageId}' cannot be rebuilt exactly any more (its SHA-256 at sending was ${row.mime_sha256}); the message's timeline and evidence are unaffected.`,
-    );
+  };
+  // Signed when the run's sender domain still has its key; a message that left unsigned (the key was gone
+  // when it was sent) is found by trying without the signature too.
+  const signer = await campaignSigner(rt, workspaceId, snapshot.dkim);
+  const plans = signer
+    ? [new EmailPlan(snapshot, signer), new EmailPlan(snapshot)]
+    : [new EmailPlan(snapshot)];
+  let raw: Buffer | null = null;
+  for (const plan of plans) {
+    raw = plan.render(input).raw;
+    if (!row.mime_sha256 || hash("sha256", raw, "hex") === row.mime_sha256) return raw;
   }
-  return raw;
+  throw new AppError(
+    "conflict",
+    `The MIME of message '${messageId}' cannot be rebuilt exactly any more (its SHA-256 at sending was ${row.mime_sha256}); the message's timeline and evidence are unaffected.`,
+  );
 }
 
 export async function getCampaignMessageRaw(ctx: Ctx, campaignId: string, messageId: string) {

@@ -3,6 +3,7 @@
 // and a Buffer concatenation. The same function renders a message again from what the recipient row keeps
 // (merge data, Date), so the bytes that left can be shown later without storing 5 KB per recipient.
 import { hash } from "node:crypto";
+import type { DkimSigner } from "../domains/dkim.js";
 import { type CompiledTemplate, compileTemplate } from "../templates/engine.js";
 import { listUnsubscribeHeaders } from "../tracking/unsubscribe.js";
 import { compileSkeleton, type MimeSkeleton } from "./mime.js";
@@ -21,6 +22,9 @@ export interface RunSnapshot {
   archive_bcc: string | null;
   boundary: string;
   lists: Record<string, { id: string; name: string }>;
+  /** The sender domain whose key signs the run's messages (DKIM), when the From domain is registered.
+   * Absent in runs started before campaign mail was signed. */
+  dkim?: { domain: string; selector: string } | null;
 }
 
 /** Per recipient, what its message was rendered from (campaign_recipients.merge). */
@@ -74,7 +78,12 @@ export class EmailPlan {
   private readonly template: CompiledTemplate;
   private readonly skeleton: MimeSkeleton;
 
-  constructor(readonly snapshot: RunSnapshot) {
+  /** signer: the sender domain's DKIM key; each message is signed after it is built, with t= its Date, so
+   * rendering it again gives the same bytes. */
+  constructor(
+    readonly snapshot: RunSnapshot,
+    private readonly signer: DkimSigner | null = null,
+  ) {
     this.template = compileTemplate(snapshot.template);
     this.skeleton = compileSkeleton({
       fromAddress: snapshot.from_address,
@@ -100,7 +109,7 @@ export class EmailPlan {
       ...(r.merge.unsubscribe_url !== null ? { unsubscribe_url: r.merge.unsubscribe_url } : {}),
       today: r.date,
     });
-    const raw = this.skeleton.build({
+    const built = this.skeleton.build({
       to: r.to,
       subject: parts.subject,
       date: r.date,
@@ -112,6 +121,7 @@ export class EmailPlan {
       text: parts.text ?? "",
       html: parts.html,
     });
+    const raw = this.signer ? this.signer.sign(built, r.date) : built;
     return { raw, subject: parts.subject, sha256: hash("sha256", raw, "hex") };
   }
 }

@@ -9,6 +9,7 @@ import { logEvents } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
 import { selectTransportsById } from "../delivery/store.js";
 import { acquireSlots, releaseSlots, reserveSends, type TransportLimits } from "../delivery/throttle.js";
+import { campaignSigner } from "../domains/service.js";
 import type { Runtime } from "../runtime.js";
 import { randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
@@ -322,7 +323,7 @@ export class CampaignWorker {
     let broken: string | null = null;
     if (!email) {
       try {
-        email = new EmailPlan(snapshot);
+        email = new EmailPlan(snapshot, await campaignSigner(this.rt, c.workspace_id, snapshot.dkim));
       } catch (err) {
         broken = `The run's template cannot be compiled: ${(err as Error).message}`;
       }

@@ -11,7 +11,7 @@ import { domainOf } from "../util/email.js";
 import { Conflict, Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import type { WorkspaceSettings } from "../workspaces/schema.js";
-import { type DkimKey, dkimSign } from "./dkim.js";
+import { type DkimKey, type DkimSigner, dkimSign, dkimSigner } from "./dkim.js";
 import { dnsResolverOf } from "./dns.js";
 import { checkRecords, DEFAULT_SPF, type RecordCheck, recordsFor, whatToPublish } from "./records.js";
 import {
@@ -252,4 +252,22 @@ export async function signForSender(
 ): Promise<Buffer> {
   const key = await signerFor(rt, workspaceId, domainOf(from));
   return key ? dkimSign(raw, key, rt.now()) : raw;
+}
+
+/** The registered sender domain mail from `from` belongs to (uncached: for a transaction that freezes it). */
+export function senderDomainOf(db: Kysely<DB>, workspaceId: string, from: string) {
+  const domain = domainToASCII(domainOf(from).toLowerCase()) || domainOf(from).toLowerCase();
+  return selectDomainByName(db, workspaceId, domain);
+}
+
+/** A ready signer for the sender domain (parsed key, cached like signerFor), or null when the domain is not
+ * registered or its key is no longer the one with `selector` (a run signs with the key it started with). */
+export async function campaignSigner(
+  rt: Runtime,
+  workspaceId: string,
+  dkim: { domain: string; selector: string } | null | undefined,
+): Promise<DkimSigner | null> {
+  if (!dkim) return null;
+  const key = await signerFor(rt, workspaceId, dkim.domain);
+  return key && key.selector === dkim.selector ? dkimSigner(key) : null;
 }
