@@ -353,6 +353,7 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "DELETE /v1/inbound-mailboxes/:id": () => undefined,
   "POST /v1/sender-domains": () => ({ domain: `n${newId("x").slice(2)}.example` }),
   "POST /v1/sender-domains/:id/verify": () => undefined,
+  "PATCH /v1/sender-domains/:id": () => ({ rate_limit: 1000, rate_window_seconds: 3600 }),
   "DELETE /v1/sender-domains/:id": () => undefined,
   "POST /v1/webhook-endpoints": () => ({ url: "https://crm.example/hooks", events: ["consent.changed"] }),
   "PATCH /v1/webhook-endpoints/:id": () => ({ enabled: false }),

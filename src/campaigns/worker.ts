@@ -8,8 +8,15 @@ import os from "node:os";
 import { logEvents } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
 import { selectTransportsById } from "../delivery/store.js";
-import { acquireSlots, releaseSlots, reserveSends, type TransportLimits } from "../delivery/throttle.js";
-import { campaignSigner } from "../domains/service.js";
+import {
+  acquireSlots,
+  releaseSends,
+  releaseSlots,
+  reserveSends,
+  type TransportLimits,
+} from "../delivery/throttle.js";
+import { campaignSigner, senderDomainOf } from "../domains/service.js";
+import { type DomainLimits, reserveDomainSends } from "../domains/throttle.js";
 import type { Runtime } from "../runtime.js";
 import { randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
@@ -54,6 +61,8 @@ export interface RunPlan {
   /** Why the run cannot render at all (a snapshot that no longer compiles). */
   broken: string | null;
   transport: Row<"transports"> | null;
+  /** The registered sender domain of the run's From address, with its rate limit (DESIGN §3.6). */
+  senderDomain: DomainLimits | null;
   /** The snapshot names a transport that has been deleted since. */
   transportMissing: boolean;
   loadedAt: number;
@@ -220,7 +229,7 @@ export class CampaignWorker {
       await sleep(this.pollMs);
       return { recipients: [] as ClaimedRecipient[], slots };
     }
-    const r = await reserveSends(db, t, claimed.length, now);
+    const r = await this.reserve(plan, claimed.length, now);
     if (r.granted < claimed.length) {
       await releaseClaims(
         db,
@@ -228,15 +237,47 @@ export class CampaignWorker {
         this.owner,
         claimed.slice(r.granted).map((x) => x.contact_id),
       );
-      if (r.resumeAt) await this.pause(plan, r.resumeAt);
+      if (r.resumeAt) await this.pause(plan, r.resumeAt, r.limit);
     }
     const recipients = claimed.slice(0, r.granted);
     if (recipients.length === 0) await releaseSlots(db, t, this.slotOwner(lane));
     return { recipients, slots };
   }
 
+  /** The batch's share of both rate windows: the transport's and the sender domain's. What one grants and
+   * the other does not is given back; the campaign resumes when the later of the limiting windows opens. */
+  private async reserve(plan: RunPlan, wanted: number, now: Date) {
+    const db = this.rt.db;
+    const t = plan.transport as TransportLimits | null;
+    const byTransport = await reserveSends(db, t, wanted, now);
+    const byDomain = await reserveDomainSends(db, plan.senderDomain, byTransport.granted, now);
+    if (byDomain.granted < byTransport.granted)
+      await releaseSends(db, t, byTransport.windowStart, byTransport.granted - byDomain.granted);
+    const limits: string[] = [];
+    let resumeAt: Date | null = null;
+    for (const [res, what] of [
+      [byTransport, this.transportLimit(plan)],
+      [byDomain, this.domainLimit(plan)],
+    ] as const) {
+      if (!res.resumeAt) continue;
+      limits.push(what);
+      if (!resumeAt || res.resumeAt > resumeAt) resumeAt = res.resumeAt;
+    }
+    return { granted: byDomain.granted, resumeAt, limit: limits.join(" and ") };
+  }
+
+  private transportLimit(plan: RunPlan) {
+    const t = plan.transport;
+    return `the rate limit of transport '${t?.name}' (${t?.rate_limit} messages per ${t?.rate_window_seconds} s)`;
+  }
+
+  private domainLimit(plan: RunPlan) {
+    const d = plan.senderDomain;
+    return `the rate limit of sender domain '${d?.domain}' (${d?.rate_limit} messages per ${d?.rate_window_seconds} s)`;
+  }
+
   /** in_progress → waiting_for_continuation, with the time the next rate window opens. */
-  private async pause(plan: RunPlan, resumeAt: Date) {
+  private async pause(plan: RunPlan, resumeAt: Date, limit: string) {
     const now = this.rt.now();
     await this.rt.db.transaction().execute(async (tx) => {
       const moved = await moveState(tx, plan.campaignId, "in_progress", "waiting_for_continuation", {
@@ -244,7 +285,7 @@ export class CampaignWorker {
         updated_at: now,
       });
       if (!moved) return;
-      const t = plan.transport;
+      const limitText = limit.charAt(0).toUpperCase() + limit.slice(1);
       await logEvents(
         tx,
         [
@@ -252,8 +293,12 @@ export class CampaignWorker {
             plan.workspaceId,
             plan.campaignId,
             "information",
-            `The rate limit of transport '${t?.name}' (${t?.rate_limit} messages per ${t?.rate_window_seconds} s) is reached; sending continues at ${resumeAt.toISOString()}.`,
-            { transport_id: t?.id, resume_at: resumeAt.toISOString() },
+            `${limitText} is reached; sending continues at ${resumeAt.toISOString()}.`,
+            {
+              transport_id: plan.transport?.id,
+              sender_domain_id: plan.senderDomain?.id,
+              resume_at: resumeAt.toISOString(),
+            },
           ),
         ],
         now,
@@ -331,6 +376,7 @@ export class CampaignWorker {
     const [transport] = snapshot.transport_id
       ? await selectTransportsById(this.rt.db, [snapshot.transport_id])
       : [];
+    const domain = await senderDomainOf(this.rt.db, c.workspace_id, snapshot.from_address);
     const plan: RunPlan = {
       runId: run.id,
       campaignId: c.id,
@@ -338,6 +384,7 @@ export class CampaignWorker {
       email,
       broken,
       transport: transport ?? null,
+      senderDomain: domain ? pick(domain, ["id", "domain", "rate_limit", "rate_window_seconds"]) : null,
       transportMissing: snapshot.transport_id !== null && !transport,
       loadedAt: Date.now(),
     };
@@ -360,4 +407,8 @@ function inFlightLimit(t: Row<"transports"> | null): number {
 /** The worker-role factory (src/workers.ts). */
 export function startCampaignWorker(rt: Runtime): WorkerHandle {
   return new CampaignWorker(rt).start();
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }

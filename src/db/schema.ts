@@ -513,6 +513,16 @@ export interface SenderDomainsTable {
   verified_at: TimestampNullable;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 125_sender_domain_limits: messages per window from this domain (both null: no limit). */
+  rate_limit: Generated<number | null>;
+  rate_window_seconds: Generated<number | null>;
+}
+
+/** 125_sender_domain_limits: messages counted per sender domain and fixed window. */
+export interface SenderDomainWindowsTable {
+  sender_domain_id: string;
+  window_start: Timestamp;
+  used: number;
 }
 
 /** 110_sender_domains_hooks: webhooks to the host application (src/hooks). */
@@ -767,6 +777,7 @@ export interface DB {
   campaign_recipients: CampaignRecipientsTable;
   campaign_documents: CampaignDocumentsTable;
   transport_windows: TransportWindowsTable;
+  sender_domain_windows: SenderDomainWindowsTable;
   transport_slots: TransportSlotsTable;
   message_links: MessageLinksTable;
   sender_domains: SenderDomainsTable;

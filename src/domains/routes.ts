@@ -2,8 +2,15 @@
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import type { WorkspaceSettings } from "../workspaces/schema.js";
-import { createDomainBody, domainIdParam, domainsQuery } from "./schema.js";
-import { createDomain, domainOut, getDomain, removeDomain, verifyDomain } from "./service.js";
+import { createDomainBody, domainIdParam, domainsQuery, updateDomainBody } from "./schema.js";
+import {
+  createDomain,
+  domainOut,
+  getDomain,
+  removeDomain,
+  updateDomainLimits,
+  verifyDomain,
+} from "./service.js";
 import { selectDomains } from "./store.js";
 
 const tag = "sender-domains";
@@ -52,6 +59,18 @@ export const senderDomainRoutes = [
     summary: "One sender domain (the DKIM private key is never shown)",
     params: domainIdParam,
     handler: ({ params, ctx }) => getDomain(ctx, params.id),
+  }),
+  defineRoute({
+    method: "PATCH",
+    url: "/v1/sender-domains/:id",
+    auth: "workspace",
+    role: "admin",
+    tag,
+    summary:
+      "Set the domain's rate limit (messages per window, across all processes and transports), or null to remove it",
+    params: domainIdParam,
+    body: updateDomainBody,
+    handler: ({ params, body, ctx }) => updateDomainLimits(ctx, params.id, body),
   }),
   defineRoute({
     method: "POST",

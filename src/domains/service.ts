@@ -14,6 +14,7 @@ import type { WorkspaceSettings } from "../workspaces/schema.js";
 import { type DkimKey, type DkimSigner, dkimSign, dkimSigner } from "./dkim.js";
 import { dnsResolverOf } from "./dns.js";
 import { checkRecords, DEFAULT_SPF, type RecordCheck, recordsFor, whatToPublish } from "./records.js";
+import type { UpdateDomain } from "./schema.js";
 import {
   deleteDomain,
   insertDomain,
@@ -22,6 +23,7 @@ import {
   selectDomainByName,
   selectDomainsByName,
   updateChecks,
+  updateLimits,
 } from "./store.js";
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -91,6 +93,8 @@ export function domainOut(rt: Runtime, settings: WorkspaceSettings, d: SenderDom
     checked_at: d.checked_at,
     checks: (d.checks ?? null) as RecordCheck[] | null,
     dns_records: recordsFor(inputsOf(rt, settings, d)),
+    rate_limit: d.rate_limit,
+    rate_window_seconds: d.rate_window_seconds,
     created_at: d.created_at,
   };
 }
@@ -153,6 +157,28 @@ export async function removeDomain(ctx: Ctx, id: string) {
     });
   });
   forgetSigner(ctx.workspaceId, d.domain);
+}
+
+/** Sets or removes the domain's rate limit (DESIGN §3.6); campaigns from it wait for continuation when its
+ * window is used up, whichever transport they go through. */
+export async function updateDomainLimits(ctx: Ctx, id: string, body: UpdateDomain) {
+  const d = await mustGet(ctx, id);
+  const after = await ctx.rt.db.transaction().execute(async (tx) => {
+    const r = await updateLimits(tx, d.id, { ...body, updated_at: ctx.rt.now() });
+    await recordActivity(tx, activityCtx(ctx), {
+      action: "updated",
+      kind: "sender_domain",
+      recordId: d.id,
+      before: { rate_limit: d.rate_limit, rate_window_seconds: d.rate_window_seconds },
+      after: { rate_limit: r.rate_limit, rate_window_seconds: r.rate_window_seconds },
+      summary:
+        r.rate_limit === null
+          ? `Sender domain ${d.domain}: rate limit removed`
+          : `Sender domain ${d.domain}: at most ${r.rate_limit} messages per ${r.rate_window_seconds} s`,
+    });
+    return r;
+  });
+  return domainOut(ctx.rt, await settingsOf(ctx.rt.db, ctx.workspaceId), after);
 }
 
 /** Looks every record up and keeps the result; verified when all required records are ok. */

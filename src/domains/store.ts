@@ -61,3 +61,16 @@ export function updateChecks(
 export function deleteDomain(db: Kysely<DB>, id: string) {
   return db.deleteFrom("sender_domains").where("id", "=", id).execute();
 }
+
+export function updateLimits(
+  db: Kysely<DB>,
+  id: string,
+  set: { rate_limit: number | null; rate_window_seconds: number | null; updated_at: Date },
+) {
+  return db
+    .updateTable("sender_domains")
+    .set(set)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
