@@ -179,8 +179,12 @@ export async function sendCampaign(ctx: Ctx, id: string, body: SendCampaign) {
       );
     }
     assertChangeable(before);
-    transition(before, "in_progress");
-    assertHasRecipients(before);
+    // Asked while the recipients are still loading: armed, it starts by itself once they are (below).
+    const loading = before.state === "loading_recipients";
+    if (!loading) {
+      transition(before, "in_progress");
+      assertHasRecipients(before);
+    }
     const set = sendEdits(body);
     if (body.template_id) await assertTemplateFits(tx, ctx.workspaceId, body.template_id, "email");
     if (body.transport !== undefined)
@@ -188,7 +192,13 @@ export async function sendCampaign(ctx: Ctx, id: string, body: SendCampaign) {
     const c = await saveFields(tx, before, set, now);
     const { snapshot } = await prepareSend(tx, c, rt.config.publicUrl, rt.config.bounceDomain);
     const at = c.scheduled_at;
-    if (at && at.getTime() > now.getTime()) return scheduleSend(tx, ctx, before, c, at, now);
+    const later = at !== null && at.getTime() > now.getTime();
+    if (later && !loading && c.state !== "ready") {
+      throw Conflict(
+        `Campaign '${c.name}' is ${c.state}; only a ready campaign can be scheduled. Send it now instead.`,
+      );
+    }
+    if (loading || later) return armSend(tx, ctx, before, c, now);
     const after = await startRun(tx, c, "send", snapshot, body.include_unknown, ctx.actor.name, now);
     await recordActivity(tx, activityCtx(ctx), {
       action: "send_started",
@@ -204,25 +214,26 @@ export async function sendCampaign(ctx: Ctx, id: string, body: SendCampaign) {
   return campaignOut(rt.db, row, rt.now());
 }
 
-async function scheduleSend(
-  tx: Database,
-  ctx: Ctx,
-  before: CampaignRow,
-  c: CampaignRow,
-  at: Date,
-  now: Date,
-) {
-  if (c.state !== "ready") {
-    throw Conflict(
-      `Campaign '${c.name}' is ${c.state}; only a ready campaign can be scheduled. Send it now instead.`,
-    );
-  }
+/**
+ * Arms the send instead of starting it (the scheduling rule, README "Serial correspondence"): a campaign
+ * asked to send starts by itself at the later of its scheduled_at and the moment its recipients are loaded.
+ * Until then it stays ready (or loading) and may still be edited: PATCH scheduled_at moves the time,
+ * PATCH {"send_scheduled": false} cancels, and changing its lists or filter cancels too.
+ */
+async function armSend(tx: Database, ctx: Ctx, before: CampaignRow, c: CampaignRow, now: Date) {
   const after = await updateCampaignRow(tx, c.id, { send_armed: true, updated_at: now });
+  const at = c.scheduled_at && c.scheduled_at > now ? c.scheduled_at : null;
+  const when = [
+    at ? `at ${at.toISOString()}` : null,
+    c.state === "loading_recipients" ? "once its recipients are loaded" : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
   await recordActivity(tx, activityCtx(ctx), {
     action: "send_scheduled",
     kind: CAMPAIGN,
     recordId: c.id,
-    summary: `Campaign '${c.name}' scheduled to be sent at ${at.toISOString()}`,
+    summary: `Campaign '${c.name}' will be sent ${when}`,
     before: campaignFields(before),
     after: campaignFields(after),
   });
@@ -237,7 +248,8 @@ export async function startScheduledSend(ctx: Ctx, id: string): Promise<boolean>
   try {
     return await rt.db.transaction().execute(async (tx) => {
       const c = await requireCampaign(tx, ctx.workspaceId, id, true);
-      if (!c.send_armed || c.state !== "ready" || !c.scheduled_at || c.scheduled_at > now) return false;
+      if (!c.send_armed || c.state !== "ready" || (c.scheduled_at && c.scheduled_at > now)) return false;
+      assertHasRecipients(c);
       const { snapshot } = await prepareSend(tx, c, rt.config.publicUrl, rt.config.bounceDomain);
       const after = await startRun(tx, c, "send", snapshot, false, ctx.actor.name, now);
       await recordActivity(tx, activityCtx(ctx), {

@@ -432,11 +432,11 @@ export async function campaignsToResume(db: Db, now: Date) {
   return r.rows;
 }
 
-/** Ready campaigns whose scheduled send is due. */
+/** Ready campaigns asked to send whose time has come (no scheduled_at: as soon as they are ready). */
 export async function scheduledDue(db: Db, now: Date) {
   const r = await sql<{ id: string; workspace_id: string }>`
     select id, workspace_id from campaigns
-     where state = 'ready' and send_armed and scheduled_at <= ${now}`.execute(db);
+     where state = 'ready' and send_armed and (scheduled_at is null or scheduled_at <= ${now})`.execute(db);
   return r.rows;
 }
 

@@ -95,6 +95,8 @@ export const updateCampaignBody = z
     purpose: editable.purpose.optional(),
     transport: editable.transport.optional(),
     scheduled_at: editable.scheduled_at.optional(),
+    /** false cancels a send that was asked for and has not started (scheduled, or waiting for loading). */
+    send_scheduled: z.literal(false).optional(),
     sort: editable.sort.optional(),
     letter_options: editable.letter_options.optional(),
   })
@@ -109,7 +111,8 @@ export const sendCampaignBody = z.strictObject({
   from_name: editable.from_name.optional(),
   reply_to: editable.reply_to.optional(),
   transport: z.string().min(1).max(100).optional(),
-  /** Send at this time instead of now; the campaign waits in `ready` until then. */
+  /** Send at this time instead of now; the campaign waits in `ready` until then (and, if its recipients
+   * are still loading, until they are loaded). */
   scheduled_at: isoTime.optional(),
   /** Also resend recipients whose outcome is unknown (a crash during the SMTP transaction). Deliberate. */
   include_unknown: z.boolean().default(false),

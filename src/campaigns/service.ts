@@ -282,6 +282,7 @@ async function patchedFields(tx: Database, c: CampaignRow, patch: UpdateCampaign
   }
   if (patch.scheduled_at !== undefined)
     set.scheduled_at = patch.scheduled_at ? new Date(patch.scheduled_at) : null;
+  if (patch.send_scheduled === false) set.send_armed = false;
   if (patch.sort !== undefined) set.sort = patch.sort;
   if (patch.letter_options !== undefined) set.letter_options = patch.letter_options;
   return set;
