@@ -367,8 +367,9 @@ export class CampaignWorker {
     let email: EmailPlan | null = hit?.email ?? null;
     let broken: string | null = null;
     if (!email) {
+      const signer = await campaignSigner(this.rt, c.workspace_id, snapshot.dkim);
       try {
-        email = new EmailPlan(snapshot, await campaignSigner(this.rt, c.workspace_id, snapshot.dkim));
+        email = new EmailPlan(snapshot, signer);
       } catch (err) {
         broken = `The run's template cannot be compiled: ${(err as Error).message}`;
       }
