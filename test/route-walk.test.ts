@@ -3,14 +3,19 @@
 // - a viewer key gets 403 on every route that writes;
 // - every route that writes leaves an entry in the activity log.
 // A new route without a sample request below makes this test fail and say what to add.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logEvent } from "../src/audit/service.js";
 import { Housekeeping } from "../src/campaigns/housekeeping.js";
+import { createImport } from "../src/contacts/import.js";
 import { useDnsResolver } from "../src/domains/dns.js";
 import { emitHookEvent } from "../src/hooks/emit.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
+import { systemActor } from "../src/runtime.js";
 import { encryptCredentials } from "../src/sync/credentials.js";
 import { settled as syncSettled } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
@@ -340,6 +345,7 @@ const samples: Record<string, (ids: Ids) => unknown> = {
   "PUT /v1/error-registry/:code": () => ({ remedy: { de: "Bitte anrufen.", en: "Please call." } }),
   "DELETE /v1/error-registry/:code": () => undefined,
   "POST /v1/imports": () => "__multipart__",
+  "POST /v1/imports/:id/resume": () => undefined,
   "POST /v1/inbound-mailboxes": () => ({
     name: `Archiv ${newId("x")}`,
     host: "127.0.0.1",
@@ -441,6 +447,29 @@ async function linkToMailchimp(ids: Ids) {
 }
 
 const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
+  // Resuming needs an import whose process died mid-file, with its file kept.
+  "POST /v1/imports/:id/resume": async (ids) => {
+    const file = path.join(os.tmpdir(), `route-walk-${newId("x")}.csv`);
+    fs.writeFileSync(file, "E-Mail;Vorname\nresume@example.org;Rosa\n");
+    const ws = await env.rt.db
+      .selectFrom("imports")
+      .select("workspace_id")
+      .where("id", "=", ids.imports)
+      .executeTakeFirstOrThrow();
+    const probe = await createImport(
+      { rt: env.rt, workspaceId: ws.workspace_id, actor: systemActor("route-walk") },
+      { filePath: file, filename: "resume.csv", dryRun: false, onDuplicate: "skip" },
+    );
+    await env.rt.db
+      .updateTable("imports")
+      .set({
+        status: "running",
+        options: JSON.stringify(probe.options),
+        lease_until: new Date(Date.now() - 60_000),
+      })
+      .where("id", "=", ids.imports)
+      .execute();
+  },
   // Fetching needs the list linked to a tool and the mailing assigned to the tool's mailing.
   "POST /v1/mailings/:id/fetch": async (ids) => {
     const { fake, remote } = await linkToListmonk(ids);

@@ -44,6 +44,30 @@ export async function markImport(
   return db.updateTable("imports").set(set).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Takes over an import whose process ended (its lease lapsed), for one process only: the lease is renewed
+ * in the same statement that checks it has lapsed. */
+export async function claimLapsedImport(db: Database, id: string, now: Date, leaseUntil: Date) {
+  return db
+    .updateTable("imports")
+    .set({ status: "running", lease_until: leaseUntil, error: null })
+    .where("id", "=", id)
+    .where("status", "in", ["queued", "running"])
+    .where("lease_until", "<", now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The last row of the file whose outcome is committed: each batch writes its report rows and its progress
+ * in one transaction, so every row up to this one is done and no row after it is. */
+export async function lastCommittedRow(db: Database, id: string): Promise<number> {
+  const r = await db
+    .selectFrom("import_rows")
+    .select((eb) => eb.fn.max("row_number").as("last"))
+    .where("import_id", "=", id)
+    .executeTakeFirst();
+  return Number(r?.last ?? 0);
+}
+
 export interface BatchCounts {
   processed: number;
   created: number;

@@ -5,10 +5,12 @@
 //
 // An import writes ONE summary activity when it ends, not one per contact: 100,000 activities would bury the
 // log and double the work; the report rows (import_rows) say what happened to each row.
+import fs from "node:fs";
+import path from "node:path";
 import { recordActivity } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
 import { type Actor, actorLabel, type Ctx, type Runtime } from "../runtime.js";
-import { AppError } from "../util/errors.js";
+import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import {
   applyContactChange,
@@ -25,11 +27,14 @@ import {
   type BatchCounts,
   claimedKeys,
   claimKeys,
+  claimLapsedImport,
   contactsByEmailKeys,
+  findImport,
   finishImport,
   insertContacts,
   insertImport,
   insertReportRows,
+  lastCommittedRow,
   markImport,
   type ReportRow,
   releaseKeys,
@@ -59,6 +64,9 @@ interface StoredOptions {
   columns: string[];
   targets: (ImportTarget | null)[];
   unmapped_columns: string[];
+  /** Where the file stays until the import ends, and its size: what a resume reads again (and checks). */
+  file_path?: string;
+  file_bytes?: number;
 }
 
 const leaseFrom = (now: Date) => new Date(now.getTime() + LEASE_MS);
@@ -77,6 +85,8 @@ export async function createImport(ctx: Ctx, req: ImportRequest) {
     columns: plan.names,
     targets: plan.targets,
     unmapped_columns: plan.unmapped,
+    file_path: path.resolve(req.filePath),
+    file_bytes: (await fs.promises.stat(req.filePath)).size,
   };
   return insertImport(ctx.rt.db, {
     id: newId("imp", now.getTime()),
@@ -322,16 +332,29 @@ export async function runImport(
     started_at: started,
     lease_until: leaseFrom(started),
   });
+  return importRows(rt, actor, imp, filePath, 0, onProgress);
+}
+
+/** Imports the rows of the file after row `resumeAfter` (0: all of them) into a running import. */
+async function importRows(
+  rt: Runtime,
+  actor: Actor,
+  imp: Row<"imports">,
+  filePath: string,
+  resumeAfter: number,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<Row<"imports">> {
+  const importId = imp.id;
   const opts = imp.options as StoredOptions;
   const plan: ColumnPlan = { names: opts.columns, targets: opts.targets, unmapped: opts.unmapped_columns };
   const b: BatchContext = { rt, imp, onDuplicate: opts.on_duplicate };
   const progress: ImportProgress = {
     total: imp.total_rows,
-    processed: 0,
-    created: 0,
-    updated: 0,
-    skipped: 0,
-    rejected: 0,
+    processed: imp.processed_rows,
+    created: imp.created_count,
+    updated: imp.updated_count,
+    skipped: imp.skipped_count,
+    rejected: imp.rejected_count,
   };
   const flush = async (batch: PreparedRow[]) => {
     const c = await processBatch(b, batch);
@@ -342,6 +365,7 @@ export async function runImport(
   try {
     let batch: PreparedRow[] = [];
     for await (const rec of csvRecords(filePath, opts.encoding, opts.delimiter)) {
+      if (rec.rowNumber <= resumeAfter) continue;
       const p = prepareRow(rec.cells, rec.rowNumber, plan);
       if (!p) continue;
       batch.push(p);
@@ -358,6 +382,74 @@ export async function runImport(
     if (!(e instanceof AppError)) rt.log.error({ err: e, importId }, "import failed");
     return finish(rt, actor, importId, message);
   }
+}
+
+/** Whether an import's process ended before it finished (its lease lapsed while queued or running). */
+const isInterrupted = (r: Row<"imports">, now: Date) =>
+  (r.status === "queued" || r.status === "running") && !!r.lease_until && r.lease_until < now;
+
+/** The file a resume reads again, if it is still there unchanged (same size as when the import began). */
+function keptFile(r: Row<"imports">): string | null {
+  const opts = (r.options ?? {}) as Partial<StoredOptions>;
+  if (!opts.file_path) return null;
+  try {
+    return fs.statSync(opts.file_path).size === opts.file_bytes ? opts.file_path : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ResumedImport {
+  imp: Row<"imports">;
+  filePath: string;
+  /** The last row whose outcome was committed before the process ended; the resume starts after it. */
+  resumeAfter: number;
+}
+
+/**
+ * Takes over an import whose process died mid-file (issue 3): it goes on after the last committed row, in
+ * the same import, with its counts, its report and its duplicate keys, so no row is imported twice and no
+ * contact is created twice. Refused (409) while the import is still running in a live process, once it has
+ * ended, and when its file is gone — then uploading the file again is the way, and rows already imported
+ * are recognised as duplicates (skipped, or updated with on_duplicate=update).
+ */
+export async function claimResume(ctx: Ctx, importId: string): Promise<ResumedImport> {
+  const now = ctx.rt.now();
+  const r = await findImport(ctx.rt.db, ctx.workspaceId, importId);
+  if (!r) throw NotFound("import", importId);
+  if (!isInterrupted(r, now)) {
+    throw Conflict(
+      r.status === "queued" || r.status === "running"
+        ? `Import '${importId}' is still running in a live process (its lease runs until ${r.lease_until?.toISOString()}); only an import whose process ended can be resumed.`
+        : `Import '${importId}' has ${r.status === "completed" ? "completed" : `ended (${r.status})`}; there is nothing to resume.`,
+      { status: r.status },
+    );
+  }
+  const filePath = keptFile(r);
+  if (!filePath)
+    throw Conflict(
+      `The file of import '${importId}' is no longer there (or has changed); upload it again: rows already imported are recognised as duplicates.`,
+    );
+  const imp = await claimLapsedImport(ctx.rt.db, importId, now, leaseFrom(now));
+  if (!imp) throw Conflict(`Import '${importId}' has just been resumed by another request.`);
+  return { imp, filePath, resumeAfter: await lastCommittedRow(ctx.rt.db, importId) };
+}
+
+/** Resumes an interrupted import in the foreground (CLI, tests): claims it and imports the remaining rows. */
+export async function resumeImport(ctx: Ctx, importId: string, onProgress?: (p: ImportProgress) => void) {
+  const r = await claimResume(ctx, importId);
+  return importRows(ctx.rt, ctx.actor, r.imp, r.filePath, r.resumeAfter, onProgress);
+}
+
+/** Resumes an interrupted import in the background of this process (POST /v1/imports/{id}/resume). */
+export function startResume(ctx: Ctx, r: ResumedImport, cleanup: () => Promise<void>) {
+  track(
+    r.imp.id,
+    importRows(ctx.rt, ctx.actor, r.imp, r.filePath, r.resumeAfter).catch((err: unknown) =>
+      ctx.rt.log.error({ err, importId: r.imp.id }, "import could not be finished"),
+    ),
+    cleanup,
+  );
 }
 
 /** Imports a file in the foreground (CLI, benchmark): checks it, then runs it to the end. */
@@ -389,13 +481,23 @@ const inFlight = new Map<string, Promise<unknown>>();
 
 /** Runs an import in the background of this process (the HTTP route answers 202 at once). */
 export function startImport(ctx: Ctx, importId: string, filePath: string, cleanup: () => Promise<void>) {
-  const run = runImport(ctx.rt, ctx.actor, importId, filePath)
-    .catch((err: unknown) => ctx.rt.log.error({ err, importId }, "import could not be finished"))
-    .finally(async () => {
+  track(
+    importId,
+    runImport(ctx.rt, ctx.actor, importId, filePath).catch((err: unknown) =>
+      ctx.rt.log.error({ err, importId }, "import could not be finished"),
+    ),
+    cleanup,
+  );
+}
+
+function track(importId: string, run: Promise<unknown>, cleanup: () => Promise<void>) {
+  inFlight.set(
+    importId,
+    run.finally(async () => {
       inFlight.delete(importId);
       await cleanup();
-    });
-  inFlight.set(importId, run);
+    }),
+  );
 }
 
 /** Resolves when every import this process is running has ended (for shutdown and tests). */
@@ -405,8 +507,9 @@ export async function importsSettled(): Promise<void> {
 
 export function importOut(r: Row<"imports">, now: Date) {
   const opts = (r.options ?? {}) as Partial<StoredOptions>;
-  const lapsed = (r.status === "queued" || r.status === "running") && r.lease_until && r.lease_until < now;
+  const lapsed = isInterrupted(r, now);
   const status = lapsed ? "failed" : r.status;
+  const resumable = lapsed && keptFile(r) !== null;
   const end = r.finished_at ?? now;
   const seconds = r.started_at ? (end.getTime() - r.started_at.getTime()) / 1000 : 0;
   const rate = seconds > 0 ? Math.round(r.processed_rows / seconds) : null;
@@ -441,9 +544,13 @@ export function importOut(r: Row<"imports">, now: Date) {
     rate,
     eta,
     error: lapsed
-      ? "The import stopped without finishing (its process ended). Upload the file again: rows already " +
-        "imported are recognised as duplicates."
+      ? resumable
+        ? `The import stopped without finishing (its process ended) after ${r.processed_rows} rows. Resume it ` +
+          `with POST /v1/imports/${r.id}/resume: it goes on after the last committed row, nothing twice.`
+        : "The import stopped without finishing (its process ended) and its file is gone. Upload the file " +
+          "again: rows already imported are recognised as duplicates."
       : r.error,
+    resumable,
     created_at: r.created_at,
     created_by: r.created_by,
     started_at: r.started_at,

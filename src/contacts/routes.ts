@@ -5,7 +5,7 @@ import { decodeCursor, pageQuery, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import { Invalid, NotFound } from "../util/errors.js";
 import { consentState, recordConsent } from "./consent.js";
-import { createImport, importOut, rawInFileOrder, startImport } from "./import.js";
+import { claimResume, createImport, importOut, rawInFileOrder, startImport, startResume } from "./import.js";
 import { findImport, listImports, reportRows } from "./import-store.js";
 import { receiveUpload, removeUpload } from "./import-upload.js";
 import { eraseContact, exportContact } from "./privacy.js";
@@ -164,6 +164,27 @@ export const importRoutes = [
         await removeUpload(upload.filePath);
         throw e;
       }
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/v1/imports/:id/resume",
+    auth: "workspace",
+    tag: importTag,
+    summary:
+      "Resume an import whose process ended mid-file (GET shows status failed, resumable true): it goes on " +
+      "after the last committed row with the kept file, so no row is imported twice. 409 while it runs, once " +
+      "it has ended, or when its file is gone (then upload the file again). Answers 202; poll GET /v1/imports/{id}.",
+    status: 202,
+    params: idParam,
+    handler: async ({ params, ctx }) => {
+      const r = await claimResume(ctx, params.id);
+      const uploads = path.join(ctx.rt.config.dataDir, "imports");
+      // An uploaded file goes once the import ends, as after a first run; a CLI user's own file stays.
+      const cleanup = () =>
+        path.dirname(r.filePath) === path.resolve(uploads) ? removeUpload(r.filePath) : Promise.resolve();
+      startResume(ctx, r, cleanup);
+      return importOut(r.imp, ctx.rt.now());
     },
   }),
   defineRoute({
