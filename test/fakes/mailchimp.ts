@@ -29,8 +29,25 @@ interface FakeList {
   members: Map<string, FakeMember>;
 }
 
+/** A sent campaign with what its reports show (sync-ext: mailings, bounces, statistics, reactions). */
+export interface FakeCampaign {
+  id: string;
+  list_id: string;
+  title: string;
+  subject_line: string;
+  status: "save" | "schedule" | "sending" | "sent";
+  send_time: string;
+  emails_sent: number;
+  opened: string[];
+  clicked: string[];
+  bounced: { email: string; kind: "hard" | "soft" }[];
+  unsubscribed: number;
+}
+
 export interface FakeMailchimp {
   url: string;
+  campaigns: Map<string, FakeCampaign>;
+  addCampaign(c: Partial<FakeCampaign> & { list_id: string }): FakeCampaign;
   apiKey: string;
   lists: Map<string, FakeList>;
   requests: { method: string; path: string }[];
@@ -96,8 +113,27 @@ export async function startFakeMailchimp(
   let failing = 0;
   let failStatus = 503;
 
+  const campaigns = new Map<string, FakeCampaign>();
   const fake: FakeMailchimp = {
     url: "",
+    campaigns,
+    addCampaign(c) {
+      const full: FakeCampaign = {
+        id: rand(10),
+        title: "Mai-Aussendung",
+        subject_line: "Mai-Aussendung",
+        status: "sent",
+        send_time: new Date().toISOString(),
+        emails_sent: 0,
+        opened: [],
+        clicked: [],
+        bounced: [],
+        unsubscribed: 0,
+        ...c,
+      };
+      campaigns.set(full.id, full);
+      return full;
+    },
     apiKey,
     lists,
     requests: [],
@@ -173,6 +209,72 @@ export async function startFakeMailchimp(
     return { member, created: true };
   };
 
+  // GET /campaigns?list_id, /campaigns/{id}, /reports/{id}, /reports/{id}/sent-to, /reports/{id}/email-activity
+  const campaignsAndReports = (parts: string[], q: URLSearchParams, res: http.ServerResponse) => {
+    const count = Math.min(Number(q.get("count") ?? 10), 1000);
+    const offset = Number(q.get("offset") ?? 0);
+    const page = <T>(all: T[]) => all.slice(offset, offset + count);
+    const campaignOut = (c: FakeCampaign) => ({
+      id: c.id,
+      type: "regular",
+      status: c.status,
+      send_time: c.send_time,
+      emails_sent: c.emails_sent,
+      recipients: { list_id: c.list_id },
+      settings: { subject_line: c.subject_line, title: c.title },
+    });
+    if (parts[0] === "campaigns" && parts.length === 1) {
+      const all = [...campaigns.values()].filter((c) => !q.get("list_id") || c.list_id === q.get("list_id"));
+      return json(res, 200, { campaigns: page(all).map(campaignOut), total_items: all.length });
+    }
+    const c = campaigns.get(parts[1] ?? "");
+    if (!c) return problem(res, 404, "Resource Not Found", "The requested resource could not be found.");
+    if (parts[0] === "campaigns" && parts.length === 2) return json(res, 200, campaignOut(c));
+    const hard = c.bounced.filter((b) => b.kind === "hard").length;
+    if (parts.length === 2) {
+      return json(res, 200, {
+        id: c.id,
+        campaign_title: c.title,
+        list_id: c.list_id,
+        emails_sent: c.emails_sent,
+        unsubscribed: c.unsubscribed,
+        bounces: { hard_bounces: hard, soft_bounces: c.bounced.length - hard, syntax_errors: 0 },
+        opens: { opens_total: c.opened.length * 2, unique_opens: c.opened.length },
+        clicks: {
+          clicks_total: c.clicked.length * 3,
+          unique_clicks: c.clicked.length,
+          unique_subscriber_clicks: c.clicked.length,
+        },
+      });
+    }
+    const l = lists.get(c.list_id);
+    const sent = [...(l?.members.values() ?? [])].map((m) => m.email_address);
+    if (parts[2] === "sent-to") {
+      const statusOf = (e: string) => c.bounced.find((b) => b.email === e)?.kind ?? "sent";
+      return json(res, 200, {
+        sent_to: page(sent).map((e) => ({
+          email_address: e,
+          status: statusOf(e),
+          open_count: c.opened.includes(e) ? 1 : 0,
+        })),
+        total_items: sent.length,
+      });
+    }
+    if (parts[2] === "email-activity") {
+      const activity = (e: string) => [
+        ...(c.opened.includes(e) ? [{ action: "open", timestamp: c.send_time }] : []),
+        ...(c.clicked.includes(e)
+          ? [{ action: "click", timestamp: c.send_time, url: "https://example.org" }]
+          : []),
+      ];
+      return json(res, 200, {
+        emails: page(sent).map((e) => ({ email_address: e, activity: activity(e) })),
+        total_items: sent.length,
+      });
+    }
+    return problem(res, 404, "Resource Not Found", "The requested resource could not be found.");
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname.replace(/^\/3\.0/, "");
@@ -213,6 +315,9 @@ export async function startFakeMailchimp(
 
     if (parts.length === 0 && method === "GET") {
       return json(res, 200, { account_id: "acc123", account_name: opts.account ?? "Hundeschule Pfote" });
+    }
+    if ((parts[0] === "campaigns" || parts[0] === "reports") && method === "GET") {
+      return campaignsAndReports(parts, url.searchParams, res);
     }
     if (parts[0] !== "lists")
       return problem(res, 404, "Resource Not Found", "The requested resource could not be found.");
