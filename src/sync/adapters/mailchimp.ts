@@ -21,6 +21,13 @@ import {
   type ToolConnection,
   ToolError,
 } from "../adapter.js";
+import type {
+  MailingTool,
+  RemoteBounce,
+  RemoteMailing,
+  RemoteMailingReport,
+  RemoteReaction,
+} from "../mailings/tool.js";
 import { type HttpClient, httpClient } from "./http.js";
 
 /** Mailchimp's documented limits: 1,000 records per page, 500 members per batch-subscribe call. */
@@ -90,6 +97,33 @@ function problemText(status: number, body: unknown, text: string): string {
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
 
+interface McCampaign {
+  id: string;
+  status: string;
+  send_time?: string | null;
+  emails_sent?: number;
+  recipients?: { list_id?: string };
+  settings?: { subject_line?: string; title?: string };
+}
+
+interface McReport {
+  emails_sent?: number;
+  unsubscribed?: number;
+  bounces?: { hard_bounces?: number; soft_bounces?: number; syntax_errors?: number };
+  opens?: { unique_opens?: number };
+  clicks?: { unique_subscriber_clicks?: number };
+}
+
+interface McSentTo {
+  email_address: string;
+  status: "sent" | "hard" | "soft";
+}
+
+interface McActivity {
+  email_address: string;
+  activity?: { action: string }[];
+}
+
 export function memberFromMailchimp(m: McMember): RemoteMember {
   const fields = { ...(m.merge_fields ?? {}) };
   const changed = m.last_changed ?? m.timestamp_opt;
@@ -131,7 +165,7 @@ const BATCH_STATUS: Partial<Record<MemberOp["op"], string>> = {
   unsubscribe: "unsubscribed",
 };
 
-export class MailchimpAdapter implements EmailToolAdapter {
+export class MailchimpAdapter implements EmailToolAdapter, MailingTool {
   readonly tool = "mailchimp" as const;
   readonly deleteBehaviour: DeleteBehaviour = {
     op: "archive",
@@ -279,6 +313,111 @@ export class MailchimpAdapter implements EmailToolAdapter {
       const member = memberFromMailchimp(m);
       return { ref: op.ref, ok: true, remote_id: member.remote_id, status: member.status };
     });
+  }
+
+  // ---- mailings (campaigns), their reports, bounces and reactions (sync-ext) ----
+
+  private toMailing(c: McCampaign): RemoteMailing {
+    return {
+      id: c.id,
+      name: c.settings?.title || c.settings?.subject_line || c.id,
+      subject: c.settings?.subject_line ?? null,
+      status: c.status,
+      list_ids: c.recipients?.list_id ? [c.recipients.list_id] : [],
+      sent_at: c.send_time ? new Date(c.send_time) : null,
+      recipients: c.emails_sent ?? null,
+    };
+  }
+
+  async mailings(listId: string, signal?: AbortSignal): Promise<RemoteMailing[]> {
+    const out: RemoteMailing[] = [];
+    for await (const page of this.offsetPages<McCampaign>(
+      "/campaigns",
+      "campaigns",
+      { list_id: listId },
+      signal,
+    )) {
+      out.push(...page.map((c) => this.toMailing(c)));
+    }
+    return out;
+  }
+
+  async mailing(id: string, signal?: AbortSignal): Promise<RemoteMailing> {
+    return this.toMailing(
+      await this.http.request<McCampaign>({
+        method: "GET",
+        path: `/campaigns/${encodeURIComponent(id)}`,
+        signal,
+      }),
+    );
+  }
+
+  async mailingReport(id: string, signal?: AbortSignal): Promise<RemoteMailingReport> {
+    const r = await this.http.request<McReport>({
+      method: "GET",
+      path: `/reports/${encodeURIComponent(id)}`,
+      signal,
+    });
+    const b = r.bounces ?? {};
+    return {
+      recipients: r.emails_sent ?? 0,
+      bounces: (b.hard_bounces ?? 0) + (b.soft_bounces ?? 0) + (b.syntax_errors ?? 0),
+      // Unique people, as the seed's statistics count them.
+      opens: r.opens?.unique_opens ?? 0,
+      clicks: r.clicks?.unique_subscriber_clicks ?? 0,
+      unsubscribes: r.unsubscribed ?? 0,
+    };
+  }
+
+  /** Bounces per recipient from the sent-to report: status hard → permanent, soft → temporary. */
+  async *mailingBounces(id: string, signal?: AbortSignal): AsyncIterable<RemoteBounce[]> {
+    const path = `/reports/${encodeURIComponent(id)}/sent-to`;
+    for await (const page of this.offsetPages<McSentTo>(path, "sent_to", {}, signal)) {
+      const bounced = page.filter((x) => x.status === "hard" || x.status === "soft");
+      if (bounced.length) {
+        yield bounced.map((x) => ({
+          email: x.email_address,
+          kind: x.status === "hard" ? "permanent" : "temporary",
+          at: null,
+          reason: `${x.status} bounce (Mailchimp)`,
+        }));
+      }
+    }
+  }
+
+  /** Opens and clicks per recipient from the email-activity report. */
+  async *mailingReactions(id: string, signal?: AbortSignal): AsyncIterable<RemoteReaction[]> {
+    const path = `/reports/${encodeURIComponent(id)}/email-activity`;
+    for await (const page of this.offsetPages<McActivity>(path, "emails", {}, signal)) {
+      const out: RemoteReaction[] = [];
+      for (const e of page) {
+        const actions = new Set((e.activity ?? []).map((a) => a.action));
+        if (actions.has("open")) out.push({ email: e.email_address, reaction: "opened" });
+        if (actions.has("click")) out.push({ email: e.email_address, reaction: "clicked" });
+      }
+      if (out.length) yield out;
+    }
+  }
+
+  private async *offsetPages<T>(
+    path: string,
+    key: string,
+    query: Record<string, string>,
+    signal?: AbortSignal,
+  ): AsyncIterable<T[]> {
+    let seen = 0;
+    for (let offset = 0; ; offset += MAILCHIMP_MAX_PAGE) {
+      const page = await this.http.request<Record<string, unknown> & { total_items: number }>({
+        method: "GET",
+        path,
+        query: { ...query, count: MAILCHIMP_MAX_PAGE, offset },
+        signal,
+      });
+      const items = (page[key] ?? []) as T[];
+      seen += items.length;
+      if (items.length) yield items;
+      if (items.length < MAILCHIMP_MAX_PAGE || seen >= page.total_items) return;
+    }
   }
 
   private async applyOne(listId: string, op: MemberOp, signal?: AbortSignal): Promise<MemberOpResult> {
