@@ -6,6 +6,7 @@ import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type FakeMailchimp, startFakeMailchimp } from "../fakes/mailchimp.js";
 import { requirePeer } from "../peers/require.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
@@ -19,6 +20,9 @@ let browser: Browser;
 let page: Page;
 let apiKey: string;
 let otherListId: string;
+let fake: FakeMailchimp;
+/** The list the sync walk linked (the viewer check looks at its workbench too). */
+let linkedListId = "";
 
 async function shot(p: Page, name: string) {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -83,20 +87,23 @@ requirePeer("chromium")("the list pages in Chromium", () => {
     }
     otherListId = (await call<{ id: string }>(server, apiKey, "POST", "/v1/lists", { name: "Welpenkurs" }))
       .id;
+    fake = await startFakeMailchimp();
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
     page = await ctx.newPage();
+    await logIn(page, ADMIN);
   }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await fake?.close();
   }, 60_000);
 
   it(
     "creates a list, adds contacts through a filter and changes a member's status",
     async () => {
-      await logIn(page, ADMIN);
+      await settle(page, "/lists");
       await page.getByRole("link", { name: "Welpenkurs" }).waitFor();
       await page.getByRole("button", { name: "Neuer Verteiler" }).click();
       // A wrong sender address is told at the field.
@@ -137,6 +144,103 @@ requirePeer("chromium")("the list pages in Chromium", () => {
   );
 
   it(
+    "walks the sync workbench against the Mailchimp fake: link, fetch, see a conflict, decide, transmit",
+    async () => {
+      await call(server, apiKey, "POST", "/v1/email-tools", {
+        name: "Mailchimp Hundeschule",
+        tool: "mailchimp",
+        base_url: fake.url,
+        credentials: { api_key: fake.apiKey },
+      });
+      const listId = (
+        await call<{ id: string }>(server, apiKey, "POST", "/v1/lists", {
+          name: "Newsletter Mailchimp",
+          sender_name: "Hundeschule",
+          sender_email: "news@hundeschule.example",
+        })
+      ).id;
+      for (const [first_name, last_name, email] of [
+        ["Emil Niklas", "Färber", "faerber@example.org"],
+        ["James", "Ford", "ford@example.org"],
+      ]) {
+        const c = await call<{ id: string }>(server, apiKey, "POST", "/v1/contacts", {
+          first_name,
+          last_name,
+          emails: [email],
+        });
+        await call(server, apiKey, "POST", `/v1/lists/${listId}/subscriptions`, { contact_id: c.id });
+      }
+      linkedListId = listId;
+      const remote = fake.addList("Newsletter im Tool");
+      fake.addMember(remote.id, {
+        email_address: "faerber@example.org",
+        merge_fields: { FNAME: "Emil", LNAME: "Färber" },
+      });
+
+      // Link: attach the list that exists in the tool.
+      await settle(page, `/lists/${listId}/sync`);
+      await page.getByLabel("Wie verknüpfen?").selectOption("attach");
+      await page
+        .getByLabel("Liste im E-Mail-Tool")
+        .locator("option", { hasText: "Newsletter im Tool" })
+        .waitFor({
+          state: "attached",
+        });
+      await page.getByLabel("Liste im E-Mail-Tool").selectOption({ label: "Newsletter im Tool (1)" });
+      await page.getByRole("button", { name: "Verknüpfen" }).click();
+      await page.getByRole("heading", { name: /Verknüpft mit Mailchimp: Newsletter im Tool/ }).waitFor();
+      await page.getByText("Noch nichts abgeholt. Beginnen Sie mit Schritt 1.").waitFor();
+
+      // 1. fetch, with its progress and outcome
+      await page.getByRole("button", { name: "Abholen", exact: true }).click();
+      await page.getByText(/Abholen: fertig/).waitFor();
+
+      // 2. the conflict (the default filter), both values side by side, then decide
+      const detail = page.getByRole("button", { name: "Abgleich: Emil Niklas Färber" });
+      await detail.click();
+      const row = page.locator("table.compare tr.differs");
+      await expect.poll(() => row.first().textContent()).toContain("Emil Niklas");
+      expect(await row.first().textContent()).toMatch(/Vorname\s*Emil Niklas\s*Emil$/);
+      await shot(page, "sync-conflict");
+      await page.getByLabel("Aufgabe für Emil Niklas Färber").selectOption("update_name");
+      await page.getByText("Aufgabe gespeichert.").waitFor();
+      await page.getByLabel("Gespeicherter Filter").selectOption("not_in_tool_open");
+      await page
+        .getByRole("cell", { name: /James Ford/ })
+        .first()
+        .waitFor();
+      await page.getByRole("button", { name: /zum Übermitteln vormerken/ }).click();
+      await page.getByText("1 Teilnehmer zum Übermitteln vorgemerkt.").waitFor();
+
+      // 3. counts per task, confirmation, progress
+      const counts = page.getByRole("list", { name: /3\. Abgleichsentscheidungen/ });
+      await expect.poll(() => counts.textContent()).toMatch(/1\s*Teilnehmer übermitteln/);
+      expect(await counts.textContent()).toMatch(/1\s*Name aktualisieren/);
+      await page.getByRole("button", { name: "Übermitteln", exact: true }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByText("2 Aufgaben werden an das E-Mail-Tool übermittelt.").waitFor();
+      await dialog.getByRole("button", { name: "Übermitteln" }).click();
+      await page.getByText(/Übermitteln: fertig/).waitFor();
+      await expect
+        .poll(() => fake.member(remote.id, "faerber@example.org")?.merge_fields.FNAME)
+        .toBe("Emil Niklas");
+      expect(fake.member(remote.id, "ford@example.org")?.status).toBe("subscribed");
+      await shot(page, "sync-transmitted");
+      expect(await axeProblems(page)).toEqual([]);
+
+      // The members tab shows the columns filled from the sync.
+      await settle(page, `/lists/${listId}`);
+      await page
+        .getByRole("cell", { name: /^(Konflikt|erfolgreich|nicht im E-Mail-Tool)$/ })
+        .first()
+        .waitFor();
+      expect(await page.getByRole("cell", { name: "nicht verknüpft" }).count()).toBe(0);
+      expect(await page.getByLabel("Name", { exact: true }).getAttribute("readonly")).not.toBeNull();
+    },
+    STEP,
+  );
+
+  it(
     "has no serious or critical accessibility violations on the list pages",
     async () => {
       const problems: string[] = [];
@@ -162,6 +266,7 @@ requirePeer("chromium")("the list pages in Chromium", () => {
         `/lists/${otherListId}`,
         `/lists/${otherListId}/sync`,
         `/lists/${otherListId}/mailings`,
+        ...(linkedListId ? [`/lists/${linkedListId}`, `/lists/${linkedListId}/sync`] : []),
       ];
       const count = async (p: Page) => {
         let n = 0;
