@@ -27,11 +27,13 @@ import { finishRun, progress, type RunRow } from "./runs.js";
 import {
   type ContactByKey,
   contactsByKeys,
+  insertEvents,
   type KnownSubscription,
   knownByRemoteId,
   markAborted,
   markUnseen,
   stagedChunk,
+  stageMembers,
   upsertSyncState,
 } from "./store.js";
 
@@ -80,13 +82,7 @@ async function readMembers(s: RunScope, pageSize?: number) {
         salutation: m.salutation,
       });
     }
-    if (rows.length > 0) {
-      await rt.db
-        .insertInto("sync_fetched_members")
-        .values(rows)
-        .onConflict((oc) => oc.columns(["run_id", "email_key"]).doNothing())
-        .execute();
-    }
+    await stageMembers(rt.db, rows);
     read += page.length;
     await progress(rt.db, run.id, { processed: read, now: rt.now() });
   }
@@ -372,7 +368,7 @@ function decideChunk(
 
 // ---- writing a chunk ----
 
-function syncStateRow(s: RunScope, d: Decision, now: Date): NewRow<"subscription_sync"> {
+function syncStateRow(s: RunScope, d: Decision, now: Date) {
   const m = d.member;
   const detail: Record<string, unknown> = {};
   if (d.conflicts.length)
@@ -393,7 +389,7 @@ function syncStateRow(s: RunScope, d: Decision, now: Date): NewRow<"subscription
     remote_last_name: m.last_name,
     remote_salutation: m.salutation,
     result: d.result,
-    result_detail: JSON.stringify(detail),
+    result_detail: detail,
     result_at: now,
     result_run_id: s.run.id,
     task: d.task,
@@ -512,7 +508,7 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
     tx,
     work.decisions.map((d) => syncStateRow(s, d, now)),
   );
-  await logEvents(
+  await insertEvents(
     tx,
     work.decisions.flatMap((d) => eventsOf(s, d, now)),
     now,
