@@ -312,7 +312,12 @@ export interface Outcome {
 }
 
 /** Records the outcome of a whole batch in one statement. Only rows this worker still holds are written;
- * a row the reaper already marked `unknown` is written too, because now the outcome is known. */
+ * a row the reaper already marked `unknown` is written too, because now the outcome is known.
+ *
+ * The stored MIME (several KB per message) stays out of the joined row set: it is one array parameter read
+ * by position. Inside the join it made the set larger than work_mem, and with the planner's estimate of one
+ * `sending` row it was joined by a nested loop that re-read the spilled set once per message — seconds per
+ * batch of 500, growing with the table. */
 export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[], now: Date) {
   if (outcomes.length === 0) return;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -324,7 +329,7 @@ export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[],
            next_attempt_at = coalesce(u.next_at, m.next_attempt_at),
            queue_id = coalesce(u.queue_id, m.queue_id),
            sent_at = coalesce(u.sent_at, m.sent_at),
-           raw_mime = coalesce(m.raw_mime, decode(u.raw, 'base64')),
+           raw_mime = coalesce(m.raw_mime, decode((${col((o) => o.raw_mime?.toString("base64") ?? null)}::text[])[u.n], 'base64')),
            status = coalesce(u.status, m.status),
            status_reason = case when u.status is null then m.status_reason else u.reason end,
            error_code = case when u.status is null then m.error_code else u.code end,
@@ -333,10 +338,9 @@ export async function recordOutcomes(db: Db, owner: string, outcomes: Outcome[],
       from unnest(${col((o) => o.id)}::text[], ${col((o) => o.send_state)}::text[],
                   ${col((o) => o.attempts)}::int[], ${col((o) => iso(o.next_attempt_at))}::timestamptz[],
                   ${col((o) => o.queue_id)}::text[], ${col((o) => iso(o.sent_at))}::timestamptz[],
-                  ${col((o) => o.raw_mime?.toString("base64") ?? null)}::text[],
                   ${col((o) => o.status?.status ?? null)}::text[], ${col((o) => o.status?.status_reason ?? null)}::text[],
                   ${col((o) => o.status?.error_code ?? null)}::text[])
-           as u(id, state, attempts, next_at, queue_id, sent_at, raw, status, reason, code)
+           with ordinality as u(id, state, attempts, next_at, queue_id, sent_at, status, reason, code, n)
      where m.id = u.id and m.lease_owner = ${owner} and m.send_state in ('sending', 'unknown')`.execute(db);
 }
 
