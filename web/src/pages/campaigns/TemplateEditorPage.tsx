@@ -53,13 +53,15 @@ function Problems({ part, problems }: { part: string; problems: Problem[] }) {
   const mine = problems.filter((p) => p.part === part);
   if (mine.length === 0) return null;
   return (
-    <ul className="problems" role="alert">
-      {mine.map((p) => (
-        <li key={`${p.line}:${p.column}:${p.message}`}>
-          {c.problemAt(part, p.line, p.column)}: {p.message}
-        </li>
-      ))}
-    </ul>
+    <div role="alert">
+      <ul className="problems">
+        {mine.map((p) => (
+          <li key={`${p.line}:${p.column}:${p.message}`}>
+            {c.problemAt(part, p.line, p.column)}: {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

@@ -1,0 +1,227 @@
+// Serial correspondence in a real browser (issue 7 item 6, seed 004): create a serial e-mail from a list
+// through the form, send it and watch its progress reach the end, with each recipient's status and reason;
+// the template editor shows a merge-field error at its line and previews for a chosen contact; the
+// statistics page shows what the run did; a viewer sees no write button. axe on every page.
+import fs from "node:fs";
+import path from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { requirePeer } from "../peers/require.js";
+import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
+
+const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
+const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
+const VIEWER = { email: "praktikant@physio-rhein.example", password: "Nur-Lesen-2026!" };
+const STEP = 120_000;
+const PEOPLE = 12;
+/** The last two have no marketing consent: they end excluded with that reason. */
+const CONSENTING = 10;
+
+let server: E2EServer;
+let browser: Browser;
+let page: Page;
+let key: string;
+let templateId: string;
+let campaignId: string;
+
+async function shot(p: Page, name: string) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
+}
+
+async function logIn(p: Page, who: { email: string; password: string }) {
+  await p.goto(`${server.url}/login`);
+  await p.getByLabel("E-Mail-Adresse").fill(who.email);
+  await p.getByLabel("Passwort").fill(who.password);
+  await p.getByRole("button", { name: "Anmelden" }).click();
+  await p.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 60_000 });
+}
+
+async function expectNoSeriousAxeViolations(p: Page) {
+  // The template preview frame shows the user's own e-mail HTML (sandboxed, scripts off, so axe cannot
+  // run inside it either): it is content, not the dashboard.
+  const r = await new AxeBuilder({ page: p }).exclude(".preview-frame").analyze();
+  const bad = r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${p.url()}: ${v.id} ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad.join("\n")).toBe("");
+}
+
+requirePeer("chromium")("serial correspondence in Chromium", () => {
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    server = await startServer();
+    const op = server.operatorKey;
+    const ws = await call<{ id: string }>(server, op, "POST", "/v1/workspaces", {
+      name: "Physiotherapie am Rhein",
+      settings: { default_from: "praxis@physio-rhein.example" },
+    });
+    key = (
+      await call<{ key: string }>(server, op, "POST", `/v1/workspaces/${ws.id}/api-keys`, { role: "admin" })
+    ).key;
+    for (const [who, role] of [
+      [ADMIN, "admin"],
+      [VIEWER, "viewer"],
+    ] as const) {
+      await call(server, op, "POST", `/v1/workspaces/${ws.id}/users`, { ...who, role, name: role });
+    }
+    const list = await call<{ id: string }>(server, key, "POST", "/v1/lists", {
+      name: "Patientenbrief Herbst",
+      sender_email: "praxis@physio-rhein.example",
+      sender_name: "Physio am Rhein",
+    });
+    for (let i = 1; i <= PEOPLE; i++) {
+      const c = await call<{ id: string }>(server, key, "POST", "/v1/contacts", {
+        salutation: i % 2 ? "Frau" : "Herr",
+        first_name: `Vorname${i}`,
+        last_name: `Patient${i}`,
+        emails: [`patient${i}@example.org`],
+      });
+      if (i <= CONSENTING) {
+        await call(server, key, "POST", `/v1/contacts/${c.id}/consents`, {
+          channel: "email",
+          purpose: "marketing",
+          status: "granted",
+          source: "Anmeldeformular",
+        });
+      }
+      await call(server, key, "POST", `/v1/lists/${list.id}/subscriptions`, {
+        contact_id: c.id,
+        status: "subscribed",
+      });
+    }
+    templateId = (
+      await call<{ id: string }>(server, key, "POST", "/v1/templates", {
+        name: "Herbstgruß",
+        subject: "Neue Kurse für {{ contact.first_name }}",
+        html: "<p>{{ contact.letter_salutation }},</p>\n<p>ab Oktober gibt es Rückenkurse.</p>",
+      })
+    ).id;
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
+    page = await ctx.newPage();
+    await logIn(page, ADMIN);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 60_000);
+
+  it(
+    "creates a serial e-mail from a list, sends it and watches the progress reach the end",
+    async () => {
+      await page.goto(`${server.url}/campaigns`);
+      await page.getByText("Noch keine Serienkorrespondenz").waitFor();
+      await expectNoSeriousAxeViolations(page);
+      await page.getByRole("link", { name: "Neue Serienkorrespondenz" }).click();
+      await page.getByLabel("Bezeichnung").fill("Herbstkurse 2026");
+      await page.getByLabel("Patientenbrief Herbst").check();
+      await page.getByLabel("Vorlage").selectOption({ label: "Herbstgruß" });
+      // The template's subject is offered as the campaign's.
+      await expect
+        .poll(() => page.getByLabel("Betreff").inputValue())
+        .toBe("Neue Kurse für {{ contact.first_name }}");
+      await page.getByLabel("Absenderadresse").fill("praxis@physio-rhein.example");
+      await expectNoSeriousAxeViolations(page);
+      await page.getByRole("button", { name: "Anlegen" }).click();
+
+      await page.waitForURL(/\/campaigns\/cmp_/);
+      campaignId = page.url().split("/").pop() ?? "";
+      // Recipients load in the background; the page polls until the campaign is ready.
+      await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
+      await page.getByRole("button", { name: "Senden", exact: true }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Senden" }).click();
+
+      const bar = page.getByRole("progressbar", { name: "Fortschritt" });
+      await expect
+        .poll(() => bar.getAttribute("aria-valuetext"), { timeout: 90_000, interval: 500 })
+        .toBe(`${PEOPLE} von ${PEOPLE} bearbeitet`);
+      await page.locator(".state-chip", { hasText: "Unvollständig versendet" }).waitFor({ timeout: 30_000 });
+      expect(await page.getByText(`Versendet: ${CONSENTING}`).count()).toBe(1);
+      expect(await page.getByText(`Ausgeschlossen: ${PEOPLE - CONSENTING}`).count()).toBe(1);
+
+      // Each recipient with its processing status and reason; the sent ones link to their message.
+      await page.getByLabel("Bearbeitungsstatus").selectOption({ label: "Ausgeschlossen" });
+      await expect
+        .poll(() => page.getByRole("cell", { name: "Keine Einwilligung für diesen Zweck" }).count())
+        .toBe(PEOPLE - CONSENTING);
+      await page.getByLabel("Bearbeitungsstatus").selectOption({ label: "Versendet" });
+      await expect.poll(() => page.getByRole("link", { name: /^msg_/ }).count()).toBe(CONSENTING);
+      // Sending again is offered for the ones not yet sent; the API agrees on the counts.
+      expect(await page.getByRole("button", { name: /Erneut senden/ }).count()).toBe(1);
+      const api = await call<{ progress: { counts: Record<string, number> } }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${campaignId}`,
+      );
+      expect(api.progress.counts).toMatchObject({ sent: CONSENTING, excluded: PEOPLE - CONSENTING });
+      await expectNoSeriousAxeViolations(page);
+      await shot(page, "campaign-sent");
+    },
+    STEP * 2,
+  );
+
+  it(
+    "shows a merge-field error at its line and previews the template for a chosen contact",
+    async () => {
+      await page.goto(`${server.url}/campaigns/templates/${templateId}`);
+      const frame = page.frameLocator("iframe[title='Vorschau']");
+      await frame.getByText("Sehr geehrte Frau Mustermann,").waitFor({ timeout: 30_000 });
+      await page.getByLabel("Vorschau für Kontakt", { exact: true }).first().fill("Patient3");
+      const option = page.locator("select[aria-label='Vorschau für Kontakt'] option", {
+        hasText: "Vorname3 Patient3",
+      });
+      await option.waitFor({ state: "attached", timeout: 30_000 });
+      await page
+        .getByRole("combobox", { name: "Vorschau für Kontakt" })
+        .selectOption((await option.getAttribute("value")) ?? "");
+      await frame.getByText("Sehr geehrte Frau Patient3,").waitFor({ timeout: 30_000 });
+      await page
+        .getByLabel("HTML", { exact: true })
+        .fill("<p>Hallo</p>\n<p>{{ contact.lieblingsfarbe }}</p>");
+      await page.getByText(/html, Zeile 2, Spalte \d+: .*lieblingsfarbe/).waitFor({ timeout: 30_000 });
+      await expectNoSeriousAxeViolations(page);
+      await shot(page, "template-editor");
+    },
+    STEP,
+  );
+
+  it(
+    "shows the run in the statistics with charts that have a table behind them",
+    async () => {
+      await page.goto(`${server.url}/statistics?campaign_id=${campaignId}`);
+      const sent = page.locator(".stat", { hasText: "Versendet" }).locator(".value");
+      await expect.poll(() => sent.textContent(), { timeout: 30_000 }).toBe(String(CONSENTING));
+      expect(await page.getByRole("img", { name: "Zustelltrichter" }).count()).toBe(1);
+      await page.getByText("Als Tabelle").first().click();
+      expect(await page.getByRole("cell", { name: "Versendet" }).count()).toBeGreaterThan(0);
+      await expectNoSeriousAxeViolations(page);
+      await shot(page, "statistics");
+    },
+    STEP,
+  );
+
+  it(
+    "offers a viewer no write button on the campaign pages",
+    async () => {
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE" });
+      const viewer = await ctx.newPage();
+      await logIn(viewer, VIEWER);
+      await viewer.goto(`${server.url}/campaigns`);
+      await viewer.getByRole("link", { name: "Herbstkurse 2026" }).waitFor();
+      expect(await viewer.getByRole("link", { name: "Neue Serienkorrespondenz" }).count()).toBe(0);
+      await viewer.getByRole("link", { name: "Herbstkurse 2026" }).click();
+      await viewer.getByRole("progressbar").waitFor();
+      for (const name of [/Senden/, /Abschließen/, /Löschen/]) {
+        expect(await viewer.getByRole("button", { name }).count()).toBe(0);
+      }
+      await expectNoSeriousAxeViolations(viewer);
+      await shot(viewer, "campaign-viewer-phone");
+      await ctx.close();
+    },
+    STEP,
+  );
+});
