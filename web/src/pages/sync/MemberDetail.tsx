@@ -87,7 +87,7 @@ export function MemberDetail({ listId, member }: { listId: string; member: SyncM
       <ul className="plain-list">
         {(events.data ?? []).map((e) => (
           <li key={e.id}>
-            {date(e.at)} · {e.severity} · {e.detail}
+            {date(e.at)} · {l.severities[e.severity] ?? e.severity} · {e.detail}
           </li>
         ))}
       </ul>

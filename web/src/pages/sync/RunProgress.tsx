@@ -24,7 +24,9 @@ export function RunProgress({ run }: { run: SyncRun }) {
       {counts.length > 0 ? (
         <p className="muted">
           {l.runCounts}:{" "}
-          {counts.map(([k, n]) => `${l.results[k] ?? l.tasks[k] ?? k}: ${number(n)}`).join(" · ")}
+          {counts
+            .map(([k, n]) => `${l.countNames[k] ?? l.results[k] ?? l.tasks[k] ?? k}: ${number(n)}`)
+            .join(" · ")}
         </p>
       ) : null}
       {run.error ? (

@@ -240,7 +240,7 @@ function ReviewStep({ listId, hasRuns, onDecided }: { listId: string; hasRuns: b
               <th scope="col">{l.subscriptionStatus}</th>
               <th scope="col">{l.sync}</th>
               <th scope="col">{l.task}</th>
-              <th scope="col">{l.detail}</th>
+              <th scope="col">{t.app.details}</th>
             </tr>
           </thead>
           <tbody>
@@ -312,7 +312,7 @@ function MemberRowView({
   open: boolean;
   onToggle(): void;
 }) {
-  const { l } = useListText();
+  const { l, t } = useListText();
   const detailId = `detail-${member.subscription_id}`;
   return (
     <>
@@ -326,7 +326,7 @@ function MemberRowView({
           {member.result ? (l.results[member.result] ?? member.result) : l.notReconciled}
         </td>
         <td data-label={l.task}>{task}</td>
-        <td data-label={l.detail}>
+        <td data-label={t.app.details}>
           <button
             type="button"
             className="btn btn-small"
@@ -378,7 +378,7 @@ function RunsTable({ runs }: { runs: SyncRun[] }) {
               <td data-label={l.runCounts}>
                 {Object.entries(r.counts)
                   .filter(([, n]) => n > 0)
-                  .map(([k, n]) => `${l.results[k] ?? l.tasks[k] ?? k}: ${number(n)}`)
+                  .map(([k, n]) => `${l.countNames[k] ?? l.results[k] ?? l.tasks[k] ?? k}: ${number(n)}`)
                   .join(" · ") || "—"}
               </td>
               <td data-label={l.setBy}>{r.triggered_by}</td>
