@@ -2,15 +2,12 @@
 // through the form, send it and watch its progress reach the end, with each recipient's status and reason;
 // the template editor shows a merge-field error at its line and previews for a chosen contact; the
 // statistics page shows what the run did; a viewer sees no write button. axe on every page.
-import fs from "node:fs";
-import path from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
+import { axeProblems, logIn, shot } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
-const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
 const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
 const VIEWER = { email: "praktikant@physio-rhein.example", password: "Nur-Lesen-2026!" };
 const STEP = 120_000;
@@ -25,27 +22,10 @@ let key: string;
 let templateId: string;
 let campaignId: string;
 
-async function shot(p: Page, name: string) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
-}
-
-async function logIn(p: Page, who: { email: string; password: string }) {
-  await p.goto(`${server.url}/login`);
-  await p.getByLabel("E-Mail-Adresse").fill(who.email);
-  await p.getByLabel("Passwort").fill(who.password);
-  await p.getByRole("button", { name: "Anmelden" }).click();
-  await p.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 60_000 });
-}
-
 async function expectNoSeriousAxeViolations(p: Page) {
   // The template preview frame shows the user's own e-mail HTML (sandboxed, scripts off, so axe cannot
   // run inside it either): it is content, not the dashboard.
-  const r = await new AxeBuilder({ page: p }).exclude(".preview-frame").analyze();
-  const bad = r.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${p.url()}: ${v.id} ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(bad.join("\n")).toBe("");
+  expect((await axeProblems(p, [".preview-frame"])).join("\n")).toBe("");
 }
 
 requirePeer("chromium")("serial correspondence in Chromium", () => {
@@ -101,7 +81,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
     page = await ctx.newPage();
-    await logIn(page, ADMIN);
+    await logIn(page, server, ADMIN);
   }, 240_000);
 
   afterAll(async () => {
@@ -209,7 +189,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     async () => {
       const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE" });
       const viewer = await ctx.newPage();
-      await logIn(viewer, VIEWER);
+      await logIn(viewer, server, VIEWER);
       await viewer.goto(`${server.url}/campaigns`);
       await viewer.getByRole("link", { name: "Herbstkurse 2026" }).waitFor();
       expect(await viewer.getByRole("link", { name: "Neue Serienkorrespondenz" }).count()).toBe(0);

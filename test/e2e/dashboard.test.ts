@@ -2,15 +2,12 @@
 // started `poststelle serve`. Log in; import a CSV through the wizard; send a transactional message through
 // the API and find it under E-Mail-Status with its timeline; a viewer sees no write button; axe finds no
 // serious or critical violation on any page; switch the language. Screenshots go to test-results/.
-import fs from "node:fs";
-import path from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
+import { axeProblems, logIn as logInAt, shot } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
-const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
 const ADMIN = { email: "admin@hundeschule.example", password: "Schäferhund-2026!" };
 const VIEWER = { email: "viewer@hundeschule.example", password: "Dackel-Lesen-2026" };
 /** Browser steps on a busy 2-core machine (argon2 on every login, axe on every page) take their time. */
@@ -29,29 +26,10 @@ let apiKey: string;
 let messageId: string;
 let contactId: string;
 
-async function shot(p: Page, name: string) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
-}
-
+/** Signs in from /messages and waits for E-Mail-Status. */
 async function logIn(p: Page, who: { email: string; password: string }) {
-  await p.goto(`${server.url}/messages`);
-  await p.waitForURL(/\/login/);
-  await p.getByLabel("E-Mail-Adresse").fill(who.email);
-  await p.getByLabel("Passwort").fill(who.password);
-  await p.getByRole("button", { name: "Anmelden" }).click();
+  await logInAt(p, server, who, "/messages");
   await p.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
-}
-
-/** axe on the page as it is: serious and critical violations, described so a failure says what to fix. */
-async function axeProblems(p: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page: p }).analyze();
-  return r.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${p.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-    );
 }
 
 requirePeer("chromium")("the dashboard in Chromium", () => {

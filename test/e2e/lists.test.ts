@@ -1,16 +1,13 @@
 // The list pages in a real browser (issue 7, seed 003): create a list, add contacts through a filter,
 // change a member's status, see the columns Status / Abgleich / Aufgabe, the sync tab of an unlinked list;
 // axe on each of these pages; a viewer sees no write control on them. Screenshots go to test-results/.
-import fs from "node:fs";
-import path from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../fakes/mailchimp.js";
 import { requirePeer } from "../peers/require.js";
+import { axeProblems, logIn as logInAt, shot as shotAs } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
-const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
 const ADMIN = { email: "leitung@hundeschule.example", password: "Verteiler-Admin-2026!" };
 const VIEWER = { email: "lesen@hundeschule.example", password: "Verteiler-Lesen-2026!" };
 const STEP = 120_000;
@@ -25,27 +22,13 @@ let fake: FakeMailchimp;
 let linkedListId = "";
 
 async function shot(p: Page, name: string) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, `e2e-lists-${name}.png`), fullPage: true });
+  await shotAs(p, `lists-${name}`);
 }
 
+/** Signs in from /lists and waits for the lists page. */
 async function logIn(p: Page, who: { email: string; password: string }) {
-  await p.goto(`${server.url}/lists`);
-  await p.waitForURL(/\/login/);
-  await p.getByLabel("E-Mail-Adresse").fill(who.email);
-  await p.getByLabel("Passwort").fill(who.password);
-  await p.getByRole("button", { name: "Anmelden" }).click();
+  await logInAt(p, server, who, "/lists");
   await p.getByRole("heading", { level: 1, name: "Verteiler" }).waitFor();
-}
-
-async function axeProblems(p: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page: p }).analyze();
-  return r.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${p.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-    );
 }
 
 async function settle(p: Page, url: string) {

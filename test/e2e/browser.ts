@@ -1,0 +1,42 @@
+// What every browser test does the same way: screenshots under test-results/, signing in through the
+// login page, and axe's serious and critical violations described so a failure says what to fix.
+import fs from "node:fs";
+import path from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Page } from "playwright-core";
+import type { E2EServer } from "./server.js";
+
+const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
+
+export interface Login {
+  email: string;
+  password: string;
+}
+
+export async function shot(p: Page, name: string) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
+}
+
+/** Opens `start` signed out (it sends the browser to the login page), signs in and waits to be sent back. */
+export async function logIn(p: Page, server: E2EServer, who: Login, start = "/messages") {
+  await p.goto(`${server.url}${start}`);
+  await p.waitForURL(/\/login/);
+  await p.getByLabel("E-Mail-Adresse").fill(who.email);
+  await p.getByLabel("Passwort").fill(who.password);
+  await p.getByRole("button", { name: "Anmelden" }).click();
+  await p.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 60_000 });
+}
+
+/** axe on the page as it is; `exclude` names content that is not the dashboard's (a sandboxed preview). */
+export async function axeProblems(p: Page, exclude: string[] = []): Promise<string[]> {
+  let builder = new AxeBuilder({ page: p });
+  for (const selector of exclude) builder = builder.exclude(selector);
+  const r = await builder.analyze();
+  return r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${p.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+}
