@@ -432,6 +432,7 @@ async function linkToListmonk(ids: Ids) {
 afterAll(() => listmonk?.fake.close());
 
 async function linkToMailchimp(ids: Ids) {
+  await unlink(ids); // a link of its own, whatever seed() linked
   const ws = await env.rt.db
     .selectFrom("lists")
     .select("workspace_id")
