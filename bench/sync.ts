@@ -1,0 +1,180 @@
+// Issue 6's sync benchmark: fetch + reconcile a 100,000-member list against the listmonk contract fake,
+// served over HTTP on loopback and paged as the real API pages (page/per_page, 1,000 a page), on PGlite in
+// a fresh data directory and on a fresh PostgreSQL database. The Poststelle side is the steady state of a
+// linked list: 99,000 of the members are already contacts on the list (1 in 50 with a differing first name,
+// so a conflict), 1,000 members are unknown here (new contacts), 1,000 subscriptions are not in the tool.
+// The yardstick, measured in the same run: paging through the same 100,000 members with the same adapter
+// and no database work at all. Goal (issue 6): fetch + reconcile under 10 s, with memory that does not
+// grow with the list (compare peak_rss_mb with rss_before_mb, and try --members 200000).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type Kysely, sql } from "kysely";
+import { loadConfig } from "../src/config/index.js";
+import type { DB } from "../src/db/schema.js";
+import { systemActor } from "../src/runtime.js";
+import { openRuntime } from "../src/server.js";
+import { adapterFor } from "../src/sync/adapters/index.js";
+import { createRun } from "../src/sync/runs.js";
+import { executeRun } from "../src/sync/service.js";
+import { newId } from "../src/util/ids.js";
+import { createWorkspace } from "../src/workspaces/service.js";
+import { FakeListmonk, linkListToTool } from "../test/fakes/listmonk.js";
+import { benchDatabase } from "./lib/postgres.js";
+import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
+import { sampleRss } from "./lib/rss.js";
+
+export const description =
+  "fetch + reconcile a 100,000-member listmonk list served over HTTP (members/s; goal under 10 s)";
+
+const GOAL_SECONDS = 10;
+const PAGE_SIZE = 1000;
+
+interface Tool {
+  fake: FakeListmonk;
+  base: string;
+  remoteListId: string;
+}
+
+/** The fake's members are member{i}@beispiel.de named "Vorname{i % 97} Nachname{i}" (FakeListmonk.seedMembers). */
+async function startTool(members: number): Promise<Tool> {
+  const fake = new FakeListmonk();
+  const list = fake.addList({ name: "Newsletter-Verteiler" });
+  fake.seedMembers(list.id, members);
+  return { fake, base: await fake.start(), remoteListId: String(list.id) };
+}
+
+const credentials = (t: Tool) => ({ kind: "listmonk" as const, username: t.fake.user, token: t.fake.token });
+
+/** Pages through every member with the adapter and does nothing else: the yardstick (members/s). */
+async function pageThrough(t: Tool): Promise<{ members: number; seconds: number }> {
+  const adapter = adapterFor({
+    id: "bench",
+    tool: "listmonk",
+    base_url: t.base,
+    credentials: credentials(t),
+  });
+  const t0 = performance.now();
+  let n = 0;
+  for await (const page of adapter.members(t.remoteListId, { pageSize: PAGE_SIZE })) n += page.length;
+  return { members: n, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The Poststelle side in three statements: contacts 0 … known-1 with the tool's addresses (every 50th with
+ * another first name), 1,000 contacts the tool does not have, all subscribed to the list.
+ */
+async function seedLocal(db: Kysely<DB>, ws: string, listId: string, known: number) {
+  const at = new Date("2026-01-01T00:00:00Z");
+  await sql`
+    insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
+    select 'con_bench_' || lpad(i::text, 7, '0'), ${ws},
+           case when i % 50 = 0 then 'Anders' || (i % 97) else 'Vorname' || (i % 97) end,
+           'Nachname' || i, array['member' || i || '@beispiel.de'], array['member' || i || '@beispiel.de'],
+           ${at}, ${at}
+      from generate_series(0, ${known - 1}) i`.execute(db);
+  await sql`
+    insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
+    select 'con_bench_local_' || lpad(i::text, 5, '0'), ${ws}, 'Nur', 'Hier' || i,
+           array['nur-hier' || i || '@beispiel.de'], array['nur-hier' || i || '@beispiel.de'], ${at}, ${at}
+      from generate_series(0, 999) i`.execute(db);
+  await sql`
+    insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by, created_at, updated_at)
+    select 'sub_' || substr(c.id, 5), ${ws}, ${listId}, c.id, 'subscribed', ${at}, 'bench', ${at}, ${at}
+      from contacts c where c.workspace_id = ${ws}`.execute(db);
+}
+
+async function runOn(db: BenchDb, t: Tool, members: number, pgUrl: string | undefined): Promise<BenchResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bench-sync-"));
+  const database = db === "postgres" ? await benchDatabase(pgUrl) : null;
+  try {
+    const config = loadConfig(process.env, { dataDir, databaseUrl: database?.url, logLevel: "warn" });
+    const { rt, handle } = await openRuntime(config);
+    try {
+      const actor = systemActor("bench");
+      const ws = await createWorkspace(rt, actor, "Sync-Benchmark");
+      const listId = newId("list");
+      const now = new Date();
+      await rt.db
+        .insertInto("lists")
+        .values({
+          id: listId,
+          workspace_id: ws.id,
+          name: "Newsletter-Verteiler",
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const known = members - 1000;
+      progress(`${db}: seeding ${known + 1000} contacts on the list`);
+      await seedLocal(rt.db, ws.id, listId, known);
+      const { linkId } = await linkListToTool(rt.db, rt.secret, {
+        workspaceId: ws.id,
+        listId,
+        remoteListId: t.remoteListId,
+        baseUrl: t.base,
+        credentials: credentials(t),
+      });
+      const run = await createRun(rt.db, {
+        workspaceId: ws.id,
+        listId,
+        linkId,
+        kind: "fetch",
+        trigger: "user",
+        by: "bench",
+        now: rt.now(),
+      });
+      const yard = await pageThrough(t);
+      const rssBefore = process.memoryUsage().rss / (1024 * 1024);
+      const rss = sampleRss();
+      progress(`${db}: fetch + reconcile of ${members} members`);
+      const t0 = performance.now();
+      const done = await executeRun(rt, run.id, "bench", { pageSize: PAGE_SIZE });
+      const seconds = (performance.now() - t0) / 1000;
+      const peak = rss.stop();
+      if (done?.status !== "done") throw new Error(`the fetch ended ${done?.status}: ${done?.error}`);
+      const counts = (typeof done.counts === "string" ? JSON.parse(done.counts) : done.counts) as Record<
+        string,
+        number
+      >;
+      const rate = members / seconds;
+      const yardstickRate = yard.members / yard.seconds;
+      return {
+        bench: "sync",
+        db,
+        rate,
+        yardstick_rate: yardstickRate,
+        ratio: rate / yardstickRate,
+        seconds,
+        yardstick_s: yard.seconds,
+        peak_rss_mb: peak,
+        rss_before_mb: rssBefore,
+        members,
+        success: counts.success ?? 0,
+        conflict: counts.conflict ?? 0,
+        new_contact: counts.new_contact ?? 0,
+        not_in_tool: counts.not_in_tool ?? 0,
+        goal_met: seconds < GOAL_SECONDS,
+      };
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult[]> {
+  const members = Number(opts.args.members ?? 100_000);
+  if (!Number.isInteger(members) || members < 2000)
+    throw new Error("--members must be a whole number ≥ 2000");
+  const t = await startTool(members);
+  try {
+    const results: BenchResult[] = [];
+    for (const db of opts.db) results.push(await runOn(db, t, members, opts.pgUrl));
+    return results;
+  } finally {
+    await t.fake.close();
+  }
+}
