@@ -2,7 +2,7 @@
 // preview for a chosen contact, and every problem shown at its part with line and column — before anything
 // is saved or sent. The preview renders the unsaved parts (POST /v1/templates/preview).
 import "./campaigns.css";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api, type Page } from "../../api/client";
 import { PageHeader } from "../../components/PageHeader";
@@ -61,6 +61,30 @@ function Problems({ part, problems }: { part: string; problems: Problem[] }) {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** One part of the template (MJML, HTML or text) as a code area, with its problems underneath. */
+function PartField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  readOnly: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <textarea
+        id={props.id}
+        className="code-area"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        readOnly={props.readOnly}
+      />
+      {props.children}
     </div>
   );
 }
@@ -267,42 +291,18 @@ export function TemplateEditorPage() {
             {c.useMjml}
           </label>
           {useMjml ? (
-            <div className="field">
-              <label htmlFor="tpl-mjml">{c.mjml}</label>
-              <textarea
-                id="tpl-mjml"
-                className="code-area"
-                value={mjml}
-                onChange={(e) => setMjml(e.target.value)}
-                readOnly={!canWrite}
-              />
+            <PartField id="tpl-mjml" label={c.mjml} value={mjml} onChange={setMjml} readOnly={!canWrite}>
               <Problems part="mjml" problems={problems} />
               <Problems part="html" problems={problems} />
-            </div>
+            </PartField>
           ) : (
-            <div className="field">
-              <label htmlFor="tpl-html">{c.html}</label>
-              <textarea
-                id="tpl-html"
-                className="code-area"
-                value={html}
-                onChange={(e) => setHtml(e.target.value)}
-                readOnly={!canWrite}
-              />
+            <PartField id="tpl-html" label={c.html} value={html} onChange={setHtml} readOnly={!canWrite}>
               <Problems part="html" problems={problems} />
-            </div>
+            </PartField>
           )}
-          <div className="field">
-            <label htmlFor="tpl-text">{c.text}</label>
-            <textarea
-              id="tpl-text"
-              className="code-area"
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              readOnly={!canWrite}
-            />
+          <PartField id="tpl-text" label={c.text} value={text} onChange={setText} readOnly={!canWrite}>
             <Problems part="text" problems={problems} />
-          </div>
+          </PartField>
           {canWrite ? (
             <div className="actions">
               <button type="submit" className="btn btn-primary">
