@@ -6,7 +6,7 @@ import { Link } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { Field } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
-import { ErrorBanner, Notice } from "../../components/states";
+import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
 import { followImport, type ImportRow, type ImportStatus, problemRows, startImport } from "./api";
@@ -153,6 +153,9 @@ export function ImportWizard() {
   }
 
   async function importNow() {
+    // Forget the dry run's (completed) status first: otherwise step 4 shows "Import abgeschlossen" with the
+    // dry run's counts until the real import's first status arrives.
+    setStatus(null);
     setStep(4);
     setRows([]);
     await run(false, true);
@@ -264,6 +267,7 @@ export function ImportWizard() {
         </section>
       ) : null}
 
+      {step === 4 && !c && busy ? <Loading /> : null}
       {step === 4 && c ? (
         <section className="card" aria-labelledby="imp-h">
           <h2 id="imp-h">
