@@ -2,7 +2,7 @@
 // imports a 5,000-row file and is killed with SIGKILL after its second batch; the import then shows as
 // interrupted and resumable, POST /v1/imports/{id}/resume-equivalent resumeImport goes on after the last
 // committed row, and in the end every row has exactly one outcome and every address exactly one contact.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { loadConfig } from "../config/index.js";
 import { type DbHandle, openDatabase } from "../db/index.js";
 import { type Runtime, systemActor } from "../runtime.js";
 import { createWorkspace, instanceSecret } from "../workspaces/service.js";
-import { claimResume, importOut, resumeImport } from "./import.js";
+import { claimResume, importOut } from "./import.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ROWS = 5000;
@@ -63,6 +63,15 @@ async function runtimeOf(h: DbHandle, now: () => Date): Promise<Runtime> {
     log: pino({ level: "silent" }),
     now,
   };
+}
+
+/** Runs the `poststelle` CLI in a child process against the test's database. */
+function cli(env: Record<string, string>, args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env, LOG_LEVEL: "silent" },
+    encoding: "utf8",
+  });
 }
 
 /** Starts the importing child; resolves once it has committed `batches` batches, then kills it. */
@@ -116,8 +125,7 @@ describe("an import whose process died", () => {
     try {
       // Later than the dead process's lease: the import now counts as interrupted.
       const later = () => new Date(Date.now() + 10 * 60_000);
-      const rt = await runtimeOf(h, later);
-      const ctx = { rt, workspaceId: ws.id, actor: systemActor("test") };
+      let rt = await runtimeOf(h, later);
       const [imp] = await rt.db.selectFrom("imports").selectAll().where("workspace_id", "=", ws.id).execute();
       const shown = importOut(imp, later());
       expect(shown).toMatchObject({ status: "failed", resumable: true });
@@ -125,7 +133,25 @@ describe("an import whose process died", () => {
       expect(shown.counts.processed).toBeLessThan(ROWS);
       expect(shown.error).toContain(`/v1/imports/${imp.id}/resume`);
 
-      const done = await resumeImport(ctx, imp.id);
+      // The CLI refuses while the lease of the dead process still runs, and says why.
+      await h.close();
+      const early = cli(db.env, ["import", "resume", imp.id, "--workspace", ws.id]);
+      expect(early.status).not.toBe(0);
+      expect(early.stderr).toContain("still running in a live process");
+      // Time passes (the lease lapses); then `poststelle import resume` goes on after the last committed row.
+      h = await db.open();
+      await h.db
+        .updateTable("imports")
+        .set({ lease_until: new Date(Date.now() - 1000) })
+        .execute();
+      await h.close();
+      const resumed = cli(db.env, ["import", "resume", imp.id, "--workspace", ws.id]);
+      expect(resumed.status, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(`${ROWS + 1} rows: ${ROWS} created, 0 updated, 1 skipped, 0 rejected`);
+      expect(resumed.stdout).toContain("skipped: row");
+      h = await db.open();
+      rt = await runtimeOf(h, later);
+      const [done] = await rt.db.selectFrom("imports").selectAll().where("id", "=", imp.id).execute();
       expect(done).toMatchObject({
         status: "completed",
         processed_rows: ROWS + 1,
@@ -141,7 +167,9 @@ describe("an import whose process died", () => {
          where workspace_id = ${ws.id}`.execute(rt.db);
       expect(contacts.rows[0]).toEqual({ n: ROWS, keys: ROWS });
       // A finished import is not resumed again.
-      await expect(claimResume(ctx, imp.id)).rejects.toThrow(/completed; there is nothing to resume/);
+      await expect(
+        claimResume({ rt, workspaceId: ws.id, actor: systemActor("test") }, imp.id),
+      ).rejects.toThrow(/completed; there is nothing to resume/);
     } finally {
       await h.close();
       await db.drop();
