@@ -21,6 +21,7 @@ import { systemActor } from "../src/runtime.js";
 import { openRuntime } from "../src/server.js";
 import { createApiKey, createWorkspace } from "../src/workspaces/service.js";
 import { type SmtpSink, startSmtpSink } from "../test/peers/postfix.js";
+import { postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
@@ -220,10 +221,14 @@ async function runOn(db: BenchDb, n: number, o: BenchOptions): Promise<BenchResu
     const rssDuring = sampleRss();
     for (const child of p.children) if (child.pid) rssDuring.watch(child.pid);
     progress(`${db}: sending`);
+    const postmaster = database ? await postmasterPid(database.url) : null;
+    const workerPids = p.children.flatMap((child) => (child.pid ? [child.pid] : []));
+    const cpuBefore = sampleCpu(workerPids, postmaster);
     const t0 = Date.now();
     await call(p, "POST", `/v1/campaigns/${c.id}/send`, {});
     const done = await waitFor(p, c.id, ["completed_automatic", "incomplete_sent", "failed_sending"], true);
     const peak = rssDuring.stop();
+    const cpuAfter = sampleCpu(workerPids, postmaster);
     const load = os.loadavg();
     if (done.state !== "completed_automatic") {
       const v = await call(p, "GET", `/v1/campaigns/${c.id}`);
@@ -255,6 +260,11 @@ async function runOn(db: BenchDb, n: number, o: BenchOptions): Promise<BenchResu
       loadavg_1m: Math.round(load[0] * 100) / 100,
       recipients: n,
       send_s: ms / 1000,
+      // CPU per message, steadier than the rate on a loaded machine: Poststelle's processes (with PGlite
+      // also the database) and the PostgreSQL server.
+      app_cpu_us_per_msg: ((cpuAfter.app - cpuBefore.app) / n) * 1e6,
+      db_cpu_us_per_msg:
+        cpuAfter.db === null || cpuBefore.db === null ? null : ((cpuAfter.db - cpuBefore.db) / n) * 1e6,
       // What smtp-sink counted beyond the two yardsticks' messages: each recipient arrived once.
       sink_received: sinkReceived,
     };
