@@ -7,8 +7,9 @@ import { activityCtx, recordActivity } from "../audit/service.js";
 import { addressHash } from "../blocklist/hash.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
-import { dropQueuedForErasure } from "../delivery/erase.js";
+import { dropQueuedForErasure, refuseWhileInFlight } from "../delivery/erase.js";
 import type { Ctx } from "../runtime.js";
+import { AppError } from "../util/errors.js";
 import { consentOut } from "./consent.js";
 import { contactOut } from "./contact.js";
 import {
@@ -123,8 +124,29 @@ export async function exportContact(ctx: Ctx, id: string) {
   };
 }
 
-/** Art. 17: erases the contact and its personal data everywhere, in one transaction. */
-export async function eraseContact(ctx: Ctx, id: string) {
+/** How long an erasure waits for messages being sent to the contact right now (see refuseWhileInFlight). */
+const IN_FLIGHT_WAIT_MS = 10_000;
+const IN_FLIGHT_POLL_MS = 500;
+
+/**
+ * Art. 17: erases the contact and its personal data everywhere, in one transaction. A message a worker is
+ * sending right now is waited for (up to IN_FLIGHT_WAIT_MS); if it is still in flight the answer is 409.
+ */
+export async function eraseContact(ctx: Ctx, id: string, waitMs = IN_FLIGHT_WAIT_MS) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await eraseNow(ctx, id);
+    } catch (e) {
+      const inFlight =
+        e instanceof AppError && !!(e.details as { in_flight?: number } | undefined)?.in_flight;
+      if (!inFlight || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, IN_FLIGHT_POLL_MS));
+    }
+  }
+}
+
+async function eraseNow(ctx: Ctx, id: string) {
   const ws = ctx.workspaceId;
   return ctx.rt.db.transaction().execute(async (tx) => {
     const c = await requireContact(tx, ws, id, true);
@@ -135,6 +157,7 @@ export async function eraseContact(ctx: Ctx, id: string) {
     const messageIds = await contactMessageIds(tx, ws, id, c.email_keys);
     // Still-queued messages end `dropped` before their addresses go: none of them is sent afterwards.
     const dropped = await dropQueuedForErasure(tx, ws, messageIds, ctx.rt.now());
+    await refuseWhileInFlight(tx, ws, id, messageIds);
     const counts = {
       queued_messages_dropped: dropped,
       messages: await scrubMessages(tx, ws, messageIds),

@@ -4,6 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
+import { eraseContact } from "../contacts/privacy.js";
+import { systemActor } from "../runtime.js";
+import { AppError } from "../util/errors.js";
 import { SendingWorker } from "./worker.js";
 
 let env: TestEnv;
@@ -96,4 +99,49 @@ describe("erasing a contact", () => {
     expect(erased.status).toBe(200);
     expect(erased.body.scrubbed.queued_messages_dropped).toBe(0);
   });
+
+  it("waits for a message a worker is sending right now, then erases; its outcome came before the erasure", async () => {
+    const c = await admin().post("/v1/contacts", { last_name: "Amsel", emails: ["amsel@example.org"] });
+    const id = await queue({ contact_id: c.body.id }, "Befund");
+    // A worker holds the message (as between its claim and the relay's reply).
+    await holdAsSending(id);
+    setTimeout(() => {
+      void env.rt.db
+        .updateTable("messages")
+        .set({ send_state: "done", status: "sent", lease_owner: null, lease_until: null })
+        .where("id", "=", id)
+        .execute();
+    }, 1200);
+    const erased = await admin().post(`/v1/contacts/${c.body.id}/erase`);
+    expect(erased.status, erased.text).toBe(200);
+    expect(erased.body.scrubbed.queued_messages_dropped).toBe(0);
+    const m = (await admin().get(`/v1/messages/${id}`)).body;
+    expect(m.status).toBe("sent");
+    expect(JSON.stringify(m)).not.toMatch(/amsel/i);
+  });
+
+  it("refuses (409) and changes nothing while a message to the contact stays in flight", async () => {
+    const c = await admin().post("/v1/contacts", { last_name: "Drossel", emails: ["drossel@example.org"] });
+    const held = await queue({ contact_id: c.body.id }, "Befund");
+    const waiting = await queue({ contact_id: c.body.id }, "Erinnerung");
+    await holdAsSending(held);
+    const ctx = { rt: env.rt, workspaceId: env.ws.id, actor: systemActor("test") };
+    const refused = await eraseContact(ctx, c.body.id, 0).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).status).toBe(409);
+    expect((refused as AppError).message).toMatch(/being sent right now.*nothing was changed/);
+    // Nothing changed: the contact is there, the other message still waits to be sent.
+    expect((await admin().get(`/v1/contacts/${c.body.id}`)).status).toBe(200);
+    const w = (await admin().get(`/v1/messages/${waiting}`)).body;
+    expect(w).toMatchObject({ send_state: "queued", to: "drossel@example.org" });
+  });
 });
+
+/** Puts a message into a worker's hands, as a claim does. */
+async function holdAsSending(id: string) {
+  await env.rt.db
+    .updateTable("messages")
+    .set({ send_state: "sending", lease_owner: "test-worker", lease_until: new Date(Date.now() + 60_000) })
+    .where("id", "=", id)
+    .execute();
+}
