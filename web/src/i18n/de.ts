@@ -11,6 +11,7 @@ export const de = {
     save: "Speichern",
     saved: "Gespeichert.",
     delete: "Löschen",
+    actions: "Aktionen",
     edit: "Bearbeiten",
     confirm: "Bestätigen",
     back: "Zurück",

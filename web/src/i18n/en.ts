@@ -13,6 +13,7 @@ export const en: Dict = {
     save: "Save",
     saved: "Saved.",
     delete: "Delete",
+    actions: "Actions",
     edit: "Edit",
     confirm: "Confirm",
     back: "Back",

@@ -2,10 +2,10 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../../api/client";
 import { usePaged } from "../../api/hooks";
-import { ConfirmDialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";
-import { Empty, ErrorBanner, Loading, Notice } from "../../components/states";
+import { ErrorBanner, Notice } from "../../components/states";
 import { useI18n } from "../../i18n";
+import { RecordSection } from "./RecordSection";
 import { useSave } from "./useForm";
 
 interface ApiKey {
@@ -20,15 +20,12 @@ interface ApiKey {
 
 const roles = ["admin", "editor", "viewer"];
 
-export function ApiKeysSection() {
-  const { t, date } = useI18n();
-  const list = usePaged<ApiKey>("/v1/api-keys", {});
+function NewKey({ onCreated }: { onCreated(): void }) {
+  const { t } = useI18n();
   const form = useSave();
   const [name, setName] = useState("");
   const [role, setRole] = useState("editor");
   const [created, setCreated] = useState<string | null>(null);
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setCreated(null);
@@ -38,24 +35,11 @@ export function ApiKeysSection() {
     if (r) {
       setCreated(r.key);
       setName("");
-      list.reload();
-    }
-  };
-  const revoke = async () => {
-    const k = revoking;
-    setRevoking(null);
-    if (!k) return;
-    setError(null);
-    try {
-      await api.del(`/v1/api-keys/${k.id}`);
-      list.reload();
-    } catch (err) {
-      setError(err);
+      onCreated();
     }
   };
   return (
-    <section className="card" aria-labelledby="keys-h">
-      <h2 id="keys-h">{t.settings.sections.keys}</h2>
+    <>
       <form onSubmit={submit} noValidate className="filters">
         <Field label={t.settings.name} error={form.at("name")}>
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -77,65 +61,47 @@ export function ApiKeysSection() {
           </button>
         </div>
       </form>
-      <ErrorBanner error={form.error ?? error ?? list.error} onRetry={list.error ? list.reload : undefined} />
+      <ErrorBanner error={form.error} />
       {created ? (
         <Notice>
           {t.settings.keyShownOnce} <code data-testid="new-key">{created}</code>
         </Notice>
       ) : null}
-      {list.items.length > 0 ? (
-        <table className="table responsive keys">
-          <thead>
-            <tr>
-              <th scope="col">{t.settings.name}</th>
-              <th scope="col">{t.settings.role}</th>
-              <th scope="col">{t.settings.createdOn}</th>
-              <th scope="col">{t.settings.lastUsed}</th>
-              <th scope="col">
-                <span className="sr-only">{t.settings.revoke}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((k) => (
-              <tr key={k.id}>
-                <td data-label={t.settings.name}>
-                  {k.name ?? t.app.none} <code className="muted">{k.key_prefix}…</code>
-                </td>
-                <td data-label={t.settings.role}>{t.roles[k.role] ?? k.role}</td>
-                <td data-label={t.settings.createdOn}>{date(k.created_at)}</td>
-                <td data-label={t.settings.lastUsed}>{date(k.last_used_at)}</td>
-                <td>
-                  {k.revoked_at ? (
-                    <span className="muted small">{date(k.revoked_at)}</span>
-                  ) : (
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      data-write=""
-                      onClick={() => setRevoking(k)}
-                    >
-                      {t.settings.revoke}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.loading ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? <Empty>{t.app.none}</Empty> : null}
-      <ConfirmDialog
-        open={revoking !== null}
-        title={t.settings.revoke}
-        confirmLabel={t.settings.revoke}
-        danger
-        onConfirm={revoke}
-        onCancel={() => setRevoking(null)}
-      >
-        <p>{t.settings.revokeConfirm}</p>
-      </ConfirmDialog>
-    </section>
+    </>
+  );
+}
+
+export function ApiKeysSection() {
+  const { t, date } = useI18n();
+  const list = usePaged<ApiKey>("/v1/api-keys", {});
+  return (
+    <RecordSection
+      name="keys"
+      title={t.settings.sections.keys}
+      list={list}
+      empty={t.app.none}
+      top={<NewKey onCreated={list.reload} />}
+      columns={[
+        {
+          label: t.settings.name,
+          cell: (k) => (
+            <>
+              {k.name ?? t.app.none} <code className="muted">{k.key_prefix}…</code>
+            </>
+          ),
+        },
+        { label: t.settings.role, cell: (k) => t.roles[k.role] ?? k.role },
+        { label: t.settings.createdOn, cell: (k) => date(k.created_at) },
+        { label: t.settings.lastUsed, cell: (k) => date(k.last_used_at) },
+      ]}
+      remove={{
+        label: t.settings.revoke,
+        question: () => <p>{t.settings.revokeConfirm}</p>,
+        run: (k) => api.del(`/v1/api-keys/${k.id}`),
+        done: t.app.saved,
+        offered: (k) => !k.revoked_at,
+        instead: (k) => <span className="muted small">{date(k.revoked_at)}</span>,
+      }}
+    />
   );
 }

@@ -3,11 +3,11 @@
 import { type FormEvent, useState } from "react";
 import { ApiError, api } from "../../api/client";
 import { usePaged } from "../../api/hooks";
-import { ConfirmDialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";
-import { Empty, ErrorBanner, Loading, Notice } from "../../components/states";
+import { ErrorBanner, Notice } from "../../components/states";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
+import { RecordSection } from "./RecordSection";
 import { useSave } from "./useForm";
 
 interface UserRow {
@@ -85,14 +85,13 @@ export function UsersSection() {
   const { t, date } = useI18n();
   const { user: me } = useSession();
   const list = usePaged<UserRow>("/v1/users", {});
-  const [removing, setRemoving] = useState<UserRow | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
+  const changeRole = async (u: UserRow, role: string) => {
     setError(null);
     setNotice(null);
     try {
-      await fn();
+      await api.patch(`/v1/users/${u.id}`, { role });
       setNotice(t.app.saved);
       list.reload();
     } catch (e) {
@@ -103,77 +102,44 @@ export function UsersSection() {
     return <p className="card">{t.settings.usersUnavailable}</p>;
   }
   return (
-    <section className="card" aria-labelledby="us-h">
-      <h2 id="us-h">{t.settings.sections.users}</h2>
-      <AddUser onAdded={list.reload} />
-      {notice ? <Notice>{notice}</Notice> : null}
-      <ErrorBanner error={error ?? list.error} onRetry={list.reload} />
-      {list.items.length > 0 ? (
-        <table className="table responsive users">
-          <thead>
-            <tr>
-              <th scope="col">{t.settings.name}</th>
-              <th scope="col">{t.login.email}</th>
-              <th scope="col">{t.settings.role}</th>
-              <th scope="col">{t.settings.createdOn}</th>
-              <th scope="col">
-                <span className="sr-only">{t.app.delete}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((u) => (
-              <tr key={u.id}>
-                <td data-label={t.settings.name}>{u.name ?? t.app.none}</td>
-                <td data-label={t.login.email}>{u.email}</td>
-                <td data-label={t.settings.role}>
-                  <select
-                    aria-label={`${t.settings.role}: ${u.email}`}
-                    value={u.role}
-                    data-write=""
-                    onChange={(e) => void act(() => api.patch(`/v1/users/${u.id}`, { role: e.target.value }))}
-                  >
-                    {roles.map((r) => (
-                      <option key={r} value={r}>
-                        {t.roles[r]}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td data-label={t.settings.createdOn}>{date(u.created_at)}</td>
-                <td>
-                  {u.id !== me?.id ? (
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      data-write=""
-                      onClick={() => setRemoving(u)}
-                    >
-                      {t.app.delete}
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.loading ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? <Empty>{t.app.none}</Empty> : null}
-      <ConfirmDialog
-        open={removing !== null}
-        title={t.app.delete}
-        confirmLabel={t.app.delete}
-        danger
-        onConfirm={() => {
-          const u = removing;
-          setRemoving(null);
-          if (u) void act(() => api.del(`/v1/users/${u.id}`));
-        }}
-        onCancel={() => setRemoving(null)}
-      >
-        <p>{removing?.email}</p>
-      </ConfirmDialog>
-    </section>
+    <RecordSection
+      name="users"
+      title={t.settings.sections.users}
+      list={list}
+      empty={t.app.none}
+      top={<AddUser onAdded={list.reload} />}
+      notice={notice}
+      error={error}
+      columns={[
+        { label: t.settings.name, cell: (u) => u.name ?? t.app.none },
+        { label: t.login.email, cell: (u) => u.email },
+        {
+          label: t.settings.role,
+          cell: (u) => (
+            <select
+              aria-label={`${t.settings.role}: ${u.email}`}
+              value={u.role}
+              data-write=""
+              onChange={(e) => void changeRole(u, e.target.value)}
+            >
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {t.roles[r]}
+                </option>
+              ))}
+            </select>
+          ),
+        },
+        { label: t.settings.createdOn, cell: (u) => date(u.created_at) },
+      ]}
+      remove={{
+        label: t.app.delete,
+        question: (u) => <p>{u.email}</p>,
+        run: (u) => api.del(`/v1/users/${u.id}`),
+        done: t.app.saved,
+        // Nobody removes themselves here (the API also keeps the last admin).
+        offered: (u) => u.id !== me?.id,
+      }}
+    />
   );
 }

@@ -1,0 +1,234 @@
+// Einstellungen in a real browser (issue 7): an admin adds, edits and deletes SMTP relays, provider
+// transports and IMAP mailboxes. Credentials are write-only: the edit form never holds the stored secret
+// (not in an input, not in the page), an empty credential field keeps it, a new one replaces it, and a
+// deletion asks first. axe on both sections with an edit form open. Screenshots go to test-results/.
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { requirePeer } from "../peers/require.js";
+import { axeProblems, logIn, shot } from "./browser.js";
+import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
+
+const ADMIN = { email: "technik@hundeschule.example", password: "Einstellungen-2026!" };
+const STEP = 120_000;
+const SMTP_PASS = "Relay-Geheimnis-1";
+const TOKEN = "pm-server-token-geheim-42";
+const IMAP_PASS = "Archiv-Geheimnis-7";
+
+let server: E2EServer;
+let browser: Browser;
+let page: Page;
+let apiKey: string;
+
+interface Transport {
+  id: string;
+  name: string;
+  config: Record<string, unknown>;
+  rate_limit: number | null;
+}
+
+async function transports(): Promise<Transport[]> {
+  return (await call<{ items: Transport[] }>(server, apiKey, "GET", "/v1/transports")).items;
+}
+
+async function section(name: string) {
+  await page.goto(`${server.url}/settings?section=${name}`);
+  await page.locator("h1").first().waitFor();
+  await page.waitForLoadState("networkidle");
+}
+
+/** Every input of a form: none may hold a stored secret. */
+async function inputValues(form: Locator): Promise<string[]> {
+  return form.locator("input").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+}
+
+async function confirmDeletion(row: Locator, label: string) {
+  await row.getByRole("button", { name: label }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: label }).click();
+  await dialog.waitFor({ state: "hidden" });
+}
+
+requirePeer("chromium")("the settings in Chromium", () => {
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    server = await startServer();
+    const ws = await call<{ id: string }>(server, server.operatorKey, "POST", "/v1/workspaces", {
+      name: "Hundeschule Technik",
+    });
+    await call(server, server.operatorKey, "POST", `/v1/workspaces/${ws.id}/users`, {
+      email: ADMIN.email,
+      password: ADMIN.password,
+      role: "admin",
+      name: "Tina Technik",
+    });
+    apiKey = (
+      await call<{ key: string }>(server, server.operatorKey, "POST", `/v1/workspaces/${ws.id}/api-keys`, {
+        role: "admin",
+      })
+    ).key;
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
+    page = await ctx.newPage();
+    await logIn(page, server, ADMIN, "/settings?section=transports");
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 60_000);
+
+  it(
+    "adds an SMTP relay, edits it without ever showing its password, keeps or replaces the password, deletes it after asking",
+    async () => {
+      await section("transports");
+      const add = page.getByRole("form", { name: "Versandweg anlegen" });
+      await add.getByLabel("Name", { exact: true }).fill("relay-buero");
+      await add.getByLabel("Server *").fill("smtp.example.net");
+      await add.getByLabel("Port *").fill("2525");
+      await add.getByLabel("Benutzername").fill("buero");
+      await add.getByLabel("Passwort").fill(SMTP_PASS);
+      await add.getByRole("button", { name: "Versandweg anlegen" }).click();
+      const row = page.locator("table.transports tbody tr", { hasText: "relay-buero" });
+      await row.waitFor();
+      expect(await row.textContent()).toContain("smtp://smtp.example.net:2525");
+
+      // Edit: the stored values are filled in, the password is not (neither in a field nor in the page).
+      await row.getByRole("button", { name: "Versandweg relay-buero bearbeiten" }).click();
+      const edit = page.getByRole("form", { name: "Versandweg relay-buero bearbeiten" });
+      await edit.waitFor();
+      expect(await edit.getByLabel("Server").inputValue()).toBe("smtp.example.net");
+      expect(await edit.getByLabel("Benutzername").inputValue()).toBe("buero");
+      expect(await edit.getByLabel("Passwort").inputValue()).toBe("");
+      expect(await inputValues(edit)).not.toContain(SMTP_PASS);
+      expect(await page.content()).not.toContain(SMTP_PASS);
+      expect(await edit.textContent()).toContain("Leer lassen, um den gespeicherten Wert zu behalten");
+      await shot(page, "settings-transport-edit");
+      expect(await axeProblems(page)).toEqual([]);
+
+      // Change host and limit, leave the password empty: it is kept.
+      await edit.getByLabel("Server").fill("relay.example.net");
+      await edit.getByLabel("Sendelimit: Nachrichten").fill("100");
+      await edit.getByLabel("Sendelimit: je Sekunden").fill("60");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await edit.waitFor({ state: "detached" });
+      await page.getByText("Gespeichert.").first().waitFor();
+      await row.getByText("smtp://relay.example.net:2525").waitFor();
+      let stored = (await transports()).find((t) => t.name === "relay-buero");
+      expect(stored?.config.host).toBe("relay.example.net");
+      expect(stored?.config.auth).toEqual({ user: "buero", pass: SMTP_PASS });
+      expect(stored?.rate_limit).toBe(100);
+
+      // A new password replaces the stored one.
+      await row.getByRole("button", { name: "Versandweg relay-buero bearbeiten" }).click();
+      await edit.getByLabel("Passwort").fill("Neues-Relay-Geheimnis-2");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await edit.waitFor({ state: "detached" });
+      stored = (await transports()).find((t) => t.name === "relay-buero");
+      expect(stored?.config.auth).toEqual({ user: "buero", pass: "Neues-Relay-Geheimnis-2" });
+
+      // Bad input lands at its field and changes nothing.
+      await row.getByRole("button", { name: "Versandweg relay-buero bearbeiten" }).click();
+      await edit.getByLabel("Port").fill("70000");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await expect.poll(() => edit.getByLabel("Port").getAttribute("aria-invalid")).toBe("true");
+      expect((await transports()).find((t) => t.name === "relay-buero")?.config.port).toBe(2525);
+      await edit.getByRole("button", { name: "Abbrechen" }).click();
+
+      // Cancelling the confirmation deletes nothing; confirming deletes.
+      await row.getByRole("button", { name: "Versandweg löschen" }).click();
+      const dialog = page.getByRole("dialog");
+      expect(await dialog.textContent()).toContain("relay-buero");
+      await dialog.getByRole("button", { name: "Abbrechen" }).click();
+      expect((await transports()).map((t) => t.name)).toContain("relay-buero");
+      await confirmDeletion(row, "Versandweg löschen");
+      await page.getByText("Der Versandweg wurde gelöscht.").waitFor();
+      await row.waitFor({ state: "detached" });
+      expect((await transports()).map((t) => t.name)).not.toContain("relay-buero");
+    },
+    STEP,
+  );
+
+  it(
+    "adds a provider transport, edits it with its token kept, and deletes it",
+    async () => {
+      await section("transports");
+      const add = page.getByRole("form", { name: "Versandweg anlegen" });
+      await add.getByLabel("Art").selectOption("postmark");
+      await add.getByLabel("Name", { exact: true }).fill("postmark-newsletter");
+      await add.getByLabel("Server-Token *").fill(TOKEN);
+      await add.getByLabel("Message Stream").fill("broadcast");
+      await add.getByRole("button", { name: "Versandweg anlegen" }).click();
+      const row = page.locator("table.transports tbody tr", { hasText: "postmark-newsletter" });
+      await row.waitFor();
+      expect(await row.textContent()).toContain("Postmark");
+
+      await row.getByRole("button", { name: "Versandweg postmark-newsletter bearbeiten" }).click();
+      const edit = page.getByRole("form", { name: "Versandweg postmark-newsletter bearbeiten" });
+      expect(await edit.getByLabel("Message Stream").inputValue()).toBe("broadcast");
+      expect(await edit.getByLabel("Server-Token").inputValue()).toBe("");
+      expect(await page.content()).not.toContain(TOKEN);
+      await edit.getByLabel("Message Stream").fill("outbound");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await edit.waitFor({ state: "detached" });
+      const stored = (await transports()).find((t) => t.name === "postmark-newsletter");
+      expect(stored?.config).toMatchObject({ server_token: TOKEN, message_stream: "outbound" });
+
+      await confirmDeletion(row, "Versandweg löschen");
+      await row.waitFor({ state: "detached" });
+      expect((await transports()).map((t) => t.name)).not.toContain("postmark-newsletter");
+    },
+    STEP,
+  );
+
+  it(
+    "edits an IMAP mailbox with its password kept unless a new one is given, and deletes it after asking",
+    async () => {
+      const box = await call<{ id: string }>(server, apiKey, "POST", "/v1/inbound-mailboxes", {
+        name: "Archiv Büro",
+        host: "127.0.0.1",
+        port: 1,
+        tls: false,
+        user: "archiv",
+        password: IMAP_PASS,
+        purpose: "archive",
+        enabled: false,
+      });
+      const creds = () =>
+        call<{ password: string; folder: string }>(
+          server,
+          apiKey,
+          "GET",
+          `/v1/inbound-mailboxes/${box.id}/credentials`,
+        );
+      await section("archive");
+      const row = page.locator("table.mailboxes tbody tr", { hasText: "Archiv Büro" });
+      await row.waitFor();
+      await row.getByRole("button", { name: "Postfach Archiv Büro bearbeiten" }).click();
+      const edit = page.getByRole("form", { name: "Postfach Archiv Büro bearbeiten" });
+      expect(await edit.getByLabel("Benutzername").inputValue()).toBe("archiv");
+      expect(await edit.getByLabel("Passwort").inputValue()).toBe("");
+      expect(await page.content()).not.toContain(IMAP_PASS);
+      await shot(page, "settings-mailbox-edit");
+      expect(await axeProblems(page)).toEqual([]);
+
+      await edit.getByLabel("Ordner").fill("Archiv/2026");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await edit.waitFor({ state: "detached" });
+      await row.getByText("Archiv/2026").waitFor();
+      expect(await creds()).toMatchObject({ password: IMAP_PASS, folder: "Archiv/2026" });
+
+      await row.getByRole("button", { name: "Postfach Archiv Büro bearbeiten" }).click();
+      await edit.getByLabel("Passwort").fill("Neues-Archiv-Geheimnis");
+      await edit.getByRole("button", { name: "Speichern" }).click();
+      await edit.waitFor({ state: "detached" });
+      expect((await creds()).password).toBe("Neues-Archiv-Geheimnis");
+
+      await confirmDeletion(row, "Postfach löschen");
+      await page.getByText("Das Postfach wurde gelöscht.").waitFor();
+      const left = await call<{ items: unknown[] }>(server, apiKey, "GET", "/v1/inbound-mailboxes");
+      expect(left.items).toEqual([]);
+    },
+    STEP,
+  );
+});
