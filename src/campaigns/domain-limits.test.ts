@@ -7,6 +7,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { usedInWindow } from "../delivery/throttle.js";
+import { SendingWorker } from "../delivery/worker.js";
 import { reserveDomainSends, usedInDomainWindow } from "../domains/throttle.js";
 import { seedAudience } from "./test-support.js";
 import { CampaignWorker } from "./worker.js";
@@ -202,5 +203,60 @@ describe("the rate limit of a sender domain", () => {
         "Sender domain grenze-fuenf.example: rate limit removed",
       ]),
     );
+  });
+
+  it("counts transactional mail from the domain in the same window as its campaigns", async () => {
+    env.setNow(new Date("2026-04-09T08:00:10Z"));
+    const d = await limitedDomain("grenze-sechs.example", 4, 60);
+    const sender = new SendingWorker(env.rt, { batchSize: 20 });
+    try {
+      const ids: string[] = [];
+      for (const [i, from] of ["termine@grenze-sechs.example", "termine@frei-sechs.example"].entries())
+        for (let n = 0; n < (i === 0 ? 6 : 2); n++) {
+          const r = await admin().post("/v1/messages", {
+            to: `p${n}@example.org`,
+            from,
+            subject: "Termin",
+            text: "x",
+          });
+          expect(r.status, r.text).toBe(202);
+          if (i === 0) ids.push(r.body.id);
+        }
+      await sender.drain();
+      const mine = await env.rt.db
+        .selectFrom("messages")
+        .select(["id", "status", "next_attempt_at", "from_address"])
+        .where("workspace_id", "=", env.ws.id)
+        .where("subject", "=", "Termin")
+        .execute();
+      const limited = mine.filter((m) => m.from_address.endsWith("@grenze-sechs.example"));
+      // Four of six went in the domain's window; the other two wait for the next one, unattempted.
+      expect(limited.filter((m) => m.status === "sent")).toHaveLength(4);
+      const held = limited.filter((m) => m.status !== "sent");
+      expect(held.map((m) => [m.status, m.next_attempt_at?.toISOString()])).toEqual([
+        ["queued", "2026-04-09T08:01:00.000Z"],
+        ["queued", "2026-04-09T08:01:00.000Z"],
+      ]);
+      // Another domain's mail is not held back.
+      expect(
+        mine
+          .filter((m) => !m.from_address.endsWith("@grenze-sechs.example"))
+          .every((m) => m.status === "sent"),
+      ).toBe(true);
+      expect(await usedInDomainWindow(env.rt.db, d, new Date("2026-04-09T08:00:10Z"))).toBe(4);
+      // A campaign from the domain finds the window used up and waits for continuation.
+      const id = await campaign("info@grenze-sechs.example", 2);
+      await admin().post(`/v1/campaigns/${id}/send`, {});
+      await worker.drain();
+      expect((await state(id)).state).toBe("waiting_for_continuation");
+      // In the next window the held messages go.
+      env.setNow(new Date("2026-04-09T08:01:00Z"));
+      await sender.drain();
+      const after = await env.rt.db.selectFrom("messages").select("status").where("id", "in", ids).execute();
+      expect(after.every((m) => m.status === "sent")).toBe(true);
+    } finally {
+      await sender.stop();
+      env.setNow(null);
+    }
   });
 });

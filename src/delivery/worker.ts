@@ -9,6 +9,7 @@ import { findBlocked } from "../blocklist/lookup.js";
 import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { signForSender } from "../domains/service.js";
+import { admitByDomainLimit } from "../domains/throttle.js";
 import {
   appendEvents,
   appendEventsForUpdate,
@@ -202,7 +203,11 @@ export class SendingWorker {
     const ids = [...new Set(claimed.flatMap((m) => m.transport_id ?? []))];
     const transports = new Map((await selectTransportsById(this.rt.db, ids)).map((t) => [t.id, t]));
     const sendable = claimed.filter((m) => !blocked.has(m.id));
-    const { waiting } = await admitByRateLimit(this.rt.db, sendable, transports, this.rt.now());
+    // The sender domain's limit first: what it holds back takes nothing from the transport's window.
+    const byDomain = await admitByDomainLimit(this.rt.db, sendable, this.rt.now());
+    const { waiting } = await admitByRateLimit(this.rt.db, byDomain.admitted, transports, this.rt.now());
+    await byDomain.giveBack(waiting.keys());
+    for (const [id, at] of byDomain.waiting) waiting.set(id, at);
     return { blocked, transports, waiting };
   }
 

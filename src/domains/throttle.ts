@@ -6,6 +6,7 @@
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.js";
 import { type Reservation, windowOf } from "../delivery/throttle.js";
+import { domainOf } from "../util/email.js";
 
 type Db = Kysely<DB>;
 
@@ -73,4 +74,60 @@ export async function usedInDomainWindow(db: Db, d: DomainLimits, now: Date): Pr
     db,
   );
   return Number(r.rows[0]?.used ?? 0);
+}
+
+/**
+ * The transactional worker's side of the sender-domain limits (campaigns reserve per run, in
+ * campaigns/worker.ts): of a claimed batch, which messages the limits of their sender domains let go now,
+ * and when the others may. One query finds the limited domains among the batch's `from` domains (none
+ * limited: nothing more happens), then one reservation per limited domain; what is beyond its grant waits
+ * for the next window. `giveBack` returns the budget of admitted messages another limit then held back.
+ */
+export async function admitByDomainLimit<
+  M extends { id: string; workspace_id: string; from_address: string },
+>(
+  db: Db,
+  messages: M[],
+  now: Date,
+): Promise<{
+  admitted: M[];
+  waiting: Map<string, Date>;
+  giveBack: (heldIds: Iterable<string>) => Promise<void>;
+}> {
+  const waiting = new Map<string, Date>();
+  const taken: Array<{ d: DomainLimits; windowStart: Date | null; ids: Set<string> }> = [];
+  const giveBack = async (heldIds: Iterable<string>) => {
+    const held = new Set(heldIds);
+    for (const t of taken) {
+      const unused = [...t.ids].filter((id) => held.has(id)).length;
+      await releaseDomainSends(db, t.d, t.windowStart, unused);
+    }
+  };
+  if (messages.length === 0) return { admitted: messages, waiting, giveBack };
+  const key = (workspaceId: string, domain: string) => `${workspaceId} ${domain}`;
+  const limited = await sql<DomainLimits & { workspace_id: string }>`
+    select id, workspace_id, domain, rate_limit, rate_window_seconds from sender_domains
+     where rate_limit is not null
+       and (workspace_id, domain) in (select * from unnest(${messages.map((m) => m.workspace_id)}::text[],
+                                                            ${messages.map((m) => domainOf(m.from_address))}::text[]))`.execute(
+    db,
+  );
+  if (limited.rows.length === 0) return { admitted: messages, waiting, giveBack };
+  const domains = new Map(limited.rows.map((d) => [key(d.workspace_id, d.domain), d]));
+  const byDomain = new Map<string, M[]>();
+  const admitted: M[] = [];
+  for (const m of messages) {
+    const d = domains.get(key(m.workspace_id, domainOf(m.from_address)));
+    if (!d) admitted.push(m);
+    else byDomain.set(d.id, [...(byDomain.get(d.id) ?? []), m]);
+  }
+  for (const d of domains.values()) {
+    const list = byDomain.get(d.id) ?? [];
+    const r = await reserveDomainSends(db, d, list.length, now);
+    const granted = list.slice(0, r.granted);
+    admitted.push(...granted);
+    taken.push({ d, windowStart: r.windowStart, ids: new Set(granted.map((m) => m.id)) });
+    for (const m of list.slice(r.granted)) waiting.set(m.id, r.resumeAt ?? now);
+  }
+  return { admitted, waiting, giveBack };
 }
