@@ -115,6 +115,10 @@ function readFeedback(m: MessageView): BounceReport | null {
   return { kind: "arf", recipients, original: m.original, feedback_type: feedbackType };
 }
 
+function isRejection(disposition: string, type: string): boolean {
+  return type === "deleted" && /^\s*automatic-action/i.test(disposition);
+}
+
 function isHotmailStyleComplaint(m: MessageView): boolean {
   return m.headers.has("x-hmxmroriginalrecipient") || /^complaint about message from/i.test(m.subject);
 }
@@ -139,6 +143,18 @@ function readReceipt(m: MessageView): BounceReport | null {
   const original = { ...m.original };
   const omid = fields.get("original-message-id");
   if (omid) original.message_id = omid.trim();
+  if (rcpt && isRejection(disposition, kindOfDisposition)) {
+    // RFC 5429 (Sieve reject) and Dovecot's LDA refuse a message with an MDN whose disposition is
+    // "deleted": not a receipt but a bounce, and the human-readable part says why.
+    const diagnostic = sweep(m.reportText.slice(0, 1000));
+    const outcome = outcomeOf({
+      recipient: rcpt,
+      action: "failed",
+      diagnostic,
+      command: commandOf(diagnostic),
+    });
+    return { kind: "bounce", original, recipients: [outcome] };
+  }
   return {
     kind: "mdn",
     disposition: kindOfDisposition,

@@ -144,7 +144,13 @@ function isRejected(f: Facts): boolean {
   return loose && says("rejected", f.text);
 }
 
+/** Name service answers that say the lookup failed for now ("Host not found, try again": Postfix's words
+ * for a DNS timeout or SERVFAIL), not that the domain does not exist. */
+const TEMPORARY_LOOKUP =
+  /host not found, try again|temporary failure in name resolution|dns (?:lookup )?(?:timeout|timed out)/;
+
 function isHostUnknown(f: Facts): boolean {
+  if (TEMPORARY_LOOKUP.test(f.text)) return false;
   if (f.statusReason === "hostunknown") return !says("networkerror", f.text);
   return says("hostunknown", f.text);
 }
@@ -206,8 +212,16 @@ function localMailer(f: Facts): Reason {
   return "mailererror";
 }
 
+/** A local program's failure: an X-Unix diagnostic, or an MTA quoting a pipe command's exit and output. */
+function isLocalProgram(f: Facts): boolean {
+  return (
+    (f.diagnosticType ?? "").toLowerCase().startsWith("x-unix") ||
+    /command output:|command died with status|command failed: /.test(f.text)
+  );
+}
+
 function secondLook(f: Facts): Reason | undefined {
-  if ((f.diagnosticType ?? "").toLowerCase().startsWith("x-unix")) return localMailer(f);
+  if (isLocalProgram(f)) return localMailer(f);
   const fromStatus = f.statusReason;
   const type = (f.diagnosticType ?? "smtp").toLowerCase();
   if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;

@@ -82,8 +82,11 @@ export function commandOf(text: string): SmtpCommand | undefined {
   )
     found.add("DATA");
   if (/after (?:ehlo|helo)|but my name was rejected/.test(t)) found.add("EHLO");
+  // Sendmail's transcript quoting a reply with no command before it: the greeting itself was refused.
   if (
-    /after initial connection|in reply to initial greeting|but greeting failed|refused to talk to me/.test(t)
+    /after initial connection|in reply to initial greeting|but greeting failed|refused to talk to me|while talking to [^\s:]+:? <<< [45]/.test(
+      t,
+    )
   )
     found.add("CONN");
   for (const c of ["DATA", "RCPT", "MAIL", "AUTH", "STARTTLS", "EHLO", "CONN"] as const)

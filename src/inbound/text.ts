@@ -123,7 +123,7 @@ const ANCHORS: RegExp[] = [
   ),
   // "Delivery failed 20 attempts: user@x", "undeliverable to user@x", "User unknown: user@x"
   new RegExp(
-    `(?:failed|failure|undeliverable|undelivered|rejected|unknown|refused|bounced|error)[^@]{0,40}?(?:to|for|:)\\s*<?${ADDR}>?(.*)$`,
+    `(?:failed|failure|undeliverable|undelivered|rejected|unknown|refused|bounced|error)[^@]{0,40}?(?:\\b(?:to|for)|:)\\s*<?${ADDR}>?(.*)$`,
     "i",
   ),
   // sentences: "unable to deliver your message to user@x for the following reason:"
@@ -198,8 +198,11 @@ function readAnchored(lines: string[], exclude: NotRecipients): Block[] {
     .filter((_, i) => !anchors.some((a) => a.line === i))
     .join("\n")
     .slice(0, 3000);
+  // Boilerplate that says nothing either is left out: a recipient nobody said anything about stays without
+  // words (undefined), not on hold.
+  const elsewhereSaysWhy = saysWhy(elsewhere);
   for (const b of blocks) {
-    if (!saysWhy(b.lines.join(" "))) b.lines.push(elsewhere);
+    if (elsewhereSaysWhy && !saysWhy(b.lines.join(" "))) b.lines.push(elsewhere);
   }
   return blocks;
 }
