@@ -86,11 +86,11 @@ const secondReading: Reason[] = [
   "mailererror",
 ];
 
-/** Status codes too generic to overrule words that say the mailbox does not exist. */
+/** Status codes too generic to overrule words that say the mailbox does not exist. (X.2.1, "mailbox
+ * disabled", is not among them: with "user unknown" words and no command it reads as filtered.) */
 const weakForUser = new Set<Reason | undefined>([
   undefined,
   "securityerror",
-  "filtered",
   "notaccept",
   "systemerror",
   "networkerror",

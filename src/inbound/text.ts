@@ -16,7 +16,7 @@ import { type Reason, reasonsSaidIn } from "./reasons.js";
  * (one expression, so the report is scanned once). */
 const ORIGINAL_MARKER = new RegExp(
   [
-    "^-+ ?This is a copy of the message",
+    "^-+ ?This is a copy of (?:the|your) message",
     "^-+ ?Below this line is a copy of the message",
     "^-+ ?(?:The )?original message",
     "^-+ ?Original message (?:header )?follows",
@@ -118,7 +118,7 @@ const ANCHORS: RegExp[] = [
   new RegExp(`(?:^\\s*|SMTP=)<?${ADDR}>?;?\\s+on\\s+\\w{3}(.*)$`),
   // labelled: "Failed Recipient: user@x", "Intended recipient: user@x", "Recipient address: user@x"
   new RegExp(
-    `^\\s*(?:intended |failed |original |final |invalid |unknown |bad )?(?:recipient|empf[aä]nger|destinataire|destinatario|address|addressee|rcpt)(?:\\s*address)?(?:\\(s\\))?\\s*:\\s*(?:rfc822;\\s*)?<?${ADDR}>?\\s*(.*)$`,
+    `^\\s*(?:intended |failed |original |final |invalid |unknown |bad )?(?:recipient|empf[aä]nger|destinataire|destinatario|address|addressee|rcpt(?: to)?)(?:\\s*address)?(?:\\(s\\))?\\s*:\\s*(?:rfc822;\\s*)?<?${ADDR}>?\\s*(.*)$`,
     "i",
   ),
   // "Delivery failed 20 attempts: user@x", "undeliverable to user@x", "User unknown: user@x"
