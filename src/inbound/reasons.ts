@@ -1132,6 +1132,10 @@ export const presets: Array<[Reason, readonly string[]]> = [
     "notaccept",
     [
       "an mx or srv record indicated no smtp service",
+      // RFC 7505 null MX: newer Postfix says "nullMX", older ones only that the MX reply was malformed
+      "malformed or unexpected name server reply",
+      "does not accept mail (nullmx)",
+      "domain does not accept mail",
       "no host found for existing smtp connection",
       "destination seem to reject all mails",
       "pol-p3",
