@@ -182,10 +182,14 @@ export interface AdapterOptions {
   /** Tests and the bench point adapters at a fake on loopback. */
   fetch?: typeof fetch;
   baseUrl?: string;
-  /** How often a 429/5xx is retried before it becomes a ToolError (default 3). */
+  /** How often a 429 (any request) or 5xx (GET only) is retried before it becomes a ToolError (default 3). */
   maxRetries?: number;
-  /** Upper bound for one wait on Retry-After, in seconds (default 30). */
+  /** Upper bound for one wait on Retry-After, in seconds (default 30); a longer one is not waited out. */
   maxRetryWaitS?: number;
+  /** Seconds one request may spend waiting on retries in all (default 60). */
+  retryBudgetS?: number;
+  /** Time limit for one request, answer included, in milliseconds (default 60,000). */
+  requestTimeoutMs?: number;
   /** Injected for tests: how to wait (default setTimeout). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

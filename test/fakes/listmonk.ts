@@ -86,7 +86,8 @@ export interface LmBounce {
 
 /** A fault served instead of the next matching request (after `skip` matching requests went through). */
 export interface LmFault {
-  kind: "rate_limited" | "server_error" | "drop";
+  /** stall: the status line and part of the body, then nothing (a tool that hangs mid-answer). */
+  kind: "rate_limited" | "server_error" | "drop" | "stall";
   /** Only requests whose "METHOD /path" contains this text; all requests if absent. */
   match?: string;
   skip?: number;
@@ -326,6 +327,9 @@ export class FakeListmonk {
       const wait: Record<string, string> =
         f.retryAfter === undefined ? {} : { "retry-after": String(f.retryAfter) };
       this.send(res, f.status ?? 503, { message: "Service unavailable" }, wait);
+    } else if (f.kind === "stall") {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100000" });
+      res.write('{"data":{"results":[');
     } else {
       // The connection breaks after the status line and part of the body: a run cut off mid-transfer.
       res.writeHead(200, { "content-type": "application/json", "content-length": "100000" });

@@ -346,16 +346,82 @@ describe("listmonk adapter: faults", () => {
     expect(err).toMatchObject({ kind: "unavailable", status: 503 });
   });
 
-  it("a connection dropped mid-run ends the member iteration with a 'connection' error", async () => {
+  // Changed deliberately when the two HTTP clients became one (adapters/http.ts): a GET now gets one fresh
+  // connection after a broken one (it used to end the run at the first drop); a second drop still does.
+  it("a GET gets one reconnect after a dropped connection; a second drop ends the run with 'connection'", async () => {
     const list = fake.addList({ name: "N" });
     fake.seedMembers(list.id, 50);
     fake.faults.push({ kind: "drop", match: "GET /api/subscribers", skip: 2 });
+    expect((await allMembers(adapter(), String(list.id), 10)).map((p) => p.length)).toEqual([
+      10, 10, 10, 10, 10,
+    ]);
+    expect(fake.requests.filter((q) => q.includes("page=3&"))).toHaveLength(2);
+
+    fake.faults.push({ kind: "drop", match: "GET /api/subscribers", skip: 2 });
+    fake.faults.push({ kind: "drop", match: "GET /api/subscribers" });
     const seen: number[] = [];
     const err = await (async () => {
       for await (const p of adapter().members(String(list.id), { pageSize: 10 })) seen.push(p.length);
     })().catch((e: unknown) => e);
     expect(seen).toEqual([10, 10]);
     expect(err).toMatchObject({ kind: "connection" });
+  });
+
+  it("never repeats a write after a 5xx or a broken connection, and says the outcome is unknown", async () => {
+    const list = fake.addList({ name: "N" });
+    fake.faults.push({ kind: "server_error", status: 503, match: "POST /api/subscribers", retryAfter: 0 });
+    const [r] = await adapter().apply(String(list.id), [
+      { op: "upsert", ref: "a", email: "a@example.org", first_name: "A", last_name: "B" },
+    ]);
+    expect(r).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    expect(r.error?.message).toContain("may or may not have been made");
+    expect(fake.requests.filter((q) => q === "POST /api/subscribers")).toHaveLength(1);
+    expect(waits).toEqual([]);
+
+    fake.faults.push({ kind: "drop", match: "POST /api/subscribers" });
+    const err = await adapter()
+      .apply(String(list.id), [{ op: "upsert", ref: "b", email: "b@example.org" }])
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "connection" });
+    expect(String((err as Error).message)).toContain("may or may not have been made");
+    expect(fake.requests.filter((q) => q === "POST /api/subscribers")).toHaveLength(2);
+  });
+
+  it("a write is repeated after a 429 (the tool did nothing), within the wait budget only", async () => {
+    const list = fake.addList({ name: "N" });
+    fake.faults.push({ kind: "rate_limited", match: "POST /api/subscribers", retryAfter: 2 });
+    const [r] = await adapter().apply(String(list.id), [{ op: "upsert", ref: "a", email: "a@example.org" }]);
+    expect(r.ok).toBe(true);
+    expect(waits).toEqual([2000]);
+    // A Retry-After beyond the per-wait bound is not waited out: the error carries it for a later run.
+    fake.faults.push({ kind: "rate_limited", match: "GET /api/lists/", retryAfter: 3600 });
+    const err = await adapter()
+      .getList(String(list.id))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "rate_limited", retry_after_s: 3600 });
+    expect(waits).toEqual([2000]);
+    // Waits add up against the budget: 3 × 25 s would exceed 60 s, so the third is not waited.
+    for (let i = 0; i < 3; i++)
+      fake.faults.push({ kind: "rate_limited", match: "GET /api/lists/", retryAfter: 25 });
+    const spent = await adapter()
+      .getList(String(list.id))
+      .catch((e: unknown) => e);
+    expect(spent).toMatchObject({ kind: "rate_limited" });
+    expect(waits).toEqual([2000, 25000, 25000]);
+  });
+
+  it("a request without a complete answer within the time limit is a broken connection", async () => {
+    const list = fake.addList({ name: "N" });
+    fake.faults.push({ kind: "stall", match: "GET /api/lists/" });
+    fake.faults.push({ kind: "stall", match: "GET /api/lists/" });
+    const err = await adapter({ requestTimeoutMs: 1500 })
+      .getList(String(list.id))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "connection" });
+    expect(String((err as Error).message)).toContain("no complete answer within");
+    // A GET that stalled once gets its one reconnect.
+    fake.faults.push({ kind: "stall", match: "GET /api/lists/" });
+    expect((await adapter({ requestTimeoutMs: 1500 }).getList(String(list.id))).name).toBe("N");
   });
 
   it("wrong credentials are an 'auth' error with listmonk's message", async () => {

@@ -48,7 +48,7 @@ import type {
   RemoteMailingReport,
   RemoteReaction,
 } from "../mailings/tool.js";
-import { ToolHttp } from "./tool-http.js";
+import { type HttpClient, type HttpMethod, httpClient } from "./http.js";
 
 interface LmListOut {
   id: number;
@@ -162,7 +162,7 @@ function failure(ref: string, err: unknown): MemberOpResult {
 export class ListmonkAdapter implements EmailToolAdapter, MailingTool {
   readonly tool = "listmonk" as const;
   readonly deleteBehaviour = deleteBehaviour;
-  private readonly http: ToolHttp;
+  private readonly http: HttpClient;
 
   constructor(connection: ToolConnection, opts: AdapterOptions = {}) {
     const base = opts.baseUrl ?? connection.base_url;
@@ -172,18 +172,18 @@ export class ListmonkAdapter implements EmailToolAdapter, MailingTool {
       throw new ToolError("invalid", "listmonk needs an API user and its token");
     }
     const { username, token } = connection.credentials;
-    this.http = new ToolHttp({
+    this.http = httpClient({
       tool: "listmonk",
-      baseUrl: base.replace(/\/+$/, ""),
+      baseUrl: base,
       headers: { authorization: `token ${username}:${token}` },
-      errorMessage: (body) =>
+      readError: (body) =>
         typeof body === "object" && body !== null && "message" in body ? String(body.message) : undefined,
       opts,
     });
   }
 
-  private async data<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const out = await this.http.json<{ data: T }>(method, path, body, signal);
+  private async data<T>(method: HttpMethod, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const out = await this.http.request<{ data: T }>({ method, path, body, signal });
     if (typeof out !== "object" || out === null || !("data" in out)) {
       throw new ToolError("invalid", `listmonk answered ${method} ${path} without a data envelope`);
     }

@@ -91,6 +91,28 @@ describe("Mailchimp adapter", () => {
     expect(err.kind).toBe("connection");
   });
 
+  // Changed deliberately when the two HTTP clients became one (adapters/http.ts): a batch subscribe that
+  // answers 5xx used to be sent again, which could apply it twice; now the batch fails as "unknown".
+  it("never repeats a write after a 5xx: the batch fails and says its outcome is unknown", async () => {
+    const l = fake.addList("Outage");
+    fake.requests.length = 0;
+    waits.length = 0;
+    fake.failNext(1, 503);
+    const err = await adapter()
+      .apply(l.id, [{ op: "upsert", ref: "s1", email: "x@example.org", first_name: "X", last_name: "Y" }])
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ToolError);
+    expect(err.kind).toBe("unavailable");
+    expect(err.message).toContain("may or may not have been made");
+    expect(fake.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+    expect(waits).toEqual([]);
+    // A 429 is repeated even for a write: Mailchimp did nothing with it.
+    fake.throttle(1, 3);
+    const [ok] = await adapter().apply(l.id, [{ op: "upsert", ref: "s2", email: "y@example.org" }]);
+    expect(ok.ok).toBe(true);
+    expect(waits).toEqual([3000]);
+  });
+
   it("applies ops with one result each; rejected members fail alone", async () => {
     const l = fake.addList("Ops");
     fake.addMember(l.id, { email_address: "old@example.org", merge_fields: { FNAME: "Old", LNAME: "Name" } });

@@ -82,17 +82,13 @@ const STATUSES: Record<string, RemoteStatus> = {
   archived: "archived",
 };
 
-function problemText(status: number, body: unknown, text: string): string {
-  const p = body as {
-    title?: string;
-    detail?: string;
-    errors?: { field?: string; message?: string }[];
-  } | null;
-  if (p && (p.title || p.detail)) {
-    const fields = (p.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
-    return [p.title, p.detail, fields].filter(Boolean).join(" — ");
-  }
-  return `HTTP ${status} ${text.slice(0, 200)}`;
+/** Mailchimp's errors are application/problem+json: title, detail and, for validation, errors per field. */
+function problemText(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const p = body as { title?: string; detail?: string; errors?: { field?: string; message?: string }[] };
+  if (!p.title && !p.detail) return undefined;
+  const fields = (p.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
+  return [p.title, p.detail, fields].filter(Boolean).join(" — ");
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
@@ -179,7 +175,13 @@ export class MailchimpAdapter implements EmailToolAdapter, MailingTool {
     const key = connection.credentials.api_key;
     const base = opts.baseUrl ?? connection.base_url ?? mailchimpBaseUrl(key);
     const auth = `Basic ${Buffer.from(`poststelle:${key}`).toString("base64")}`;
-    this.http = httpClient(base, { authorization: auth }, opts, problemText, "Mailchimp");
+    this.http = httpClient({
+      tool: "Mailchimp",
+      baseUrl: base,
+      headers: { authorization: auth },
+      readError: problemText,
+      opts,
+    });
   }
 
   async verify(signal?: AbortSignal) {
