@@ -87,13 +87,16 @@ export const listRoutes = [
     url: "/v1/lists/:id/subscriptions",
     auth: "workspace",
     tag,
-    summary: "A list's subscriptions with the contact's name and first e-mail address",
+    summary:
+      "A list's subscriptions with the contact's name and first e-mail address; filter by status and by reaction to mail sent through the list (?reaction=not_opened|opened|clicked, optionally &mailing_id=)",
     params: listIdParam,
     query: subscriptionQuery,
     handler: async ({ params, query, ctx }) => {
       const rows = await findSubscriptions(ctx, params.id, {
         status: query.status,
         contactId: query.contact_id,
+        reaction: query.reaction,
+        mailingId: query.mailing_id,
         after: afterId(query.cursor),
         limit: query.limit,
       });

@@ -45,11 +45,23 @@ export const listQuery = z.strictObject({
 export const listIdParam = z.strictObject({ id });
 export const subscriptionParams = z.strictObject({ id, sub_id: id });
 
-export const subscriptionQuery = z.strictObject({
-  ...pageQuery,
-  status: z.enum(subscriptionStatuses).optional(),
-  contact_id: id.optional(),
-});
+/** Reactions to mail sent through the list (seed 003 §5.4, filter family 6): "opened" includes those who
+ * clicked; "not_opened" are those who got mail through the list and opened none of it. */
+export const reactionFilters = ["not_opened", "opened", "clicked"] as const;
+
+export const subscriptionQuery = z
+  .strictObject({
+    ...pageQuery,
+    status: z.enum(subscriptionStatuses).optional(),
+    contact_id: id.optional(),
+    reaction: z.enum(reactionFilters).optional(),
+    /** with reaction: only this campaign (cmp_…) or tool mailing (mlg_…) of the list counts */
+    mailing_id: id.optional(),
+  })
+  .refine((q) => q.mailing_id === undefined || q.reaction !== undefined, {
+    message: "mailing_id needs reaction",
+    path: ["mailing_id"],
+  });
 
 export const createSubscriptionBody = z.strictObject({
   contact_id: id,

@@ -4,13 +4,14 @@
 import { type ActivityInput, activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Ctx } from "../runtime.js";
-import { NotFound } from "../util/errors.js";
+import { Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { type CreateList, subscriptionStatuses, type UpdateList } from "./schema.js";
 import {
   countByStatus,
   deleteListRow,
   findList,
+  findToolLink,
   insertList,
   type ListFilter,
   type ListRow,
@@ -99,10 +100,35 @@ export function findLists(ctx: Ctx, filter: ListFilter) {
   return selectLists(ctx.rt.db, ctx.workspaceId, filter);
 }
 
+/** The header fields the e-mail tool owns once a list is linked to it (seed 003 §4.3). */
+const TOOL_OWNED = ["sender_name", "sender_email", "reply_to"] as const;
+
+/** Where each tool keeps the sender, so the refusal can say where to change it instead. */
+const SENDER_IN_TOOL: Record<string, string> = {
+  mailchimp:
+    "Mailchimp keeps them with the audience: change them there (Audience → Settings → Audience name and defaults)",
+  listmonk: "listmonk sets them per campaign: enter them in listmonk when you create the campaign",
+};
+
+/** A linked list's sender and reply-to come from the tool; changing them here would silently disagree with
+ * what the tool sends. A PATCH that repeats the current values is no change and passes. */
+async function refuseToolOwnedChange(db: Database, before: ListRow, patch: UpdateList) {
+  const changed = TOOL_OWNED.filter((f) => patch[f] !== undefined && (patch[f] ?? null) !== before[f]);
+  if (changed.length === 0) return;
+  const link = await findToolLink(db, before.id);
+  if (!link) return;
+  const tool = link.tool === "mailchimp" ? "Mailchimp" : link.tool;
+  throw Conflict(
+    `The list '${before.name}' is linked to ${tool} (connection '${link.connection_name}'), which owns its sender name, sender address and reply-to; they cannot be changed here (${changed.join(", ")}). ${SENDER_IN_TOOL[link.tool] ?? "Change them in the tool"}. To manage them here again, detach the list first (POST /v1/lists/${before.id}/link/detach with confirm: true).`,
+    { fields: changed, tool: link.tool, link_id: link.id },
+  );
+}
+
 export async function updateList(ctx: Ctx, id: string, patch: UpdateList) {
   const now = ctx.rt.now();
   return ctx.rt.db.transaction().execute(async (tx) => {
     const before = await requireList(tx, ctx.workspaceId, id, true);
+    await refuseToolOwnedChange(tx, before, patch);
     const after = await updateListRow(tx, ctx.workspaceId, id, { ...patch, updated_at: now });
     await recordActivity(
       tx,

@@ -3,7 +3,7 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { DB, NewRow, Row, RowUpdate, SubscriptionStatus } from "../db/schema.js";
 import { newId } from "../util/ids.js";
-import type { ContactFilter } from "./schema.js";
+import type { ContactFilter, reactionFilters } from "./schema.js";
 
 type Db = Kysely<DB>;
 
@@ -33,6 +33,16 @@ export function updateListRow(db: Db, workspaceId: string, id: string, patch: Ro
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The e-mail tool a list is linked to (list sync, 130_list_sync), if any. */
+export function findToolLink(db: Db, listId: string) {
+  return db
+    .selectFrom("list_links as l")
+    .innerJoin("email_tool_connections as c", "c.id", "l.connection_id")
+    .select(["l.id", "l.remote_list_name", "c.tool", "c.name as connection_name"])
+    .where("l.list_id", "=", listId)
+    .executeTakeFirst();
 }
 
 export async function deleteListRow(db: Db, workspaceId: string, id: string) {
@@ -137,8 +147,76 @@ export async function deleteSubscriptionRow(db: Db, id: string) {
 export interface SubscriptionFilter {
   status?: SubscriptionStatus;
   contactId?: string;
+  reaction?: ReactionFilter;
+  /** with reaction: only this campaign or tool mailing of the list */
+  mailingId?: string;
   after?: string;
   limit: number;
+}
+
+// ---- reactions (seed 003 §5.4 filter family 6, "Empfängerspezifische Reaktionen") ----
+
+export type ReactionFilter = (typeof reactionFilters)[number];
+
+/** Which mail counts: everything sent through the list, or one campaign / tool mailing of it. */
+export interface ReactionScope {
+  listId: string;
+  /** a campaign id (cmp_…) or a tool mailing id (mlg_…) */
+  mailingId?: string;
+}
+
+/** A machine open or click (src/tracking/machine.ts: scanners, proxies) is no reaction of a person. */
+const HUMAN_EVENT = sql`not coalesce(e.evidence -> 'machine' = 'true'::jsonb, false)`;
+
+/** Contacts to whom mail went through the list: Poststelle's own campaign messages (campaign_recipients
+ * record the list a recipient came from) and tool mailings of the list whose reactions were fetched —
+ * without fetched reactions nothing is known, so those recipients count as neither opened nor not. */
+function reachedContacts(scope: ReactionScope) {
+  const campaign = scope.mailingId ? sql`and cr.campaign_id = ${scope.mailingId}` : sql``;
+  const mailing = scope.mailingId ? sql`and m.id = ${scope.mailingId}` : sql``;
+  return sql`(select cr.contact_id from campaign_recipients cr
+               where cr.list_id = ${scope.listId} and cr.message_id is not null and cr.status = 'sent' ${campaign}
+              union
+              select mr.contact_id from mailing_recipients mr join mailings m on m.id = mr.mailing_id
+               where m.list_id = ${scope.listId} and m.reactions_fetched_at is not null
+                 and mr.contact_id is not null ${mailing})`;
+}
+
+/** Contacts who reacted with one of the given event types; "opened" includes a click (a click needs the
+ * mail open, even when the open pixel was blocked). */
+function reactedContacts(scope: ReactionScope, clickedOnly: boolean) {
+  const types = clickedOnly ? sql`('clicked')` : sql`('opened', 'clicked')`;
+  const campaign = scope.mailingId ? sql`and cr.campaign_id = ${scope.mailingId}` : sql``;
+  const mailing = scope.mailingId ? sql`and m.id = ${scope.mailingId}` : sql``;
+  return sql`(select cr.contact_id from campaign_recipients cr
+                join message_events e on e.message_id = cr.message_id
+               where cr.list_id = ${scope.listId} and e.type in ${types} and ${HUMAN_EVENT} ${campaign}
+              union
+              select mr.contact_id from mailing_recipients mr join mailings m on m.id = mr.mailing_id
+               where m.list_id = ${scope.listId} and mr.reaction in ${types}
+                 and mr.contact_id is not null ${mailing})`;
+}
+
+/** The condition on subscriptions `s` for a reaction filter; the subqueries are uncorrelated, so the
+ * database builds each set once (a hash semi-join) instead of once per subscription. */
+export function reactionFilterSql(reaction: ReactionFilter, scope: ReactionScope): RawBuilder<SqlBool> {
+  if (reaction === "not_opened") {
+    return sql<SqlBool>`(s.contact_id in ${reachedContacts(scope)}
+                         and not s.contact_id in ${reactedContacts(scope, false)})`;
+  }
+  return sql<SqlBool>`s.contact_id in ${reactedContacts(scope, reaction === "clicked")}`;
+}
+
+/** Whether `id` names a campaign that went to this list or a tool mailing of it (for a 404 otherwise). */
+export async function isMailingOfList(db: Db, workspaceId: string, listId: string, id: string) {
+  const r = await sql<{ n: number }>`
+    select 1 as n from campaigns
+     where id = ${id} and workspace_id = ${workspaceId} and ${listId} = any(list_ids)
+    union all
+    select 1 from mailings where id = ${id} and workspace_id = ${workspaceId} and list_id = ${listId}`.execute(
+    db,
+  );
+  return r.rows.length > 0;
 }
 
 /** A list's subscriptions with the contact's name and first e-mail address (the one mailings use). */
@@ -151,6 +229,7 @@ export function selectSubscriptions(db: Db, listId: string, f: SubscriptionFilte
     .where("s.list_id", "=", listId);
   if (f.status) q = q.where("s.status", "=", f.status);
   if (f.contactId) q = q.where("s.contact_id", "=", f.contactId);
+  if (f.reaction) q = q.where(reactionFilterSql(f.reaction, { listId, mailingId: f.mailingId }));
   if (f.after) q = q.where("s.id", ">", f.after);
   return q
     .orderBy("s.id")

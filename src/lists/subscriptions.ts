@@ -20,6 +20,7 @@ import {
   insertSubscriptionIfAbsent,
   insertSubscriptionsFor,
   inTransaction,
+  isMailingOfList,
   lockSubscriptions,
   type SubscriptionFilter,
   type SubscriptionRow,
@@ -123,7 +124,14 @@ export async function addSubscription(
 
 export async function findSubscriptions(ctx: Ctx, listId: string, filter: SubscriptionFilter) {
   await requireList(ctx.rt.db, ctx.workspaceId, listId);
+  if (filter.mailingId) await requireMailingOfList(ctx.rt.db, ctx.workspaceId, listId, filter.mailingId);
   return selectSubscriptions(ctx.rt.db, listId, filter);
+}
+
+/** A reaction filter's mailing must be a campaign sent to this list or a tool mailing of it: 404 otherwise
+ * (also for another workspace's id), rather than an empty page that looks like "nobody opened". */
+export async function requireMailingOfList(db: Database, workspaceId: string, listId: string, id: string) {
+  if (!(await isMailingOfList(db, workspaceId, listId, id))) throw NotFound("mailing", id);
 }
 
 export async function getSubscription(ctx: Ctx, listId: string, id: string) {

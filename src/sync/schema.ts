@@ -1,6 +1,7 @@
 // Request shapes of the sync API (zod, strict: unknown fields are refused).
 import { z } from "zod";
 import { pageQuery } from "../http/pagination.js";
+import { reactionFilters } from "../lists/schema.js";
 import { emailAddress } from "../util/email.js";
 
 const idString = z.string().min(1).max(100);
@@ -115,6 +116,8 @@ export const memberFilters = [
   "blocklisted_not_transmitted",
   "blocklisted",
   "transmit_errors",
+  // reactions to mail sent through the list (seed 003 §5.4 filter family 6; see GET /v1/lists/{id}/subscriptions)
+  ...reactionFilters,
 ] as const;
 export type MemberFilter = (typeof memberFilters)[number];
 

@@ -7,6 +7,8 @@ import { findBlocked } from "../blocklist/lookup.js";
 import type { Database } from "../db/index.js";
 import type { SubscriptionStatus, SyncTask } from "../db/schema.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
+import { reactionFilters } from "../lists/schema.js";
+import { type ReactionFilter, reactionFilterSql } from "../lists/store.js";
 import type { Ctx } from "../runtime.js";
 import { Conflict, NotFound } from "../util/errors.js";
 import type { RemoteStatus } from "./adapter.js";
@@ -105,7 +107,7 @@ export function memberOut(r: MemberRow) {
   };
 }
 
-const FILTERS: Record<MemberFilter, RawBuilder<SqlBool>> = {
+const FILTERS: Record<Exclude<MemberFilter, ReactionFilter>, RawBuilder<SqlBool>> = {
   conflicts: sql<SqlBool>`ss.result = 'conflict'`,
   conflicts_open: sql<SqlBool>`ss.result = 'conflict' and ss.task is null`,
   new_in_list: sql<SqlBool>`ss.result = 'new_in_list'`,
@@ -120,6 +122,13 @@ const FILTERS: Record<MemberFilter, RawBuilder<SqlBool>> = {
   transmit_errors: sql<SqlBool>`ss.transmit_outcome = 'error'`,
 };
 
+const isReaction = (f: MemberFilter): f is ReactionFilter =>
+  (reactionFilters as readonly string[]).includes(f);
+
+function memberFilterSql(f: MemberFilter, listId: string): RawBuilder<SqlBool> {
+  return isReaction(f) ? reactionFilterSql(f, { listId }) : FILTERS[f];
+}
+
 export async function listMembers(
   ctx: Ctx,
   listId: string,
@@ -128,7 +137,7 @@ export async function listMembers(
   await requireLink(ctx.rt.db, ctx.workspaceId, listId);
   const cursor = decodeCursor(q.cursor);
   let query = memberQuery(ctx.rt.db, listId);
-  if (q.filter) query = query.where(FILTERS[q.filter]);
+  if (q.filter) query = query.where(memberFilterSql(q.filter, listId));
   if (q.email) query = query.where(sql<SqlBool>`${q.email.toLowerCase()} = any(c.email_keys)`);
   if (cursor) query = query.where("s.id", ">", String(cursor[0]));
   const rows = await query
