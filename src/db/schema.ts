@@ -737,6 +737,10 @@ export interface ToolWebhooksTable {
   secret_hash: string;
   created_at: Timestamp;
   created_by: string;
+  /** 191: the tool's id of the registration Poststelle made (null: not registered there) */
+  remote_webhook_id: string | null;
+  /** 191: why the URL is not registered in the tool, in words for the admin */
+  registration_problem: string | null;
 }
 
 /** 141_tool_webhooks: calls received, so a retried call changes nothing twice. */

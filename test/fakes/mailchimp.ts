@@ -4,6 +4,8 @@
 // subscribe (POST /lists/{id}, ≤ 500 members, 200 with per-member errors), PATCH/PUT/DELETE (archive) and
 // actions/delete-permanent (the address can never be imported again), application/problem+json errors.
 // Faults on demand: 429 with Retry-After, 5xx, rejected members in a batch, a connection dropped mid-run.
+// Webhooks (POST/GET /lists/{id}/webhooks, GET/DELETE …/{webhook_id}): like Mailchimp, registering sends a GET
+// to the URL first and refuses it (400 Invalid Resource, errors[].field "url") unless that answers 200.
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +21,17 @@ export interface FakeMember {
   timestamp_opt: string;
 }
 
+/** A webhook registration as Mailchimp answers it (Lists/Webhooks/Response). */
+export interface FakeWebhook {
+  id: string;
+  url: string;
+  events: Record<string, boolean>;
+  sources: Record<string, boolean>;
+  list_id: string;
+}
+
 interface FakeList {
+  webhooks: Map<string, FakeWebhook>;
   id: string;
   name: string;
   contact: Record<string, unknown>;
@@ -157,6 +169,7 @@ export async function startFakeMailchimp(
         campaign_defaults: { from_name: "", from_email: "" },
         merge_tags: new Set(["FNAME", "LNAME"]),
         members: new Map(),
+        webhooks: new Map(),
       };
       lists.set(id, l);
       return l;
@@ -361,6 +374,7 @@ export async function startFakeMailchimp(
         type: body?.type,
       });
     }
+    if (parts[2] === "webhooks") return webhooks(l, method, parts[3], body, res);
     if (parts[2] !== "members")
       return problem(res, 404, "Resource Not Found", "The requested resource could not be found.");
     if (parts.length === 3 && method === "GET") return membersPage(l, url, res);
@@ -400,6 +414,82 @@ export async function startFakeMailchimp(
     }
     return problem(res, 405, "Method Not Allowed", "The requested method and resource are not compatible.");
   };
+
+  /** Mailchimp refuses a webhook whose URL does not answer its GET with 200. */
+  async function verifyUrl(url: string): Promise<string | null> {
+    const failed = (code: number | string) =>
+      `We couldn't verify the URL is working. Please double check and try again. HTTP Code: ${code}`;
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      await r.text();
+      return r.status === 200 ? null : failed(r.status);
+    } catch {
+      return failed(0);
+    }
+  }
+
+  function invalidField(res: http.ServerResponse, field: string, message: string) {
+    res.writeHead(400, { "content-type": "application/problem+json" });
+    res.end(
+      JSON.stringify({
+        type: "https://mailchimp.com/developer/marketing/docs/errors/",
+        title: "Invalid Resource",
+        status: 400,
+        detail:
+          "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
+        instance: rand(8),
+        errors: [{ field, message }],
+      }),
+    );
+  }
+
+  async function webhooks(
+    l: FakeList,
+    method: string,
+    id: string | undefined,
+    body: Record<string, unknown> | null,
+    res: http.ServerResponse,
+  ) {
+    if (id === undefined && method === "GET") {
+      const all = [...l.webhooks.values()];
+      return json(res, 200, { webhooks: all, list_id: l.id, total_items: all.length });
+    }
+    if (id === undefined && method === "POST") {
+      const url = typeof body?.url === "string" ? body.url : "";
+      if (!/^https?:\/\/[^\s]+$/.test(url)) return invalidField(res, "url", "Invalid URL");
+      if ([...l.webhooks.values()].some((w) => w.url === url)) {
+        return invalidField(res, "url", "A webhook with this URL already exists for this audience.");
+      }
+      const unreachable = await verifyUrl(url);
+      if (unreachable) return invalidField(res, "url", unreachable);
+      const flags = (v: unknown, keys: string[]) =>
+        Object.fromEntries(keys.map((k) => [k, (v as Record<string, unknown> | undefined)?.[k] === true]));
+      const hook: FakeWebhook = {
+        id: rand(10),
+        url,
+        events: flags(body?.events, [
+          "subscribe",
+          "unsubscribe",
+          "profile",
+          "cleaned",
+          "upemail",
+          "campaign",
+        ]),
+        sources: flags(body?.sources, ["user", "admin", "api"]),
+        list_id: l.id,
+      };
+      l.webhooks.set(hook.id, hook);
+      return json(res, 200, hook);
+    }
+    const hook = id === undefined ? undefined : l.webhooks.get(id);
+    if (!hook) return problem(res, 404, "Resource Not Found", "The requested resource could not be found.");
+    if (method === "GET") return json(res, 200, hook);
+    if (method === "DELETE") {
+      l.webhooks.delete(hook.id);
+      return json(res, 204, null);
+    }
+    return problem(res, 405, "Method Not Allowed", "The requested method and resource are not compatible.");
+  }
 
   function listOut(l: FakeList) {
     return {

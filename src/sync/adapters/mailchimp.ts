@@ -28,6 +28,7 @@ import type {
   RemoteMailingReport,
   RemoteReaction,
 } from "../mailings/tool.js";
+import type { WebhookRegistration, WebhookTool } from "../webhooks/registration.js";
 import { type HttpClient, httpClient } from "./http.js";
 
 /** Mailchimp's documented limits: 1,000 records per page, 500 members per batch-subscribe call. */
@@ -161,7 +162,7 @@ const BATCH_STATUS: Partial<Record<MemberOp["op"], string>> = {
   unsubscribe: "unsubscribed",
 };
 
-export class MailchimpAdapter implements EmailToolAdapter, MailingTool {
+export class MailchimpAdapter implements EmailToolAdapter, MailingTool, WebhookTool {
   readonly tool = "mailchimp" as const;
   readonly deleteBehaviour: DeleteBehaviour = {
     op: "archive",
@@ -315,6 +316,36 @@ export class MailchimpAdapter implements EmailToolAdapter, MailingTool {
       const member = memberFromMailchimp(m);
       return { ref: op.ref, ok: true, remote_id: member.remote_id, status: member.status };
     });
+  }
+
+  // ---- webhooks: Mailchimp calls the URL with live changes of the audience ----
+
+  /** POST /lists/{list_id}/webhooks. Mailchimp sends a GET to the URL first and answers 400 when it cannot
+   * reach it. Sources: changes by the subscriber, by an account admin and via the API (other integrations). */
+  async registerWebhook(listId: string, hook: WebhookRegistration, signal?: AbortSignal) {
+    const created = await this.http.request<{ id: string }>({
+      method: "POST",
+      path: `/lists/${encodeURIComponent(listId)}/webhooks`,
+      body: {
+        url: hook.url,
+        events: Object.fromEntries(hook.events.map((e) => [e, true])),
+        sources: { user: true, admin: true, api: true },
+      },
+      signal,
+    });
+    return { id: created.id };
+  }
+
+  async unregisterWebhook(listId: string, webhookId: string, signal?: AbortSignal) {
+    try {
+      await this.http.request({
+        method: "DELETE",
+        path: `/lists/${encodeURIComponent(listId)}/webhooks/${encodeURIComponent(webhookId)}`,
+        signal,
+      });
+    } catch (e) {
+      if (!(e instanceof ToolError && e.kind === "not_found")) throw e;
+    }
   }
 
   // ---- mailings (campaigns), their reports, bounces and reactions (sync-ext) ----

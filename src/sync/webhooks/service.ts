@@ -22,8 +22,13 @@ import { type Ctx, type Runtime, systemActor } from "../../runtime.js";
 import { sha256 } from "../../util/crypto.js";
 import { AppError, Conflict, Invalid, NotFound } from "../../util/errors.js";
 import { newId } from "../../util/ids.js";
+import { adapterFor, ToolError } from "../adapter.js";
+import "../adapters/index.js";
+import { toolLabel } from "../connections.js";
+import { decryptCredentials } from "../credentials.js";
 import { linkWithConnection } from "../mailings/store.js";
 import { type MailchimpChange, type MailchimpProfileChange, parseMailchimpWebhook } from "./mailchimp.js";
+import { publicUrlUnknown, supportsWebhooks, type WebhookTool } from "./registration.js";
 import {
   contactWithAddress,
   deleteWebhookRow,
@@ -34,6 +39,7 @@ import {
   receiptExists,
   replaceWebhook,
   subscriptionOfAddress,
+  updateWebhookRow,
 } from "./store.js";
 
 const PROCESS = "email_tool";
@@ -55,7 +61,64 @@ function webhookUrl(rt: Runtime, workspaceId: string, secret: string) {
   return `${base}/v1/webhooks/mailchimp/${workspaceId}/${secret}`;
 }
 
-/** Creates (or replaces) the secret URL of a list linked to Mailchimp; the URL is shown once. */
+type Link = NonNullable<Awaited<ReturnType<typeof linkWithConnection>>>;
+
+function webhookToolOf(rt: Runtime, link: Link): WebhookTool | null {
+  const adapter = adapterFor(
+    {
+      id: link.connection_id,
+      tool: link.tool,
+      base_url: link.base_url,
+      credentials: decryptCredentials(rt.secret, link.credentials_enc),
+    },
+    {},
+  );
+  return supportsWebhooks(adapter) ? adapter : null;
+}
+
+type Registration = { registered: true; webhook_id: string } | { registered: false; problem: string };
+
+/** Registers the URL in the tool. Never pretends: when it did not happen the answer says why and what to do. */
+async function register(rt: Runtime, link: Link, url: string): Promise<Registration> {
+  const tool = toolLabel(link.tool);
+  if (publicUrlUnknown(rt.config)) {
+    return {
+      registered: false,
+      problem: `Not registered in ${tool}: POSTSTELLE_PUBLIC_URL is not set, so this URL uses Poststelle's local address (${rt.config.publicUrl}), which ${tool} cannot reach. Set POSTSTELLE_PUBLIC_URL to the address under which ${tool} reaches Poststelle and create the webhook again — or enter a reachable form of the URL in ${tool} by hand.`,
+    };
+  }
+  const hookTool = webhookToolOf(rt, link);
+  if (!hookTool) return { registered: false, problem: `${tool} cannot register webhooks through its API.` };
+  try {
+    const { id } = await hookTool.registerWebhook(link.remote_list_id, { url, events: MAILCHIMP_EVENTS });
+    return { registered: true, webhook_id: id };
+  } catch (e) {
+    if (!(e instanceof ToolError)) throw e;
+    const unreachable =
+      e.kind === "invalid"
+        ? ` Check that ${tool} can reach ${rt.config.publicUrl} (POSTSTELLE_PUBLIC_URL) from the internet.`
+        : "";
+    return {
+      registered: false,
+      problem: `Not registered in ${tool} (${e.kind}): ${e.message}.${unreachable} Create the webhook again once that is fixed, or enter the URL in ${tool} by hand.`,
+    };
+  }
+}
+
+/** Removes Poststelle's earlier registration in the tool; a failure is reported, not hidden. */
+async function unregister(rt: Runtime, link: Link, webhookId: string): Promise<string | null> {
+  const hookTool = webhookToolOf(rt, link);
+  const tool = toolLabel(link.tool);
+  try {
+    await hookTool?.unregisterWebhook(link.remote_list_id, webhookId);
+    return null;
+  } catch (e) {
+    if (!(e instanceof ToolError)) throw e;
+    return `The earlier registration (${webhookId}) could not be removed from ${tool} (${e.message}); ${tool} may keep calling its URL, which Poststelle now refuses — delete it in ${tool} under Audience → Settings → Webhooks.`;
+  }
+}
+
+/** Creates (or replaces) the secret URL of a list linked to Mailchimp and registers it there; shown once. */
 export async function createToolWebhook(ctx: Ctx, listId: string) {
   await requireList(ctx.rt.db, ctx.workspaceId, listId);
   const link = await linkWithConnection(ctx.rt.db, ctx.workspaceId, listId);
@@ -65,10 +128,13 @@ export async function createToolWebhook(ctx: Ctx, listId: string) {
       `${link.tool} sends no webhooks about subscribers; its changes arrive with the next fetch (a schedule can fetch regularly).`,
     );
   }
+  const earlier = await findWebhookOfList(ctx.rt.db, listId);
   const secret = randomBytes(24).toString("base64url");
+  const url = webhookUrl(ctx.rt, ctx.workspaceId, secret);
   const actx = activityCtx(ctx);
-  return ctx.rt.db.transaction().execute(async (tx) => {
-    const hook = await replaceWebhook(tx, {
+  // Stored before registering: Mailchimp checks the URL with a GET while it registers it.
+  const hook = await ctx.rt.db.transaction().execute(async (tx) => {
+    const row = await replaceWebhook(tx, {
       id: newId("twh", actx.now.getTime()),
       workspace_id: ctx.workspaceId,
       list_id: listId,
@@ -81,22 +147,54 @@ export async function createToolWebhook(ctx: Ctx, listId: string) {
     await recordActivity(tx, actx, {
       action: "created",
       kind: "tool_webhook",
-      recordId: hook.id,
+      recordId: row.id,
       summary: `Webhook URL for live changes from ${link.tool} created for the list (any earlier URL stops working)`,
       after: { list_id: listId, tool: link.tool },
     });
-    return {
-      id: hook.id,
-      list_id: listId,
-      tool: link.tool,
-      url: webhookUrl(ctx.rt, ctx.workspaceId, secret),
-      events: MAILCHIMP_EVENTS,
-      note: "Shown once. Enter this URL in Mailchimp under Audience → Settings → Webhooks, tick the events listed, and the sources 'by a subscriber', 'by an account admin' and 'via the API'. Mailchimp signs nothing: the URL is the secret; create a new one if it leaked.",
-      created_at: hook.created_at,
-    };
+    return row;
+  });
+  const registration = await register(ctx.rt, link, url);
+  await noteRegistration(ctx, hook.id, registration);
+  const earlierProblem = earlier?.remote_webhook_id
+    ? await unregister(ctx.rt, link, earlier.remote_webhook_id)
+    : null;
+  return {
+    id: hook.id,
+    list_id: listId,
+    tool: link.tool,
+    url,
+    events: MAILCHIMP_EVENTS,
+    registered_in_tool: registration.registered,
+    remote_webhook_id: registration.registered ? registration.webhook_id : null,
+    problem: registration.registered ? null : registration.problem,
+    earlier_registration_problem: earlierProblem,
+    note: registration.registered
+      ? "Shown once. Registered in Mailchimp (Audience → Settings → Webhooks) for the events listed, from subscribers, account admins and the API. Mailchimp signs nothing: the URL is the secret; create a new one if it leaked."
+      : "Shown once. NOT registered in Mailchimp (see problem). To enter it by hand: Audience → Settings → Webhooks, tick the events listed and the sources 'by a subscriber', 'by an account admin' and 'via the API'. Mailchimp signs nothing: the URL is the secret.",
+    created_at: hook.created_at,
+  };
+}
+
+async function noteRegistration(ctx: Ctx, hookId: string, r: Registration) {
+  const actx = activityCtx(ctx);
+  const patch = r.registered
+    ? { remote_webhook_id: r.webhook_id, registration_problem: null }
+    : { remote_webhook_id: null, registration_problem: r.problem };
+  await ctx.rt.db.transaction().execute(async (tx) => {
+    await updateWebhookRow(tx, hookId, patch);
+    await recordActivity(tx, actx, {
+      action: "updated",
+      kind: "tool_webhook",
+      recordId: hookId,
+      summary: r.registered
+        ? `Webhook URL registered in Mailchimp (id ${r.webhook_id})`
+        : "Webhook URL not registered in Mailchimp",
+      after: patch,
+    });
   });
 }
 
+/** Deletes the URL here and Poststelle's registration in the tool; calls to the URL are refused at once. */
 export async function deleteToolWebhook(ctx: Ctx, listId: string) {
   await requireList(ctx.rt.db, ctx.workspaceId, listId);
   const hook = await findWebhookOfList(ctx.rt.db, listId);
@@ -109,10 +207,18 @@ export async function deleteToolWebhook(ctx: Ctx, listId: string) {
       kind: "tool_webhook",
       recordId: hook.id,
       summary: "Webhook URL for live changes deleted; calls to it are refused from now on",
-      before: { list_id: listId, tool: hook.tool },
+      before: { list_id: listId, tool: hook.tool, remote_webhook_id: hook.remote_webhook_id },
     });
   });
-  return { id: hook.id, deleted: true };
+  const link = await linkWithConnection(ctx.rt.db, ctx.workspaceId, listId);
+  const problem =
+    hook.remote_webhook_id && link ? await unregister(ctx.rt, link, hook.remote_webhook_id) : null;
+  return {
+    id: hook.id,
+    deleted: true,
+    unregistered_in_tool: hook.remote_webhook_id ? problem === null : null,
+    problem,
+  };
 }
 
 /** Nothing about a URL that is not one of ours: the same 404 for an unknown workspace or secret. */

@@ -24,6 +24,10 @@ export async function replaceWebhook(db: Db, row: NewRow<"tool_webhooks">) {
   return db.insertInto("tool_webhooks").values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+export function updateWebhookRow(db: Db, id: string, patch: RowUpdate<"tool_webhooks">) {
+  return db.updateTable("tool_webhooks").set(patch).where("id", "=", id).execute();
+}
+
 export function deleteWebhookRow(db: Db, id: string) {
   return db.deleteFrom("tool_webhooks").where("id", "=", id).execute();
 }

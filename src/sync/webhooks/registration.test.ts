@@ -1,0 +1,138 @@
+// Poststelle registers its live-changes URL in Mailchimp itself (POST /lists/{id}/webhooks) and removes the
+// registration again; when Mailchimp cannot reach the URL, or the public URL is not configured, the answer
+// says so instead of pretending. Against the Mailchimp contract fake, which checks the URL with a GET first.
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeMailchimp, startFakeMailchimp } from "../../../test/fakes/mailchimp.js";
+import { api, createTestEnv, type TestEnv } from "../../../test/harness.js";
+import { publicUrlUnknown } from "./registration.js";
+
+let env: TestEnv;
+let fake: FakeMailchimp;
+let admin: ReturnType<typeof api>;
+let connectionId: string;
+let reachable: string;
+const derivedDefault = "http://127.0.0.1:8025";
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  fake = await startFakeMailchimp();
+  admin = api(env.app, env.ws.admin);
+  const c = await admin.post("/v1/email-tools", {
+    name: "Mailchimp",
+    tool: "mailchimp",
+    base_url: fake.url,
+    credentials: { api_key: fake.apiKey },
+  });
+  expect(c.status).toBe(201);
+  connectionId = c.body.id;
+  // Mailchimp must be able to call Poststelle: the app listens on loopback, as the public URL.
+  await env.app.listen({ port: 0, host: "127.0.0.1" });
+  reachable = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await fake.close();
+  await env?.close();
+});
+
+async function linkedList() {
+  const l = await admin.post("/v1/lists", { name: `Newsletter ${Math.random()}` });
+  const remote = fake.addList("Audience");
+  const r = await admin.post(`/v1/lists/${l.body.id}/link`, {
+    mode: "attach",
+    connection_id: connectionId,
+    remote_list_id: remote.id,
+  });
+  expect(r.status).toBe(201);
+  return { listId: l.body.id as string, remote: fake.lists.get(remote.id)! };
+}
+
+const webhookPosts = () => fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/webhooks"));
+
+describe("registering the webhook in Mailchimp", () => {
+  it("registers the URL with every event and source, replaces it on renewal, and removes it on delete", async () => {
+    env.rt.config.publicUrl = reachable;
+    const { listId, remote } = await linkedList();
+    const first = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body).toMatchObject({ registered_in_tool: true, problem: null });
+    const hook = remote.webhooks.get(first.body.remote_webhook_id);
+    expect(hook?.url).toBe(first.body.url);
+    expect(hook?.url.startsWith(`${reachable}/v1/webhooks/mailchimp/`)).toBe(true);
+    expect(hook?.events).toEqual({
+      subscribe: true,
+      unsubscribe: true,
+      profile: true,
+      cleaned: true,
+      upemail: true,
+      campaign: true,
+    });
+    expect(hook?.sources).toEqual({ user: true, admin: true, api: true });
+
+    const second = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(second.body).toMatchObject({ registered_in_tool: true, earlier_registration_problem: null });
+    expect([...remote.webhooks.keys()]).toEqual([second.body.remote_webhook_id]);
+
+    const gone = await admin.delete(`/v1/lists/${listId}/webhook`);
+    expect(gone.status).toBe(200);
+    expect(gone.body).toMatchObject({ deleted: true, unregistered_in_tool: true, problem: null });
+    expect(remote.webhooks.size).toBe(0);
+  });
+
+  it("says plainly when the public URL is not configured, and does not ask Mailchimp", async () => {
+    env.rt.config.publicUrl = derivedDefault;
+    expect(publicUrlUnknown(env.rt.config)).toBe(true);
+    const { listId, remote } = await linkedList();
+    const before = webhookPosts().length;
+    const r = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(r.status).toBe(201);
+    expect(r.body.registered_in_tool).toBe(false);
+    expect(r.body.problem).toContain("POSTSTELLE_PUBLIC_URL is not set");
+    expect(r.body.note).toContain("NOT registered");
+    expect(webhookPosts().length).toBe(before);
+    expect(remote.webhooks.size).toBe(0);
+    const row = await env.rt.db
+      .selectFrom("tool_webhooks")
+      .selectAll()
+      .where("list_id", "=", listId)
+      .executeTakeFirstOrThrow();
+    expect(row.remote_webhook_id).toBeNull();
+    expect(row.registration_problem).toContain("POSTSTELLE_PUBLIC_URL");
+  });
+
+  it("passes on Mailchimp's refusal when it cannot reach the URL", async () => {
+    env.rt.config.publicUrl = "http://127.0.0.1:9";
+    expect(publicUrlUnknown(env.rt.config)).toBe(false);
+    const { listId, remote } = await linkedList();
+    const r = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(r.status).toBe(201);
+    expect(r.body.registered_in_tool).toBe(false);
+    expect(r.body.problem).toContain("couldn't verify the URL is working");
+    expect(r.body.problem).toContain("http://127.0.0.1:9 (POSTSTELLE_PUBLIC_URL)");
+    expect(remote.webhooks.size).toBe(0);
+  });
+
+  it("a registration Mailchimp cannot remove is reported, and the URL is refused here anyway", async () => {
+    env.rt.config.publicUrl = reachable;
+    const { listId, remote } = await linkedList();
+    const created = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(created.body.registered_in_tool).toBe(true);
+    fake.failNext(1, 503);
+    const gone = await admin.delete(`/v1/lists/${listId}/webhook`);
+    fake.failNext(0);
+    expect(gone.status).toBe(200);
+    expect(gone.body.unregistered_in_tool).toBe(false);
+    expect(gone.body.problem).toContain("delete it in Mailchimp");
+    expect(remote.webhooks.size).toBe(1);
+    const validation = await api(env.app).get(new URL(created.body.url).pathname);
+    expect(validation.status).toBe(404);
+  });
+
+  it("only admins register, and a list without a link is a 409", async () => {
+    env.rt.config.publicUrl = reachable;
+    const { listId } = await linkedList();
+    expect((await api(env.app, env.ws.editor).post(`/v1/lists/${listId}/webhook`)).status).toBe(403);
+    const plain = await admin.post("/v1/lists", { name: "Ohne Tool" });
+    expect((await admin.post(`/v1/lists/${plain.body.id}/webhook`)).status).toBe(409);
+  });
+});
