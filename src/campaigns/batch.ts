@@ -22,13 +22,13 @@ import {
   type CampaignMessage,
   type ClaimedRecipient,
   type MessageWrite,
-  markSendingAndStore,
   type OutcomeEvent,
   type RecipientWrite,
   writeMessages,
   writeOutcomes,
   writeRecipients,
 } from "./queue-store.js";
+import { campaignMessage } from "./reaped.js";
 import { contactMergeData, type EmailPlan, type RecipientMerge, type RenderedMessage } from "./render.js";
 import type { CampaignWorker, RunPlan } from "./worker.js";
 
@@ -194,25 +194,17 @@ function render(
   const returnPath = verpAddress(w.rt.secret, messageId, s.bounce_domain);
   const message: CampaignMessage | null = retry
     ? null
-    : {
-        id: messageId,
-        workspace_id: plan.workspaceId,
-        contact_id: r.contact_id,
-        to_address: to,
-        from_address: s.from_address,
-        from_name: s.from_name,
-        reply_to: s.reply_to,
+    : campaignMessage(w.rt.secret, s, {
+        messageId,
+        workspaceId: plan.workspaceId,
+        campaignId: plan.campaignId,
+        contactId: r.contact_id,
+        to,
         subject: rendered.subject,
-        template_id: s.template.id,
-        campaign_id: plan.campaignId,
-        transport_id: s.transport_id,
-        message_id_header: header,
-        return_path: returnPath,
-        archive_bcc: s.archive_bcc,
-        resent_from: r.previous_message_id,
+        resentFrom: r.previous_message_id,
         owner: w.owner,
-        created_at: now,
-      };
+        createdAt: now,
+      });
   return {
     recipient: r,
     write: {
@@ -256,21 +248,14 @@ export async function recordEnded(w: Ctx, plan: RunPlan, prepared: Prepared[]) {
   });
 }
 
-/** Step 3: the group becomes `sending` and its new messages exist; returns the recipients still held. */
+/** Step 3: the group becomes `sending`, with what its messages are rendered from (DESIGN §3.4: the record
+ * that they may leave); returns the recipients still held. The messages are written with the replies. */
 export function markSendingGroup(w: Ctx, plan: RunPlan, group: Prepared[]): Promise<Set<string>> {
-  const now = w.rt.now();
-  const messages = group.flatMap((p) => (p.message ? [p.message] : []));
-  return markSendingAndStore(
+  return writeRecipients(
     w.rt.db,
-    { campaignId: plan.campaignId, owner: w.owner },
+    plan.campaignId,
+    w.owner,
     group.map((p) => ({ ...p.write, status: "sending" })),
-    messages,
-    {
-      ids: batchIds("evt", messages.length, now.getTime()),
-      at: now,
-      detail: `Prepared for campaign '${plan.email?.snapshot.campaign.name ?? plan.campaignId}'`,
-      evidence: JSON.stringify({ campaign_id: plan.campaignId, run_id: plan.runId, worker: w.owner }),
-    },
   );
 }
 
@@ -387,6 +372,14 @@ function batchLog(plan: RunPlan, outcomes: Outcome[]): EventLogInput[] {
 export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult[], source: string) {
   if (results.length === 0) return;
   const outcomes = results.map((b) => outcomeOf(w, plan, b, source));
+  // First attempts' messages are written now, once, in the state the reply left them (queue-store.ts).
+  const created = results.flatMap((b, i) => {
+    const m = b.prepared.message;
+    if (!m) return [];
+    const { send_state, attempts, queue_id, sent_at } = outcomes[i].message;
+    return [{ ...m, send_state, attempts, queue_id, sent_at }];
+  });
+  const firstIds = new Set(created.map((m) => m.id));
   for (let attempt = 1; ; attempt++) {
     try {
       const now = w.rt.now();
@@ -396,13 +389,25 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
         id: ids[i],
         evidence: JSON.stringify(o.event.evidence),
       }));
+      const queued =
+        created.length === 0
+          ? null
+          : {
+              ids: batchIds("evt", created.length, created[0].created_at.getTime()),
+              detail: `Prepared for campaign '${plan.email?.snapshot.campaign.name ?? plan.campaignId}'`,
+              evidence: JSON.stringify({ campaign_id: plan.campaignId, run_id: plan.runId, worker: w.owner }),
+            };
       const write = (db: typeof w.rt.db) =>
         writeOutcomes(
           db,
           { campaignId: plan.campaignId, owner: w.owner },
-          outcomes.map((o) => o.message),
-          events,
-          outcomes.map((o) => o.recipient),
+          {
+            created,
+            updated: outcomes.flatMap((o) => (firstIds.has(o.message.id) ? [] : [o.message])),
+            queued,
+            events,
+            recipients: outcomes.map((o) => o.recipient),
+          },
           now,
         );
       const logs = batchLog(plan, outcomes);

@@ -18,6 +18,7 @@ import {
   returnExpiredClaims,
   scheduledDue,
 } from "./queue-store.js";
+import { writeReapedMessages } from "./reaped.js";
 import { CAMPAIGN, campaignFields } from "./service.js";
 import { type CampaignState, transition } from "./states.js";
 import {
@@ -90,6 +91,8 @@ export class Housekeeping {
       const rows = await markExpiredSendingUnknown(tx, now);
       if (rows.length === 0) return 0;
       const withMessage = rows.filter((r) => r.message_id !== null);
+      // The dead worker may not have written the messages yet (it writes them with the reply).
+      const queued = await writeReapedMessages(tx, this.rt, rows, now);
       await markMessagesUnknown(
         tx,
         withMessage.map((r) => r.message_id!),
@@ -98,7 +101,12 @@ export class Housekeeping {
       const detail = "The worker stopped during the SMTP transaction; not resent automatically";
       await appendEvents(
         tx,
-        withMessage.map((r) => unknownOutcomeEvent({ ...r, message_id: r.message_id! }, this.owner, now)),
+        [
+          ...queued,
+          ...withMessage.map((r) =>
+            unknownOutcomeEvent({ ...r, message_id: r.message_id! }, this.owner, now),
+          ),
+        ],
         now,
       );
       const perCampaign = new Map<string, { ws: string; n: number }>();

@@ -79,21 +79,27 @@ describe("writeOutcomes", () => {
           await writeOutcomes(
             env.rt.db,
             { campaignId: "cmp_none", owner: "test" },
-            [{ id, send_state: "done", attempts: 1, queue_id: null, sent_at: new Date(), derived: null }],
-            [
-              {
-                id: newId("evt"),
-                message_id: id,
-                workspace_id: env.ws.id,
-                type: outcome,
-                source: "smtp",
-                detail: `${outcome} now`,
-                evidence: "{}",
-                dedupe_key: "attempt:1",
-                error_code: outcome === "failed" ? "5.7.1" : null,
-              },
-            ],
-            [],
+            {
+              created: [],
+              queued: null,
+              updated: [
+                { id, send_state: "done", attempts: 1, queue_id: null, sent_at: new Date(), derived: null },
+              ],
+              events: [
+                {
+                  id: newId("evt"),
+                  message_id: id,
+                  workspace_id: env.ws.id,
+                  type: outcome,
+                  source: "smtp",
+                  detail: `${outcome} now`,
+                  evidence: "{}",
+                  dedupe_key: "attempt:1",
+                  error_code: outcome === "failed" ? "5.7.1" : null,
+                },
+              ],
+              recipients: [],
+            },
             new Date(),
           );
           const events = await env.rt.db
@@ -127,21 +133,27 @@ describe("writeOutcomes", () => {
     await writeOutcomes(
       env.rt.db,
       { campaignId: "cmp_none", owner: "test" },
-      [{ id, send_state: "done", attempts: 1, queue_id: "Q1", sent_at: new Date(), derived: null }],
-      [
-        {
-          id: newId("evt"),
-          message_id: id,
-          workspace_id: env.ws.id,
-          type: "sent",
-          source: "smtp",
-          detail: "Accepted",
-          evidence: "{}",
-          dedupe_key: "attempt:1",
-          error_code: null,
-        },
-      ],
-      [],
+      {
+        created: [],
+        queued: null,
+        updated: [
+          { id, send_state: "done", attempts: 1, queue_id: "Q1", sent_at: new Date(), derived: null },
+        ],
+        events: [
+          {
+            id: newId("evt"),
+            message_id: id,
+            workspace_id: env.ws.id,
+            type: "sent",
+            source: "smtp",
+            detail: "Accepted",
+            evidence: "{}",
+            dedupe_key: "attempt:1",
+            error_code: null,
+          },
+        ],
+        recipients: [],
+      },
       new Date(),
     );
     const r = await sql<{ status: string; send_state: string; queue_id: string }>`

@@ -115,28 +115,34 @@ export interface RecipientWrite {
 
 /** The UPDATE of a batch of recipients, only of those this worker holds. A row the reaper already marked
  * `unknown` is written too: its outcome is known after all. The lease stays while the recipient is still
- * being worked on (claimed, sending) and is cleared otherwise. */
+ * being worked on (claimed, sending) and is cleared otherwise.
+ *
+ * The rows are found through the primary key (campaign_id, contact_id = any(ids)) and each takes its new
+ * values from one JSON object keyed by contact id. Joined to json_to_recordset instead, the planner (which
+ * cannot see into the JSON, and has no statistics for a new lease owner) scanned every recipient of the
+ * campaign and read the JSON rows again for each: per statement, so the cost grew with the campaign. One
+ * JSON parameter rather than a dozen arrays: JSON.stringify and PostgreSQL's JSON reader are both native
+ * code, where the driver's array literals escape every string character by character in JS. */
 function recipientsUpdate(campaignId: string, owner: string, rows: RecipientWrite[]) {
-  // One JSON parameter instead of a dozen arrays: JSON.stringify and PostgreSQL's JSON reader are both
-  // native code, where the driver's array literals escape every string character by character in JS.
+  const byContact: Record<string, RecipientWrite> = {};
+  for (const r of rows) byContact[r.contact_id] = r;
+  const v = sql.raw("(w.o -> r.contact_id)");
   return sql`
     update campaign_recipients r
-       set status = u.status, reason = u.reason, detail = u.detail, attempts = u.attempts,
-           next_attempt_at = coalesce(u.next_attempt_at, r.next_attempt_at),
-           message_id = coalesce(u.message_id, r.message_id),
-           to_address = coalesce(u.to_address, r.to_address),
-           mime_date = coalesce(u.mime_date, r.mime_date),
-           merge = coalesce(u.merge, r.merge),
-           mime_sha256 = coalesce(u.mime_sha256, r.mime_sha256),
-           done_at = u.done_at,
-           lease_owner = case when u.status in ('claimed', 'sending') then r.lease_owner end,
-           lease_until = case when u.status in ('claimed', 'sending') then r.lease_until end
-      from json_to_recordset(${JSON.stringify(rows)}::json)
-           as u(contact_id text, status text, reason text, detail text, attempts int, next_attempt_at timestamptz,
-                message_id text, to_address text, mime_date timestamptz, merge jsonb, mime_sha256 text,
-                done_at timestamptz)
-     where r.campaign_id = ${campaignId} and r.contact_id = u.contact_id and r.lease_owner = ${owner}
-       and r.status in ('claimed', 'sending', 'unknown')`;
+       set status = ${v} ->> 'status', reason = ${v} ->> 'reason', detail = ${v} ->> 'detail',
+           attempts = (${v} ->> 'attempts')::int,
+           next_attempt_at = coalesce((${v} ->> 'next_attempt_at')::timestamptz, r.next_attempt_at),
+           message_id = coalesce(${v} ->> 'message_id', r.message_id),
+           to_address = coalesce(${v} ->> 'to_address', r.to_address),
+           mime_date = coalesce((${v} ->> 'mime_date')::timestamptz, r.mime_date),
+           merge = coalesce(nullif(${v} -> 'merge', 'null'::jsonb), r.merge),
+           mime_sha256 = coalesce(${v} ->> 'mime_sha256', r.mime_sha256),
+           done_at = (${v} ->> 'done_at')::timestamptz,
+           lease_owner = case when ${v} ->> 'status' in ('claimed', 'sending') then r.lease_owner end,
+           lease_until = case when ${v} ->> 'status' in ('claimed', 'sending') then r.lease_until end
+      from (select ${JSON.stringify(byContact)}::jsonb as o) w
+     where r.campaign_id = ${campaignId} and r.contact_id = any(${Object.keys(byContact)}::text[])
+       and r.lease_owner = ${owner} and r.status in ('claimed', 'sending', 'unknown')`;
 }
 
 /** Writes a batch of recipients in one statement; returns those this worker still holds (a recipient whose
@@ -199,6 +205,14 @@ export interface ReapedRecipient {
   message_id: string | null;
   lease_owner: string | null;
   lease_until: Date;
+  /** What the message was rendered from, to write it when the worker died before it did (reaped.ts). */
+  run_id: string | null;
+  list_id: string | null;
+  attempts: number;
+  previous_message_id: string | null;
+  to_address: string | null;
+  mime_date: Date | null;
+  merge: unknown;
 }
 
 /** DESIGN §3.4: a lease that ran out while `sending` means the worker died during the SMTP transaction;
@@ -212,13 +226,19 @@ export async function markExpiredSendingUnknown(db: Db, now: Date, limit = 5000)
              select campaign_id, contact_id from campaign_recipients
               where status = 'sending' and lease_until < ${now}
               limit ${limit} for update skip locked)
-     returning r.campaign_id, r.contact_id, r.workspace_id, r.message_id, r.lease_owner, r.lease_until`.execute(
-    db,
-  );
+     returning r.campaign_id, r.contact_id, r.workspace_id, r.message_id, r.lease_owner, r.lease_until, r.run_id,
+               r.list_id, r.attempts, r.previous_message_id, r.to_address, r.mime_date, r.merge`.execute(db);
   return r.rows;
 }
 
 // ---------------------------------------------------------------- the recipients' messages
+//
+// A first attempt's message row is written once, with its outcome (writeOutcomes), not inserted before the
+// SMTP transaction and updated after it: on `messages` that update cannot be HOT (the work state is in the
+// predicates of the delivery queue's indexes), so it cost a second row version with an entry in every
+// index. Before the transaction the recipient row is the record that the message may leave (DESIGN §3.4):
+// `sending`, with the message's id, address, Date and merge data. A worker that dies in between leaves
+// that row to the reaper, which writes the message as `unknown` from it (reaped.ts).
 
 export interface CampaignMessage {
   id: string;
@@ -228,7 +248,7 @@ export interface CampaignMessage {
   from_address: string;
   from_name: string | null;
   reply_to: string | null;
-  subject: string;
+  subject: string | null;
   template_id: string | null;
   campaign_id: string;
   transport_id: string | null;
@@ -240,70 +260,20 @@ export interface CampaignMessage {
   created_at: Date;
 }
 
-/** The `queued` event each new message starts its timeline with. */
+/** A message written for the first time, already in the work state its attempt ended in. */
+export interface CreatedMessage extends CampaignMessage {
+  send_state: "sending" | "done" | "unknown";
+  attempts: number;
+  queue_id: string | null;
+  sent_at: Date | null;
+}
+
+/** The `queued` event each new message starts its timeline with (at its created_at). */
 export interface QueuedEvents {
+  /** Event ids, one per created message in order. */
   ids: string[];
-  at: Date;
   detail: string;
   evidence: string;
-}
-
-/** The INSERT of new messages (as a CTE named `inserted`) and of their `queued` events. A message is
- * `sending` with no lease of its own: the recipient row holds the lease, so delivery's reaper leaves
- * campaign messages to the campaign's reaper. `onlyFor` limits it to messages of recipients in that CTE. */
-function messagesInsert(rows: CampaignMessage[], queued: QueuedEvents, onlyFor: "held" | null) {
-  const at = rows[0].created_at.toISOString();
-  const held = onlyFor ? sql`join held on held.message_id = u.id` : sql``;
-  const json = JSON.stringify(rows.map((r, i) => ({ ...r, event_id: queued.ids[i] })));
-  return {
-    messages: sql`
-      insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
-                            subject, template_id, campaign_id, transport_id, message_id_header, return_path,
-                            archive_bcc, resent_from, lease_owner, send_state, status, status_reason, attempts,
-                            attachments, tags, next_attempt_at, created_at, updated_at)
-      select u.id, u.workspace_id, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
-             u.subject, u.template_id, u.campaign_id, u.transport_id, u.message_id_header, u.return_path,
-             u.archive_bcc, u.resent_from, u.owner, 'sending', 'queued', ${queued.detail}, 0, '[]'::jsonb,
-             '{}'::text[], ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-        from json_to_recordset(${json}::json)
-             as u(id text, workspace_id text, contact_id text, to_address text, from_address text, from_name text,
-                  reply_to text, subject text, template_id text, campaign_id text, transport_id text,
-                  message_id_header text, return_path text, archive_bcc text, resent_from text, owner text,
-                  event_id text)
-        ${held}
-      returning id, workspace_id`,
-    events: sql`
-      insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
-      select e.event_id, inserted.workspace_id, inserted.id, ${queued.at}::timestamptz, 'queued', 'campaign',
-             ${queued.detail}, ${queued.evidence}::jsonb, ${queued.at}::timestamptz
-        from json_to_recordset(${json}::json) as e(id text, event_id text)
-        join inserted on inserted.id = e.id`,
-  };
-}
-
-/**
- * DESIGN §3.4, one statement per group: the recipients become `sending` (with what their message is
- * rendered from) and their new messages are stored with the first timeline event — all before any byte of
- * them goes to the relay. Returns the recipients this worker still holds; only those may be sent.
- */
-export async function markSendingAndStore(
-  db: Db,
-  c: { campaignId: string; owner: string },
-  writes: RecipientWrite[],
-  messages: CampaignMessage[],
-  queued: QueuedEvents,
-): Promise<Set<string>> {
-  if (writes.length === 0) return new Set();
-  const held = sql`${recipientsUpdate(c.campaignId, c.owner, writes)} returning r.contact_id, r.message_id`;
-  if (messages.length === 0) {
-    const r = await sql<{ contact_id: string }>`${held}`.execute(db);
-    return new Set(r.rows.map((x) => x.contact_id));
-  }
-  const ins = messagesInsert(messages, queued, "held");
-  const r = await sql<{ contact_id: string }>`
-    with held as (${held}), inserted as (${ins.messages}), queued as (${ins.events})
-    select contact_id from held`.execute(db);
-  return new Set(r.rows.map((x) => x.contact_id));
 }
 
 export interface MessageWrite {
@@ -355,21 +325,71 @@ export interface OutcomeEvent {
   error_code: string | null;
 }
 
-/** The rank of a message's current status, from the precedence table of src/events/status.ts (for a
- * status several event types share, the lowest of their ranks). */
-const statusRank = (() => {
+/** The rank of a status column's value, from the precedence table of src/events/status.ts (for a status
+ * several event types share, the lowest of their ranks). */
+const rankOf = (() => {
   const ranks = new Map<MessageStatus, number>();
   for (const { status, rank } of Object.values(statusPrecedence)) {
     ranks.set(status, Math.min(rank, ranks.get(status) ?? rank));
   }
   const arms = [...ranks].map(([status, rank]) => `when '${status}' then ${rank}`).join(" ");
-  return sql.raw(`(case m.status ${arms} else -1 end)`);
+  return (column: string) => sql.raw(`(case ${column} ${arms} else -1 end)`);
 })();
 
+/** Inserts first-attempt messages in their final work state. A row that exists already (the reaper wrote it
+ * as unknown after this worker's lease ran out, and the reply came after all) takes the new work state, and
+ * the new status unless it already shows a higher-ranked one. Returns the ids actually inserted. */
+function messagesInsert(
+  rows: Array<CreatedMessage & { status: string; reason: string | null; code: string | null }>,
+  now: Date,
+) {
+  const existing = rankOf("messages.status");
+  const incoming = rankOf("excluded.status");
+  return sql`
+    insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
+                          subject, template_id, campaign_id, transport_id, message_id_header, return_path,
+                          archive_bcc, resent_from, lease_owner, send_state, status, status_reason, error_code,
+                          attempts, queue_id, sent_at, attachments, tags, next_attempt_at, created_at, updated_at)
+    select u.id, u.workspace_id, 'email', u.contact_id, u.to_address, u.from_address, u.from_name, u.reply_to,
+           u.subject, u.template_id, u.campaign_id, u.transport_id, u.message_id_header, u.return_path,
+           u.archive_bcc, u.resent_from, case when u.send_state = 'sending' then u.owner end, u.send_state,
+           u.status, u.reason, u.code, u.attempts, u.queue_id, u.sent_at, '[]'::jsonb, '{}'::text[],
+           u.created_at, u.created_at, ${now}::timestamptz
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+           as u(id text, workspace_id text, contact_id text, to_address text, from_address text, from_name text,
+                reply_to text, subject text, template_id text, campaign_id text, transport_id text,
+                message_id_header text, return_path text, archive_bcc text, resent_from text, owner text,
+                send_state text, status text, reason text, code text, attempts int, queue_id text,
+                sent_at timestamptz, created_at timestamptz)
+    on conflict (id) do update
+       set send_state = excluded.send_state, attempts = excluded.attempts,
+           queue_id = coalesce(excluded.queue_id, messages.queue_id),
+           sent_at = coalesce(excluded.sent_at, messages.sent_at),
+           status = case when ${existing} > ${incoming} then messages.status else excluded.status end,
+           status_reason = case when ${existing} > ${incoming} then messages.status_reason else excluded.status_reason end,
+           error_code = case when ${existing} > ${incoming} then messages.error_code else excluded.error_code end,
+           lease_owner = excluded.lease_owner, updated_at = excluded.updated_at
+    returning id, workspace_id, created_at, (xmax = 0) as fresh`;
+}
+
+/** What one group of SMTP replies writes (writeOutcomes). */
+export interface OutcomeWrites {
+  /** First attempts: their messages, inserted in the state the reply gave them. */
+  created: CreatedMessage[];
+  /** Retries: the work state of messages that exist. */
+  updated: MessageWrite[];
+  /** The `queued` events of the created messages. */
+  queued: QueuedEvents | null;
+  /** One outcome event per message, created or updated. */
+  events: OutcomeEvent[];
+  recipients: RecipientWrite[];
+}
+
 /**
- * The outcome of a group in one statement: the events are appended, each message's status follows the
- * precedence order of src/events/status.ts (an event of this group wins unless the message already shows
- * a higher-ranked status — a DSN that overtook the SMTP reply, say; equal ranks go to the newer event, as
+ * The outcome of a group in one statement: new messages are inserted with their outcome and their
+ * `queued` event, the outcome events are appended, each existing message's status follows the precedence
+ * order of src/events/status.ts (an event of this group wins unless the message already shows a
+ * higher-ranked status — a DSN that overtook the SMTP reply, say; equal ranks go to the newer event, as
  * deriveStatus does), its work state is written, and the recipients get their outcome. It equals
  * appendEvents for these events without the lock-read-derive round trips: a concurrent appendEvents holds
  * the message row while it derives, and this UPDATE then re-reads the row it waited for.
@@ -377,25 +397,34 @@ const statusRank = (() => {
 export async function writeOutcomes(
   db: Db,
   c: { campaignId: string; owner: string },
-  messages: MessageWrite[],
-  events: OutcomeEvent[],
-  recipients: RecipientWrite[],
+  w: OutcomeWrites,
   now: Date,
 ) {
-  if (messages.length === 0) return;
-  const byMessage = new Map(events.map((e) => [e.message_id, e]));
-  const updates = messages.map((m) => {
-    const e = byMessage.get(m.id)!;
+  if (w.created.length === 0 && w.updated.length === 0) return;
+  const byMessage = new Map(w.events.map((e) => [e.message_id, e]));
+  const outcomeOf = (id: string) => {
+    const e = byMessage.get(id)!;
     const p = statusPrecedence[e.type];
-    return { ...m, derived: undefined, status: p.status, rank: p.rank, reason: e.detail, code: e.error_code };
-  });
+    return { status: p.status, rank: p.rank, reason: e.detail, code: e.error_code };
+  };
+  const created = w.created.map((m) => ({ ...m, ...outcomeOf(m.id) }));
+  const updates = w.updated.map((m) => ({ ...m, derived: undefined, ...outcomeOf(m.id) }));
+  const queued = w.queued ? w.created.map((m, i) => ({ id: m.id, event_id: w.queued!.ids[i] })) : [];
+  const rank = rankOf("m.status");
   await sql`
-    with appended as (
+    with created as (${messagesInsert(created, now)}
+    ), queued as (
+      insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
+      select q.event_id, created.workspace_id, created.id, created.created_at, 'queued', 'campaign',
+             ${w.queued?.detail ?? null}, ${w.queued?.evidence ?? null}::jsonb, ${now}::timestamptz
+        from json_to_recordset(${JSON.stringify(queued)}::json) as q(id text, event_id text)
+        join created on created.id = q.id and created.fresh
+    ), appended as (
       insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
                                   error_code, created_at)
       select e.id, e.workspace_id, e.message_id, ${now}::timestamptz, e.type, e.source, e.detail, e.evidence::jsonb,
              e.dedupe_key, e.error_code, ${now}::timestamptz
-        from json_to_recordset(${JSON.stringify(events)}::json)
+        from json_to_recordset(${JSON.stringify(w.events)}::json)
              as e(id text, workspace_id text, message_id text, type text, source text, detail text, evidence text,
                   dedupe_key text, error_code text)
       on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
@@ -403,9 +432,9 @@ export async function writeOutcomes(
       update messages m
          set send_state = u.send_state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
              sent_at = coalesce(u.sent_at, m.sent_at),
-             status = case when ${statusRank} > u.rank then m.status else u.status end,
-             status_reason = case when ${statusRank} > u.rank then m.status_reason else u.reason end,
-             error_code = case when ${statusRank} > u.rank then m.error_code else u.code end,
+             status = case when ${rank} > u.rank then m.status else u.status end,
+             status_reason = case when ${rank} > u.rank then m.status_reason else u.reason end,
+             error_code = case when ${rank} > u.rank then m.error_code else u.code end,
              lease_owner = case when u.send_state = 'sending' then m.lease_owner end,
              updated_at = ${now}
         from json_to_recordset(${JSON.stringify(updates)}::json)
@@ -413,7 +442,21 @@ export async function writeOutcomes(
                   reason text, code text)
        where m.id = u.id
     )
-    ${recipientsUpdate(c.campaignId, c.owner, recipients)}`.execute(db);
+    ${recipientsUpdate(c.campaignId, c.owner, w.recipients)}`.execute(db);
+}
+
+/** Messages of reaped recipients that the dead worker never wrote, inserted as `unknown` (reaped.ts). */
+export async function insertUnknownMessages(db: Db, rows: CreatedMessage[], now: Date) {
+  if (rows.length === 0) return;
+  const unknown = rows.map((m) => ({ ...m, status: "queued", reason: null, code: null }));
+  await sql`${messagesInsert(unknown, now)}`.execute(db);
+}
+
+/** Which of these messages exist. */
+export async function existingMessages(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await sql<{ id: string }>`select id from messages where id = any(${ids}::text[])`.execute(db);
+  return new Set(r.rows.map((x) => x.id));
 }
 
 /** The messages of reaped recipients: their outcome is unknown; delivery never claims them again. */
