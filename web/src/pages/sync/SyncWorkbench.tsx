@@ -36,6 +36,9 @@ const savedFilters = [
   "blocklisted_not_transmitted",
   "bounces",
   "transmit_errors",
+  "opened",
+  "clicked",
+  "not_opened",
 ];
 
 export function SyncWorkbench({ list, link, onLinked }: { list: List; link: Link | null; onLinked(): void }) {
