@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
-import { appendEvents, type NewMessageEvent } from "./service.js";
+import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "./service.js";
 import { deriveStatus, informationalEventTypes, type MessageEventType, statusPrecedence } from "./status.js";
 
 let env: TestEnv;
@@ -172,6 +172,71 @@ describe("appendEvents", () => {
       { numRuns: 60 },
     );
     // 60 runs of a few appends each: minutes on PGlite on a loaded 2-core machine
+  }, 300_000);
+
+  it("derives the same status in SQL (appendEvents) as the sending worker does in code (appendEventsForUpdate), mixed in any order", async () => {
+    const types = [...Object.keys(statusPrecedence), ...informationalEventTypes] as MessageEventType[];
+    const eventArb = fc.record({
+      // mostly a few types, so that ties of rank (where `at`, then the id decide) are common
+      type: fc.oneof(
+        { arbitrary: fc.constantFrom(...types), weight: 1 },
+        {
+          arbitrary: fc.constantFrom<MessageEventType>("opened", "delivered", "blocked", "complained"),
+          weight: 3,
+        },
+      ),
+      at: fc.integer({ min: 0, max: 2 }),
+      machine: fc.boolean(),
+      dedupe: fc.option(fc.constantFrom("a", "b")),
+      // which writer appends the chunk this event starts
+      worker: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 8 }), async (events) => {
+        const id = await newMessage();
+        const list = events.map((e, i) =>
+          ev(id, e.type, e.at, {
+            id: `evt_${id}_${i}`,
+            detail: `${e.type}:${i % 2}`,
+            evidence: { machine: e.machine },
+            dedupe_key: e.dedupe,
+          }),
+        );
+        for (let i = 0; i < list.length; i += 1 + (i % 2)) {
+          const chunk = list.slice(i, i + 1 + (i % 2));
+          if (!events[i].worker) {
+            await appendEvents(env.rt.db, chunk);
+            continue;
+          }
+          // The worker writes the status it is given into its own UPDATE of the message.
+          await env.rt.db.transaction().execute(async (tx) => {
+            const { statuses } = await appendEventsForUpdate(tx, chunk, new Date());
+            const d = statuses.get(id);
+            if (d)
+              await tx
+                .updateTable("messages")
+                .set({ status: d.status, status_reason: d.status_reason, error_code: d.error_code })
+                .where("id", "=", id)
+                .execute();
+          });
+        }
+        const rows = await env.rt.db
+          .selectFrom("message_events")
+          .select(["id", "type", "at", "detail", "error_code", "evidence"])
+          .where("message_id", "=", id)
+          .execute();
+        const machine = (r: { type: string; evidence: unknown }) =>
+          (r.type === "opened" || r.type === "clicked") &&
+          (r.evidence as { machine?: boolean }).machine === true;
+        const expected = deriveStatus(rows.map((r) => ({ ...r, machine: machine(r) })));
+        expect(await stored(id)).toEqual({
+          status: expected.status,
+          status_reason: expected.status_reason,
+          error_code: expected.error_code,
+        });
+      }),
+      { numRuns: 40 },
+    );
   }, 300_000);
 
   it("keeps two writers appending to the same message consistent", async () => {

@@ -18,11 +18,11 @@ import {
 import {
   type EventRecord,
   insertEvents,
+  insertEventsDerivingStatuses,
   insertEventsReturningIds,
   lockMessages,
   selectDecidingEvents,
   selectTimeline,
-  updateDerivedStatuses,
 } from "./store.js";
 
 /** Where an observation came from (DESIGN §3.7). */
@@ -60,11 +60,16 @@ export interface NewMessageEvent {
 
 export interface AppendResult {
   inserted: number;
-  statuses: Map<string, DerivedStatus>;
+  /** The ids of the events stored (a repeated observation is not among them). */
+  stored: Set<string>;
 }
 
-/** Stores the events (skipping duplicates by dedupe_key) and updates messages.status / status_reason /
- * error_code of every message concerned. Runs in `db`'s transaction, or opens one. */
+export interface AppendOptions {
+  /** The caller already holds the row locks of every message the events name, taken in this transaction
+   * (src/webhooks reads what it needs of the messages that way): spares the lock statement. */
+  locked?: boolean;
+}
+
 /** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
  * and it is never resent automatically. One shape for the transactional reaper and the campaign's. */
 export function unknownOutcomeEvent(
@@ -86,20 +91,34 @@ export function unknownOutcomeEvent(
   };
 }
 
+/** Stores the events (skipping duplicates by dedupe_key) and updates messages.status / status_reason /
+ * error_code of every message concerned, queuing the host-application webhooks of the changes. Runs in
+ * `db`'s transaction, or opens one. Two statements whatever the batch: the row locks (unless the caller
+ * holds them) and one that stores, derives and writes (store.ts insertEventsDerivingStatuses). */
 export async function appendEvents(
   db: Kysely<DB>,
   events: NewMessageEvent[],
   now: Date = new Date(),
+  opts: AppendOptions = {},
 ): Promise<AppendResult> {
-  if (events.length === 0) return { inserted: 0, statuses: new Map() };
-  if (!db.isTransaction) return db.transaction().execute((tx) => appendEvents(tx, events, now));
-  const r = await appendEventsForUpdate(db, events, now);
-  await updateDerivedStatuses(
+  if (events.length === 0) return { inserted: 0, stored: new Set() };
+  if (!db.isTransaction) return db.transaction().execute((tx) => appendEvents(tx, events, now, opts));
+  assertEventTypes(events);
+  // The locks serialise appends to the same messages, and the next statement sees every event committed
+  // before they were granted.
+  if (!opts.locked) await lockMessages(db, [...new Set(events.map((e) => e.message_id))]);
+  const stored = await insertEventsDerivingStatuses(
     db,
-    [...r.statuses].map(([id, d]) => ({ id, ...d })),
+    events.map((e) => eventRow(e, now)),
     now,
   );
-  return r;
+  return { inserted: stored.size, stored };
+}
+
+function assertEventTypes(events: NewMessageEvent[]) {
+  for (const e of events) {
+    if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
+  }
 }
 
 /** Like appendEvents, for a writer that updates the same message rows itself in this transaction (the
@@ -109,13 +128,10 @@ export async function appendEventsForUpdate(
   tx: Kysely<DB>,
   events: NewMessageEvent[],
   now: Date,
-): Promise<AppendResult> {
+): Promise<AppendResult & { statuses: Map<string, DerivedStatus> }> {
   if (!tx.isTransaction) throw new Error("appendEventsForUpdate must run inside a transaction");
-  for (const e of events) {
-    if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
-  }
-  const ids = [...new Set(events.map((e) => e.message_id))];
-  const current = await lockMessages(tx, ids);
+  assertEventTypes(events);
+  const current = await lockMessages(tx, [...new Set(events.map((e) => e.message_id))]);
   const rows = events.map((e) => eventRow(e, now));
   const stored = await insertEventsReturningIds(tx, rows);
   const fresh = rows.flatMap((r, i) =>
@@ -128,11 +144,11 @@ export async function appendEventsForUpdate(
     [...statuses].map(([id, d]) => ({ id, ...d })),
     now,
   );
-  return { inserted: stored.size, statuses };
+  return { inserted: stored.size, stored, statuses };
 }
 
 /** A machine open or click (src/tracking/machine.ts flags its evidence): on the timeline, never the status.
- * The same test as selectDecidingEvents makes in SQL. */
+ * The same test as store.ts makes in SQL. */
 function isMachine(e: NewMessageEvent): boolean {
   if (e.type !== "opened" && e.type !== "clicked") return false;
   const ev = e.evidence;
@@ -208,9 +224,7 @@ export async function appendFirstEvents(
   events: NewMessageEvent[],
   now: Date,
 ): Promise<number> {
-  for (const e of events) {
-    if (!isMessageEventType(e.type)) throw new Error(`unknown message event type '${e.type}'`);
-  }
+  assertEventTypes(events);
   return insertEvents(
     tx,
     events.map((e) => eventRow(e, now)),

@@ -2,7 +2,8 @@
 // events of many messages at once, and write the derived status of many messages in one statement.
 import { type Kysely, sql } from "kysely";
 import type { DB, Row } from "../db/schema.js";
-import { type DerivedStatus, statusPrecedence } from "./status.js";
+import { statusChangeDeliveries } from "../hooks/emit.js";
+import { statusPrecedence } from "./status.js";
 
 /** Locks the message rows in id order, so that two writers appending to the same messages serialise
  * (and cannot deadlock) and each derives the status from every event committed before it. Returns the
@@ -62,13 +63,45 @@ export type StatusEventRow = Pick<
   "id" | "message_id" | "type" | "at" | "detail" | "error_code"
 > & { machine: boolean };
 
-/** The rank of each status event type (statusPrecedence) as SQL, generated from the one table in status.ts. */
-const rankSql = sql.raw(
-  `(case type ${Object.entries(statusPrecedence)
-    .map(([type, p]) => `when '${type}' then ${p.rank}`)
-    .join(" ")} end)`,
-);
+/** SQL generated from the one table in status.ts (statusPrecedence): `column` mapped through `pick`, null for
+ * a value the table does not name. */
+function caseOf(column: string, pairs: Array<[string, string | number]>) {
+  const value = (v: string | number) => (typeof v === "number" ? String(v) : `'${v}'`);
+  return sql.raw(`(case ${column} ${pairs.map(([k, v]) => `when '${k}' then ${value(v)}`).join(" ")} end)`);
+}
+const precedence = Object.entries(statusPrecedence);
+/** The rank of an event type. */
+const rankOf = (column: string) =>
+  caseOf(
+    column,
+    precedence.map(([type, p]) => [type, p.rank]),
+  );
+const rankSql = rankOf("type");
+/** The status an event type stands for. */
+const statusOfType = (column: string) =>
+  caseOf(
+    column,
+    precedence.map(([type, p]) => [type, p.status]),
+  );
+/** The lowest and highest rank of the event types that stand for a status (status.ts rankRangeOf). */
+const statuses = [...new Set(precedence.map(([, p]) => p.status))];
+const ranksOf = (status: string) => precedence.filter(([, p]) => p.status === status).map(([, p]) => p.rank);
+const lowestRank = (column: string) =>
+  caseOf(
+    column,
+    statuses.map((st) => [st, Math.min(...ranksOf(st))]),
+  );
+const highestRank = (column: string) =>
+  caseOf(
+    column,
+    statuses.map((st) => [st, Math.max(...ranksOf(st))]),
+  );
 const rankedTypes = Object.keys(statusPrecedence);
+/** A machine open or click (src/tracking/machine.ts flags its evidence): on the timeline, never the status. */
+const machineSql = (alias: string) =>
+  sql.raw(
+    `(${alias}.type in ('opened', 'clicked') and coalesce(${alias}.evidence -> 'machine' = 'true'::jsonb, false))`,
+  );
 
 /**
  * Per message, the one stored event that decides its status: the greatest in deriveStatus's total order
@@ -84,27 +117,66 @@ export async function selectDecidingEvents(db: Kysely<DB>, messageIds: string[])
       from message_events
      where message_id = any(${messageIds}::text[]) and type = any(${rankedTypes}::text[])
        -- Machine opens and clicks (src/tracking/machine.ts) carry evidence.machine = true; status ignores them.
-       and not (type in ('opened', 'clicked') and coalesce(evidence -> 'machine' = 'true'::jsonb, false))
+       and not ${machineSql("message_events")}
      order by message_id, ${rankSql} desc, at desc, id collate "C" desc`.execute(db);
   return r.rows;
 }
 
-/** One UPDATE for any number of messages; rows whose cached status is already right are not touched. */
-export async function updateDerivedStatuses(
-  db: Kysely<DB>,
-  derived: Array<{ id: string } & DerivedStatus>,
-  now: Date,
-): Promise<void> {
-  if (derived.length === 0) return;
-  await sql`
+/** The UPDATE of the cached status from `u` (id, status, reason, code). */
+const updateStatusesFrom = (now: Date) => sql`
     update messages m
        set status = u.status, status_reason = u.reason, error_code = u.code, updated_at = ${now}
-      from unnest(${derived.map((d) => d.id)}::text[], ${derived.map((d) => d.status)}::text[],
-                  ${derived.map((d) => d.status_reason)}::text[], ${derived.map((d) => d.error_code)}::text[])
-           as u(id, status, reason, code)
+      from u
      where m.id = u.id
        and (m.status is distinct from u.status or m.status_reason is distinct from u.reason
-            or m.error_code is distinct from u.code)`.execute(db);
+            or m.error_code is distinct from u.code)`;
+
+/**
+ * Stores the events and brings the cached status of their messages up to date, in one statement: the
+ * events are inserted (a stored dedupe key skips its event), each message's best new event is weighed
+ * against its cached status as events/service.ts nextStatuses does (above every rank of that status it wins,
+ * below them it changes nothing, and only within them is the stored deciding event read), the host webhooks
+ * of the changes are queued and the status is written. The caller holds the messages' row locks, taken in an
+ * earlier statement: this statement's snapshot then holds every event committed before them, so the cached
+ * status and the stored events it reads are the latest. Answers the ids of the events stored.
+ */
+export async function insertEventsDerivingStatuses(
+  db: Kysely<DB>,
+  rows: EventRecord[],
+  now: Date,
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const r = await sql<{ id: string }>`
+    with ins as (${insertQuery(rows, sql`returning id, message_id, type, at, detail, error_code, ${rankSql} as rank, ${machineSql("message_events")} as machine`)}),
+    best as (
+      select distinct on (message_id) id, message_id, type, at, detail, error_code, rank
+        from ins where rank is not null and not machine
+       order by message_id, rank desc, at desc, id collate "C" desc),
+    judged as (
+      select b.*, ${lowestRank("m.status")} as lo, ${highestRank("m.status")} as hi
+        from best b join messages m on m.id = b.message_id),
+    candidates as (
+      select id, message_id, type, at, detail, error_code, rank from judged where lo is null or rank >= lo
+      union all
+      -- A tie with the cached status (or a status the table does not know): the stored deciding event too.
+      select s.id, j.message_id, s.type, s.at, s.detail, s.error_code, s.rank
+        from judged j
+        cross join lateral (
+          select e.id, e.type, e.at, e.detail, e.error_code, ${rankOf("e.type")} as rank
+            from message_events e
+           where (j.lo is null or (j.rank >= j.lo and j.rank <= j.hi))
+             and e.message_id = j.message_id and e.type = any(${rankedTypes}::text[]) and not ${machineSql("e")}
+           order by 6 desc, e.at desc, e.id collate "C" desc
+           limit 1) s),
+    u as materialized (
+      select distinct on (message_id) message_id as id, ${statusOfType("type")} as status, detail as reason,
+             error_code as code, id as event_id, type as event_type
+        from candidates
+       order by message_id, rank desc, at desc, id collate "C" desc),
+    hooks as (${statusChangeDeliveries(sql`u`, now)}),
+    upd as (${updateStatusesFrom(now)})
+    select id from ins`.execute(db);
+  return new Set(r.rows.map((x) => x.id));
 }
 
 export function selectTimeline(db: Kysely<DB>, messageId: string) {

@@ -31,14 +31,13 @@ import { receiveSendgrid } from "./sendgrid.js";
 import { readSesNotification } from "./ses.js";
 import { isSnsUrl, type SnsEnvelope, snsEnvelope, verifySns } from "./sns.js";
 import {
-  addressesWithTemporaryBounces,
   insertSubscriptionConfirmation,
+  type LockedMessageRef,
+  lockMessageRefs,
   type MessageRef,
-  selectMessageRefs,
   selectSubscriptionConfirmation,
   selectSubscriptionConfirmations,
   selectTransportConfigs,
-  storedDedupeKeys,
   updateSubscriptionConfirmation,
 } from "./store.js";
 
@@ -105,10 +104,10 @@ export async function receiveWebhook(
 // ---------------------------------------------------------------- events
 
 interface Resolved {
-  rows: NewMessageEvent[];
+  rows: Array<NewMessageEvent & { id: string }>;
   /** Events that may mean something beyond their message (bounces, complaints, deliveries). */
-  consequential: Array<{ message: MessageRef; dedupe_key: string; observation: Observation }>;
-  optOuts: Array<ProviderOptOut & { dedupe_key: string }>;
+  consequential: Array<{ message: MessageRef; eventId: string; observation: Observation }>;
+  optOuts: Array<ProviderOptOut & { id: string }>;
   unmatched: ProviderEvent[];
   otherRecipient: number;
 }
@@ -141,20 +140,31 @@ function observationOf(e: ProviderEvent, m: MessageRef, consequence: Consequence
   };
 }
 
-/** Ties each event to its message; events about no message of the workspace are set aside. */
+/** The message an event is about: our id where the provider carried it back, else the provider's ids. */
+function refOf(
+  e: ProviderEvent,
+  byId: Map<string, LockedMessageRef>,
+  byQueueId: Map<string, LockedMessageRef>,
+) {
+  return (
+    (e.messageId ? byId.get(e.messageId) : undefined) ??
+    e.providerMessageIds.map((id) => byQueueId.get(id)).find((r) => r !== undefined)
+  );
+}
+
+/** Ties each event to its message; events about no message of the workspace are set aside. A delivery
+ * matters beyond its message only where it can lift a temporary bounce. */
 function resolve(
   workspaceId: string,
   provider: ProviderKind,
   events: ProviderEvent[],
-  refs: MessageRef[],
+  refs: LockedMessageRef[],
 ): Resolved {
   const byId = new Map(refs.map((r) => [r.id, r]));
   const byQueueId = new Map(refs.flatMap((r) => (r.queue_id ? [[r.queue_id, r] as const] : [])));
   const out: Resolved = { rows: [], consequential: [], optOuts: [], unmatched: [], otherRecipient: 0 };
   for (const e of events) {
-    const ref =
-      (e.messageId ? byId.get(e.messageId) : undefined) ??
-      e.providerMessageIds.map((id) => byQueueId.get(id)).find((r) => r !== undefined);
+    const ref = refOf(e, byId, byQueueId);
     if (!ref) {
       out.unmatched.push(e);
       continue;
@@ -164,8 +174,10 @@ function resolve(
       out.otherRecipient++;
       continue;
     }
-    const dedupe_key = `${provider}:${e.eventId}`;
+    // The id is chosen here so that what this append stored (not a repeat) can be told afterwards.
+    const id = newId("evt", e.at.getTime());
     out.rows.push({
+      id,
       message_id: ref.id,
       workspace_id: workspaceId,
       type: e.type,
@@ -174,14 +186,13 @@ function resolve(
       detail: e.detail,
       error_code: e.errorCode,
       evidence: e.evidence,
-      dedupe_key,
+      dedupe_key: `${provider}:${e.eventId}`,
     });
     const optOut = OPT_OUTS[e.type];
-    if (optOut)
-      out.optOuts.push({ kind: optOut, message: ref, eventId: e.eventId, detail: e.detail, dedupe_key });
+    if (optOut) out.optOuts.push({ kind: optOut, message: ref, eventId: e.eventId, detail: e.detail, id });
     const consequence = CONSEQUENCES[e.type];
-    if (consequence)
-      out.consequential.push({ message: ref, dedupe_key, observation: observationOf(e, ref, consequence) });
+    if (consequence && (consequence !== "delivered" || ref.temporarily_bounced))
+      out.consequential.push({ message: ref, eventId: id, observation: observationOf(e, ref, consequence) });
   }
   return out;
 }
@@ -203,71 +214,51 @@ function unmatchedLog(workspaceId: string, provider: ProviderKind, unmatched: Pr
   };
 }
 
-/** The consequential events worth applying: new ones only (a replay must not undo an admin's lifting a
- * block), and deliveries only where a temporary bounce waits to be lifted. Grouped per message. */
-async function freshConsequences(tx: Kysely<DB>, workspaceId: string, r: Resolved) {
-  const deliveries = r.consequential.filter((c) => c.observation.consequence === "delivered");
-  const lifting = await addressesWithTemporaryBounces(
-    tx,
-    workspaceId,
-    deliveries.flatMap((c) =>
-      c.message.to_address ? [{ contact_id: c.message.contact_id, address: c.message.to_address }] : [],
-    ),
-  );
-  const candidates = r.consequential.filter(
-    (c) => c.observation.consequence !== "delivered" || lifting.has(lower(c.message.to_address ?? "")),
-  );
-  const stored = await storedDedupeKeys(
-    tx,
-    candidates.map((c) => ({ message_id: c.message.id, dedupe_key: c.dedupe_key })),
-  );
-  const perMessage = new Map<
-    string,
-    { message: MessageRef; observations: Observation[]; keys: Set<string> }
-  >();
-  for (const c of candidates) {
-    if (stored.has(`${c.message.id}\n${c.dedupe_key}`)) continue;
-    const entry = perMessage.get(c.message.id) ?? {
-      message: c.message,
-      observations: [],
-      keys: new Set<string>(),
-    };
-    if (entry.keys.has(c.dedupe_key)) continue;
-    entry.keys.add(c.dedupe_key);
+/** The consequential events this request stored (a replay must not undo an admin's lifting a block),
+ * grouped per message. */
+function freshConsequences(r: Resolved, stored: Set<string>) {
+  const perMessage = new Map<string, { message: MessageRef; observations: Observation[] }>();
+  for (const c of r.consequential) {
+    if (!stored.has(c.eventId)) continue;
+    const entry = perMessage.get(c.message.id) ?? { message: c.message, observations: [] };
     entry.observations.push(c.observation);
     perMessage.set(c.message.id, entry);
   }
   return [...perMessage.values()];
 }
 
-/** The opt-outs not stored before (a replay changes nothing), one per message and kind. */
-async function freshOptOuts(tx: Kysely<DB>, r: Resolved): Promise<ProviderOptOut[]> {
-  const stored = await storedDedupeKeys(
-    tx,
-    r.optOuts.map((o) => ({ message_id: o.message.id, dedupe_key: o.dedupe_key })),
-  );
+/** The opt-outs this request stored (a replay changes nothing), one per message and kind. */
+function freshOptOuts(r: Resolved, stored: Set<string>): ProviderOptOut[] {
   const seen = new Set<string>();
   return r.optOuts.filter((o) => {
     const key = `${o.message.id}\n${o.kind}`;
-    if (stored.has(`${o.message.id}\n${o.dedupe_key}`) || seen.has(key)) return false;
+    if (!stored.has(o.id) || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
-/** The messages the events name: by our id where the provider carried it back (one primary-key lookup for
- * the batch), and by the provider's message id only for the events that named none of ours. */
-async function messageRefsOf(
-  rt: Runtime,
+/** The messages the events name, locked in this transaction: by our id where the provider carried it back
+ * (one primary-key lookup for the batch, the usual case), and by the provider's message id only for the
+ * events that named none of ours. Whether a delivery can lift a temporary bounce is read with them. */
+async function lockedMessageRefs(
+  tx: Kysely<DB>,
   workspaceId: string,
   events: ProviderEvent[],
-): Promise<MessageRef[]> {
+): Promise<LockedMessageRef[]> {
+  const deliveries = events.filter((e) => e.type === "delivered");
+  const delivered = {
+    ids: deliveries.flatMap((e) => (e.messageId ? [e.messageId] : [])),
+    providerIds: deliveries.flatMap((e) => e.providerMessageIds),
+  };
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
-  const refs = await selectMessageRefs(rt.db, workspaceId, ours, []);
+  const refs = ours.length ? await lockMessageRefs(tx, workspaceId, { ids: ours }, delivered) : [];
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
-  return theirs.length ? [...refs, ...(await selectMessageRefs(rt.db, workspaceId, [], theirs))] : refs;
+  if (theirs.length === 0) return refs;
+  const more = await lockMessageRefs(tx, workspaceId, { providerIds: theirs, except: [...found] }, delivered);
+  return [...refs, ...more];
 }
 
 async function storeEvents(
@@ -277,32 +268,46 @@ async function storeEvents(
   events: ProviderEvent[],
   ignored: number,
 ): Promise<WebhookSummary> {
-  const refs = await messageRefsOf(rt, workspaceId, events);
-  const r = resolve(workspaceId, provider, events, refs);
   const now = rt.now();
-  return rt.db.transaction().execute(async (tx) => {
-    const consequences = await freshConsequences(tx, workspaceId, r);
-    const optOuts = await freshOptOuts(tx, r);
-    const { inserted } = await appendEvents(tx, r.rows, now);
-    for (const o of optOuts) await applyProviderOptOut(tx, rt, provider, o);
-    let blocked = 0;
-    // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
-    // unsubscribe on a complaint, lift a temporary bounce on delivery.
-    for (const c of consequences) {
-      const report = await applyConsequences(tx, rt, c.message, c.observations, `webhook:${provider}`);
-      blocked += report.blocked.filter((b) => b.created).length;
-    }
-    if (r.unmatched.length) await logEvent(tx, unmatchedLog(workspaceId, provider, r.unmatched), now);
-    return {
-      provider,
-      received: events.length + ignored,
-      stored: inserted,
-      duplicates: r.rows.length - inserted,
-      unmatched: r.unmatched.length,
-      ignored: ignored + r.otherRecipient,
-      blocked,
-    };
+  return withDeadlockRetry(() =>
+    rt.db.transaction().execute(async (tx) => {
+      const refs = await lockedMessageRefs(tx, workspaceId, events);
+      const r = resolve(workspaceId, provider, events, refs);
+      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked: true });
+      for (const o of freshOptOuts(r, stored)) await applyProviderOptOut(tx, rt, provider, o);
+      let blocked = 0;
+      // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
+      // unsubscribe on a complaint, lift a temporary bounce on delivery.
+      for (const c of freshConsequences(r, stored)) {
+        const report = await applyConsequences(tx, rt, c.message, c.observations, `webhook:${provider}`);
+        blocked += report.blocked.filter((b) => b.created).length;
+      }
+      if (r.unmatched.length) await logEvent(tx, unmatchedLog(workspaceId, provider, r.unmatched), now);
+      return {
+        provider,
+        received: events.length + ignored,
+        stored: inserted,
+        duplicates: r.rows.length - inserted,
+        unmatched: r.unmatched.length,
+        ignored: ignored + r.otherRecipient,
+        blocked,
+      };
+    }),
+  ).then((x) => {
+    return x;
   });
+}
+
+/** Runs the transaction again once when PostgreSQL ended it to break a deadlock: the messages found by the
+ * provider's id are locked after those found by ours, so two requests naming the same messages both ways
+ * can deadlock; the retry finds the other's events stored. */
+async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "40P01") throw err;
+    return run();
+  }
 }
 
 // ---------------------------------------------------------------- Amazon SNS (SES)

@@ -1,5 +1,5 @@
 // SQL of the provider webhooks: the workspace's provider transports (their webhook settings), the messages
-// a batch of events is about (by our id or the provider's), which events are stored already, and the SNS
+// a batch of events is about (by our id or the provider's, locked for the ingesting transaction), and the SNS
 // subscription confirmations.
 import { type Kysely, sql } from "kysely";
 import type { DB, NewRow } from "../db/schema.js";
@@ -30,27 +30,51 @@ export interface MessageRef {
   campaign_id: string | null;
 }
 
-/** The workspace's messages named by our ids or by the provider's (messages.queue_id), in one query. */
-export async function selectMessageRefs(
+/** A message an event names, read under its row lock in the ingesting transaction (events/service.ts then
+ * needs no lock statement of its own), with what the bounce rules need to know: whether a delivery can lift
+ * a temporary bounce, asked only for the messages in `delivered`. */
+export interface LockedMessageRef extends MessageRef {
+  temporarily_bounced: boolean;
+}
+
+/**
+ * The workspace's messages with these ids (or, given providerIds, these queue ids, leaving out `except`),
+ * locked in id order. `delivered` names the messages (by id or queue id) with a delivery among the events:
+ * for them alone the query asks whether a subscription of their address is bounced_temporary.
+ */
+export async function lockMessageRefs(
   db: Kysely<DB>,
   workspaceId: string,
-  ids: string[],
-  providerIds: string[],
-): Promise<MessageRef[]> {
-  if (ids.length === 0 && providerIds.length === 0) return [];
-  const byId = sql`id = any(${ids}::text[])`;
-  const byQueueId = sql`queue_id = any(${providerIds}::text[])`;
-  const which =
-    ids.length && providerIds.length ? sql`(${byId} or ${byQueueId})` : ids.length ? byId : byQueueId;
-  const r = await sql<MessageRef>`
-    select ${sql.raw(REF_COLUMNS)} from messages where workspace_id = ${workspaceId} and ${which}`.execute(
-    db,
-  );
+  which: { ids: string[] } | { providerIds: string[]; except: string[] },
+  delivered: { ids: string[]; providerIds: string[] },
+): Promise<LockedMessageRef[]> {
+  const match =
+    "ids" in which
+      ? sql`m.id = any(${which.ids}::text[])`
+      : sql`m.queue_id = any(${which.providerIds}::text[]) and not m.id = any(${which.except}::text[])`;
+  const r = await sql<LockedMessageRef>`
+    select ${sql.raw(LOCKED_REF_COLUMNS)},
+           coalesce((m.id = any(${delivered.ids}::text[]) or m.queue_id = any(${delivered.providerIds}::text[]))
+                    and exists (
+                      select 1 from subscriptions s
+                       where s.workspace_id = m.workspace_id and s.status = 'bounced_temporary'
+                         and (s.contact_id = m.contact_id
+                              or s.contact_id in (select k.contact_id from contact_email_keys k
+                                                   where k.workspace_id = m.workspace_id
+                                                     and k.email_key = lower(m.to_address)))), false)
+             as temporarily_bounced
+      from messages m
+     where m.workspace_id = ${workspaceId} and ${match}
+     order by m.id
+       for update of m`.execute(db);
   return r.rows;
 }
 
 const REF_COLUMNS =
   "id, workspace_id, contact_id, to_address, archive_bcc, message_id_header, queue_id, campaign_id";
+const LOCKED_REF_COLUMNS = REF_COLUMNS.split(", ")
+  .map((c) => `m.${c}`)
+  .join(", ");
 
 /** The contact a message went to, locked: its own contact, else the contact whose first address is the one
  * the message went to (a message sent to an address). */
@@ -79,42 +103,6 @@ export async function campaignListOf(db: Kysely<DB>, campaignId: string, contact
     db,
   );
   return r.rows[0]?.list_id ?? null;
-}
-
-/** Of these (contact, address) pairs, the addresses with a subscription in bounced_temporary: only for
- * them can a delivery change anything (one query for a whole batch instead of one per delivery). */
-export async function addressesWithTemporaryBounces(
-  db: Kysely<DB>,
-  workspaceId: string,
-  pairs: Array<{ contact_id: string | null; address: string }>,
-): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
-  const r = await sql<{ address: string }>`
-    select distinct p.address from unnest(${pairs.map((p) => p.contact_id)}::text[],
-                                          ${pairs.map((p) => p.address.toLowerCase())}::text[]) as p(contact_id, address)
-     where exists (
-       select 1 from subscriptions s
-        where s.workspace_id = ${workspaceId} and s.status = 'bounced_temporary'
-          and (s.contact_id = p.contact_id
-               or s.contact_id in (select k.contact_id from contact_email_keys k
-                                    where k.workspace_id = ${workspaceId} and k.email_key = p.address)))`.execute(
-    db,
-  );
-  return new Set(r.rows.map((row) => row.address));
-}
-
-/** The (message, dedupe key) pairs among these that are stored already. */
-export async function storedDedupeKeys(
-  db: Kysely<DB>,
-  pairs: Array<{ message_id: string; dedupe_key: string }>,
-): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
-  const r = await sql<{ message_id: string; dedupe_key: string }>`
-    select e.message_id, e.dedupe_key from message_events e
-      join unnest(${pairs.map((p) => p.message_id)}::text[], ${pairs.map((p) => p.dedupe_key)}::text[])
-           as k(message_id, dedupe_key)
-        on e.message_id = k.message_id and e.dedupe_key = k.dedupe_key`.execute(db);
-  return new Set(r.rows.map((row) => `${row.message_id}\n${row.dedupe_key}`));
 }
 
 export function insertSubscriptionConfirmation(db: Kysely<DB>, row: NewRow<"provider_subscriptions">) {
