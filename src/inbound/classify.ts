@@ -9,6 +9,7 @@ import {
   commandOf,
   type Evidence,
   firstAddress,
+  isPlausibleRecipient,
   isSystemAddress,
   sweep,
 } from "./evidence.js";
@@ -203,7 +204,12 @@ function deliveryEvidence(m: MessageView): Evidence[] {
   };
   if (fromFields.length === 0) {
     const read = textual();
-    const found = read.length > 0 ? read : failedRecipientsHeader(m);
+    const failed = failedRecipientsHeader(m);
+    // X-Failed-Recipients names the recipients outright; text readers that found none of them (Exim writes
+    // a bare local part, "kijitora", when the address had no domain) found someone else, e.g. the sender.
+    const named = new Set(failed.map((e) => e.recipient.toLowerCase()));
+    const readIsAboutThem = failed.length === 0 || read.some((e) => named.has(e.recipient.toLowerCase()));
+    const found = read.length > 0 && readIsAboutThem ? read : failed;
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
   for (const e of fromFields) {
@@ -242,11 +248,21 @@ function failedRecipientsHeader(m: MessageView): Evidence[] {
   return out;
 }
 
+/** The Final-Recipient is the address that failed (RFC 3464 §2.3.2), unless it is no address one could
+ * send to: a mailbox name on an internal host ("user@sims-ms-daemon") or a source route ("@relay:user@host").
+ * Then the Original-Recipient, the address the sender wrote, names the recipient. */
+function recipientOfField(r: DsnRecipient): string {
+  for (const a of [r.finalRecipient, r.originalRecipient, r.actualRecipient]) {
+    if (a && isPlausibleRecipient(a) && !a.startsWith("@")) return a;
+  }
+  const any = r.finalRecipient || r.originalRecipient || r.actualRecipient || "";
+  return any.includes("@") ? any : (r.originalRecipient ?? any);
+}
+
 function evidenceOfField(r: DsnRecipient): Evidence {
-  const recipient = r.finalRecipient || r.originalRecipient || r.actualRecipient || "";
   const diagnostic = sweep(r.diagnostic ?? "");
   return {
-    recipient: recipient.includes("@") ? recipient : (r.originalRecipient ?? recipient),
+    recipient: recipientOfField(r),
     action: r.action,
     status: r.status,
     diagnosticType: r.diagnosticType,
