@@ -28,7 +28,6 @@ export const description =
   "fetch + reconcile a 100,000-member listmonk list served over HTTP (members/s; goal under 10 s)";
 
 const GOAL_SECONDS = 10;
-const PAGE_SIZE = 1000;
 
 interface Tool {
   fake: FakeListmonk;
@@ -47,7 +46,10 @@ async function startTool(members: number): Promise<Tool> {
 const credentials = (t: Tool) => ({ kind: "listmonk" as const, username: t.fake.user, token: t.fake.token });
 
 /** Pages through every member with the adapter and does nothing else: the yardstick (members/s). */
-async function pageThrough(t: Tool): Promise<{ members: number; seconds: number }> {
+async function pageThrough(
+  t: Tool,
+  pageSize: number | undefined,
+): Promise<{ members: number; seconds: number }> {
   const adapter = adapterFor({
     id: "bench",
     tool: "listmonk",
@@ -56,7 +58,7 @@ async function pageThrough(t: Tool): Promise<{ members: number; seconds: number 
   });
   const t0 = performance.now();
   let n = 0;
-  for await (const page of adapter.members(t.remoteListId, { pageSize: PAGE_SIZE })) n += page.length;
+  for await (const page of adapter.members(t.remoteListId, { pageSize })) n += page.length;
   return { members: n, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -84,9 +86,17 @@ async function seedLocal(db: Kysely<DB>, ws: string, listId: string, known: numb
       from contacts c where c.workspace_id = ${ws}`.execute(db);
 }
 
-async function runOn(db: BenchDb, t: Tool, members: number, pgUrl: string | undefined): Promise<BenchResult> {
+interface RunArgs {
+  members: number;
+  /** members per page; undefined = the adapter's default */
+  pageSize: number | undefined;
+  pgUrl: string | undefined;
+}
+
+async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
+  const { members, pageSize } = a;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bench-sync-"));
-  const database = db === "postgres" ? await benchDatabase(pgUrl) : null;
+  const database = db === "postgres" ? await benchDatabase(a.pgUrl) : null;
   try {
     const config = loadConfig(process.env, { dataDir, databaseUrl: database?.url, logLevel: "warn" });
     const { rt, handle } = await openRuntime(config);
@@ -124,12 +134,12 @@ async function runOn(db: BenchDb, t: Tool, members: number, pgUrl: string | unde
         by: "bench",
         now: rt.now(),
       });
-      const yard = await pageThrough(t);
+      const yard = await pageThrough(t, pageSize);
       const rssBefore = process.memoryUsage().rss / (1024 * 1024);
       const rss = sampleRss();
       progress(`${db}: fetch + reconcile of ${members} members`);
       const t0 = performance.now();
-      const done = await executeRun(rt, run.id, "bench", { pageSize: PAGE_SIZE });
+      const done = await executeRun(rt, run.id, "bench", { pageSize });
       const seconds = (performance.now() - t0) / 1000;
       const peak = rss.stop();
       if (done?.status !== "done") throw new Error(`the fetch ended ${done?.status}: ${done?.error}`);
@@ -150,6 +160,8 @@ async function runOn(db: BenchDb, t: Tool, members: number, pgUrl: string | unde
         peak_rss_mb: peak,
         rss_before_mb: rssBefore,
         members,
+        page_size: pageSize ?? "default",
+        loadavg_1m: Math.round(os.loadavg()[0] * 100) / 100,
         success: counts.success ?? 0,
         conflict: counts.conflict ?? 0,
         new_contact: counts.new_contact ?? 0,
@@ -169,10 +181,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const members = Number(opts.args.members ?? 100_000);
   if (!Number.isInteger(members) || members < 2000)
     throw new Error("--members must be a whole number ≥ 2000");
+  const pageSize = opts.args["page-size"] === undefined ? undefined : Number(opts.args["page-size"]);
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize > 0))
+    throw new Error("--page-size must be a whole number > 0");
   const t = await startTool(members);
   try {
     const results: BenchResult[] = [];
-    for (const db of opts.db) results.push(await runOn(db, t, members, opts.pgUrl));
+    for (const db of opts.db) results.push(await runOn(db, t, { members, pageSize, pgUrl: opts.pgUrl }));
     return results;
   } finally {
     await t.fake.close();

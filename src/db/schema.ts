@@ -653,6 +653,8 @@ export interface SyncFetchedMembersTable {
   first_name: string | null;
   last_name: string | null;
   salutation: string | null;
+  /** blocklist hash of email_key (migration 170) */
+  block_hash: string | null;
 }
 
 /** Dashboard users (migration 150). */

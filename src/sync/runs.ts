@@ -9,6 +9,10 @@ import { newId } from "../util/ids.js";
 
 export type RunRow = Row<"sync_runs">;
 
+/** The event log's trigger of a run's entries: a person, or a process (the schedule). */
+export const eventTrigger = (run: RunRow) =>
+  (run.trigger === "user" ? "user" : "process") as "user" | "process";
+
 export const LEASE_MS = 60_000;
 
 export function runOut(r: RunRow) {

@@ -17,6 +17,8 @@ export interface KnownSubscription {
   last_name: string | null;
   letter_salutation: string | null;
   emails: string[];
+  /** the keys of `emails`, in the same order (contacts.email_keys) */
+  email_keys: string[] | null;
   remote_id: string | null;
   remote_email: string | null;
   result_run_id: string | null;
@@ -30,6 +32,7 @@ export interface ContactByKey {
   last_name: string | null;
   letter_salutation: string | null;
   emails: string[];
+  email_keys: string[] | null;
   sub_id: string | null;
   status: SubscriptionStatus | null;
   status_set_at: Date | null;
@@ -38,140 +41,222 @@ export interface ContactByKey {
   result_run_id: string | null;
 }
 
-export function stagedChunk(db: Db, runId: string, afterKey: string | null, size: number) {
-  let q = db.selectFrom("sync_fetched_members").selectAll().where("run_id", "=", runId);
-  if (afterKey !== null) q = q.where("email_key", ">", afterKey);
-  return q.orderBy("email_key").limit(size).execute();
+/** A fetched member with the subscriptions its remote id was linked to at earlier fetches (normally one). */
+export interface StagedMember {
+  email_key: string;
+  remote_id: string;
+  email: string;
+  status: string;
+  status_changed_at: Date | null;
+  first_name: string | null;
+  last_name: string | null;
+  salutation: string | null;
+  /** the address is on the workspace's blocklist */
+  blocked: boolean;
+  linked: KnownSubscription[];
 }
 
-export async function knownByRemoteId(
-  db: Db,
-  listId: string,
-  remoteIds: string[],
-): Promise<KnownSubscription[]> {
-  if (remoteIds.length === 0) return [];
-  return db
-    .selectFrom("subscription_sync as ss")
-    .innerJoin("subscriptions as s", "s.id", "ss.subscription_id")
-    .innerJoin("contacts as c", "c.id", "s.contact_id")
-    .select([
-      "s.id as sub_id",
-      "s.contact_id",
-      "s.status",
-      "s.status_set_at",
-      "c.first_name",
-      "c.last_name",
-      "c.letter_salutation",
-      "c.emails",
-      "ss.remote_id",
-      "ss.remote_email",
-      "ss.result_run_id",
-    ])
-    .where("ss.list_id", "=", listId)
-    .where("ss.remote_id", "in", remoteIds)
-    .execute();
+interface StagedRow extends Omit<StagedMember, "linked"> {
+  sub_id: string | null;
+  contact_id: string | null;
+  sub_status: SubscriptionStatus | null;
+  status_set_at: Date | null;
+  c_first_name: string | null;
+  c_last_name: string | null;
+  letter_salutation: string | null;
+  emails: string[] | null;
+  email_keys: string[] | null;
+  known_remote_id: string | null;
+  remote_email: string | null;
+  result_run_id: string | null;
 }
 
-export async function contactsByKeys(
-  db: Db,
-  workspaceId: string,
-  listId: string,
-  keys: string[],
-): Promise<ContactByKey[]> {
-  if (keys.length === 0) return [];
-  return db
-    .selectFrom("contact_email_keys as k")
-    .innerJoin("contacts as c", "c.id", "k.contact_id")
-    .leftJoin("subscriptions as s", (j) => j.onRef("s.contact_id", "=", "c.id").on("s.list_id", "=", listId))
-    .leftJoin("subscription_sync as ss", "ss.subscription_id", "s.id")
-    .select([
-      "k.email_key",
-      "c.id as contact_id",
-      "c.first_name",
-      "c.last_name",
-      "c.letter_salutation",
-      "c.emails",
-      "s.id as sub_id",
-      "s.status",
-      "s.status_set_at",
-      "ss.remote_id",
-      "ss.remote_email",
-      "ss.result_run_id",
-    ])
-    .where("k.workspace_id", "=", workspaceId)
-    .where("k.email_key", "in", keys)
-    .orderBy("c.id")
-    .execute();
+function linkedOf(r: StagedRow): KnownSubscription | null {
+  const { sub_id, contact_id, sub_status, status_set_at } = r;
+  if (!sub_id || !contact_id || !sub_status || !status_set_at) return null;
+  return {
+    sub_id,
+    contact_id,
+    status: sub_status,
+    status_set_at,
+    first_name: r.c_first_name,
+    last_name: r.c_last_name,
+    letter_salutation: r.letter_salutation,
+    emails: r.emails ?? [],
+    email_keys: r.email_keys,
+    remote_id: r.known_remote_id,
+    remote_email: r.remote_email,
+    result_run_id: r.result_run_id,
+  };
 }
 
-const SYNC_STATE_COLUMNS = [
-  "remote_id",
-  "remote_email",
-  "remote_status",
-  "remote_status_at",
-  "remote_first_name",
-  "remote_last_name",
-  "remote_salutation",
-  "result",
-  "result_detail",
-  "result_at",
-  "result_run_id",
-  "task",
-  "task_set_at",
-  "task_set_by",
-  "task_reason",
-  "updated_at",
-] as const;
+/** One member per key; its rows (one per linked subscription) arrive together. */
+function stagedMembersOf(rows: StagedRow[]): StagedMember[] {
+  const out: StagedMember[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    const linked = linkedOf(r);
+    if (last && last.email_key === r.email_key) {
+      if (linked) last.linked.push(linked);
+      continue;
+    }
+    out.push({
+      email_key: r.email_key,
+      remote_id: r.remote_id,
+      email: r.email,
+      status: r.status,
+      status_changed_at: r.status_changed_at,
+      first_name: r.first_name,
+      last_name: r.last_name,
+      salutation: r.salutation,
+      blocked: r.blocked,
+      linked: linked ? [linked] : [],
+    });
+  }
+  return out;
+}
 
 /**
- * Many rows in ONE statement with ONE JSON parameter (json_populate_recordset): on the hot path of a fetch
- * this is several times faster than thousands of driver-escaped parameters, on PGlite as on PostgreSQL.
- * jsonb columns take objects, timestamps Dates (ISO strings in the JSON).
+ * The next `size` fetched members in e-mail key order, each with the subscriptions of the list its remote
+ * id is linked to (normally one; newest first) and whether the address is blocklisted (by the hash staged
+ * with it): one query.
  */
-export async function insertJsonRows(
+export async function stagedChunk(
+  db: Db,
+  v: { runId: string; workspaceId: string; listId: string; afterKey: string | null; size: number },
+): Promise<StagedMember[]> {
+  const { rows } = await sql<StagedRow>`
+    select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
+           f.salutation,
+           exists (select 1 from blocklist b
+                    where b.workspace_id = ${v.workspaceId} and b.lifted_at is null
+                      and b.address_hash = f.block_hash) as blocked,
+           s.id as sub_id, s.contact_id, s.status as sub_status, s.status_set_at,
+           c.first_name as c_first_name, c.last_name as c_last_name, c.letter_salutation, c.emails, c.email_keys,
+           ss.remote_id as known_remote_id, ss.remote_email, ss.result_run_id
+      from (select * from sync_fetched_members
+             where run_id = ${v.runId} and email_key > ${v.afterKey ?? ""}
+             order by email_key
+             limit ${v.size}) f
+      left join subscription_sync ss on ss.list_id = ${v.listId} and ss.remote_id = f.remote_id
+      left join subscriptions s on s.id = ss.subscription_id
+      left join contacts c on c.id = s.contact_id
+     order by f.email_key, s.id desc`.execute(db);
+  return stagedMembersOf(rows);
+}
+
+/** Every contact holding one of the addresses (keys), with its subscription on the list and its sync state. */
+export async function contactsByKeys(
+  db: Db,
+  v: { workspaceId: string; listId: string; keys: string[] },
+): Promise<ContactByKey[]> {
+  if (v.keys.length === 0) return [];
+  const { rows } = await sql<ContactByKey>`
+    select k.email_key, c.id as contact_id, c.first_name, c.last_name, c.letter_salutation, c.emails, c.email_keys,
+           s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id
+      from contact_email_keys k
+      join contacts c on c.id = k.contact_id
+      left join subscriptions s on s.contact_id = c.id and s.list_id = ${v.listId}
+      left join subscription_sync ss on ss.subscription_id = s.id
+     where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])
+     order by c.id`.execute(db);
+  return rows;
+}
+
+/** A column of a bulk write and its SQL type. */
+export interface Column {
+  name: string;
+  type: "text" | "timestamptz" | "jsonb" | "boolean";
+}
+
+/** A cell as text for its column's array: timestamps as ISO strings, jsonb as JSON text. */
+function cellText(type: Column["type"], v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (type === "jsonb") return typeof v === "string" ? v : JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * Many rows in ONE statement with one text[] parameter per column (unnest), each cast to its column's type
+ * in SQL. The hot path of a fetch writes three rows per member; PostgreSQL reads an array of 5,000 values
+ * several times faster than it takes the same rows apart as a JSON document (json_populate_recordset), and
+ * the arrays are text on both drivers, so no driver re-encodes a jsonb or timestamp value on the way.
+ * Rows give a value (or null / undefined) for every column.
+ */
+export async function insertColumns(
   db: Db,
   table: keyof DB,
-  columns: readonly string[],
-  rows: Record<string, unknown>[],
+  columns: readonly Column[],
+  rows: readonly Record<string, unknown>[],
   onConflict: ReturnType<typeof sql> = sql``,
 ) {
   if (rows.length === 0) return;
-  const cols = sql.join(columns.map((c) => sql.ref(c)));
-  await sql`insert into ${sql.table(table)} (${cols})
-    select ${cols} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)
+  const names = sql.join(columns.map((c) => sql.ref(c.name)));
+  const arrays = sql.join(
+    columns.map((c) => sql`cast(${rows.map((r) => cellText(c.type, r[c.name]))} as text[])`),
+  );
+  const aliases = columns.map((_, i) => `c${i}`);
+  const casts = sql.join(columns.map((c, i) => sql.raw(`u.${aliases[i]}::${c.type}`)));
+  await sql`insert into ${sql.table(table)} (${names})
+    select ${casts} from unnest(${arrays}) as u(${sql.raw(aliases.join(", "))})
     ${onConflict}`.execute(db);
 }
 
+const text = (name: string): Column => ({ name, type: "text" });
+const at = (name: string): Column => ({ name, type: "timestamptz" });
+
+const SYNC_STATE_COLUMNS: readonly Column[] = [
+  text("remote_id"),
+  text("remote_email"),
+  text("remote_status"),
+  at("remote_status_at"),
+  text("remote_first_name"),
+  text("remote_last_name"),
+  text("remote_salutation"),
+  text("result"),
+  { name: "result_detail", type: "jsonb" },
+  at("result_at"),
+  text("result_run_id"),
+  text("task"),
+  at("task_set_at"),
+  text("task_set_by"),
+  text("task_reason"),
+  at("updated_at"),
+];
+
 /** Writes the reconciliation state of many subscriptions (insert or replace everything but transmit_*). */
 export async function upsertSyncState(db: Db, rows: Record<string, unknown>[]) {
-  const update = sql.join(SYNC_STATE_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
-  await insertJsonRows(
+  const update = sql.join(
+    SYNC_STATE_COLUMNS.map((c) => sql`${sql.ref(c.name)} = excluded.${sql.ref(c.name)}`),
+  );
+  await insertColumns(
     db,
     "subscription_sync",
-    ["subscription_id", "workspace_id", "list_id", ...SYNC_STATE_COLUMNS],
+    [text("subscription_id"), text("workspace_id"), text("list_id"), ...SYNC_STATE_COLUMNS],
     rows,
     sql`on conflict (subscription_id) do update set ${update}`,
   );
 }
 
-const EVENT_COLUMNS = [
-  "id",
-  "workspace_id",
-  "at",
-  "severity",
-  "group_id",
-  "process",
-  "trigger",
-  "record_kind",
-  "record_id",
-  "detail",
-  "data",
-  "checked",
-] as const;
+const EVENT_COLUMNS: readonly Column[] = [
+  text("id"),
+  text("workspace_id"),
+  at("at"),
+  text("severity"),
+  text("group_id"),
+  text("process"),
+  text("trigger"),
+  text("record_kind"),
+  text("record_id"),
+  text("detail"),
+  { name: "data", type: "jsonb" },
+  { name: "checked", type: "boolean" },
+];
 
 /** The event-log entries of a run, many at once (same rows as audit's logEvents writes). */
 export async function insertEvents(db: Db, events: EventLogInput[], now: Date) {
-  await insertJsonRows(
+  await insertColumns(
     db,
     "event_log",
     EVENT_COLUMNS,
@@ -192,20 +277,21 @@ export async function insertEvents(db: Db, events: EventLogInput[], now: Date) {
   );
 }
 
-const STAGED_COLUMNS = [
-  "run_id",
-  "email_key",
-  "remote_id",
-  "email",
-  "status",
-  "status_changed_at",
-  "first_name",
-  "last_name",
-  "salutation",
-] as const;
+const STAGED_COLUMNS: readonly Column[] = [
+  text("run_id"),
+  text("email_key"),
+  text("remote_id"),
+  text("email"),
+  text("status"),
+  at("status_changed_at"),
+  text("first_name"),
+  text("last_name"),
+  text("salutation"),
+  text("block_hash"),
+];
 
 export async function stageMembers(db: Db, rows: Record<string, unknown>[]) {
-  await insertJsonRows(
+  await insertColumns(
     db,
     "sync_fetched_members",
     STAGED_COLUMNS,
@@ -215,28 +301,50 @@ export async function stageMembers(db: Db, rows: Record<string, unknown>[]) {
 }
 
 /**
- * Every subscription of the list that this run did not find in the tool: "not in tool" when it is
- * subscribed (or pending) here, otherwise nothing to do ("success": absent there, not subscribed here).
+ * Every subscription of the list that this run did not find: "not in tool" when it is subscribed (or
+ * pending) here, otherwise nothing to do ("success": absent there, not subscribed here). Answers how many
+ * of each, not the rows: a list the tool has emptied must not be held in memory.
  */
 export async function markUnseen(db: Db, v: { listId: string; runId: string; now: Date }) {
-  const { rows } = await sql<{ subscription_id: string; result: string }>`
-    insert into subscription_sync (subscription_id, workspace_id, list_id, result, result_detail, result_at,
-                                   result_run_id, updated_at)
-    select s.id, s.workspace_id, s.list_id,
-           case when s.status in ('subscribed', 'pending') then 'not_in_tool' else 'success' end,
-           case when s.status in ('subscribed', 'pending') then '{}'::jsonb
-                else '{"notes":["not in the tool and not subscribed here: in step"]}'::jsonb end,
-           ${v.now}, ${v.runId}, ${v.now}
-      from subscriptions s
-      left join subscription_sync ss on ss.subscription_id = s.id
-     where s.list_id = ${v.listId} and ss.result_run_id is distinct from ${v.runId}
-    on conflict (subscription_id) do update set
-      result = excluded.result, result_detail = excluded.result_detail, result_at = excluded.result_at,
-      result_run_id = excluded.result_run_id, updated_at = excluded.updated_at,
-      remote_id = null, remote_email = null, remote_status = null, remote_status_at = null,
-      remote_first_name = null, remote_last_name = null, remote_salutation = null,
-      task = null, task_set_at = null, task_set_by = null, task_reason = null
-    returning subscription_id, result`.execute(db);
+  const { rows } = await sql<{ not_in_tool: number; success: number }>`
+    with marked as (
+      insert into subscription_sync (subscription_id, workspace_id, list_id, result, result_detail, result_at,
+                                     result_run_id, updated_at)
+      select s.id, s.workspace_id, s.list_id,
+             case when s.status in ('subscribed', 'pending') then 'not_in_tool' else 'success' end,
+             case when s.status in ('subscribed', 'pending') then '{}'::jsonb
+                  else '{"notes":["not in the tool and not subscribed here: in step"]}'::jsonb end,
+             ${v.now}, ${v.runId}, ${v.now}
+        from subscriptions s
+        left join subscription_sync ss on ss.subscription_id = s.id
+       where s.list_id = ${v.listId} and ss.result_run_id is distinct from ${v.runId}
+      on conflict (subscription_id) do update set
+        result = excluded.result, result_detail = excluded.result_detail, result_at = excluded.result_at,
+        result_run_id = excluded.result_run_id, updated_at = excluded.updated_at,
+        remote_id = null, remote_email = null, remote_status = null, remote_status_at = null,
+        remote_first_name = null, remote_last_name = null, remote_salutation = null,
+        task = null, task_set_at = null, task_set_by = null, task_reason = null
+      returning result)
+    select count(*) filter (where result = 'not_in_tool')::int as not_in_tool,
+           count(*) filter (where result <> 'not_in_tool')::int as success
+      from marked`.execute(db);
+  return rows[0] ?? { not_in_tool: 0, success: 0 };
+}
+
+/** The run's "not in tool" subscriptions after `after` (by id) with the contact's first address. */
+export async function notInToolChunk(
+  db: Db,
+  v: { listId: string; runId: string; after: string | null; size: number },
+) {
+  const { rows } = await sql<{ subscription_id: string; email: string | null }>`
+    select ss.subscription_id, c.emails[1] as email
+      from subscription_sync ss
+      join subscriptions s on s.id = ss.subscription_id
+      join contacts c on c.id = s.contact_id
+     where ss.list_id = ${v.listId} and ss.result = 'not_in_tool' and ss.result_run_id = ${v.runId}
+       and ss.subscription_id > ${v.after ?? ""}
+     order by ss.subscription_id
+     limit ${v.size}`.execute(db);
   return rows;
 }
 

@@ -104,7 +104,9 @@ interface LmBounceOut {
   source: string;
 }
 
-const DEFAULT_PAGE_SIZE = 1000;
+// listmonk pages with knadh/paginator and AllowAll on, under which MaxPerPage does not apply: any per_page is
+// served. 5,000 members a page (a few MB of JSON) keeps the number of offset queries on its side small.
+const DEFAULT_PAGE_SIZE = 5000;
 /** Addresses per lookup query (the SQL expression stays well under URL limits). */
 const LOOKUP_CHUNK = 100;
 
