@@ -60,7 +60,8 @@ function rfc5322Date(d: Date): string {
 /** Text parts: 7bit when the text is plain ASCII with short lines, quoted-printable otherwise. Line breaks
  * become CRLF either way (RFC 2045 §2.10: a text body's line break is CRLF). */
 function textPart(subtype: "plain" | "html", text: string): string {
-  const crlf = text.replace(/\r\n|\r|\n/g, CRLF);
+  // Most texts have bare LF line breaks: replaceAll is several times cheaper than the regular expression.
+  const crlf = text.includes("\r") ? text.replace(/\r\n|\r|\n/g, CRLF) : text.replaceAll("\n", CRLF);
   const plain = /^[\t\x20-\x7e\r\n]*$/.test(crlf) && !crlf.split(CRLF).some((l) => l.length > 998);
   const head = [header("Content-Type", `text/${subtype}; charset=utf-8`)];
   if (plain) return [...head, header("Content-Transfer-Encoding", "7bit"), "", crlf].join(CRLF);
