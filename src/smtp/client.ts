@@ -309,12 +309,10 @@ class Connection {
               ? take()
               : undefined;
           this.write(
-            pipelined
-              ? Buffer.concat([
-                  this.bodyBytes(current.mail.raw),
-                  Buffer.from(this.envelope(pipelined.mail).text),
-                ])
-              : this.bodyBytes(current.mail.raw),
+            this.bodyBytes(
+              current.mail.raw,
+              pipelined ? Buffer.from(this.envelope(pipelined.mail).text) : null,
+            ),
           );
           bodyWritten = true;
           const final = await this.next();
@@ -379,11 +377,15 @@ class Connection {
     };
   }
 
-  private bodyBytes(raw: Buffer): Buffer {
+  /** The body as DATA sends it, and the next message's pipelined envelope (if any) in the same buffer: one
+   * copy of the message per transaction. */
+  private bodyBytes(raw: Buffer, next: Buffer | null): Buffer {
     const stuffed = dotStuffed(raw);
     const endsWithCrlf =
       stuffed.length >= 2 && stuffed[stuffed.length - 2] === 0x0d && stuffed[stuffed.length - 1] === 0x0a;
-    return Buffer.concat(endsWithCrlf ? [stuffed, END_OF_DATA] : [stuffed, CRLF, END_OF_DATA]);
+    const parts = endsWithCrlf ? [stuffed, END_OF_DATA] : [stuffed, CRLF, END_OF_DATA];
+    if (next) parts.push(next);
+    return Buffer.concat(parts);
   }
 
   /** Ends a transaction that went wrong before DATA (every pipelined reply has been read), so the
