@@ -20,6 +20,7 @@ import { openRuntime } from "../src/server.js";
 import { startWorkers } from "../src/workers.js";
 import { createApiKey, createWorkspace } from "../src/workspaces/service.js";
 import { type SmtpSink, startSmtpSink } from "../test/peers/postfix.js";
+import { postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { type RssSampler, sampleRss } from "./lib/rss.js";
@@ -58,8 +59,8 @@ interface Running {
   key: string;
   /** Starts the worker role's loops (the sending worker among them). */
   startSending(): void;
-  /** CPU seconds (user + system) used so far by the API process and by the worker process (0 if inline). */
-  cpuSeconds(): { api: number; worker: number };
+  /** The worker process's id, when the worker runs in its own process. */
+  workerPid(): number | null;
   countByStatus(): Promise<Record<string, number>>;
   /** Messages still to be sent or being sent, counted from the small partial work-queue indexes. */
   countUnfinished(): Promise<number>;
@@ -97,18 +98,6 @@ async function startWorkerProcess(dataDir: string, databaseUrl: string): Promise
     child.once("exit", (code) => reject(new Error(`the worker process exited (${code}) before it started`)));
   });
   return child;
-}
-
-/** utime + stime of another process, from /proc (Linux); 0 when it cannot be read. */
-function processCpuSeconds(pid: number): number {
-  try {
-    // The fields after the command name (which may hold spaces) start after its closing parenthesis.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function stopWorkerProcess(child: ChildProcess): Promise<void> {
@@ -149,9 +138,8 @@ async function startPoststelle(
     startSending() {
       if (shape === "inline") workers ??= startWorkers(rt);
     },
-    cpuSeconds() {
-      const own = process.cpuUsage();
-      return { api: (own.user + own.system) / 1e6, worker: child?.pid ? processCpuSeconds(child.pid) : 0 };
+    workerPid() {
+      return child?.pid ?? null;
     },
     async countByStatus() {
       const rows = await sql<{ status: string; n: number }>`
@@ -264,13 +252,15 @@ async function runOn(
     progress(`${db}: submitting ${n} messages in batches of ${BATCH}`);
     const sinkBefore = sink.received();
     const t0 = performance.now();
-    const cpu0 = poststelle.cpuSeconds();
+    const postmaster = database ? await postmasterPid(database.url) : null;
+    const workerPids = poststelle.workerPid() ? [poststelle.workerPid()!] : [];
+    const cpu0 = { api: sampleCpu([], null).app, all: sampleCpu(workerPids, postmaster) };
     poststelle.startSending();
     await submitAll(poststelle, n);
     const submitMs = performance.now() - t0;
     progress(`${db}: submitted in ${(submitMs / 1000).toFixed(1)} s; waiting until all are sent`);
     const totalMs = (await waitUntilSent(poststelle, sink, sinkBefore, n)) - t0;
-    const cpu1 = poststelle.cpuSeconds();
+    const cpu1 = { api: sampleCpu([], null).app, all: sampleCpu(workerPids, postmaster) };
     const load = os.loadavg()[0];
     const peak = rss.stop();
     await poststelle.stop();
@@ -288,11 +278,14 @@ async function runOn(
       messages: n,
       submit_rate: n / (submitMs / 1000),
       total_s: totalMs / 1000,
-      // CPU seconds per process while the messages were submitted and sent (the API process includes this
-      // benchmark's own HTTP client), and the 1-minute load average at the end: the machine is shared.
-      api_cpu_s: cpu1.api - cpu0.api,
-      worker_cpu_s: cpu1.worker - cpu0.worker,
-      load_1m: Math.round(load * 10) / 10,
+      // CPU per message while the messages were submitted and sent, steadier than the rate on a loaded
+      // machine: Poststelle's processes (the API process includes this benchmark's HTTP client; with PGlite
+      // also the database), the sending worker's process alone, and the PostgreSQL server.
+      app_cpu_us_per_msg: ((cpu1.all.app - cpu0.all.app) / n) * 1e6,
+      worker_cpu_us_per_msg: ((cpu1.all.app - cpu1.api - (cpu0.all.app - cpu0.api)) / n) * 1e6,
+      db_cpu_us_per_msg:
+        cpu1.all.db === null || cpu0.all.db === null ? null : ((cpu1.all.db - cpu0.all.db) / n) * 1e6,
+      loadavg_1m: Math.round(load * 100) / 100,
       // What smtp-sink counted beyond the yardstick's messages: each message arrived once.
       sink_received: sink.received() - YARDSTICK_MESSAGES,
     };
