@@ -474,6 +474,7 @@ export class SendingWorker {
             this.owner,
             results.map((r) => ({ ...r.outcome, status: statuses.get(r.outcome.id) ?? null })),
             now,
+            { mimeAsBase64: this.rt.dbKind === "pglite" },
           );
           const logs = results.flatMap((r) => (r.log ? [{ ...r.log, groupId }] : []));
           if (logs.length) await logEvents(tx, logs, now);
