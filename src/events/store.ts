@@ -155,24 +155,28 @@ export async function insertEventsDerivingStatuses(
     judged as (
       select b.*, ${lowestRank("m.status")} as lo, ${highestRank("m.status")} as hi
         from best b join messages m on m.id = b.message_id),
-    candidates as (
-      select id, message_id, type, at, detail, error_code, rank from judged where lo is null or rank >= lo
-      union all
-      -- A tie with the cached status (or a status the table does not know): the stored deciding event too.
-      select s.id, j.message_id, s.type, s.at, s.detail, s.error_code, s.rank
-        from judged j
-        cross join lateral (
-          select e.id, e.type, e.at, e.detail, e.error_code, ${rankOf("e.type")} as rank
-            from message_events e
-           where (j.lo is null or (j.rank >= j.lo and j.rank <= j.hi))
-             and e.message_id = j.message_id and e.type = any(${rankedTypes}::text[]) and not ${machineSql("e")}
-           order by 6 desc, e.at desc, e.id collate "C" desc
-           limit 1) s),
-    u as materialized (
-      select distinct on (message_id) message_id as id, ${statusOfType("type")} as status, detail as reason,
-             error_code as code, id as event_id, type as event_type
-        from candidates
+    -- Ranked above every event type of the cached status: the new event decides outright.
+    wins as (select * from judged where lo is not null and rank > hi),
+    -- A tie with the cached status (or a status the table does not know): the stored deciding event too.
+    ties as (select * from judged where lo is null or (rank >= lo and rank <= hi)),
+    tied as (
+      select distinct on (message_id) *
+        from (select id, message_id, type, at, detail, error_code, rank from ties
+              union all
+              select s.id, t.message_id, s.type, s.at, s.detail, s.error_code, s.rank
+                from ties t
+                cross join lateral (
+                  select e.id, e.type, e.at, e.detail, e.error_code, ${rankOf("e.type")} as rank
+                    from message_events e
+                   where e.message_id = t.message_id and e.type = any(${rankedTypes}::text[])
+                     and not ${machineSql("e")}
+                   order by 6 desc, e.at desc, e.id collate "C" desc
+                   limit 1) s) c
        order by message_id, rank desc, at desc, id collate "C" desc),
+    u as materialized (
+      select message_id as id, ${statusOfType("type")} as status, detail as reason, error_code as code,
+             id as event_id, type as event_type
+        from (select id, message_id, type, at, detail, error_code, rank from wins union all select id, message_id, type, at, detail, error_code, rank from tied) d),
     hooks as (${statusChangeDeliveries(sql`u`, now)}),
     upd as (${updateStatusesFrom(now)})
     select id from ins`.execute(db);
