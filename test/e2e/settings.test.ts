@@ -70,6 +70,8 @@ requirePeer("chromium")("the settings in Chromium", () => {
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
     page = await ctx.newPage();
+    // A loaded 2-core machine (other test runs, argon2 at login) can take longer than the default 30 s.
+    page.setDefaultNavigationTimeout(120_000);
     await logIn(page, server, ADMIN, "/settings?section=transports");
   }, 240_000);
 

@@ -144,16 +144,18 @@ export function ListPage() {
       ) : null}
       {tab === "sync" ? <SyncWorkbench list={data} link={link.data ?? null} onLinked={link.reload} /> : null}
       {tab === "mailings" ? <MailingsPanel listId={id} /> : null}
-      <ConfirmDialog
-        open={deleting}
-        title={l.deleteTitle}
-        confirmLabel={l.deleteList}
-        danger
-        onCancel={() => setDeleting(false)}
-        onConfirm={() => void remove()}
-      >
-        <p>{l.deleteText(data.name)}</p>
-      </ConfirmDialog>
+      {deleting ? (
+        <ConfirmDialog
+          open
+          title={l.deleteTitle}
+          confirmLabel={l.deleteList}
+          danger
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => void remove()}
+        >
+          <p>{l.deleteText(data.name)}</p>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }

@@ -125,16 +125,17 @@ export function RecordSection<T extends { id: string }>(props: RecordSectionProp
         {list.loading ? <Loading /> : null}
         {!list.loading && !list.error && list.items.length === 0 ? <Empty>{props.empty}</Empty> : null}
         <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
-        {remove ? (
+        {/* Rendered only while open: dialogs share one heading id. */}
+        {remove && removing ? (
           <ConfirmDialog
-            open={removing !== null}
+            open
             title={remove.label}
             confirmLabel={remove.label}
             danger
             onConfirm={confirmRemoval}
             onCancel={() => setRemoving(null)}
           >
-            {removing ? remove.question(removing) : null}
+            {remove.question(removing)}
           </ConfirmDialog>
         ) : null}
       </section>

@@ -8,17 +8,55 @@ import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { WriteButton } from "../../components/WriteButton";
 import { useListText } from "../lists/model";
 
+/** The general statistics of a mailing as the API gives them (seed 003 §6.5). */
+interface MailingStatistics {
+  recipients: number;
+  reached: number;
+  bounces: number;
+  opens: number;
+  clicks: number;
+  unsubscribes: number | null;
+  no_reaction: number;
+  rates: Record<string, number | null>;
+  counts_events: boolean;
+}
+
+/** The figures in the seed's order: recipients, reached, bounces, opens, clicks, unsubscribes, no reaction. */
+const figureKeys = [
+  "recipients",
+  "reached",
+  "bounces",
+  "opens",
+  "clicks",
+  "unsubscribes",
+  "no_reaction",
+  "click_to_open",
+] as const;
+type FigureKey = (typeof figureKeys)[number];
+
+/** "91,55 % (65)" as in the seed: the share and the count; the recipients as a plain count. */
+function figureText(s: MailingStatistics, k: FigureKey, i18n: ReturnType<typeof useListText>): string {
+  const rate = s.rates?.[k] ?? null;
+  const percent = rate === null ? null : `${i18n.number(rate)} %`;
+  if (k === "click_to_open") return percent ?? i18n.t.app.none;
+  const count = s[k];
+  if (count === null || count === undefined) return i18n.l.notCounted;
+  if (k === "recipients" || percent === null) return i18n.number(count);
+  return `${percent} (${i18n.number(count)})`;
+}
+
 interface Mailing {
   id: string;
   name: string;
   remote_mailing_id: string;
   recipient_count: number;
-  statistics: Record<string, unknown> | null;
+  statistics: MailingStatistics | null;
   statistics_fetched_at: string | null;
 }
 
 export function MailingsPanel({ listId }: { listId: string }) {
-  const { l, date, number } = useListText();
+  const i18n = useListText();
+  const { l, date, number } = i18n;
   const mailings = usePaged<Mailing>("/v1/mailings", { list_id: listId });
   const [error, setError] = useState<unknown>(null);
   async function fetchStats(m: Mailing) {
@@ -43,15 +81,16 @@ export function MailingsPanel({ listId }: { listId: string }) {
             <dd>{number(m.recipient_count)}</dd>
             <dt>{l.statsFetched}</dt>
             <dd>{date(m.statistics_fetched_at)}</dd>
-            {Object.entries(m.statistics ?? {})
-              .filter(([, v]) => typeof v === "number")
-              .map(([k, v]) => (
-                <div key={k} className="contents">
-                  <dt>{k}</dt>
-                  <dd>{number(v as number)}</dd>
-                </div>
-              ))}
+            {m.statistics
+              ? figureKeys.map((k) => (
+                  <div key={k} className="contents">
+                    <dt>{l.mailingFigures[k]}</dt>
+                    <dd>{figureText(m.statistics as MailingStatistics, k, i18n)}</dd>
+                  </div>
+                ))
+              : null}
           </dl>
+          {m.statistics?.counts_events ? <p className="muted small">{l.countsEvents}</p> : null}
           <WriteButton className="btn btn-small" onClick={() => void fetchStats(m)}>
             {l.fetchStats}
           </WriteButton>

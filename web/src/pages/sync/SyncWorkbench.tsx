@@ -11,6 +11,7 @@ import { WriteButton } from "../../components/WriteButton";
 import { useSession } from "../../session/session";
 import { type Link, type List, rowOfSyncMember, type SyncMember, useListText } from "../lists/model";
 import { ConnectPanel, toolName } from "./ConnectPanel";
+import { ExpertOptions, ScheduleCard } from "./LinkOptions";
 import { MemberDetail } from "./MemberDetail";
 import { RunProgress } from "./RunProgress";
 import { isActive, type SyncRun, useRunPoll } from "./runs";
@@ -144,34 +145,41 @@ function Workbench({ list, link, onChanged }: { list: List; link: Link; onChange
         )}
       </section>
       <RunsTable runs={runs.data ?? []} />
-      <ConfirmDialog
-        open={confirmFetch}
-        title={l.fetchConfirmTitle}
-        confirmLabel={l.fetch}
-        danger
-        onCancel={() => setConfirmFetch(false)}
-        onConfirm={() => void start("fetch", true)}
-      >
-        <p>{l.fetchConfirm}</p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={confirmTransmit}
-        title={l.transmitTitle}
-        confirmLabel={l.transmit}
-        onCancel={() => setConfirmTransmit(false)}
-        onConfirm={() => void start("transmit", true)}
-      >
-        <p>{l.transmitText(number(review.data?.total ?? 0))}</p>
-        <ul>
-          {Object.entries(review.data?.tasks ?? {})
-            .filter(([, n]) => n > 0)
-            .map(([task, n]) => (
-              <li key={task}>
-                {l.tasks[task] ?? task}: {number(n)}
-              </li>
-            ))}
-        </ul>
-      </ConfirmDialog>
+      <ScheduleCard listId={list.id} link={link} onChanged={onChanged} />
+      <ExpertOptions listId={list.id} link={link} onChanged={onChanged} />
+      {/* One dialog at a time: they share the heading id. */}
+      {confirmFetch ? (
+        <ConfirmDialog
+          open
+          title={l.fetchConfirmTitle}
+          confirmLabel={l.fetch}
+          danger
+          onCancel={() => setConfirmFetch(false)}
+          onConfirm={() => void start("fetch", true)}
+        >
+          <p>{l.fetchConfirm}</p>
+        </ConfirmDialog>
+      ) : null}
+      {confirmTransmit ? (
+        <ConfirmDialog
+          open
+          title={l.transmitTitle}
+          confirmLabel={l.transmit}
+          onCancel={() => setConfirmTransmit(false)}
+          onConfirm={() => void start("transmit", true)}
+        >
+          <p>{l.transmitText(number(review.data?.total ?? 0))}</p>
+          <ul>
+            {Object.entries(review.data?.tasks ?? {})
+              .filter(([, n]) => n > 0)
+              .map(([task, n]) => (
+                <li key={task}>
+                  {l.tasks[task] ?? task}: {number(n)}
+                </li>
+              ))}
+          </ul>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }
