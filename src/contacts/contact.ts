@@ -62,9 +62,12 @@ function withLetterSalutation(
     : { ...c, letter_salutation: letterSalutation(c), letter_salutation_custom: false };
 }
 
+/** The message of a contact with nothing to identify it (the import reports it as code `unidentifiable`). */
+export const UNIDENTIFIABLE = "A contact needs at least a name, an e-mail address or a phone number.";
+
 export function assertIdentifiable(c: ContactData) {
   if (!c.first_name && !c.last_name && c.emails.length === 0 && !c.phone && !c.mobile) {
-    throw Invalid("A contact needs at least a name, an e-mail address or a phone number.", [
+    throw Invalid(UNIDENTIFIABLE, [
       { path: "", message: "give first_name, last_name, emails, phone or mobile" },
     ]);
   }

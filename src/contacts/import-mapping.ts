@@ -150,22 +150,40 @@ export function rowInput(cells: string[], plan: ColumnPlan): Record<string, unkn
   return input;
 }
 
-export type RowCheck = { ok: true; input: CreateContactInput } | { ok: false; reason: string };
+/** Why a row was rejected, skipped or changed: a stable code with its values, which the dashboard words in
+ * the user's language, and the English sentence the API has always given (`reason`). */
+export interface RowReason {
+  code: string;
+  params: Record<string, string | number | string[]>;
+  text: string;
+}
+
+export type RowCheck = { ok: true; input: CreateContactInput } | { ok: false; reason: RowReason };
 
 /** Checks a row with the API's own contact schema and says what is wrong in the user's column names. */
 export function checkRow(cells: string[], plan: ColumnPlan, input: Record<string, unknown>): RowCheck {
   const extra = cells.slice(plan.names.length).filter((c) => c.trim() !== "").length;
   if (extra > 0) {
+    const filled = plan.names.length + extra;
+    const header = plan.names.length;
     return {
       ok: false,
-      reason: `it has ${plan.names.length + extra} filled columns, the header only ${plan.names.length}`,
+      reason: {
+        code: "too_many_columns",
+        params: { filled, header },
+        text: `it has ${filled} filled columns, the header only ${header}`,
+      },
     };
   }
   const r = createContactBody.safeParse(input);
   if (r.success) return { ok: true, input: r.data };
   const issue = r.error.issues[0];
   const field = String(issue.path[0] ?? "");
-  if (field === "emails") return { ok: false, reason: issue.message };
+  if (field === "emails") {
+    const emails = Array.isArray(input.emails) ? (input.emails as string[]) : [];
+    const params = { value: String(emails[Number(issue.path[1] ?? 0)] ?? ""), message: issue.message };
+    return { ok: false, reason: { code: "invalid_emails", params, text: issue.message } };
+  }
   const target =
     field === "address" || field === "custom_fields"
       ? field === "address"
@@ -175,8 +193,11 @@ export function checkRow(cells: string[], plan: ColumnPlan, input: Record<string
   const col = plan.targets.indexOf(target as ImportTarget);
   const cell = col >= 0 ? (cells[col] ?? "").trim() : "";
   const value = cell.length > 60 ? `${cell.slice(0, 57)}...` : cell;
-  return {
-    ok: false,
-    reason: col >= 0 ? `${plan.names[col]}: '${value}' ${issue.message}` : `${field}: ${issue.message}`,
-  };
+  if (col < 0) {
+    const text = `${field}: ${issue.message}`;
+    return { ok: false, reason: { code: "invalid_field", params: { field, message: issue.message }, text } };
+  }
+  const text = `${plan.names[col]}: '${value}' ${issue.message}`;
+  const params = { column: plan.names[col], field: target, value, message: issue.message };
+  return { ok: false, reason: { code: "invalid_value", params, text } };
 }

@@ -167,16 +167,19 @@ export interface ReportRow {
   row_number: number;
   outcome: "created" | "updated" | "skipped" | "rejected";
   reason: string | null;
+  reason_code: string | null;
+  reason_params: Record<string, unknown> | null;
   contact_id: string | null;
   raw: Record<string, string> | null;
 }
 
 export async function insertReportRows(db: Database, importId: string, rows: ReportRow[]) {
   if (rows.length === 0) return;
-  await sql`insert into import_rows (import_id, row_number, outcome, reason, contact_id, raw)
-    select ${importId}, r.row_number, r.outcome, r.reason, r.contact_id, r.raw
+  await sql`insert into import_rows (import_id, row_number, outcome, reason, reason_code, reason_params, contact_id, raw)
+    select ${importId}, r.row_number, r.outcome, r.reason, r.reason_code, r.reason_params, r.contact_id, r.raw
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as r(row_number integer, outcome text, reason text, contact_id text, raw jsonb)`.execute(db);
+      as r(row_number integer, outcome text, reason text, reason_code text, reason_params jsonb,
+           contact_id text, raw jsonb)`.execute(db);
 }
 
 export async function reportRows(

@@ -19,9 +19,17 @@ import {
   contactData,
   emailKeys,
   newContactData,
+  UNIDENTIFIABLE,
 } from "./contact.js";
 import { csvRecords, type FileEncoding, readHead, scanFile } from "./import-csv.js";
-import { type ColumnPlan, checkRow, type ImportTarget, planColumns, rowInput } from "./import-mapping.js";
+import {
+  type ColumnPlan,
+  checkRow,
+  type ImportTarget,
+  planColumns,
+  type RowReason,
+  rowInput,
+} from "./import-mapping.js";
 import {
   addProgress,
   type BatchCounts,
@@ -111,7 +119,7 @@ interface PreparedRow {
   input?: CreateContactInput;
   data?: ContactData;
   keys: string[];
-  reason?: string;
+  reason?: RowReason;
 }
 
 function prepareRow(cells: string[], row: number, plan: ColumnPlan): PreparedRow | null {
@@ -124,7 +132,10 @@ function prepareRow(cells: string[], row: number, plan: ColumnPlan): PreparedRow
     const data = newContactData(check.input);
     return { row, raw, input: check.input, data, keys: emailKeys(data.emails) };
   } catch (e) {
-    if (e instanceof AppError) return { row, raw, keys: [], reason: e.message };
+    if (e instanceof AppError) {
+      const code = e.message === UNIDENTIFIABLE ? "unidentifiable" : "invalid_contact";
+      return { row, raw, keys: [], reason: { code, params: { message: e.message }, text: e.message } };
+    }
     throw e;
   }
 }
@@ -142,14 +153,16 @@ class BatchOutcome {
   readonly updates: { id: string; data: ContactData }[] = [];
   readonly counts: BatchCounts = { processed: 0, created: 0, updated: 0, skipped: 0, rejected: 0 };
 
-  add(p: PreparedRow, outcome: ReportRow["outcome"], reason: string | null, contactId: string | null) {
+  add(p: PreparedRow, outcome: ReportRow["outcome"], reason: RowReason | null, contactId: string | null) {
     this.counts.processed++;
     this.counts[outcome]++;
     const withRaw = outcome === "rejected" || outcome === "skipped";
     this.report.push({
       row_number: p.row,
       outcome,
-      reason: reason === null ? null : `row ${p.row}: ${reason}`,
+      reason: reason === null ? null : `row ${p.row}: ${reason.text}`,
+      reason_code: reason?.code ?? null,
+      reason_params: reason?.params ?? null,
       contact_id: contactId,
       raw: withRaw ? p.raw : null,
     });
@@ -170,12 +183,9 @@ async function skipFileDuplicates(b: BatchContext, rows: PreparedRow[], out: Bat
   for (const p of rows) {
     const dup = p.keys.find((k) => earlier.has(k) || inBatch.has(k));
     if (dup) {
-      out.add(
-        p,
-        "skipped",
-        `duplicate of row ${earlier.get(dup) ?? inBatch.get(dup)} in this file (${dup})`,
-        null,
-      );
+      const row = earlier.get(dup) ?? inBatch.get(dup) ?? 0;
+      const text = `duplicate of row ${row} in this file (${dup})`;
+      out.add(p, "skipped", { code: "duplicate_in_file", params: { row, address: dup }, text }, null);
       continue;
     }
     for (const k of p.keys) inBatch.set(k, p.row);
@@ -193,13 +203,17 @@ function decideExisting(
 ) {
   const earlierRow = touched.get(existing.id);
   if (earlierRow !== undefined) {
-    out.add(p, "skipped", `same contact as row ${earlierRow} (${existing.id})`, existing.id);
+    const text = `same contact as row ${earlierRow} (${existing.id})`;
+    const params = { row: earlierRow, contact_id: existing.id };
+    out.add(p, "skipped", { code: "same_contact_as_row", params, text }, existing.id);
     return;
   }
   touched.set(existing.id, p.row);
   if (b.onDuplicate === "skip") {
     const address = existing.emails.find((e) => p.keys.includes(e.toLowerCase())) ?? existing.emails[0];
-    out.add(p, "skipped", `a contact with ${address} already exists (${existing.id})`, existing.id);
+    const text = `a contact with ${address} already exists (${existing.id})`;
+    const params = { address, contact_id: existing.id };
+    out.add(p, "skipped", { code: "contact_exists", params, text }, existing.id);
     out.claim(p.keys, p.row);
     return;
   }
@@ -211,11 +225,14 @@ function decideExisting(
   const changed = changedFields(before, after);
   out.claim(emailKeys(after.emails), p.row);
   if (changed.length === 0) {
-    out.add(p, "skipped", `unchanged, contact ${existing.id} already has these values`, existing.id);
+    const text = `unchanged, contact ${existing.id} already has these values`;
+    out.add(p, "skipped", { code: "unchanged", params: { contact_id: existing.id }, text }, existing.id);
     return;
   }
   out.updates.push({ id: existing.id, data: after });
-  out.add(p, "updated", `${b.imp.dry_run ? "would change" : "changed"} ${changed.join(", ")}`, existing.id);
+  const code = b.imp.dry_run ? "would_change" : "changed";
+  const text = `${b.imp.dry_run ? "would change" : "changed"} ${changed.join(", ")}`;
+  out.add(p, "updated", { code, params: { fields: changed }, text }, existing.id);
 }
 
 async function decideAgainstContacts(b: BatchContext, rows: PreparedRow[], out: BatchOutcome, now: Date) {
@@ -234,12 +251,9 @@ async function decideAgainstContacts(b: BatchContext, rows: PreparedRow[], out: 
     const matches = [...new Map(p.keys.flatMap((k) => byKey.get(k) ?? []).map((c) => [c.id, c])).values()];
     if (matches.length > 1) {
       const ids = matches.map((c) => c.id).join(", ");
-      out.add(
-        p,
-        "rejected",
-        `its e-mail addresses belong to ${matches.length} different contacts (${ids})`,
-        null,
-      );
+      const text = `its e-mail addresses belong to ${matches.length} different contacts (${ids})`;
+      const params = { count: matches.length, contact_ids: matches.map((c) => c.id) };
+      out.add(p, "rejected", { code: "ambiguous_contacts", params, text }, null);
     } else if (matches.length === 1) {
       decideExisting(b, p, matches[0], touched, out);
     } else {

@@ -204,9 +204,11 @@ export async function scrubImportRows(
   pattern: string | null,
   keys: string[],
 ) {
-  const mentions = pattern ? sql`or raw::text ~* ${pattern}` : sql``;
+  const mentions = pattern ? sql`or raw::text ~* ${pattern} or reason_params::text ~* ${pattern}` : sql``;
+  // reason_params (165) holds the row's values for the dashboard's wording, so it is scrubbed like reason.
   const r = await sql`
-    update import_rows set raw = null, reason = ${replaced("reason", pattern)}
+    update import_rows set raw = null, reason = ${replaced("reason", pattern)},
+      reason_params = ${replaced("reason_params", pattern, true)}
     where import_id in (select id from imports where workspace_id = ${workspaceId})
       and (contact_id = ${contactId} ${mentions})`.execute(db);
   if (keys.length) {

@@ -242,6 +242,9 @@ export const importRoutes = [
           row: x.row_number,
           outcome: x.outcome,
           reason: x.reason,
+          // Added for the dashboard's translations; `reason` stays as it was (DESIGN §9).
+          reason_code: x.reason_code,
+          reason_params: x.reason_params,
           contact_id: x.contact_id,
           raw: rawInFileOrder(r, x.raw),
         }),

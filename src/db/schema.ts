@@ -261,6 +261,9 @@ export interface ImportRowsTable {
   row_number: number;
   outcome: "created" | "updated" | "skipped" | "rejected";
   reason: string | null;
+  /** 165: the reason as a stable code with its values (the dashboard words it per language). */
+  reason_code: string | null;
+  reason_params: JsonNullable;
   contact_id: string | null;
   raw: JsonNullable;
 }

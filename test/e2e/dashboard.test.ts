@@ -109,6 +109,9 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const report = page.locator("table.problem-rows");
       await expect.poll(() => report.textContent()).toContain("keine-adresse");
       expect(await report.locator("tbody tr").count()).toBe(1);
+      // The reason in German from its code (the API's English sentence stays in `reason`).
+      expect(await report.textContent()).toContain("„keine-adresse“ ist keine gültige E-Mail-Adresse.");
+      expect(await report.textContent()).not.toContain("is not a valid");
       // Nothing was imported by the dry run.
       const before = await call<{ items: unknown[] }>(server, apiKey, "GET", "/v1/contacts");
       expect(before.items).toHaveLength(0);
@@ -269,6 +272,12 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const nav = page.getByRole("navigation", { name: "Hauptnavigation" });
       await nav.getByRole("link", { name: "Aktivitäten" }).waitFor();
       await page.getByRole("heading", { level: 1, name: "Aktivitäten" }).waitFor();
+      // Summaries worded in German from action + kind + record, not the server's English sentences.
+      const log = page.locator("table.activities tbody");
+      await log.locator("tr").first().waitFor();
+      expect(await log.textContent()).toContain("Import „kunden.csv“ abgeschlossen: 2 neu, 0 aktualisiert");
+      expect(await log.textContent()).toContain("Nachricht „");
+      expect(await log.textContent()).not.toMatch(/CSV import|Message to/);
       await page.getByLabel("Sprache").selectOption("en");
       const navEn = page.getByRole("navigation", { name: "Main navigation" });
       await navEn.getByRole("link", { name: "Activities" }).waitFor();

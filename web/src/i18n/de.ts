@@ -122,6 +122,13 @@ export const de = {
       customer: "Kunde",
       resource: "Ressource",
       service: "Leistung",
+      list_link: "Verknüpfung mit E-Mail-Tool",
+      email_tool_connection: "Verbindung zum E-Mail-Tool",
+      mailing: "Mailing",
+      signup: "Anmeldung",
+      webhook_delivery: "Webhook-Zustellung",
+      error_registry_entry: "Fehlerverzeichnis-Eintrag",
+      provider_subscription: "Provider-Abonnement",
     } as Record<string, string>,
     actorTypes: {
       user: "Benutzer",

@@ -206,6 +206,49 @@ const de = {
   recipients: "Empfänger",
   fetchStats: "Statistik abholen",
   statsFetched: "Statistik abgeholt am",
+  scheduleTitle: "Regelmäßig abholen",
+  scheduleIntro:
+    "Holt den Stand aus dem E-Mail-Tool in festen Abständen ab. Übermittelt wird nie von selbst; solange entschiedene Aufgaben warten, wird der Abruf übersprungen.",
+  scheduleEvery: "Abholen alle … Minuten (5 bis 10080)",
+  scheduleNow: (minutes: number) => `Wird alle ${minutes} Minuten abgeholt.`,
+  scheduleOff: "Kein Zeitplan: abgeholt wird nur auf Knopfdruck.",
+  scheduleSave: "Zeitplan speichern",
+  scheduleClear: "Zeitplan ausschalten",
+  scheduleSaved: "Der Zeitplan wurde gespeichert.",
+  scheduleCleared: "Der Zeitplan ist ausgeschaltet.",
+  expertTitle: "Profi-Optionen",
+  expertIntro:
+    "Diese Optionen setzen ein tieferes Verständnis des Abgleichs voraus. Wählen Sie sie nur, wenn Sie gerade eben eine vorhandene Liste zugeordnet und sich dabei geirrt haben.",
+  remoteId: "Technische ID der Liste im E-Mail-Tool",
+  copyId: "ID kopieren",
+  copied: "Die ID wurde in die Zwischenablage kopiert.",
+  detach: "Zuordnung zur Liste löschen",
+  detached: "Die Zuordnung wurde gelöscht. Der Verteiler ist mit keiner Liste mehr verknüpft.",
+  enterId: "ID der Liste manuell eintragen",
+  enteredId: "Technische ID",
+  chooseAgain: "Liste neu auswählen",
+  chosenList: "Liste im E-Mail-Tool",
+  relinked: "Die neue Zuordnung ist gespeichert. Holen Sie nun den Stand aus dem E-Mail-Tool ab.",
+  warnDetach:
+    "Die Zuordnung zu löschen entkoppelt den Verteiler vollständig von der Liste im E-Mail-Tool: Die Abgleichsergebnisse und Aufgaben aller Zuordnungen werden verworfen, die Liste im E-Mail-Tool bleibt, wie sie ist.",
+  warnRelink:
+    "Eine andere Liste zuzuordnen verwirft die Abgleichsergebnisse und Aufgaben aller Zuordnungen; der nächste Abruf vergleicht mit der neuen Liste.",
+  warnEntered:
+    "Die von Hand eingetragene ID muss die technische ID einer Liste im E-Mail-Tool sein (z. B. 8gxd452rq); sie wird vor der Übernahme beim E-Mail-Tool geprüft.",
+  warnOnlyAfterMistake: "Nur wählen, wenn Sie gerade eben versehentlich die falsche Liste zugeordnet haben.",
+  mailingFigures: {
+    recipients: "Empfänger",
+    reached: "Erreicht",
+    bounces: "Hard- und Softbounces",
+    opens: "Öffnungen",
+    clicks: "Klicks",
+    unsubscribes: "Abmeldungen",
+    no_reaction: "Keine Reaktion",
+    click_to_open: "Click-To-Open-Rate",
+  } as Record<string, string>,
+  notCounted: "vom E-Mail-Tool nicht erfasst",
+  countsEvents:
+    "Das E-Mail-Tool zählt Öffnungs- und Klickereignisse, nicht Personen: Die Anteile sind Obergrenzen.",
 };
 
 export type ListDict = typeof de;
@@ -407,6 +450,48 @@ const en: ListDict = {
   recipients: "Recipients",
   fetchStats: "Fetch statistics",
   statsFetched: "Statistics fetched at",
+  scheduleTitle: "Fetch regularly",
+  scheduleIntro:
+    "Fetches the state from the e-mail tool at fixed intervals. It never transmits by itself; while decided tasks wait, the fetch is skipped.",
+  scheduleEvery: "Fetch every … minutes (5 to 10080)",
+  scheduleNow: (minutes: number) => `Fetched every ${minutes} minutes.`,
+  scheduleOff: "No schedule: fetched only when you press the button.",
+  scheduleSave: "Save schedule",
+  scheduleClear: "Switch the schedule off",
+  scheduleSaved: "The schedule was saved.",
+  scheduleCleared: "The schedule is switched off.",
+  expertTitle: "Expert options",
+  expertIntro:
+    "These options need a deeper understanding of the sync. Only use them right after attaching an existing list by mistake.",
+  remoteId: "Technical id of the list in the e-mail tool",
+  copyId: "Copy id",
+  copied: "The id was copied to the clipboard.",
+  detach: "Delete the link to the list",
+  detached: "The link was deleted. The list is no longer linked to a list in the tool.",
+  enterId: "Enter the list's id by hand",
+  enteredId: "Technical id",
+  chooseAgain: "Choose the list again",
+  chosenList: "List in the e-mail tool",
+  relinked: "The new link is saved. Fetch the state from the e-mail tool now.",
+  warnDetach:
+    "Deleting the link detaches the list completely from the list in the e-mail tool: the reconciliation results and tasks of every subscription are dropped; the list in the tool stays as it is.",
+  warnRelink:
+    "Linking another list drops the reconciliation results and tasks of every subscription; the next fetch compares against the new list.",
+  warnEntered:
+    "An id entered by hand must be the technical id of a list in the e-mail tool (such as 8gxd452rq); it is checked with the tool before it is used.",
+  warnOnlyAfterMistake: "Only do this right after attaching the wrong list by mistake.",
+  mailingFigures: {
+    recipients: "Recipients",
+    reached: "Reached",
+    bounces: "Hard and soft bounces",
+    opens: "Opens",
+    clicks: "Clicks",
+    unsubscribes: "Unsubscribes",
+    no_reaction: "No reaction",
+    click_to_open: "Click-to-open rate",
+  },
+  notCounted: "not recorded by the e-mail tool",
+  countsEvents: "The e-mail tool counts open and click events, not people: the shares are upper bounds.",
 };
 
 export const listDicts = { de, en };

@@ -7,6 +7,7 @@ import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { useI18n } from "../../i18n";
+import { activitySentence } from "../../i18n/reasons";
 import { ChangeTable } from "./ChangeTable";
 
 export interface Activity {
@@ -33,7 +34,7 @@ function recordLink(kind: string, id: string | null): string | null {
 }
 
 function ActivityRow({ a }: { a: Activity }) {
-  const { t, date } = useI18n();
+  const { t, date, lang } = useI18n();
   const [open, setOpen] = useState(false);
   const action = knownActions.includes(a.action) ? a.action : "other";
   const who = a.actor.name ?? a.actor.id ?? t.activities.actorTypes[a.actor.type] ?? a.actor.type;
@@ -53,7 +54,9 @@ function ActivityRow({ a }: { a: Activity }) {
           <span className={`action-badge action-${action}`}>
             {t.activities.kinds[a.kind] ?? a.kind} {t.activities.actions[a.action] ?? a.action}
           </span>
-          <div>{a.summary}</div>
+          <div>{activitySentence(a, lang, t)}</div>
+          {/* The server's own sentence is English: shown as a detail in English only. */}
+          {lang === "en" && a.summary ? <div className="small muted">{a.summary}</div> : null}
           {a.record_id ? (
             <div className="small muted">
               {link ? <Link to={link}>{a.record_id}</Link> : <code>{a.record_id}</code>}

@@ -1,5 +1,6 @@
 // The counts of an import and its rejected / skipped rows with the reason for each.
 import { useI18n } from "../../i18n";
+import { importReason } from "../../i18n/reasons";
 import type { ImportRow, ImportStatus } from "./api";
 
 export function Counts({ counts }: { counts: ImportStatus["counts"] }) {
@@ -17,7 +18,7 @@ export function Counts({ counts }: { counts: ImportStatus["counts"] }) {
 }
 
 export function ProblemRows({ rows }: { rows: ImportRow[] }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return (
     <>
       <h3>{t.importWizard.rejectedRows}</h3>
@@ -38,7 +39,7 @@ export function ProblemRows({ rows }: { rows: ImportRow[] }) {
               <tr key={`${r.outcome}-${r.row}`}>
                 <td data-label={t.importWizard.row}>{r.row}</td>
                 <td data-label={t.importWizard.outcome}>{t.importWizard.counts[r.outcome] ?? r.outcome}</td>
-                <td data-label={t.importWizard.reason}>{r.reason}</td>
+                <td data-label={t.importWizard.reason}>{importReason(r, lang, t)}</td>
                 <td data-label={t.importWizard.values}>
                   <code>{r.raw ? Object.values(r.raw).join(" ; ") : ""}</code>
                 </td>

@@ -25,6 +25,9 @@ export interface ImportRow {
   row: number;
   outcome: string;
   reason: string | null;
+  /** The reason as a code with its values, worded per language (i18n/reasons.ts). */
+  reason_code?: string | null;
+  reason_params?: Record<string, unknown> | null;
   contact_id: string | null;
   raw: Record<string, string> | null;
 }

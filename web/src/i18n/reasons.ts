@@ -1,0 +1,211 @@
+// Sentences the server gives in English, worded in the user's language from stable codes instead: an
+// import row's reason (reason_code + reason_params) and an activity's summary (action + kind + the record's
+// name and changed fields). Unknown codes fall back to the server's own sentence.
+import type { Dict } from "./de";
+import type { Lang } from "./index";
+
+type Params = Record<string, unknown>;
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+
+/** Field names that are not import targets but appear in changes (address, emails). */
+const extraFields: Record<Lang, Record<string, string>> = {
+  de: {
+    address: "Anschrift",
+    emails: "E-Mail-Adressen",
+    name: "Name",
+    status: "Status",
+    role: "Rolle",
+    settings: "Einstellungen",
+    config: "Konfiguration",
+    description: "Beschreibung",
+    enabled: "aktiv",
+    folder: "Ordner",
+    reason: "Grund",
+    subject: "Betreff",
+  },
+  en: {
+    address: "address",
+    emails: "e-mail addresses",
+    name: "name",
+    status: "status",
+    role: "role",
+    settings: "settings",
+    config: "configuration",
+    description: "description",
+    enabled: "enabled",
+    folder: "folder",
+    reason: "reason",
+    subject: "subject",
+  },
+};
+
+export function fieldName(field: string, lang: Lang, t: Dict): string {
+  return (
+    extraFields[lang][field] ?? t.importWizard.fields[field as keyof Dict["importWizard"]["fields"]] ?? field
+  );
+}
+
+const fieldsText = (v: unknown, lang: Lang, t: Dict) =>
+  list(v)
+    .map((f) => fieldName(f, lang, t))
+    .join(", ");
+
+type ReasonText = (p: Params, lang: Lang, t: Dict) => string;
+
+const importReasons: Record<Lang, Record<string, ReasonText>> = {
+  de: {
+    too_many_columns: (p) =>
+      `Die Zeile hat ${str(p.filled)} gefüllte Spalten, die Kopfzeile nur ${str(p.header)}.`,
+    invalid_value: (p, lang, t) =>
+      p.field === "salutation"
+        ? `${str(p.column)}: „${str(p.value)}“ ist keine bekannte Anrede (oder leer lassen).`
+        : `${str(p.column)}: „${str(p.value)}“ ist kein gültiger Wert für ${fieldName(str(p.field), lang, t)}.`,
+    invalid_field: (p, lang, t) => `${fieldName(str(p.field), lang, t)}: kein gültiger Wert.`,
+    invalid_emails: (p) => `„${str(p.value)}“ ist keine gültige E-Mail-Adresse.`,
+    unidentifiable: () =>
+      "Ein Kontakt braucht mindestens einen Namen, eine E-Mail-Adresse oder eine Telefonnummer.",
+    invalid_contact: (p) => `Der Kontakt ist ungültig: ${str(p.message)}`,
+    duplicate_in_file: (p) => `Doppelt: ${str(p.address)} steht schon in Zeile ${str(p.row)} dieser Datei.`,
+    same_contact_as_row: (p) => `Derselbe Kontakt wie in Zeile ${str(p.row)}.`,
+    contact_exists: (p) => `Ein Kontakt mit ${str(p.address)} existiert bereits.`,
+    unchanged: () => "Unverändert: Der Kontakt hat diese Werte schon.",
+    changed: (p, lang, t) => `Geändert: ${fieldsText(p.fields, lang, t)}`,
+    would_change: (p, lang, t) => `Würde geändert: ${fieldsText(p.fields, lang, t)}`,
+    ambiguous_contacts: (p) => `Die E-Mail-Adressen gehören zu ${str(p.count)} verschiedenen Kontakten.`,
+  },
+  en: {
+    too_many_columns: (p) => `The row has ${str(p.filled)} filled columns, the header only ${str(p.header)}.`,
+    invalid_value: (p, lang, t) =>
+      p.field === "salutation"
+        ? `${str(p.column)}: '${str(p.value)}' is not a known salutation (or leave it empty).`
+        : `${str(p.column)}: '${str(p.value)}' is not a valid ${fieldName(str(p.field), lang, t)}.`,
+    invalid_field: (p, lang, t) => `${fieldName(str(p.field), lang, t)}: not a valid value.`,
+    invalid_emails: (p) => `'${str(p.value)}' is not a valid e-mail address.`,
+    unidentifiable: () => "A contact needs at least a name, an e-mail address or a phone number.",
+    invalid_contact: (p) => `The contact is not valid: ${str(p.message)}`,
+    duplicate_in_file: (p) => `Duplicate: ${str(p.address)} is already in row ${str(p.row)} of this file.`,
+    same_contact_as_row: (p) => `The same contact as in row ${str(p.row)}.`,
+    contact_exists: (p) => `A contact with ${str(p.address)} exists already.`,
+    unchanged: () => "Unchanged: the contact has these values already.",
+    changed: (p, lang, t) => `Changed: ${fieldsText(p.fields, lang, t)}`,
+    would_change: (p, lang, t) => `Would change: ${fieldsText(p.fields, lang, t)}`,
+    ambiguous_contacts: (p) => `The e-mail addresses belong to ${str(p.count)} different contacts.`,
+  },
+};
+
+export interface CodedReason {
+  reason: string | null;
+  reason_code?: string | null;
+  reason_params?: Params | null;
+}
+
+/** An import row's reason in the user's language; the server's sentence when its code is unknown. */
+export function importReason(r: CodedReason, lang: Lang, t: Dict): string {
+  const text = r.reason_code ? importReasons[lang][r.reason_code] : undefined;
+  return text ? text(r.reason_params ?? {}, lang, t) : (r.reason ?? "");
+}
+
+// ---------------------------------------------------------------- activities
+
+/** Verbs of the actions beyond created / updated / deleted / cancelled (those are in the main dictionary). */
+const moreActions: Record<Lang, Record<string, string>> = {
+  de: {
+    purged: "bereinigt",
+    detached: "Verknüpfung gelöscht",
+    relinked: "neu zugeordnet",
+    remote_id_entered: "ID von Hand eingetragen",
+    credentials_viewed: "Zugangsdaten angesehen",
+    lifted: "aufgehoben",
+    erased: "gelöscht (DSGVO)",
+    expired: "abgelaufen",
+    confirmed: "bestätigt",
+    linked: "verknüpft",
+    subscriptions_added: "Teilnehmer hinzugefügt",
+    send_started: "Versand gestartet",
+    send_scheduled: "Versand geplant",
+    generate_started: "Erzeugung gestartet",
+    completed: "abgeschlossen",
+    failed: "fehlgeschlagen",
+    verified: "geprüft",
+    replayed: "erneut zugestellt",
+    sync_fetch_started: "Abholen gestartet",
+    sync_task_set: "Abgleichsaufgabe gesetzt",
+    sync_task_proposed: "Abgleichsaufgabe vorgeschlagen",
+    sync_tasks_marked: "zum Übermitteln vorgemerkt",
+    unsubscribed: "abgemeldet",
+  },
+  en: {
+    purged: "purged",
+    detached: "link deleted",
+    relinked: "linked again",
+    remote_id_entered: "id entered by hand",
+    credentials_viewed: "credentials viewed",
+    lifted: "lifted",
+    erased: "erased (GDPR)",
+    expired: "expired",
+    confirmed: "confirmed",
+    linked: "linked",
+    subscriptions_added: "members added",
+    send_started: "sending started",
+    send_scheduled: "sending scheduled",
+    generate_started: "generation started",
+    completed: "completed",
+    failed: "failed",
+    verified: "checked",
+    replayed: "delivered again",
+    sync_fetch_started: "fetch started",
+    sync_task_set: "sync task set",
+    sync_task_proposed: "sync task proposed",
+    sync_tasks_marked: "marked for transmission",
+    unsubscribed: "unsubscribed",
+  },
+};
+
+export interface ActivityFacts {
+  action: string;
+  kind: string;
+  changes: Record<string, { before: unknown; after: unknown }> | null;
+  data: unknown;
+}
+
+/** The record's name as the change or the data shows it (name, e-mail, recipient, file name). */
+function recordName(a: ActivityFacts): string | null {
+  const data = (a.data && typeof a.data === "object" ? a.data : {}) as Params;
+  for (const key of ["name", "email", "address", "to", "filename"]) {
+    const c = a.changes?.[key];
+    const v = c ? (c.after ?? c.before) : data[key];
+    if (typeof v === "string" && v.trim()) return v;
+  }
+  return null;
+}
+
+/** An import's counts ("2 neu, 1 abgelehnt") from the activity's data. */
+function importCounts(a: ActivityFacts, t: Dict): string {
+  const data = (a.data && typeof a.data === "object" ? a.data : {}) as Params;
+  return ["created", "updated", "skipped", "rejected"]
+    .filter((k) => typeof data[k] === "number")
+    .map((k) => `${str(data[k])} ${t.importWizard.counts[k] ?? k}`)
+    .join(", ");
+}
+
+/** "Verteiler „Newsletter“ erstellt", "Kontakt aktualisiert: Vorname, Ort" — from codes, in the user's language. */
+export function activitySentence(a: ActivityFacts, lang: Lang, t: Dict): string {
+  const kind = t.activities.kinds[a.kind] ?? a.kind;
+  const verb = t.activities.actions[a.action] ?? moreActions[lang][a.action] ?? a.action;
+  const name = recordName(a);
+  const quoted = name ? (lang === "de" ? ` „${name}“` : ` '${name}'`) : "";
+  let sentence = `${kind}${quoted} ${verb}`;
+  if (a.kind === "import") {
+    const counts = importCounts(a, t);
+    if (counts) sentence += `: ${counts}`;
+  }
+  if (a.action === "updated" && a.changes) {
+    const fields = Object.keys(a.changes).filter((k) => !k.endsWith("_at"));
+    if (fields.length > 0) {
+      const shown = fields.slice(0, 5).map((f) => fieldName(f, lang, t));
+      sentence += `: ${shown.join(", ")}${fields.length > 5 ? " …" : ""}`;
+    }
+  }
+  return sentence;
+}
