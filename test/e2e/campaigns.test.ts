@@ -1,7 +1,8 @@
 // Serial correspondence in a real browser (issue 7 item 6, seed 004): create a serial e-mail from a list
 // through the form, send it and watch its progress reach the end, with each recipient's status and reason;
 // the template editor shows a merge-field error at its line and previews for a chosen contact; the
-// statistics page shows what the run did; a viewer sees no write button. axe on every page.
+// statistics page shows what the run did; a serial letter's PDF is shown in the page and downloads as a PDF;
+// a viewer sees no write button. axe on every page.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
@@ -180,6 +181,92 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       expect(await page.getByRole("cell", { name: "Versendet" }).count()).toBeGreaterThan(0);
       await expectNoSeriousAxeViolations(page);
       await shot(page, "statistics");
+    },
+    STEP,
+  );
+
+  it(
+    "generates a serial letter's PDF, shows it in the page and offers it as a PDF download",
+    async () => {
+      const list = await call<{ id: string }>(server, key, "POST", "/v1/lists", { name: "Briefe Herbst" });
+      for (const [first_name, last_name, street, postal_code, city] of [
+        ["Erika", "Zander", "Lindenweg 4", "80331", "München"],
+        ["Bernd", "Albers", "Hafenstraße 12", "20095", "Hamburg"],
+      ]) {
+        const c = await call<{ id: string }>(server, key, "POST", "/v1/contacts", {
+          first_name,
+          last_name,
+          address: { street, postal_code, city },
+        });
+        await call(server, key, "POST", `/v1/contacts/${c.id}/consents`, {
+          channel: "post",
+          purpose: "marketing",
+          status: "granted",
+          source: "Anmeldeformular",
+        });
+        await call(server, key, "POST", `/v1/lists/${list.id}/subscriptions`, { contact_id: c.id });
+      }
+      const letterTemplate = await call<{ id: string }>(server, key, "POST", "/v1/templates", {
+        name: "Herbstbrief",
+        kind: "letter",
+        subject: "Neue Kurse",
+        text: "ab Oktober gibt es Rückenkurse, {{ contact.first_name }}.",
+      });
+      const letter = await call<{ id: string }>(server, key, "POST", "/v1/campaigns", {
+        name: "Herbstbrief 2026",
+        kind: "letter",
+        list_ids: [list.id],
+        template_id: letterTemplate.id,
+      });
+      await page.goto(`${server.url}/campaigns/${letter.id}`);
+      await page.getByRole("heading", { name: "Dokument" }).waitFor();
+      await page.getByText("Noch kein Dokument erzeugt.").waitFor();
+      await page.getByLabel("Name", { exact: true }).fill("Physio am Rhein");
+      await page.getByLabel("Straße").fill("Rheinufer 1");
+      await page.getByLabel("PLZ").fill("53111");
+      await page.getByLabel("Ort").fill("Bonn");
+      // Recipients may still be loading: the button waits for the campaign to be ready.
+      const generate = page.getByRole("button", { name: "Briefe erzeugen" });
+      await expect.poll(() => generate.isEnabled(), { timeout: 60_000 }).toBe(true);
+      await generate.click();
+
+      // Shown in the page: an embedded frame whose document is the PDF.
+      const frame = page.locator("iframe.pdf-frame");
+      await frame.waitFor({ timeout: 60_000 });
+      const shown = await frame.evaluate(async (f) => {
+        const b = await fetch((f as HTMLIFrameElement).src).then((r) => r.blob());
+        return { type: b.type, head: await b.slice(0, 5).text(), size: b.size };
+      });
+      expect(shown.type).toBe("application/pdf");
+      expect(shown.head).toBe("%PDF-");
+      expect(shown.size).toBeGreaterThan(1000);
+
+      // Downloadable: the link saves a PDF named after the campaign.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "PDF herunterladen" }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe("Herbstbrief 2026.pdf");
+      const chunks: Buffer[] = [];
+      for await (const chunk of (await download.createReadStream()) ?? []) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+
+      // The API answers it as a PDF to the signed-in user.
+      const direct = await page.evaluate(async (id) => {
+        const r = await fetch(`/v1/campaigns/${id}/document`);
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        return {
+          status: r.status,
+          type: r.headers.get("content-type"),
+          disposition: r.headers.get("content-disposition"),
+          head: String.fromCharCode(...bytes.slice(0, 5)),
+        };
+      }, letter.id);
+      expect(direct).toMatchObject({ status: 200, head: "%PDF-" });
+      expect(direct.type).toMatch(/^application\/pdf/);
+      expect(direct.disposition).toMatch(/^attachment; filename=/);
+      await shot(page, "campaign-letter-pdf");
+      await expectNoSeriousAxeViolations(page);
     },
     STEP,
   );

@@ -3,9 +3,9 @@
 import { Fragment, useState } from "react";
 import { Link } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, timeQuery, useUrlFilters } from "../../components/filters";
+import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
-import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { useI18n } from "../../i18n";
 import { activitySentence } from "../../i18n/reasons";
 import { ChangeTable } from "./ChangeTable";
@@ -139,32 +139,19 @@ export function ActivitiesPage() {
           </>
         )}
       </FilterBar>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.items.length > 0 ? (
-        <table className="table responsive activities">
-          <caption className="sr-only">{t.activities.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t.activities.when}</th>
-              <th scope="col">{t.activities.who}</th>
-              <th scope="col">{t.activities.what}</th>
-              <th scope="col">
-                <span className="sr-only">{t.activities.changes}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((a) => (
-              <ActivityRow key={a.id} a={a} />
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.loading ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? (
-        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyActivities}</Empty>
-      ) : null}
-      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+      <PagedTable
+        list={list}
+        name="activities"
+        caption={t.activities.title}
+        headers={[
+          { label: t.activities.when },
+          { label: t.activities.who },
+          { label: t.activities.what },
+          { label: t.activities.changes, hidden: true },
+        ]}
+        empty={filtered ? t.states.emptyFiltered : t.states.emptyActivities}
+        row={(a) => <ActivityRow a={a} />}
+      />
     </>
   );
 }

@@ -2,9 +2,9 @@
 // opens the contact's page. Editors start the CSV import from here.
 import { useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, LoadMore, useUrlFilters } from "../../components/filters";
+import { FilterBar, useUrlFilters } from "../../components/filters";
+import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
-import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { WriteLink } from "../../components/WriteButton";
 import { useI18n } from "../../i18n";
 import { type Contact, contactName } from "./types";
@@ -93,39 +93,30 @@ export function ContactsPage() {
           </>
         )}
       </FilterBar>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.items.length > 0 ? (
-        <table className="table responsive contacts">
-          <caption className="sr-only">{t.contacts.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t.contacts.name}</th>
-              <th scope="col">{t.contacts.email}</th>
-              <th scope="col">{t.contacts.city}</th>
-              <th scope="col">{t.contacts.created}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((c) => (
-              <tr key={c.id} className="clickable" onClick={() => navigate(`/contacts/${c.id}`)}>
-                <td data-label={t.contacts.name}>
-                  <a href={`/contacts/${c.id}`} onClick={(e) => e.preventDefault()}>
-                    {contactName(c) || t.contacts.noName}
-                  </a>
-                </td>
-                <td data-label={t.contacts.email}>{c.emails[0] ?? t.app.none}</td>
-                <td data-label={t.contacts.city}>{c.address.city ?? t.app.none}</td>
-                <td data-label={t.contacts.created}>{date(c.created_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.loading ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? (
-        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyContacts}</Empty>
-      ) : null}
-      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+      <PagedTable
+        list={list}
+        name="contacts"
+        caption={t.contacts.title}
+        headers={[
+          { label: t.contacts.name },
+          { label: t.contacts.email },
+          { label: t.contacts.city },
+          { label: t.contacts.created },
+        ]}
+        empty={filtered ? t.states.emptyFiltered : t.states.emptyContacts}
+        row={(c) => (
+          <tr className="clickable" onClick={() => navigate(`/contacts/${c.id}`)}>
+            <td data-label={t.contacts.name}>
+              <a href={`/contacts/${c.id}`} onClick={(e) => e.preventDefault()}>
+                {contactName(c) || t.contacts.noName}
+              </a>
+            </td>
+            <td data-label={t.contacts.email}>{c.emails[0] ?? t.app.none}</td>
+            <td data-label={t.contacts.city}>{c.address.city ?? t.app.none}</td>
+            <td data-label={t.contacts.created}>{date(c.created_at)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -2,10 +2,10 @@
 // status, recipient, campaign and time, read page by page.
 import { useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, timeQuery, useUrlFilters } from "../../components/filters";
+import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
-import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { useI18n } from "../../i18n";
 import { type MessageSummary, messageStatuses } from "./types";
 
@@ -76,49 +76,40 @@ export function MessagesPage() {
           </>
         )}
       </FilterBar>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.items.length > 0 ? (
-        <table className="table responsive messages">
-          <caption className="sr-only">{t.messages.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t.messages.status}</th>
-              <th scope="col">{t.messages.to}</th>
-              <th scope="col">{t.messages.subject}</th>
-              <th scope="col">{t.messages.created}</th>
-              <th scope="col">{t.messages.sent}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((m) => (
-              <tr key={m.id} className="clickable" onClick={() => navigate(`/messages/${m.id}`)}>
-                <td data-label={t.messages.status}>
-                  <StatusChip status={m.status} />
-                </td>
-                <td data-label={t.messages.to}>
-                  {/* The link is the keyboard's way in; the row click is a convenience for the mouse. */}
-                  <a href={`/messages/${m.id}`} onClick={(e) => e.preventDefault()}>
-                    {m.to}
-                  </a>
-                </td>
-                <td data-label={t.messages.subject}>
-                  {m.subject}
-                  {m.status_reason ? <div className="small muted">{m.status_reason}</div> : null}
-                </td>
-                <td data-label={t.messages.created}>
-                  <time dateTime={m.created_at}>{date(m.created_at)}</time>
-                </td>
-                <td data-label={t.messages.sent}>{m.sent_at ? date(m.sent_at) : t.app.none}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.loading ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? (
-        <Empty>{filtered ? t.states.emptyFiltered : t.states.emptyMessages}</Empty>
-      ) : null}
-      <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={list.loadMore} />
+      <PagedTable
+        list={list}
+        name="messages"
+        caption={t.messages.title}
+        headers={[
+          { label: t.messages.status },
+          { label: t.messages.to },
+          { label: t.messages.subject },
+          { label: t.messages.created },
+          { label: t.messages.sent },
+        ]}
+        empty={filtered ? t.states.emptyFiltered : t.states.emptyMessages}
+        row={(m) => (
+          <tr className="clickable" onClick={() => navigate(`/messages/${m.id}`)}>
+            <td data-label={t.messages.status}>
+              <StatusChip status={m.status} />
+            </td>
+            <td data-label={t.messages.to}>
+              {/* The link is the keyboard's way in; the row click is a convenience for the mouse. */}
+              <a href={`/messages/${m.id}`} onClick={(e) => e.preventDefault()}>
+                {m.to}
+              </a>
+            </td>
+            <td data-label={t.messages.subject}>
+              {m.subject}
+              {m.status_reason ? <div className="small muted">{m.status_reason}</div> : null}
+            </td>
+            <td data-label={t.messages.created}>
+              <time dateTime={m.created_at}>{date(m.created_at)}</time>
+            </td>
+            <td data-label={t.messages.sent}>{m.sent_at ? date(m.sent_at) : t.app.none}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
