@@ -221,10 +221,11 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       await page.goto(`${server.url}/campaigns/${letter.id}`);
       await page.getByRole("heading", { name: "Dokument" }).waitFor();
       await page.getByText("Noch kein Dokument erzeugt.").waitFor();
-      await page.getByLabel("Name", { exact: true }).fill("Physio am Rhein");
-      await page.getByLabel("Straße").fill("Rheinufer 1");
-      await page.getByLabel("PLZ").fill("53111");
-      await page.getByLabel("Ort").fill("Bonn");
+      const field = (name: string) => page.getByRole("textbox", { name, exact: true });
+      await field("Name").fill("Physio am Rhein");
+      await field("Straße").fill("Rheinufer 1");
+      await field("PLZ").fill("53111");
+      await field("Ort").fill("Bonn");
       // Recipients may still be loading: the button waits for the campaign to be ready.
       const generate = page.getByRole("button", { name: "Briefe erzeugen" });
       await expect.poll(() => generate.isEnabled(), { timeout: 60_000 }).toBe(true);
