@@ -217,6 +217,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         kind: "letter",
         list_ids: [list.id],
         template_id: letterTemplate.id,
+        subject: "Neue Kurse im Herbst",
       });
       await page.goto(`${server.url}/campaigns/${letter.id}`);
       await page.getByRole("heading", { name: "Dokument" }).waitFor();
@@ -230,14 +231,43 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       const generate = page.getByRole("button", { name: "Briefe erzeugen" });
       await expect.poll(() => generate.isEnabled(), { timeout: 60_000 }).toBe(true);
       await generate.click();
+      // A refusal would show as a banner: fail with its words rather than wait for the frame.
+      await page
+        .locator("iframe.pdf-frame, #document-h ~ form .banner-error")
+        .first()
+        .waitFor({ timeout: 90_000 });
+      expect(await page.locator("#document-h ~ form .banner-error").allTextContents()).toEqual([]);
 
+      // Wait until the generation is over (the page shows each new document as it comes).
+      await expect
+        .poll(
+          async () => {
+            const x = await call<{ state: string; document: unknown }>(
+              server,
+              key,
+              "GET",
+              `/v1/campaigns/${letter.id}`,
+            );
+            return x.document !== null && x.state !== "in_progress";
+          },
+          { timeout: 90_000 },
+        )
+        .toBe(true);
       // Shown in the page: an embedded frame whose document is the PDF.
       const frame = page.locator("iframe.pdf-frame");
       await frame.waitFor({ timeout: 60_000 });
-      const shown = await frame.evaluate(async (f) => {
-        const b = await fetch((f as HTMLIFrameElement).src).then((r) => r.blob());
-        return { type: b.type, head: await b.slice(0, 5).text(), size: b.size };
-      });
+      const readFrame = () =>
+        frame.evaluate(async (f) => {
+          const b = await fetch((f as HTMLIFrameElement).src).then((r) => r.blob());
+          return { type: b.type, head: await b.slice(0, 5).text(), size: b.size };
+        });
+      // A reload between reading the frame's address and fetching it replaces (revokes) the blob: read again.
+      let shown = await readFrame().catch(() => null);
+      for (let i = 0; shown === null && i < 20; i++) {
+        await page.waitForTimeout(1000);
+        shown = await readFrame().catch(() => null);
+      }
+      if (!shown) throw new Error("the embedded PDF could not be read");
       expect(shown.type).toBe("application/pdf");
       expect(shown.head).toBe("%PDF-");
       expect(shown.size).toBeGreaterThan(1000);
