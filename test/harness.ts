@@ -151,3 +151,19 @@ export function api(app: TestEnv["app"], key?: string) {
     raw: call,
   };
 }
+
+/** Connects the workspace to the Mailchimp contract fake (POST /v1/email-tools); returns the connection id. */
+export async function connectMailchimp(
+  admin: ReturnType<typeof api>,
+  fake: { url: string; apiKey: string },
+  name = "Mailchimp",
+): Promise<string> {
+  const c = await admin.post("/v1/email-tools", {
+    name,
+    tool: "mailchimp",
+    base_url: fake.url,
+    credentials: { api_key: fake.apiKey },
+  });
+  if (c.status !== 201) throw new Error(`connecting the Mailchimp fake failed: ${c.status} ${c.text}`);
+  return c.body.id;
+}

@@ -2,7 +2,7 @@
 // and the sync members listing filters by reactions like the plain subscriptions listing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../../test/fakes/mailchimp.js";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { api, connectMailchimp, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { newId } from "../util/ids.js";
 
 let env: TestEnv;
@@ -16,14 +16,7 @@ beforeAll(async () => {
   fake = await startFakeMailchimp();
   admin = api(env.app, env.ws.admin);
   editor = api(env.app, env.ws.editor);
-  const c = await admin.post("/v1/email-tools", {
-    name: "Mailchimp Pfote",
-    tool: "mailchimp",
-    base_url: fake.url,
-    credentials: { api_key: fake.apiKey },
-  });
-  expect(c.status).toBe(201);
-  connectionId = c.body.id;
+  connectionId = await connectMailchimp(admin, fake, "Mailchimp Pfote");
 });
 afterAll(async () => {
   await fake.close();

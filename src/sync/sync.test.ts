@@ -1,7 +1,7 @@
 // List sync end to end through the API against the Mailchimp contract fake (seed 003 §4–§5, §8, §9).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../../test/fakes/mailchimp.js";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { api, connectMailchimp, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { systemActor } from "../runtime.js";
 import { settled, startFetch } from "./service.js";
 
@@ -26,14 +26,7 @@ beforeAll(async () => {
   admin = api(env.app, env.ws.admin);
   editor = api(env.app, env.ws.editor);
   viewer = api(env.app, env.ws.viewer);
-  const c = await admin.post("/v1/email-tools", {
-    name: "Mailchimp",
-    tool: "mailchimp",
-    base_url: fake.url,
-    credentials: { api_key: fake.apiKey },
-  });
-  expect(c.status).toBe(201);
-  connectionId = c.body.id;
+  connectionId = await connectMailchimp(admin, fake);
 });
 afterAll(async () => {
   await settled();

@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../../../test/fakes/mailchimp.js";
-import { api, createTestEnv, type TestEnv } from "../../../test/harness.js";
+import { api, connectMailchimp, createTestEnv, type TestEnv } from "../../../test/harness.js";
 import { publicUrlUnknown } from "./registration.js";
 
 let env: TestEnv;
@@ -18,14 +18,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   fake = await startFakeMailchimp();
   admin = api(env.app, env.ws.admin);
-  const c = await admin.post("/v1/email-tools", {
-    name: "Mailchimp",
-    tool: "mailchimp",
-    base_url: fake.url,
-    credentials: { api_key: fake.apiKey },
-  });
-  expect(c.status).toBe(201);
-  connectionId = c.body.id;
+  connectionId = await connectMailchimp(admin, fake);
   // Mailchimp must be able to call Poststelle: the app listens on loopback, as the public URL.
   await env.app.listen({ port: 0, host: "127.0.0.1" });
   reachable = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
