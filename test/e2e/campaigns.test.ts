@@ -230,6 +230,17 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       // Recipients may still be loading: the button waits for the campaign to be ready.
       const generate = page.getByRole("button", { name: "Briefe erzeugen" });
       await expect.poll(() => generate.isEnabled(), { timeout: 60_000 }).toBe(true);
+      // The letter's subject comes from the campaign; without one the panel says so at the field, in German,
+      // and asks nothing of the server.
+      const letterSubject = field("Betreff im Brief");
+      expect(await letterSubject.inputValue()).toBe("Neue Kurse im Herbst");
+      await letterSubject.fill("");
+      await generate.click();
+      await page.getByText("Geben Sie dem Brief einen Betreff; er steht über der Anrede.").waitFor();
+      expect((await call<{ state: string }>(server, key, "GET", `/v1/campaigns/${letter.id}`)).state).toBe(
+        "ready",
+      );
+      await letterSubject.fill("Neue Kurse im Herbst 2026");
       // The page fetches the generated document with the session and shows it from a blob: URL.
       const documentResponse = page.waitForResponse(
         (r) => r.url().endsWith(`/v1/campaigns/${letter.id}/document`),
@@ -260,6 +271,10 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
           { timeout: 90_000 },
         )
         .toBe(true);
+      // The subject given in the panel is the campaign's subject now (generating saves it, as sending does).
+      expect(
+        (await call<{ subject: string }>(server, key, "GET", `/v1/campaigns/${letter.id}`)).subject,
+      ).toBe("Neue Kurse im Herbst 2026");
       // Shown in the page: an embedded frame whose document is the PDF.
       const frame = page.locator("iframe.pdf-frame");
       await frame.waitFor({ timeout: 60_000 });

@@ -81,6 +81,11 @@ const de = {
   download: "PDF herunterladen",
   noDocument: "Noch kein Dokument erzeugt.",
   letterSender: "Absender im Brief",
+  letterSubject: "Betreff im Brief",
+  needSubject: "Geben Sie dem Brief einen Betreff; er steht über der Anrede.",
+  needTemplate: "Wählen Sie oben unter „Vorlage“ eine Briefvorlage und speichern Sie.",
+  needSender:
+    "Geben Sie Name, Straße, PLZ und Ort des Absenders an (die Rücksendeangabe über der Anschrift).",
   senderName: "Name",
   street: "Straße",
   postalCode: "PLZ",
@@ -257,6 +262,11 @@ const en: CampaignDict = {
   download: "Download PDF",
   noDocument: "No document generated yet.",
   letterSender: "Sender printed on the letter",
+  letterSubject: "Subject printed on the letter",
+  needSubject: "Give the letter a subject; it is printed above the salutation.",
+  needTemplate: "Choose a letter template under “Template” above and save.",
+  needSender:
+    "Give the sender's name, street, postal code and city (the return address line above the address).",
   senderName: "Name",
   street: "Street",
   postalCode: "Postal code",

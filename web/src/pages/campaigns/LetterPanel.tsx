@@ -44,6 +44,7 @@ export function LetterPanel({
   const [format, setFormat] = useState("letters");
   const [sort, setSort] = useState(campaign.sort || "postal_code");
   const sender = campaign.letter_options?.sender;
+  const [subject, setSubject] = useState(campaign.subject ?? "");
   const [name, setName] = useState(sender?.name ?? "");
   const [street, setStreet] = useState(sender?.street ?? "");
   const [postal, setPostal] = useState(sender?.postal_code ?? "");
@@ -51,23 +52,42 @@ export function LetterPanel({
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [missing, setMissing] = useState<Record<string, string>>({});
   const doc = useDocumentUrl(campaign);
-  const issues = error instanceof ApiError ? error.fieldIssues() : {};
+  // The campaign's subject may be edited in the settings form above: follow it.
+  useEffect(() => setSubject(campaign.subject ?? ""), [campaign.subject]);
+  const issues = { ...(error instanceof ApiError ? error.fieldIssues() : {}), ...missing };
   const canGenerate =
     canWrite && !campaign.frozen && !["loading_recipients", "in_progress"].includes(campaign.state);
 
   const generate = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
     setNotice(null);
     const body: Record<string, unknown> = { format, sort };
-    if (format === "letters" && name && street && postal && city) {
-      body.letter_options = {
-        ...(campaign.letter_options ?? {}),
-        sender: { name, street, postal_code: postal, city },
-      };
+    if (format === "letters") {
+      // What a letter needs, said in the user's language before anything is asked of the server.
+      const senderParts = [name, street, postal, city].map((x) => x.trim());
+      const gaps: Record<string, string> = {};
+      if (!subject.trim()) gaps.subject = c.needSubject;
+      if (!campaign.template_id) gaps.template_id = c.needTemplate;
+      if (senderParts.some((x) => !x) && (senderParts.some(Boolean) || !sender)) {
+        gaps["letter_options.sender"] = c.needSender;
+      }
+      setMissing(gaps);
+      if (Object.keys(gaps).length) return;
+      body.subject = subject.trim();
+      if (senderParts.every(Boolean)) {
+        const [n, s, p, ci] = senderParts;
+        body.letter_options = {
+          ...(campaign.letter_options ?? {}),
+          sender: { name: n, street: s, postal_code: p, city: ci },
+        };
+      }
+    } else {
+      setMissing({});
     }
+    setBusy(true);
     try {
       await api.post(`/v1/campaigns/${campaign.id}/generate`, body);
       setNotice(c.generating);
@@ -84,7 +104,12 @@ export function LetterPanel({
       <h2 id="document-h">{c.document}</h2>
       {canGenerate ? (
         <form onSubmit={generate} noValidate>
-          <ErrorBanner error={error} />
+          <ErrorBanner error={error && Object.keys(issues).length === 0 ? error : null} />
+          {issues.template_id ? (
+            <p className="field-error" role="alert">
+              {issues.template_id}
+            </p>
+          ) : null}
           {notice ? <Notice>{notice}</Notice> : null}
           <div className="form-grid">
             <Field label={c.format} error={issues.format}>
@@ -111,8 +136,18 @@ export function LetterPanel({
             </Field>
           </div>
           {format === "letters" ? (
+            <Field label={c.letterSubject} error={issues.subject}>
+              {(p) => <input {...p} value={subject} onChange={(e) => setSubject(e.target.value)} />}
+            </Field>
+          ) : null}
+          {format === "letters" ? (
             <fieldset className="checks">
               <legend>{c.letterSender}</legend>
+              {issues["letter_options.sender"] ? (
+                <p className="field-error" role="alert">
+                  {issues["letter_options.sender"]}
+                </p>
+              ) : null}
               <Field label={c.senderName} error={issues["letter_options.sender.name"]}>
                 {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
               </Field>
