@@ -85,7 +85,8 @@ describe("what a report is", () => {
     expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([
       ["arathib@vnet.ibm.com", "failed", "rejected"],
       ["johnh@hpnjld.njd.hp.com", "delayed", "expired"],
-      ["wsnell@sdcc13.ucsd.edu", "failed", "userunknown"],
+      // "550 … is not a registered gateway user" with Status 5.0.0 and no command: filtered (decide.ts)
+      ["wsnell@sdcc13.ucsd.edu", "failed", "filtered"],
     ]);
   });
 
@@ -126,7 +127,9 @@ describe("deciding the reason", () => {
     classifyBounce(dsn(status, diagnostic)).recipients[0].reason;
 
   it("lets specific words win over a generic status code", () => {
-    expect(reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable")).toBe("userunknown");
+    expect(
+      reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable (in reply to RCPT TO command)"),
+    ).toBe("userunknown");
     expect(reasonOf("5.7.1", "554 5.7.1 <kunde@example.com>: Relay access denied")).toBe("norelaying");
     expect(
       reasonOf("5.7.1", "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"),
@@ -139,6 +142,20 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.7.1", "550 5.7.1 Client host rejected: cannot find your hostname")).toBe("requireptr");
     expect(reasonOf("5.0.0", "550 Mailbox disabled for this recipient")).toBe("suspend");
     expect(reasonOf("4.0.0", "451 Please try again slower")).toBe("speeding");
+  });
+
+  it("reads 'user unknown' quoted without its SMTP command and without a 5.1.x status as filtered", () => {
+    // The open rule of decide.ts (isUnknownAfterAcceptance): refused after acceptance, not at RCPT.
+    expect(reasonOf("5.0.0", "550 : User unknown")).toBe("filtered");
+    expect(reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable")).toBe("filtered");
+    expect(reasonOf("5.0.0", "550 Empfänger unbekannt")).toBe("filtered");
+    expect(reasonOf("5.0.0", "The email account that you tried to reach does not exist.")).toBe("filtered");
+    // … but a 5.1.1, an X.1.10 with those words, or the RCPT command say the mailbox does not exist.
+    expect(reasonOf("5.1.1", "550 : User unknown")).toBe("userunknown");
+    expect(reasonOf("5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found")).toBe("userunknown");
+    expect(reasonOf("5.0.0", "550 : User unknown (in reply to RCPT TO command)")).toBe("userunknown");
+    const hard = classifyBounce(dsn("5.0.0", "550 : User unknown")).recipients[0].hard;
+    expect(hard).toBe(false);
   });
 
   it("falls back to the status code when the words say nothing specific", () => {
@@ -161,8 +178,9 @@ describe("deciding the reason", () => {
   it("tells a domain that does not exist from a mailbox that does not exist, also in German", () => {
     expect(reasonOf("5.0.0", "550 Domain does not exist.")).toBe("hostunknown");
     expect(reasonOf("5.0.0", "550 Die Domain existiert nicht")).toBe("hostunknown");
-    expect(reasonOf("5.0.0", "550 Die E-Mail-Adresse existiert nicht")).toBe("userunknown");
-    expect(reasonOf("5.0.0", "550 Empfänger unbekannt")).toBe("userunknown");
+    const atRcpt = " (in reply to RCPT TO command)";
+    expect(reasonOf("5.0.0", `550 Die E-Mail-Adresse existiert nicht${atRcpt}`)).toBe("userunknown");
+    expect(reasonOf("5.0.0", `550 Empfänger unbekannt${atRcpt}`)).toBe("userunknown");
     expect(reasonOf("5.0.0", "552 Das Postfach ist voll")).toBe("mailboxfull");
   });
 

@@ -48,7 +48,7 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
   ["contenterror", "5.6.11", 0, 0, "invalid characters"],
   ["contenterror", "5.4.11", 0, 0, "agent generated message depth exceeded"],
   ["contenterror", "5.5.6", 0, 0, "invalid message content"],
-  ["exceedlimit", "5.2.3", 0, 0, "resolver.rst.recipsizelimit; message too large for this recipient"],
+  ["mesgtoobig", "5.2.3", 0, 0, "resolver.rst.recipsizelimit; message too large for this recipient"],
   ["expired", "4.4.1", 0, 0, "connection timed out"],
   ["expired", "4.4.7", 0, 0, "message delayed"],
   ["expired", "4.4.7", 0, 0, "queue expired; message expired"],
@@ -218,7 +218,8 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
   ["mailboxfull", "5.7.1", 0, 0, "email quota exceeded"],
   ["networkerror", "5.6.0", 0, 0, "message exceeded 50 hops, this may indicate a mail loop"],
   ["norelaying", "5.7.0", 0, 0, "mail relay denied"],
-  ["policyviolation", "5.7.1", 0, 0, "messages with multiple addresses in from: header are not accepted"],
+  // Several From: addresses break RFC 5322 §3.6.2 (at most one without Sender:): notcompliantrfc.
+  ["notcompliantrfc", "5.7.1", 0, 0, "messages with multiple addresses in from: header are not accepted"],
   [
     "policyviolation",
     "5.7.1",
@@ -396,7 +397,8 @@ export const sentencesOfHosts: ReadonlyArray<{
       ["norelaying", "relaying denied for "],
       ["notcompliantrfc", "headers are not rfc compliant"],
       ["policyviolation", "not accepted for policy reasons"],
-      ["rejected", "temporarily deferred due to unexpected volume or user complaints"],
+      // sisimai 5 (since 5.0.4) and its 2024 labels read [TSS04] as a reputation matter, not a refusal.
+      ["badreputation", "temporarily deferred due to unexpected volume or user complaints"],
       ["rejected", "due to unresolvable rfc.5321 domain"],
       ["rejected", " will be permanently deferred"],
       ["speeding", "user is receiving mail too quickly"],

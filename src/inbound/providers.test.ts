@@ -35,7 +35,7 @@ describe("provider vocabularies", () => {
 describe("mailbox providers' own sentences", () => {
   it("reads Yahoo's, Apple's and AOL's sentences when their hosts said them", () => {
     const yahoo = "421 4.7.0 [TSS04] Messages from 192.0.2.10 temporarily deferred due to unexpected volume";
-    expect(ask(`${yahoo} or user complaints`, { hosts: ["mta7.am0.yahoodns.net"] })).toBe("rejected");
+    expect(ask(`${yahoo} or user complaints`, { hosts: ["mta7.am0.yahoodns.net"] })).toBe("badreputation");
     expect(ask("550 5.1.1 <a@icloud.com>: inactive email address", { hosts: ["icloud.com"] })).toBe(
       "userunknown",
     );

@@ -491,7 +491,6 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "message given low priority",
     "message not accepted for policy reasons",
     "message rejected due to local policy",
-    "messages with multiple addresses",
     "rejected for policy reasons",
     "protocol violation",
     "the email address used to send your message is not subscribed to this group",
@@ -712,7 +711,7 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "system config error",
     "temporary local problem",
     "timeout waiting for input",
-    "transaction failed ",
+    "transaction failed",
     ["unable to connect ", "daemon"],
   ],
   systemfull: [
@@ -944,6 +943,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "not rfc compliant",
     "rfc 5322 compliant",
     [" multiple ", " header"],
+    // "Messages with multiple addresses in From: header are not accepted" (Gmail), often cut short
+    // before "header": several From: addresses without a Sender: break RFC 5322 §3.6.2.
+    "messages with multiple addresses",
   ],
   failedstarttls: [
     "starttls is required to send mail",
@@ -1242,7 +1244,9 @@ export const presets: Array<[Reason, readonly string[]]> = [
   ["toomanyconn", ["con-t2", "con-t3"]],
   ["virusdetected", ["pol-p5", " - infected"]],
   ["suspend", ["rcp-t4", "the user(s) account is disabled.", "the user(s) account is temporarily limited."]],
-  ["spamdetected", [" - spam"]],
+  // Google Groups: "Your email to group x was rejected due to spam classification" (its advice that
+  // follows mentions SPF records, which are not the reason).
+  ["spamdetected", [" - spam", "rejected due to spam classification"]],
   [
     "securityerror",
     ["000b0981", "please turn on smtp authentication in your mail client", "could not retrieve credentials"],
