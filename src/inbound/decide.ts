@@ -258,6 +258,9 @@ function secondLook(f: Facts): Reason | undefined {
   const type = (f.diagnosticType ?? "smtp").toLowerCase();
   if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;
   for (const r of secondReading) if (says(r, f.text)) return r;
+  // Refused at MAIL FROM with nothing more specific said: the envelope sender was refused ("550 5.7.1
+  // Access denied", "Unroutable sender address"), whatever generic X.7.x code came with it.
+  if (f.command === "MAIL") return "rejected";
   if (fromStatus) return fromStatus;
   const cls = f.status?.slice(0, 3);
   if (cls === "5.6" || cls === "4.6") return "contenterror";
