@@ -256,6 +256,8 @@ function recipientOfField(r: DsnRecipient): string {
     if (a && isPlausibleRecipient(a) && !a.startsWith("@")) return a;
   }
   const any = r.finalRecipient || r.originalRecipient || r.actualRecipient || "";
+  // A pipe or file the address expanded to ("|/usr/bin/x user@example.com"): the address in it.
+  if (/^[|/]/.test(any)) return firstAddress(any) ?? any;
   return any.includes("@") ? any : (r.originalRecipient ?? any);
 }
 

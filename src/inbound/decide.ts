@@ -244,11 +244,12 @@ function localMailer(f: Facts): Reason {
   return "mailererror";
 }
 
-/** A local program's failure: an X-Unix diagnostic, or an MTA quoting a pipe command's exit and output. */
+/** A local program's failure: an X-Unix diagnostic, an MTA quoting a pipe command's exit and output, or
+ * Exim naming the pipe it delivered to ("pipe to |/usr/bin/x"). */
 function isLocalProgram(f: Facts): boolean {
   return (
     (f.diagnosticType ?? "").toLowerCase().startsWith("x-unix") ||
-    /command output:|command died with status|command failed: /.test(f.text)
+    /command output:|command died with status|command failed: |pipe to \|/.test(f.text)
   );
 }
 
