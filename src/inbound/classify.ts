@@ -195,7 +195,8 @@ function kindOf(rs: RecipientOutcome[]): ReportKind {
 /** Every recipient the report speaks of, with the best words we have for each. */
 function deliveryEvidence(m: MessageView): Evidence[] {
   const exclude = m.notRecipients;
-  const fromFields = m.dsn.recipients.map(evidenceOfField);
+  const reportingMta = m.dsn.reportingMta;
+  const fromFields = m.dsn.recipients.map((r) => ({ ...evidenceOfField(r), reportingMta }));
   // The human-readable text is read only when the RFC 3464 fields are missing or say too little.
   let read: Evidence[] | undefined;
   const textual = () => {

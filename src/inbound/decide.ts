@@ -218,10 +218,11 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   return f.text ? "onhold" : "undefined";
 }
 
-/** Who may have said it: the remote MTA and the recipient's domain. */
+/** Who may have said it: the remote MTA, the reporting MTA and the recipient's domain. */
 function hostsOf(e: Evidence): string[] {
   const hosts: string[] = [];
   if (e.remoteMta) hosts.push(e.remoteMta.toLowerCase().replace(/[\s[\]]/g, ""));
+  if (e.reportingMta) hosts.push(e.reportingMta.toLowerCase().replace(/[\s[\]]/g, ""));
   const at = e.recipient.lastIndexOf("@");
   if (at !== -1) hosts.push(e.recipient.slice(at + 1).toLowerCase());
   return hosts;

@@ -13,6 +13,8 @@ export interface Evidence {
   diagnosticType?: string;
   diagnostic: string;
   remoteMta?: string;
+  /** The Reporting-MTA of a DSN: a mailbox provider reporting on its own mailboxes speaks its own words. */
+  reportingMta?: string;
   command?: SmtpCommand;
   /** A reason the reader knows for certain from the format itself (e.g. Exim's "Unrouteable address"). */
   reason?: Reason;

@@ -351,6 +351,11 @@ export const sentencesOfHosts: ReadonlyArray<{
   sentences: ReadonlyArray<readonly [Reason, string]>;
 }> = [
   {
+    // Outlook.com / Hotmail reporting on its own mailboxes: "mailbox unavailable" means no such mailbox.
+    hosts: ["hotmail.com", "outlook.com", "live.com", "msn.com"],
+    sentences: [["userunknown", "requested action not taken: mailbox unavailable"]],
+  },
+  {
     hosts: ["cox.net"],
     sentences: [
       ["requireptr", "rejected - no rdns"],

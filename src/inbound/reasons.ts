@@ -1101,6 +1101,9 @@ export const presets: Array<[Reason, readonly string[]]> = [
       "no valid recipients for this mm",
       "550 - requested action not taken: no such user here",
       "invalid final delivery userid",
+      // Trend Micro InterScan: "Unable to deliver message to <x> (and other recipients in the same
+      // domain). Please check if address is correct."
+      "in the same domain). please check if address is correct",
     ],
   ],
   [
