@@ -170,6 +170,8 @@ function isFiltered(f: Facts): boolean {
 function isRejected(f: Facts): boolean {
   if (f.statusReason === "rejected") return true;
   if (f.command === "MAIL") return says("rejected", f.text);
+  // At RCPT, "Recipient address rejected: …" is about the recipient: the words after it decide.
+  if (f.command === "RCPT") return false;
   const loose =
     !f.statusReason || ["securityerror", "systemerror", "onhold", "undefined"].includes(f.statusReason);
   if (f.command === "DATA" && f.statusReason !== "userunknown") return says("rejected", f.text);
