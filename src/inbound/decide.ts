@@ -200,6 +200,7 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
     return "delivered";
   }
+  if (isGoogleGroupsNotice(e, f)) return "rejected";
   const fromProvider = providerReason({ ...f, hosts: hostsOf(e) });
   if (fromProvider) return fromProvider;
   const preset = e.reason ?? presetIn(f.text);
@@ -218,6 +219,12 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (reason) return reason;
   if (says("vacation", f.text)) return "vacation";
   return f.text ? "onhold" : "undefined";
+}
+
+/** Google Groups' own notice about a post (no SMTP reply quoted): the group does not exist or does not
+ * take posts from this sender; the post was refused, in whatever language Google wrote it. */
+function isGoogleGroupsNotice(e: Evidence, f: Facts): boolean {
+  return !f.replyCode && !f.status && e.recipient.toLowerCase().endsWith("@googlegroups.com");
 }
 
 /** Who may have said it: the remote MTA, the reporting MTA and the recipient's domain. */

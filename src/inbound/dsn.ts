@@ -117,8 +117,15 @@ export function readDeliveryStatus(text: string): DsnReport {
 /** Many MTAs omit the empty line between recipients: a repeated address field starts the next one. */
 function startsAnotherRecipient(r: DsnRecipient, name: string): boolean {
   if (name === "final-recipient") return r.finalRecipient !== undefined;
+  // An Original-Recipient after a complete recipient (Final-Recipient, Action and what was said) begins
+  // the next one; one right after "Action: … Final-Recipient: …" (Amazon SES's order) belongs to it.
   if (name === "original-recipient")
-    return r.originalRecipient !== undefined || (r.finalRecipient !== undefined && r.action !== undefined);
+    return (
+      r.originalRecipient !== undefined ||
+      (r.finalRecipient !== undefined &&
+        r.action !== undefined &&
+        (r.status !== undefined || r.diagnostic !== undefined))
+    );
   return false;
 }
 
