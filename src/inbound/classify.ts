@@ -253,12 +253,12 @@ function failedRecipientsHeader(m: MessageView): Evidence[] {
  * send to: a mailbox name on an internal host ("user@sims-ms-daemon") or a source route ("@relay:user@host").
  * Then the Original-Recipient, the address the sender wrote, names the recipient. */
 function recipientOfField(r: DsnRecipient): string {
-  for (const a of [r.finalRecipient, r.originalRecipient, r.actualRecipient]) {
+  for (const field of [r.finalRecipient, r.originalRecipient, r.actualRecipient]) {
+    // A pipe or file the address expanded to ("|/usr/bin/x user@example.com"): the address in it.
+    const a = field && /^[|/]/.test(field) ? firstAddress(field) : field;
     if (a && isPlausibleRecipient(a) && !a.startsWith("@")) return a;
   }
   const any = r.finalRecipient || r.originalRecipient || r.actualRecipient || "";
-  // A pipe or file the address expanded to ("|/usr/bin/x user@example.com"): the address in it.
-  if (/^[|/]/.test(any)) return firstAddress(any) ?? any;
   return any.includes("@") ? any : (r.originalRecipient ?? any);
 }
 
