@@ -1,6 +1,7 @@
 // The background loops of the worker role. Each is a service with start/stop; all state lives in the
 // database (DESIGN §3.3), so any number of worker processes can run side by side on PostgreSQL.
 import { startCampaignWorker } from "./campaigns/worker.js";
+import { startAnalyzeWorker } from "./db/analyze.js";
 import { startRetentionWorker } from "./delivery/retention.js";
 import { startSendingWorker } from "./delivery/worker.js";
 import { startHookWorker } from "./hooks/worker.js";
@@ -26,6 +27,7 @@ const factories: WorkerFactory[] = [
   startInboundWorker,
   startLoginPurgeWorker,
   startSyncWorker,
+  startAnalyzeWorker,
 ];
 
 export function startWorkers(rt: Runtime, only?: WorkerFactory[]): WorkerHandle {
