@@ -126,7 +126,7 @@ const ANCHORS: RegExp[] = [
   ),
   // "Delivery failed 20 attempts: user@x", "undeliverable to user@x", "User unknown: user@x"
   new RegExp(
-    `(?:failed|failure|undeliverable|undelivered|rejected|unknown|refused|bounced|error)[^@]{0,40}?(?:\\b(?:to|for)|:)\\s*<?${ADDR}>?(.*)$`,
+    `(?:failed|failure|undeliverable|undelivered|rejected|unknown|refused|bounced|error)[^@]{0,40}?(?:\\b(?:to|for)|(?<!from):)\\s*<?${ADDR}>?(.*)$`,
     "i",
   ),
   // sentences: "unable to deliver your message to user@x for the following reason:"
