@@ -77,7 +77,6 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
   ["rejected", "5.1.7", 0, 0, "unknown sender address"],
   ["rejected", "5.1.0", 0, 0, "sender denied"],
   ["rejected", "5.1.8", 0, 0, "access denied, bad outbound sender"],
-  ["rejected", "5.7.1", 0, 0, "delivery not authorized"],
   ["rejected", "5.7.12", 0, 0, "sender was not authenticated by organization"],
   ["rejected", "5.7.124", 0, 0, "sender not in allowed-senders list"],
   ["rejected", "5.7.133", 0, 0, "sender not authenticated for group"],
@@ -351,9 +350,14 @@ export const sentencesOfHosts: ReadonlyArray<{
   sentences: ReadonlyArray<readonly [Reason, string]>;
 }> = [
   {
-    // Outlook.com / Hotmail reporting on its own mailboxes: "mailbox unavailable" means no such mailbox.
+    // Outlook.com / Hotmail / Exchange Online speaking of their own mailboxes and groups.
     hosts: ["hotmail.com", "outlook.com", "live.com", "msn.com"],
-    sentences: [["userunknown", "requested action not taken: mailbox unavailable"]],
+    sentences: [
+      ["userunknown", "requested action not taken: mailbox unavailable"],
+      // Exchange Online's "5.7.1 Delivery not authorized" (a restricted group refusing this sender); from
+      // any other server the same words are RFC 3463's description of X.7.1, a security matter.
+      ["rejected", "delivery not authorized"],
+    ],
   },
   {
     hosts: ["cox.net"],
