@@ -80,6 +80,11 @@ describe("what a report is", () => {
     expect(kind("exim-unrouteable-address.eml")).toBe("bounce");
   });
 
+  it("never takes the envelope sender in Exim's 'after MAIL FROM:<…>' for a recipient", () => {
+    const r = classifyBounce(read("exim-mail-from-verp-sender.eml"));
+    expect(r.recipients.map((x) => x.recipient)).toEqual(["leserbrief@stadtanzeiger.example"]);
+  });
+
   it("reads every recipient of a multi-recipient DSN with its own action", () => {
     const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([
