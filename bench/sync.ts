@@ -20,6 +20,7 @@ import { executeRun } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
 import { createWorkspace } from "../src/workspaces/service.js";
 import { FakeListmonk, linkListToTool } from "../test/fakes/listmonk.js";
+import { postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
@@ -125,28 +126,43 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         baseUrl: t.base,
         credentials: credentials(t),
       });
-      const run = await createRun(rt.db, {
-        workspaceId: ws.id,
-        listId,
-        linkId,
-        kind: "fetch",
-        trigger: "user",
-        by: "bench",
-        now: rt.now(),
-      });
+      const postmaster = database ? await postmasterPid(database.url) : null;
+      const fetchOnce = async () => {
+        const run = await createRun(rt.db, {
+          workspaceId: ws.id,
+          listId,
+          linkId,
+          kind: "fetch",
+          trigger: "user",
+          by: "bench",
+          now: rt.now(),
+        });
+        const cpu0 = sampleCpu([], postmaster);
+        const t0 = performance.now();
+        const done = await executeRun(rt, run.id, "bench", { pageSize });
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu1 = sampleCpu([], postmaster);
+        if (done?.status !== "done") throw new Error(`the fetch ended ${done?.status}: ${done?.error}`);
+        const counts = (typeof done.counts === "string" ? JSON.parse(done.counts) : done.counts) as Record<
+          string,
+          number
+        >;
+        const perMember = (a: number | null, b: number | null) =>
+          a === null || b === null ? null : ((b - a) / members) * 1e6;
+        return { seconds, counts, appCpu: perMember(cpu0.app, cpu1.app), dbCpu: perMember(cpu0.db, cpu1.db) };
+      };
       const yard = await pageThrough(t, pageSize);
       const rssBefore = process.memoryUsage().rss / (1024 * 1024);
       const rss = sampleRss();
       progress(`${db}: fetch + reconcile of ${members} members`);
-      const t0 = performance.now();
-      const done = await executeRun(rt, run.id, "bench", { pageSize });
-      const seconds = (performance.now() - t0) / 1000;
+      const first = await fetchOnce();
+      const { seconds, counts } = first;
       const peak = rss.stop();
-      if (done?.status !== "done") throw new Error(`the fetch ended ${done?.status}: ${done?.error}`);
-      const counts = (typeof done.counts === "string" ? JSON.parse(done.counts) : done.counts) as Record<
-        string,
-        number
-      >;
+      // The same list fetched again with nothing changed on either side: every member is linked now.
+      progress(`${db}: the same ${members} members fetched again (nothing changed)`);
+      const repeatRss = sampleRss();
+      const repeat = await fetchOnce();
+      const repeatPeak = repeatRss.stop();
       const rate = members / seconds;
       const yardstickRate = yard.members / yard.seconds;
       return {
@@ -156,6 +172,7 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         yardstick_rate: yardstickRate,
         ratio: rate / yardstickRate,
         seconds,
+        fetch_s: seconds,
         yardstick_s: yard.seconds,
         peak_rss_mb: peak,
         rss_before_mb: rssBefore,
@@ -167,6 +184,15 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         new_contact: counts.new_contact ?? 0,
         not_in_tool: counts.not_in_tool ?? 0,
         goal_met: seconds < GOAL_SECONDS,
+        // CPU per member: this process (the fake's serving included) and the PostgreSQL server.
+        app_cpu_us_per_member: first.appCpu,
+        db_cpu_us_per_member: first.dbCpu,
+        repeat_s: repeat.seconds,
+        repeat_app_cpu_us_per_member: repeat.appCpu,
+        repeat_db_cpu_us_per_member: repeat.dbCpu,
+        repeat_success: repeat.counts.success ?? 0,
+        repeat_conflict: repeat.counts.conflict ?? 0,
+        repeat_peak_rss_mb: repeatPeak,
       };
     } finally {
       await handle.close();
