@@ -16,7 +16,7 @@ import {
   nameConflicts,
   pickContact,
 } from "./rules.js";
-import type { ContactByKey, KnownSubscription, StagedMember } from "./store.js";
+import type { ContactByKey, KnownSubscription, StagedMember, StoredSyncState } from "./store.js";
 
 /** Who decides: the run and the list it reconciles. */
 export interface DecideScope {
@@ -37,6 +37,8 @@ export interface Decision {
   task: SyncTask | null;
   taskReason: string | null;
   statusChange: SubscriptionStatus | null;
+  /** the matched subscription's sync state before this fetch (a linked member only) */
+  stored: StoredSyncState | null;
 }
 
 export interface EmailFollow {
@@ -127,6 +129,7 @@ function decideEmail(k: KnownSubscription, m: StagedMember, d: Decision, work: C
 /** A member matched to an existing subscription: names, status rule, e-mail changes, blocklist. */
 function decideExisting(k: KnownSubscription, m: StagedMember, blocked: boolean, work: ChunkWork): Decision {
   const d = blankDecision(k.sub_id, "success", m);
+  d.stored = k.stored ?? null;
   d.conflicts = nameConflicts(namesOf(k), {
     first_name: m.first_name,
     last_name: m.last_name,
@@ -196,6 +199,7 @@ function blankDecision(subscriptionId: string, result: SyncResult, m: StagedMemb
     task: null,
     taskReason: null,
     statusChange: null,
+    stored: null,
   };
 }
 
@@ -269,6 +273,35 @@ function decideByAddress(
     );
   }
   return d;
+}
+
+const sameTime = (a: Date | null, b: Date | null) =>
+  a === null || b === null ? a === b : a.getTime() === b.getTime();
+
+/**
+ * The decision leaves the subscription's sync state as it was, but for the run's stamp: found again with
+ * the same remote state, a plain success before and now (no detail, no task, no status change).
+ */
+export function unchanged(d: Decision): boolean {
+  const k = d.stored;
+  const m = d.member;
+  if (!k?.plain) return false;
+  return (
+    d.result === "success" &&
+    k.result === "success" &&
+    d.conflicts.length === 0 &&
+    d.warnings.length === 0 &&
+    d.notes.length === 0 &&
+    d.task === null &&
+    d.statusChange === null &&
+    k.remote_id === m.remote_id &&
+    k.remote_email === m.email &&
+    k.remote_status === m.status &&
+    sameTime(k.remote_status_at, m.status_changed_at) &&
+    k.remote_first_name === m.first_name &&
+    k.remote_last_name === m.last_name &&
+    k.remote_salutation === m.salutation
+  );
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type Decision,
   decideChunk,
   noClaims,
+  unchanged,
 } from "./decide.js";
 import type { RunScope } from "./fetch.js";
 import type { FieldConflict } from "./rules.js";
@@ -30,6 +31,7 @@ import {
   markUnseen,
   notInToolChunk,
   stagedChunk,
+  stampSyncState,
   upsertSyncState,
 } from "./store.js";
 
@@ -213,10 +215,15 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
   for (const [status, ids] of byStatus) {
     await setSubscriptionStatus(tx, actx, ids, status, `system:sync:${s.connection.tool}`);
   }
-  await upsertSyncState(
-    tx,
-    work.decisions.map((d) => syncStateRow(s, d, now)),
-  );
+  // A member found as the last fetch left it only gets the run's stamp; the rest are written whole.
+  const stamped: string[] = [];
+  const written: ReturnType<typeof syncStateRow>[] = [];
+  for (const d of work.decisions) {
+    if (unchanged(d)) stamped.push(d.subscriptionId);
+    else written.push(syncStateRow(s, d, now));
+  }
+  await upsertSyncState(tx, written);
+  await stampSyncState(tx, { ids: stamped, runId: s.run.id, now });
   await insertEvents(
     tx,
     work.decisions.flatMap((d) => eventsOf(s, d, now)),

@@ -627,6 +627,51 @@ describe("idempotence", () => {
       not_in_tool: 0,
     });
   });
+
+  it("a repeat fetch finding members unchanged stamps their sync state with the run; a change is written whole", async () => {
+    const { listId, remoteId } = await attachedList();
+    for (let i = 0; i < 6; i++)
+      fake.addMember(remoteId, {
+        email_address: `same${i}-${seq}@example.org`,
+        merge_fields: { FNAME: `S${i}`, LNAME: "Gleich" },
+      });
+    const state = () =>
+      env.rt.db
+        .selectFrom("subscription_sync")
+        .selectAll()
+        .where("list_id", "=", listId)
+        .orderBy("subscription_id")
+        .execute();
+    const withoutStamp = (rows: Awaited<ReturnType<typeof state>>) =>
+      rows.map(({ result_at: _a, result_run_id: _r, updated_at: _u, ...rest }) => rest);
+    expect((await fetchList(listId)).counts).toMatchObject({ new_contact: 6 });
+    await fetchList(listId);
+    const before = await state();
+    env.setNow(new Date(Date.now() + 3_600_000));
+    try {
+      const again = await fetchList(listId);
+      expect(again.counts).toMatchObject({ success: 6, conflict: 0 });
+      const after = await state();
+      expect(after).toHaveLength(6);
+      expect(withoutStamp(after)).toEqual(withoutStamp(before));
+      for (const r of after) {
+        expect(r.result_run_id).toBe(again.id);
+        expect(new Date(r.result_at!).getTime()).toBeGreaterThan(new Date(before[0].result_at!).getTime());
+      }
+      // Renamed in the tool: a conflict, its remote name and detail written; and again on the next fetch.
+      fake.member(remoteId, `same0-${seq}@example.org`)!.merge_fields.FNAME = "Umbenannt";
+      for (let i = 0; i < 2; i++) {
+        const renamed = await fetchList(listId);
+        expect(renamed.counts).toMatchObject({ success: 5, conflict: 1 });
+        const conflicted = (await state()).filter((r) => r.result === "conflict");
+        expect(conflicted).toHaveLength(1);
+        expect(conflicted[0]).toMatchObject({ remote_first_name: "Umbenannt", result_run_id: renamed.id });
+        expect(JSON.stringify(conflicted[0].result_detail)).toContain("Umbenannt");
+      }
+    } finally {
+      env.setNow(null);
+    }
+  });
 });
 
 describe("blocklist (seed 003 §5.3 Sonderfall Sperrliste)", () => {
