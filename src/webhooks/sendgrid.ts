@@ -27,7 +27,27 @@ const sendgridEvent = z.looseObject({
   sg_message_id: z.string().max(500).optional(),
 });
 type SendgridEvent = z.infer<typeof sendgridEvent> & Record<string, unknown>;
-const sendgridBatch = z.array(sendgridEvent).min(1).max(10_000);
+export const sendgridBatch = z.array(sendgridEvent).min(1).max(10_000);
+const BATCH_LIMIT = 10_000;
+
+const optionalText = (v: unknown, max: number) =>
+  v === undefined || (typeof v === "string" && v.length <= max);
+
+/** The same test as sendgridBatch, without the copy zod makes of every event (a loose object keeps its
+ * unknown fields by copying them: 6 ms of a 1,000-event batch, and as much again in garbage). Anything it
+ * refuses goes through zod, which then says what is wrong. */
+export function isSendgridBatch(value: unknown): value is SendgridEvent[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > BATCH_LIMIT) return false;
+  for (const e of value) {
+    if (typeof e !== "object" || e === null || Array.isArray(e)) return false;
+    const { event, email, timestamp, sg_event_id, sg_message_id } = e as Record<string, unknown>;
+    if (typeof event !== "string" || event.length < 1 || event.length > 100) return false;
+    if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) return false;
+    if (!optionalText(email, 320) || !optionalText(sg_event_id, 200) || !optionalText(sg_message_id, 500))
+      return false;
+  }
+  return true;
+}
 
 /** bounce_classification → the reason it stands for when the SMTP text says nothing specific. */
 const CLASSIFICATION: Record<string, { reason: Reason; hard?: boolean }> = {
@@ -144,7 +164,8 @@ export interface SendgridReading {
 /** Verifies a SendGrid webhook request and reads its events. */
 export function receiveSendgrid(req: WebhookRequest, keys: SendgridKey[], now: Date): SendgridReading {
   verifySendgrid(req.raw, req.headers, keys, now);
-  const batch = readPayload(sendgridBatch, asList(jsonBody(req)), "SendGrid event batch");
+  const body = asList(jsonBody(req));
+  const batch = isSendgridBatch(body) ? body : readPayload(sendgridBatch, body, "SendGrid event batch");
   const events: ProviderEvent[] = [];
   let ignored = 0;
   for (const e of batch as SendgridEvent[]) {
