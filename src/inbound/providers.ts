@@ -51,7 +51,9 @@ const spectrumRanges: ReadonlyArray<readonly [number, number, Reason]> = [
   [1100, 1150, "blocked"],
   [1160, 1190, "policyviolation"],
   [1200, 1250, "blocked"],
-  [1300, 1490, "toomanyconn"],
+  // "Spectrum limits … concurrent connections" / "… the number of messages sent": limits on the rate of
+  // sending, sisimai 5's ratelimited.
+  [1300, 1490, "ratelimited"],
 ];
 
 function spectrumCode(code: number): Reason | undefined {
