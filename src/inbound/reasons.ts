@@ -663,6 +663,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
   ],
   exceedlimit: ["message header size exceeds limit", "message too large"],
   expired: [
+    // DragonFly Mail Agent: "Could not deliver for the last 432000 seconds. Giving up."
+    ["could not deliver for the last ", " seconds"],
     "connection timed out",
     "could not find a gateway for",
     "delivery attempts will continue to be",
