@@ -796,6 +796,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "mail receiving disabled",
     "name server: .: host not found",
     "no mx record found for domain=",
+    // OpenSMTPD: the domain publishes no mail exchanger at all.
+    "no mx found for domain",
     "no route for current request",
     "smtp protocol returned a permanent error",
     "null mx",
@@ -1233,7 +1235,6 @@ export const presets: Array<[Reason, readonly string[]]> = [
       "could not retrieve source address",
       "loop detected",
       "network error on destination mxs",
-      "no mx found for domain",
       "no mx found for destination",
       "no valid route to remote mx",
       "no valid route to destination",
@@ -1257,6 +1258,9 @@ export const presets: Array<[Reason, readonly string[]]> = [
     ["000b0981", "please turn on smtp authentication in your mail client", "could not retrieve credentials"],
   ],
   ["norelaying", ["due to the following smtp relay error"]],
+  // OpenSMTPD: "No MX found for domain" — the domain takes no mail (sisimai 5: notaccept), even when
+  // OpenSMTPD reports it as a delay.
+  ["notaccept", ["no mx found for domain"]],
 ];
 
 /** The preset reason named by an MTA's own words, if any. */
