@@ -32,9 +32,10 @@ import { readSesNotification } from "./ses.js";
 import { isSnsUrl, type SnsEnvelope, snsEnvelope, verifySns } from "./sns.js";
 import {
   insertSubscriptionConfirmation,
-  type LockedMessageRef,
-  lockMessageRefs,
+  type LockedMessageKey,
+  lockMessageKeys,
   type MessageRef,
+  selectMessageRefs,
   selectSubscriptionConfirmation,
   selectSubscriptionConfirmations,
   selectTransportConfigs,
@@ -106,8 +107,8 @@ export async function receiveWebhook(
 interface Resolved {
   rows: Array<NewMessageEvent & { id: string }>;
   /** Events that may mean something beyond their message (bounces, complaints, deliveries). */
-  consequential: Array<{ message: MessageRef; eventId: string; observation: Observation }>;
-  optOuts: Array<ProviderOptOut & { id: string }>;
+  consequential: Array<{ messageId: string; eventId: string; observation: Observation }>;
+  optOuts: Array<Omit<ProviderOptOut, "message"> & { messageId: string; id: string }>;
   unmatched: ProviderEvent[];
   otherRecipient: number;
 }
@@ -127,7 +128,7 @@ const OPT_OUTS: Partial<Record<MessageEventType, ProviderOptOut["kind"]>> = {
 };
 
 /** The event as the bounce rules (src/inbound/consequences.ts) read observations. */
-function observationOf(e: ProviderEvent, m: MessageRef, consequence: Consequence): Observation {
+function observationOf(e: ProviderEvent, m: LockedMessageKey, consequence: Consequence): Observation {
   return {
     type: e.type,
     recipient: e.recipient ?? m.to_address ?? "",
@@ -143,8 +144,8 @@ function observationOf(e: ProviderEvent, m: MessageRef, consequence: Consequence
 /** The message an event is about: our id where the provider carried it back, else the provider's ids. */
 function refOf(
   e: ProviderEvent,
-  byId: Map<string, LockedMessageRef>,
-  byQueueId: Map<string, LockedMessageRef>,
+  byId: Map<string, LockedMessageKey>,
+  byQueueId: Map<string, LockedMessageKey>,
 ) {
   return (
     (e.messageId ? byId.get(e.messageId) : undefined) ??
@@ -158,7 +159,7 @@ function resolve(
   workspaceId: string,
   provider: ProviderKind,
   events: ProviderEvent[],
-  refs: LockedMessageRef[],
+  refs: LockedMessageKey[],
 ): Resolved {
   const byId = new Map(refs.map((r) => [r.id, r]));
   const byQueueId = new Map(refs.flatMap((r) => (r.queue_id ? [[r.queue_id, r] as const] : [])));
@@ -189,10 +190,15 @@ function resolve(
       dedupe_key: `${provider}:${e.eventId}`,
     });
     const optOut = OPT_OUTS[e.type];
-    if (optOut) out.optOuts.push({ kind: optOut, message: ref, eventId: e.eventId, detail: e.detail, id });
+    if (optOut)
+      out.optOuts.push({ kind: optOut, messageId: ref.id, eventId: e.eventId, detail: e.detail, id });
     const consequence = CONSEQUENCES[e.type];
     if (consequence && (consequence !== "delivered" || ref.temporarily_bounced))
-      out.consequential.push({ message: ref, eventId: id, observation: observationOf(e, ref, consequence) });
+      out.consequential.push({
+        messageId: ref.id,
+        eventId: id,
+        observation: observationOf(e, ref, consequence),
+      });
   }
   return out;
 }
@@ -217,47 +223,61 @@ function unmatchedLog(workspaceId: string, provider: ProviderKind, unmatched: Pr
 /** The consequential events this request stored (a replay must not undo an admin's lifting a block),
  * grouped per message. */
 function freshConsequences(r: Resolved, stored: Set<string>) {
-  const perMessage = new Map<string, { message: MessageRef; observations: Observation[] }>();
+  const perMessage = new Map<string, { messageId: string; observations: Observation[] }>();
   for (const c of r.consequential) {
     if (!stored.has(c.eventId)) continue;
-    const entry = perMessage.get(c.message.id) ?? { message: c.message, observations: [] };
+    const entry = perMessage.get(c.messageId) ?? { messageId: c.messageId, observations: [] };
     entry.observations.push(c.observation);
-    perMessage.set(c.message.id, entry);
+    perMessage.set(c.messageId, entry);
   }
   return [...perMessage.values()];
 }
 
 /** The opt-outs this request stored (a replay changes nothing), one per message and kind. */
-function freshOptOuts(r: Resolved, stored: Set<string>): ProviderOptOut[] {
+function freshOptOuts(r: Resolved, stored: Set<string>) {
   const seen = new Set<string>();
   return r.optOuts.filter((o) => {
-    const key = `${o.message.id}\n${o.kind}`;
+    const key = `${o.messageId}\n${o.kind}`;
     if (!stored.has(o.id) || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
+/** The messages (as the bounce rules and opt-outs read them) of what this request stored has consequences
+ * for: usually none or a few of the batch's messages. */
+async function refsFor(tx: Kysely<DB>, workspaceId: string, ids: string[]): Promise<Map<string, MessageRef>> {
+  const refs = await selectMessageRefs(tx, workspaceId, [...new Set(ids)]);
+  return new Map(refs.map((m) => [m.id, m]));
+}
+
+function refOfId(refs: Map<string, MessageRef>, id: string): MessageRef {
+  const ref = refs.get(id);
+  // Locked in this transaction since it was found: it cannot have gone.
+  if (!ref) throw new Error(`message ${id} disappeared while locked`);
+  return ref;
+}
+
 /** The messages the events name, locked in this transaction: by our id where the provider carried it back
  * (one primary-key lookup for the batch, the usual case), and by the provider's message id only for the
  * events that named none of ours. Whether a delivery can lift a temporary bounce is read with them. */
-async function lockedMessageRefs(
+async function lockedMessageKeys(
   tx: Kysely<DB>,
   workspaceId: string,
   events: ProviderEvent[],
-): Promise<LockedMessageRef[]> {
+): Promise<LockedMessageKey[]> {
   const deliveries = events.filter((e) => e.type === "delivered");
   const delivered = {
     ids: deliveries.flatMap((e) => (e.messageId ? [e.messageId] : [])),
     providerIds: deliveries.flatMap((e) => e.providerMessageIds),
   };
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
-  const refs = ours.length ? await lockMessageRefs(tx, workspaceId, { ids: ours }, delivered) : [];
+  const refs = ours.length ? await lockMessageKeys(tx, workspaceId, { ids: ours }, delivered) : [];
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
   if (theirs.length === 0) return refs;
-  const more = await lockMessageRefs(tx, workspaceId, { providerIds: theirs, except: [...found] }, delivered);
+  const more = await lockMessageKeys(tx, workspaceId, { providerIds: theirs, except: [...found] }, delivered);
   return [...refs, ...more];
 }
 
@@ -271,15 +291,24 @@ async function storeEvents(
   const now = rt.now();
   return withDeadlockRetry(() =>
     rt.db.transaction().execute(async (tx) => {
-      const refs = await lockedMessageRefs(tx, workspaceId, events);
-      const r = resolve(workspaceId, provider, events, refs);
+      const keys = await lockedMessageKeys(tx, workspaceId, events);
+      const r = resolve(workspaceId, provider, events, keys);
       const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked: true });
-      for (const o of freshOptOuts(r, stored)) await applyProviderOptOut(tx, rt, provider, o);
+      const optOuts = freshOptOuts(r, stored);
+      const consequences = freshConsequences(r, stored);
+      const refs = await refsFor(
+        tx,
+        workspaceId,
+        [...optOuts, ...consequences].map((x) => x.messageId),
+      );
+      for (const { messageId, ...o } of optOuts)
+        await applyProviderOptOut(tx, rt, provider, { ...o, message: refOfId(refs, messageId) });
       let blocked = 0;
       // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
       // unsubscribe on a complaint, lift a temporary bounce on delivery.
-      for (const c of freshConsequences(r, stored)) {
-        const report = await applyConsequences(tx, rt, c.message, c.observations, `webhook:${provider}`);
+      for (const c of consequences) {
+        const message = refOfId(refs, c.messageId);
+        const report = await applyConsequences(tx, rt, message, c.observations, `webhook:${provider}`);
         blocked += report.blocked.filter((b) => b.created).length;
       }
       if (r.unmatched.length) await logEvent(tx, unmatchedLog(workspaceId, provider, r.unmatched), now);

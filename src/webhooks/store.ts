@@ -31,9 +31,14 @@ export interface MessageRef {
 }
 
 /** A message an event names, read under its row lock in the ingesting transaction (events/service.ts then
- * needs no lock statement of its own), with what the bounce rules need to know: whether a delivery can lift
- * a temporary bounce, asked only for the messages in `delivered`. */
-export interface LockedMessageRef extends MessageRef {
+ * needs no lock statement of its own): what ties an event to it, and what the bounce rules need to know,
+ * whether a delivery can lift a temporary bounce (asked only for the messages in `delivered`). The rest of
+ * the message (selectMessageRefs) is read only for the few messages whose events have consequences: a
+ * batch names up to 1,000 messages, and on PGlite every column of every row returned costs. */
+export interface LockedMessageKey {
+  id: string;
+  queue_id: string | null;
+  to_address: string | null;
   temporarily_bounced: boolean;
 }
 
@@ -42,18 +47,18 @@ export interface LockedMessageRef extends MessageRef {
  * locked in id order. `delivered` names the messages (by id or queue id) with a delivery among the events:
  * for them alone the query asks whether a subscription of their address is bounced_temporary.
  */
-export async function lockMessageRefs(
+export async function lockMessageKeys(
   db: Kysely<DB>,
   workspaceId: string,
   which: { ids: string[] } | { providerIds: string[]; except: string[] },
   delivered: { ids: string[]; providerIds: string[] },
-): Promise<LockedMessageRef[]> {
+): Promise<LockedMessageKey[]> {
   const match =
     "ids" in which
       ? sql`m.id = any(${which.ids}::text[])`
       : sql`m.queue_id = any(${which.providerIds}::text[]) and not m.id = any(${which.except}::text[])`;
-  const r = await sql<LockedMessageRef>`
-    select ${sql.raw(LOCKED_REF_COLUMNS)},
+  const r = await sql<LockedMessageKey>`
+    select m.id, m.queue_id, m.to_address,
            coalesce((m.id = any(${delivered.ids}::text[]) or m.queue_id = any(${delivered.providerIds}::text[]))
                     and exists (
                       select 1 from subscriptions s
@@ -70,11 +75,21 @@ export async function lockMessageRefs(
   return r.rows;
 }
 
+/** The workspace's messages with these ids, for the bounce rules and opt-outs (the caller holds their locks). */
+export async function selectMessageRefs(
+  db: Kysely<DB>,
+  workspaceId: string,
+  ids: string[],
+): Promise<MessageRef[]> {
+  if (ids.length === 0) return [];
+  const r = await sql<MessageRef>`
+    select ${sql.raw(REF_COLUMNS)} from messages
+     where workspace_id = ${workspaceId} and id = any(${ids}::text[])`.execute(db);
+  return r.rows;
+}
+
 const REF_COLUMNS =
   "id, workspace_id, contact_id, to_address, archive_bcc, message_id_header, queue_id, campaign_id";
-const LOCKED_REF_COLUMNS = REF_COLUMNS.split(", ")
-  .map((c) => `m.${c}`)
-  .join(", ");
 
 /** The contact a message went to, locked: its own contact, else the contact whose first address is the one
  * the message went to (a message sent to an address). */
