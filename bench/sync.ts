@@ -1,14 +1,17 @@
 // Issue 6's sync benchmark: fetch + reconcile a 100,000-member list against the listmonk contract fake,
-// served over HTTP on loopback and paged as the real API pages (page/per_page, 1,000 a page), on PGlite in
+// served over HTTP on loopback by a process of its own (as a real tool is another program: its members and
+// its serving do not count in Poststelle's memory or CPU) and paged as the real API pages, on PGlite in
 // a fresh data directory and on a fresh PostgreSQL database. The Poststelle side is the steady state of a
 // linked list: 99,000 of the members are already contacts on the list (1 in 50 with a differing first name,
 // so a conflict), 1,000 members are unknown here (new contacts), 1,000 subscriptions are not in the tool.
 // The yardstick, measured in the same run: paging through the same 100,000 members with the same adapter
 // and no database work at all. Goal (issue 6): fetch + reconcile under 10 s, with memory that does not
 // grow with the list (compare peak_rss_mb with rss_before_mb, and try --members 200000).
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../src/config/index.js";
 import type { DB } from "../src/db/schema.js";
@@ -19,7 +22,7 @@ import { createRun } from "../src/sync/runs.js";
 import { executeRun } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
 import { createWorkspace } from "../src/workspaces/service.js";
-import { FakeListmonk, linkListToTool } from "../test/fakes/listmonk.js";
+import { linkListToTool } from "../test/fakes/listmonk.js";
 import { postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
@@ -31,20 +34,44 @@ export const description =
 const GOAL_SECONDS = 10;
 
 interface Tool {
-  fake: FakeListmonk;
   base: string;
   remoteListId: string;
+  user: string;
+  token: string;
+  /** the process serving the fake */
+  child: ChildProcess;
 }
 
-/** The fake's members are member{i}@beispiel.de named "Vorname{i % 97} Nachname{i}" (FakeListmonk.seedMembers). */
+const hostScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "lib", "listmonk-host.ts");
+
+/**
+ * The listmonk fake in its own process (bench/lib/listmonk-host.ts), as a real tool is: its members are
+ * member{i}@beispiel.de named "Vorname{i % 97} Nachname{i}" (FakeListmonk.seedMembers).
+ */
 async function startTool(members: number): Promise<Tool> {
-  const fake = new FakeListmonk();
-  const list = fake.addList({ name: "Newsletter-Verteiler" });
-  fake.seedMembers(list.id, members);
-  return { fake, base: await fake.start(), remoteListId: String(list.id) };
+  const child = spawn(process.execPath, ["--import", "tsx", hostScript, String(members)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes("\n")) resolve(seen.slice(0, seen.indexOf("\n")));
+    });
+    child.once("exit", (code) => reject(new Error(`the listmonk fake exited (${code}) before it listened`)));
+  });
+  const t = JSON.parse(line) as { base: string; user: string; token: string; listId: string };
+  return { base: t.base, user: t.user, token: t.token, remoteListId: t.listId, child };
 }
 
-const credentials = (t: Tool) => ({ kind: "listmonk" as const, username: t.fake.user, token: t.fake.token });
+async function stopTool(t: Tool) {
+  if (t.child.exitCode !== null) return;
+  const exited = new Promise((r) => t.child.once("exit", r));
+  t.child.stdin?.end();
+  await exited;
+}
+
+const credentials = (t: Tool) => ({ kind: "listmonk" as const, username: t.user, token: t.token });
 
 /** Pages through every member with the adapter and does nothing else: the yardstick (members/s). */
 async function pageThrough(
@@ -85,6 +112,20 @@ async function seedLocal(db: Kysely<DB>, ws: string, listId: string, known: numb
     insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by, created_at, updated_at)
     select 'sub_' || substr(c.id, 5), ${ws}, ${listId}, c.id, 'subscribed', ${at}, 'bench', ${at}, ${at}
       from contacts c where c.workspace_id = ${ws}`.execute(db);
+}
+
+/** The highest heapUsed seen every 100 ms, in MB. */
+function peakHeapUsed() {
+  let peak = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().heapUsed) / (1024 * 1024);
+    },
+  };
 }
 
 interface RunArgs {
@@ -153,9 +194,12 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
       };
       const yard = await pageThrough(t, pageSize);
       const rssBefore = process.memoryUsage().rss / (1024 * 1024);
+      const heapBefore = process.memoryUsage().heapUsed / (1024 * 1024);
       const rss = sampleRss();
       progress(`${db}: fetch + reconcile of ${members} members`);
+      const heap = peakHeapUsed();
       const first = await fetchOnce();
+      const heapPeak = heap.stop();
       const { seconds, counts } = first;
       const peak = rss.stop();
       // The same list fetched again with nothing changed on either side: every member is linked now.
@@ -176,6 +220,9 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         yardstick_s: yard.seconds,
         peak_rss_mb: peak,
         rss_before_mb: rssBefore,
+        // the JavaScript heap in use at its highest (garbage not yet collected included) and before
+        peak_heap_used_mb: heapPeak,
+        heap_used_before_mb: heapBefore,
         members,
         page_size: pageSize ?? "default",
         loadavg_1m: Math.round(os.loadavg()[0] * 100) / 100,
@@ -216,6 +263,6 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     for (const db of opts.db) results.push(await runOn(db, t, { members, pageSize, pgUrl: opts.pgUrl }));
     return results;
   } finally {
-    await t.fake.close();
+    await stopTool(t);
   }
 }
