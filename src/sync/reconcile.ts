@@ -90,7 +90,8 @@ function syncStateRow(s: RunScope, d: Decision, now: Date) {
     remote_last_name: m.last_name,
     remote_salutation: m.salutation,
     result: d.result,
-    result_detail: detail,
+    // as text: the rows of a chunk then share one '{}' (store.ts sends a shared value once)
+    result_detail: JSON.stringify(detail),
     result_at: now,
     result_run_id: s.run.id,
     task: d.task,

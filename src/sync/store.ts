@@ -226,8 +226,16 @@ function cellText(type: Column["type"], v: unknown): string | null {
   return String(v);
 }
 
-/** True when every cell is the first one. */
-const allSame = (cells: (string | null)[]) => cells.every((v) => v === cells[0]);
+/** A value as it compares: a time by its instant, anything else as it is (objects never equal). */
+const sameness = (v: unknown) => (v instanceof Date ? v.getTime() : v === undefined ? null : v);
+
+/** True when every row gives the first row's value (before any of them is made text). */
+function allSame(column: string, rows: readonly Record<string, unknown>[]) {
+  const first = sameness(rows[0][column]);
+  if (typeof first === "object" && first !== null) return false;
+  for (let i = 1; i < rows.length; i++) if (sameness(rows[i][column]) !== first) return false;
+  return true;
+}
 
 /**
  * Many rows in ONE statement with one text[] parameter per column (unnest), each cast to its column's type
@@ -249,10 +257,11 @@ export async function insertColumns(
   const names = sql.join(columns.map((c) => sql.ref(c.name)));
   const varying: (string | null)[][] = [];
   const values = columns.map((c) => {
-    const cells = rows.map((r) => cellText(c.type, r[c.name]));
     // a text parameter cast in SQL, as the arrays are: no driver serialises it by the column's type
-    if (rows.length > 1 && allSame(cells)) return sql`cast(cast(${cells[0]} as text) as ${sql.raw(c.type)})`;
-    varying.push(cells);
+    if (rows.length > 1 && allSame(c.name, rows)) {
+      return sql`cast(cast(${cellText(c.type, rows[0][c.name])} as text) as ${sql.raw(c.type)})`;
+    }
+    varying.push(rows.map((r) => cellText(c.type, r[c.name])));
     return sql.raw(`u.c${varying.length - 1}::${c.type}`);
   });
   // unnest needs one array, which gives the number of rows
