@@ -40,3 +40,10 @@ export function parseVerp(secret: string, address: string): { messageId: string 
 export function messageIdHeader(messageId: string, fromAddress: string): string {
   return `<${messageId}@${domainOf(fromAddress)}>`;
 }
+
+/** The message id inside a Message-ID this instance wrote (messageIdHeader), or null for any other shape.
+ * Messages are looked up by it, not by an index on the header (migration 205). */
+export function messageIdInHeader(header: string): string | null {
+  const m = /^<([a-z]{2,10}_[0-9a-z]{10,60})@[^<>@\s]+>$/.exec(header);
+  return m ? m[1] : null;
+}

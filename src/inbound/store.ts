@@ -2,6 +2,7 @@
 // speaks of, and the reads the bounce consequences need (soft-bounce count, a contact's subscriptions).
 import { type Kysely, sql } from "kysely";
 import type { DB, NewRow, Row, SubscriptionStatus } from "../db/schema.js";
+import { messageIdInHeader } from "../delivery/verp.js";
 
 type Db = Kysely<DB>;
 export type InboundRow = Row<"inbound_messages">;
@@ -169,8 +170,14 @@ export async function messagesByMessageIdHeader(
   headers: string[],
   workspaceId?: string,
 ): Promise<MatchedMessage[]> {
-  if (headers.length === 0) return [];
-  let q = db.selectFrom("messages").select(matchedMessageColumns).where("message_id_header", "in", headers);
+  // Our Message-IDs contain the message's id: found by the primary key, then the header compared exactly.
+  const ids = [...new Set(headers.map(messageIdInHeader).filter((id) => id !== null))];
+  if (ids.length === 0) return [];
+  let q = db
+    .selectFrom("messages")
+    .select(matchedMessageColumns)
+    .where("id", "in", ids)
+    .where("message_id_header", "in", headers);
   if (workspaceId) q = q.where("workspace_id", "=", workspaceId);
   return q.execute();
 }
