@@ -66,8 +66,9 @@ export interface AppendResult {
 
 export interface AppendOptions {
   /** The caller already holds the row locks of every message the events name, taken in this transaction
-   * (src/webhooks reads what it needs of the messages that way): spares the lock statement. */
-  locked?: boolean;
+   * (src/webhooks reads what it needs of the messages that way), and read their cached status under them
+   * (message id → status): spares the lock statement. */
+  locked?: Map<string, string>;
 }
 
 /** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
@@ -106,10 +107,11 @@ export async function appendEvents(
   assertEventTypes(events);
   // The locks serialise appends to the same messages, and the next statement sees every event committed
   // before they were granted.
-  if (!opts.locked) await lockMessages(db, [...new Set(events.map((e) => e.message_id))]);
+  const statuses = opts.locked ?? (await lockMessages(db, [...new Set(events.map((e) => e.message_id))]));
   const stored = await insertEventsDerivingStatuses(
     db,
     events.map((e) => eventRow(e, now)),
+    statuses,
     now,
   );
   return { inserted: stored.size, stored };

@@ -138,11 +138,14 @@ const updateStatusesFrom = (now: Date) => sql`
  * below them it changes nothing, and only within them is the stored deciding event read), the host webhooks
  * of the changes are queued and the status is written. The caller holds the messages' row locks, taken in an
  * earlier statement: this statement's snapshot then holds every event committed before them, so the cached
- * status and the stored events it reads are the latest. Answers the ids of the events stored.
+ * status and the stored events it reads are the latest; `statuses` are the cached statuses read under
+ * those locks (a message missing from it is weighed against its stored deciding event). Answers the ids of
+ * the events stored.
  */
 export async function insertEventsDerivingStatuses(
   db: Kysely<DB>,
   rows: EventRecord[],
+  statuses: Map<string, string>,
   now: Date,
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
@@ -152,9 +155,11 @@ export async function insertEventsDerivingStatuses(
       select distinct on (message_id) id, message_id, type, at, detail, error_code, rank
         from ins where rank is not null and not machine
        order by message_id, rank desc, at desc, id collate "C" desc),
+    cached as (
+      select c.key as message_id, c.value as status from json_each_text(${JSON.stringify(Object.fromEntries(statuses))}::json) c),
     judged as (
       select b.*, ${lowestRank("m.status")} as lo, ${highestRank("m.status")} as hi
-        from best b join messages m on m.id = b.message_id),
+        from best b left join cached m on m.message_id = b.message_id),
     -- Ranked above every event type of the cached status: the new event decides outright.
     wins as (select * from judged where lo is not null and rank > hi),
     -- A tie with the cached status (or a status the table does not know): the stored deciding event too.

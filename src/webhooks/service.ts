@@ -293,7 +293,8 @@ async function storeEvents(
     rt.db.transaction().execute(async (tx) => {
       const keys = await lockedMessageKeys(tx, workspaceId, events);
       const r = resolve(workspaceId, provider, events, keys);
-      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked: true });
+      const locked = new Map(keys.map((k) => [k.id, k.status]));
+      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked });
       const optOuts = freshOptOuts(r, stored);
       const consequences = freshConsequences(r, stored);
       const refs = await refsFor(

@@ -39,6 +39,8 @@ export interface LockedMessageKey {
   id: string;
   queue_id: string | null;
   to_address: string | null;
+  /** The cached status, which the events' derivation starts from (events/service.ts appendEvents). */
+  status: string;
   temporarily_bounced: boolean;
 }
 
@@ -58,7 +60,7 @@ export async function lockMessageKeys(
       ? sql`m.id = any(${which.ids}::text[])`
       : sql`m.queue_id = any(${which.providerIds}::text[]) and not m.id = any(${which.except}::text[])`;
   const r = await sql<LockedMessageKey>`
-    select m.id, m.queue_id, m.to_address,
+    select m.id, m.queue_id, m.to_address, m.status,
            coalesce((m.id = any(${delivered.ids}::text[]) or m.queue_id = any(${delivered.providerIds}::text[]))
                     and exists (
                       select 1 from subscriptions s
