@@ -191,7 +191,6 @@ function render(
   } catch (err) {
     return ended(w, r, "error", "template_render_failed", (err as Error).message, plan);
   }
-  const returnPath = verpAddress(w.rt.secret, messageId, s.bounce_domain);
   const message: CampaignMessage | null = retry
     ? null
     : campaignMessage(w.rt.secret, s, {
@@ -205,6 +204,8 @@ function render(
         owner: w.owner,
         createdAt: now,
       });
+  // A first attempt's row carries its VERP return path already (one HMAC per message, not two).
+  const returnPath = message?.return_path ?? verpAddress(w.rt.secret, messageId, s.bounce_domain);
   return {
     recipient: r,
     write: {

@@ -6,6 +6,7 @@ import { Liquid, LiquidError, type Template } from "liquidjs";
 import { type AppError, Invalid } from "../util/errors.js";
 import { DEFAULT_TIME_ZONE, registerCorrespondenceFilters } from "./filters.js";
 import { type MergeVars, mergeScope, unknownMergeFields } from "./merge-fields.js";
+import { type PlainTemplate, plainTemplate, renderPlain } from "./plain-outputs.js";
 
 export type TemplatePart = "subject" | "html" | "text" | "mjml";
 
@@ -58,7 +59,8 @@ function makeEngine(escapeOutput: boolean): Liquid {
 const htmlEngine = makeEngine(true);
 const textEngine = makeEngine(false);
 
-const engineFor = (part: TemplatePart) => (part === "html" || part === "mjml" ? htmlEngine : textEngine);
+export const engineFor = (part: TemplatePart) =>
+  part === "html" || part === "mjml" ? htmlEngine : textEngine;
 
 const POSITION_SUFFIX = /,? line:\d+, col:\d+$/;
 
@@ -175,7 +177,16 @@ export function textTemplateFromHtml(html: string): string | null {
   return inOrder && tagsKept ? restored : null;
 }
 
-function renderPart(part: TemplatePart, templates: Template[], scope: Record<string, unknown>): string {
+/** A parsed part, and its plain form when it has one (plain-outputs.ts). */
+interface ParsedPart {
+  templates: Template[];
+  plain: PlainTemplate | null;
+}
+
+function renderPart(part: TemplatePart, parsed: ParsedPart, scope: Record<string, unknown>): string {
+  const fast = parsed.plain ? renderPlain(parsed.plain, scope) : undefined;
+  if (fast !== undefined) return fast;
+  const templates = parsed.templates;
   try {
     return engineFor(part).renderSync(templates, scope) as string;
   } catch (err) {
@@ -189,19 +200,24 @@ function renderPart(part: TemplatePart, templates: Template[], scope: Record<str
 /** Where the text part comes from: the template's own text, a text template derived from its HTML once,
  * or (when that derivation failed) each rendered HTML converted. */
 type TextSource =
-  | { kind: "template"; templates: Template[]; tidy: boolean }
+  | { kind: "template"; parsed: ParsedPart; tidy: boolean }
   | { kind: "from_html" }
   | { kind: "none" };
 
-function textSourceOf(source: TemplateSource, parsedText: Template[] | null): TextSource {
-  if (parsedText) return { kind: "template", templates: parsedText, tidy: false };
+function textSourceOf(source: TemplateSource, parsedText: ParsedPart | null): TextSource {
+  if (parsedText) return { kind: "template", parsed: parsedText, tidy: false };
   if (source.html === null) return { kind: "none" };
   const derived = textTemplateFromHtml(source.html);
   if (derived !== null) {
     try {
       // Only {% tags %} can leave empty blocks behind; without them the derived text is tidy already.
       const tidy = derived.includes("{%");
-      return { kind: "template", templates: textEngine.parse(tidy ? derived : tidyText(derived)), tidy };
+      const text = tidy ? derived : tidyText(derived);
+      return {
+        kind: "template",
+        parsed: { templates: textEngine.parse(text), plain: plainTemplate(text, false) },
+        tidy,
+      };
     } catch {
       /* tokens reordered into something Liquid rejects: convert per message instead */
     }
@@ -212,14 +228,14 @@ function textSourceOf(source: TemplateSource, parsedText: Template[] | null): Te
 /** Parses a template once; throws Invalid with every problem (part, line, column) when it cannot be used. */
 export function compileTemplate(source: TemplateSource): CompiledTemplate {
   const problems: TemplateProblem[] = [];
-  const parse = (part: TemplatePart, s: string | null): Template[] | null => {
+  const parse = (part: TemplatePart, s: string | null): ParsedPart | null => {
     if (s === null) return null;
     const r = parsePart(part, s);
     if ("problems" in r) {
       problems.push(...r.problems);
       return null;
     }
-    return r.templates;
+    return { templates: r.templates, plain: plainTemplate(s, part === "html") };
   };
   const subject = parse("subject", source.subject);
   const html = parse("html", source.html);
@@ -235,7 +251,7 @@ export function compileTemplate(source: TemplateSource): CompiledTemplate {
       const renderedHtml = html ? renderPart("html", html, scope) : null;
       let renderedText: string | null = null;
       if (textSource.kind === "template") {
-        const text = renderPart("text", textSource.templates, scope);
+        const text = renderPart("text", textSource.parsed, scope);
         renderedText = textSource.tidy ? tidyText(text) : text;
       } else if (textSource.kind === "from_html" && renderedHtml !== null)
         renderedText = htmlToText(renderedHtml);
