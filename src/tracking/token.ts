@@ -48,13 +48,21 @@ const COMPACT = 0x80;
 /** A compact id whose prefix is the one the field expects (con_, list_, msg_…): the prefix is left out. */
 const USUAL_PREFIX = 0x40;
 
+/** 24 base32 characters to 15 bytes, most significant first. Small-integer shifts, not BigInt: every
+ * campaign message packs five ids into its unsubscribe link. */
 function base32ToBytes(s: string): Buffer {
-  let bits = 0n;
-  for (const ch of s) bits = (bits << 5n) | BigInt(ALPHABET.indexOf(ch));
   const out = Buffer.alloc(ID_BODY_BYTES);
-  for (let i = ID_BODY_BYTES - 1; i >= 0; i--) {
-    out[i] = Number(bits & 0xffn);
-    bits >>= 8n;
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    acc = (acc << 5) | ALPHABET.indexOf(s[i]);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+      acc &= (1 << bits) - 1;
+    }
   }
   return out;
 }
