@@ -103,7 +103,7 @@ export async function scrubMessages(db: Database, workspaceId: string, ids: stri
   if (ids.length === 0) return 0;
   const r = await sql`
     update messages set to_address = null, subject = null, text_body = null, html_body = null, raw_mime = null,
-      data = null, attachments = '[]'::jsonb, contact_id = null
+      mime_sha256 = null, data = null, attachments = '[]'::jsonb, contact_id = null
     where workspace_id = ${workspaceId} and id = any(${ids}::text[])`.execute(db);
   return count(r);
 }

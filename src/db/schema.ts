@@ -168,6 +168,10 @@ export interface MessagesTable {
   status_reason: string | null;
   error_code: string | null;
   raw_mime: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  /** The recipe of an unsigned message's MIME (migration 201): the Date it was built with and the SHA-256
+   * of the bytes that left; raw_mime stays null. */
+  mime_date: TimestampNullable;
+  mime_sha256: string | null;
   queue_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

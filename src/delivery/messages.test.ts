@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
-import { unpackMime } from "./mime.js";
+import { mimeDigest } from "./mime.js";
 import { parseVerp, verpAddress } from "./verp.js";
 import { SendingWorker } from "./worker.js";
 
@@ -96,23 +96,62 @@ describe("sending through an SMTP relay", () => {
     expect(parseVerp(env.rt.secret, "someone@x.example")).toBeNull();
   });
 
-  it("stores the exact bytes the relay received (modulo the final line break)", async () => {
+  it("keeps an unsigned message's MIME as its recipe, and /raw rebuilds exactly the bytes the relay received", async () => {
     const m = await send({ html: "<p>Grüße aus der Praxis</p>", text: "Grüße aus der Praxis" });
     const raw = await editor().get(`/v1/messages/${m.id}/raw`);
     expect(raw.status).toBe(200);
     expect(raw.headers["content-type"]).toMatch(/^message\/rfc822/);
-    const stored = (
-      await env.rt.db
-        .selectFrom("messages")
-        .select("raw_mime")
-        .where("id", "=", m.id)
-        .executeTakeFirstOrThrow()
-    ).raw_mime!;
+    const row = await env.rt.db
+      .selectFrom("messages")
+      .select(["raw_mime", "mime_date", "mime_sha256"])
+      .where("id", "=", m.id)
+      .executeTakeFirstOrThrow();
+    expect(row.raw_mime).toBeNull();
+    expect(row.mime_date).not.toBeNull();
     const got = receivedBy(m.id)[0].raw;
     const trim = (b: Buffer) => b.toString("latin1").replace(/(\r\n)+$/, "");
-    expect(trim(got)).toBe(trim(unpackMime(Buffer.from(stored))));
     expect(raw.text.replace(/(\r\n)+$/, "")).toBe(trim(got));
+    expect(row.mime_sha256).toBe(mimeDigest(Buffer.from(raw.text, "latin1")));
     expect(raw.text).toMatch(/^Message-ID: <msg_[0-9a-z]+@scholz\.example>\r$/m);
+    expect(raw.text).toMatch(/^Content-Type: multipart\/alternative;/m);
+  });
+
+  it("sends a retry byte for byte as the first attempt (Date and boundaries rebuilt from the recipe)", async () => {
+    let refused: Buffer | null = null;
+    smtp.script = {
+      data: (raw) => {
+        if (refused) return null;
+        refused = raw;
+        return { code: 451, message: "4.3.0 Try again later" };
+      },
+    };
+    const pdf = Buffer.from("%PDF-1.4 Befund").toString("base64");
+    const r = await editor().post(
+      "/v1/messages",
+      message({
+        html: "<p>Ihr Befund</p>",
+        attachments: [{ filename: "Befund.pdf", content_type: "application/pdf", content_base64: pdf }],
+      }),
+    );
+    expect(r.status, r.text).toBe(202);
+    await worker.drain(); // retryBaseSeconds 0: the retry is due at once
+    const m = (await editor().get(`/v1/messages/${r.body.id}`)).body;
+    expect(types(m)).toEqual(["queued", "deferred", "sent"]);
+    const once = (refused as Buffer | null)?.toString("latin1");
+    const again = receivedBy(m.id)[0].raw.toString("latin1");
+    expect(once).toContain(`<${m.id}@`);
+    expect(again).toBe(once);
+    expect(again).toMatch(/boundary="=_ps_[0-9a-f]{24}"/);
+    const raw = await editor().get(`/v1/messages/${m.id}/raw`);
+    expect(raw.text.replace(/(\r\n)+$/, "")).toBe(again.replace(/(\r\n)+$/, ""));
+  });
+
+  it("refuses /raw when the recipe no longer gives the bytes that left, instead of showing other bytes", async () => {
+    const m = await send();
+    await env.rt.db.updateTable("messages").set({ subject: "geändert" }).where("id", "=", m.id).execute();
+    const raw = await editor().get(`/v1/messages/${m.id}/raw`);
+    expect(raw.status).toBe(404);
+    expect(raw.body.error.message).toMatch(/can no longer be reproduced exactly/);
   });
 
   it("asks the relay for DSNs: NOTIFY=SUCCESS,FAILURE,DELAY, ENVID = message id, RET=HDRS", async () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { buildMime, type MimeInput } from "./mime.js";
+import { buildMime, type MimeInput, mimeDigest } from "./mime.js";
 
 const date = new Date("2025-03-03T08:15:00Z");
 
@@ -131,5 +131,20 @@ describe("buildMime", () => {
     expect(p.text?.trim()).toBe("Grüße");
     expect(p.html).toBe("<p>Grüße</p>");
     expect(p.attachments[0]).toMatchObject({ filename: "Rechnung März.pdf", contentType: "application/pdf" });
+  });
+
+  it("builds the same bytes from the same message and Date, with boundaries of its own per message", () => {
+    const m = input({
+      text_body: "Grüße",
+      html_body: "<p>Grüße</p>",
+      attachments: [{ filename: "a.pdf", content_base64: Buffer.from("%PDF").toString("base64") }],
+    });
+    const once = buildMime(m, date);
+    expect(buildMime(m, date).equals(once)).toBe(true);
+    const boundaries = (b: Buffer) => [...b.toString().matchAll(/boundary="([^"]+)"/g)].map((x) => x[1]);
+    expect(new Set(boundaries(once)).size).toBe(2);
+    const other = buildMime({ ...m, message_id_header: "<msg_02xyz@scholz.example>" }, date);
+    expect(boundaries(other).some((b) => boundaries(once).includes(b))).toBe(false);
+    expect(mimeDigest(other)).not.toBe(mimeDigest(once));
   });
 });

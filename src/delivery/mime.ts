@@ -4,7 +4,7 @@
 // stream tree, which cost ~0.7 ms per message and was the largest CPU item on the sending path — while
 // the header encodings (encoded words, folding, RFC 2231 parameters, MIME types) are Nodemailer's own
 // well-tested code, and quoted-printable is a table-driven encoder (qp.ts) checked against a decoder.
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import * as mimeFuncs from "nodemailer/lib/mime-funcs";
 import { encodeQuotedPrintable } from "./qp.js";
@@ -26,6 +26,27 @@ export interface MimeInput {
   html_body: string | null;
   attachments: StoredAttachment[];
   read_receipt: boolean;
+}
+
+/** A message row's columns that its MIME is built from (messages, claimColumns in store.ts). */
+export interface MimeSource extends Omit<MimeInput, "to_address" | "attachments"> {
+  to_address: string | null;
+  attachments: unknown;
+}
+
+export function mimeInput(m: MimeSource): MimeInput {
+  return {
+    message_id_header: m.message_id_header,
+    from_address: m.from_address,
+    from_name: m.from_name,
+    to_address: m.to_address ?? "",
+    reply_to: m.reply_to,
+    subject: m.subject,
+    text_body: m.text_body,
+    html_body: m.html_body,
+    attachments: (Array.isArray(m.attachments) ? m.attachments : []) as StoredAttachment[],
+    read_receipt: m.read_receipt,
+  };
 }
 
 const CRLF = "\r\n";
@@ -90,13 +111,23 @@ function attachmentPart(a: StoredAttachment): string {
   ].join(CRLF);
 }
 
-/** A boundary that cannot occur inside quoted-printable or base64 content ("=_" never does). */
-function newBoundary(): string {
-  return `=_ps_${randomBytes(12).toString("hex")}`;
+/** Multipart boundaries of one message: derived from its id, so that the same message built again with the
+ * same Date gives the same bytes (the stored recipe, migration 201), and unknown to whoever wrote the
+ * content before the id existed. "=_" never occurs inside quoted-printable or base64 content. */
+class Boundaries {
+  private n = 0;
+  constructor(private readonly seed: string) {}
+
+  next(): string {
+    const digest = createHash("sha256")
+      .update(`${this.seed}:${this.n++}`)
+      .digest("hex");
+    return `=_ps_${digest.slice(0, 24)}`;
+  }
 }
 
-function multipart(subtype: "alternative" | "mixed", parts: string[]): string {
-  const b = newBoundary();
+function multipart(subtype: "alternative" | "mixed", parts: string[], boundaries: Boundaries): string {
+  const b = boundaries.next();
   return [
     header("Content-Type", `multipart/${subtype}; boundary="${b}"`),
     "",
@@ -106,16 +137,17 @@ function multipart(subtype: "alternative" | "mixed", parts: string[]): string {
 }
 
 /** The body entity: text, HTML, both as alternatives, and attachments around them. */
-function bodyEntity(m: MimeInput): string {
+function bodyEntity(m: MimeInput, boundaries: Boundaries): string {
   const texts: string[] = [];
   if (m.text_body !== null) texts.push(textPart("plain", m.text_body));
   if (m.html_body !== null) texts.push(textPart("html", m.html_body));
   if (texts.length === 0) texts.push(textPart("plain", ""));
-  const content = texts.length === 1 ? texts[0] : multipart("alternative", texts);
+  const content = texts.length === 1 ? texts[0] : multipart("alternative", texts, boundaries);
   if (m.attachments.length === 0) return content;
-  return multipart("mixed", [content, ...m.attachments.map(attachmentPart)]);
+  return multipart("mixed", [content, ...m.attachments.map(attachmentPart)], boundaries);
 }
 
+/** The message's bytes: the same input and Date always give the same bytes (see Boundaries). */
 export function buildMime(m: MimeInput, date: Date): Buffer {
   const head = [
     header("From", mailbox(m.from_address, m.from_name)),
@@ -128,9 +160,14 @@ export function buildMime(m: MimeInput, date: Date): Buffer {
     ...(m.read_receipt ? [header("Disposition-Notification-To", m.reply_to ?? m.from_address)] : []),
     header("MIME-Version", "1.0"),
   ];
-  const body = bodyEntity(m);
+  const body = bodyEntity(m, new Boundaries(m.message_id_header));
   // A message ends with a line break (RFC 5321 §4.1.1.4); a text that already ends with one gets no second.
   return Buffer.from(`${head.join(CRLF)}${CRLF}${body}${body.endsWith(CRLF) ? "" : CRLF}`, "utf8");
+}
+
+/** What proves that a rebuilt message is the one that left (messages.mime_sha256). */
+export function mimeDigest(raw: Buffer): string {
+  return createHash("sha256").update(raw).digest("base64");
 }
 
 // The stored form of the MIME on PGlite (migrations 031, 033): gzip at its fastest level shrinks a 6 KB

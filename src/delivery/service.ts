@@ -10,7 +10,14 @@ import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { explainError } from "./explain.js";
-import { type StoredAttachment, unpackMime } from "./mime.js";
+import {
+  buildMime,
+  type MimeSource,
+  mimeDigest,
+  mimeInput,
+  type StoredAttachment,
+  unpackMime,
+} from "./mime.js";
 import type { BatchItem, MessageInput } from "./schema.js";
 import {
   type MessageFilter,
@@ -127,12 +134,24 @@ export async function getRawMime(ctx: Ctx, id: string): Promise<Buffer> {
       `The content of message '${id}' was purged on ${m.body_purged_at.toISOString()} under the workspace's retention period; the timeline is kept.`,
     );
   }
+  if (m.mime_date && m.mime_sha256) return rebuiltMime(m, id);
   // A campaign message stores no MIME of its own: it is rendered again from its run (src/campaigns).
   const rebuilt = await campaignMime(ctx.rt, ctx.workspaceId, id);
   if (rebuilt) return rebuilt;
   throw new AppError(
     "not_found",
     `Message '${id}' has not been built yet (it is ${m.send_state}); the MIME exists once the worker has sent it.`,
+  );
+}
+
+/** An unsigned message's bytes, built again from its recipe (migration 201) and shown only when their digest
+ * is that of the bytes that left. */
+function rebuiltMime(m: MimeSource & { mime_date: Date | null; mime_sha256: string | null }, id: string) {
+  const again = buildMime(mimeInput(m), new Date(m.mime_date!));
+  if (mimeDigest(again) === m.mime_sha256) return again;
+  throw new AppError(
+    "not_found",
+    `The MIME of message '${id}' can no longer be reproduced exactly (its content was erased or changed since it was sent); its timeline is kept.`,
   );
 }
 
@@ -214,6 +233,8 @@ function copyOf(ctx: Ctx, m: Row<"messages">, transportId: string | null): Prepa
       status_reason: null,
       error_code: null,
       raw_mime: null,
+      mime_date: null,
+      mime_sha256: null,
       queue_id: null,
       created_at: now,
       updated_at: now,

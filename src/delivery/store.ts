@@ -309,7 +309,7 @@ export function selectMessages(db: Db, workspaceId: string, f: MessageFilter, li
 export async function selectRawMime(db: Db, workspaceId: string, id: string) {
   return db
     .selectFrom("messages")
-    .select(["id", "raw_mime", "body_purged_at", "send_state"])
+    .select([...claimColumns, "body_purged_at", "send_state"])
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", id)
     .executeTakeFirst();
@@ -336,6 +336,8 @@ export const claimColumns = [
   "return_path",
   "attempts",
   "raw_mime",
+  "mime_date",
+  "mime_sha256",
 ] as const;
 export type ClaimedMessage = Pick<Row<"messages">, (typeof claimColumns)[number]>;
 
@@ -388,6 +390,10 @@ export interface Outcome {
   sent_at: Date | null;
   /** The MIME that was built, in its stored form (packMime), written once: a retry sends the same bytes. */
   raw_mime: Buffer | null;
+  /** Or, for an unsigned message, its recipe (migration 201): the Date it was built with and the digest of
+   * the bytes; written once like raw_mime. */
+  mime_date: Date | null;
+  mime_sha256: string | null;
   /** The status derived from the message's events, including those of this batch. */
   status: DerivedStatus | null;
 }
@@ -426,6 +432,8 @@ export async function recordOutcomes(
            queue_id = coalesce(u.queue_id, m.queue_id),
            sent_at = coalesce(u.sent_at, m.sent_at),
            raw_mime = coalesce(m.raw_mime, (${mimeArray})[u.mime_at]),
+           mime_date = coalesce(m.mime_date, u.mime_date),
+           mime_sha256 = coalesce(m.mime_sha256, u.mime_sha256),
            status = coalesce(u.status, m.status),
            status_reason = case when u.status is null then m.status_reason else u.reason end,
            error_code = case when u.status is null then m.error_code else u.code end,
@@ -435,8 +443,10 @@ export async function recordOutcomes(
                   ${col((o) => o.attempts)}::int[], ${col((o) => iso(o.next_attempt_at))}::timestamptz[],
                   ${col((o) => o.queue_id)}::text[], ${col((o) => iso(o.sent_at))}::timestamptz[],
                   ${col((o) => o.status?.status ?? null)}::text[], ${col((o) => o.status?.status_reason ?? null)}::text[],
-                  ${col((o) => o.status?.error_code ?? null)}::text[], ${mimeAt}::int[])
-           as u(id, state, attempts, next_at, queue_id, sent_at, status, reason, code, mime_at)
+                  ${col((o) => o.status?.error_code ?? null)}::text[], ${mimeAt}::int[],
+                  ${col((o) => iso(o.mime_date))}::timestamptz[], ${col((o) => o.mime_sha256)}::text[])
+           as u(id, state, attempts, next_at, queue_id, sent_at, status, reason, code, mime_at, mime_date,
+                mime_sha256)
      where m.id = u.id and m.lease_owner = ${owner} and m.send_state in ('sending', 'unknown')`.execute(db);
 }
 

@@ -19,7 +19,7 @@ import {
 import type { Runtime } from "../runtime.js";
 import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
-import { buildMime, packMime, type StoredAttachment, unpackMime } from "./mime.js";
+import { buildMime, mimeDigest, mimeInput, packMime, unpackMime } from "./mime.js";
 import { type MailSender, SenderCache, type SendResult } from "./senders.js";
 import {
   type ClaimedMessage,
@@ -55,6 +55,15 @@ interface Plan {
   transports: Map<string, Row<"transports">>;
   /** message id → when its transport's rate window has room again (DESIGN §3.6, shared with campaigns) */
   waiting: Map<string, Date>;
+}
+
+/** What is stored of a MIME built in this attempt: its bytes, or its recipe. */
+type MimeStore = Partial<Pick<Outcome, "raw_mime" | "mime_date" | "mime_sha256">>;
+
+interface Mime {
+  raw: Buffer;
+  /** null when the first attempt already stored it */
+  store: MimeStore | null;
 }
 
 /** What one message's attempt produced, before it is written. */
@@ -284,20 +293,9 @@ export class SendingWorker {
         null,
       );
     }
-    // A retry sends the bytes stored at the first attempt; a first attempt builds them (and stores them).
-    const stored = toBuffer(m.raw_mime);
-    let raw: Buffer;
-    let toStore: Buffer | null = null;
+    let mime: Mime;
     try {
-      if (stored) raw = unpackMime(stored);
-      else {
-        raw = buildMime(mimeInput(m), this.rt.now());
-        // DKIM before storing: the stored raw MIME is exactly what left.
-        raw = await signForSender(this.rt, m.workspace_id, m.from_address, raw);
-        // PGlite runs in this process: every byte handed to it costs here, so it gets them gzipped.
-        // A PostgreSQL server compresses on its own cores.
-        toStore = this.rt.dbKind === "pglite" ? packMime(raw) : raw;
-      }
+      mime = await this.mimeOf(m);
     } catch (err) {
       return this.cannotSend(
         m,
@@ -309,16 +307,44 @@ export class SendingWorker {
     const result = await sender.send({
       messageId: m.id,
       workspaceId: m.workspace_id,
-      raw,
+      raw: mime.raw,
       returnPath: m.return_path,
       to: m.to_address ?? "",
       archiveBcc: m.archive_bcc,
     });
-    return this.resultOf(m, sender.kind, result, toStore);
+    return this.resultOf(m, sender.kind, result, mime.store);
   }
 
-  /** `raw` is the stored form of a MIME built in this attempt (null when it was stored before). */
-  private resultOf(m: ClaimedMessage, source: string, r: SendResult, raw: Buffer | null): Result {
+  /** The bytes of this attempt and what is stored of them. A retry sends the bytes of the first attempt:
+   * stored as they were, or built again from the recipe and proven equal by their digest. A first attempt
+   * builds them; a DKIM-signed message is stored as bytes (its signature cannot be made again once the
+   * key changed), an unsigned one as its recipe — the Date, and the digest (migration 201). */
+  private async mimeOf(m: ClaimedMessage): Promise<Mime> {
+    const stored = toBuffer(m.raw_mime);
+    if (stored) return { raw: unpackMime(stored), store: null };
+    if (m.mime_date && m.mime_sha256) {
+      const again = buildMime(mimeInput(m), new Date(m.mime_date));
+      if (mimeDigest(again) === m.mime_sha256) return { raw: again, store: null };
+      // Built differently since the first attempt (another version of the builder): these bytes are
+      // what leaves now, so they are kept as bytes.
+      return { raw: again, store: { raw_mime: this.storedForm(again) } };
+    }
+    const date = this.rt.now();
+    const built = buildMime(mimeInput(m), date);
+    // DKIM before storing: what is stored is exactly what left.
+    const signed = await signForSender(this.rt, m.workspace_id, m.from_address, built);
+    if (signed !== built) return { raw: signed, store: { raw_mime: this.storedForm(signed) } };
+    return { raw: built, store: { mime_date: date, mime_sha256: mimeDigest(built) } };
+  }
+
+  /** PGlite runs in this process: every byte handed to it costs here, so it gets them gzipped. A PostgreSQL
+   * server compresses on its own cores. */
+  private storedForm(raw: Buffer): Buffer {
+    return this.rt.dbKind === "pglite" ? packMime(raw) : raw;
+  }
+
+  /** `raw` is what to store of the MIME built in this attempt (null when it was stored before). */
+  private resultOf(m: ClaimedMessage, source: string, r: SendResult, raw: MimeStore | null): Result {
     const attempts = m.attempts + 1;
     const now = this.rt.now();
     const common = { attempt: attempts, worker: this.owner };
@@ -326,7 +352,7 @@ export class SendingWorker {
       const detail =
         source === "capture" ? "Captured in the local outbox" : `Accepted by the relay: ${r.response}`;
       return {
-        outcome: this.outcome(m, "done", { attempts, queue_id: r.queueId, sent_at: now, raw_mime: raw }),
+        outcome: this.outcome(m, "done", { attempts, queue_id: r.queueId, sent_at: now, ...raw }),
         events: [
           this.event(m, "sent", source, detail, {
             evidence: { ...r.evidence, queue_id: r.queueId, ...common },
@@ -342,7 +368,7 @@ export class SendingWorker {
       // by itself (DESIGN §3.4), exactly as when the worker dies during the transaction.
       const detail = `The connection broke after the message was handed over: ${r.detail}`;
       return {
-        outcome: this.outcome(m, "unknown", { attempts, raw_mime: raw }),
+        outcome: this.outcome(m, "unknown", { attempts, ...raw }),
         events: [
           this.event(m, "unknown", source, detail, {
             error_code: "outcome_unknown",
@@ -366,7 +392,7 @@ export class SendingWorker {
       );
       const next = new Date(now.getTime() + wait * 1000);
       return {
-        outcome: this.outcome(m, "queued", { attempts, next_attempt_at: next, raw_mime: raw }),
+        outcome: this.outcome(m, "queued", { attempts, next_attempt_at: next, ...raw }),
         events: [
           this.event(m, "deferred", source, r.detail, {
             error_code: r.errorCode,
@@ -385,7 +411,7 @@ export class SendingWorker {
     const detail =
       r.outcome === "temporary" ? `Gave up after ${attempts} attempts; last reply: ${r.detail}` : r.detail;
     return {
-      outcome: this.outcome(m, "done", { attempts, raw_mime: raw }),
+      outcome: this.outcome(m, "done", { attempts, ...raw }),
       events: [
         this.event(m, "failed", source, detail, {
           error_code: r.errorCode,
@@ -398,9 +424,9 @@ export class SendingWorker {
   }
 
   /** A problem on our side that retrying the same message cannot fix. */
-  private cannotSend(m: ClaimedMessage, detail: string, code: string, raw: Buffer | null): Result {
+  private cannotSend(m: ClaimedMessage, detail: string, code: string, raw: MimeStore | null): Result {
     return {
-      outcome: this.outcome(m, "done", { attempts: m.attempts, raw_mime: raw }),
+      outcome: this.outcome(m, "done", { attempts: m.attempts, ...raw }),
       events: [this.event(m, "failed", "worker", detail, { error_code: code, dedupe_key: `failed:${code}` })],
       log: this.log(m, "error", detail, { error_code: code }),
     };
@@ -415,6 +441,8 @@ export class SendingWorker {
       queue_id: o.queue_id ?? null,
       sent_at: o.sent_at ?? null,
       raw_mime: o.raw_mime ?? null,
+      mime_date: o.mime_date ?? null,
+      mime_sha256: o.mime_sha256 ?? null,
       status: null,
     };
   }
@@ -519,21 +547,6 @@ export class SendingWorker {
       return rows.length;
     });
   }
-}
-
-function mimeInput(m: ClaimedMessage) {
-  return {
-    message_id_header: m.message_id_header,
-    from_address: m.from_address,
-    from_name: m.from_name,
-    to_address: m.to_address ?? "",
-    reply_to: m.reply_to,
-    subject: m.subject,
-    text_body: m.text_body,
-    html_body: m.html_body,
-    attachments: (Array.isArray(m.attachments) ? m.attachments : []) as StoredAttachment[],
-    read_receipt: m.read_receipt,
-  };
 }
 
 /** The worker-role factory (src/workers.ts). */
