@@ -6,7 +6,7 @@
 // believed: a transient bounce never blocks an address.
 import { decideReason, factsOf } from "../inbound/decide.js";
 import { commandOf, type Evidence } from "../inbound/evidence.js";
-import { isHard, type Reason } from "../inbound/reasons.js";
+import { isHard, type Reason, says } from "../inbound/reasons.js";
 import { findReplyCode, findStatus } from "../inbound/status.js";
 
 export interface ProviderVerdict {
@@ -47,7 +47,11 @@ export function classifyProviderBounce(
     status: code ?? undefined,
     command: commandOf(text),
   };
-  const read = text ? decideReason(evidence, factsOf(evidence, code ?? undefined)) : "undefined";
+  const read = unknownAtRcpt(
+    text ? decideReason(evidence, factsOf(evidence, code ?? undefined)) : "undefined",
+    text,
+    provider,
+  );
   const fromText = !SAYS_NOTHING.has(read);
   const reason = fromText ? read : provider.fallback;
   const replyCode = code ?? findReplyCode(text) ?? undefined;
@@ -56,4 +60,15 @@ export function classifyProviderBounce(
     : (provider.fallbackHard ?? isHard(reason, replyCode, text));
   if (provider.permanence === "transient") hard = false;
   return { reason, hard, status: code, decided_by: fromText ? "diagnostic" : "provider", diagnostic: text };
+}
+
+/** An inbound DSN that quotes "user unknown" with no command reads as `filtered` (a server that accepted
+ * every RCPT and refused after DATA: src/inbound/decide.ts). A provider's permanent bounce is different:
+ * the provider held the SMTP session itself and reports the receiving server's refusal of the recipient,
+ * so unknown-user words there mean the address does not exist. */
+function unknownAtRcpt(read: Reason, text: string, provider: ProviderVerdict): Reason {
+  if (read === "filtered" && provider.permanence === "permanent" && says("userunknown", text)) {
+    return "userunknown";
+  }
+  return read;
 }
