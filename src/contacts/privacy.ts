@@ -5,9 +5,9 @@
 import { domainToUnicode } from "node:url";
 import { activityCtx, recordActivity } from "../audit/service.js";
 import { addressHash } from "../blocklist/hash.js";
-import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { dropQueuedForErasure, refuseWhileInFlight } from "../delivery/erase.js";
+import { exportedMime } from "../delivery/service.js";
 import type { Ctx } from "../runtime.js";
 import { AppError } from "../util/errors.js";
 import { consentOut } from "./consent.js";
@@ -50,8 +50,7 @@ function blocklistHashes(secret: string, c: Row<"contacts">): string[] {
   ];
 }
 
-function messageOut(m: Row<"messages">, events: Row<"message_events">[]) {
-  const raw = toBuffer(m.raw_mime);
+function messageOut(m: Row<"messages">, raw: Buffer | null, events: Row<"message_events">[]) {
   return {
     id: m.id,
     channel: m.channel,
@@ -91,7 +90,9 @@ export async function exportContact(ctx: Ctx, id: string) {
     contact: contactOut(c),
     consents: (await consentHistoryRows(db, ws, id)).map(consentOut),
     subscriptions: await subscriptionsOf(db, ws, id),
-    messages: messages.map((m) => messageOut(m, events)),
+    messages: await Promise.all(
+      messages.map(async (m) => messageOut(m, await exportedMime(ctx.rt, ws, m), events)),
+    ),
     blocklist: (await blocklistByHash(db, ws, blocklistHashes(ctx.rt.secret, c))).map((b) => ({
       id: b.id,
       kind: b.kind,

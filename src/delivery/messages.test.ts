@@ -154,6 +154,45 @@ describe("sending through an SMTP relay", () => {
     expect(raw.body.error.message).toMatch(/can no longer be reproduced exactly/);
   });
 
+  it("gives the DSGVO export the bytes that left, rebuilt from the recipe, and null once they cannot be", async () => {
+    const c = await env.rt.db
+      .insertInto("contacts")
+      .values({
+        id: `con_export${++seq}`,
+        workspace_id: env.ws.id,
+        first_name: "Greta",
+        last_name: "Lindner",
+        emails: [`greta${seq}@lindner.example`],
+        email_keys: [`greta${seq}@lindner.example`],
+        custom_fields: "{}",
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const m = await send({ to: { contact_id: c.id }, html: "<p>Ihr Befund liegt vor</p>" });
+    expect(m.status).toBe("sent");
+    const exported = async () => {
+      const r = await editor().get(`/v1/contacts/${c.id}/export`);
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.messages.map((x: { id: string }) => x.id)).toEqual([m.id]);
+      return r.body.messages[0].raw_mime_base64 as string | null;
+    };
+    const got = receivedBy(m.id)[0]
+      .raw.toString("latin1")
+      .replace(/(\r\n)+$/, "");
+    const b64 = await exported();
+    expect(b64).not.toBeNull();
+    expect(
+      Buffer.from(b64 ?? "", "base64")
+        .toString("latin1")
+        .replace(/(\r\n)+$/, ""),
+    ).toBe(got);
+    // Changed since it left: the export shows no other bytes than those that left.
+    await env.rt.db.updateTable("messages").set({ subject: "geändert" }).where("id", "=", m.id).execute();
+    expect(await exported()).toBeNull();
+  });
+
   it("asks the relay for DSNs: NOTIFY=SUCCESS,FAILURE,DELAY, ENVID = message id, RET=HDRS", async () => {
     const m = await send();
     const r = receivedBy(m.id)[0];

@@ -5,7 +5,7 @@ import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { appendEvents, timelineOf } from "../events/service.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
-import { actorLabel, type Ctx } from "../runtime.js";
+import { actorLabel, type Ctx, type Runtime } from "../runtime.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -126,6 +126,27 @@ export async function listMessages(ctx: Ctx, q: ListQuery) {
 export async function getRawMime(ctx: Ctx, id: string): Promise<Buffer> {
   const m = await selectRawMime(ctx.rt.db, ctx.workspaceId, id);
   if (!m) throw NotFound(MESSAGE, id);
+  return mimeOfRow(ctx.rt, ctx.workspaceId, m);
+}
+
+/** A message row's columns that tell where its MIME comes from (selectRawMime; a full row has them too). */
+type MimeRow = MimeSource &
+  Pick<Row<"messages">, "id" | "raw_mime" | "mime_date" | "mime_sha256" | "body_purged_at" | "send_state">;
+
+/** The bytes that left for the DSGVO export (Art. 15): stored, or built again from the message's recipe or
+ * its campaign run, as GET /raw shows them; null when they cannot be shown (purged, not built yet, no longer
+ * reproducible exactly) — the export then still holds the message's content and timeline. */
+export async function exportedMime(rt: Runtime, workspaceId: string, m: MimeRow): Promise<Buffer | null> {
+  try {
+    return await mimeOfRow(rt, workspaceId, m);
+  } catch (err) {
+    if (err instanceof AppError) return null;
+    throw err;
+  }
+}
+
+async function mimeOfRow(rt: Runtime, workspaceId: string, m: MimeRow): Promise<Buffer> {
+  const id = m.id;
   const stored = toBuffer(m.raw_mime);
   if (stored) return unpackMime(stored);
   if (m.body_purged_at) {
@@ -136,7 +157,7 @@ export async function getRawMime(ctx: Ctx, id: string): Promise<Buffer> {
   }
   if (m.mime_date && m.mime_sha256) return rebuiltMime(m, id);
   // A campaign message stores no MIME of its own: it is rendered again from its run (src/campaigns).
-  const rebuilt = await campaignMime(ctx.rt, ctx.workspaceId, id);
+  const rebuilt = await campaignMime(rt, workspaceId, id);
   if (rebuilt) return rebuilt;
   throw new AppError(
     "not_found",
