@@ -20,19 +20,43 @@ export interface Evidence {
   reason?: Reason;
 }
 
-const ADDRESS =
-  /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+/g;
+/** An address as found in free text: a local part of up to 64 of RFC 5322's atom characters (and dots),
+ * "@", and a domain of at least two labels. Found from each "@" outwards rather than by one regular
+ * expression tried at every position of the text: the same matches, found several times faster. */
+const DOMAIN =
+  /[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+/y;
+
+const LOCAL_CHARS = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
+  LOCAL_CHARS[c.charCodeAt(0)] = 1;
+
+function isLocalChar(c: number): boolean {
+  return c < 128 && LOCAL_CHARS[c] === 1;
+}
+
+/** The leftmost address at or after `from`, as [start, end), or undefined. */
+function nextAddress(text: string, from: number): [number, number] | undefined {
+  for (let at = text.indexOf("@", from); at !== -1; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > from && at - start < 64 && isLocalChar(text.charCodeAt(start - 1))) start--;
+    if (start === at) continue;
+    DOMAIN.lastIndex = at + 1;
+    if (DOMAIN.exec(text)) return [start, DOMAIN.lastIndex];
+  }
+  return undefined;
+}
 
 /** Every address in a text, in order of appearance. */
 export function addressesIn(text: string): string[] {
-  return text.match(ADDRESS) ?? [];
+  const out: string[] = [];
+  for (let m = nextAddress(text, 0); m; m = nextAddress(text, m[1])) out.push(text.slice(m[0], m[1]));
+  return out;
 }
 
 /** The first address in a text, without brackets or a trailing dot. */
 export function firstAddress(text: string): string | undefined {
-  ADDRESS.lastIndex = 0;
-  const m = text.match(ADDRESS);
-  return m ? cleanAddress(m[0]) : undefined;
+  const m = nextAddress(text, 0);
+  return m ? cleanAddress(text.slice(m[0], m[1])) : undefined;
 }
 
 export function cleanAddress(a: string): string {
@@ -53,44 +77,101 @@ export function isSystemAddress(a: string): boolean {
   );
 }
 
-/** Collapses whitespace; the phrase tables are matched against this form, lower-cased. */
+/** Collapses whitespace; the phrase tables are matched against this form, lower-cased. (One pass by
+ * hand: the same as `s.replace(/\s+/g, " ").trim()`, several times faster on report-sized texts.) */
 export function sweep(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
+  const n = s.length;
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let end = n;
+  while (end > i && isSpace(s.charCodeAt(end - 1))) end--;
+  let out = "";
+  let from = i;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (!isSpace(c)) {
+      i++;
+      continue;
+    }
+    // A run that is one plain space stays as it is.
+    if (c === 32 && !isSpace(s.charCodeAt(i + 1))) {
+      i++;
+      continue;
+    }
+    out += `${s.slice(from, i)} `;
+    while (isSpace(s.charCodeAt(i))) i++;
+    from = i;
+  }
+  return from === 0 && end === n ? s : out + s.slice(from, end);
 }
+
+/** JavaScript's \s: white space and line terminators (ECMA-262 §12.2, §12.3). */
+export function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** An SMTP command's name where it stands as a word of its own. */
+const COMMAND_WORD = /(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@])/g;
+
+/** Characters that, just before a command's name, make it part of another word (or an address). */
+function joinsWord(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 64 || c === 46;
+}
+
+/** Phrases that name the step without the command's own name, each with words it cannot do without
+ * (looked for first: most texts contain none of them). */
+const STEP_PHRASES: Array<[SmtpCommand, readonly string[], RegExp]> = [
+  ["RCPT", ["rcpt", "recipient"], /after rcpt to|does not like recipient|\[rcpt_to\]|\(rcpt\)/],
+  [
+    "MAIL",
+    ["mail", "sender"],
+    /after mail from|didn't like the sender|does not like sender|\[mail_from\]|but sender was rejected/,
+  ],
+  [
+    "DATA",
+    ["data", "after"],
+    /after end of data|after data|failed after i sent the message|\[end_of_data\]|after sending message|end of data/,
+  ],
+  ["EHLO", ["after", "my name"], /after (?:ehlo|helo)|but my name was rejected/],
+  // Sendmail's transcript quoting a reply with no command before it: the greeting itself was refused.
+  [
+    "CONN",
+    ["initial", "greeting", "talk"],
+    /after initial connection|in reply to initial greeting|but greeting failed|refused to talk to me|while talking to [^\s:]+:? <<< [45]/,
+  ],
+];
 
 /** Which SMTP command the remote side was answering. When several appear, the one latest in a
  * session wins (DATA after RCPT after MAIL): the refusal came at the last step that was reached. */
 export function commandOf(text: string): SmtpCommand | undefined {
   const found = new Set<SmtpCommand>();
-  for (const m of text.matchAll(
-    /(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@])/g,
-  )) {
+  COMMAND_WORD.lastIndex = 0;
+  for (let m = COMMAND_WORD.exec(text); m; m = COMMAND_WORD.exec(text)) {
+    if (m.index > 0 && joinsWord(text.charCodeAt(m.index - 1))) {
+      // Not a word of its own here; a name may still start at the next character.
+      COMMAND_WORD.lastIndex = m.index + 1;
+      continue;
+    }
     const c = m[1] === "MAIL F" ? "MAIL" : m[1];
     if (c === "MAIL" && !/^MAIL\s*FROM/i.test(text.slice(m.index, m.index + 10))) continue;
     found.add(c === "HELO" ? "EHLO" : (c as SmtpCommand));
   }
   const t = text.toLowerCase();
-  if (/after rcpt to|does not like recipient|\[rcpt_to\]|\(rcpt\)/.test(t)) found.add("RCPT");
-  if (
-    /after mail from|didn't like the sender|does not like sender|\[mail_from\]|but sender was rejected/.test(
-      t,
-    )
-  )
-    found.add("MAIL");
-  if (
-    /after end of data|after data|failed after i sent the message|\[end_of_data\]|after sending message|end of data/.test(
-      t,
-    )
-  )
-    found.add("DATA");
-  if (/after (?:ehlo|helo)|but my name was rejected/.test(t)) found.add("EHLO");
-  // Sendmail's transcript quoting a reply with no command before it: the greeting itself was refused.
-  if (
-    /after initial connection|in reply to initial greeting|but greeting failed|refused to talk to me|while talking to [^\s:]+:? <<< [45]/.test(
-      t,
-    )
-  )
-    found.add("CONN");
+  for (const [command, needs, phrase] of STEP_PHRASES) {
+    if (needs.some((w) => t.includes(w)) && phrase.test(t)) found.add(command);
+  }
   for (const c of ["DATA", "RCPT", "MAIL", "AUTH", "STARTTLS", "EHLO", "CONN"] as const)
     if (found.has(c)) return c;
   return undefined;

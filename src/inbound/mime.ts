@@ -67,19 +67,22 @@ export function parseHeaders(head: string): HeaderMap {
       value += ` ${line.trim()}`;
       continue;
     }
-    const colon = line.indexOf(":");
-    if (colon <= 0 || colon > 76 || /\s/.test(line.slice(0, colon))) {
+    const field = HEADER_NAME.exec(line);
+    if (!field) {
       // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
       if (name && line.trim()) value += ` ${line.trim()}`;
       continue;
     }
     flush();
-    name = line.slice(0, colon).toLowerCase();
-    value = line.slice(colon + 1);
+    name = field[1].toLowerCase();
+    value = line.slice(field[0].length);
   }
   flush();
   return map;
 }
+
+/** A header line's name: up to 76 characters without whitespace, before the first colon. */
+const HEADER_NAME = /^([^\s:]{1,76}):/;
 
 export function header(h: HeaderMap, name: string): string | undefined {
   return h.get(name)?.[0];

@@ -36,13 +36,20 @@ function byCode(text: string): Reason | undefined {
     const spectrum = /aup#[-a-z]*(\d{4})/.exec(text);
     if (spectrum) return spectrumCode(Number(spectrum[1]));
   }
-  const godaddy = /\s(ib\d{3})\b/.exec(text);
+  // Each code is looked for only when its fixed letters appear at all (most reports name none).
+  const godaddy = text.includes("ib") ? /\s(ib\d{3})\b/.exec(text) : null;
   if (godaddy) return godaddyCodes[godaddy[1].toUpperCase()];
-  const orange = /\b(?:lpn|lpnaaa|ofr|ouk)(?:_(\d{3})|\d{3}[-_](\d{3}))\b/.exec(text);
+  const orange = mayNameOrangeCode(text)
+    ? /\b(?:lpn|lpnaaa|ofr|ouk)(?:_(\d{3})|\d{3}[-_](\d{3}))\b/.exec(text)
+    : null;
   if (orange) return francepttCodes[orange[1] ?? orange[2]];
-  const iua = /\.i\.ua\/err\/(\d+)/.exec(text);
+  const iua = text.includes(".i.ua/err/") ? /\.i\.ua\/err\/(\d+)/.exec(text) : null;
   if (iua) return iuaCodes[iua[1]];
   return undefined;
+}
+
+function mayNameOrangeCode(text: string): boolean {
+  return text.includes("lpn") || text.includes("ofr") || text.includes("ouk");
 }
 
 /** Spectrum documents single codes and ranges of codes. */
@@ -63,27 +70,35 @@ function spectrumCode(code: number): Reason | undefined {
   return undefined;
 }
 
+/** A sentence that means one reason together with a status code of the given subject and detail. */
+interface StatusSentence {
+  reason: Reason;
+  /** The detail ("1" of 5.7.1) the code must have, when no range is given. */
+  detail: string;
+  lo: number;
+  hi: number;
+  sentence: string;
+}
+
 /** "4.4.7" matches "4.4.7" and "5.4.7" (the class is the sender's decision to retry, not the cause). */
-function statusMatches(status: string, want: string, lo: number, hi: number): boolean {
-  const [, subject, detail] = status.split(".");
-  const [, wantSubject, wantDetail] = want.split(".");
-  if (subject !== wantSubject) return false;
-  if (lo === 0 && hi === 0) return detail === wantDetail;
+function detailMatches(detail: string, s: StatusSentence): boolean {
+  if (s.lo === 0 && s.hi === 0) return detail === s.detail;
   const d = Number(detail);
-  return d >= lo && d <= hi;
+  return d >= s.lo && d <= s.hi;
 }
 
 /** The sentences grouped by the status code's subject ("7" of 5.7.1): a report is compared with its own group only. */
-const bySubject = new Map<string, Array<(typeof sentencesWithStatus)[number]>>();
-for (const entry of sentencesWithStatus) {
-  const subject = entry[1].split(".")[1];
-  bySubject.set(subject, [...(bySubject.get(subject) ?? []), entry]);
+const bySubject = new Map<string, StatusSentence[]>();
+for (const [reason, status, lo, hi, sentence] of sentencesWithStatus) {
+  const [, subject, detail] = status.split(".");
+  bySubject.set(subject, [...(bySubject.get(subject) ?? []), { reason, detail, lo, hi, sentence }]);
 }
 
 function byStatusSentence(f: ProviderFacts): Reason | undefined {
   if (!f.status) return undefined;
-  for (const [reason, status, lo, hi, sentence] of bySubject.get(f.status.split(".")[1]) ?? []) {
-    if (f.text.includes(sentence) && statusMatches(f.status, status, lo, hi)) return reason;
+  const [, subject, detail] = f.status.split(".");
+  for (const s of bySubject.get(subject) ?? []) {
+    if (detailMatches(detail, s) && f.text.includes(s.sentence)) return s.reason;
   }
   return undefined;
 }

@@ -1263,25 +1263,34 @@ export const presets: Array<[Reason, readonly string[]]> = [
   ["notaccept", ["no mx found for domain"]],
 ];
 
+/** The presets in one list, in the order they are consulted: the first that appears names the reason. */
+const presetWords: Array<[Reason, string]> = presets.flatMap(([r, list]) =>
+  list.map((p) => [r, p] as [Reason, string]),
+);
+
 /** The preset reason named by an MTA's own words, if any. */
 export function presetIn(text: string): Reason | undefined {
-  for (const [r, list] of presets) for (const p of list) if (text.includes(p)) return r;
-  return undefined;
+  const first = scan(text).preset;
+  return first === -1 ? undefined : presetWords[first][0];
 }
 
-/** All plain phrases of all reasons in one Aho-Corasick automaton, compiled to a transition table:
- * one pass over a text finds every reason whose words it contains (the classifier asks about many
- * reasons for the same text). Characters beyond Latin-1 share one column. */
+/** All plain phrases of all reasons and all presets in one Aho-Corasick automaton, compiled to a
+ * transition table: one pass over a text finds every reason whose words it contains and the first
+ * preset (the classifier asks about many reasons for the same text). The table's columns are only the
+ * characters that occur in some phrase, plus one for all others (they lead back to the start from any
+ * state), so it stays small enough for the processor's caches; characters beyond Latin-1 share a column. */
 interface Automaton {
-  delta: Int32Array;
-  /** Per state: what ends here — a reason's index, or ORDERED + i when the first fragment of ordered
-   * phrase i ends here (only then is that phrase's order worth checking). */
+  delta: Uint16Array | Int32Array;
+  columns: number;
+  /** Column of each character code below 256; index 256 stands for every code above. */
+  columnOf: Uint8Array;
+  /** Per state: what ends here — a reason's index, ORDERED + i when the first fragment of ordered
+   * phrase i ends here (only then is that phrase's order worth checking), or PRESET + j for preset j. */
   out: number[][];
 }
 
-const COLUMNS = 257;
 const ORDERED = 1000;
-const column = (c: number) => (c < 256 ? c : 256);
+const PRESET = 100000;
 
 /** The phrases whose fragments must appear in order, e.g. ["mailbox ", "full"]. */
 const ordered: Array<[Reason, readonly string[]]> = (
@@ -1292,13 +1301,31 @@ const ordered: Array<[Reason, readonly string[]]> = (
     .map((p) => [r, p] as [Reason, readonly string[]]),
 );
 
+const codeKey = (c: number) => (c < 256 ? c : 256);
+
 function buildAutomaton(): Automaton {
+  const words: Array<[string, number]> = [];
+  for (const [reason, list] of Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>) {
+    const index = reasons.indexOf(reason);
+    for (const p of list) if (typeof p === "string") words.push([p, index]);
+  }
+  for (let i = 0; i < ordered.length; i++) words.push([ordered[i][1][0], ORDERED + i]);
+  for (let j = 0; j < presetWords.length; j++) words.push([presetWords[j][1], PRESET + j]);
+  // Column 0 is every character no phrase contains.
+  const columnOf = new Uint8Array(257);
+  let columns = 1;
+  for (const [w] of words) {
+    for (let i = 0; i < w.length; i++) {
+      const k = codeKey(w.charCodeAt(i));
+      if (columnOf[k] === 0) columnOf[k] = columns++;
+    }
+  }
   const children: Array<Map<number, number>> = [new Map()];
   const out: number[][] = [[]];
-  const insert = (word: string, output: number) => {
+  for (const [w, output] of words) {
     let node = 0;
-    for (let i = 0; i < word.length; i++) {
-      const c = column(word.charCodeAt(i));
+    for (let i = 0; i < w.length; i++) {
+      const c = columnOf[codeKey(w.charCodeAt(i))];
       let to = children[node].get(c);
       if (to === undefined) {
         to = children.length;
@@ -1309,13 +1336,9 @@ function buildAutomaton(): Automaton {
       node = to;
     }
     if (!out[node].includes(output)) out[node].push(output);
-  };
-  for (const [reason, list] of Object.entries(phrases) as Array<[Reason, readonly Phrase[]]>) {
-    const index = reasons.indexOf(reason);
-    for (const p of list) if (typeof p === "string") insert(p, index);
   }
-  for (let i = 0; i < ordered.length; i++) insert(ordered[i][1][0], ORDERED + i);
-  const delta = new Int32Array(children.length * COLUMNS);
+  const size = children.length * columns;
+  const delta = children.length <= 0xffff ? new Uint16Array(size) : new Int32Array(size);
   const fail = new Int32Array(children.length);
   const queue: number[] = [];
   for (const [c, child] of children[0]) {
@@ -1326,38 +1349,48 @@ function buildAutomaton(): Automaton {
     const node = queue[head];
     const f = fail[node];
     for (const r of out[f]) if (!out[node].includes(r)) out[node].push(r);
-    for (let c = 0; c < COLUMNS; c++) {
+    for (let c = 0; c < columns; c++) {
       const child = children[node].get(c);
       if (child === undefined) {
-        delta[node * COLUMNS + c] = delta[f * COLUMNS + c];
+        delta[node * columns + c] = delta[f * columns + c];
       } else {
-        delta[node * COLUMNS + c] = child;
-        fail[child] = delta[f * COLUMNS + c];
+        delta[node * columns + c] = child;
+        fail[child] = delta[f * columns + c];
         queue.push(child);
       }
     }
   }
-  return { delta, out };
+  return { delta, columns, columnOf, out };
 }
 
 const automaton = buildAutomaton();
 
-let lastText = "";
-let lastFound: Set<Reason> = new Set();
+interface Scan {
+  found: Set<Reason>;
+  /** Index of the first preset (in presetWords' order) that appears, or -1. */
+  preset: number;
+}
 
-/** Every reason whose words appear in the (lower-cased) text. */
-export function reasonsSaidIn(text: string): Set<Reason> {
-  if (text === lastText) return lastFound;
+let lastText = "";
+let lastScan: Scan = { found: new Set(), preset: -1 };
+
+/** One pass over a (lower-cased) text; the last answer is kept, as the same text is asked about often. */
+function scan(text: string): Scan {
+  if (text === lastText) return lastScan;
   const found = new Set<Reason>();
   const started: number[] = [];
-  const { delta, out } = automaton;
+  let preset = -1;
+  const { delta, columns, columnOf, out } = automaton;
   let node = 0;
   for (let i = 0; i < text.length; i++) {
-    node = delta[node * COLUMNS + column(text.charCodeAt(i))];
+    const code = text.charCodeAt(i);
+    node = delta[node * columns + columnOf[code < 256 ? code : 256]];
     const o = out[node];
     for (let k = 0; k < o.length; k++) {
-      if (o[k] < ORDERED) found.add(reasons[o[k]]);
-      else started.push(o[k] - ORDERED);
+      const v = o[k];
+      if (v < ORDERED) found.add(reasons[v]);
+      else if (v < PRESET) started.push(v - ORDERED);
+      else if (preset === -1 || v - PRESET < preset) preset = v - PRESET;
     }
   }
   for (const i of started) {
@@ -1365,10 +1398,15 @@ export function reasonsSaidIn(text: string): Set<Reason> {
     if (!found.has(r) && hasInOrder(text, frags)) found.add(r);
   }
   lastText = text;
-  lastFound = found;
-  return found;
+  lastScan = { found, preset };
+  return lastScan;
+}
+
+/** Every reason whose words appear in the (lower-cased) text. */
+export function reasonsSaidIn(text: string): Set<Reason> {
+  return scan(text).found;
 }
 
 export function says(reason: Reason, text: string): boolean {
-  return reasonsSaidIn(text).has(reason);
+  return scan(text).found.has(reason);
 }

@@ -7,6 +7,7 @@ import {
   commandOf,
   type Evidence,
   isPlausibleRecipient,
+  isSpace,
   isSystemAddress,
   sweep,
 } from "./evidence.js";
@@ -14,7 +15,7 @@ import { type Reason, reasonsSaidIn } from "./reasons.js";
 
 /** Lines where the copy of the original message begins, in the words of the MTAs that write them
  * (one expression, so the report is scanned once). */
-const ORIGINAL_MARKER = new RegExp(
+export const ORIGINAL_MARKER = new RegExp(
   [
     "^-+ ?This is a copy of (?:the|your) message",
     "^-+ ?Below this line is a copy of the message",
@@ -42,12 +43,38 @@ const ORIGINAL_MARKER = new RegExp(
   "im",
 );
 
+/** The same expression, tried at one line start at a time (see firstMarker). */
+const MARKER_AT = new RegExp(ORIGINAL_MARKER.source, "imy");
+
+/** Characters a marker line can begin with: "-", white space, or the first letter of a marker's words. */
+function mayBeginMarker(c: number): boolean {
+  return MARKER_LETTERS.includes(String.fromCharCode(c)) || isSpace(c);
+}
+const MARKER_LETTERS = "-otickuyOTICKUY";
+
+/** Where ORIGINAL_MARKER first matches (-1: nowhere). Every alternative begins at a line start, so only
+ * line starts that may begin one are tried, instead of every position of the text. Texts with line
+ * breaks other than LF go to the expression as a whole. */
+function firstMarker(text: string): number {
+  if (/[\r\u2028\u2029]/.test(text)) return ORIGINAL_MARKER.exec(text)?.index ?? -1;
+  for (let at = 0; at < text.length; ) {
+    if (mayBeginMarker(text.charCodeAt(at))) {
+      MARKER_AT.lastIndex = at;
+      if (MARKER_AT.test(text)) return at;
+    }
+    const nl = text.indexOf("\n", at);
+    if (nl === -1) break;
+    at = nl + 1;
+  }
+  return -1;
+}
+
 /** Cuts the report text where the returned original message begins. */
 export function stripOriginal(text: string): { report: string; original: string } {
   let cut = text.length;
-  const m = ORIGINAL_MARKER.exec(text);
-  if (m && m.index > 0) cut = m.index;
-  else if (m) {
+  const first = firstMarker(text);
+  if (first > 0) cut = first;
+  else if (first === 0) {
     // A marker at the very start cannot end a report; look for the next one.
     const again = ORIGINAL_MARKER.exec(text.slice(1));
     if (again) cut = again.index + 1;
@@ -79,7 +106,7 @@ export function readText(report: string, exclude: NotRecipients): Evidence[] {
   // People do write to themselves: when only the sender's own address is named, it is the recipient.
   for (const skip of [exclude, nobody]) {
     for (const reader of readers) {
-      const blocks = reader(lines, skip);
+      const blocks = reader(lines, skip, report);
       if (blocks.length > 0) return blocks.map(toEvidence);
     }
   }
@@ -197,17 +224,23 @@ function readAnchored(lines: string[], exclude: NotRecipients): Block[] {
   }
   // A recipient listed without words: the words are elsewhere in the report (before the list, or in a
   // "technical details" section after it).
-  const elsewhere = lines
-    .filter((_, i) => !anchors.some((a) => a.line === i))
-    .join("\n")
-    .slice(0, 3000);
   // Boilerplate that says nothing either is left out: a recipient nobody said anything about stays without
-  // words (undefined), not on hold.
-  const elsewhereSaysWhy = saysWhy(elsewhere);
+  // words (undefined), not on hold. (Read only when some block needs it: most blocks say why.)
+  let elsewhere: string | undefined;
+  let elsewhereSaysWhy: boolean | undefined;
   for (const b of blocks) {
-    if (elsewhereSaysWhy && !saysWhy(b.lines.join(" "))) b.lines.push(elsewhere);
+    if (saysWhy(b.lines.join(" "))) continue;
+    elsewhere ??= linesBesides(lines, anchors).slice(0, 3000);
+    elsewhereSaysWhy ??= saysWhy(elsewhere);
+    if (elsewhereSaysWhy) b.lines.push(elsewhere);
   }
   return blocks;
+}
+
+/** The report without its recipient lines. */
+function linesBesides(lines: string[], anchors: Anchor[]): string {
+  const anchored = new Set(anchors.map((a) => a.line));
+  return lines.filter((_, i) => !anchored.has(i)).join("\n");
 }
 
 /** Sendmail and other MTAs that quote the SMTP conversation:
@@ -249,8 +282,7 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
  *   Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
  * and Exchange 2003:  user@example.com on 1/1/2020 ... <mx #5.1.1 smtp;550 5.1.1 User unknown>
  */
-function readExchange(lines: string[], exclude: NotRecipients): Block[] {
-  const text = lines.join("\n");
+function readExchange(lines: string[], exclude: NotRecipients, text: string): Block[] {
   if (
     !/Delivery has failed to these recipients|Diagnostic information for administrators|did not reach (?:some or all of )?the (?:intended|following) recipient|Your message did not reach|could not be delivered to the following recipients|Remote Server returned|Generating server:/i.test(
       text,
@@ -307,9 +339,9 @@ function readExchange(lines: string[], exclude: NotRecipients): Block[] {
 }
 
 /** Last resort: any address the report names, with the whole report as what was said. */
-function readAnyAddress(lines: string[], exclude: NotRecipients): Block[] {
+function readAnyAddress(lines: string[], exclude: NotRecipients, text: string): Block[] {
   const blocks: Block[] = [];
-  const said = lines.join("\n").slice(0, 3000);
+  const said = text.slice(0, 3000);
   for (const line of lines) {
     if (line.indexOf("@") === -1 || /^\s*(?:from|sender|reply-to|return-path)\s*:/i.test(line)) continue;
     for (const found of addressesIn(line)) {
