@@ -227,6 +227,9 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     if (sparse) {
       e.diagnostic = sweep(`${e.diagnostic} ${words.diagnostic}`);
       e.reason ??= words.reason;
+      // The words are the reporting MTA's own prose (Google's "the address couldn't be found"), not
+      // a server's reply quoted in the fields; a reply code in them still counts as quoted.
+      e.wordsFromProse = true;
     }
   }
   return fromFields;

@@ -311,6 +311,6 @@ export function factsOf(e: Evidence, status: string | undefined): Facts {
     command: e.command,
     action: e.action,
     diagnosticType: e.diagnosticType,
-    fromDsnFields: e.action !== undefined || e.diagnosticType !== undefined,
+    fromDsnFields: !e.wordsFromProse && (e.action !== undefined || e.diagnosticType !== undefined),
   };
 }

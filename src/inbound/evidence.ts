@@ -18,6 +18,8 @@ export interface Evidence {
   command?: SmtpCommand;
   /** A reason the reader knows for certain from the format itself (e.g. Exim's "Unrouteable address"). */
   reason?: Reason;
+  /** The DSN fields said nothing in words; the diagnostic is the human-readable part's prose. */
+  wordsFromProse?: boolean;
 }
 
 /** An address as found in free text: a local part of up to 64 of RFC 5322's atom characters (and dots),

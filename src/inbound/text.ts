@@ -137,8 +137,9 @@ const ADDR = "([^\\s<>@()\\[\\]\"',;:=]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9]
 /** Lines that name a failed recipient, in the shapes MTAs write them. Group 1 is the address, group 2
  * (when present) what was said about it on the same line. */
 const ANCHORS: RegExp[] = [
-  // <user@example.com>: host mx said: 550 …   (Postfix, qmail, Yahoo; also "user@x - no such user")
-  new RegExp(`^\\s{0,8}<?${ADDR}>?(?:\\s*\\([^)]*\\))?\\s*(?::|\\.\\.\\.| - )\\s*(.*)$`),
+  // <user@example.com>: host mx said: 550 …   (Postfix, qmail, Yahoo; also "user@x - no such user";
+  // GMX and other Exim-derived reports quote it: "user@example.com":)
+  new RegExp(`^\\s{0,8}["<]?${ADDR}[">]?(?:\\s*\\([^)]*\\))?\\s*(?::|\\.\\.\\.| - )\\s*(.*)$`),
   // the address alone, maybe indented or bulleted (Exim, Sendmail, many gateways)
   new RegExp(`^\\s{0,8}(?:[*•·-]\\s+)?<?${ADDR}>?\\.?\\s*$`),
   // Exim, for an address it expanded into a pipe or a file: "  pipe to |/usr/bin/x …" then
