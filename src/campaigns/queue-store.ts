@@ -14,13 +14,17 @@ export interface ActiveCampaign {
   current_run_id: string;
 }
 
-/** Campaigns in progress with a recipient due now. */
+/** Campaigns in progress with a recipient due now. Asked before every batch, so each campaign's question
+ * is one probe of the due index (a lateral subquery with a limit). As `exists (…)` the planner could make
+ * it a join and, believing most recipients pending, read the whole recipients table per batch. */
 export async function campaignsWithDueRecipients(db: Db, now: Date): Promise<ActiveCampaign[]> {
   const r = await sql<ActiveCampaign>`
     select c.id, c.workspace_id, c.current_run_id from campaigns c
+     cross join lateral (
+       select 1 from campaign_recipients r
+        where r.campaign_id = c.id and r.status = 'pending' and r.next_attempt_at <= ${now}
+        limit 1) due
      where c.state = 'in_progress' and c.kind = 'email' and c.current_run_id is not null
-       and exists (select 1 from campaign_recipients r
-                    where r.campaign_id = c.id and r.status = 'pending' and r.next_attempt_at <= ${now})
      order by c.id`.execute(db);
   return r.rows;
 }
@@ -178,15 +182,20 @@ export async function resetForRun(db: Db, campaignId: string, includeUnknown: bo
   return Number(r.numAffectedRows ?? 0);
 }
 
-/** In-progress e-mail campaigns that have nothing left to send: their run is over. */
+/** In-progress e-mail campaigns that have nothing left to send: their run is over. Asked by every
+ * housekeeping round while a campaign sends, so it reads only the partial indexes of the work queue: the
+ * due index by campaign for pending recipients, and the lease index, which holds only the recipients in
+ * flight, for claimed and sending ones. Through the primary key it read every recipient of the campaign. */
 export async function campaignsRunDone(db: Db) {
   const r = await sql<{ id: string; workspace_id: string }>`
+    with in_flight as materialized (
+      select distinct campaign_id from campaign_recipients where status in ('claimed', 'sending')
+    )
     select c.id, c.workspace_id from campaigns c
      where c.state = 'in_progress' and c.kind = 'email'
        and not exists (select 1 from campaign_recipients r
-                        where r.campaign_id = c.id and r.status in ('pending', 'claimed', 'sending'))`.execute(
-    db,
-  );
+                        where r.campaign_id = c.id and r.status = 'pending' offset 0)
+       and not exists (select 1 from in_flight f where f.campaign_id = c.id)`.execute(db);
   return r.rows;
 }
 

@@ -270,7 +270,13 @@ export function findDocument(db: Db, campaignId: string) {
 
 // ---------------------------------------------------------------- exclusion lookups (whole batches)
 
-/** Lower-cased addresses among `keys` that an earlier message of the workspace hard-bounced at. */
+/** Lower-cased addresses among `keys` that an earlier message of the workspace hard-bounced at.
+ *
+ * Each address is looked up on its own (a lateral subquery with a limit, which the planner cannot turn
+ * into a join: the address index, by workspace and address).
+ * As one `lower(to_address) = any(…)` the planner trusted statistics taken before the campaign began
+ * (`messages` then held few rows of the workspace) and scanned every message of the workspace per batch,
+ * comparing each with every address of the batch: a cost that grew with the campaign while it ran. */
 export async function hardBouncedAddresses(
   db: Db,
   workspaceId: string,
@@ -278,20 +284,31 @@ export async function hardBouncedAddresses(
 ): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const r = await sql<{ key: string }>`
-    select distinct lower(to_address) as key from messages
-     where workspace_id = ${workspaceId} and lower(to_address) = any(${keys}::text[])
-       and status = 'hard_bounced'`.execute(db);
+    select k.key from unnest(${keys}::text[]) as k(key)
+     cross join lateral (
+       select 1 from messages m
+        where m.workspace_id = ${workspaceId} and lower(m.to_address) = k.key and m.status = 'hard_bounced'
+        limit 1) hit`.execute(db);
   return new Set(r.rows.map((x) => x.key));
 }
 
-/** Contacts among `contactIds` whose subscription to one of `listIds` says they must not get it. */
+/** Contacts among `contactIds` whose subscription to one of `listIds` says they must not get it.
+ *
+ * One lookup per contact and list through the unique (list_id, contact_id) key (`offset 0` keeps the
+ * planner from flattening the lateral subquery into a join it may plan otherwise): with the list alone the
+ * planner (whose statistics can predate a list just imported) read every subscription of the list per
+ * batch. */
 export async function leftSubscriptions(db: Db, listIds: string[], contactIds: string[]) {
   if (listIds.length === 0 || contactIds.length === 0) return new Map<string, string>();
   const r = await sql<{ contact_id: string; status: string }>`
-    select contact_id, min(status) as status from subscriptions
-     where list_id = any(${listIds}::text[]) and contact_id = any(${contactIds}::text[])
-       and status in ('unsubscribed', 'bounced_permanent')
-     group by contact_id`.execute(db);
+    select c.id as contact_id, min(s.status) as status
+      from unnest(${contactIds}::text[]) as c(id)
+      cross join lateral (
+        select x.status from subscriptions x
+         where x.list_id = any(${listIds}::text[]) and x.contact_id = c.id
+           and x.status in ('unsubscribed', 'bounced_permanent')
+        offset 0) s
+     group by c.id`.execute(db);
   return new Map(r.rows.map((x) => [x.contact_id, x.status]));
 }
 
