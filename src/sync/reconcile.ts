@@ -11,6 +11,7 @@ import type { SubscriptionStatus, SyncResult } from "../db/schema.js";
 import { setSubscriptionStatus } from "../lists/subscriptions.js";
 import { systemActor } from "../runtime.js";
 import { tryNormaliseEmail } from "../util/email.js";
+import { newId } from "../util/ids.js";
 import {
   addressKeysNeeded,
   type ChunkReads,
@@ -30,6 +31,7 @@ import {
   contactsByKeys,
   type FetchedMember,
   insertEvents,
+  insertFoundEntries,
   markUnseen,
   notInToolChunk,
   stampSyncState,
@@ -119,8 +121,43 @@ const FIELD_TEXT: Record<FieldConflict["field"], string> = {
   email: "e-mail address",
 };
 
-/** Every subscription's entries in the run's group (seed 003 §7): found, each conflict, warnings, notes. */
-function eventsOf(s: RunScope, d: Decision, now: Date): EventLogInput[] {
+/** The result texts as templates of the "found" entries (insertFoundEntries). */
+const RESULT_TEMPLATES = Object.fromEntries(
+  Object.entries(RESULT_TEXT).map(([result, text]) => [result, text("{email}")]),
+);
+
+/** The "found" entry of every decision (seed 003 §7), one statement per chunk. */
+async function foundEntries(tx: Database, s: RunScope, decisions: Decision[], now: Date) {
+  const ms = now.getTime();
+  const rows = {
+    ids: [] as string[],
+    subscriptionIds: [] as string[],
+    emails: [] as string[],
+    results: [] as string[],
+  };
+  for (const d of decisions) {
+    rows.ids.push(newId("evl", ms));
+    rows.subscriptionIds.push(d.subscriptionId);
+    rows.emails.push(d.member.email);
+    rows.results.push(d.result);
+  }
+  await insertFoundEntries(
+    tx,
+    {
+      workspaceId: s.run.workspace_id,
+      at: now,
+      groupId: s.run.id,
+      process: `sync:${s.connection.tool}`,
+      trigger: eventTrigger(s.run),
+      data: { run_id: s.run.id, list_id: s.run.list_id, triggered_by: s.run.triggered_by },
+      texts: RESULT_TEMPLATES,
+    },
+    rows,
+  );
+}
+
+/** A subscription's further entries in the run's group (seed 003 §7): each conflict, warnings, notes. */
+function furtherEventsOf(s: RunScope, d: Decision, now: Date): EventLogInput[] {
   const base = {
     workspaceId: s.run.workspace_id,
     process: `sync:${s.connection.tool}`,
@@ -131,14 +168,7 @@ function eventsOf(s: RunScope, d: Decision, now: Date): EventLogInput[] {
     at: now,
   };
   const data = { run_id: s.run.id, list_id: s.run.list_id, triggered_by: s.run.triggered_by };
-  const out: EventLogInput[] = [
-    {
-      ...base,
-      severity: "information",
-      detail: RESULT_TEXT[d.result](d.member.email),
-      data: { ...data, result: d.result },
-    },
-  ];
+  const out: EventLogInput[] = [];
   for (const c of d.conflicts) {
     out.push({
       ...base,
@@ -223,9 +253,11 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
   }
   await upsertSyncState(tx, written);
   await stampSyncState(tx, { ids: stamped, runId: s.run.id, now });
+  // the "found" entries first: their ids are made first, so each lists before its subscription's others
+  await foundEntries(tx, s, work.decisions, now);
   await insertEvents(
     tx,
-    work.decisions.flatMap((d) => eventsOf(s, d, now)),
+    work.decisions.flatMap((d) => furtherEventsOf(s, d, now)),
     now,
   );
 }

@@ -2,7 +2,8 @@
 // the rows written are the same either way, whatever the types (text, time, jsonb, boolean, null).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../../test/harness.js";
-import { insertEvents } from "./store.js";
+import { newId } from "../util/ids.js";
+import { insertEvents, insertFoundEntries } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -54,5 +55,93 @@ describe("insertColumns", () => {
         expect(typeof r.data === "string" ? JSON.parse(r.data) : r.data).toEqual({ result: "success", i });
       });
     }
+  });
+});
+
+describe("insertFoundEntries", () => {
+  it("writes the rows insertEvents writes for the same found entries", async () => {
+    const at = new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 7));
+    const texts = {
+      success: 'A subscription for the address "{email}" was found.',
+      conflict: 'Found "{email}"; {email} differs.',
+    };
+    const shared = { run_id: "run_x", list_id: "list_x", triggered_by: "user_1" };
+    const members = [
+      { sub: "sub_a", email: "a@beispiel.de", result: "success" },
+      // braces, quotes and a backslash in the address stay as they are; only the template is filled
+      { sub: "sub_b", email: '"{email}\\x"@beispiel.de', result: "conflict" },
+      { sub: "sub_c", email: "ü@beispiel.de", result: "success" },
+    ];
+    const viaSql = "grp_found_sql";
+    const viaRows = "grp_found_rows";
+    await insertFoundEntries(
+      env.rt.db,
+      {
+        workspaceId: env.ws.id,
+        at,
+        groupId: viaSql,
+        process: "sync:listmonk",
+        trigger: "user",
+        data: shared,
+        texts,
+      },
+      {
+        ids: members.map(() => newId("evl")),
+        subscriptionIds: members.map((m) => m.sub),
+        emails: members.map((m) => m.email),
+        results: members.map((m) => m.result),
+      },
+    );
+    await insertEvents(
+      env.rt.db,
+      members.map((m) => ({
+        workspaceId: env.ws.id,
+        at,
+        severity: "information" as const,
+        process: "sync:listmonk",
+        trigger: "user" as const,
+        groupId: viaRows,
+        recordKind: "subscription",
+        recordId: m.sub,
+        detail: texts[m.result as keyof typeof texts].split("{email}").join(m.email),
+        data: { ...shared, result: m.result },
+      })),
+      at,
+    );
+    const parsed = async (group: string) =>
+      (await read(group)).map((r) => ({
+        ...r,
+        at: new Date(r.at).getTime(),
+        data: typeof r.data === "string" ? JSON.parse(r.data) : r.data,
+      }));
+    const written = await parsed(viaSql);
+    expect(written).toHaveLength(3);
+    expect(written).toEqual(await parsed(viaRows));
+    expect(written[1].detail).toBe(`Found "${members[1].email}"; ${members[1].email} differs.`);
+  });
+});
+
+describe("the event log without its foreign key (migration 235)", () => {
+  it("still goes with its workspace, and only that workspace's entries go", async () => {
+    const db = env.rt.db;
+    const ws = newId("ws");
+    await db.insertInto("workspaces").values({ id: ws, name: "Weg damit" }).execute();
+    const entry = (workspaceId: string, groupId: string) => ({
+      workspaceId,
+      severity: "information" as const,
+      process: "sync:listmonk",
+      trigger: "user" as const,
+      groupId,
+      detail: "Eintrag",
+    });
+    await insertEvents(
+      db,
+      [entry(ws, "grp_gone"), entry(ws, "grp_gone"), entry(env.ws.id, "grp_kept")],
+      new Date(),
+    );
+    expect(await read("grp_gone")).toHaveLength(2);
+    await db.deleteFrom("workspaces").where("id", "=", ws).execute();
+    expect(await read("grp_gone")).toHaveLength(0);
+    expect(await read("grp_kept")).toHaveLength(1);
   });
 });

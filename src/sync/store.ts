@@ -358,6 +358,42 @@ export async function insertEvents(db: Db, events: EventLogInput[], now: Date) {
   );
 }
 
+/** What every "found" entry of a chunk shares (seed 003 §7: one per subscription and fetch). */
+export interface FoundEntries {
+  workspaceId: string;
+  at: Date;
+  groupId: string;
+  process: string;
+  trigger: string;
+  /** the entry's data but its result (which each entry adds) */
+  data: Record<string, unknown>;
+  /** the entry's text per result, "{email}" standing for the member's address */
+  texts: Record<string, string>;
+}
+
+/**
+ * The "found" entries of a chunk, one per subscription: the same rows as insertEvents writes, but built
+ * in SQL from four arrays (id, subscription, address, result) — the text from its result's template, the
+ * data from the shared part and the result — instead of twelve columns of 5,000 objects made here.
+ */
+export async function insertFoundEntries(
+  db: Db,
+  v: FoundEntries,
+  rows: { ids: string[]; subscriptionIds: string[]; emails: string[]; results: string[] },
+) {
+  if (rows.ids.length === 0) return;
+  await sql`
+    insert into event_log (id, workspace_id, at, severity, group_id, process, trigger, record_kind, record_id,
+                           detail, data, checked)
+    select u.id, ${v.workspaceId}, cast(cast(${v.at.toISOString()} as text) as timestamptz), 'information',
+           ${v.groupId}, ${v.process}, ${v.trigger}, 'subscription', u.subscription_id,
+           replace(cast(${JSON.stringify(v.texts)} as jsonb) ->> u.result, '{email}', u.email),
+           cast(${JSON.stringify(v.data)} as jsonb) || jsonb_build_object('result', u.result), false
+      from unnest(cast(${rows.ids} as text[]), cast(${rows.subscriptionIds} as text[]),
+                  cast(${rows.emails} as text[]), cast(${rows.results} as text[]))
+             as u(id, subscription_id, email, result)`.execute(db);
+}
+
 /**
  * Every subscription of the list that this run did not find: "not in tool" when it is subscribed (or
  * pending) here, otherwise nothing to do ("success": absent there, not subscribed here). Answers how many
