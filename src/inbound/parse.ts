@@ -177,10 +177,14 @@ function originalFrom(h: HeaderMap): OriginalHeaders {
   const subject = header(h, "subject");
   if (subject) o.subject = decodeWords(subject).trim();
   const x: Record<string, string> = {};
+  let kept = 0;
   for (const [name, values] of h) {
-    if (name.startsWith("x-") && Object.keys(x).length < 30) x[name] = values[0].slice(0, 500);
+    if (kept === 30) break;
+    if (!name.startsWith("x-")) continue;
+    x[name] = values[0].slice(0, 500);
+    kept++;
   }
-  if (Object.keys(x).length) o.x_headers = x;
+  if (kept) o.x_headers = x;
   return o;
 }
 
