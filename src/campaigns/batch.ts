@@ -274,7 +274,18 @@ function outcomeOf(w: Ctx, plan: RunPlan, b: BatchResult, source: string): Outco
   const attempts = p.recipient.attempts + 1;
   const id = p.send.messageId;
   const common = { attempt: attempts, worker: w.owner, campaign_id: plan.campaignId };
-  const base = { ...p.write, status: "sending" as const, attempts, merge: null };
+  // What the message is rendered from (id, address, Date, merge, digest) was stored when the group was
+  // marked `sending`; the outcome leaves it as it is (null keeps the stored value).
+  const base = {
+    ...p.write,
+    status: "sending" as const,
+    attempts,
+    message_id: null,
+    to_address: null,
+    mime_date: null,
+    merge: null,
+    mime_sha256: null,
+  };
   const event = (
     type: "sent" | "deferred" | "failed" | "unknown",
     detail: string,
