@@ -16,7 +16,7 @@ import {
   nameConflicts,
   pickContact,
 } from "./rules.js";
-import type { ChunkMember, ContactByKey, KnownSubscription, StoredSyncState } from "./store.js";
+import type { ContactByKey, KnownSubscription, StagedMember, StoredSyncState } from "./store.js";
 
 /** Who decides: the run and the list it reconciles. */
 export interface DecideScope {
@@ -30,7 +30,7 @@ export interface DecideScope {
 export interface Decision {
   subscriptionId: string;
   result: SyncResult;
-  member: ChunkMember;
+  member: StagedMember;
   conflicts: FieldConflict[];
   warnings: string[];
   notes: string[];
@@ -71,7 +71,7 @@ export const noClaims = (): Claims => ({ subscriptions: new Set(), contacts: new
  * and, for the members that may be matched by address (addressKeysNeeded), the contacts by key.
  */
 export interface ChunkReads {
-  members: ChunkMember[];
+  members: StagedMember[];
   byKey: Map<string, ContactByKey[]>;
 }
 
@@ -92,19 +92,19 @@ const keyOf = (email: string | null | undefined) =>
 const crmKeyOf = (k: KnownSubscription) => k.email_keys?.[0] ?? keyOf(k.emails[0]);
 
 /** The last address the tool had; normalising it is skipped when the tool still has the same one. */
-const lastKnownKeyOf = (k: KnownSubscription, m: ChunkMember) =>
+const lastKnownKeyOf = (k: KnownSubscription, m: StagedMember) =>
   k.remote_email === m.email ? m.email_key : keyOf(k.remote_email);
 
 const subscribedThere = (status: RemoteStatus) => status === "subscribed" || status === "pending";
 
-function blocklistTask(d: Decision, m: ChunkMember) {
+function blocklistTask(d: Decision, m: StagedMember) {
   d.task = "unsubscribe";
   d.taskReason = "blocklisted";
   d.warnings.push(`${m.email} is on the blocklist but subscribed in the tool: "set unsubscribed" proposed`);
 }
 
 /** The address differs here and there: followed, proposed for transmission, or a conflict (seed 003 §9). */
-function decideEmail(k: KnownSubscription, m: ChunkMember, d: Decision, work: ChunkWork) {
+function decideEmail(k: KnownSubscription, m: StagedMember, d: Decision, work: ChunkWork) {
   const crmEmail = k.emails[0] ?? null;
   const crmKey = crmKeyOf(k);
   if (crmKey === m.email_key) return;
@@ -127,7 +127,7 @@ function decideEmail(k: KnownSubscription, m: ChunkMember, d: Decision, work: Ch
 }
 
 /** A member matched to an existing subscription: names, status rule, e-mail changes, blocklist. */
-function decideExisting(k: KnownSubscription, m: ChunkMember, blocked: boolean, work: ChunkWork): Decision {
+function decideExisting(k: KnownSubscription, m: StagedMember, blocked: boolean, work: ChunkWork): Decision {
   const d = blankDecision(k.sub_id, "success", m);
   d.stored = k.stored ?? null;
   d.conflicts = nameConflicts(namesOf(k), {
@@ -188,7 +188,7 @@ function newSubscription(
   };
 }
 
-function blankDecision(subscriptionId: string, result: SyncResult, m: ChunkMember): Decision {
+function blankDecision(subscriptionId: string, result: SyncResult, m: StagedMember): Decision {
   return {
     subscriptionId,
     result,
@@ -224,7 +224,7 @@ class RunClaims {
   }
 }
 
-function newContact(scope: DecideScope, m: ChunkMember, now: Date, work: ChunkWork) {
+function newContact(scope: DecideScope, m: StagedMember, now: Date, work: ChunkWork) {
   const contactId = newId("con", now.getTime());
   const data = newContactData({
     first_name: m.first_name ?? undefined,
@@ -239,7 +239,7 @@ function newContact(scope: DecideScope, m: ChunkMember, now: Date, work: ChunkWo
 /** A member not (or no longer) linked: found by address among the contacts, or a new contact. */
 function decideByAddress(
   scope: DecideScope,
-  m: ChunkMember,
+  m: StagedMember,
   rows: ContactByKey[],
   blocked: boolean,
   claims: RunClaims,
@@ -312,7 +312,7 @@ export function unchanged(d: Decision): boolean {
  */
 export function addressKeysNeeded(
   runId: string,
-  members: ChunkMember[],
+  members: StagedMember[],
   previous: Claims,
   found: Map<string, ContactByKey[]>,
   asked: Set<string>,

@@ -1,7 +1,7 @@
-// Fetch and reconcile (seed 003 §5.1/§5.2). The tool's members are reconciled page by page as they are
-// read (reconcile.ts), in ONE transaction — so a connection that breaks mid-run applies nothing (the
-// transaction is rolled back, every subscription shows "aborted" and the run can be repeated) — while the
-// next page is asked for. Nothing is staged; memory holds a few pages (and the keys already seen).
+// Fetch and reconcile (seed 003 §5.1/§5.2). The tool's members are read page by page into a staging table;
+// only when the whole list has been read are they reconciled (reconcile.ts), chunk by chunk, in ONE
+// transaction — so a connection that breaks mid-run applies nothing (every subscription shows "aborted" and
+// the run can be repeated), and memory stays flat however long the list is.
 import { logEvents } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
 import type { Runtime } from "../runtime.js";
@@ -10,9 +10,9 @@ import { tryNormaliseEmail } from "../util/email.js";
 import { type AdapterOptions, type RemoteMember, ToolError } from "./adapter.js";
 import { adapterOf, toolLabel } from "./connections.js";
 import type { LinkRow } from "./links.js";
-import { RECONCILE_CHUNK, reconcile } from "./reconcile.js";
+import { reconcile } from "./reconcile.js";
 import { eventTrigger, finishRun, progress, type RunRow } from "./runs.js";
-import { type FetchedMember, markAborted } from "./store.js";
+import { markAborted, stageMembers } from "./store.js";
 
 type Connection = Row<"email_tool_connections">;
 
@@ -32,64 +32,14 @@ export { eventTrigger };
  */
 export const blockHashOfKey = (secret: string, key: string) => hmac(secret, `email:${key}`, "hex");
 
-/** The tool failed while its pages were read (the transaction is rolled back, the run aborted). */
-class ToolBroke extends Error {
-  constructor(readonly reason: unknown) {
-    super((reason as Error)?.message ?? String(reason));
-  }
-}
-
-/** What the pages held: members read (usable or not) and unusable addresses. */
-interface Tally {
-  read: number;
-  unusable: number;
-}
-
-/**
- * The tool's members as chunks of at most RECONCILE_CHUNK, addresses normalised and blocklist hashes made;
- * unusable addresses are counted, not passed on, and an address the tool lists twice is taken the first
- * time only. The next page is asked for while a chunk is reconciled. Any failure of the tool is a ToolBroke.
- */
-async function* memberChunks(s: RunScope, tally: Tally, pageSize?: number): AsyncGenerator<FetchedMember[]> {
-  const { rt } = s;
-  const adapter = adapterOf(rt.secret, s.connection, s.opts);
-  const seen = new Set<string>();
-  const pages = adapter.members(s.link.remote_list_id, { pageSize })[Symbol.asyncIterator]();
-  const ask = () => {
-    const p = pages.next();
-    p.catch(() => undefined); // awaited below; until then it must not count as unhandled
-    return p;
-  };
-  let next = ask();
-  for (;;) {
-    let page: IteratorResult<RemoteMember[]>;
-    try {
-      page = await next;
-    } catch (e) {
-      throw new ToolBroke(e);
-    }
-    if (page.done) return;
-    next = ask();
-    const { members, unusable } = fetchedOf(rt.secret, page.value, seen);
-    tally.read += page.value.length;
-    tally.unusable += unusable;
-    for (let i = 0; i < members.length; i += RECONCILE_CHUNK) yield members.slice(i, i + RECONCILE_CHUNK);
-  }
-}
-
-/** A page's members as reconcile takes them, and how many addresses were unusable. */
-function fetchedOf(secret: string, page: RemoteMember[], seen: Set<string>) {
-  const members: FetchedMember[] = [];
-  let unusable = 0;
+/** The members of a page as rows of sync_fetched_members; unusable addresses are counted, not staged. */
+function stagedRows(secret: string, runId: string, page: RemoteMember[]) {
+  const rows = [];
   for (const m of page) {
     const n = tryNormaliseEmail(m.email);
-    if (!n) {
-      unusable++;
-      continue;
-    }
-    if (seen.has(n.key)) continue;
-    seen.add(n.key);
-    members.push({
+    if (!n) continue;
+    rows.push({
+      run_id: runId,
       email_key: n.key,
       remote_id: m.remote_id,
       email: n.address,
@@ -101,33 +51,56 @@ function fetchedOf(secret: string, page: RemoteMember[], seen: Set<string>) {
       block_hash: blockHashOfKey(secret, n.key),
     });
   }
-  return { members, unusable };
+  return rows;
 }
 
 /**
- * How far the run is, written beside the transaction (it renews the run's lease, which others must see).
- * PGlite has one connection, held by the transaction: there nobody else can see it, nor take the run over.
+ * Reads every member of the remote list into sync_fetched_members. Throws ToolError when the tool fails.
+ * A page is written while the next one is fetched (at most two pages in memory): the database and the
+ * tool work at the same time instead of taking turns.
  */
-function progressOf(s: RunScope) {
+async function readMembers(s: RunScope, pageSize?: number) {
   const { rt, run } = s;
-  if (rt.dbKind !== "postgres") return async () => undefined;
-  return (processed: number) => progress(rt.db, run.id, { processed, now: rt.now() });
+  await rt.db.deleteFrom("sync_fetched_members").where("run_id", "=", run.id).execute();
+  const adapter = adapterOf(rt.secret, s.connection, s.opts);
+  let read = 0;
+  let unusable = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  // A failed write is reported when it is awaited; until then this keeps it from counting as unhandled.
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      () => undefined,
+    );
+  try {
+    for await (const page of adapter.members(s.link.remote_list_id, { pageSize })) {
+      const rows = stagedRows(rt.secret, run.id, page);
+      unusable += page.length - rows.length;
+      read += page.length;
+      const processed = read;
+      await writing;
+      writing = stageMembers(rt.db, rows).then(() => progress(rt.db, run.id, { processed, now: rt.now() }));
+      void settle(writing);
+    }
+    await writing;
+  } finally {
+    // The tool failed while a page was being written: let the write end before the run is cleaned up.
+    await settle(writing);
+  }
+  return { read, unusable };
 }
 
 export async function executeFetch(s: RunScope, pageSize?: number) {
   const { rt, run, connection } = s;
-  const tally: Tally = { read: 0, unusable: 0 };
-  let counts: Record<string, number>;
+  let read: { read: number; unusable: number };
   try {
-    counts = await rt.db
-      .transaction()
-      .execute((tx) => reconcile(tx, s, memberChunks(s, tally, pageSize), progressOf(s)));
+    read = await readMembers(s, pageSize);
   } catch (e) {
-    if (e instanceof ToolBroke) return abortFetch(s, e.reason);
-    throw e;
+    return abortFetch(s, e);
   }
-  counts.members_read = tally.read;
-  if (tally.unusable > 0) counts.unusable_addresses = tally.unusable;
+  const counts = await rt.db.transaction().execute((tx) => reconcile(tx, s, read.read));
+  if (read.unusable > 0) counts.unusable_addresses = read.unusable;
+  await rt.db.deleteFrom("sync_fetched_members").where("run_id", "=", run.id).execute();
   await rt.db
     .updateTable("list_links")
     .set({ last_fetch_at: rt.now() })
@@ -144,6 +117,7 @@ async function abortFetch(s: RunScope, e: unknown) {
   const error = `${label}: the fetch broke off (${kind}) — nothing was applied; fetch again. ${(e as Error).message}`;
   const now = rt.now();
   await rt.db.transaction().execute(async (tx) => {
+    await tx.deleteFrom("sync_fetched_members").where("run_id", "=", run.id).execute();
     await markAborted(tx, { listId: run.list_id, runId: run.id, now, error });
     await logEvents(
       tx,

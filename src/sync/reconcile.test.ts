@@ -1,6 +1,6 @@
-// Set-based reconciliation (reconcile.ts, decide.ts): the outcome does not depend on how the fetched members
+// Set-based reconciliation (reconcile.ts, decide.ts): the outcome does not depend on how the staged members
 // are cut into chunks — chunk N+1 is decided before chunk N is written, so this pins the hand-over of claims
-// between chunks — and the blocklist hash made for a member is the blocklist's own.
+// between chunks — and the blocklist hash staged with a member is the blocklist's own.
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import { REMOTE_STATUSES, type RemoteStatus } from "./adapter.js";
 import { blockHashOfKey, type RunScope } from "./fetch.js";
 import { reconcile } from "./reconcile.js";
 import { createRun } from "./runs.js";
-import type { FetchedMember } from "./store.js";
+import { stageMembers } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ afterAll(async () => {
   await env.close();
 });
 
-describe("the blocklist hash made for a fetched member", () => {
+describe("the blocklist hash staged with a member", () => {
   it("equals addressHash of the normalised address", () => {
     fc.assert(
       fc.property(fc.emailAddress(), fc.string({ minLength: 1 }), (email, secret) => {
@@ -78,14 +78,8 @@ type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 let seq = 0;
 
-interface Setting {
-  s: RunScope;
-  /** what the tool returns, in its order */
-  members: FetchedMember[];
-}
-
-/** Writes the scenario for a fresh list; returns the scope to reconcile and the members the tool returns. */
-async function setUp(sc: Scenario): Promise<Setting> {
+/** Writes the scenario for a fresh list; returns the run (members staged) and the scope to reconcile. */
+async function setUp(sc: Scenario): Promise<RunScope> {
   const { rt } = env;
   const ws = env.ws.id;
   const tag = `rc${++seq}`;
@@ -173,17 +167,21 @@ async function setUp(sc: Scenario): Promise<Setting> {
     by: "test",
     now: day(30),
   });
-  const members = sc.members.map((m) => ({
-    email_key: addr(m.address),
-    remote_id: `r${m.remote}`,
-    email: addr(m.address),
-    status: m.status,
-    status_changed_at: m.changedDay === null ? null : day(m.changedDay),
-    first_name: m.first,
-    last_name: m.last,
-    salutation: null,
-    block_hash: blockHashOfKey(rt.secret, addr(m.address)),
-  }));
+  await stageMembers(
+    rt.db,
+    sc.members.map((m) => ({
+      run_id: run.id,
+      email_key: addr(m.address),
+      remote_id: `r${m.remote}`,
+      email: addr(m.address),
+      status: m.status,
+      status_changed_at: m.changedDay === null ? null : day(m.changedDay),
+      first_name: m.first,
+      last_name: m.last,
+      salutation: null,
+      block_hash: blockHashOfKey(rt.secret, addr(m.address)),
+    })),
+  );
   const link = await rt.db
     .selectFrom("list_links")
     .selectAll()
@@ -194,23 +192,18 @@ async function setUp(sc: Scenario): Promise<Setting> {
     .selectAll()
     .where("id", "=", link.connection_id)
     .executeTakeFirstOrThrow();
-  return { s: { rt, run, link, connection, opts: {} }, members };
-}
-
-/** The members in chunks of `size`, as the tool's pages would bring them. */
-async function* inChunks(members: FetchedMember[], size: number) {
-  for (let i = 0; i < members.length; i += size) yield members.slice(i, i + size);
+  return { rt, run, link, connection, opts: {} };
 }
 
 class RolledBack extends Error {}
 
 /** Reconciles in a transaction that is rolled back; answers everything it wrote, without generated ids. */
-async function outcome({ s, members }: Setting, chunkSize: number) {
+async function outcome(s: RunScope, chunkSize: number) {
   let seen: unknown;
   await s.rt.db
     .transaction()
     .execute(async (tx) => {
-      const counts = await reconcile(tx, s, inChunks(members, chunkSize));
+      const counts = await reconcile(tx, s, 0, chunkSize);
       const state = await tx
         .selectFrom("subscription_sync as ss")
         .innerJoin("subscriptions as s", "s.id", "ss.subscription_id")

@@ -1,5 +1,5 @@
-// Reconciling the members of a fetch with the list as the tool's pages arrive, chunk by chunk in ONE
-// transaction (seed 003 §5.2): a chunk costs one read (its members with their linked subscriptions and blocklist flags), a
+// Reconciling the staged members of a fetch with the list, chunk by chunk in ONE transaction (seed 003
+// §5.2): a chunk costs one read (its members with their linked subscriptions and blocklist flags), a
 // lookup by address only for the members that need one (new, or no longer linked), and a handful of
 // set-based writes (sync state and event-log entries; contacts, subscriptions, status changes and
 // activities only for what changed). While one chunk is written the next one is decided, so the database
@@ -27,30 +27,32 @@ import type { FieldConflict } from "./rules.js";
 import { eventTrigger } from "./runs.js";
 import {
   type ContactByKey,
-  chunkMembers,
   contactsByKeys,
-  type FetchedMember,
   insertEvents,
   insertFoundEntries,
   markUnseen,
   notInToolChunk,
+  stagedChunk,
   stampSyncState,
   upsertSyncState,
 } from "./store.js";
 
-/** Members reconciled per round trip at most (a longer page is cut): few statements, a few MB of memory. */
+/** Members reconciled per round trip: few statements per fetch, a few MB of memory. */
 export const RECONCILE_CHUNK = 5000;
 
 // ---- reading a chunk ----
 
 /** A chunk's members, then the contacts of those that may be matched by address (usually a few). */
-async function readChunk(tx: Database, s: RunScope, fetched: readonly FetchedMember[], previous: Claims) {
+async function readChunk(tx: Database, s: RunScope, afterKey: string | null, size: number, previous: Claims) {
   const { run } = s;
-  const members = await chunkMembers(tx, {
+  const members = await stagedChunk(tx, {
+    runId: run.id,
     workspaceId: run.workspace_id,
     listId: run.list_id,
-    members: fetched,
+    afterKey,
+    size,
   });
+  if (members.length === 0) return null;
   const byKey = new Map<string, ContactByKey[]>();
   const asked = new Set<string>();
   for (;;) {
@@ -64,7 +66,7 @@ async function readChunk(tx: Database, s: RunScope, fetched: readonly FetchedMem
     }
   }
   const reads: ChunkReads = { members, byKey };
-  return reads;
+  return { reads, lastKey: members[members.length - 1].email_key };
 }
 
 // ---- writing a chunk ----
@@ -264,27 +266,22 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
 
 // ---- the run ----
 
-/** Calls a promise's settling a no-op: the caller awaits it later, or leaves because of another error. */
-async function settled(p: Promise<unknown>) {
-  await p.then(
-    () => undefined,
-    () => undefined,
-  );
+/** Keeps a promise that is awaited later from counting as unhandled when it fails first. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 /**
- * Reconciles the members as they come, a chunk (a page of the tool) at a time. Chunk N+1 is read before
- * chunk N is written and decided while it is: the database writes while the decisions are made (and the
- * tool is asked for the page after). Its reads cannot see chunk N's writes, so it is handed chunk N's
- * claims (decide.ts); everything earlier is committed to the transaction. `chunkDone` is told how many
- * members are written so far. Whatever `chunks` throws ends the reconciliation (the transaction is rolled
- * back by the caller): nothing is half-applied.
+ * Reconciles every staged member, `chunkSize` at a time. Chunk N+1 is read before chunk N is written and
+ * decided while it is: the database writes while the decisions are made. Its reads cannot see chunk N's
+ * writes, so it is handed chunk N's claims (decide.ts); everything earlier is committed to the transaction.
  */
 export async function reconcile(
   tx: Database,
   s: RunScope,
-  chunks: AsyncIterable<readonly FetchedMember[]>,
-  chunkDone: (written: number) => Promise<void> = async () => undefined,
+  total: number,
+  chunkSize = RECONCILE_CHUNK,
 ): Promise<Record<string, number>> {
   const now = s.rt.now();
   const counts: Record<string, number> = {
@@ -293,6 +290,7 @@ export async function reconcile(
     new_contact: 0,
     not_in_tool: 0,
     conflict: 0,
+    members_read: total,
   };
   const scope = {
     runId: s.run.id,
@@ -300,34 +298,20 @@ export async function reconcile(
     listId: s.run.list_id,
     tool: s.connection.tool,
   };
-  const source = chunks[Symbol.asyncIterator]();
-  const nextReads = async (previous: Claims) => {
-    const n = await source.next();
-    return n.done ? null : { reads: await readChunk(tx, s, n.value, previous), size: n.value.length };
-  };
-  let written = 0;
+  let next = await readChunk(tx, s, null, chunkSize, noClaims());
+  let decided = next ? decideChunk(scope, next.reads, noClaims(), now) : null;
   let writing: Promise<void> = Promise.resolve();
-  try {
-    let next = await nextReads(noClaims());
-    let decided = next ? decideChunk(scope, next.reads, noClaims(), now) : null;
-    while (next && decided) {
-      await writing;
-      const current = decided;
-      written += next.size;
-      const writtenAfter = written;
-      const following = await nextReads(current.claims);
-      writing = applyChunk(tx, s, current.work, now).then(() => chunkDone(writtenAfter));
-      void settled(writing);
-      for (const d of current.work.decisions) counts[d.result] = (counts[d.result] ?? 0) + 1;
-      next = following;
-      decided = next ? decideChunk(scope, next.reads, current.claims, now) : null;
-    }
+  while (next && decided) {
     await writing;
-  } finally {
-    // The tool failed while a chunk was being written: let the write end before the rollback.
-    await settled(writing);
+    const current = decided;
+    const following = await readChunk(tx, s, next.lastKey, chunkSize, current.claims);
+    writing = quiet(applyChunk(tx, s, current.work, now));
+    for (const d of current.work.decisions) counts[d.result] = (counts[d.result] ?? 0) + 1;
+    next = following;
+    decided = next ? decideChunk(scope, next.reads, current.claims, now) : null;
   }
-  await finishUnseen(tx, s, counts, now, RECONCILE_CHUNK);
+  await writing;
+  await finishUnseen(tx, s, counts, now, chunkSize);
   return counts;
 }
 

@@ -57,8 +57,8 @@ export interface ContactByKey {
   result_run_id: string | null;
 }
 
-/** A member as read from one of the tool's pages: its address normalised, its blocklist hash made. */
-export interface FetchedMember {
+/** A fetched member with the subscriptions its remote id was linked to at earlier fetches (normally one). */
+export interface StagedMember {
   email_key: string;
   remote_id: string;
   email: string;
@@ -67,21 +67,12 @@ export interface FetchedMember {
   first_name: string | null;
   last_name: string | null;
   salutation: string | null;
-  /** the blocklist hash of the address (blocklist.address_hash) */
-  block_hash: string;
-}
-
-/** A fetched member with the subscriptions its remote id was linked to at earlier fetches (normally one). */
-export interface ChunkMember extends Omit<FetchedMember, "block_hash"> {
   /** the address is on the workspace's blocklist */
   blocked: boolean;
   linked: KnownSubscription[];
 }
 
-/** A row of chunkMembers' query: the member's place in the chunk, then one linked subscription or nulls. */
-interface KnownRow {
-  i: number;
-  blocked: boolean;
+interface StagedRow extends Omit<StagedMember, "linked"> {
   sub_id: string | null;
   contact_id: string | null;
   sub_status: SubscriptionStatus | null;
@@ -103,7 +94,7 @@ interface KnownRow {
   plain: boolean;
 }
 
-function linkedOf(r: KnownRow): KnownSubscription | null {
+function linkedOf(r: StagedRow): KnownSubscription | null {
   const { sub_id, contact_id, sub_status, status_set_at } = r;
   if (!sub_id || !contact_id || !sub_status || !status_set_at) return null;
   return {
@@ -133,37 +124,44 @@ function linkedOf(r: KnownRow): KnownSubscription | null {
   };
 }
 
-/** The chunk's members with their rows (one per linked subscription, in member order) joined in. */
-function chunkMembersOf(fetched: readonly FetchedMember[], rows: KnownRow[]): ChunkMember[] {
-  const out: ChunkMember[] = new Array(fetched.length);
+/** One member per key; its rows (one per linked subscription) arrive together. */
+function stagedMembersOf(rows: StagedRow[]): StagedMember[] {
+  const out: StagedMember[] = [];
   for (const r of rows) {
-    const i = r.i - 1;
-    let m = out[i];
-    if (!m) {
-      const { block_hash: _h, ...member } = fetched[i];
-      m = { ...member, blocked: r.blocked, linked: [] };
-      out[i] = m;
-    }
+    const last = out[out.length - 1];
     const linked = linkedOf(r);
-    if (linked) m.linked.push(linked);
+    if (last && last.email_key === r.email_key) {
+      if (linked) last.linked.push(linked);
+      continue;
+    }
+    out.push({
+      email_key: r.email_key,
+      remote_id: r.remote_id,
+      email: r.email,
+      status: r.status,
+      status_changed_at: r.status_changed_at,
+      first_name: r.first_name,
+      last_name: r.last_name,
+      salutation: r.salutation,
+      blocked: r.blocked,
+      linked: linked ? [linked] : [],
+    });
   }
   return out;
 }
 
 /**
- * The fetched members of a chunk, each with the subscriptions of the list its remote id is linked to
- * (normally one; newest first) and whether the address is blocklisted (by its hash): one query, which
- * sends only each member's remote id and hash (the rest of the member stays here).
+ * The next `size` fetched members in e-mail key order, each with the subscriptions of the list its remote
+ * id is linked to (normally one; newest first) and whether the address is blocklisted (by the hash staged
+ * with it): one query.
  */
-export async function chunkMembers(
+export async function stagedChunk(
   db: Db,
-  v: { workspaceId: string; listId: string; members: readonly FetchedMember[] },
-): Promise<ChunkMember[]> {
-  if (v.members.length === 0) return [];
-  const remoteIds = v.members.map((m) => m.remote_id);
-  const hashes = v.members.map((m) => m.block_hash);
-  const { rows } = await sql<KnownRow>`
-    select f.i::int as i,
+  v: { runId: string; workspaceId: string; listId: string; afterKey: string | null; size: number },
+): Promise<StagedMember[]> {
+  const { rows } = await sql<StagedRow>`
+    select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
+           f.salutation,
            exists (select 1 from blocklist b
                     where b.workspace_id = ${v.workspaceId} and b.lifted_at is null
                       and b.address_hash = f.block_hash) as blocked,
@@ -171,8 +169,10 @@ export async function chunkMembers(
            k.letter_salutation, k.emails, k.email_keys, k.known_remote_id, k.remote_email, k.result_run_id,
            k.known_remote_status, k.known_remote_status_at, k.known_first_name, k.known_last_name,
            k.known_salutation, k.known_result, k.plain
-      from unnest(cast(${remoteIds} as text[]), cast(${hashes} as text[]))
-             with ordinality as f(remote_id, block_hash, i)
+      from (select * from sync_fetched_members
+             where run_id = ${v.runId} and email_key > ${v.afterKey ?? ""}
+             order by email_key
+             limit ${v.size}) f
       -- LATERAL with OFFSET 0: an index lookup per member whatever the statistics say. subscription_sync
       -- grows by thousands of rows per chunk within the run, unanalysed; planned as a join it was read whole
       -- for every member (seconds per chunk, growing with the list).
@@ -190,8 +190,8 @@ export async function chunkMembers(
           join contacts c on c.id = s.contact_id
          where ss.list_id = ${v.listId} and ss.remote_id = f.remote_id
         offset 0) k on true
-     order by f.i, k.sub_id desc`.execute(db);
-  return chunkMembersOf(v.members, rows);
+     order by f.email_key, k.sub_id desc`.execute(db);
+  return stagedMembersOf(rows);
 }
 
 /** Every contact holding one of the addresses (keys), with its subscription on the list and its sync state. */
@@ -392,6 +392,29 @@ export async function insertFoundEntries(
       from unnest(cast(${rows.ids} as text[]), cast(${rows.subscriptionIds} as text[]),
                   cast(${rows.emails} as text[]), cast(${rows.results} as text[]))
              as u(id, subscription_id, email, result)`.execute(db);
+}
+
+const STAGED_COLUMNS: readonly Column[] = [
+  text("run_id"),
+  text("email_key"),
+  text("remote_id"),
+  text("email"),
+  text("status"),
+  at("status_changed_at"),
+  text("first_name"),
+  text("last_name"),
+  text("salutation"),
+  text("block_hash"),
+];
+
+export async function stageMembers(db: Db, rows: Record<string, unknown>[]) {
+  await insertColumns(
+    db,
+    "sync_fetched_members",
+    STAGED_COLUMNS,
+    rows,
+    sql`on conflict (run_id, email_key) do nothing`,
+  );
 }
 
 /**

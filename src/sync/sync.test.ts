@@ -390,6 +390,25 @@ describe("reconciliation results (seed 003 §5.2)", () => {
     expect(run.status).toBe("done");
     expect(run.counts.new_contact).toBe(1);
   });
+
+  it("the API keeps answering while the tool makes a fetch wait (no transaction is held across the tool's pages)", async () => {
+    const { listId, remoteId } = await attachedList();
+    for (let i = 0; i < 15; i++) fake.addMember(remoteId, { email_address: `slow${i}-${seq}@example.org` });
+    // The tool's first answer is a 429 asking for 2 seconds: on PGlite (one connection) a fetch that held a
+    // transaction while it waits would stall every other request of the embedded server until it ended.
+    fake.throttle(1, 2);
+    const asked = fake.requests.length;
+    const started = await editor.post(`/v1/lists/${listId}/sync/fetch`, {});
+    expect(started.status).toBe(202);
+    while (fake.requests.length === asked) await new Promise((ok) => setTimeout(ok, 10));
+    expect((await editor.get("/v1/contacts?limit=1")).status).toBe(200);
+    const during = await editor.get(`/v1/lists/${listId}/sync/runs/${started.body.id}`);
+    expect(["queued", "running"]).toContain(during.body.status);
+    await settled();
+    const run = (await editor.get(`/v1/lists/${listId}/sync/runs/${started.body.id}`)).body;
+    expect(run.status).toBe("done");
+    expect(run.counts.new_contact).toBe(15);
+  });
 });
 
 describe("the status rule (seed 003 §5.2 table, every row)", () => {
