@@ -128,6 +128,17 @@ const RESULT_TEMPLATES = Object.fromEntries(
   Object.entries(RESULT_TEXT).map(([result, text]) => [result, text("{email}")]),
 );
 
+/** What every entry of a run's group shares (seed 003 §7): who wrote it, why, and the run's data. */
+function entryCommon(s: RunScope) {
+  return {
+    workspaceId: s.run.workspace_id,
+    groupId: s.run.id,
+    process: `sync:${s.connection.tool}`,
+    trigger: eventTrigger(s.run),
+    data: { run_id: s.run.id, list_id: s.run.list_id, triggered_by: s.run.triggered_by },
+  };
+}
+
 /** The "found" entry of every decision (seed 003 §7), one statement per chunk. */
 async function foundEntries(tx: Database, s: RunScope, decisions: Decision[], now: Date) {
   const ms = now.getTime();
@@ -143,33 +154,13 @@ async function foundEntries(tx: Database, s: RunScope, decisions: Decision[], no
     rows.emails.push(d.member.email);
     rows.results.push(d.result);
   }
-  await insertFoundEntries(
-    tx,
-    {
-      workspaceId: s.run.workspace_id,
-      at: now,
-      groupId: s.run.id,
-      process: `sync:${s.connection.tool}`,
-      trigger: eventTrigger(s.run),
-      data: { run_id: s.run.id, list_id: s.run.list_id, triggered_by: s.run.triggered_by },
-      texts: RESULT_TEMPLATES,
-    },
-    rows,
-  );
+  await insertFoundEntries(tx, { ...entryCommon(s), at: now, texts: RESULT_TEMPLATES }, rows);
 }
 
 /** A subscription's further entries in the run's group (seed 003 §7): each conflict, warnings, notes. */
 function furtherEventsOf(s: RunScope, d: Decision, now: Date): EventLogInput[] {
-  const base = {
-    workspaceId: s.run.workspace_id,
-    process: `sync:${s.connection.tool}`,
-    trigger: eventTrigger(s.run),
-    groupId: s.run.id,
-    recordKind: "subscription",
-    recordId: d.subscriptionId,
-    at: now,
-  };
-  const data = { run_id: s.run.id, list_id: s.run.list_id, triggered_by: s.run.triggered_by };
+  const { data, ...shared } = entryCommon(s);
+  const base = { ...shared, recordKind: "subscription", recordId: d.subscriptionId, at: now };
   const out: EventLogInput[] = [];
   for (const c of d.conflicts) {
     out.push({
