@@ -46,7 +46,8 @@ export const ORIGINAL_MARKER = new RegExp(
 /** The same expression, tried at one line start at a time (see firstMarker). */
 const MARKER_AT = new RegExp(ORIGINAL_MARKER.source, "imy");
 
-/** Characters a marker line can begin with: "-", white space, or the first letter of a marker's words. */
+/** Characters a marker line can begin with: "-", white space, or the first letter of a marker's words.
+ * An alternative added to ORIGINAL_MARKER that begins with another letter must add it to MARKER_LETTERS. */
 function mayBeginMarker(c: number): boolean {
   return MARKER_LETTERS.includes(String.fromCharCode(c)) || isSpace(c);
 }
