@@ -114,6 +114,7 @@ function isUserUnknown(f: Facts): boolean {
     }
     return true;
   }
+  if (isBareRecipientRefusal(f)) return true;
   if (!saysMailboxUnknown(f)) return false;
   if (f.command === "RCPT") return true;
   // X.1.10 is "null MX" in RFC 7505, but Exchange Online answers 5.1.10 RecipientNotFound: with words
@@ -122,6 +123,20 @@ function isUserUnknown(f: Facts): boolean {
   // Without the command, the words decide unless a specific status code points elsewhere, and unless
   // they are a server's reply quoted without the step it answered (see isUnknownAfterAcceptance).
   return !f.command && weakForUser.has(f.statusReason) && !isQuotedReply(f);
+}
+
+/** "550 <x@y>: Recipient address rejected." and nothing after it, in answer to RCPT: the server refused
+ * the address itself without naming a policy (Postfix's words when a recipient lookup fails). Words
+ * after the colon ("…rejected: Access denied", "…: Greylisted") say why and decide instead. */
+const BARE_RECIPIENT_REFUSAL = /recipient address rejected\.?\s*(?:\(in reply|$)/;
+
+function isBareRecipientRefusal(f: Facts): boolean {
+  return (
+    f.command === "RCPT" &&
+    f.replyCode?.[0] === "5" &&
+    weakForUser.has(f.statusReason) &&
+    BARE_RECIPIENT_REFUSAL.test(f.text)
+  );
 }
 
 /** Words that say the mailbox does not exist (and not that the system is full or the domain unknown). */
@@ -249,10 +264,15 @@ function isSmtpWords(f: Facts): boolean {
 /** A local delivery program (procmail, maildrop, a pipe) that failed: its own words may still say the
  * mailbox is full or unknown; otherwise the program failed. */
 function localMailer(f: Facts): Reason {
+  // Sendmail's own verdict on the program's exit (sysexits EX_NOPERM, "Insufficient permission") is a
+  // fault of the receiving system, whatever the program printed before it gave up.
+  if (LOCAL_SYSTEM_FAULT.test(f.text)) return "systemerror";
   if (says("mailboxfull", f.text)) return "mailboxfull";
   if (says("userunknown", f.text) && !says("mailererror", f.text)) return "userunknown";
   return "mailererror";
 }
+
+const LOCAL_SYSTEM_FAULT = /\(reason: insufficient permission\)|\.\.\. insufficient permission\b/;
 
 /** A local program's failure: an X-Unix diagnostic, an MTA quoting a pipe command's exit and output, or
  * Exim naming the pipe it delivered to ("pipe to |/usr/bin/x"). */

@@ -105,8 +105,11 @@ export function viewMessage(raw: Buffer | string): MessageView {
 
 /** Text of the human-readable parts, in order (HTML only when there is no plain text). */
 function readableParts(parts: MimePart[]): string[] {
+  // A multipart whose boundary never occurs was kept as one text (mime.ts): it is the report itself.
   const plain = parts.filter(
-    (p) => p.children.length === 0 && (p.type === "text/plain" || p.type === "text"),
+    (p) =>
+      p.children.length === 0 &&
+      (p.type === "text/plain" || p.type === "text" || (p.type.startsWith("multipart/") && p.text !== "")),
   );
   if (plain.length) return plain.map((p) => p.text);
   const html = parts.filter((p) => p.type === "text/html");

@@ -806,6 +806,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
   ],
   filtered: [
     "account is protected by",
+    // EZweb (au): the carrier's domain filter refused the sender; no reply code is quoted.
+    "each of the following recipients was rejected by a remote mail server",
     "bounced address",
     "has restricted sms e-mail",
     "is not accepting any mail",

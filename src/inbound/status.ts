@@ -12,6 +12,9 @@ const byStatus: Record<string, Reason> = {
   "4.2.2": "mailboxfull",
   "4.2.3": "exceedlimit",
   "4.2.4": "filtered",
+  // X.3.0 "other or undefined mail system status": the receiving system failed, not the recipient
+  // (Cloudflare's "Upstream error", SES's "could not be delivered due to a recipient error").
+  "4.3.0": "systemerror",
   "4.3.1": "systemfull",
   "4.3.2": "notaccept",
   "4.3.3": "systemerror",
