@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import * as mimeFuncs from "nodemailer/lib/mime-funcs";
-import { encodeQuotedPrintable } from "./qp.js";
+import { encodeQuotedPrintableInto } from "./qp.js";
 
 export interface StoredAttachment {
   filename: string;
@@ -78,20 +78,26 @@ function rfc5322Date(d: Date): string {
   return d.toUTCString().replace(/GMT$/, "+0000");
 }
 
+/** A piece of a message being built: text, or quoted-printable bytes still in their encoder's output area
+ * (qp.ts), copied once into the message's bytes by assemble(). */
+type Chunk = string | Uint8Array;
+
 /** Text parts: 7bit when the text is plain ASCII with short lines, quoted-printable otherwise. Line breaks
- * become CRLF either way (RFC 2045 §2.10: a text body's line break is CRLF). */
-function textPart(subtype: "plain" | "html", text: string): string {
-  // Most texts have bare LF line breaks: replaceAll is several times cheaper than the regular expression.
-  const crlf = text.includes("\r") ? text.replace(/\r\n|\r|\n/g, CRLF) : text.replaceAll("\n", CRLF);
-  const plain = /^[\t\x20-\x7e\r\n]*$/.test(crlf) && !crlf.split(CRLF).some((l) => l.length > 998);
-  const head = [header("Content-Type", `text/${subtype}; charset=utf-8`)];
-  if (plain) return [...head, header("Content-Transfer-Encoding", "7bit"), "", crlf].join(CRLF);
+ * become CRLF either way (RFC 2045 §2.10: a text body's line break is CRLF). `slot` is the encoder's output
+ * area for this part (a message's text and HTML parts use different ones). */
+function textPart(subtype: "plain" | "html", text: string, slot: 0 | 1): Chunk[] {
+  const head = header("Content-Type", `text/${subtype}; charset=utf-8`);
+  if (/^[\t\x20-\x7e\r\n]*$/.test(text)) {
+    // Most texts have bare LF line breaks: replaceAll is several times cheaper than the regular expression.
+    const crlf = text.includes("\r") ? text.replace(/\r\n|\r|\n/g, CRLF) : text.replaceAll("\n", CRLF);
+    if (!crlf.split(CRLF).some((l) => l.length > 998))
+      return [[head, header("Content-Transfer-Encoding", "7bit"), "", crlf].join(CRLF)];
+  }
+  // The encoder takes any line breaks and writes CRLF, straight from the text's UTF-8 into its output area.
   return [
-    ...head,
-    header("Content-Transfer-Encoding", "quoted-printable"),
-    "",
-    encodeQuotedPrintable(crlf),
-  ].join(CRLF);
+    [head, header("Content-Transfer-Encoding", "quoted-printable"), "", ""].join(CRLF),
+    encodeQuotedPrintableInto(text, slot),
+  ];
 }
 
 function attachmentPart(a: StoredAttachment): string {
@@ -126,25 +132,52 @@ class Boundaries {
   }
 }
 
-function multipart(subtype: "alternative" | "mixed", parts: string[], boundaries: Boundaries): string {
+function multipart(subtype: "alternative" | "mixed", parts: Chunk[][], boundaries: Boundaries): Chunk[] {
   const b = boundaries.next();
-  return [
-    header("Content-Type", `multipart/${subtype}; boundary="${b}"`),
-    "",
-    ...parts.map((p) => `--${b}${CRLF}${p}`),
-    `--${b}--`,
-  ].join(CRLF);
+  const out: Chunk[] = [`${header("Content-Type", `multipart/${subtype}; boundary="${b}"`)}${CRLF}${CRLF}`];
+  parts.forEach((p, i) => {
+    out.push(`${i === 0 ? "" : CRLF}--${b}${CRLF}`, ...p);
+  });
+  out.push(`${CRLF}--${b}--`);
+  return out;
 }
 
 /** The body entity: text, HTML, both as alternatives, and attachments around them. */
-function bodyEntity(m: MimeInput, boundaries: Boundaries): string {
-  const texts: string[] = [];
-  if (m.text_body !== null) texts.push(textPart("plain", m.text_body));
-  if (m.html_body !== null) texts.push(textPart("html", m.html_body));
-  if (texts.length === 0) texts.push(textPart("plain", ""));
+function bodyEntity(m: MimeInput, boundaries: Boundaries): Chunk[] {
+  const texts: Chunk[][] = [];
+  if (m.text_body !== null) texts.push(textPart("plain", m.text_body, 0));
+  if (m.html_body !== null) texts.push(textPart("html", m.html_body, 1));
+  if (texts.length === 0) texts.push(textPart("plain", "", 0));
   const content = texts.length === 1 ? texts[0] : multipart("alternative", texts, boundaries);
   if (m.attachments.length === 0) return content;
-  return multipart("mixed", [content, ...m.attachments.map(attachmentPart)], boundaries);
+  return multipart("mixed", [content, ...m.attachments.map((a) => [attachmentPart(a)])], boundaries);
+}
+
+/** Whether the chunks, taken together, end with CRLF. */
+function endsWithCrlf(chunks: Chunk[]): boolean {
+  let tail = "";
+  for (let i = chunks.length - 1; i >= 0 && tail.length < 2; i--) {
+    const c = chunks[i];
+    const end = typeof c === "string" ? c.slice(-2) : String.fromCharCode(...c.subarray(-2));
+    tail = end + tail;
+  }
+  return tail.endsWith(CRLF);
+}
+
+/** The chunks' bytes in one buffer: each string is written as UTF-8 once, each encoded part copied once. */
+function assemble(chunks: Chunk[]): Buffer {
+  let size = 0;
+  for (const c of chunks) size += typeof c === "string" ? Buffer.byteLength(c, "utf8") : c.length;
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (const c of chunks) {
+    if (typeof c === "string") o += out.write(c, o, "utf8");
+    else {
+      out.set(c, o);
+      o += c.length;
+    }
+  }
+  return out;
 }
 
 /** The message's bytes: the same input and Date always give the same bytes (see Boundaries). */
@@ -162,7 +195,7 @@ export function buildMime(m: MimeInput, date: Date): Buffer {
   ];
   const body = bodyEntity(m, new Boundaries(m.message_id_header));
   // A message ends with a line break (RFC 5321 §4.1.1.4); a text that already ends with one gets no second.
-  return Buffer.from(`${head.join(CRLF)}${CRLF}${body}${body.endsWith(CRLF) ? "" : CRLF}`, "utf8");
+  return assemble([`${head.join(CRLF)}${CRLF}`, ...body, endsWithCrlf(body) ? "" : CRLF]);
 }
 
 /** What proves that a rebuilt message is the one that left (messages.mime_sha256). */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeQuotedPrintable } from "./qp.js";
+import { encodeQuotedPrintable, encodeQuotedPrintableInto } from "./qp.js";
 
 /** RFC 2045 §6.7 decoding, written independently of the encoder: drop soft breaks, then =XX → byte. */
 function decode(qp: string): string {
@@ -45,5 +45,23 @@ describe("quoted-printable", () => {
     // a soft break never splits an =XX triplet
     const umlauts = encodeQuotedPrintable("ä".repeat(30)).split("\r\n");
     expect(umlauts.every((l) => /^(=[0-9A-F]{2})*=?$/.test(l))).toBe(true);
+  });
+
+  it("takes bare LF and bare CR as line breaks, exactly as the text with CRLF", () => {
+    const anyBreaks = fc.string({ unit: "binary", maxLength: 600 });
+    fc.assert(
+      fc.property(anyBreaks, (text) => {
+        expect(encodeQuotedPrintable(text)).toBe(encodeQuotedPrintable(text.replace(/\r\n|\r|\n/g, "\r\n")));
+      }),
+      { numRuns: 500 },
+    );
+    expect(encodeQuotedPrintable("a \nb\rc\r\n")).toBe("a=20\r\nb\r\nc\r\n");
+  });
+
+  it("keeps each output area's encoding until that area is used again", () => {
+    const text = encodeQuotedPrintableInto("Grüße aus Köln", 0);
+    const html = encodeQuotedPrintableInto("<p>Straße</p>", 1);
+    expect(Buffer.from(text).toString("latin1")).toBe("Gr=C3=BC=C3=9Fe aus K=C3=B6ln");
+    expect(Buffer.from(html).toString("latin1")).toBe("<p>Stra=C3=9Fe</p>");
   });
 });

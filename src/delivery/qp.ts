@@ -1,8 +1,8 @@
-// Quoted-printable (RFC 2045 §6.7) for text bodies, byte by byte over a lookup table into one buffer: the
-// body of every message passes through here once, so it is written for speed (~5× a string-based encoder).
-// Rules: printable ASCII except "=" stays; "=" and every other byte become =XX; a space or tab at the end of
-// a line becomes =20 / =09; encoded lines stay within 76 characters by soft line breaks ("=" CRLF), never
-// inside an =XX triplet. The input's line breaks must already be CRLF; they stay hard line breaks.
+// Quoted-printable (RFC 2045 §6.7) for text bodies, byte by byte over a lookup table: the body of every
+// message passes through here once, so it is written for speed (~5× a string-based encoder). Rules:
+// printable ASCII except "=" stays; "=" and every other byte become =XX; a space or tab at the end of a line
+// becomes =20 / =09; encoded lines stay within 76 characters by soft line breaks ("=" CRLF), never inside an
+// =XX triplet. CRLF, a bare LF and a bare CR in the text are each one hard line break, written as CRLF.
 
 const HEX = Buffer.from("0123456789ABCDEF", "latin1");
 const MAX_LINE = 76;
@@ -17,16 +17,26 @@ const LITERAL = new Uint8Array(256).map((_, b) =>
 /** Literal bytes whose encoding never depends on where the line ends (all but space and tab). */
 const PLAIN = LITERAL.map((l, b) => (l === 1 && b !== 32 && b !== 9 ? 1 : 0));
 
-/** Encodes text whose line breaks are CRLF; the result has CRLF line breaks too. Works on bytes into one
- * preallocated buffer (at most 3 bytes per input byte plus soft breaks), which is what makes it fast. The
- * common byte — plain ASCII in the middle of a line — takes one table lookup; only the others look ahead for
- * the line's end. Every read stays inside the input (an out-of-bounds read makes V8 leave the fast path). */
-export function encodeQuotedPrintable(text: string): string {
-  const input = Buffer.from(text, "utf8");
-  const n = input.length;
-  // At most 3 bytes per input byte, plus a 3-byte soft break per 73 output characters (a line is only
-  // broken once it holds 73 or more).
-  const out = Buffer.allocUnsafe(n * 3 + Math.ceil((n * 3) / 73) * 3 + 2);
+const utf8 = new TextEncoder();
+/** The text's UTF-8, reused between calls (encoding is synchronous): no allocation per message. */
+let scratch = new Uint8Array(16 * 1024);
+/** Two reusable output areas, so that a message's text and HTML parts can both be held until copied once. */
+const areas = [new Uint8Array(48 * 1024), new Uint8Array(48 * 1024)];
+
+/** Encodes text with any line breaks into output area `slot`. The view returned is valid until the same
+ * slot is used again: the caller copies it into the message (buildMime) before that. The common byte —
+ * plain ASCII in the middle of a line — takes one table lookup; only the others look at what follows. Every
+ * read stays inside the input (an out-of-bounds read makes V8 leave the fast path). */
+export function encodeQuotedPrintableInto(text: string, slot: 0 | 1): Uint8Array {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8.
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  const n = utf8.encodeInto(text, scratch).written;
+  const input = scratch;
+  // At most 3 bytes per input byte (a bare LF or CR grows to 2), plus a 3-byte soft break per 73 output
+  // characters (a line is only broken once it holds 73 or more).
+  const size = n * 3 + Math.ceil((n * 3) / 73) * 3 + 2;
+  if (areas[slot].length < size) areas[slot] = new Uint8Array(size);
+  const out = areas[slot];
   let o = 0;
   let col = 0;
   for (let i = 0; i < n; i++) {
@@ -37,14 +47,14 @@ export function encodeQuotedPrintable(text: string): string {
       col++;
       continue;
     }
-    if (b === CR && i + 1 < n && input[i + 1] === LF) {
+    if (b === CR || b === LF) {
+      if (b === CR && i + 1 < n && input[i + 1] === LF) i++;
       out[o++] = CR;
       out[o++] = LF;
       col = 0;
-      i++;
       continue;
     }
-    const lineEnd = i + 1 === n || (i + 2 < n && input[i + 1] === CR && input[i + 2] === LF);
+    const lineEnd = i + 1 === n || input[i + 1] === CR || input[i + 1] === LF;
     // Trailing white space would be stripped by relays, so at the end of a line it is escaped.
     const literal = LITERAL[b] === 1 && !((b === 32 || b === 9) && lineEnd);
     const width = literal ? 1 : 3;
@@ -63,5 +73,11 @@ export function encodeQuotedPrintable(text: string): string {
     }
     col += width;
   }
-  return out.toString("latin1", 0, o);
+  return out.subarray(0, o);
+}
+
+/** The encoding as a string (ASCII only). */
+export function encodeQuotedPrintable(text: string): string {
+  const view = encodeQuotedPrintableInto(text, 0);
+  return Buffer.from(view.buffer, view.byteOffset, view.length).toString("latin1");
 }
