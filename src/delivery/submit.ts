@@ -35,6 +35,8 @@ interface Resolver {
   contactsById: Map<string, Row<"contacts">>;
   /** lower-cased address → the oldest contact holding it, so a message to an address links its contact */
   contactByKey: Map<string, Row<"contacts">>;
+  /** address as given → its lower-cased key (null when not an address): normalised once per batch */
+  keyOf: Map<string, string | null>;
 }
 
 export interface Accepted {
@@ -150,7 +152,10 @@ function assertSameRequest(item: BatchItem, stored: string | null, index: number
 async function loadResolver(ctx: Ctx, items: BatchItem[]): Promise<Resolver> {
   const db = ctx.rt.db;
   const contactIds = items.flatMap((i) => (typeof i.to === "object" ? [i.to.contact_id] : []));
-  const keys = items.flatMap((i) => (typeof i.to === "string" ? [tryNormaliseEmail(i.to)?.key ?? i.to] : []));
+  const keyOf = new Map<string, string | null>();
+  for (const i of items)
+    if (typeof i.to === "string" && !keyOf.has(i.to)) keyOf.set(i.to, tryNormaliseEmail(i.to)?.key ?? null);
+  const keys = [...keyOf].map(([to, key]) => key ?? to);
   const [settings, transports, byId, byKey] = await Promise.all([
     selectWorkspaceSettings(db, [ctx.workspaceId]),
     selectTransports(db, ctx.workspaceId),
@@ -165,6 +170,7 @@ async function loadResolver(ctx: Ctx, items: BatchItem[]): Promise<Resolver> {
     transports,
     contactsById: new Map(byId.map((c) => [c.id, c])),
     contactByKey,
+    keyOf,
   };
 }
 
@@ -186,7 +192,7 @@ async function atIndex<T>(index: number | null, fn: () => Promise<T>): Promise<T
 
 function recipientOf(r: Resolver, item: BatchItem): { to: string; contact: Row<"contacts"> | null } {
   if (typeof item.to === "string") {
-    return { to: item.to, contact: r.contactByKey.get(tryNormaliseEmail(item.to)?.key ?? "") ?? null };
+    return { to: item.to, contact: r.contactByKey.get(r.keyOf.get(item.to) ?? "") ?? null };
   }
   const contact = r.contactsById.get(item.to.contact_id);
   if (!contact) {
