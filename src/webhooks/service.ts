@@ -17,7 +17,7 @@ import {
 } from "../delivery/providers/schema.js";
 import { appendEvents, type NewMessageEvent } from "../events/service.js";
 import type { MessageEventType } from "../events/status.js";
-import { applyConsequences } from "../inbound/consequences.js";
+import { applyConsequenceSet } from "../inbound/consequences.js";
 import type { Consequence, Observation } from "../inbound/observations.js";
 import { type Ctx, type Runtime, systemActor } from "../runtime.js";
 import { NotFound, Unauthorized } from "../util/errors.js";
@@ -304,14 +304,19 @@ async function storeEvents(
       );
       for (const { messageId, ...o } of optOuts)
         await applyProviderOptOut(tx, rt, provider, { ...o, message: refOfId(refs, messageId) });
-      let blocked = 0;
-      // The same rules as for inbound reports: block on a hard bounce, mark or escalate soft bounces,
-      // unsubscribe on a complaint, lift a temporary bounce on delivery.
-      for (const c of consequences) {
-        const message = refOfId(refs, c.messageId);
-        const report = await applyConsequences(tx, rt, message, c.observations, `webhook:${provider}`);
-        blocked += report.blocked.filter((b) => b.created).length;
-      }
+      // The same rules as for inbound reports, applied to the batch's messages at once: block on a hard
+      // bounce, mark or escalate soft bounces, lift a temporary bounce on delivery.
+      const reports = await applyConsequenceSet(
+        tx,
+        rt,
+        workspaceId,
+        consequences.map((c) => ({
+          message: refOfId(refs, c.messageId),
+          observations: c.observations,
+          inboundId: `webhook:${provider}`,
+        })),
+      );
+      const blocked = reports.flatMap((r) => r.blocked).filter((b) => b.created).length;
       if (r.unmatched.length) await logEvent(tx, unmatchedLog(workspaceId, provider, r.unmatched), now);
       return {
         provider,
@@ -323,9 +328,7 @@ async function storeEvents(
         blocked,
       };
     }),
-  ).then((x) => {
-    return x;
-  });
+  );
 }
 
 /** Runs the transaction again once when PostgreSQL ended it to break a deadlock: the messages found by the
