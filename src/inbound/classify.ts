@@ -211,6 +211,7 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     const named = new Set(failed.map((e) => e.recipient.toLowerCase()));
     const readIsAboutThem = failed.length === 0 || read.some((e) => named.has(e.recipient.toLowerCase()));
     const found = read.length > 0 && readIsAboutThem ? read : failed;
+    if (found.length === 0) return recipientOfEmptyReport(m);
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
   for (const e of fromFields) {
@@ -233,6 +234,16 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     }
   }
   return fromFields;
+}
+
+/** A DSN whose delivery-status part has no per-recipient fields and whose text names nobody (Postfix's
+ * "--- Delivery report unavailable ---"): the returned message's To is whom it was about. Nothing says
+ * why, so no words go with it and the reason stays undefined. */
+function recipientOfEmptyReport(m: MessageView): Evidence[] {
+  if (!m.parts.some((p) => p.type === "message/delivery-status")) return [];
+  const to = firstAddress(m.original.to ?? "");
+  if (!to || m.notRecipients.has(to)) return [];
+  return [{ recipient: cleanAddress(to), diagnostic: "" }];
 }
 
 /** X-Failed-Recipients (Exim, Gmail, T-Online …) names the recipients when the text does not: the whole

@@ -22,11 +22,28 @@ export interface ProviderFacts {
   replyCode?: string;
   /** the remote MTA and the recipient's domain, lower-cased: who may have said it */
   hosts: string[];
+  /** the SMTP command the reply answered, when the report names it */
+  command?: string;
 }
 
 /** The reason a provider's own code or sentence names, if any. */
 export function providerReason(f: ProviderFacts): Reason | undefined {
-  return byCode(f.text) ?? byStatusSentence(f) ?? byReplySentence(f) ?? byHostSentence(f);
+  return byCode(f.text) ?? byStatusSentence(f) ?? byReplySentence(f) ?? byHostSentence(f) ?? byDocomo(f);
+}
+
+/** NTT DOCOMO's gateway answers "550 Unknown user" both when the address does not exist and when the
+ * recipient's own reception filter refuses the sender; the status code and the step tell which (the
+ * carrier's behaviour as catalogued by sisimai's Rhost table): 5.1.1, or 5.0.0 at RCPT, is the address;
+ * 5.2.0 is the recipient's filter; 5.0.0 after DATA is the sender refused. */
+function byDocomo(f: ProviderFacts): Reason | undefined {
+  if (!f.hosts.some((h) => h === "docomo.ne.jp" || h.endsWith(".docomo.ne.jp"))) return undefined;
+  if (f.text.includes("552 too much mail data")) return "mailboxfull";
+  if (f.text.includes("552 too many recipients")) return "toomanyconn";
+  if (f.status === "5.1.1") return "userunknown";
+  if (f.status === "5.2.0") return "filtered";
+  if (f.status !== "5.0.0" || !f.text.includes("unknown user")) return undefined;
+  if (f.command === "RCPT") return "userunknown";
+  return f.command === "DATA" ? "rejected" : undefined;
 }
 
 function byCode(text: string): Reason | undefined {

@@ -31,7 +31,8 @@ export const ORIGINAL_MARKER = new RegExp(
     "^-+ ?Headers of your message",
     "^Original message follows\\.?$",
     "^Original message headers:?$",
-    "^The original message (?:was|headers? (?:were|was)|is):?",
+    // Not Sendmail's "The original message was received at <date>", the first line of its report.
+    "^The original message (?:was(?! received at)|headers? (?:were|was)|is):?",
     "^Included is a copy of the message header",
     "^Content-Type: (?:message/rfc822|text/rfc822-headers)",
     "^Your message reads \\(in part\\):?$",
