@@ -2,6 +2,7 @@
 // only when the whole list has been read are they reconciled (reconcile.ts), chunk by chunk, in ONE
 // transaction — so a connection that breaks mid-run applies nothing (every subscription shows "aborted" and
 // the run can be repeated), and memory stays flat however long the list is.
+import { sql } from "kysely";
 import { logEvents } from "../audit/service.js";
 import type { Row } from "../db/schema.js";
 import type { Runtime } from "../runtime.js";
@@ -98,6 +99,9 @@ export async function executeFetch(s: RunScope, pageSize?: number) {
   } catch (e) {
     return abortFetch(s, e);
   }
+  // Statistics of what was just staged: without them (PGlite never analyses; PostgreSQL's autovacuum may
+  // not have yet) each chunk was read by scanning and sorting all members not yet reconciled.
+  await sql`analyze sync_fetched_members`.execute(rt.db);
   const counts = await rt.db.transaction().execute((tx) => reconcile(tx, s, read.read));
   if (read.unusable > 0) counts.unusable_addresses = read.unusable;
   await rt.db.deleteFrom("sync_fetched_members").where("run_id", "=", run.id).execute();

@@ -159,6 +159,8 @@ async function foundEntries(tx: Database, s: RunScope, decisions: Decision[], no
 
 /** A subscription's further entries in the run's group (seed 003 §7): each conflict, warnings, notes. */
 function furtherEventsOf(s: RunScope, d: Decision, now: Date): EventLogInput[] {
+  // most members have none: nothing is built for them
+  if (d.conflicts.length + d.warnings.length + d.notes.length === 0) return [];
   const { data, ...shared } = entryCommon(s);
   const base = { ...shared, recordKind: "subscription", recordId: d.subscriptionId, at: now };
   const out: EventLogInput[] = [];

@@ -1,9 +1,11 @@
 // Bulk writes (store.ts insertColumns): a column every row shares goes as one scalar, the others as arrays;
 // the rows written are the same either way, whatever the types (text, time, jsonb, boolean, null).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { linkListToTool } from "../../test/fakes/listmonk.js";
 import { createTestEnv, type TestEnv } from "../../test/harness.js";
 import { newId } from "../util/ids.js";
-import { insertEvents, insertFoundEntries } from "./store.js";
+import { createRun } from "./runs.js";
+import { insertEvents, insertFoundEntries, stageMembers, upsertSyncState } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -143,5 +145,116 @@ describe("the event log without its foreign key (migration 235)", () => {
     await db.deleteFrom("workspaces").where("id", "=", ws).execute();
     expect(await read("grp_gone")).toHaveLength(0);
     expect(await read("grp_kept")).toHaveLength(1);
+  });
+});
+
+describe("staged members and sync states without foreign keys (migration 260)", () => {
+  it("go with their run, their subscription, their list and their workspace — and nothing else goes", async () => {
+    const db = env.rt.db;
+    const now = new Date();
+    const ws = newId("ws");
+    await db.insertInto("workspaces").values({ id: ws, name: "Abgleich" }).execute();
+    const lists = [newId("list"), newId("list")];
+    for (const id of lists)
+      await db
+        .insertInto("lists")
+        .values({ id, workspace_id: ws, name: id, created_at: now, updated_at: now })
+        .execute();
+    const subs: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const contact = newId("con");
+      await db
+        .insertInto("contacts")
+        .values({
+          id: contact,
+          workspace_id: ws,
+          emails: [`k${i}@beispiel.de`],
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const sub = newId("sub");
+      subs.push(sub);
+      await db
+        .insertInto("subscriptions")
+        .values({
+          id: sub,
+          workspace_id: ws,
+          list_id: lists[i % 2],
+          contact_id: contact,
+          status: "subscribed",
+          status_set_at: now,
+          status_set_by: "test",
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    }
+    await upsertSyncState(
+      db,
+      subs.map((id, i) => ({
+        subscription_id: id,
+        workspace_id: ws,
+        list_id: lists[i % 2],
+        result: "success",
+        result_detail: "{}",
+        updated_at: now,
+      })),
+    );
+    const { linkId } = await linkListToTool(db, env.rt.secret, {
+      workspaceId: ws,
+      listId: lists[0],
+      remoteListId: "1",
+      baseUrl: "http://127.0.0.1:9",
+      credentials: { kind: "listmonk", username: "u", token: "t" },
+    });
+    const run = await createRun(db, {
+      workspaceId: ws,
+      listId: lists[0],
+      linkId,
+      kind: "fetch",
+      trigger: "user",
+      by: "test",
+      now,
+    });
+    const staged = (runId: string, key: string) => ({
+      run_id: runId,
+      email_key: key,
+      remote_id: key,
+      email: key,
+      status: "enabled",
+      status_changed_at: now,
+      first_name: null,
+      last_name: null,
+      salutation: null,
+      block_hash: null,
+    });
+    await stageMembers(db, [staged(run.id, "a@beispiel.de"), staged(run.id, "b@beispiel.de")]);
+    const stagedOf = (runId: string) =>
+      db.selectFrom("sync_fetched_members").select("email_key").where("run_id", "=", runId).execute();
+    const states = async () =>
+      (
+        await db
+          .selectFrom("subscription_sync")
+          .select("subscription_id")
+          .where("subscription_id", "in", subs)
+          .execute()
+      )
+        .map((r) => r.subscription_id)
+        .sort();
+    expect(await stagedOf(run.id)).toHaveLength(2);
+
+    await db.deleteFrom("sync_runs").where("id", "=", run.id).execute();
+    expect(await stagedOf(run.id)).toHaveLength(0);
+
+    // one subscription: only its state goes
+    await db.deleteFrom("subscriptions").where("id", "=", subs[0]).execute();
+    expect(await states()).toEqual([...subs.slice(1)].sort());
+    // a list (its subscriptions go by their own cascade): its states go, the other list's stay
+    await db.deleteFrom("lists").where("id", "=", lists[1]).execute();
+    expect(await states()).toEqual([subs[2]]);
+    // the workspace: the rest
+    await db.deleteFrom("workspaces").where("id", "=", ws).execute();
+    expect(await states()).toEqual([]);
   });
 });

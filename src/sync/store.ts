@@ -150,16 +150,29 @@ function stagedMembersOf(rows: StagedRow[]): StagedMember[] {
   return out;
 }
 
+/** A time read from JSON (its ISO text) or from a column (already a Date). */
+const timeOf = (v: Date | string | null): Date | null => (v === null || v instanceof Date ? v : new Date(v));
+
+/** A staged row as JSON gives it: its times as text. */
+function stagedRowOf(r: StagedRow): StagedRow {
+  r.status_changed_at = timeOf(r.status_changed_at);
+  r.status_set_at = timeOf(r.status_set_at);
+  r.known_remote_status_at = timeOf(r.known_remote_status_at);
+  return r;
+}
+
 /**
  * The next `size` fetched members in e-mail key order, each with the subscriptions of the list its remote
  * id is linked to (normally one; newest first) and whether the address is blocklisted (by the hash staged
- * with it): one query.
+ * with it): one query. The rows come as ONE JSON document: a driver then parses one value per chunk
+ * instead of 5,000 rows of 30 columns one by one (on PGlite that took as long as running the query).
  */
 export async function stagedChunk(
   db: Db,
   v: { runId: string; workspaceId: string; listId: string; afterKey: string | null; size: number },
 ): Promise<StagedMember[]> {
-  const { rows } = await sql<StagedRow>`
+  const { rows } = await sql<{ rows: StagedRow[] }>`
+    select coalesce(json_agg(r order by r.email_key, r.sub_id desc), '[]') as rows from (
     select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
            f.salutation,
            exists (select 1 from blocklist b
@@ -189,9 +202,8 @@ export async function stagedChunk(
           join subscriptions s on s.id = ss.subscription_id
           join contacts c on c.id = s.contact_id
          where ss.list_id = ${v.listId} and ss.remote_id = f.remote_id
-        offset 0) k on true
-     order by f.email_key, k.sub_id desc`.execute(db);
-  return stagedMembersOf(rows);
+        offset 0) k on true) r`.execute(db);
+  return stagedMembersOf(rows[0].rows.map(stagedRowOf));
 }
 
 /** Every contact holding one of the addresses (keys), with its subscription on the list and its sync state. */
@@ -200,16 +212,23 @@ export async function contactsByKeys(
   v: { workspaceId: string; listId: string; keys: string[] },
 ): Promise<ContactByKey[]> {
   if (v.keys.length === 0) return [];
-  const { rows } = await sql<ContactByKey>`
+  const { rows } = await sql<{ rows: ContactByKey[] }>`
+    select coalesce(json_agg(r order by r.contact_id), '[]') as rows from (
     select k.email_key, c.id as contact_id, c.first_name, c.last_name, c.letter_salutation, c.emails, c.email_keys,
            s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id
       from contact_email_keys k
       join contacts c on c.id = k.contact_id
       left join subscriptions s on s.contact_id = c.id and s.list_id = ${v.listId}
-      left join subscription_sync ss on ss.subscription_id = s.id
-     where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])
-     order by c.id`.execute(db);
-  return rows;
+      -- LATERAL with OFFSET 0: one probe of the key per contact. As a join it was planned as a hash of the
+      -- whole sync state, which a first fetch grows by 5,000 rows per chunk (read whole for every chunk).
+      left join lateral (
+        select y.remote_id, y.remote_email, y.result_run_id from subscription_sync y
+         where y.subscription_id = s.id
+        offset 0) ss on true
+     where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])) r`.execute(db);
+  // one JSON document, as stagedChunk reads its rows
+  for (const r of rows[0].rows) r.status_set_at = timeOf(r.status_set_at);
+  return rows[0].rows;
 }
 
 /** A column of a bulk write and its SQL type. */
