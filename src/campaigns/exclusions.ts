@@ -2,11 +2,11 @@
 // excluded automatically by their communication status). Every rule is one query for the whole batch.
 // When several rules apply, the first in `exclusionReasons` order is reported.
 import { findBlocked } from "../blocklist/lookup.js";
-import { hasConsent } from "../contacts/consent.js";
+import { CONSENT_FREE_PURPOSES, hasConsent } from "../contacts/consent.js";
 import type { Database } from "../db/index.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { addressProblem, type PostalAddress } from "./letters/index.js";
-import { hardBouncedAddresses, leftSubscriptions } from "./store.js";
+import { consentingContacts, hardBouncedAddresses, leftSubscriptions } from "./store.js";
 
 export const exclusionReasons = {
   no_address: {
@@ -87,7 +87,10 @@ async function commonRules(
 ): Promise<Map<string, Exclusion>> {
   const out = new Map<string, Exclusion>();
   const left = await leftSubscriptions(db, rules.listIds, ids);
-  const consenting = await hasConsent(db, rules.workspaceId, ids, channel, rules.purpose);
+  // Marketing consent by index probes per contact (store.ts); the consent-free purposes as contacts decide.
+  const consenting = CONSENT_FREE_PURPOSES.has(rules.purpose)
+    ? await hasConsent(db, rules.workspaceId, ids, channel, rules.purpose)
+    : await consentingContacts(db, rules.workspaceId, ids, channel, rules.purpose);
   for (const id of ids) {
     const status = left.get(id);
     if (status === "bounced_permanent") out.set(id, excluded("earlier_hard_bounce", "subscription bounced"));

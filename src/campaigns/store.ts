@@ -312,6 +312,32 @@ export async function leftSubscriptions(db: Db, listIds: string[], contactIds: s
   return new Map(r.rows.map((x) => [x.contact_id, x.status]));
 }
 
+/** Contacts among `contactIds` whose newest consent for `channel` and `purpose` in the workspace is
+ * `granted` (src/contacts/store.ts grantedContactIds, asked per contact).
+ *
+ * One probe of the consent index (contact, channel, purpose, newest first) per contact, with a limit: as one
+ * `contact_id = any(…)` with DISTINCT ON the planner scanned every consent of the workspace per batch and
+ * compared each with the batch's 500 ids — ~21 ms per batch at 50,000 contacts, growing with the workspace. */
+export async function consentingContacts(
+  db: Db,
+  workspaceId: string,
+  contactIds: string[],
+  channel: string,
+  purpose: string,
+): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
+  const r = await sql<{ contact_id: string }>`
+    select c.id as contact_id from unnest(${contactIds}::text[]) as c(id)
+     cross join lateral (
+       select x.status from consents x
+        where x.contact_id = c.id and x.channel = ${channel} and x.purpose = ${purpose}
+          and x.workspace_id = ${workspaceId}
+        order by x.at desc, x.id desc
+        limit 1) newest
+     where newest.status = 'granted'`.execute(db);
+  return new Set(r.rows.map((x) => x.contact_id));
+}
+
 // ---------------------------------------------------------------- letters
 
 /** Every recipient with its contact, in the letter order chosen (seed 004: sorted by postal code or name). */
