@@ -30,8 +30,10 @@ export async function getDocument(ctx: Ctx, id: string) {
 
 /**
  * The MIME of a campaign message as it left, rendered again from the run's snapshot and the recipient's
- * stored merge data; null when the message is not a campaign message rendered this way. Throws a conflict
- * when the rebuilt bytes differ from the SHA-256 recorded at sending (the renderer changed since).
+ * stored merge data; null when the message is not a campaign message rendered this way (its recipient row,
+ * found through the message's campaign and contact, names another message, or the contact was erased or
+ * deleted). Throws a conflict when the rebuilt bytes differ from the SHA-256 recorded at sending (the
+ * renderer changed since).
  */
 export async function campaignMime(
   rt: Runtime,
@@ -47,8 +49,10 @@ export async function campaignMime(
     mime_date: Date | null;
     merge: unknown;
     mime_sha256: string | null;
-  }>`select campaign_id, run_id, list_id, to_address, mime_date, merge, mime_sha256 from campaign_recipients
-      where message_id = ${messageId} and workspace_id = ${workspaceId}`.execute(rt.db);
+  }>`select r.campaign_id, r.run_id, r.list_id, r.to_address, r.mime_date, r.merge, r.mime_sha256
+       from messages m
+       join campaign_recipients r on r.campaign_id = m.campaign_id and r.contact_id = m.contact_id
+      where m.id = ${messageId} and m.workspace_id = ${workspaceId} and r.message_id = m.id`.execute(rt.db);
   const row = r.rows[0];
   if (campaignId && row?.campaign_id !== campaignId) return null;
   if (!row?.run_id || !row.mime_date || !row.merge || !row.to_address) return null;
