@@ -21,6 +21,7 @@ import { batchIds } from "./ids.js";
 import {
   type CampaignMessage,
   type ClaimedRecipient,
+  isUniqueViolation,
   type MessageWrite,
   type OutcomeEvent,
   type RecipientWrite,
@@ -392,6 +393,8 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
     return [{ ...m, send_state, attempts, queue_id, sent_at }];
   });
   const firstIds = new Set(created.map((m) => m.id));
+  // Plain inserts first; a group that meets rows written already is written again tolerantly (queue-store.ts).
+  let tolerant = false;
   for (let attempt = 1; ; attempt++) {
     try {
       const now = w.rt.now();
@@ -421,6 +424,7 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
             recipients: outcomes.map((o) => o.recipient),
           },
           now,
+          tolerant,
         );
       const logs = batchLog(plan, outcomes);
       // One statement; a transaction only when the event log gets entries too (errors, deferrals).
@@ -433,6 +437,10 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
       }
       return;
     } catch (err) {
+      if (!tolerant && isUniqueViolation(err)) {
+        tolerant = true;
+        continue;
+      }
       if (attempt >= 5) throw err;
       w.rt.log.warn({ err, attempt }, "campaign worker: recording outcomes failed; retrying");
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));

@@ -350,15 +350,27 @@ const rankOf = (() => {
   return (column: string) => sql.raw(`(case ${column} ${arms} else -1 end)`);
 })();
 
-/** Inserts first-attempt messages in their final work state. A row that exists already (the reaper wrote it
- * as unknown after this worker's lease ran out, and the reply came after all) takes the new work state, and
- * the new status unless it already shows a higher-ranked one. Returns the ids actually inserted. */
+/** Inserts first-attempt messages in their final work state. `tolerant`: a row that exists already (the
+ * reaper wrote it as unknown after this worker's lease ran out, and the reply came after all) takes the new
+ * work state, and the new status unless it already shows a higher-ranked one. Without it a row that exists
+ * fails the statement with a unique violation (see writeOutcomes). Returns the ids actually inserted. */
 function messagesInsert(
   rows: Array<CreatedMessage & { status: string; reason: string | null; code: string | null }>,
   now: Date,
+  tolerant: boolean,
 ) {
   const existing = rankOf("messages.status");
   const incoming = rankOf("excluded.status");
+  const onConflict = tolerant
+    ? sql`on conflict (id) do update
+       set send_state = excluded.send_state, attempts = excluded.attempts,
+           queue_id = coalesce(excluded.queue_id, messages.queue_id),
+           sent_at = coalesce(excluded.sent_at, messages.sent_at),
+           status = case when ${existing} > ${incoming} then messages.status else excluded.status end,
+           status_reason = case when ${existing} > ${incoming} then messages.status_reason else excluded.status_reason end,
+           error_code = case when ${existing} > ${incoming} then messages.error_code else excluded.error_code end,
+           lease_owner = excluded.lease_owner, updated_at = excluded.updated_at`
+    : sql``;
   return sql`
     insert into messages (id, workspace_id, channel, contact_id, to_address, from_address, from_name, reply_to,
                           subject, template_id, campaign_id, transport_id, message_id_header, return_path,
@@ -375,14 +387,7 @@ function messagesInsert(
                 message_id_header text, return_path text, archive_bcc text, resent_from text, owner text,
                 send_state text, status text, reason text, code text, attempts int, queue_id text,
                 sent_at timestamptz, created_at timestamptz)
-    on conflict (id) do update
-       set send_state = excluded.send_state, attempts = excluded.attempts,
-           queue_id = coalesce(excluded.queue_id, messages.queue_id),
-           sent_at = coalesce(excluded.sent_at, messages.sent_at),
-           status = case when ${existing} > ${incoming} then messages.status else excluded.status end,
-           status_reason = case when ${existing} > ${incoming} then messages.status_reason else excluded.status_reason end,
-           error_code = case when ${existing} > ${incoming} then messages.error_code else excluded.error_code end,
-           lease_owner = excluded.lease_owner, updated_at = excluded.updated_at
+    ${onConflict}
     returning id, workspace_id, created_at, (xmax = 0) as fresh`;
 }
 
@@ -407,12 +412,20 @@ export interface OutcomeWrites {
  * deriveStatus does), its work state is written, and the recipients get their outcome. It equals
  * appendEvents for these events without the lock-read-derive round trips: a concurrent appendEvents holds
  * the message row while it derives, and this UPDATE then re-reads the row it waited for.
+ *
+ * `tolerant` (ON CONFLICT on the new messages and on the events' dedupe key) is for a second try only:
+ * a message or event can exist already only when the reaper wrote it after this worker's lease ran out, or
+ * when an earlier try committed without its answer arriving. Plain inserts save each message and event
+ * the arbiter index's extra lookup and the WAL record that confirms a speculative insertion (two of ~21
+ * records per message); when one meets an existing row the statement fails with a unique violation
+ * (isUniqueViolation), nothing is written, and the caller writes the group again tolerantly.
  */
 export async function writeOutcomes(
   db: Db,
   c: { campaignId: string; owner: string },
   w: OutcomeWrites,
   now: Date,
+  tolerant = true,
 ) {
   if (w.created.length === 0 && w.updated.length === 0) return;
   const byMessage = new Map(w.events.map((e) => [e.message_id, e]));
@@ -426,7 +439,7 @@ export async function writeOutcomes(
   const queued = w.queued ? w.created.map((m, i) => ({ id: m.id, event_id: w.queued!.ids[i] })) : [];
   const rank = rankOf("m.status");
   await sql`
-    with created as (${messagesInsert(created, now)}
+    with created as (${messagesInsert(created, now, tolerant)}
     ), queued as (
       insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
       select q.event_id, created.workspace_id, created.id, created.created_at, 'queued', 'campaign',
@@ -441,7 +454,7 @@ export async function writeOutcomes(
         from json_to_recordset(${JSON.stringify(w.events)}::json)
              as e(id text, workspace_id text, message_id text, type text, source text, detail text, evidence text,
                   dedupe_key text, error_code text)
-      on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
+      ${tolerant ? sql`on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing` : sql``}
     ), updated as (
       update messages m
          set send_state = u.send_state, attempts = u.attempts, queue_id = coalesce(u.queue_id, m.queue_id),
@@ -463,7 +476,12 @@ export async function writeOutcomes(
 export async function insertUnknownMessages(db: Db, rows: CreatedMessage[], now: Date) {
   if (rows.length === 0) return;
   const unknown = rows.map((m) => ({ ...m, status: "queued", reason: null, code: null }));
-  await sql`${messagesInsert(unknown, now)}`.execute(db);
+  await sql`${messagesInsert(unknown, now, true)}`.execute(db);
+}
+
+/** PostgreSQL's unique_violation (SQLSTATE 23505), as both drivers report it. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
 }
 
 /** Which of these messages exist. */
