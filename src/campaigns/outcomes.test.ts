@@ -9,7 +9,7 @@ import { createTestEnv, type TestEnv } from "../../test/harness.js";
 import { appendEvents } from "../events/service.js";
 import { deriveStatus, type StatusEventType } from "../events/status.js";
 import { newId } from "../util/ids.js";
-import { writeOutcomes } from "./queue-store.js";
+import { insertUnknownMessages, writeOutcomes } from "./queue-store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -159,5 +159,83 @@ describe("writeOutcomes", () => {
     const r = await sql<{ status: string; send_state: string; queue_id: string }>`
       select status, send_state, queue_id from messages where id = ${id}`.execute(env.rt.db);
     expect(r.rows[0]).toEqual({ status: "delivered", send_state: "done", queue_id: "Q1" });
+  });
+});
+
+describe("the record set of a group (shared fields sent once)", () => {
+  it("stores every row's own values, whether a field is shared by all rows, some or none", async () => {
+    const value = <T>(...xs: T[]) => fc.constantFrom(...xs);
+    const row = fc.record({
+      from_name: value(null, "Praxis", 'Schölz "Q" \\ ü'),
+      reply_to: value(null, "antwort@example.org"),
+      campaign_id: value(null, "cmp_a", "cmp_b"),
+      archive_bcc: value(null, "archiv@example.org"),
+      attempts: value(0, 1, 3),
+      minute: value(0, 1),
+      send_state: value("done" as const, "unknown" as const, "sending" as const),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 6 }), async (rows) => {
+        const messages = rows.map((r) => {
+          const id = newId("msg");
+          return {
+            id,
+            workspace_id: env.ws.id,
+            contact_id: null as unknown as string,
+            to_address: `${id}@example.org`,
+            from_address: "info@example.org",
+            from_name: r.from_name,
+            reply_to: r.reply_to,
+            subject: `Betreff ${id}`,
+            template_id: null,
+            campaign_id: r.campaign_id as string,
+            transport_id: null,
+            message_id_header: `<${id}@example.org>`,
+            return_path: `b+${id}@example.org`,
+            archive_bcc: r.archive_bcc,
+            resent_from: null,
+            owner: "w1",
+            created_at: new Date(Date.UTC(2026, 0, 1, 0, r.minute)),
+            send_state: r.send_state,
+            attempts: r.attempts,
+            queue_id: null,
+            sent_at: null,
+          };
+        });
+        await insertUnknownMessages(env.rt.db, messages, new Date());
+        const stored = await env.rt.db
+          .selectFrom("messages")
+          .select([
+            "id",
+            "from_name",
+            "reply_to",
+            "campaign_id",
+            "archive_bcc",
+            "attempts",
+            "created_at",
+            "send_state",
+          ])
+          .where(
+            "id",
+            "in",
+            messages.map((m) => m.id),
+          )
+          .orderBy("id")
+          .execute();
+        expect(stored.map((m) => ({ ...m, created_at: new Date(m.created_at).getTime() }))).toEqual(
+          messages.map((m) => ({
+            id: m.id,
+            from_name: m.from_name,
+            reply_to: m.reply_to,
+            campaign_id: m.campaign_id,
+            archive_bcc: m.archive_bcc,
+            attempts: m.attempts,
+            created_at: m.created_at.getTime(),
+            send_state: m.send_state,
+          })),
+        );
+      }),
+      { numRuns: 40 },
+    );
   });
 });

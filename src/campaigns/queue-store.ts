@@ -350,6 +350,78 @@ const rankOf = (() => {
   return (column: string) => sql.raw(`(case ${column} ${arms} else -1 end)`);
 })();
 
+/** A column of a JSON record set: its name and SQL type; `alike` when rows of a group usually share it. */
+type RecordColumn = readonly [name: string, type: "text" | "int" | "timestamptz", alike?: "alike"];
+
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+
+/**
+ * Rows as one JSON record set, `from (…) as u`: the `alike` columns whose value every row shares go once,
+ * in a JSON object beside the rows, instead of once per row (a campaign group's workspace, sender, template,
+ * campaign, worker, times and states: about half of each row). A row's own value wins; a column with one
+ * shared value has none per row, and one without is absent from the shared object. JSON.stringify with the
+ * per-row columns as its replacer leaves the shared ones out without copying the rows.
+ */
+function recordSet(rows: readonly object[], columns: readonly RecordColumn[]) {
+  const shared: Record<string, unknown> = {};
+  const own: string[] = [];
+  for (const [name, , alike] of columns) {
+    const first = (rows[0] as Record<string, unknown> | undefined)?.[name] ?? null;
+    if (alike && rows.every((r) => sameValue((r as Record<string, unknown>)[name] ?? null, first)))
+      shared[name] = first;
+    else own.push(name);
+  }
+  const definition = columns.map(([name, type]) => `${name} ${type}`).join(", ");
+  const select = columns
+    .map(([name, type, alike]) =>
+      alike ? `coalesce(u.${name}, (s.o ->> '${name}')::${type}) as ${name}` : `u.${name}`,
+    )
+    .join(", ");
+  return sql`(select ${sql.raw(select)}
+      from json_to_recordset(${JSON.stringify(rows, own)}::json) as u(${sql.raw(definition)})
+     cross join (select ${JSON.stringify(shared)}::jsonb as o) s)`;
+}
+
+const MESSAGE_COLUMNS: readonly RecordColumn[] = [
+  ["id", "text"],
+  ["workspace_id", "text", "alike"],
+  ["contact_id", "text"],
+  ["to_address", "text"],
+  ["from_address", "text", "alike"],
+  ["from_name", "text", "alike"],
+  ["reply_to", "text", "alike"],
+  ["subject", "text"],
+  ["template_id", "text", "alike"],
+  ["campaign_id", "text", "alike"],
+  ["transport_id", "text", "alike"],
+  ["message_id_header", "text"],
+  ["return_path", "text"],
+  ["archive_bcc", "text", "alike"],
+  ["resent_from", "text", "alike"],
+  ["owner", "text", "alike"],
+  ["send_state", "text", "alike"],
+  ["status", "text", "alike"],
+  ["reason", "text"],
+  ["code", "text", "alike"],
+  ["attempts", "int", "alike"],
+  ["queue_id", "text"],
+  ["sent_at", "timestamptz"],
+  ["created_at", "timestamptz", "alike"],
+];
+
+const EVENT_COLUMNS: readonly RecordColumn[] = [
+  ["id", "text"],
+  ["workspace_id", "text", "alike"],
+  ["message_id", "text"],
+  ["type", "text", "alike"],
+  ["source", "text", "alike"],
+  ["detail", "text"],
+  ["evidence", "text"],
+  ["dedupe_key", "text", "alike"],
+  ["error_code", "text", "alike"],
+];
+
 /** Inserts first-attempt messages in their final work state. `tolerant`: a row that exists already (the
  * reaper wrote it as unknown after this worker's lease ran out, and the reply came after all) takes the new
  * work state, and the new status unless it already shows a higher-ranked one. Without it a row that exists
@@ -381,12 +453,7 @@ function messagesInsert(
            u.archive_bcc, u.resent_from, case when u.send_state = 'sending' then u.owner end, u.send_state,
            u.status, u.reason, u.code, u.attempts, u.queue_id, u.sent_at, '[]'::jsonb, '{}'::text[],
            u.created_at, u.created_at, ${now}::timestamptz
-      from json_to_recordset(${JSON.stringify(rows)}::json)
-           as u(id text, workspace_id text, contact_id text, to_address text, from_address text, from_name text,
-                reply_to text, subject text, template_id text, campaign_id text, transport_id text,
-                message_id_header text, return_path text, archive_bcc text, resent_from text, owner text,
-                send_state text, status text, reason text, code text, attempts int, queue_id text,
-                sent_at timestamptz, created_at timestamptz)
+      from ${recordSet(rows, MESSAGE_COLUMNS)} as u
     ${onConflict}
     returning id, workspace_id, created_at, (xmax = 0) as fresh`;
 }
@@ -451,9 +518,7 @@ export async function writeOutcomes(
                                   error_code, created_at)
       select e.id, e.workspace_id, e.message_id, ${now}::timestamptz, e.type, e.source, e.detail, e.evidence::jsonb,
              e.dedupe_key, e.error_code, ${now}::timestamptz
-        from json_to_recordset(${JSON.stringify(w.events)}::json)
-             as e(id text, workspace_id text, message_id text, type text, source text, detail text, evidence text,
-                  dedupe_key text, error_code text)
+        from ${recordSet(w.events, EVENT_COLUMNS)} as e
       ${tolerant ? sql`on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing` : sql``}
     ), updated as (
       update messages m
