@@ -47,7 +47,9 @@ export interface LockedMessageKey {
 /**
  * The workspace's messages with these ids (or, given providerIds, these queue ids, leaving out `except`),
  * locked in id order. `delivered` names the messages (by id or queue id) with a delivery among the events:
- * for them alone the query asks whether a subscription of their address is bounced_temporary.
+ * for them alone the query asks whether a subscription of their address is bounced_temporary — by two index
+ * probes (the message's contact's subscriptions; the contacts with its address), not one scan of the
+ * workspace's subscriptions per delivered message, which an OR of both had the planner make.
  */
 export async function lockMessageKeys(
   db: Kysely<DB>,
@@ -62,13 +64,11 @@ export async function lockMessageKeys(
   const r = await sql<LockedMessageKey>`
     select m.id, m.queue_id, m.to_address, m.status,
            coalesce((m.id = any(${delivered.ids}::text[]) or m.queue_id = any(${delivered.providerIds}::text[]))
-                    and exists (
-                      select 1 from subscriptions s
-                       where s.workspace_id = m.workspace_id and s.status = 'bounced_temporary'
-                         and (s.contact_id = m.contact_id
-                              or s.contact_id in (select k.contact_id from contact_email_keys k
-                                                   where k.workspace_id = m.workspace_id
-                                                     and k.email_key = lower(m.to_address)))), false)
+                    and (exists (select 1 from subscriptions s
+                                  where s.contact_id = m.contact_id and s.status = 'bounced_temporary')
+                         or exists (select 1 from contact_email_keys k join subscriptions s on s.contact_id = k.contact_id
+                                     where k.workspace_id = m.workspace_id and k.email_key = lower(m.to_address)
+                                       and s.status = 'bounced_temporary')), false)
              as temporarily_bounced
       from messages m
      where m.workspace_id = ${workspaceId} and ${match}

@@ -303,6 +303,42 @@ describe("SendGrid Event Webhook", () => {
     ).toEqual([]);
   });
 
+  it("applies the bounce rules to a whole batch: one block per address, a delivery lifts a temporary bounce", async () => {
+    const admin = api(env.app, env.ws.admin);
+    const list = await admin.post("/v1/lists", { name: `Sprechstunde ${Date.now()}` });
+    const subscribe = async (address: string, status: string) => {
+      const contact = await admin.post("/v1/contacts", { first_name: "Jonas", emails: [address] });
+      const sub = await admin.post(`/v1/lists/${list.body.id}/subscriptions`, {
+        contact_id: contact.body.id,
+      });
+      const set = await admin.patch(`/v1/lists/${list.body.id}/subscriptions/${sub.body.id}`, { status });
+      expect(set.status, set.text).toBe(200);
+      return sub.body.id as string;
+    };
+    const gone = fresh("weg");
+    const back = fresh("wieder");
+    const goneSub = await subscribe(gone, "subscribed");
+    const backSub = await subscribe(back, "bounced_temporary");
+    const [first, second, delivered] = [
+      await newMessage(gone),
+      await newMessage(gone),
+      await newMessage(back),
+    ];
+    const [bounce] = sendgridBatch(first, gone, "sendgrid-bounce-invalid-address.json");
+    const [bounceAgain] = sendgridBatch(second, gone, "sendgrid-bounce-invalid-address.json");
+    const delivery = sendgridBatch(delivered, back).find((e) => e.event === "delivered");
+    const r = await postSendgrid([bounce, bounceAgain, delivery]);
+    expect(r.body).toMatchObject({ stored: 3, blocked: 1 });
+    const status = async (id: string) =>
+      (await admin.get(`/v1/lists/${list.body.id}/subscriptions/${id}`)).body.status;
+    expect(await status(goneSub)).toBe("bounced_permanent");
+    expect(await status(backSub)).toBe("subscribed");
+    const entries = await admin.get(`/v1/blocklist?q=${encodeURIComponent(gone)}`);
+    expect((entries.body.items as Array<{ address: string }>).filter((b) => b.address === gone)).toHaveLength(
+      1,
+    );
+  });
+
   it("skips events about another recipient of the send (the archive copy)", async () => {
     const to = fresh("kunde");
     const id = await newMessage(to);
