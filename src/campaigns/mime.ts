@@ -82,21 +82,21 @@ let scratch = new Uint8Array(64 * 1024);
  * too, so the body never needs SMTP dot-stuffing (RFC 5321 §4.5.2).
  */
 export function quotedPrintable(text: string): Buffer {
-  return Buffer.from(encodeQuotedPrintable(text));
+  return Buffer.from(encodeQuotedPrintable(text, 0));
 }
 
-/** A reusable output area: callers copy what they keep. */
-let output = new Uint8Array(64 * 1024);
+/** Two reusable output areas, so that build() encodes both parts and then copies them once. */
+const outputs: Uint8Array[] = [new Uint8Array(64 * 1024), new Uint8Array(64 * 1024)];
 
-/** Encodes into the output area; the view returned is valid until the next call. */
-function encodeQuotedPrintable(text: string): Uint8Array {
+/** Encodes into output area `slot`; the view returned is valid until that slot is used again. */
+function encodeQuotedPrintable(text: string, slot: 0 | 1): Uint8Array {
   if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
   const n = encoder.encodeInto(text, scratch).written;
   const src = scratch;
   // Worst case: every byte as =XX, and a soft break (=CRLF) every 25 of them.
   const size = n * 3 + Math.ceil((n * 3) / 75) * 3 + 3;
-  if (output.length < size) output = new Uint8Array(size);
-  const out = output;
+  if (outputs[slot].length < size) outputs[slot] = new Uint8Array(size);
+  const out = outputs[slot];
   let o = 0;
   let line = 0;
   for (let i = 0; i < n; i++) {
@@ -151,39 +151,6 @@ function encodeQuotedPrintable(text: string): Uint8Array {
   return out.subarray(0, o);
 }
 
-/** Encoded lines kept per run; cleared when full, so lines that differ per recipient cannot pile up. */
-const LINE_CACHE_ENTRIES = 1024;
-const CRLF_BYTES = Buffer.from(CRLF);
-
-/**
- * Quoted-printable of `text` as segments pushed onto `out`, equal byte for byte to encodeQuotedPrintable.
- * The encoding starts afresh at every line break (the line position, the dot at a line's start and the
- * blank before a break are decided within the line), so each line's encoding is kept and reused: a
- * run's messages differ only in the lines that hold merged values, and the others cost a lookup instead
- * of a pass over their bytes. Text with a CR takes the whole-text encoder (its line breaks vary in form).
- */
-function encodeLinesInto(text: string, cache: Map<string, Uint8Array>, out: Uint8Array[]): void {
-  if (text.indexOf("\r") !== -1) {
-    out.push(Buffer.from(encodeQuotedPrintable(text)));
-    return;
-  }
-  let start = 0;
-  for (;;) {
-    const end = text.indexOf("\n", start);
-    const line = end === -1 ? text.slice(start) : text.slice(start, end);
-    let encoded = cache.get(line);
-    if (encoded === undefined) {
-      encoded = Buffer.from(encodeQuotedPrintable(line));
-      if (cache.size >= LINE_CACHE_ENTRIES) cache.clear();
-      cache.set(line, encoded);
-    }
-    if (encoded.length > 0) out.push(encoded);
-    if (end === -1) return;
-    out.push(CRLF_BYTES);
-    start = end + 1;
-  }
-}
-
 /** The compiled constant parts of a run's messages; build() assembles one message from them. */
 export interface MimeSkeleton {
   build(p: MessageParts): Buffer;
@@ -209,7 +176,6 @@ export function compileSkeleton(s: SkeletonInput): MimeSkeleton {
   const close = Buffer.from(`${CRLF}--${b}--${CRLF}`);
   const crlf = Buffer.from(CRLF);
   const replyToBuf = Buffer.from(replyTo);
-  const lines = new Map<string, Uint8Array>();
 
   return {
     build(p: MessageParts): Buffer {
@@ -219,20 +185,18 @@ export function compileSkeleton(s: SkeletonInput): MimeSkeleton {
         headerLine("Date", rfc5322Date(p.date)) +
         headerLine("Message-ID", p.messageIdHeader) +
         (p.listUnsubscribe ? headerLine("List-Unsubscribe", p.listUnsubscribe) : "");
-      // Buffer.concat copies each segment once into the message.
-      const parts: Uint8Array[] = [from, Buffer.from(own), replyToBuf];
-      if (p.html === null) {
-        parts.push(tailTextOnly);
-        encodeLinesInto(p.text, lines, parts);
-        parts.push(crlf);
-      } else {
-        parts.push(tailAlternative);
-        encodeLinesInto(p.text, lines, parts);
-        parts.push(between);
-        encodeLinesInto(p.html, lines, parts);
-        parts.push(close);
-      }
-      return Buffer.concat(parts);
+      const head = [from, Buffer.from(own), replyToBuf];
+      // Buffer.concat copies each part once into the message: the encoded bodies live in reused areas.
+      if (p.html === null)
+        return Buffer.concat([...head, tailTextOnly, encodeQuotedPrintable(p.text, 0), crlf]);
+      return Buffer.concat([
+        ...head,
+        tailAlternative,
+        encodeQuotedPrintable(p.text, 0),
+        between,
+        encodeQuotedPrintable(p.html, 1),
+        close,
+      ]);
     },
   };
 }
