@@ -155,13 +155,19 @@ function bodyEntity(m: MimeInput, boundaries: Boundaries): Chunk[] {
 
 /** Whether the chunks, taken together, end with CRLF. */
 function endsWithCrlf(chunks: Chunk[]): boolean {
-  let tail = "";
-  for (let i = chunks.length - 1; i >= 0 && tail.length < 2; i--) {
+  // The last two characters (code units of a string, bytes of an encoded part; CR and LF are the same in
+  // both), read from the end across chunk borders.
+  let wanted = 10; // LF, then CR
+  for (let i = chunks.length - 1; i >= 0; i--) {
     const c = chunks[i];
-    const end = typeof c === "string" ? c.slice(-2) : String.fromCharCode(...c.subarray(-2));
-    tail = end + tail;
+    for (let k = c.length - 1; k >= 0; k--) {
+      const code = typeof c === "string" ? c.charCodeAt(k) : c[k];
+      if (code !== wanted) return false;
+      if (wanted === 13) return true;
+      wanted = 13;
+    }
   }
-  return tail.endsWith(CRLF);
+  return false;
 }
 
 /** The chunks' bytes in one buffer: each string is written as UTF-8 once, each encoded part copied once. */
