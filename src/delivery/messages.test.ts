@@ -689,6 +689,38 @@ describe("batches", () => {
     expect(smtp.received.length).toBe(before);
   });
 
+  it("stores every body and attachment as given, whether a batch's bodies are long, short or absent", async () => {
+    const long = `<p>${'Grüße, "Zitat" und \\ Schrägstrich. '.repeat(40)}</p>`;
+    const pdf = {
+      filename: "Befund.pdf",
+      content_base64: Buffer.from("%PDF-1.4 ".repeat(60)).toString("base64"),
+    };
+    const batches: Array<Array<Record<string, unknown>>> = [
+      // html and attachments short or absent in every item: they travel with the small columns
+      [message({ html: "<p>kurz</p>" }), message({ attachments: [] }), message({ text: "" })],
+      // one long value makes the column a parameter per item, short and absent ones included
+      [message({ html: long }), message({ html: "<p>kurz</p>" }), message({ attachments: [pdf] }), message()],
+    ];
+    for (const items of batches) {
+      const r = await editor().post("/v1/messages/batch", { messages: items });
+      expect(r.status, r.text.slice(0, 300)).toBe(202);
+      const ids = r.body.items.map((i: { id: string }) => i.id);
+      const rows = await env.rt.db
+        .selectFrom("messages")
+        .select(["id", "text_body", "html_body", "attachments"])
+        .where("id", "in", ids)
+        .execute();
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      items.forEach((item, i) => {
+        const row = byId.get(ids[i]);
+        expect(row?.text_body).toBe(item.text);
+        expect(row?.html_body).toBe(item.html ?? null);
+        expect(row?.attachments).toEqual(item.attachments ?? []);
+      });
+    }
+    await worker.drain();
+  });
+
   it("honours per-item idempotency keys across batches", async () => {
     const a = message({ idempotency_key: `b-${seq}-a` });
     const b = message({ idempotency_key: `b-${seq}-b` });

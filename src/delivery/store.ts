@@ -163,6 +163,32 @@ const SUBMITTED_COLUMN_TYPES: Record<string, string> = {
  * buffer (json_lex, appendStringInfoChar), which for 500 bodies of 5 KB was ~40 ms of the server's time per
  * batch; a text parameter arrives as it is. */
 const LARGE_COLUMNS = new Set(["text_body", "html_body", "attachments"]);
+/** A large column whose values in a batch are all shorter than this (no HTML part, no attachments: null and
+ * "[]") travels in the JSON with the small ones: a parameter per message costs more than a few characters. */
+const SHORT = 256;
+
+/** Whether every row has exactly the given columns, each with a value (counted without allocating). */
+function uniformRows(rows: NewRow<"messages">[], columns: string[]): boolean {
+  if (!columns.every((c) => c in SUBMITTED_COLUMN_TYPES)) return false;
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    let keys = 0;
+    for (const k in r) {
+      if (r[k] === undefined) return false;
+      keys++;
+    }
+    if (keys !== columns.length || !columns.every((c) => c in r)) return false;
+  }
+  return true;
+}
+
+/** Whether a large column's values in this batch are all short enough for the JSON parameter. */
+function allShort(rows: NewRow<"messages">[], column: string): boolean {
+  return rows.every((row) => {
+    const v = (row as Record<string, unknown>)[column];
+    return v === null || (typeof v === "string" && v.length < SHORT);
+  });
+}
 
 /** Inserts in one statement; rows whose Idempotency-Key is already taken are skipped (the race between two
  * identical requests is settled by the unique index, not by a prior lookup). The rows travel as one JSON
@@ -174,15 +200,11 @@ const LARGE_COLUMNS = new Set(["text_body", "html_body", "attachments"]);
 export async function insertMessages(db: Db, rows: NewRow<"messages">[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const columns = Object.keys(rows[0]);
-  const uniform =
-    columns.every((c) => c in SUBMITTED_COLUMN_TYPES) &&
-    rows.every(
-      (r) => Object.keys(r).length === columns.length && Object.values(r).every((v) => v !== undefined),
-    );
-  if (!uniform) return insertMessagesWithKysely(db, rows);
+  if (!uniformRows(rows, columns)) return insertMessagesWithKysely(db, rows);
   const jsonb = (c: string) => SUBMITTED_COLUMN_TYPES[c] === "jsonb";
-  const small = columns.filter((c) => !LARGE_COLUMNS.has(c));
-  const large = columns.filter((c) => LARGE_COLUMNS.has(c));
+  const isLarge = (c: string) => LARGE_COLUMNS.has(c) && !allShort(rows, c);
+  const large = columns.filter(isLarge);
+  const small = columns.filter((c) => !large.includes(c));
   const recordType = [...small.map((c) => `${c} ${jsonb(c) ? "text" : SUBMITTED_COLUMN_TYPES[c]}`), "n int"];
   const selected = [
     ...small.map((c) => sql.raw(jsonb(c) ? `r.${c}::jsonb` : `r.${c}`)),
