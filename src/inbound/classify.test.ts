@@ -95,6 +95,26 @@ describe("what a report is", () => {
     ]);
   });
 
+  it("reads a report passed on inside a plain-text notice, unless the notice has words of its own", () => {
+    const notice = classifyBounce(read("postfix-enclosed-in-plain-notice.eml"));
+    expect(notice.recipients.map((x) => [x.recipient, x.reason, x.status])).toEqual([
+      ["k.tanaka@isp-example.net", "userunknown", "5.1.1"],
+    ]);
+    expect(notice.original.message_id).toBe("<termin-20250317-0913.4411@praxis-example.de>");
+    // A bounce of a bounce: qmail returns the first report inline; its own recipient is the one it names.
+    const enclosed = read("postfix-enclosed-in-plain-notice.eml").toString("latin1").split("-----\n")[1];
+    const qmail =
+      "From: MAILER-DAEMON@mx.example.net\nTo: mailadm@isp-example.net\nSubject: failure notice\n\n" +
+      "Hi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message " +
+      "to the following addresses.\n\n<mailadm@isp-example.net>:\n192.0.2.9 does not like recipient.\n" +
+      "Remote host said: 550 5.1.1 no such user\nGiving up on 192.0.2.9.\n\n" +
+      `--- Below this line is a copy of the message.\n\n${enclosed}`;
+    const r = classifyBounce(qmail);
+    expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([
+      ["mailadm@isp-example.net", "userunknown"],
+    ]);
+  });
+
   it("returns the disposition of a read receipt and the feedback type of a complaint", () => {
     const mdn = classifyBounce(read("rfc8098-mdn-displayed.eml"));
     expect(mdn.disposition).toBe("displayed");

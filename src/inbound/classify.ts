@@ -60,7 +60,15 @@ export function classifyBounce(raw: Buffer | string): BounceReport {
 }
 
 function classifyView(m: MessageView): BounceReport {
-  return readSes(m) ?? readFeedback(m) ?? readReceipt(m) ?? readDelivery(m) ?? readAutoReply(m) ?? unknown(m);
+  return (
+    readSes(m) ??
+    readFeedback(m) ??
+    readReceipt(m) ??
+    readEnclosedReport(m) ??
+    readDelivery(m) ??
+    readAutoReply(m) ??
+    unknown(m)
+  );
 }
 
 function unknown(m: MessageView): BounceReport {
@@ -185,6 +193,32 @@ function readDelivery(m: MessageView): BounceReport | null {
   const original = envelopeId ? { ...m.original, envelope_id: envelopeId } : m.original;
   return { kind: kindOf(recipients), recipients, original };
 }
+
+/** A report passed on whole inside a plain-text notice (NTT OCN's mail administration returns the Postfix
+ * bounce it received, headers and all, below a bilingual preamble that names only its help desk): the
+ * enclosed report is the evidence. A notice with words of its own (a reply code, a status) is a report
+ * in its own right, and whatever it encloses is the returned original (a bounce of a bounce). */
+function readEnclosedReport(m: MessageView): BounceReport | null {
+  const root = m.parts[0];
+  if (m.parts.length !== 1 || root?.type !== "text/plain") return null;
+  const src = root.raw;
+  const at = src.slice(0, 65536).search(ENCLOSED_REPORT);
+  if (at <= 0) return null;
+  // The header block holding that Content-Type starts after the blank line before it.
+  const blank = src.lastIndexOf("\n\n", at);
+  if (blank === -1 || at - blank > 16384) return null;
+  if (OWN_WORDS.test(src.slice(0, blank))) return null;
+  // A dashed line may set it off; from there on, nothing but header lines up to the Content-Type.
+  const rule = /^[-=_*]{5,}[ \t]*\n/.exec(src.slice(blank + 2, at));
+  const start = blank + 2 + (rule ? rule[0].length : 0);
+  if (!/^(?:(?:From |[A-Za-z][A-Za-z0-9-]*:|[ \t])[^\n]*\n)*$/.test(src.slice(start, at))) return null;
+  const inner = readDelivery(viewMessage(src.slice(start)));
+  return inner && inner.recipients.length > 0 ? inner : null;
+}
+
+const ENCLOSED_REPORT = /^Content-Type:[ \t]*multipart\/report/im;
+/** An SMTP reply code or an enhanced status code. */
+const OWN_WORDS = /(?:^|[^\d.])(?:[245]\d\d[ -]|[245]\.\d{1,3}\.\d{1,3}(?![\d.]))/m;
 
 function kindOf(rs: RecipientOutcome[]): ReportKind {
   if (rs.some((r) => r.reason !== "delivered" && r.action !== "delayed")) return "bounce";
