@@ -1,10 +1,8 @@
 // The SQL of the bounce rules applied to a set (consequences.ts): each read and each kind of write is one
 // statement for the whole set, whatever its size.
 import { type Kysely, sql } from "kysely";
-import type { ActivityInput, EventLogInput } from "../audit/service.js";
 import type { DB, Row, SubscriptionStatus } from "../db/schema.js";
 import { type Actor, actorLabel } from "../runtime.js";
-import { tryNormaliseEmail } from "../util/email.js";
 import { Conflict } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 
@@ -130,60 +128,4 @@ export async function insertBlockEntries(
       throw Conflict("The address was lifted from the blocklist at this moment; try again.");
   }
   return { entries, created: new Set(inserted.map((e) => e.id)) };
-}
-
-/**
- * List sync (issue 6 item 6), as src/sync/hooks.ts proposeUnsubscribeForBlocked does for one address:
- * every linked subscription the tool has subscribed, of a contact with one of these addresses, gets
- * "set unsubscribed" proposed — once, under the first of the addresses that names it (as one address after
- * another would: the second finds the task already set). One update; activities and event-log entries are
- * collected into `out` for the caller's single inserts.
- */
-export async function proposeUnsubscribeForBlockedSet(
-  db: Db,
-  h: { workspaceId: string; actor: Actor; now: Date },
-  addresses: string[],
-  out: { activities: ActivityInput[]; log: EventLogInput[] },
-) {
-  const named = addresses.flatMap((address) => {
-    const key = tryNormaliseEmail(address)?.key;
-    return key ? [{ address, key }] : [];
-  });
-  if (named.length === 0) return;
-  const by = actorLabel(h.actor);
-  const { rows } = await sql<{ subscription_id: string; ord: string }>`
-    with k as (select key, ord from unnest(${named.map((n) => n.key)}::text[]) with ordinality as k(key, ord)),
-    first as (
-      select distinct on (ss.subscription_id) ss.subscription_id, k.ord
-        from subscription_sync ss
-        join subscriptions s on s.id = ss.subscription_id
-        join contacts c on c.id = s.contact_id
-        join k on k.key = any(c.email_keys)
-       where s.workspace_id = ${h.workspaceId} and ss.remote_status in ('subscribed', 'pending')
-         and (ss.task is null or ss.task in ('transmit', 'update_name', 'subscribe', 'change_email'))
-       order by ss.subscription_id, k.ord)
-    update subscription_sync ss set task = 'unsubscribe', task_reason = 'blocklisted', task_set_at = ${h.now},
-           task_set_by = ${by}, updated_at = ${h.now}
-      from first where ss.subscription_id = first.subscription_id
-    returning ss.subscription_id, first.ord`.execute(db);
-  for (const r of rows) {
-    const address = named[Number(r.ord) - 1]?.address;
-    out.activities.push({
-      action: "sync_task_proposed",
-      kind: "subscription",
-      recordId: r.subscription_id,
-      summary: `Task "unsubscribe" proposed for the next transmit: blocklisted`,
-      after: { task: "unsubscribe", task_reason: "blocklisted" },
-    });
-    out.log.push({
-      workspaceId: h.workspaceId,
-      severity: "warning",
-      process: "sync",
-      trigger: "procedure",
-      recordKind: "subscription",
-      recordId: r.subscription_id,
-      detail: `${address} was put on the blocklist; "set unsubscribed" is proposed so the tool stops mailing it.`,
-      data: { task: "unsubscribe", reason: "blocklisted", by },
-    });
-  }
 }

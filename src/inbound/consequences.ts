@@ -18,12 +18,12 @@ import { addressHash } from "../blocklist/hash.js";
 import { normaliseBlockAddress } from "../blocklist/service.js";
 import type { DB, SubscriptionStatus } from "../db/schema.js";
 import { type Runtime, systemActor } from "../runtime.js";
+import { proposeUnsubscribeForBlockedSet } from "../sync/hooks.js";
 import { AppError } from "../util/errors.js";
 import {
   type BlockRequest,
   insertBlockEntries,
   lockSubscriptionsOfAddresses,
-  proposeUnsubscribeForBlockedSet,
   type SubscriptionState,
   softBounceCounts,
   updateSubscriptionStatuses,

@@ -4,7 +4,7 @@
 // transmit instead of ending in §9 scenario A); deleting a contact whose subscriptions the tool knows first
 // asks whether to unsubscribe or delete the remote members (§8.2), and does it before the contact goes.
 import { sql } from "kysely";
-import { type ActivityInput, logEvents, recordActivities } from "../audit/service.js";
+import { type ActivityInput, type EventLogInput, logEvents, recordActivities } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import { type Actor, actorLabel, type Runtime } from "../runtime.js";
 import { tryNormaliseEmail } from "../util/email.js";
@@ -51,26 +51,66 @@ async function proposed(tx: Database, h: HookCtx, ids: string[], task: string, w
 
 /** The address was put on the blocklist: every linked subscription the tool has subscribed gets "unsubscribe". */
 export async function proposeUnsubscribeForBlocked(tx: Database, h: HookCtx, address: string) {
-  const key = tryNormaliseEmail(address)?.key;
-  if (!key) return [];
-  const { rows } = await sql<{ subscription_id: string }>`
+  const out: { activities: ActivityInput[]; log: EventLogInput[] } = { activities: [], log: [] };
+  await proposeUnsubscribeForBlockedSet(tx, h, [address], out);
+  if (out.activities.length === 0) return;
+  await recordActivities(tx, h, out.activities);
+  await logEvents(tx, out.log, h.now);
+}
+
+/**
+ * The addresses were put on the blocklist (one by the blocklist API, a batch's by the bounce rules): every linked subscription the tool has subscribed, of a contact with one of these addresses, gets
+ * "set unsubscribed" proposed — once, under the first of the addresses that names it (as one address after
+ * another would: the second finds the task already set). One update; activities and event-log entries are
+ * collected into `out` for the caller's single inserts.
+ */
+export async function proposeUnsubscribeForBlockedSet(
+  db: Database,
+  h: HookCtx,
+  addresses: string[],
+  out: { activities: ActivityInput[]; log: EventLogInput[] },
+) {
+  const named = addresses.flatMap((address) => {
+    const key = tryNormaliseEmail(address)?.key;
+    return key ? [{ address, key }] : [];
+  });
+  if (named.length === 0) return;
+  const by = actorLabel(h.actor);
+  const { rows } = await sql<{ subscription_id: string; ord: string }>`
+    with k as (select key, ord from unnest(${named.map((n) => n.key)}::text[]) with ordinality as k(key, ord)),
+    first as (
+      select distinct on (ss.subscription_id) ss.subscription_id, k.ord
+        from subscription_sync ss
+        join subscriptions s on s.id = ss.subscription_id
+        join contacts c on c.id = s.contact_id
+        join k on k.key = any(c.email_keys)
+       where s.workspace_id = ${h.workspaceId} and ss.remote_status in ('subscribed', 'pending')
+         and (ss.task is null or ss.task in ('transmit', 'update_name', 'subscribe', 'change_email'))
+       order by ss.subscription_id, k.ord)
     update subscription_sync ss set task = 'unsubscribe', task_reason = 'blocklisted', task_set_at = ${h.now},
-           task_set_by = ${actorLabel(h.actor)}, updated_at = ${h.now}
-      from subscriptions s, contacts c
-     where s.id = ss.subscription_id and c.id = s.contact_id and s.workspace_id = ${h.workspaceId}
-       and ${key} = any(c.email_keys) and ss.remote_status in ('subscribed', 'pending')
-       and (ss.task is null or ss.task in ('transmit', 'update_name', 'subscribe', 'change_email'))
-    returning ss.subscription_id`.execute(tx);
-  const ids = rows.map((r) => r.subscription_id);
-  await proposed(
-    tx,
-    h,
-    ids,
-    "unsubscribe",
-    "blocklisted",
-    `${address} was put on the blocklist; "set unsubscribed" is proposed so the tool stops mailing it.`,
-  );
-  return ids;
+           task_set_by = ${by}, updated_at = ${h.now}
+      from first where ss.subscription_id = first.subscription_id
+    returning ss.subscription_id, first.ord`.execute(db);
+  for (const r of rows) {
+    const address = named[Number(r.ord) - 1]?.address;
+    out.activities.push({
+      action: "sync_task_proposed",
+      kind: "subscription",
+      recordId: r.subscription_id,
+      summary: `Task "unsubscribe" proposed for the next transmit: blocklisted`,
+      after: { task: "unsubscribe", task_reason: "blocklisted" },
+    });
+    out.log.push({
+      workspaceId: h.workspaceId,
+      severity: "warning",
+      process: "sync",
+      trigger: "procedure",
+      recordKind: "subscription",
+      recordId: r.subscription_id,
+      detail: `${address} was put on the blocklist; "set unsubscribed" is proposed so the tool stops mailing it.`,
+      data: { task: "unsubscribe", reason: "blocklisted", by },
+    });
+  }
 }
 
 /** The contact's first address changed: where the tool knows the member by another one, "change e-mail". */
