@@ -249,6 +249,7 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
   for (const e of fromFields) {
+    e.diagnostic = wholeReply(e.diagnostic, m.reportText);
     const sparse = !/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""));
     // Fields that name no SMTP command: the text often does ("in reply to RCPT TO command", ">>> DATA").
     if (!sparse && e.command) continue;
@@ -269,6 +270,33 @@ function deliveryEvidence(m: MessageView): Evidence[] {
   }
   return fromFields;
 }
+
+/** Sendmail puts only the first line of a multi-line reply ("550-Verification failed for <x>") into the
+ * Diagnostic-Code field; the transcript in its notice quotes the whole reply, one "<<< 550-…" line each,
+ * and the last line ("<<< 550 Sender verify failed") often says why. The field is completed from there. */
+function wholeReply(diagnostic: string, report: string): string {
+  const first = MULTILINE_FIRST.exec(diagnostic);
+  if (!first) return diagnostic;
+  const code = first[1];
+  const head = diagnostic.slice(first.index + first[0].indexOf(code)).trim();
+  const lines = report.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line.startsWith("<<<") || sweep(line.slice(3)) !== head) continue;
+    const more: string[] = [];
+    for (let j = i + 1; j < lines.length; j++) {
+      const next = /^<<<\s*(\d{3})([- ])(.*)$/.exec(lines[j].trim());
+      if (!next || next[1] !== code) break;
+      more.push(`${code}${next[2]}${sweep(next[3])}`);
+      if (next[2] === " ") break;
+    }
+    return more.length > 0 ? `${diagnostic} ${more.join(" ")}` : diagnostic;
+  }
+  return diagnostic;
+}
+
+/** A reply code followed by "-": the first of several reply lines. */
+const MULTILINE_FIRST = /(?:^|;\s*)([45]\d\d)-(?=\S)/;
 
 /** A DSN whose delivery-status part has no per-recipient fields and whose text names nobody (Postfix's
  * "--- Delivery report unavailable ---"): the returned message's To is whom it was about. Nothing says
@@ -320,8 +348,25 @@ function evidenceOfField(r: DsnRecipient): Evidence {
     diagnostic,
     remoteMta: r.remoteMta,
     command: commandOf(diagnostic),
+    mtaVerdict: r.bounceCategory ? POWERMTA_CATEGORIES[r.bounceCategory] : undefined,
   };
 }
+
+/** PowerMTA's bounce categories (its documentation's list) in the reasons' vocabulary; categories too
+ * broad to name one reason ("other", "bad-connection", "protocol-errors" …) leave the words to decide. */
+const POWERMTA_CATEGORIES: Record<string, Reason | undefined> = {
+  "bad-mailbox": "userunknown",
+  "bad-domain": "hostunknown",
+  "inactive-mailbox": "suspend",
+  "quota-issues": "mailboxfull",
+  "message-expired": "expired",
+  "no-answer-from-host": "networkerror",
+  "policy-related": "policyviolation",
+  "spam-related": "spamdetected",
+  "virus-related": "virusdetected",
+  "routing-errors": "systemerror",
+  "relaying-issues": "norelaying",
+};
 
 function outcomeOf(e: Evidence): RecipientOutcome {
   const status = preferStatus(e.status, findStatus(e.diagnostic));

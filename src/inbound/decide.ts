@@ -61,6 +61,7 @@ const firstReading: Array<[Reason, Probe]> = [
   ["hostunknown", isHostUnknown],
   ["spamdetected", isSpam],
   ["speeding", (f) => says("speeding", f.text)],
+  ["ratelimited", (f) => says("toomanyconn", f.text) && PER_PERIOD.test(f.text)],
   ["toomanyconn", statusOr("toomanyconn")],
   ["ratelimited", (f) => says("ratelimited", f.text)],
   ["blocked", statusOr("blocked")],
@@ -204,6 +205,11 @@ function isHostUnknown(f: Facts): boolean {
   return says("hostunknown", f.text);
 }
 
+/** "Too many recipients this hour", "… per day": a limit over time is a rate limit (ratelimited); the
+ * same words without a period are about one connection or one message (toomanyconn). */
+const PER_PERIOD =
+  /\b(?:per|this|an|each|last|past|one)\s+(?:hour|minute|min|day|24 hours)\b|\b(?:hourly|daily) (?:limit|quota)/;
+
 function isSpam(f: Facts): boolean {
   if (f.statusReason === "spamdetected") return true;
   if (f.command && beforeData.has(f.command) && f.command !== "RCPT") return false;
@@ -215,6 +221,7 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
     return "delivered";
   }
+  if (e.mtaVerdict) return e.mtaVerdict;
   if (isGoogleGroupsNotice(e, f)) return "rejected";
   const fromProvider = providerReason({ ...f, hosts: hostsOf(e) });
   if (fromProvider) return fromProvider;

@@ -11,6 +11,8 @@ export interface DsnRecipient {
   remoteMta?: string;
   diagnosticType?: string;
   diagnostic?: string;
+  /** PowerMTA's X-PowerMTA-BounceCategory ("bad-mailbox", "quota-issues", …), lower-cased. */
+  bounceCategory?: string;
 }
 
 export interface DsnReport {
@@ -33,6 +35,7 @@ const RECIPIENT_FIELDS = new Set([
   "last-attempt-date",
   "will-retry-until",
   "final-log-id",
+  "x-powermta-bouncecategory",
 ]);
 
 /** Strips an address-type prefix ("rfc822; <a@b>") and brackets. */
@@ -156,6 +159,9 @@ function applyRecipientField(r: DsnRecipient, f: Field) {
     }
     case "remote-mta":
       r.remoteMta = typed(v).text;
+      break;
+    case "x-powermta-bouncecategory":
+      r.bounceCategory = v.toLowerCase();
       break;
     case "diagnostic-code": {
       const t = typed(v);

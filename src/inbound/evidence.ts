@@ -20,6 +20,9 @@ export interface Evidence {
   reason?: Reason;
   /** The DSN fields said nothing in words; the diagnostic is the human-readable part's prose. */
   wordsFromProse?: boolean;
+  /** The sending MTA's own classification of the failure in a field of its DSN (PowerMTA's
+   * X-PowerMTA-BounceCategory): it read the reply with rules of its own, and its verdict stands. */
+  mtaVerdict?: Reason;
 }
 
 /** An address as found in free text: a local part of up to 64 of RFC 5322's atom characters (and dots),

@@ -508,7 +508,8 @@ export const godaddyCodes: Readonly<Record<string, Reason>> = {
   IB506: "rejected",
   IB508: "authfailure",
   IB510: "toomanyconn",
-  IB607: "toomanyconn",
+  // "… has sent to too many recipients this hour": a limit per hour, not per connection.
+  IB607: "ratelimited",
   IB705: "virusdetected",
 };
 export const francepttCodes: Readonly<Record<string, Reason>> = {

@@ -1224,7 +1224,6 @@ export const presets: Array<[Reason, readonly string[]]> = [
     "networkerror",
     [
       "sorry, i wasn't able to establish an smtp connection",
-      "sorry, i couldn't find a mail exchanger or ip address",
       "sorry. although i'm listed as a best-preference mx or a for that host",
       "message has exceeded maximum hop count",
       "dns lookup failed.",
@@ -1260,9 +1259,15 @@ export const presets: Array<[Reason, readonly string[]]> = [
     ["000b0981", "please turn on smtp authentication in your mail client", "could not retrieve credentials"],
   ],
   ["norelaying", ["due to the following smtp relay error"]],
+  // The envelope sender failed the receiving server's callout (Exim's "Sender verify failed"): it is the
+  // sender that was refused, whatever the reply says about the address it could not verify.
+  ["rejected", ["sender verify failed", "sender verification failed"]],
   // OpenSMTPD: "No MX found for domain" — the domain takes no mail (sisimai 5: notaccept), even when
   // OpenSMTPD reports it as a delay.
   ["notaccept", ["no mx found for domain"]],
+  // qmail-remote: DNS answered, but the domain has neither an MX nor an address record ("Sorry, I
+  // couldn't find any host named …" is the domain that does not exist).
+  ["notaccept", ["sorry, i couldn't find a mail exchanger or ip address"]],
 ];
 
 /** The presets in one list, in the order they are consulted: the first that appears names the reason. */
