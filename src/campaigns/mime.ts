@@ -4,6 +4,7 @@
 // path must not rebuild per message what is constant per campaign"). Building a message through
 // Nodemailer's composer costs ~0.7 ms; this costs a few microseconds plus the quoted-printable passes.
 import * as mimeFuncs from "nodemailer/lib/mime-funcs";
+import { campaignQp } from "../delivery/qp.js";
 
 const CRLF = "\r\n";
 const LINE = 76;
@@ -50,105 +51,14 @@ export function rfc5322Date(d: Date): string {
   return d.toUTCString().replace(/GMT$/, "+0000");
 }
 
-const HEX = Buffer.from("0123456789ABCDEF");
-const EQ = 0x3d;
-const CR = 0x0d;
-const LF = 0x0a;
-const DOT = 0x2e;
-
-/** Byte classes: printable ASCII other than "=" is written as it is; space and tab only when something
- * other than a line break follows; CR and LF are line breaks; everything else becomes =XX. */
-const PLAIN = 0;
-const BLANK = 1;
-const BREAK_CR = 2;
-const BREAK_LF = 3;
-const ENCODE = 4;
-const CLASS = new Uint8Array(256).fill(ENCODE);
-for (let b = 33; b < 127; b++) CLASS[b] = PLAIN;
-CLASS[EQ] = ENCODE;
-CLASS[0x20] = BLANK;
-CLASS[0x09] = BLANK;
-CLASS[CR] = BREAK_CR;
-CLASS[LF] = BREAK_LF;
-
-const encoder = new TextEncoder();
-/** UTF-8 of the text being encoded, reused between calls (the encoder runs synchronously). */
-let scratch = new Uint8Array(64 * 1024);
-
 /**
- * RFC 2045 §6.7 quoted-printable over the UTF-8 bytes, line breaks as CRLF, lines at most 76 characters.
- * One table-driven byte loop with no intermediate strings, since it runs twice per message on the hot path
- * (~15 µs for 3 KB here, a third of a general-purpose encoder). A "." that would start a line is encoded
- * too, so the body never needs SMTP dot-stuffing (RFC 5321 §4.5.2).
+ * RFC 2045 §6.7 quoted-printable over the UTF-8 bytes, line breaks as CRLF, lines at most 76 characters, by
+ * the product's one encoder (src/delivery/qp.ts) under the campaign rules: a "." that would start a line is
+ * encoded too, so the body never needs SMTP dot-stuffing (RFC 5321 §4.5.2), and lines keep the bytes that
+ * campaign recipients' stored digests were computed over.
  */
 export function quotedPrintable(text: string): Buffer {
-  return Buffer.from(encodeQuotedPrintable(text, 0));
-}
-
-/** Two reusable output areas, so that build() encodes both parts and then copies them once. */
-const outputs: Uint8Array[] = [new Uint8Array(64 * 1024), new Uint8Array(64 * 1024)];
-
-/** Encodes into output area `slot`; the view returned is valid until that slot is used again. */
-function encodeQuotedPrintable(text: string, slot: 0 | 1): Uint8Array {
-  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  const n = encoder.encodeInto(text, scratch).written;
-  const src = scratch;
-  // Worst case: every byte as =XX, and a soft break (=CRLF) every 25 of them.
-  const size = n * 3 + Math.ceil((n * 3) / 75) * 3 + 3;
-  if (outputs[slot].length < size) outputs[slot] = new Uint8Array(size);
-  const out = outputs[slot];
-  let o = 0;
-  let line = 0;
-  for (let i = 0; i < n; i++) {
-    const b = src[i];
-    const c = CLASS[b];
-    if (c === PLAIN && (b !== DOT || line !== 0)) {
-      if (line === LINE - 1) {
-        out[o++] = EQ;
-        out[o++] = CR;
-        out[o++] = LF;
-        line = 0;
-        if (b === DOT) {
-          // The soft break made this dot start a line.
-          out[o++] = EQ;
-          out[o++] = HEX[b >> 4];
-          out[o++] = HEX[b & 15];
-          line = 3;
-          continue;
-        }
-      }
-      out[o++] = b;
-      line++;
-      continue;
-    }
-    if (c === BREAK_CR || c === BREAK_LF) {
-      if (c === BREAK_CR && src[i + 1] === LF) i++;
-      out[o++] = CR;
-      out[o++] = LF;
-      line = 0;
-      continue;
-    }
-    let literal = false;
-    if (c === BLANK) {
-      const next = i + 1 < n ? CLASS[src[i + 1]] : BREAK_LF;
-      literal = next !== BREAK_CR && next !== BREAK_LF;
-    }
-    const width = literal ? 1 : 3;
-    if (line + width > LINE - 1) {
-      out[o++] = EQ;
-      out[o++] = CR;
-      out[o++] = LF;
-      line = 0;
-    }
-    if (literal) out[o++] = b;
-    else {
-      out[o++] = EQ;
-      out[o++] = HEX[b >> 4];
-      out[o++] = HEX[b & 15];
-    }
-    line += width;
-  }
-  return out.subarray(0, o);
+  return Buffer.from(campaignQp.into(text, 0));
 }
 
 /** The compiled constant parts of a run's messages; build() assembles one message from them. */
@@ -187,14 +97,13 @@ export function compileSkeleton(s: SkeletonInput): MimeSkeleton {
         (p.listUnsubscribe ? headerLine("List-Unsubscribe", p.listUnsubscribe) : "");
       const head = [from, Buffer.from(own), replyToBuf];
       // Buffer.concat copies each part once into the message: the encoded bodies live in reused areas.
-      if (p.html === null)
-        return Buffer.concat([...head, tailTextOnly, encodeQuotedPrintable(p.text, 0), crlf]);
+      if (p.html === null) return Buffer.concat([...head, tailTextOnly, campaignQp.into(p.text, 0), crlf]);
       return Buffer.concat([
         ...head,
         tailAlternative,
-        encodeQuotedPrintable(p.text, 0),
+        campaignQp.into(p.text, 0),
         between,
-        encodeQuotedPrintable(p.html, 1),
+        campaignQp.into(p.html, 1),
         close,
       ]);
     },

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeQuotedPrintable, encodeQuotedPrintableInto } from "./qp.js";
+import { campaignQp, encodeQuotedPrintable, encodeQuotedPrintableInto, messageQp } from "./qp.js";
+import { campaignEncoderBefore, messageEncoderBefore } from "./qp-oracles.testkit.js";
 
 /** RFC 2045 §6.7 decoding, written independently of the encoder: drop soft breaks, then =XX → byte. */
 function decode(qp: string): string {
@@ -63,5 +64,38 @@ describe("quoted-printable", () => {
     const html = encodeQuotedPrintableInto("<p>Straße</p>", 1);
     expect(Buffer.from(text).toString("latin1")).toBe("Gr=C3=BC=C3=9Fe aus K=C3=B6ln");
     expect(Buffer.from(html).toString("latin1")).toBe("<p>Stra=C3=9Fe</p>");
+  });
+});
+
+describe("one encoder for messages and campaigns", () => {
+  // Random UTF-8 (astral characters, umlauts), long lines, blanks before breaks and at the end, CRLF / LF /
+  // CR, dots (at line starts and where a soft break falls), "=" and lines around the 76-column limit.
+  const piece = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 40 }),
+    fc.string({ unit: "binary", maxLength: 20 }),
+    fc.constantFrom(" ", "\t", ".", "=", "ü", "€", "😀", "\n", "\r\n", "\r", " \r\n", "\t\n", ".\r\n."),
+    fc.integer({ min: 70, max: 160 }).map((n) => "x".repeat(n)),
+    fc.integer({ min: 70, max: 80 }).map((n) => `${"y".repeat(n)}.`),
+  );
+  const text = fc.array(piece, { maxLength: 40 }).map((a) => a.join(""));
+
+  it("writes byte for byte what each former encoder wrote (stored digests keep matching)", () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(messageQp.string(s)).toBe(messageEncoderBefore(s));
+        expect(campaignQp.string(s)).toBe(campaignEncoderBefore(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("differs between the rules only where the former encoders did", () => {
+    // A dot starting a line: campaigns encode it; a 76-character line: only messages keep it whole.
+    expect(messageQp.string(".a\n.b")).toBe(".a\r\n.b");
+    expect(campaignQp.string(".a\n.b")).toBe("=2Ea\r\n=2Eb");
+    expect(messageQp.string("x".repeat(76))).toBe("x".repeat(76));
+    expect(campaignQp.string("x".repeat(76))).toBe(`${"x".repeat(75)}=\r\nx`);
+    // a soft break that leaves a dot at the start of the next line
+    expect(campaignQp.string(`${"x".repeat(75)}.y`)).toBe(`${"x".repeat(75)}=\r\n=2Ey`);
   });
 });
