@@ -245,7 +245,11 @@ export class SendingWorker {
   /** The blocklist may have changed since the message was accepted: look again, per workspace. */
   private async blockedNow(claimed: ClaimedMessage[]): Promise<Map<string, string>> {
     const byWorkspace = new Map<string, ClaimedMessage[]>();
-    for (const m of claimed) byWorkspace.set(m.workspace_id, [...(byWorkspace.get(m.workspace_id) ?? []), m]);
+    for (const m of claimed) {
+      const list = byWorkspace.get(m.workspace_id);
+      if (list) list.push(m);
+      else byWorkspace.set(m.workspace_id, [m]);
+    }
     const out = new Map<string, string>();
     for (const [ws, list] of byWorkspace) {
       const hits = await findBlocked(this.rt.db, this.rt.secret, ws, [
