@@ -64,6 +64,7 @@ const firstReading: Array<[Reason, Probe]> = [
   ["ratelimited", (f) => says("toomanyconn", f.text) && PER_PERIOD.test(f.text)],
   ["toomanyconn", statusOr("toomanyconn")],
   ["ratelimited", (f) => says("ratelimited", f.text)],
+  ["expired", isQueueTimeout],
   ["blocked", statusOr("blocked")],
 ];
 
@@ -209,6 +210,17 @@ function isHostUnknown(f: Facts): boolean {
  * same words without a period are about one connection or one message (toomanyconn). */
 const PER_PERIOD =
   /\b(?:per|this|an|each|last|past|one)\s+(?:hour|minute|min|day|24 hours)\b|\b(?:hourly|daily) (?:limit|quota)/;
+
+/** Sendmail giving up after its queue lifetime ("Message could not be delivered for 5 days") when the
+ * last attempt only failed to connect ("Deferred: Connection refused by …", "… timed out"): no server
+ * ever answered, so the time ran out (expired), not a refusal of the sender (blocked). A last attempt
+ * that was answered with words ("Deferred: 450 4.7.1 … IP name lookup failed") is decided by them. */
+function isQueueTimeout(f: Facts): boolean {
+  return QUEUE_LIFETIME.test(f.text) && LAST_CONNECT_FAILED.test(f.text);
+}
+
+const QUEUE_LIFETIME = /message could not be delivered for \d+(?:\.\d+)? (?:days?|hours?)/;
+const LAST_CONNECT_FAILED = /deferred: connection (?:refused|timed out)/;
 
 function isSpam(f: Facts): boolean {
   if (f.statusReason === "spamdetected") return true;
