@@ -85,6 +85,13 @@ describe("what a report is", () => {
     expect(r.recipients.map((x) => x.recipient)).toEqual(["leserbrief@stadtanzeiger.example"]);
   });
 
+  it("names only the recipients X-Failed-Recipients names, not the address one was expanded from", () => {
+    const r = classifyBounce(read("exim-generated-from-failed-recipients.eml"));
+    expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([
+      ["lena.franke@mail.example.net", "mailboxfull"],
+    ]);
+  });
+
   it("reads every recipient of a multi-recipient DSN with its own action", () => {
     const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([

@@ -243,8 +243,12 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     // X-Failed-Recipients names the recipients outright; text readers that found none of them (Exim writes
     // a bare local part, "kijitora", when the address had no domain) found someone else, e.g. the sender.
     const named = new Set(failed.map((e) => e.recipient.toLowerCase()));
-    const readIsAboutThem = failed.length === 0 || read.some((e) => named.has(e.recipient.toLowerCase()));
-    const found = read.length > 0 && readIsAboutThem ? read : failed;
+    const isNamed = (e: Evidence) => named.has(e.recipient.toLowerCase());
+    const readIsAboutThem = failed.length === 0 || read.some(isNamed);
+    // When the header names them, other addresses the readers picked up are not failed recipients (Exim's
+    // "(ultimately generated from x@y)" names the address the failed one was expanded from).
+    const found =
+      read.length > 0 && readIsAboutThem ? (failed.length > 0 ? read.filter(isNamed) : read) : failed;
     if (found.length === 0) return recipientOfEmptyReport(m);
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
