@@ -95,3 +95,42 @@ describe("message events without their foreign key (migration 250)", () => {
     expect(await eventsOf(kept)).toBe(1);
   });
 });
+
+describe("messages without their contact and workspace keys (migration 275)", () => {
+  const message = (id: string, workspaceId: string, contactId: string | null) =>
+    sql`insert into messages (id, workspace_id, contact_id, from_address, message_id_header, return_path)
+        values (${id}, ${workspaceId}, ${contactId}, 'a@example.org', ${`<${id}@example.org>`}, 'b@example.org')`.execute(
+      env.rt.db,
+    );
+  const contactOf = async (id: string) =>
+    (
+      await sql<{ contact_id: string | null }>`select contact_id from messages where id = ${id}`.execute(
+        env.rt.db,
+      )
+    ).rows[0]?.contact_id;
+
+  it("lose the contact's id when the contact is deleted, and only theirs", async () => {
+    const { db } = env.rt;
+    const [gone, kept] = (await seedAudience(db, env.ws.id, { count: 2, domain: "weg.example" })).contactIds;
+    const [a, b, c] = [newId("msg"), newId("msg"), newId("msg")];
+    await message(a, env.ws.id, gone);
+    await message(b, env.ws.id, gone);
+    await message(c, env.ws.id, kept);
+    await db.deleteFrom("contacts").where("id", "=", gone).execute();
+    expect(await contactOf(a)).toBeNull();
+    expect(await contactOf(b)).toBeNull();
+    expect(await contactOf(c)).toBe(kept);
+  });
+
+  it("go with their workspace, and only theirs", async () => {
+    const { db } = env.rt;
+    const ws = newId("ws");
+    await db.insertInto("workspaces").values({ id: ws, name: "Auch weg" }).execute();
+    const [gone, kept] = [newId("msg"), newId("msg")];
+    await message(gone, ws, null);
+    await message(kept, env.ws.id, null);
+    await db.deleteFrom("workspaces").where("id", "=", ws).execute();
+    expect(await contactOf(gone)).toBeUndefined();
+    expect(await contactOf(kept)).toBeNull();
+  });
+});
