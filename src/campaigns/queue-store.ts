@@ -2,6 +2,7 @@
 // whole batch's outcome in one UPDATE … FROM unnest, reap leases of workers that died. Every statement here
 // touches a batch, never a row at a time (DESIGN §8: per-row updates are 30× slower).
 import { type Kysely, sql } from "kysely";
+import { prepared } from "../db/prepared.js";
 import type { DB, RecipientStatus } from "../db/schema.js";
 import type { DerivedStatus } from "../events/status.js";
 import { type MessageStatus, type StatusEventType, statusPrecedence } from "../events/status.js";
@@ -163,8 +164,11 @@ export async function writeRecipients(
   rows: RecipientWrite[],
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const r = await sql<{ contact_id: string }>`${recipientsUpdate(campaignId, owner, rows)}
-    returning r.contact_id`.execute(db);
+  // Kept prepared (src/db/prepared.ts): the marking runs once per group of ~50 recipients.
+  const r = await prepared(
+    sql<{ contact_id: string }>`${recipientsUpdate(campaignId, owner, rows)}
+    returning r.contact_id`,
+  ).execute(db);
   return new Set(r.rows.map((x) => x.contact_id));
 }
 
@@ -505,7 +509,8 @@ export async function writeOutcomes(
   const updates = w.updated.map((m) => ({ ...m, derived: undefined, ...outcomeOf(m.id) }));
   const queued = w.queued ? w.created.map((m, i) => ({ id: m.id, event_id: w.queued!.ids[i] })) : [];
   const rank = rankOf("m.status");
-  await sql`
+  // Kept prepared (src/db/prepared.ts): planning these five CTEs cost ~3 ms per group, ~30 µs per message.
+  await prepared(sql`
     with created as (${messagesInsert(created, now, tolerant)}
     ), queued as (
       insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, created_at)
@@ -534,7 +539,7 @@ export async function writeOutcomes(
                   reason text, code text)
        where m.id = u.id
     )
-    ${recipientsUpdate(c.campaignId, c.owner, w.recipients)}`.execute(db);
+    ${recipientsUpdate(c.campaignId, c.owner, w.recipients)}`).execute(db);
 }
 
 /** Messages of reaped recipients that the dead worker never wrote, inserted as `unknown` (reaped.ts). */

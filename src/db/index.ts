@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { preparingPool } from "./prepared.js";
 import type { DB } from "./schema.js";
 
 export type DbKind = "pglite" | "postgres";
@@ -38,7 +39,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
     pool.on("error", () => {
       /* an idle client lost its connection; the pool replaces it */
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
   let pglite: PGlite;
