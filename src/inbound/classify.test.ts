@@ -92,6 +92,13 @@ describe("what a report is", () => {
     ]);
   });
 
+  it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
+    const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
+    expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([
+      ["greta.lind@example.net", "userunknown"],
+    ]);
+  });
+
   it("reads every recipient of a multi-recipient DSN with its own action", () => {
     const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([

@@ -167,7 +167,8 @@ const ANCHORS: RegExp[] = [
 ];
 
 /** Header lines of the returned original that the report quotes ("To: …"); not failed recipients. */
-const QUOTED_HEADER = /^\s*(?:to|from|cc|bcc|sender|reply-to|return-path|subject|sent|date|errors-to)\s*:/i;
+const QUOTED_HEADER =
+  /^\s*(?:to|from|cc|bcc|sender|reply-to|return-path|subject|sent|date|errors-to|message-id|in-reply-to|references)\s*:/i;
 
 interface Anchor {
   line: number;
@@ -342,11 +343,16 @@ function readExchange(lines: string[], exclude: NotRecipients, text: string): Bl
 }
 
 /** Last resort: any address the report names, with the whole report as what was said. */
+/** Quoted header fields whose address-shaped values name no recipient: the sender, or a message
+ * (a Message-ID is written like an address, "<id@host>", also without the space after the colon). */
+const NOT_RECIPIENT_FIELD =
+  /^\s*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|resent-message-id|content-id)\s*:/i;
+
 function readAnyAddress(lines: string[], exclude: NotRecipients, text: string): Block[] {
   const blocks: Block[] = [];
   const said = text.slice(0, 3000);
   for (const line of lines) {
-    if (line.indexOf("@") === -1 || /^\s*(?:from|sender|reply-to|return-path)\s*:/i.test(line)) continue;
+    if (line.indexOf("@") === -1 || NOT_RECIPIENT_FIELD.test(line)) continue;
     for (const found of addressesIn(line)) {
       const a = cleanAddress(found);
       if (!isPlausibleRecipient(a) || exclude.has(a) || isSystemAddress(a)) continue;
