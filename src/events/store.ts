@@ -42,18 +42,38 @@ export async function insertEventsReturningIds(db: Kysely<DB>, rows: EventRecord
   return new Set((r.rows as Array<{ id: string }>).map((x) => x.id));
 }
 
-/** One statement with one JSON parameter for the whole batch: a batch of 1,000 events would otherwise be
- * 10,000 bound parameters for the query builder to compile and the driver to encode, and its evidence would
- * be serialised twice (into a string, then as a parameter). */
+/** A column of the batch as text: one array parameter, cast to the column's type in SQL. */
+const column = (rows: EventRecord[], pick: (r: EventRecord) => string | null) => {
+  const out: (string | null)[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = pick(rows[i]);
+  return sql`cast(${out} as text[])`;
+};
+
+/** A time as ISO text; an invalid one is null, as JSON.stringify made it when the rows travelled as JSON. */
+const timeText = (d: Date) => (Number.isNaN(d.getTime()) ? null : d.toISOString());
+
+/**
+ * One statement for the whole batch: the short columns as one text[] parameter each (unnest), the evidence
+ * as one JSON array taken apart by position — not 10,000 bound parameters for the query builder to compile
+ * and the driver to encode, and not one JSON document of whole rows: PostgreSQL took that apart
+ * (json_to_recordset, every evidence parsed as json and then again as jsonb) in about as long as it took to
+ * insert the rows (38–53 ms of 120 per 1,000 events at load 20; this form ~16). Absent or null evidence is
+ * SQL null, as json_to_recordset made it.
+ */
 function insertQuery(rows: EventRecord[], returning: ReturnType<typeof sql>) {
+  const evidence = JSON.stringify(rows.map((r) => r.evidence ?? null));
   return sql`
     insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
                                 error_code)
-    select e.id, e.workspace_id, e.message_id, e.at, e.type, e.source, e.detail, e.evidence, e.dedupe_key,
-           e.error_code
-      from json_to_recordset(${JSON.stringify(rows)}::json)
-           as e(id text, workspace_id text, message_id text, at timestamptz, type text, source text, detail text,
-                evidence jsonb, dedupe_key text, error_code text)
+    select e.id, e.workspace_id, e.message_id, e.at::timestamptz, e.type, e.source, e.detail,
+           nullif(d.evidence -> (e.n::int - 1), 'null'::jsonb), e.dedupe_key, e.error_code
+      from unnest(${column(rows, (r) => r.id)}, ${column(rows, (r) => r.workspace_id)},
+                  ${column(rows, (r) => r.message_id)}, ${column(rows, (r) => timeText(r.at))},
+                  ${column(rows, (r) => r.type)}, ${column(rows, (r) => r.source)}, ${column(rows, (r) => r.detail)},
+                  ${column(rows, (r) => r.dedupe_key)}, ${column(rows, (r) => r.error_code)})
+             with ordinality as e(id, workspace_id, message_id, at, type, source, detail, dedupe_key, error_code, n)
+      -- an uncorrelated scalar subquery: the document is parsed once, whatever type the driver gave it
+      cross join (select (select cast(${evidence} as jsonb)) as evidence) d
     on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
     ${returning}`;
 }
