@@ -98,7 +98,8 @@ async function readMembers(s: RunScope, pageSize?: number) {
  * 40–250 ms read on the benchmark server, every chunk), and when fewer members than a chunk seemed left
  * it read the whole staging table with two parallel workers and sorted it instead of walking its key
  * (170–260 ms instead of ~40 ms per chunk). Every read here has an index; a sequential scan is never the
- * cheaper way in this transaction.
+ * cheaper way in this transaction. PostgreSQL only: PGlite has neither JIT nor parallel workers, and its
+ * plans (statistics from the ANALYZE before) were not the ones that went wrong.
  */
 async function reconcilePlannerSettings(tx: Database) {
   await sql`set local jit = off`.execute(tx);
@@ -125,7 +126,7 @@ export async function executeFetch(s: RunScope, pageSize?: number) {
   // not have yet) each chunk was read by scanning and sorting all members not yet reconciled.
   await sql`analyze sync_fetched_members`.execute(rt.db);
   const counts = await rt.db.transaction().execute(async (tx) => {
-    await reconcilePlannerSettings(tx);
+    if (rt.dbKind === "postgres") await reconcilePlannerSettings(tx);
     return reconcile(tx, s, read.read);
   });
   phaseDone("reconciled_ms");
