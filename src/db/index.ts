@@ -1,12 +1,13 @@
 // Opens the database: PGlite in the data directory by default, PostgreSQL when DATABASE_URL is set.
-// Both are driven through the same Kysely instance; SQL is written once (DESIGN §3.2).
+// Both are driven through the same Kysely instance; SQL is written once (DESIGN §3.2). PGlite runs in a
+// worker thread of this process (pglite-thread.ts), so the database executes on the second core.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { PGliteThread } from "./pglite-thread.js";
 import { preparingPool } from "./prepared.js";
 import type { DB } from "./schema.js";
 
@@ -16,8 +17,8 @@ export type Database = Kysely<DB>;
 export interface DbHandle {
   db: Database;
   kind: DbKind;
-  /** The embedded engine, when it is PGlite (tests dump it to clone databases). */
-  pglite?: PGlite;
+  /** PGlite only: the data directory as an uncompressed tar (tests clone the migrated template from it). */
+  dumpDataDir?: () => Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -42,17 +43,11 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
-  let pglite: PGlite;
-  if (opts.loadDataDir) {
-    pglite = new PGlite({ loadDataDir: opts.loadDataDir });
-  } else {
-    const dir = opts.dataDir ? path.join(opts.dataDir, "pglite") : undefined;
-    if (dir) fs.mkdirSync(dir, { recursive: true });
-    pglite = new PGlite(dir);
-  }
-  await pglite.waitReady;
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: "pglite", pglite, close: () => db.destroy() };
+  const dir = !opts.loadDataDir && opts.dataDir ? path.join(opts.dataDir, "pglite") : undefined;
+  if (dir) fs.mkdirSync(dir, { recursive: true });
+  const engine = await PGliteThread.open({ dataDir: dir, loadDataDir: opts.loadDataDir });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(engine) });
+  return { db, kind: "pglite", dumpDataDir: () => engine.dumpDataDir(), close: () => db.destroy() };
 }
 
 const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");

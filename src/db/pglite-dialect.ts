@@ -1,7 +1,6 @@
-// A Kysely dialect for PGlite (Postgres in WASM, in-process). PGlite has exactly one connection, so the
-// driver hands it out under a mutex: a transaction holds it from BEGIN to COMMIT and nothing interleaves.
-// Written here because it is ~60 lines and the published adapters lag PGlite's releases.
-import type { PGlite } from "@electric-sql/pglite";
+// A Kysely dialect for PGlite (Postgres in WASM, in its own thread: pglite-thread.ts). PGlite has exactly
+// one connection, so the driver hands it out under a mutex: a transaction holds it from BEGIN to COMMIT and
+// nothing interleaves. Written here because it is ~60 lines and the published adapters lag PGlite's releases.
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -13,6 +12,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from "kysely";
+import type { PGliteEngine } from "./pglite-thread.js";
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -28,15 +28,13 @@ class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteEngine) {}
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0 && /;\s*\S/.test(q.sql)) {
       // Several statements (a migration file): only the simple query protocol accepts those.
-      const all = await this.pg.exec(q.sql);
-      const last = all[all.length - 1];
-      return { rows: (last?.rows ?? []) as R[] };
+      return { rows: (await this.pg.exec<R>(q.sql)).rows };
     }
-    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
+    const res = await this.pg.query<R>(q.sql, q.parameters);
     const affected = res.affectedRows;
     return {
       rows: res.rows,
@@ -52,12 +50,9 @@ class PGliteConnection implements DatabaseConnection {
 class PGliteDriver implements Driver {
   private readonly mutex = new Mutex();
   private readonly releases = new Map<DatabaseConnection, () => void>();
-  private readonly conn: PGliteConnection;
-  constructor(private readonly pg: PGlite) {
-    this.conn = new PGliteConnection(pg);
-  }
+  constructor(private readonly pg: PGliteEngine) {}
   async init() {
-    await this.pg.waitReady;
+    /* the engine is open before the dialect is made */
   }
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.mutex.lock();
@@ -81,13 +76,12 @@ class PGliteDriver implements Driver {
     release?.();
   }
   async destroy() {
-    void this.conn;
     await this.pg.close();
   }
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteEngine) {}
   createAdapter() {
     return new PostgresAdapter();
   }
