@@ -1,4 +1,4 @@
-// PGlite in its worker thread (pglite-thread.ts, pglite-worker.mjs): values come back as PGlite gives them,
+// PGlite in its worker thread (pglite-thread.ts, pglite-worker-source.ts): values come back as PGlite gives them,
 // errors keep PostgreSQL's fields, a transaction holds the one connection, close flushes so the data
 // directory reopens, a lost thread fails its queries instead of hanging, and an open database does not keep
 // the process alive. These open PGlite whatever DATABASE_URL says: they test the embedded engine.
@@ -116,8 +116,11 @@ describe("the PGlite thread's life", () => {
   }, 120_000);
 
   it("fails the queries of a thread that died, with a clear error, instead of hanging", async () => {
+    // A stand-in that opens, then dies on the first query (as a thread hitting a fatal error would).
     const thread = await PGliteThread.open({
-      workerFile: new URL("./pglite-worker-crash.testkit.mjs", import.meta.url),
+      workerSource: `const { parentPort } = require("node:worker_threads");
+        parentPort.postMessage({ id: 0, ready: true });
+        parentPort.on("message", () => process.exit(3));`,
     });
     const pending = thread.query("select 1", []);
     await expect(pending).rejects.toThrow(/PGlite's thread ended \(exit code 3\)/);

@@ -1,4 +1,4 @@
-// PGlite in a worker thread owned by this process (src/db/pglite-worker.mjs). On the embedded default one
+// PGlite in a worker thread owned by this process (its program: pglite-worker-source.ts). On the embedded default one
 // thread used to run the HTTP API, MIME building, SMTP sockets and PostgreSQL-in-WASM; with the database in
 // its own thread the second core executes the queries. Values cross by structured clone, which keeps every
 // type the schema returns as PGlite gives it (Date, Uint8Array for bytea, bigint/number, parsed json, null).
@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { PGLITE_WORKER_SOURCE } from "./pglite-worker-source.js";
 
 export interface EngineResult<R> {
   rows: R[];
@@ -25,8 +26,8 @@ export interface PGliteThreadOptions {
   dataDir?: string;
   /** A tar made by dumpDataDir, loaded instead of a data directory (tests clone a migrated database). */
   loadDataDir?: Blob;
-  /** The thread's script; tests start a stand-in that dies. */
-  workerFile?: URL;
+  /** The thread's program (CommonJS source); tests start a stand-in that dies. */
+  workerSource?: string;
 }
 
 interface Pending {
@@ -56,10 +57,12 @@ function rebuildError(fields: Reply["error"] & object): Error {
 let modules:
   | Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }>
   | undefined;
+/** PGlite's entry point as this module resolves it; the thread loads PGlite from there. */
+const pgliteEntry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
 
 function compiledModules() {
   modules ??= (async () => {
-    const dist = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+    const dist = path.dirname(pgliteEntry);
     const [pglite, initdb] = await Promise.all(
       ["pglite.wasm", "initdb.wasm"].map(async (f) =>
         WebAssembly.compile(await fs.promises.readFile(path.join(dist, f))),
@@ -70,8 +73,8 @@ function compiledModules() {
   return modules;
 }
 
-/** The parent's Node flags a database thread keeps: profiling and memory limits, not loaders. The worker
- * is plain JavaScript, and tsx's loader (inherited by default under `tsx`, npm start and the benchmarks)
+/** The parent's Node flags a database thread keeps: profiling and memory limits, not loaders. The thread
+ * runs plain JavaScript, and tsx's loader (inherited by default under `tsx`, npm start and the benchmarks)
  * would start a hooks thread and resolve every import of PGlite through it, adding seconds to each open. */
 function threadExecArgv(): string[] {
   return process.execArgv.filter((a) =>
@@ -96,9 +99,10 @@ export class PGliteThread implements PGliteEngine {
 
   static async open(opts: PGliteThreadOptions): Promise<PGliteThread> {
     const loadDataDir = opts.loadDataDir ? await opts.loadDataDir.arrayBuffer() : undefined;
-    const worker = new Worker(opts.workerFile ?? new URL("./pglite-worker.mjs", import.meta.url), {
+    const worker = new Worker(opts.workerSource ?? PGLITE_WORKER_SOURCE, {
+      eval: true,
       execArgv: threadExecArgv(),
-      workerData: { dataDir: opts.dataDir, loadDataDir, ...(await compiledModules()) },
+      workerData: { pglite: pgliteEntry, dataDir: opts.dataDir, loadDataDir, ...(await compiledModules()) },
       transferList: loadDataDir ? [loadDataDir] : [],
     });
     const thread = new PGliteThread(worker);
