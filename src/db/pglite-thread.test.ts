@@ -30,7 +30,7 @@ describe("PGlite in a worker thread", () => {
     const r = await sql<Record<string, unknown>>`select
         ${at}::timestamptz as at, ${bytes}::bytea as bytes, 9007199254740991::int8 as big, 7::int4 as small,
         12.50::numeric as num, '{"a":[1,{"b":null}]}'::jsonb as doc, '[1,"x"]'::json as arr_doc,
-        null::text as nothing, array['a','b']::text[] as tags, true as yes, 'ä€'::text as umlaut,
+        '"Grüße"'::jsonb as doc_text, 'null'::jsonb as doc_null, null::jsonb as no_doc, null::text as nothing, array['a','b']::text[] as tags, true as yes, 'ä€'::text as umlaut,
         '00000000-0000-4000-8000-000000000000'::uuid as uid, interval '1 day' as span`.execute(h.db);
     const row = r.rows[0];
     expect(row.at).toBeInstanceOf(Date);
@@ -42,6 +42,9 @@ describe("PGlite in a worker thread", () => {
     expect(row.num).toBe("12.50");
     expect(row.doc).toEqual({ a: [1, { b: null }] });
     expect(row.arr_doc).toEqual([1, "x"]);
+    expect(row.doc_text).toBe("Grüße");
+    expect(row.doc_null).toBeNull();
+    expect(row.no_doc).toBeNull();
     expect(row.nothing).toBeNull();
     expect(row.tags).toEqual(["a", "b"]);
     expect(row.yes).toBe(true);
@@ -76,10 +79,10 @@ describe("PGlite in a worker thread", () => {
   it("runs several statements in one string (migration files) and returns the last one's rows", async () => {
     const r = await sql<{
       v: number;
-    }>`${sql.raw("create temp table m (v int); insert into m values (41); select v + 1 as v from m;")}`.execute(
+    }>`${sql.raw("create temp table m (v int); insert into m values (41); select v + 1 as v, json_build_object('v', v) as j from m;")}`.execute(
       h.db,
     );
-    expect(r.rows).toEqual([{ v: 42 }]);
+    expect(r.rows).toEqual([{ v: 42, j: { v: 41 } }]);
   });
 
   it("lets a transaction hold the one connection until it commits", async () => {

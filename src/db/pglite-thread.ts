@@ -40,6 +40,8 @@ interface Reply {
   rows?: unknown[];
   affectedRows?: number;
   tar?: ArrayBuffer;
+  /** The columns holding json/jsonb text, which this side parses. */
+  json?: string[];
   ready?: boolean;
   error?: Record<string, unknown> & { message: string };
 }
@@ -50,6 +52,16 @@ function rebuildError(fields: Reply["error"] & object): Error {
   const e = new Error(fields.message);
   Object.assign(e, fields);
   return e;
+}
+
+/** json/jsonb values as PGlite would have given them: parsed (the thread sends them as text). */
+function parseJsonColumns(rows: Record<string, unknown>[], names: string[]) {
+  for (const row of rows) {
+    for (const name of names) {
+      const v = row[name];
+      if (typeof v === "string") row[name] = JSON.parse(v);
+    }
+  }
 }
 
 // The compiled WASM modules, shared by every database this process opens: each thread would otherwise
@@ -155,8 +167,9 @@ export class PGliteThread implements PGliteEngine {
     if (!p) return;
     this.pending.delete(m.id);
     if (this.pending.size === 0 && !this.closing) this.worker.unref();
-    if (m.error) p.reject(rebuildError(m.error));
-    else p.resolve(m);
+    if (m.error) return p.reject(rebuildError(m.error));
+    if (m.json && m.rows) parseJsonColumns(m.rows as Record<string, unknown>[], m.json);
+    p.resolve(m);
   }
 
   private fail(why: string) {

@@ -10,10 +10,13 @@
 // of them, needs no TypeScript loader in the thread (Node runs it as plain CommonJS: `eval: true`) and
 // loads PGlite by the absolute path the main side resolved. pglite-thread.test.ts runs every path of it.
 //
-// Messages in:  { id, sql, params }            → { id, rows, affectedRows }
-//               { id, sql, exec: true }        → { id, rows }  (several statements, simple protocol; last rows)
+// Messages in:  { id, sql, params }            → { id, rows, affectedRows, json? }
+//               { id, sql, exec: true }        → { id, rows, json? }  (several statements; the last rows)
 //               { id, op: "dump" }             → { id, tar }   (an ArrayBuffer, transferred)
 //               { id, op: "close" }            → { id }        and the thread ends
+// json and jsonb values stay text here and the answer names their columns ({ …, json: [names] }): the main
+// side parses them, as PGlite did there before. A json_agg document (a sync chunk: 5,000 members) then
+// crosses as one string instead of being parsed here and its many small objects cloned field by field.
 // A failure answers { id, error } with every own field of PostgreSQL's error (code, constraint, detail, …):
 // structured clone keeps an Error's message but drops those fields, which callers read.
 // workerData: { pglite (the package's resolved path), dataDir?, loadDataDir? (ArrayBuffer),
@@ -31,9 +34,23 @@ function errorFields(err) {
   return out;
 }
 
+const JSON_TYPES = new Set([114, 3802]);
+const asText = (v) => v;
+
+/** The names of a result's json/jsonb columns, or undefined when it has none. */
+function jsonColumns(fields) {
+  let names;
+  for (const f of fields) if (JSON_TYPES.has(f.dataTypeID)) (names ??= []).push(f.name);
+  return names;
+}
+
 function open() {
   const { PGlite } = require(data.pglite);
-  const options = { pgliteWasmModule: data.pgliteWasmModule, initdbWasmModule: data.initdbWasmModule };
+  const options = {
+    pgliteWasmModule: data.pgliteWasmModule,
+    initdbWasmModule: data.initdbWasmModule,
+    parsers: { 114: asText, 3802: asText },
+  };
   if (data.loadDataDir) return new PGlite({ ...options, loadDataDir: new Blob([data.loadDataDir]) });
   return new PGlite({ ...options, dataDir: data.dataDir });
 }
@@ -47,11 +64,12 @@ async function answer(pg, m) {
     port.postMessage({ id: m.id });
     port.close();
   } else if (m.exec) {
-    const all = await pg.exec(m.sql);
-    port.postMessage({ id: m.id, rows: all.length ? all[all.length - 1].rows : [] });
+    const last = (await pg.exec(m.sql)).at(-1);
+    port.postMessage({ id: m.id, rows: last ? last.rows : [], json: last && jsonColumns(last.fields) });
   } else {
     const res = await pg.query(m.sql, m.params);
-    port.postMessage({ id: m.id, rows: res.rows, affectedRows: res.affectedRows });
+    const json = jsonColumns(res.fields);
+    port.postMessage({ id: m.id, rows: res.rows, affectedRows: res.affectedRows, json });
   }
 }
 
