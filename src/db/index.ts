@@ -30,7 +30,7 @@ export interface OpenOptions {
   databaseUrl?: string;
   dataDir?: string;
   /** A dump made with PGlite's dumpDataDir, used by tests to clone a migrated database quickly. */
-  loadDataDir?: Blob;
+  loadDataDir?: Blob | Uint8Array;
   poolSize?: number;
 }
 

@@ -12,6 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbHandle, openDatabase } from "./index.js";
 import { PGliteThread } from "./pglite-thread.js";
 
+/** A thread that opens at once and answers every query with { v: 42 } after 300 ms. */
+const SLOW_STAND_IN = `const { parentPort } = require("node:worker_threads");
+  parentPort.postMessage({ id: 0, ready: true });
+  parentPort.on("message", (m) => setTimeout(() => parentPort.postMessage({ id: m.id, rows: [{ v: 42 }] }), 300));`;
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 describe("PGlite in a worker thread", () => {
@@ -138,18 +143,21 @@ describe("the PGlite thread's life", () => {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }, 60_000);
 
-  it("does not keep the process alive when it was never closed", () => {
+  it("does not keep the process alive when it was never closed, and keeps it while a query waits", () => {
+    // A child process asks a slow stand-in thread one question and never closes it: it must print the
+    // answer (the thread is referenced while a query waits) and then end by itself (unreferenced when idle).
+    // The stand-in answers after 300 ms with its own timer, which alone would not hold the process.
     const script = `
-      import { sql } from "kysely";
-      import { openDatabase } from "./src/db/index.ts";
-      const h = await openDatabase({});
-      const r = await sql\`select 6 * 7 as v\`.execute(h.db);
+      import { PGliteThread } from "./src/db/pglite-thread.ts";
+      const thread = await PGliteThread.open({ workerSource: ${JSON.stringify(SLOW_STAND_IN)} });
+      const r = await thread.query("select 42 as v", []);
       console.log("answer", r.rows[0].v);`;
     const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       cwd: root,
       encoding: "utf8",
       timeout: 90_000,
     });
+    expect(run.stderr).toBe("");
     expect(run.stdout).toContain("answer 42");
     expect(run.signal).toBeNull();
     expect(run.status).toBe(0);

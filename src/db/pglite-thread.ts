@@ -25,7 +25,7 @@ export interface PGliteThreadOptions {
   /** The data directory; none: in memory. */
   dataDir?: string;
   /** A tar made by dumpDataDir, loaded instead of a data directory (tests clone a migrated database). */
-  loadDataDir?: Blob;
+  loadDataDir?: Blob | Uint8Array;
   /** The thread's program (CommonJS source); tests start a stand-in that dies. */
   workerSource?: string;
 }
@@ -110,12 +110,15 @@ export class PGliteThread implements PGliteEngine {
   }
 
   static async open(opts: PGliteThreadOptions): Promise<PGliteThread> {
-    const loadDataDir = opts.loadDataDir ? await opts.loadDataDir.arrayBuffer() : undefined;
+    // Bytes are copied to the thread as they are (one memcpy); a Blob is read first (Node reads a 43 MB Blob
+    // in ~0.2 s, a cost the test harness avoids by passing the file's bytes) and its buffer handed over.
+    const blob = opts.loadDataDir instanceof Blob ? await opts.loadDataDir.arrayBuffer() : undefined;
+    const loadDataDir = blob ?? opts.loadDataDir;
     const worker = new Worker(opts.workerSource ?? PGLITE_WORKER_SOURCE, {
       eval: true,
       execArgv: threadExecArgv(),
       workerData: { pglite: pgliteEntry, dataDir: opts.dataDir, loadDataDir, ...(await compiledModules()) },
-      transferList: loadDataDir ? [loadDataDir] : [],
+      transferList: blob ? [blob] : [],
     });
     const thread = new PGliteThread(worker);
     // The opening answers as message 0; until it does, the thread keeps the process alive.
