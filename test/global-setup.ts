@@ -32,9 +32,9 @@ export default async function setup(project: TestProject) {
   }
   const h = await openDatabase({});
   await migrate(h.db);
-  const dump = await h.dumpDataDir!();
+  const dump = await h.pglite!.dumpDataDir("none");
   const dumpPath = path.join(os.tmpdir(), `poststelle-template-${process.pid}.tar`);
-  fs.writeFileSync(dumpPath, dump);
+  fs.writeFileSync(dumpPath, Buffer.from(await dump.arrayBuffer()));
   await h.close();
   project.provide("pgTemplate", "");
   project.provide("pgliteDump", dumpPath);

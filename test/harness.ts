@@ -42,7 +42,7 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const dump = fs.readFileSync(inject("pgliteDump"));
-  const handle = await openDatabase({ loadDataDir: dump });
+  const handle = await openDatabase({ loadDataDir: new Blob([dump]) });
   return { handle, drop: () => handle.close() };
 }
 

@@ -1,13 +1,12 @@
 // Opens the database: PGlite in the data directory by default, PostgreSQL when DATABASE_URL is set.
-// Both are driven through the same Kysely instance; SQL is written once (DESIGN §3.2). PGlite runs in a
-// worker thread of this process (pglite-thread.ts), so the database executes on the second core.
+// Both are driven through the same Kysely instance; SQL is written once (DESIGN §3.2).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.js";
-import { PGliteThread } from "./pglite-thread.js";
 import { preparingPool } from "./prepared.js";
 import type { DB } from "./schema.js";
 
@@ -17,8 +16,8 @@ export type Database = Kysely<DB>;
 export interface DbHandle {
   db: Database;
   kind: DbKind;
-  /** PGlite only: the data directory as an uncompressed tar (tests clone the migrated template from it). */
-  dumpDataDir?: () => Promise<Uint8Array>;
+  /** The embedded engine, when it is PGlite (tests dump it to clone databases). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -30,7 +29,7 @@ export interface OpenOptions {
   databaseUrl?: string;
   dataDir?: string;
   /** A dump made with PGlite's dumpDataDir, used by tests to clone a migrated database quickly. */
-  loadDataDir?: Blob | Uint8Array;
+  loadDataDir?: Blob;
   poolSize?: number;
 }
 
@@ -43,11 +42,17 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
-  const dir = !opts.loadDataDir && opts.dataDir ? path.join(opts.dataDir, "pglite") : undefined;
-  if (dir) fs.mkdirSync(dir, { recursive: true });
-  const engine = await PGliteThread.open({ dataDir: dir, loadDataDir: opts.loadDataDir });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(engine) });
-  return { db, kind: "pglite", dumpDataDir: () => engine.dumpDataDir(), close: () => db.destroy() };
+  let pglite: PGlite;
+  if (opts.loadDataDir) {
+    pglite = new PGlite({ loadDataDir: opts.loadDataDir });
+  } else {
+    const dir = opts.dataDir ? path.join(opts.dataDir, "pglite") : undefined;
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    pglite = new PGlite(dir);
+  }
+  await pglite.waitReady;
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return { db, kind: "pglite", pglite, close: () => db.destroy() };
 }
 
 const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");

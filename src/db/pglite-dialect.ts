@@ -1,6 +1,7 @@
-// A Kysely dialect for PGlite (Postgres in WASM, in its own thread: pglite-thread.ts). PGlite has exactly
-// one connection, so the driver hands it out under a mutex: a transaction holds it from BEGIN to COMMIT and
-// nothing interleaves. Written here because it is ~60 lines and the published adapters lag PGlite's releases.
+// A Kysely dialect for PGlite (Postgres in WASM, in-process). PGlite has exactly one connection, so the
+// driver hands it out under a mutex: a transaction holds it from BEGIN to COMMIT and nothing interleaves.
+// Written here because it is ~60 lines and the published adapters lag PGlite's releases.
+import type { PGlite } from "@electric-sql/pglite";
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -12,7 +13,6 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from "kysely";
-import type { PGliteEngine } from "./pglite-thread.js";
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -28,13 +28,15 @@ class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGliteEngine) {}
+  constructor(private readonly pg: PGlite) {}
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0 && /;\s*\S/.test(q.sql)) {
       // Several statements (a migration file): only the simple query protocol accepts those.
-      return { rows: (await this.pg.exec<R>(q.sql)).rows };
+      const all = await this.pg.exec(q.sql);
+      const last = all[all.length - 1];
+      return { rows: (last?.rows ?? []) as R[] };
     }
-    const res = await this.pg.query<R>(q.sql, q.parameters);
+    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
     const affected = res.affectedRows;
     return {
       rows: res.rows,
@@ -50,9 +52,12 @@ class PGliteConnection implements DatabaseConnection {
 class PGliteDriver implements Driver {
   private readonly mutex = new Mutex();
   private readonly releases = new Map<DatabaseConnection, () => void>();
-  constructor(private readonly pg: PGliteEngine) {}
+  private readonly conn: PGliteConnection;
+  constructor(private readonly pg: PGlite) {
+    this.conn = new PGliteConnection(pg);
+  }
   async init() {
-    /* the engine is open before the dialect is made */
+    await this.pg.waitReady;
   }
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.mutex.lock();
@@ -76,12 +81,13 @@ class PGliteDriver implements Driver {
     release?.();
   }
   async destroy() {
+    void this.conn;
     await this.pg.close();
   }
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGliteEngine) {}
+  constructor(private readonly pg: PGlite) {}
   createAdapter() {
     return new PostgresAdapter();
   }
