@@ -13,6 +13,13 @@ import type { DB } from "./schema.js";
 export type DbKind = "pglite" | "postgres";
 export type Database = Kysely<DB>;
 
+/** Whether row locks (SELECT … FOR UPDATE) can protect anything. On PostgreSQL other transactions run at
+ * the same time. PGlite has one connection, which a transaction holds from BEGIN to COMMIT
+ * (pglite-dialect.ts): nothing can interleave, and a lock on 1,000 rows only costs 1,000 tuple writes. */
+export function rowLocksMatter(kind: DbKind): boolean {
+  return kind === "postgres";
+}
+
 export interface DbHandle {
   db: Database;
   kind: DbKind;

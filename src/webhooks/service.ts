@@ -8,6 +8,7 @@
 
 import type { Kysely } from "kysely";
 import { logEvent, recordActivity } from "../audit/service.js";
+import { rowLocksMatter } from "../db/index.js";
 import type { DB } from "../db/schema.js";
 import {
   isProviderKind,
@@ -265,6 +266,7 @@ async function lockedMessageKeys(
   tx: Kysely<DB>,
   workspaceId: string,
   events: ProviderEvent[],
+  rowLocks: boolean,
 ): Promise<LockedMessageKey[]> {
   const deliveries = events.filter((e) => e.type === "delivered");
   const delivered = {
@@ -272,12 +274,18 @@ async function lockedMessageKeys(
     providerIds: deliveries.flatMap((e) => e.providerMessageIds),
   };
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
-  const refs = ours.length ? await lockMessageKeys(tx, workspaceId, { ids: ours }, delivered) : [];
+  const refs = ours.length ? await lockMessageKeys(tx, workspaceId, { ids: ours }, delivered, rowLocks) : [];
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
   if (theirs.length === 0) return refs;
-  const more = await lockMessageKeys(tx, workspaceId, { providerIds: theirs, except: [...found] }, delivered);
+  const more = await lockMessageKeys(
+    tx,
+    workspaceId,
+    { providerIds: theirs, except: [...found] },
+    delivered,
+    rowLocks,
+  );
   return [...refs, ...more];
 }
 
@@ -291,7 +299,7 @@ async function storeEvents(
   const now = rt.now();
   return withDeadlockRetry(() =>
     rt.db.transaction().execute(async (tx) => {
-      const keys = await lockedMessageKeys(tx, workspaceId, events);
+      const keys = await lockedMessageKeys(tx, workspaceId, events, rowLocksMatter(rt.dbKind));
       const r = resolve(workspaceId, provider, events, keys);
       const locked = new Map(keys.map((k) => [k.id, k.status]));
       const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked });

@@ -46,7 +46,7 @@ export interface LockedMessageKey {
 
 /**
  * The workspace's messages with these ids (or, given providerIds, these queue ids, leaving out `except`),
- * locked in id order. `delivered` names the messages (by id or queue id) with a delivery among the events:
+ * locked in id order when row locks matter (rowLocks: PostgreSQL; see db/index.ts rowLocksMatter). `delivered` names the messages (by id or queue id) with a delivery among the events:
  * for them alone the query asks whether a subscription of their address is bounced_temporary — by two index
  * probes (the message's contact's subscriptions; the contacts with its address), not one scan of the
  * workspace's subscriptions per delivered message, which an OR of both had the planner make.
@@ -56,6 +56,7 @@ export async function lockMessageKeys(
   workspaceId: string,
   which: { ids: string[] } | { providerIds: string[]; except: string[] },
   delivered: { ids: string[]; providerIds: string[] },
+  rowLocks: boolean,
 ): Promise<LockedMessageKey[]> {
   const match =
     "ids" in which
@@ -73,7 +74,7 @@ export async function lockMessageKeys(
       from messages m
      where m.workspace_id = ${workspaceId} and ${match}
      order by m.id
-       for update of m`.execute(db);
+       ${rowLocks ? sql`for update of m` : sql``}`.execute(db);
   return r.rows;
 }
 
