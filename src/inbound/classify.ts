@@ -230,7 +230,10 @@ function kindOf(rs: RecipientOutcome[]): ReportKind {
 function deliveryEvidence(m: MessageView): Evidence[] {
   const exclude = m.notRecipients;
   const reportingMta = m.dsn.reportingMta;
-  const fromFields = m.dsn.recipients.map((r) => ({ ...evidenceOfField(r), reportingMta }));
+  const fromFields = m.dsn.recipients.map((r) => {
+    const e = evidenceOfField(r);
+    return { ...e, reportingMta, diagnostic: wholeReply(e.diagnostic, m.reportText) };
+  });
   // The human-readable text is read only when the RFC 3464 fields are missing or say too little.
   let read: Evidence[] | undefined;
   const textual = () => {
@@ -252,32 +255,34 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     if (found.length === 0) return recipientOfEmptyReport(m);
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
-  for (const e of fromFields) {
-    e.diagnostic = wholeReply(e.diagnostic, m.reportText);
+  return fromFields.map((e) => {
     const sparse = !/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""));
     // Fields that name no SMTP command: the text often does ("in reply to RCPT TO command", ">>> DATA").
-    if (!sparse && e.command) continue;
+    if (!sparse && e.command) return e;
     const text = textual();
     const words =
       text.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
       (fromFields.length === 1 && text.length === 1 ? text[0] : undefined);
-    if (!words) continue;
-    e.command ??= words.command;
-    // A DSN with empty or code-only diagnostics: the human-readable part usually says more.
-    if (sparse) {
-      e.diagnostic = sweep(`${e.diagnostic} ${words.diagnostic}`);
-      e.reason ??= words.reason;
-      // The words are the reporting MTA's own prose (Google's "the address couldn't be found"), not
-      // a server's reply quoted in the fields; a reply code in them still counts as quoted.
-      e.wordsFromProse = true;
-    }
-  }
-  return fromFields;
+    if (!words) return e;
+    const command = e.command ?? words.command;
+    if (!sparse) return { ...e, command };
+    // A DSN with empty or code-only diagnostics: the human-readable part usually says more. The words
+    // are then the reporting MTA's own prose (Google's "the address couldn't be found"), not a server's
+    // reply quoted in the fields; a reply code in them still counts as quoted.
+    return {
+      ...e,
+      command,
+      diagnostic: sweep(`${e.diagnostic} ${words.diagnostic}`),
+      reason: e.reason ?? words.reason,
+      wordsFromProse: true,
+    };
+  });
 }
 
 /** Sendmail puts only the first line of a multi-line reply ("550-Verification failed for <x>") into the
  * Diagnostic-Code field; the transcript in its notice quotes the whole reply, one "<<< 550-…" line each,
- * and the last line ("<<< 550 Sender verify failed") often says why. The field is completed from there. */
+ * and the last line ("<<< 550 Sender verify failed") often says why. Returns the field completed from
+ * there (the field itself when the transcript has nothing to add). */
 function wholeReply(diagnostic: string, report: string): string {
   const first = MULTILINE_FIRST.exec(diagnostic);
   if (!first) return diagnostic;

@@ -80,6 +80,9 @@ const secondReading: Reason[] = [
   "norelaying",
   "systemerror",
   "networkerror",
+  // A local resolver's own words ("Name or service not known" in an X-Postfix field), after the
+  // temporary lookup failures networkerror names.
+  "hostunknown",
   "suspend",
   "contenterror",
   "systemfull",

@@ -98,6 +98,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "could not be found",
     "does not exist.",
     "destination addresses were unknown",
+    // Postfix 1.x and others heading a list: "The following recipients are unknown:"
+    "recipients are unknown",
     "destination server rejected recipients",
     "email address does not exist",
     "email account that you tried to reach does not exist",
@@ -940,6 +942,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "not authenticated with dkim",
     [" is not allowed to send mail.", "_401"],
     ["is not allowed to send from <", " per it's spf record"],
+    // libspf2 and the SPF checks of Exim and MailEnable: "SPF: 192.0.2.1 is not allowed to send mail from
+    // example.com" (without "SPF" the same words stay a refusal of the sending host, blocked).
+    ["spf", " is not allowed to send mail from"],
   ],
   notcompliantrfc: [
     "duplicate header",
