@@ -100,6 +100,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "destination addresses were unknown",
     // Postfix 1.x and others heading a list: "The following recipients are unknown:"
     "recipients are unknown",
+    // ZMailer's router: "unresolvable address: <x@y>; nosuchuser; x@y"
+    "; nosuchuser;",
     "destination server rejected recipients",
     "email address does not exist",
     "email account that you tried to reach does not exist",
