@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +38,22 @@ const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MESSAGE_BYTES = 5 * 1024;
 const GIVE_UP_MS = 15 * 60 * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** BENCH_CPU_PROFILE=file profiles this process over the measured window only (submit until all are sent),
+ * without the yardstick, the database's start and the teardown that `node --cpu-prof` would mix in. */
+async function startProfile(): Promise<(() => Promise<void>) | null> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 /** A 5 KB German text body, like the yardstick's 5 KB messages. */
 const body = (() => {
@@ -300,6 +317,7 @@ async function runOn(
     const t0 = performance.now();
     const postmaster = database ? await postmasterPid(database.url) : null;
     const workerPids = poststelle.workerPid() ? [poststelle.workerPid()!] : [];
+    const stopProfile = await startProfile();
     const cpu0 = { api: sampleCpu([], null).app, all: sampleCpu(workerPids, postmaster) };
     poststelle.startSending();
     await submitAll(poststelle, n);
@@ -307,6 +325,7 @@ async function runOn(
     progress(`${db}: submitted in ${(submitMs / 1000).toFixed(1)} s; waiting until all are sent`);
     const totalMs = (await waitUntilSent(poststelle, sink, sinkBefore, n)) - t0;
     const cpu1 = { api: sampleCpu([], null).app, all: sampleCpu(workerPids, postmaster) };
+    await stopProfile?.();
     const load = os.loadavg()[0];
     const peak = rss.stop();
     await poststelle.stop();

@@ -374,8 +374,12 @@ export async function claimDueMessages(
   now: Date,
   leaseUntil: Date,
   limit: number,
+  rowLocks = true,
 ): Promise<ClaimedMessage[]> {
   const cols = sql.join(claimColumns.map((c) => sql.ref(`m.${c}`)));
+  // Without row locks (PGlite: one connection, no other claim can run between the select and the update)
+  // the rows are not locked first: that only wrote each tuple's header once more before the update did.
+  const lock = rowLocks ? sql`for update skip locked` : sql``;
   const r = await sql<ClaimedMessage>`
     update messages m
        set send_state = 'sending', lease_owner = ${owner}, lease_until = ${leaseUntil}, updated_at = ${now}
@@ -384,7 +388,7 @@ export async function claimDueMessages(
               where send_state = 'queued' and next_attempt_at <= ${now}
               order by next_attempt_at
               limit ${limit}
-              for update skip locked))
+              ${lock}))
      returning ${cols}`.execute(db);
   return r.rows;
 }

@@ -130,10 +130,12 @@ export async function appendEventsForUpdate(
   tx: Kysely<DB>,
   events: NewMessageEvent[],
   now: Date,
+  opts: { rowLocks?: boolean } = {},
 ): Promise<AppendResult & { statuses: Map<string, DerivedStatus> }> {
   if (!tx.isTransaction) throw new Error("appendEventsForUpdate must run inside a transaction");
   assertEventTypes(events);
-  const current = await lockMessages(tx, [...new Set(events.map((e) => e.message_id))]);
+  const ids = [...new Set(events.map((e) => e.message_id))];
+  const current = await lockMessages(tx, ids, opts.rowLocks ?? true);
   const rows = events.map((e) => eventRow(e, now));
   const stored = await insertEventsReturningIds(tx, rows);
   const fresh = rows.flatMap((r, i) =>

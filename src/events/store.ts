@@ -7,10 +7,17 @@ import { statusPrecedence } from "./status.js";
 
 /** Locks the message rows in id order, so that two writers appending to the same messages serialise
  * (and cannot deadlock) and each derives the status from every event committed before it. Returns the
- * cached status of each, read under the lock. */
-export async function lockMessages(db: Kysely<DB>, messageIds: string[]): Promise<Map<string, string>> {
+ * cached status of each, read under the lock. `rowLocks` false (PGlite, db/index.ts rowLocksMatter): its
+ * one connection is the transaction's from BEGIN to COMMIT, nothing interleaves, and the locks would only
+ * write a tuple header per message. */
+export async function lockMessages(
+  db: Kysely<DB>,
+  messageIds: string[],
+  rowLocks = true,
+): Promise<Map<string, string>> {
   const r = await sql<{ id: string; status: string }>`
-    select id, status from messages where id = any(${messageIds}::text[]) order by id for update`.execute(db);
+    select id, status from messages where id = any(${messageIds}::text[])
+     order by id ${rowLocks ? sql`for update` : sql``}`.execute(db);
   return new Map(r.rows.map((m) => [m.id, m.status]));
 }
 
