@@ -6,10 +6,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { api, createTestEnv } from "../../test/harness.js";
 import { startScriptedSmtp } from "../../test/scripted-smtp.js";
 import type { Row } from "../db/schema.js";
 import { buildMime, type MimeInput, mimeDigest } from "./mime.js";
 import { type LaneSend, SendLane } from "./send-lane.js";
+import { SendingWorker } from "./worker.js";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "send-lane-"));
 let lane: SendLane | null = null;
@@ -147,5 +149,58 @@ describe("send thread", () => {
       10,
     );
     expect(again[0]).toMatchObject({ kind: "smtp", result: { outcome: "sent" } });
+  });
+});
+
+// The worker's two paths on whichever database the run uses: in-process (PostgreSQL's default) and through
+// the thread (PGlite's default) give the same timeline and the same stored recipe of the same bytes.
+describe.each([false, true])("sending worker, send thread %s", (sendThread) => {
+  it("defers a 451 and sends the same bytes again, which /raw rebuilds from the stored recipe", async () => {
+    const env = await createTestEnv({ retryBaseSeconds: 0, maxAttempts: 3 });
+    let refused: Buffer | null = null;
+    const relay = await startScriptedSmtp({
+      data: (raw) => {
+        if (refused) return null;
+        refused = raw;
+        return { code: 451, message: "4.3.0 Try again later" };
+      },
+    });
+    const worker = new SendingWorker(env.rt, { batchSize: 10, sendThread });
+    closers.push(async () => {
+      await worker.stop();
+      await relay.close();
+      await env.close();
+    });
+    const admin = api(env.app, env.ws.admin);
+    const t = await admin.post("/v1/transports", {
+      name: "relay",
+      kind: "smtp",
+      config: { host: "127.0.0.1", port: relay.port, starttls: "off", pool_size: 2 },
+      is_default: true,
+    });
+    expect(t.status, t.text).toBe(201);
+    const r = await admin.post("/v1/messages", {
+      to: "kundin@example.org",
+      from: "praxis@scholz.example",
+      subject: "Ihr Termin",
+      text: "Guten Tag,\n.wir bestätigen Ihren Termin am Montag um 9 Uhr.\n",
+      html: "<p>Grüße</p>",
+    });
+    expect(r.status, r.text).toBe(202);
+    await worker.drain();
+    const m = (await admin.get(`/v1/messages/${r.body.id}`)).body;
+    expect(m.timeline.map((e: { type: string }) => e.type)).toEqual(["queued", "deferred", "sent"]);
+    expect(relay.received).toHaveLength(1);
+    expect(relay.received[0].raw.equals(refused!)).toBe(true);
+    const raw = await admin.get(`/v1/messages/${r.body.id}/raw`);
+    const trim = (b: Buffer) => b.toString("latin1").replace(/(\r\n)+$/, "");
+    expect(raw.text.replace(/(\r\n)+$/, "")).toBe(trim(relay.received[0].raw));
+    const row = await env.rt.db
+      .selectFrom("messages")
+      .select(["raw_mime", "mime_sha256"])
+      .where("id", "=", r.body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.raw_mime).toBeNull();
+    expect(row.mime_sha256).toBe(mimeDigest(Buffer.from(raw.text, "latin1")));
   });
 });
