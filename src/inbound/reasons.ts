@@ -322,6 +322,11 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
   ],
   blocked: [
     " said: 550 blocked",
+    // Spamhaus's lists by zone name: "550 zen.spamhaus.org Listed by CSS" (CSS is part of the SBL)
+    "listed by css",
+    "listed by pbl",
+    "listed by sbl",
+    "listed by xbl",
     "//www.spamcop.net/bl.",
     "bad sender ip address",
     "banned sending ip",
@@ -758,6 +763,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
   ],
   suspend: [
     " is currently suspended",
+    // Spanish-speaking providers' qmail: "Esta casilla ha expirado por falta de uso" (mailbox lapsed, unused)
+    "ha expirado por falta de uso",
     " temporary locked",
     "archived recipient",
     "boite du destinataire archivee",
