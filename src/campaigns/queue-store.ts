@@ -52,10 +52,11 @@ export interface ClaimedRecipient {
   contact: Record<string, unknown>;
 }
 
-/** Claims a batch and reads each claimed contact by its primary key. A join to contacts was planned as a
- * merge join that read the contacts index from its start up to the batch's last id: recipients are claimed
- * in load order, so each claim read every contact before it again, and the campaign's cost grew with the
- * square of its size. */
+/** Claims a batch and reads each claimed contact by its primary key, as json (the driver parses it; as
+ * jsonb the server built the binary form of every contact only to print it as text). A join to contacts
+ * was planned as a merge join that read the contacts index from its start up to the batch's last id:
+ * recipients are claimed in load order, so each claim read every contact before it again, and the
+ * campaign's cost grew with the square of its size. */
 export async function claimRecipients(
   db: Db,
   c: { campaignId: string; runId: string; owner: string; now: Date; leaseUntil: Date; limit: number },
@@ -76,7 +77,7 @@ export async function claimRecipients(
       returning r.contact_id, r.list_id, r.position, r.attempts, r.message_id, r.previous_message_id,
                 r.to_address, r.mime_date, r.merge
     )
-    select claimed.*, (select to_jsonb(k.*) from contacts k where k.id = claimed.contact_id) as contact
+    select claimed.*, (select to_json(k.*) from contacts k where k.id = claimed.contact_id) as contact
       from claimed
      order by claimed.position`.execute(db);
   // As the join did, a recipient whose contact is gone (deleted since) is left claimed, not returned.
@@ -127,31 +128,33 @@ export interface RecipientWrite {
  * `unknown` is written too: its outcome is known after all. The lease stays while the recipient is still
  * being worked on (claimed, sending) and is cleared otherwise.
  *
- * The rows are found through the primary key (campaign_id, contact_id = any(ids)) and each takes its new
- * values from one JSON object keyed by contact id. Joined to json_to_recordset instead, the planner (which
- * cannot see into the JSON, and has no statistics for a new lease owner) scanned every recipient of the
- * campaign and read the JSON rows again for each: per statement, so the cost grew with the campaign. One
- * JSON parameter rather than a dozen arrays: JSON.stringify and PostgreSQL's JSON reader are both native
- * code, where the driver's array literals escape every string character by character in JS. */
+ * The rows are found through the primary key (campaign_id, contact_id = any(ids)) and joined by contact id
+ * to one JSON record set. Without the `any(ids)` the planner (which cannot see into the JSON, and has no
+ * statistics for a new lease owner) scanned every recipient of the campaign per statement. The parameter
+ * is `json`, taken apart once by json_to_recordset: as one jsonb object keyed by contact id, PostgreSQL
+ * built the binary form of every row — with its merge data, ~650 bytes — and copied each row's object out
+ * again for each of its fifteen lookups; the merge data now goes into the json column as the text sent.
+ * One JSON parameter rather than a dozen arrays: JSON.stringify and PostgreSQL's JSON reader are both
+ * native code, where the driver's array literals escape every string in JS. */
 function recipientsUpdate(campaignId: string, owner: string, rows: RecipientWrite[]) {
-  const byContact: Record<string, RecipientWrite> = {};
-  for (const r of rows) byContact[r.contact_id] = r;
-  const v = sql.raw("(w.o -> r.contact_id)");
   return sql`
     update campaign_recipients r
-       set status = ${v} ->> 'status', reason = ${v} ->> 'reason', detail = ${v} ->> 'detail',
-           attempts = (${v} ->> 'attempts')::int,
-           next_attempt_at = coalesce((${v} ->> 'next_attempt_at')::timestamptz, r.next_attempt_at),
-           message_id = coalesce(${v} ->> 'message_id', r.message_id),
-           to_address = coalesce(${v} ->> 'to_address', r.to_address),
-           mime_date = coalesce((${v} ->> 'mime_date')::timestamptz, r.mime_date),
-           merge = coalesce(nullif(${v} -> 'merge', 'null'::jsonb), r.merge),
-           mime_sha256 = coalesce(${v} ->> 'mime_sha256', r.mime_sha256),
-           done_at = (${v} ->> 'done_at')::timestamptz,
-           lease_owner = case when ${v} ->> 'status' in ('claimed', 'sending') then r.lease_owner end,
-           lease_until = case when ${v} ->> 'status' in ('claimed', 'sending') then r.lease_until end
-      from (select ${JSON.stringify(byContact)}::jsonb as o) w
-     where r.campaign_id = ${campaignId} and r.contact_id = any(${Object.keys(byContact)}::text[])
+       set status = u.status, reason = u.reason, detail = u.detail, attempts = u.attempts,
+           next_attempt_at = coalesce(u.next_attempt_at, r.next_attempt_at),
+           message_id = coalesce(u.message_id, r.message_id),
+           to_address = coalesce(u.to_address, r.to_address),
+           mime_date = coalesce(u.mime_date, r.mime_date),
+           merge = coalesce(u.merge, r.merge),
+           mime_sha256 = coalesce(u.mime_sha256, r.mime_sha256),
+           done_at = u.done_at,
+           lease_owner = case when u.status in ('claimed', 'sending') then r.lease_owner end,
+           lease_until = case when u.status in ('claimed', 'sending') then r.lease_until end
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+           as u(contact_id text, status text, reason text, detail text, attempts int, next_attempt_at timestamptz,
+                message_id text, to_address text, mime_date timestamptz, merge json, mime_sha256 text,
+                done_at timestamptz)
+     where r.campaign_id = ${campaignId} and r.contact_id = any(${rows.map((x) => x.contact_id)}::text[])
+       and r.contact_id = u.contact_id
        and r.lease_owner = ${owner} and r.status in ('claimed', 'sending', 'unknown')`;
 }
 
