@@ -122,6 +122,7 @@ function isUserUnknown(f: Facts): boolean {
   if (isBareRecipientRefusal(f)) return true;
   if (!saysMailboxUnknown(f)) return false;
   if (f.command === "RCPT") return true;
+  if (LOCAL_MAILBOX_ABSENT.test(f.text)) return true;
   // X.1.10 is "null MX" in RFC 7505, but Exchange Online answers 5.1.10 RecipientNotFound: with words
   // that say the mailbox does not exist, it is the mailbox.
   if (f.status?.endsWith(".1.10")) return true;
@@ -129,6 +130,12 @@ function isUserUnknown(f: Facts): boolean {
   // they are a server's reply quoted without the step it answered (see isUnknownAfterAcceptance).
   return !f.command && weakForUser.has(f.statusReason) && !isQuotedReply(f);
 }
+
+/** Mail.ru (and the domains it hosts) accepts every RCPT and refuses an unknown mailbox after DATA:
+ * "550 Message was not accepted -- invalid mailbox. Local mailbox x@y is unavailable: user not found".
+ * Unlike a filter's bare "User unknown" after DATA (see isUnknownAfterAcceptance), the words name the
+ * recipient's mailbox on that server as absent, so the step they answer does not make them filtered. */
+const LOCAL_MAILBOX_ABSENT = /local mailbox \S+ is unavailable: user not found/;
 
 /** "550 <x@y>: Recipient address rejected." and nothing after it, in answer to RCPT: the server refused
  * the address itself without naming a policy (Postfix's words when a recipient lookup fails). Words
