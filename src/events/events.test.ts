@@ -1,8 +1,10 @@
 import fc from "fast-check";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "./service.js";
 import { deriveStatus, informationalEventTypes, type MessageEventType, statusPrecedence } from "./status.js";
+import { textArray } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -247,5 +249,30 @@ describe("appendEvents", () => {
       appendEvents(env.rt.db, [ev(id, "sent", 1)]),
     ]);
     expect((await stored(id)).status).toBe("opened");
+  });
+});
+
+describe("textArray", () => {
+  it("reaches the database as the very values, whatever characters they hold", async () => {
+    // Quotes, backslashes, braces, commas, blanks, the word NULL and empty strings are what array syntax treats
+    // specially; null must stay SQL null.
+    const special = fc.constantFrom('"', "\\", "{", "}", ",", " ", "NULL", "null", "", "ä", "\t", "'");
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string(),
+      fc
+        .array(fc.oneof(special, fc.string({ maxLength: 3 })), { maxLength: 6 })
+        .map((parts) => parts.join("")),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { maxLength: 12 }), async (values) => {
+        const clean = values.map((v) => (v === null ? null : v.replaceAll("\u0000", "")));
+        const r = await sql<{ v: (string | null)[] | null }>`select ${textArray(clean)} as v`.execute(
+          env.rt.db,
+        );
+        expect(r.rows[0].v).toEqual(clean);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

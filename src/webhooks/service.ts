@@ -261,32 +261,69 @@ function refOfId(refs: Map<string, MessageRef>, id: string): MessageRef {
 
 /** The messages the events name, locked in this transaction: by our id where the provider carried it back
  * (one primary-key lookup for the batch, the usual case), and by the provider's message id only for the
- * events that named none of ours. Whether a delivery can lift a temporary bounce is read with them. */
+ * events that named none of ours. Whether a delivery can lift a temporary bounce is read with them, for the
+ * messages a delivery names. */
 async function lockedMessageKeys(
   tx: Kysely<DB>,
   workspaceId: string,
   events: ProviderEvent[],
   rowLocks: boolean,
 ): Promise<LockedMessageKey[]> {
-  const deliveries = events.filter((e) => e.type === "delivered");
-  const delivered = {
-    ids: deliveries.flatMap((e) => (e.messageId ? [e.messageId] : [])),
-    providerIds: deliveries.flatMap((e) => e.providerMessageIds),
-  };
+  const deliveredIds = new Set(
+    events.flatMap((e) => (e.type === "delivered" && e.messageId ? [e.messageId] : [])),
+  );
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
-  const refs = ours.length ? await lockMessageKeys(tx, workspaceId, { ids: ours }, delivered, rowLocks) : [];
+  const refs = ours.length
+    ? await lockMessageKeys(tx, workspaceId, { ids: ours, deliveredIds: [...deliveredIds] }, rowLocks)
+    : [];
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
   if (theirs.length === 0) return refs;
+  const deliveredProviderIds = rest.flatMap((e) => (e.type === "delivered" ? e.providerMessageIds : []));
   const more = await lockMessageKeys(
     tx,
     workspaceId,
-    { providerIds: theirs, except: [...found] },
-    delivered,
+    { providerIds: theirs, except: [...found], deliveredProviderIds },
     rowLocks,
   );
-  return [...refs, ...more];
+  return withDeliveriesByProviderId(
+    tx,
+    workspaceId,
+    rest,
+    [...refs, ...more],
+    { found, deliveredIds },
+    rowLocks,
+  );
+}
+
+/** A delivery that named no message of ours by id but by the provider's id a message another event named
+ * by ours: the one case the two lookups above do not ask about; asked here (none in the usual batch). */
+async function withDeliveriesByProviderId(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  rest: ProviderEvent[],
+  keys: LockedMessageKey[],
+  ours: { found: Set<string>; deliveredIds: Set<string> },
+  rowLocks: boolean,
+): Promise<LockedMessageKey[]> {
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  const byQueueId = new Map(keys.flatMap((k) => (k.queue_id ? [[k.queue_id, k] as const] : [])));
+  const unasked = new Set<string>();
+  for (const e of rest) {
+    const ref = e.type === "delivered" ? refOf(e, byId, byQueueId) : undefined;
+    // Found by our id and not named by a delivery there: not asked yet (those found by the provider's id were).
+    if (ref && ours.found.has(ref.id) && !ours.deliveredIds.has(ref.id)) unasked.add(ref.id);
+  }
+  if (unasked.size === 0) return keys;
+  const asked = await lockMessageKeys(
+    tx,
+    workspaceId,
+    { ids: [...unasked], deliveredIds: [...unasked] },
+    rowLocks,
+  );
+  const answers = new Map(asked.map((k) => [k.id, k.temporarily_bounced]));
+  return keys.map((k) => (answers.has(k.id) ? { ...k, temporarily_bounced: answers.get(k.id) ?? false } : k));
 }
 
 async function storeEvents(
@@ -302,7 +339,9 @@ async function storeEvents(
       const keys = await lockedMessageKeys(tx, workspaceId, events, rowLocksMatter(rt.dbKind));
       const r = resolve(workspaceId, provider, events, keys);
       const locked = new Map(keys.map((k) => [k.id, k.status]));
-      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked });
+      // Only whether the events with consequences were stored (not repeats) matters beyond the count.
+      const report = [...r.consequential.map((c) => c.eventId), ...r.optOuts.map((o) => o.id)];
+      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked, report });
       const optOuts = freshOptOuts(r, stored);
       const consequences = freshConsequences(r, stored);
       const refs = await refsFor(

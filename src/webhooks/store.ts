@@ -3,6 +3,7 @@
 // subscription confirmations.
 import { type Kysely, sql } from "kysely";
 import type { DB, NewRow } from "../db/schema.js";
+import { textArray } from "../events/store.js";
 
 export async function workspaceExists(db: Kysely<DB>, id: string): Promise<boolean> {
   const r = await db.selectFrom("workspaces").select("id").where("id", "=", id).executeTakeFirst();
@@ -44,38 +45,57 @@ export interface LockedMessageKey {
   temporarily_bounced: boolean;
 }
 
+/** Which messages to lock: by our ids (`deliveredIds` those a delivery named), or by the provider's ids
+ * leaving out `except` (`deliveredProviderIds` those a delivery named). */
+export type MessageKeysWanted =
+  | { ids: string[]; deliveredIds: string[] }
+  | { providerIds: string[]; except: string[]; deliveredProviderIds: string[] };
+
 /**
- * The workspace's messages with these ids (or, given providerIds, these queue ids, leaving out `except`),
- * locked in id order when row locks matter (rowLocks: PostgreSQL; see db/index.ts rowLocksMatter). `delivered` names the messages (by id or queue id) with a delivery among the events:
- * for them alone the query asks whether a subscription of their address is bounced_temporary — by two index
- * probes (the message's contact's subscriptions; the contacts with its address), not one scan of the
- * workspace's subscriptions per delivered message, which an OR of both had the planner make.
+ * The workspace's messages wanted, locked in id order when row locks matter (rowLocks: PostgreSQL; see
+ * db/index.ts rowLocksMatter). For the messages a delivery names alone the query asks whether a subscription
+ * of their address is bounced_temporary — by two index probes (the message's contact's subscriptions; the
+ * contacts with its address), not one scan of the workspace's subscriptions per delivered message, which an
+ * OR of both had the planner make. Messages found by our ids are asked by our ids alone: the provider's ids
+ * of every delivery (two or three per event) were most of what the statement carried.
  */
 export async function lockMessageKeys(
   db: Kysely<DB>,
   workspaceId: string,
-  which: { ids: string[] } | { providerIds: string[]; except: string[] },
-  delivered: { ids: string[]; providerIds: string[] },
+  wanted: MessageKeysWanted,
   rowLocks: boolean,
 ): Promise<LockedMessageKey[]> {
-  const match =
-    "ids" in which
-      ? sql`m.id = any(${which.ids}::text[])`
-      : sql`m.queue_id = any(${which.providerIds}::text[]) and not m.id = any(${which.except}::text[])`;
-  const r = await sql<LockedMessageKey>`
-    select m.id, m.queue_id, m.to_address, m.status,
-           coalesce((m.id = any(${delivered.ids}::text[]) or m.queue_id = any(${delivered.providerIds}::text[]))
-                    and (exists (select 1 from subscriptions s
-                                  where s.contact_id = m.contact_id and s.status = 'bounced_temporary')
-                         or exists (select 1 from contact_email_keys k join subscriptions s on s.contact_id = k.contact_id
-                                     where k.workspace_id = m.workspace_id and k.email_key = lower(m.to_address)
-                                       and s.status = 'bounced_temporary')), false)
-             as temporarily_bounced
-      from messages m
-     where m.workspace_id = ${workspaceId} and ${match}
-     order by m.id
-       ${rowLocks ? sql`for update of m` : sql``}`.execute(db);
-  return r.rows;
+  const [match, delivered] =
+    "ids" in wanted
+      ? [sql`m.id = any(${textArray(wanted.ids)})`, sql`m.id = any(${textArray(wanted.deliveredIds)})`]
+      : [
+          sql`m.queue_id = any(${textArray(wanted.providerIds)}) and not m.id = any(${textArray(wanted.except)})`,
+          sql`m.queue_id = any(${textArray(wanted.deliveredProviderIds)})`,
+        ];
+  // One row holding the batch as a JSON document, not a row per message: PGlite's driver decodes every field
+  // of every row in JavaScript (a buffer copy and a TextDecoder call each), five per message here.
+  const r = await sql<{ keys: Array<[string, string | null, string | null, string, boolean]> }>`
+    select coalesce(json_agg(json_build_array(k.id, k.queue_id, k.to_address, k.status, k.temporarily_bounced)
+                             order by k.id), '[]') as keys
+      from (select m.id, m.queue_id, m.to_address, m.status,
+                   coalesce(${delivered}
+                            and (exists (select 1 from subscriptions s
+                                          where s.contact_id = m.contact_id and s.status = 'bounced_temporary')
+                                 or exists (select 1 from contact_email_keys k join subscriptions s on s.contact_id = k.contact_id
+                                             where k.workspace_id = m.workspace_id and k.email_key = lower(m.to_address)
+                                               and s.status = 'bounced_temporary')), false)
+                     as temporarily_bounced
+              from messages m
+             where m.workspace_id = ${workspaceId} and ${match}
+             order by m.id
+               ${rowLocks ? sql`for update of m` : sql``}) k`.execute(db);
+  return (r.rows[0]?.keys ?? []).map(([id, queue_id, to_address, status, temporarily_bounced]) => ({
+    id,
+    queue_id,
+    to_address,
+    status,
+    temporarily_bounced,
+  }));
 }
 
 /** The workspace's messages with these ids, for the bounce rules and opt-outs (the caller holds their locks). */

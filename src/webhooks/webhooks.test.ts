@@ -339,6 +339,47 @@ describe("SendGrid Event Webhook", () => {
     );
   });
 
+  it("a delivery named only by SendGrid's message id lifts a temporary bounce too, also of a message another event of the batch names by our id", async () => {
+    const admin = api(env.app, env.ws.admin);
+    const list = await admin.post("/v1/lists", { name: `Nachsorge ${Date.now()}` });
+    const pausedSub = async (address: string) => {
+      const contact = await admin.post("/v1/contacts", { first_name: "Mia", emails: [address] });
+      const sub = await admin.post(`/v1/lists/${list.body.id}/subscriptions`, {
+        contact_id: contact.body.id,
+      });
+      await admin.patch(`/v1/lists/${list.body.id}/subscriptions/${sub.body.id}`, {
+        status: "bounced_temporary",
+      });
+      return sub.body.id as string;
+    };
+    const status = async (id: string) =>
+      (await admin.get(`/v1/lists/${list.body.id}/subscriptions/${id}`)).body.status;
+    // By SendGrid's id alone (no custom arg): found by the second lookup.
+    const alone = fresh("allein");
+    const aloneSub = await pausedSub(alone);
+    const aloneQueue = `sgq${serial++}a`;
+    const aloneId = await newMessage(alone, aloneQueue);
+    // The delivery names an unknown id of ours and SendGrid's id of a message the open names by our id.
+    const mixed = fresh("gemischt");
+    const mixedSub = await pausedSub(mixed);
+    const mixedQueue = `sgq${serial++}b`;
+    const mixedId = await newMessage(mixed, mixedQueue);
+    // SendGrid's X-Message-Id is what messages.queue_id holds; sg_message_id starts with it.
+    const deliveryBy = (id: string, to: string, ours: string | undefined, queueId: string) => ({
+      ...sendgridBatch(id, to).find((x) => x.event === "delivered"),
+      [MESSAGE_ID_ARG]: ours,
+      sg_message_id: `${queueId}.filterdrecv-1`,
+      sg_event_id: `${id}-d`,
+    });
+    const aloneEvent = deliveryBy(aloneId, alone, undefined, aloneQueue);
+    const mixedEvent = deliveryBy(mixedId, mixed, "msg_unknown", mixedQueue);
+    const open = sendgridBatch(mixedId, mixed).find((x) => x.event === "open");
+    const r = await postSendgrid([open, aloneEvent, mixedEvent]);
+    expect(r.body).toMatchObject({ stored: 3, unmatched: 0 });
+    expect(await status(aloneSub)).toBe("subscribed");
+    expect(await status(mixedSub)).toBe("subscribed");
+  });
+
   it("skips events about another recipient of the send (the archive copy)", async () => {
     const to = fresh("kunde");
     const id = await newMessage(to);
