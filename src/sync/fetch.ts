@@ -14,7 +14,7 @@ import { adapterOf, toolLabel } from "./connections.js";
 import type { LinkRow } from "./links.js";
 import { reconcile } from "./reconcile.js";
 import { eventTrigger, finishRun, progress, type RunRow } from "./runs.js";
-import { markAborted, stageMembers } from "./store.js";
+import { clearStaged, markAborted, stageMembers } from "./store.js";
 
 type Connection = Row<"email_tool_connections">;
 
@@ -131,7 +131,7 @@ export async function executeFetch(s: RunScope, pageSize?: number) {
   });
   phaseDone("reconciled_ms");
   if (read.unusable > 0) counts.unusable_addresses = read.unusable;
-  await rt.db.deleteFrom("sync_fetched_members").where("run_id", "=", run.id).execute();
+  await clearStaged(rt.db, { runId: run.id, embedded: rt.dbKind === "pglite" });
   await rt.db
     .updateTable("list_links")
     .set({ last_fetch_at: rt.now() })

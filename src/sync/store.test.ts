@@ -5,7 +5,7 @@ import { linkListToTool } from "../../test/fakes/listmonk.js";
 import { createTestEnv, type TestEnv } from "../../test/harness.js";
 import { newId } from "../util/ids.js";
 import { createRun } from "./runs.js";
-import { insertEvents, insertFoundEntries, stageMembers, upsertSyncState } from "./store.js";
+import { clearStaged, insertEvents, insertFoundEntries, stageMembers, upsertSyncState } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -256,5 +256,77 @@ describe("staged members and sync states without foreign keys (migration 260)", 
     // the workspace: the rest
     await db.deleteFrom("workspaces").where("id", "=", ws).execute();
     expect(await states()).toEqual([]);
+  });
+});
+
+describe("stageMembers", () => {
+  const member = (runId: string, key: string, first: string | null, at: Date | null) => ({
+    run_id: runId,
+    email_key: key,
+    remote_id: `r-${key}`,
+    email: key,
+    status: "subscribed",
+    status_changed_at: at,
+    first_name: first,
+    last_name: null,
+    salutation: null,
+    block_hash: `h-${key}`,
+  });
+  const stagedOf = (runId: string) =>
+    env.rt.db
+      .selectFrom("sync_fetched_members")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("email_key")
+      .execute();
+
+  it("stages every value as it was given, and the first member of a key wins across pages", async () => {
+    const run = newId("syr");
+    const at = new Date(Date.UTC(2026, 10, 24, 0, 30, 0, 123));
+    // what text formats escape: tab, line breaks, backslash, a lone \N, a quote, non-ASCII
+    const awkward = ["Tab\there", "Zeile\nzwei\r\n", "Back\\slash", "\\N", "\\.", 'O"Neil', "Jürgen ✓"];
+    await stageMembers(env.rt.db, [
+      ...awkward.map((first, i) => member(run, `k${i}@beispiel.de`, first, at)),
+      member(run, "leer@beispiel.de", null, null),
+    ]);
+    // a later page repeating a key (with other data) and bringing a new one
+    await stageMembers(env.rt.db, [
+      member(run, "k0@beispiel.de", "Zweiter", null),
+      member(run, "neu@beispiel.de", "Neu", at),
+    ]);
+    const rows = await stagedOf(run);
+    expect(rows.map((r) => [r.email_key, r.first_name, r.status_changed_at?.getTime() ?? null])).toEqual([
+      ...awkward.map((first, i) => [`k${i}@beispiel.de`, first, at.getTime()]),
+      ["leer@beispiel.de", null, null],
+      ["neu@beispiel.de", "Neu", at.getTime()],
+    ]);
+    expect(rows.every((r) => r.remote_id === `r-${r.email_key}` && r.block_hash === `h-${r.email_key}`)).toBe(
+      true,
+    );
+  });
+
+  it("a page repeating a key within itself keeps its first member", async () => {
+    const run = newId("syr");
+    await stageMembers(env.rt.db, [
+      member(run, "a@beispiel.de", "Erste", null),
+      member(run, "a@beispiel.de", "Zweite", null),
+      member(run, "b@beispiel.de", "B", null),
+    ]);
+    expect((await stagedOf(run)).map((r) => [r.email_key, r.first_name])).toEqual([
+      ["a@beispiel.de", "Erste"],
+      ["b@beispiel.de", "B"],
+    ]);
+  });
+
+  it("clearing a run's members keeps another run's, and empties the table when it was alone", async () => {
+    const [one, two] = [newId("syr"), newId("syr")];
+    await stageMembers(env.rt.db, [member(one, "x@beispiel.de", null, null)]);
+    await stageMembers(env.rt.db, [member(two, "y@beispiel.de", null, null)]);
+    const embedded = env.rt.dbKind === "pglite";
+    await clearStaged(env.rt.db, { runId: one, embedded });
+    expect(await stagedOf(one)).toEqual([]);
+    expect((await stagedOf(two)).map((r) => r.email_key)).toEqual(["y@beispiel.de"]);
+    await clearStaged(env.rt.db, { runId: two, embedded });
+    expect(await stagedOf(two)).toEqual([]);
   });
 });
