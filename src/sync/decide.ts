@@ -39,6 +39,8 @@ export interface Decision {
   statusChange: SubscriptionStatus | null;
   /** the matched subscription's sync state before this fetch (a linked member only) */
   stored: StoredSyncState | null;
+  /** the subscription has a sync state row (false: a new subscription, or one never reconciled) */
+  hasSyncState: boolean;
 }
 
 export interface EmailFollow {
@@ -130,6 +132,8 @@ function decideEmail(k: KnownSubscription, m: StagedMember, d: Decision, work: C
 function decideExisting(k: KnownSubscription, m: StagedMember, blocked: boolean, work: ChunkWork): Decision {
   const d = blankDecision(k.sub_id, "success", m);
   d.stored = k.stored ?? null;
+  // only a lookup that saw no sync state says "none"; anything else counts as having one (upserted)
+  d.hasSyncState = k.has_sync_state !== null;
   d.conflicts = nameConflicts(namesOf(k), {
     first_name: m.first_name,
     last_name: m.last_name,
@@ -200,6 +204,7 @@ function blankDecision(subscriptionId: string, result: SyncResult, m: StagedMemb
     taskReason: null,
     statusChange: null,
     stored: null,
+    hasSyncState: false,
   };
 }
 

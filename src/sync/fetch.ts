@@ -2,12 +2,12 @@
 // only when the whole list has been read are they reconciled (reconcile.ts), chunk by chunk, in ONE
 // transaction — so a connection that breaks mid-run applies nothing (every subscription shows "aborted" and
 // the run can be repeated), and memory stays flat however long the list is.
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { sql } from "kysely";
 import { logEvents } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import type { Runtime } from "../runtime.js";
-import { hmac } from "../util/crypto.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { type AdapterOptions, type RemoteMember, ToolError } from "./adapter.js";
 import { adapterOf, toolLabel } from "./connections.js";
@@ -32,7 +32,16 @@ export { eventTrigger };
  * The blocklist hash of an e-mail key: addressHash(secret, "email", key) without normalising the key a
  * second time (a key is its own canonical form; sync.test.ts pins the equality).
  */
-export const blockHashOfKey = (secret: string, key: string) => hmac(secret, `email:${key}`, "hex");
+export function blockHashOfKey(secret: string, key: string) {
+  return createHmac("sha256", blockKeyOf(secret)).update(`email:${key}`).digest("hex");
+}
+
+/** The secret as a key object, made once per secret: each member's hash then skips the key setup. */
+let blockKey: { secret: string; key: KeyObject } | null = null;
+function blockKeyOf(secret: string): KeyObject {
+  if (blockKey?.secret !== secret) blockKey = { secret, key: createSecretKey(Buffer.from(secret, "utf8")) };
+  return blockKey.key;
+}
 
 /** The members of a page as rows of sync_fetched_members; unusable addresses are counted, not staged. */
 function stagedRows(secret: string, runId: string, page: RemoteMember[]) {

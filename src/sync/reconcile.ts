@@ -30,6 +30,7 @@ import {
   contactsByKeys,
   insertEvents,
   insertFoundEntries,
+  insertSyncState,
   markUnseen,
   notInToolChunk,
   stagedChunk,
@@ -239,13 +240,18 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
   for (const [status, ids] of byStatus) {
     await setSubscriptionStatus(tx, actx, ids, status, `system:sync:${s.connection.tool}`);
   }
-  // A member found as the last fetch left it only gets the run's stamp; the rest are written whole.
+  // A member found as the last fetch left it only gets the run's stamp; the rest are written whole: a
+  // plain insert for subscriptions without a sync state where nothing else can write one meanwhile.
+  const firstInsert = s.rt.dbKind === "pglite";
   const stamped: string[] = [];
   const written: ReturnType<typeof syncStateRow>[] = [];
+  const inserted: ReturnType<typeof syncStateRow>[] = [];
   for (const d of work.decisions) {
     if (unchanged(d)) stamped.push(d.subscriptionId);
+    else if (firstInsert && !d.hasSyncState) inserted.push(syncStateRow(s, d, now));
     else written.push(syncStateRow(s, d, now));
   }
+  await insertSyncState(tx, inserted);
   await upsertSyncState(tx, written);
   await stampSyncState(tx, { ids: stamped, runId: s.run.id, now });
   // the "found" entries first: their ids are made first, so each lists before its subscription's others

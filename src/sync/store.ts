@@ -24,6 +24,8 @@ export interface KnownSubscription {
   result_run_id: string | null;
   /** the sync state as the last fetch left it (read with a linked member only) */
   stored?: StoredSyncState | null;
+  /** null when the subscription has no sync state yet (found by address); a linked one always has one */
+  has_sync_state?: boolean | null;
 }
 
 /** What a linked subscription's sync state holds, to tell whether a fetch changes it at all. */
@@ -55,6 +57,8 @@ export interface ContactByKey {
   remote_id: string | null;
   remote_email: string | null;
   result_run_id: string | null;
+  /** true when the subscription has a sync state, null when not (or no subscription) */
+  has_sync_state: boolean | null;
 }
 
 /** A fetched member with the subscriptions its remote id was linked to at earlier fetches (normally one). */
@@ -110,6 +114,7 @@ function linkedOf(r: StagedRow): KnownSubscription | null {
     remote_id: r.known_remote_id,
     remote_email: r.remote_email,
     result_run_id: r.result_run_id,
+    has_sync_state: true,
     stored: {
       remote_id: r.known_remote_id,
       remote_email: r.remote_email,
@@ -230,6 +235,7 @@ const CONTACT_BY_KEY: readonly (keyof ContactByKey)[] = [
   "remote_id",
   "remote_email",
   "result_run_id",
+  "has_sync_state",
 ];
 
 /**
@@ -285,14 +291,15 @@ export async function contactsByKeys(
   const { rows } = await sql<{ rows: unknown[][] }>`
     select ${jsonRows(CONTACT_BY_KEY, "r", sql`r.contact_id`)} as rows from (
     select k.email_key, c.id as contact_id, c.first_name, c.last_name, c.letter_salutation, c.emails, c.email_keys,
-           s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id
+           s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id,
+           ss.has_sync_state
       from contact_email_keys k
       join contacts c on c.id = k.contact_id
       left join subscriptions s on s.contact_id = c.id and s.list_id = ${v.listId}
       -- LATERAL with OFFSET 0: one probe of the key per contact. As a join it was planned as a hash of the
       -- whole sync state, which a first fetch grows by 5,000 rows per chunk (read whole for every chunk).
       left join lateral (
-        select y.remote_id, y.remote_email, y.result_run_id from subscription_sync y
+        select y.remote_id, y.remote_email, y.result_run_id, true as has_sync_state from subscription_sync y
          where y.subscription_id = s.id
         offset 0) ss on true
      where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])) r`.execute(db);
@@ -396,6 +403,24 @@ export async function stampSyncState(db: Db, v: { ids: string[]; runId: string; 
              where subscription_id = any(cast(${v.ids} as text[]))`.execute(db);
 }
 
+const SYNC_STATE_ROW: readonly Column[] = [
+  text("subscription_id"),
+  text("workspace_id"),
+  text("list_id"),
+  ...SYNC_STATE_COLUMNS,
+];
+
+/**
+ * The first sync state of subscriptions that have none (read in the same transaction): a plain insert.
+ * ON CONFLICT makes every row a speculative insertion (a probe of the key before, a confirmation record
+ * after): 20 % of the statement for the 100,000 rows of a first fetch on PGlite (2.5 instead of 3.1 s CPU
+ * per 100,000 rows). Only where nothing can write a sync state between the read and this insert: PGlite,
+ * whose one connection the reconcile transaction holds.
+ */
+export async function insertSyncState(db: Db, rows: Record<string, unknown>[]) {
+  await insertColumns(db, "subscription_sync", SYNC_STATE_ROW, rows);
+}
+
 /** Writes the reconciliation state of many subscriptions (insert or replace everything but transmit_*). */
 export async function upsertSyncState(db: Db, rows: Record<string, unknown>[]) {
   const update = sql.join(
@@ -404,7 +429,7 @@ export async function upsertSyncState(db: Db, rows: Record<string, unknown>[]) {
   await insertColumns(
     db,
     "subscription_sync",
-    [text("subscription_id"), text("workspace_id"), text("list_id"), ...SYNC_STATE_COLUMNS],
+    SYNC_STATE_ROW,
     rows,
     sql`on conflict (subscription_id) do update set ${update}`,
   );
