@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../../test/harness.js";
-import { analyzeChangedTables } from "./analyze.js";
+import { analyzeChangedTables, vacuumChangedTables } from "./analyze.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -26,6 +26,20 @@ async function modsSinceAnalyze(table: string): Promise<number> {
     env.rt.db,
   );
   return r.rows[0].n;
+}
+
+async function deadRows(table: string): Promise<number> {
+  const r = await sql<{ n: number }>`
+    select coalesce(max(n_dead_tup), 0)::int as n from pg_stat_user_tables where relname = ${table}`.execute(
+    env.rt.db,
+  );
+  return r.rows[0].n;
+}
+
+async function waitFor(read: () => Promise<number>, atLeast: number) {
+  for (let i = 0; i < 50 && (await read()) < atLeast; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function waitForStats(table: string, atLeast: number) {
@@ -67,5 +81,28 @@ describe("analyzeChangedTables", () => {
   it("with statistics, the messages a provider batch names are found by primary key", async () => {
     const ids = Array.from({ length: 100 }, (_, i) => `msg_an_${String(i * 7 + 1).padStart(6, "0")}`);
     expect(await lockPlan(ids)).toContain("messages_pkey");
+  });
+});
+
+describe("vacuumChangedTables", () => {
+  it("vacuums a table whose dead rows pass autovacuum's threshold, then leaves it until it changes again", async () => {
+    await insertMessages(3000, "msg_vac_");
+    // Every row rewritten once (as a send's outcome does): 3,000 dead versions.
+    await sql`update messages set status = 'delivered' where id like 'msg_vac_%'`.execute(env.rt.db);
+    await waitFor(() => deadRows("messages"), 3000);
+    const first = await vacuumChangedTables(env.rt.db);
+    // PostgreSQL's own autovacuum may have been quicker; either way the dead rows are gone now.
+    if (env.rt.dbKind === "pglite") expect(first).toContain("messages");
+    expect(await deadRows("messages")).toBe(0);
+    expect(await vacuumChangedTables(env.rt.db)).not.toContain("messages");
+  });
+
+  it("leaves a table alone below the threshold (50 dead rows + 20% of the table)", async () => {
+    await sql`update messages set status = 'opened' where id in ('msg_vac_000001', 'msg_vac_000002')`.execute(
+      env.rt.db,
+    );
+    await waitFor(() => deadRows("messages"), 2);
+    expect(await deadRows("messages")).toBeGreaterThanOrEqual(2);
+    expect(await vacuumChangedTables(env.rt.db)).not.toContain("messages");
   });
 });
