@@ -6,8 +6,8 @@
 // The same loop vacuums by autovacuum's vacuum rules (dead rows, and rows inserted since the last vacuum):
 // without it PGlite never reclaims the space of a message's claim and outcome rewrites, never sets the
 // visibility map, and the first reader of every fresh page pays for its hint bits. A vacuum holds PGlite's
-// one connection while it runs (tens to a few hundred ms per 100,000 changed rows here) — the price of a
-// database that does not grow without end.
+// one connection while it runs (100,000 fresh messages 3.1 s, after two rewrites each 1.8 s, at load 20) —
+// the price of a database that does not grow without end.
 import { type Kysely, sql } from "kysely";
 import type { Runtime } from "../runtime.js";
 import { startPeriodic } from "../util/periodic.js";
