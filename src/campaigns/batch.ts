@@ -1,10 +1,10 @@
 // One claimed batch of a serial e-mail, in steps around the SMTP transactions (the sliding window of
 // window.ts drives steps 3 and 4 group by group):
-// 1. prepareBatch: exclusions (exclusions.ts) and rendering, in memory;
-// 2. recordEnded: the recipients that end here (excluded, unrenderable) are written at once;
-// 3. markGroup: one statement makes a group of recipients `sending`, with what their message is rendered
-//    from, and stores their new messages with the first timeline event — before any byte of them goes to
-//    the relay (DESIGN §3.4);
+// 1. screenBatch: exclusions (exclusions.ts), in memory;
+// 2. recordEnded: the recipients that end here (excluded, no template) are written at once;
+// 3. renderAndMark: a group's messages are rendered (one that cannot be is recorded as ended), then one
+//    statement makes the group `sending`, with what their messages are rendered from — before any byte of
+//    them goes to the relay (DESIGN §3.4);
 // 4. recordOutcomes: one transaction stores the relay's replies as events, and the messages' work state
 //    and the recipients' outcome (sent, retry later, error, unknown) in one statement.
 // A crash leaves `unknown` only for the groups marked and not yet recorded; the rest of the batch is still
@@ -124,8 +124,31 @@ function candidate(r: ClaimedRecipient) {
   };
 }
 
-/** Decides every recipient of the batch and renders the messages; no database writes. */
-export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipient[]): Promise<Prepared[]> {
+/** A recipient the screening let through: its address and message id are decided; its message is rendered
+ * only when its group is about to be marked `sending` (renderAndMark), not for the whole batch at once, so
+ * a lane holds rendered bytes for the groups near the window instead of for all 500 recipients. */
+export interface Screened {
+  recipient: ClaimedRecipient;
+  address: string;
+  messageId: string;
+  now: Date;
+}
+
+/** A screened recipient on its way through the window; `prepared` is set when its group is rendered. */
+export interface LazySend {
+  screened: Screened;
+  prepared: (Prepared & { send: NonNullable<Prepared["send"]> }) | null;
+}
+
+export const isScreened = (d: Prepared | Screened): d is Screened => "address" in d;
+
+/** Decides every recipient of the batch, in batch order: ended (excluded, no template, no transport) or
+ * screened for sending; no database writes. */
+export async function screenBatch(
+  w: Ctx,
+  plan: RunPlan,
+  batch: ClaimedRecipient[],
+): Promise<Array<Prepared | Screened>> {
   if (plan.broken || !plan.email) {
     return batch.map((r) => ended(w, r, "error", "template_invalid", plan.broken ?? "no template", plan));
   }
@@ -133,8 +156,7 @@ export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipien
     const detail = "The transport this campaign was sent through no longer exists.";
     return batch.map((r) => ended(w, r, "error", "transport_missing", detail, plan));
   }
-  const email = plan.email;
-  const s = email.snapshot;
+  const s = plan.email.snapshot;
   const screened = await screenEmailRecipients(
     w.rt.db,
     w.rt.secret,
@@ -143,16 +165,30 @@ export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipien
   );
   const now = w.rt.now();
   const fresh = batchIds("msg", batch.length, now.getTime());
-  const out: Prepared[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    // Rendering is the one long stretch of CPU: let replies of other lanes' SMTP transactions in between.
-    if (i > 0 && i % RENDER_SLICE === 0) await new Promise((r) => setImmediate(r));
-    const r = batch[i];
+  return batch.map((r, i) => {
     const verdict = screened.get(r.contact_id);
     if (!verdict || "reason" in verdict) {
       const x: Exclusion = verdict ?? { reason: "no_address", detail: "The contact no longer exists." };
-      out.push(ended(w, r, "excluded", x.reason, x.detail, plan));
-    } else out.push(render(w, plan, email, r, verdict.address, r.message_id ?? fresh[i], now));
+      return ended(w, r, "excluded", x.reason, x.detail, plan);
+    }
+    return { recipient: r, address: verdict.address, messageId: r.message_id ?? fresh[i], now };
+  });
+}
+
+/** Renders one screened recipient (screenBatch gives Screened only for a plan that has its email). */
+export function renderScreened(w: Ctx, plan: RunPlan, x: Screened): Prepared {
+  return render(w, plan, plan.email!, x.recipient, x.address, x.messageId, x.now);
+}
+
+/** Decides every recipient of the batch and renders the messages; no database writes. */
+export async function prepareBatch(w: Ctx, plan: RunPlan, batch: ClaimedRecipient[]): Promise<Prepared[]> {
+  const decided = await screenBatch(w, plan, batch);
+  const out: Prepared[] = [];
+  for (let i = 0; i < decided.length; i++) {
+    // Rendering is the one long stretch of CPU: let replies of other lanes' SMTP transactions in between.
+    if (i > 0 && i % RENDER_SLICE === 0) await new Promise((r) => setImmediate(r));
+    const d = decided[i];
+    out.push(isScreened(d) ? renderScreened(w, plan, d) : d);
   }
   return out;
 }
@@ -259,6 +295,22 @@ export function markSendingGroup(w: Ctx, plan: RunPlan, group: Prepared[]): Prom
     w.owner,
     group.map((p) => ({ ...p.write, status: "sending" })),
   );
+}
+
+/** Step 3 for a group of the window: renders its messages now (a message that cannot be rendered ends
+ * here as `error`, as in recordEnded) and marks the rest `sending`; returns the recipients still held. */
+export async function renderAndMark(w: Ctx, plan: RunPlan, group: LazySend[]): Promise<Set<string>> {
+  const rendered: Prepared[] = [];
+  const failed: Prepared[] = [];
+  for (const item of group) {
+    const p = renderScreened(w, plan, item.screened);
+    if (p.send) {
+      item.prepared = p as LazySend["prepared"];
+      rendered.push(p);
+    } else failed.push(p);
+  }
+  if (failed.length > 0) await recordEnded(w, plan, failed);
+  return markSendingGroup(w, plan, rendered);
 }
 
 interface Outcome {

@@ -21,7 +21,15 @@ import type { Runtime } from "../runtime.js";
 import { randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
 import { campaignEvent } from "./actions.js";
-import { markSendingGroup, type Prepared, prepareBatch, recordEnded, recordOutcomes } from "./batch.js";
+import {
+  isScreened,
+  type LazySend,
+  type Prepared,
+  recordEnded,
+  recordOutcomes,
+  renderAndMark,
+  screenBatch,
+} from "./batch.js";
 import { Housekeeping } from "./housekeeping.js";
 import {
   type ActiveCampaign,
@@ -69,6 +77,7 @@ export interface RunPlan {
 }
 
 const PLAN_TTL_MS = 5_000;
+const SENT = Buffer.alloc(0);
 const PLAN_CACHE = 64;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -316,14 +325,17 @@ export class CampaignWorker {
     return new Date(this.rt.now().getTime() + this.rt.config.workerLeaseSeconds * 1000);
   }
 
-  /** Screen, render and store the batch, then send it through the sliding window (window.ts). */
+  /** Screens the batch and records the recipients that end here, then sends the rest through the sliding
+   * window (window.ts), each group rendered just before it is marked `sending`. */
   private async process(plan: RunPlan, recipients: ClaimedRecipient[], slots: number) {
-    const prepared = await prepareBatch(this, plan, recipients);
-    await recordEnded(this, plan, prepared);
-    const sender = this.senders.get(plan.transport);
-    const sendable = prepared.filter(
-      (p): p is Prepared & { send: NonNullable<Prepared["send"]> } => !!p.send,
+    const decided = await screenBatch(this, plan, recipients);
+    await recordEnded(
+      this,
+      plan,
+      decided.filter((d): d is Prepared => !isScreened(d)),
     );
+    const sender = this.senders.get(plan.transport);
+    const sendable: LazySend[] = decided.filter(isScreened).map((screened) => ({ screened, prepared: null }));
     const inFlight = Math.max(1, Math.min(this.concurrency, slots, inFlightLimit(plan.transport)));
     await sendThroughWindow(
       sendable,
@@ -337,21 +349,27 @@ export class CampaignWorker {
         recordGroup: this.recordGroup ?? Math.max(4 * inFlight, 100),
       },
       {
-        key: (p) => p.recipient.contact_id,
-        mark: (items) => markSendingGroup(this, plan, items),
-        mail: (p) => ({
-          messageId: p.send.messageId,
-          workspaceId: plan.workspaceId,
-          raw: p.send.raw,
-          returnPath: p.send.returnPath,
-          to: p.send.to,
-          archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
-        }),
+        key: (x) => x.screened.recipient.contact_id,
+        mark: (items) => renderAndMark(this, plan, items),
+        // Only recipients their group's marking held are sent, and those are rendered. The bytes are the
+        // sender's from here; the item keeps what recording needs, so a sent message's bytes can go.
+        mail: (x) => {
+          const send = x.prepared!.send;
+          x.prepared!.send = { ...send, raw: SENT };
+          return {
+            messageId: send.messageId,
+            workspaceId: plan.workspaceId,
+            raw: send.raw,
+            returnPath: send.returnPath,
+            to: send.to,
+            archiveBcc: plan.email?.snapshot.archive_bcc ?? null,
+          };
+        },
         record: (results) =>
           recordOutcomes(
             this,
             plan,
-            results.map((r) => ({ prepared: r.item, result: r.result })),
+            results.map((r) => ({ prepared: r.item.prepared!, result: r.result })),
             sender.kind,
           ),
       },

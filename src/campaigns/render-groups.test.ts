@@ -1,0 +1,121 @@
+// A batch's messages are rendered group by group, just before the group is marked `sending` (batch.ts
+// renderAndMark), not all at once after the claim: a message that cannot be rendered then ends as `error`
+// there, and is neither marked nor handed to the relay.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { isScreened, type LazySend, renderAndMark, screenBatch } from "./batch.js";
+import { claimRecipients } from "./queue-store.js";
+import { EmailPlan, type RenderInput, type RunSnapshot } from "./render.js";
+import { findRun } from "./store.js";
+import { seedAudience } from "./test-support.js";
+import { CampaignWorker, type RunPlan } from "./worker.js";
+
+let env: TestEnv;
+let worker: CampaignWorker;
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  worker = new CampaignWorker(env.rt, { lanes: 1, batchSize: 50 });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await env?.close();
+});
+
+const c = () => api(env.app, env.ws.editor);
+
+/** A campaign of `count` recipients in progress, and the plan a worker would compile for its run. */
+async function sending(count: number): Promise<RunPlan> {
+  const a = await seedAudience(env.rt.db, env.ws.id, { count });
+  const t = await c().post("/v1/templates", {
+    name: `Vorlage ${Date.now()}`,
+    subject: "Hallo {{ contact.first_name }}",
+    text: "{{ contact.letter_salutation }}\n\nAbmelden: {{ unsubscribe_url }}\n",
+  });
+  expect(t.status, t.text).toBe(201);
+  const created = await c().post("/v1/campaigns", {
+    name: `Gruppen ${Date.now()}`,
+    kind: "email",
+    list_ids: [a.listId],
+  });
+  expect(created.status, created.text).toBe(202);
+  await worker.housekeeping.round();
+  const s = await c().post(`/v1/campaigns/${created.body.id}/send`, {
+    template_id: t.body.id,
+    subject: "Hallo {{ contact.first_name }}",
+    from: "info@hundeschule.example",
+  });
+  expect(s.status, s.text).toBe(202);
+  const campaign = await env.rt.db
+    .selectFrom("campaigns")
+    .select("current_run_id")
+    .where("id", "=", created.body.id)
+    .executeTakeFirstOrThrow();
+  const run = await findRun(env.rt.db, campaign.current_run_id!);
+  return {
+    runId: run!.id,
+    campaignId: created.body.id,
+    workspaceId: env.ws.id,
+    email: new EmailPlan(run!.snapshot as RunSnapshot),
+    broken: null,
+    transport: null,
+    senderDomain: null,
+    transportMissing: false,
+    loadedAt: Date.now(),
+  };
+}
+
+const statuses = async (campaignId: string) =>
+  env.rt.db
+    .selectFrom("campaign_recipients")
+    .select(["status", "reason", "mime_sha256", "merge"])
+    .where("campaign_id", "=", campaignId)
+    .orderBy("position")
+    .execute();
+
+describe("rendering a batch group by group", () => {
+  it("renders a group only when it is marked; one that cannot be rendered ends as error, unmarked and unsent", async () => {
+    const plan = await sending(3);
+    const w = { rt: env.rt, owner: "group-worker" };
+    const now = env.rt.now();
+    const claimed = await claimRecipients(env.rt.db, {
+      campaignId: plan.campaignId,
+      runId: plan.runId,
+      owner: w.owner,
+      now,
+      leaseUntil: new Date(now.getTime() + 60_000),
+      limit: 10,
+    });
+    expect(claimed).toHaveLength(3);
+    // The second recipient's message fails to render (as a template filter could for one contact's data).
+    const email = plan.email!;
+    const renderAll = email.render.bind(email);
+    let rendered = 0;
+    email.render = (r: RenderInput) => {
+      rendered++;
+      if (r.merge.contact.id === claimed[1].contact_id) throw new Error("Datum nicht lesbar");
+      return renderAll(r);
+    };
+
+    const decided = await screenBatch(w, plan, claimed);
+    const items: LazySend[] = decided.filter(isScreened).map((screened) => ({ screened, prepared: null }));
+    expect(items).toHaveLength(3);
+    expect(rendered).toBe(0);
+    expect((await statuses(plan.campaignId)).map((r) => r.status)).toEqual(["claimed", "claimed", "claimed"]);
+
+    const held = await renderAndMark(w, plan, items);
+    expect(rendered).toBe(3);
+    expect([...held].sort()).toEqual([claimed[0].contact_id, claimed[2].contact_id].sort());
+    expect(items.map((x) => x.prepared !== null)).toEqual([true, false, true]);
+    const rows = await statuses(plan.campaignId);
+    expect(rows.map((r) => [r.status, r.reason])).toEqual([
+      ["sending", null],
+      ["error", "template_render_failed"],
+      ["sending", null],
+    ]);
+    // What the marked messages are rendered from is stored with the marking: the digest and the merge data.
+    expect(rows[0].mime_sha256).toBe(items[0].prepared!.write.mime_sha256);
+    expect(rows[0].merge).toEqual(JSON.parse(JSON.stringify(items[0].prepared!.write.merge)));
+    expect(rows[1].merge).toBeNull();
+  });
+});
