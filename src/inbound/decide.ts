@@ -134,8 +134,10 @@ function isUserUnknown(f: Facts): boolean {
 /** Mail.ru (and the domains it hosts) accepts every RCPT and refuses an unknown mailbox after DATA:
  * "550 Message was not accepted -- invalid mailbox. Local mailbox x@y is unavailable: user not found".
  * Unlike a filter's bare "User unknown" after DATA (see isUnknownAfterAcceptance), the words name the
- * recipient's mailbox on that server as absent, so the step they answer does not make them filtered. */
-const LOCAL_MAILBOX_ABSENT = /local mailbox \S+ is unavailable: user not found/;
+ * recipient's mailbox on that server as absent, so the step they answer does not make them filtered.
+ * Sendmail's transcript line "mail.local: unknown user: x" is the same statement by the reporting host's
+ * own local delivery agent (the 554 "Service unavailable" after it is Sendmail's summary, not a filter). */
+const LOCAL_MAILBOX_ABSENT = /local mailbox \S+ is unavailable: user not found|\bmail\.local: unknown user/;
 
 /** "550 <x@y>: Recipient address rejected." and nothing after it, in answer to RCPT: the server refused
  * the address itself without naming a policy (Postfix's words when a recipient lookup fails). Words

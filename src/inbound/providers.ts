@@ -28,7 +28,24 @@ export interface ProviderFacts {
 
 /** The reason a provider's own code or sentence names, if any. */
 export function providerReason(f: ProviderFacts): Reason | undefined {
-  return byCode(f.text) ?? byStatusSentence(f) ?? byReplySentence(f) ?? byHostSentence(f) ?? byDocomo(f);
+  return (
+    byCode(f.text) ??
+    byStatusSentence(f) ??
+    byReplySentence(f) ??
+    byHostSentence(f) ??
+    byDocomo(f) ??
+    byKddi(f)
+  );
+}
+
+/** KDDI's au (ezweb.ne.jp) answers "550 : User unknown" with the address left out when the recipient's
+ * reception filter refuses the sender, and "550 <x@ezweb.ne.jp>: User unknown" naming the address when
+ * the mailbox does not exist (the carrier's behaviour as catalogued by sisimai's Rhost table). Without
+ * the carrier, such a reply with no command reads as filtered (see decide.ts isUnknownAfterAcceptance). */
+function byKddi(f: ProviderFacts): Reason | undefined {
+  if (!f.text.includes(": user unknown")) return undefined;
+  if (!f.hosts.some((h) => h === "ezweb.ne.jp" || h.endsWith(".ezweb.ne.jp"))) return undefined;
+  return f.text.includes(">: user unknown") ? "userunknown" : undefined;
 }
 
 /** NTT DOCOMO's gateway answers "550 Unknown user" both when the address does not exist and when the
@@ -113,12 +130,30 @@ for (const [reason, status, lo, hi, sentence] of sentencesWithStatus) {
 
 function byStatusSentence(f: ProviderFacts): Reason | undefined {
   if (!f.status) return undefined;
-  const [, subject, detail] = f.status.split(".");
+  return sentenceOfStatus(f.status, f.text) ?? byQuotedStatusSentence(f);
+}
+
+function sentenceOfStatus(status: string, text: string): Reason | undefined {
+  const [, subject, detail] = status.split(".");
   for (const s of bySubject.get(subject) ?? []) {
-    if (detailMatches(detail, s) && f.text.includes(s.sentence)) return s.reason;
+    if (detailMatches(detail, s) && text.includes(s.sentence)) return s.reason;
   }
   return undefined;
 }
+
+/** A relay or filtering gateway that wraps another server's refusal reports its own code (Cisco's
+ * "5.1.0 - Unknown address error 550-'5.4.1 Recipient address rejected: Access denied …'", Status
+ * 5.0.0): the provider's sentence belongs to the code quoted with it, not to the wrapper's. */
+function byQuotedStatusSentence(f: ProviderFacts): Reason | undefined {
+  for (const [quoted] of f.text.matchAll(QUOTED_STATUS)) {
+    if (quoted === f.status) continue;
+    const reason = sentenceOfStatus(quoted, f.text);
+    if (reason) return reason;
+  }
+  return undefined;
+}
+
+const QUOTED_STATUS = /\b[245]\.\d{1,3}\.\d{1,3}\b/g;
 
 function byReplySentence(f: ProviderFacts): Reason | undefined {
   if (!f.replyCode) return undefined;
