@@ -17,7 +17,17 @@ describe("provider vocabularies", () => {
   it("takes a provider's sentence only together with the status code it comes with", () => {
     const banned = "550 5.7.606 Access denied, banned sending IP [192.0.2.1]";
     expect(ask(banned, { status: "5.7.606" })).toBe("blocked");
-    expect(ask(banned, { status: "5.7.1" })).toBeUndefined();
+    expect(ask("550 Access denied, banned sending IP [192.0.2.1]", { status: "5.7.1" })).toBeUndefined();
+    expect(
+      ask("550 5.7.1 Access denied, banned sending IP [192.0.2.1]", { status: "5.7.1" }),
+    ).toBeUndefined();
+    // A gateway's own code around the provider's reply: the code quoted beside the sentence decides.
+    expect(ask(banned, { status: "5.0.0" })).toBe("blocked");
+    expect(
+      ask(`5.1.0 - Unknown address error 550-'5.4.1 Recipient address rejected: Access denied'`, {
+        status: "5.1.0",
+      }),
+    ).toBe("userunknown");
     expect(ask("Message expired", { status: "5.4.7" })).toBe("expired");
   });
 
@@ -33,6 +43,13 @@ describe("provider vocabularies", () => {
 });
 
 describe("mailbox providers' own sentences", () => {
+  it("reads KDDI's au naming the address as an unknown mailbox, and only au", () => {
+    const named = "550 <hanako@ezweb.ne.jp>: User unknown";
+    expect(ask(named, { hosts: ["lsean.ezweb.ne.jp"] })).toBe("userunknown");
+    expect(ask("550 : User unknown", { hosts: ["lsean.ezweb.ne.jp"] })).toBeUndefined();
+    expect(ask(named.replace("ezweb.ne.jp", "example.jp"), { hosts: ["mx.example.jp"] })).toBeUndefined();
+  });
+
   it("reads Yahoo's, Apple's and AOL's sentences when their hosts said them", () => {
     const yahoo = "421 4.7.0 [TSS04] Messages from 192.0.2.10 temporarily deferred due to unexpected volume";
     expect(ask(`${yahoo} or user complaints`, { hosts: ["mta7.am0.yahoodns.net"] })).toBe("badreputation");
