@@ -29,7 +29,9 @@ import { createTestDb, type TestDb } from "../harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../scripted-smtp.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const bundled = path.join(repo, "node_modules", ".cache", "poststelle-fault", "worker-proc.mjs");
+// Inside node_modules so that the bundle's external packages resolve; one file per test process, because
+// worktrees of one repository share node_modules (a symlink) and two runs at once must not run each other's code.
+const bundled = path.join(repo, "node_modules", ".cache", "poststelle-fault", `worker-proc-${process.pid}.mjs`);
 let workerCommand = ["--import", "tsx", "test/fault/worker-proc.ts"];
 
 /** Bundles worker-proc.ts once with esbuild (tsx's own compiler): a worker then starts in a fraction of the
@@ -48,6 +50,7 @@ async function bundleWorker() {
       logLevel: "warning",
     });
     workerCommand = [bundled];
+    cleanup.push(async () => fs.rmSync(bundled, { force: true }));
   } catch {
     /* fall back to tsx */
   }
