@@ -186,13 +186,25 @@ function readReceipt(m: MessageView): BounceReport | null {
 // ---- RFC 3464 DSNs and non-standard bounces -----------------------------------------------------
 
 function readDelivery(m: MessageView): BounceReport | null {
-  const evidence = deliveryEvidence(m);
-  if (evidence.length === 0) return null;
+  const found = deliveryEvidence(m);
+  if (found.length === 0) return null;
+  const evidence = m.headers.has("x-nai-header") ? found.map(mcafeeReading) : found;
   const recipients = evidence.map(outcomeOf);
   const envelopeId = m.envelopeId;
   const original = envelopeId ? { ...m.original, envelope_id: envelopeId } : m.original;
   return { kind: kindOf(recipients), recipients, original };
 }
+
+/** McAfee's mail appliance (it marks its notices with X-NAI-Header) quotes the reply it was given with
+ * no SMTP command; its "550 Unknown user x@y" and "User (x@y) unknown." are about the mailbox, as
+ * sisimai's McAfee module reads them, not a filter's refusal after DATA. The appliance's format says
+ * so, hence a verdict that stands rather than a reading the no-command rule would overturn. */
+function mcafeeReading(e: Evidence): Evidence {
+  if (e.mtaVerdict || e.command || !MCAFEE_UNKNOWN_USER.test(e.diagnostic)) return e;
+  return { ...e, mtaVerdict: "userunknown" };
+}
+
+const MCAFEE_UNKNOWN_USER = /\b550 unknown user \S+@\S+|\buser \(\S+@\S+\) unknown\./i;
 
 /** A report passed on whole inside a plain-text notice (NTT OCN's mail administration returns the Postfix
  * bounce it received, headers and all, below a bilingual preamble that names only its help desk): the
