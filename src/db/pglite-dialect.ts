@@ -29,6 +29,10 @@ class Mutex {
 
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
+  /** `COPY … FROM '/dev/blob'` with `body` as the file it reads (PGlite's blob device; PostgreSQL has none). */
+  async copyFromText(statement: string, body: string): Promise<void> {
+    await this.pg.query(statement, [], { blob: new Blob([body]) });
+  }
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0 && /;\s*\S/.test(q.sql)) {
       // Several statements (a migration file): only the simple query protocol accepts those.
@@ -47,6 +51,11 @@ class PGliteConnection implements DatabaseConnection {
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("streaming queries are not supported on PGlite");
   }
+}
+
+/** The connection as PGlite's, when it is one: the caller holds it (and the dialect's mutex) while it runs. */
+export function pgliteConnectionOf(c: DatabaseConnection): Pick<PGliteConnection, "copyFromText"> | null {
+  return c instanceof PGliteConnection ? c : null;
 }
 
 class PGliteDriver implements Driver {

@@ -2,6 +2,7 @@
 // what Poststelle knows of them, and writing the sync state of many subscriptions at once.
 import { type Kysely, sql } from "kysely";
 import type { EventLogInput } from "../audit/service.js";
+import { pgliteConnectionOf } from "../db/pglite-dialect.js";
 import type { DB, SubscriptionStatus } from "../db/schema.js";
 import { newId } from "../util/ids.js";
 
@@ -522,21 +523,6 @@ const STAGED_COLUMNS: readonly Column[] = [
   text("block_hash"),
 ];
 
-/** PGlite's query with its options: `blob` is the file a `COPY … FROM '/dev/blob'` reads. */
-interface BlobQuery {
-  query(text: string, params: unknown[], options: { blob: Blob }): Promise<unknown>;
-}
-
-/**
- * The embedded engine behind a PGlite connection, if this is one. The dialect's connection keeps it as
- * `pg` (src/db/pglite-dialect.ts); the connection is held under the dialect's mutex while the callback
- * runs, so a statement sent straight to the engine here cannot interleave with anyone else's.
- */
-function blobQueryOf(connection: unknown): BlobQuery | null {
-  const pg = (connection as { pg?: { query?: unknown } }).pg;
-  return pg && typeof pg.query === "function" ? (pg as BlobQuery) : null;
-}
-
 /** A value in COPY's text format: \N for null, backslash, tab and line breaks escaped. */
 function copyText(type: Column["type"], v: unknown): string {
   const t = cellText(type, v);
@@ -566,13 +552,14 @@ const UNIQUE_VIOLATION = "23505";
 export async function stageMembers(db: Db, rows: Record<string, unknown>[]) {
   if (rows.length === 0) return;
   const copied = await db.getExecutor().provideConnection(async (connection) => {
-    const pg = blobQueryOf(connection);
-    if (!pg) return false;
+    const pglite = pgliteConnectionOf(connection);
+    if (!pglite) return false;
     const names = STAGED_COLUMNS.map((c) => c.name).join(", ");
     try {
-      await pg.query(`copy sync_fetched_members (${names}) from '/dev/blob'`, [], {
-        blob: new Blob([copyBody(STAGED_COLUMNS, rows)]),
-      });
+      await pglite.copyFromText(
+        `copy sync_fetched_members (${names}) from '/dev/blob'`,
+        copyBody(STAGED_COLUMNS, rows),
+      );
       return true;
     } catch (e) {
       if ((e as { code?: string }).code === UNIQUE_VIOLATION) return false;
