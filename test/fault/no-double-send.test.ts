@@ -31,7 +31,13 @@ import { type ScriptedSmtp, startScriptedSmtp } from "../scripted-smtp.js";
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // Inside node_modules so that the bundle's external packages resolve; one file per test process, because
 // worktrees of one repository share node_modules (a symlink) and two runs at once must not run each other's code.
-const bundled = path.join(repo, "node_modules", ".cache", "poststelle-fault", `worker-proc-${process.pid}.mjs`);
+const bundled = path.join(
+  repo,
+  "node_modules",
+  ".cache",
+  "poststelle-fault",
+  `worker-proc-${process.pid}.mjs`,
+);
 let workerCommand = ["--import", "tsx", "test/fault/worker-proc.ts"];
 
 /** Bundles worker-proc.ts once with esbuild (tsx's own compiler): a worker then starts in a fraction of the
