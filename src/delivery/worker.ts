@@ -8,7 +8,7 @@ import { type EventLogInput, logEvents } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import { rowLocksMatter, toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
-import { signerFor, signForSender } from "../domains/service.js";
+import { signForSender } from "../domains/service.js";
 import { admitByDomainLimit } from "../domains/throttle.js";
 import {
   appendEvents,
@@ -17,11 +17,9 @@ import {
   unknownOutcomeEvent,
 } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
-import { domainOf } from "../util/email.js";
 import { newId, randomToken } from "../util/ids.js";
 import type { WorkerHandle } from "../workers.js";
-import { buildMime, type MimeInput, mimeDigest, mimeInput, packMime, unpackMime } from "./mime.js";
-import { type LaneOutcome, type LaneSend, SendLane } from "./send-lane.js";
+import { buildMime, mimeDigest, mimeInput, packMime, unpackMime } from "./mime.js";
 import { type MailSender, SenderCache, type SendResult } from "./senders.js";
 import {
   type ClaimedMessage,
@@ -49,9 +47,6 @@ export interface SendingWorkerOptions {
   lanes?: number;
   /** SMTP transactions in flight per batch (the relay pool queues beyond its connections). */
   concurrency?: number;
-  /** Build and send in a thread of its own (send-lane.ts); by default where the database is in this
-   * process (PGlite), whose statements otherwise share the one thread with every MIME and socket write. */
-  sendThread?: boolean;
 }
 
 interface Plan {
@@ -70,17 +65,6 @@ interface Mime {
   /** null when the first attempt already stored it */
   store: MimeStore | null;
 }
-
-/** A first attempt without a DKIM key: built where it is sent, and stored as this recipe and the digest. */
-interface MimeRecipe {
-  recipe: MimeInput;
-  date: Date;
-}
-
-/** A message ready to hand to its transport (or already settled, e.g. blocked or held back). */
-type Prepared =
-  | { settled: Result }
-  | { m: ClaimedMessage; transportId: string | null; mime: Mime | MimeRecipe };
 
 /** What one message's attempt produced, before it is written. */
 interface Result {
@@ -112,7 +96,6 @@ export class SendingWorker {
   private readonly batchSize: number;
   private readonly lanes: number;
   private readonly concurrency: number;
-  private readonly lane: SendLane | null;
   private stopping = false;
   private loops: Promise<void>[] = [];
   private wake: Array<() => void> = [];
@@ -132,7 +115,6 @@ export class SendingWorker {
       (rt.dbKind === "pglite" ? Math.max(rt.config.workerBatchSize, 500) : rt.config.workerBatchSize);
     this.lanes = opts.lanes ?? 2;
     this.concurrency = opts.concurrency ?? 50;
-    this.lane = (opts.sendThread ?? rt.dbKind === "pglite") ? new SendLane(rt.config.dataDir) : null;
   }
 
   // ------------------------------------------------------------ the loop
@@ -148,7 +130,6 @@ export class SendingWorker {
     for (const w of this.wake.splice(0)) w();
     await Promise.all(this.loops);
     this.senders.close();
-    await this.lane?.close();
   }
 
   private async loop() {
@@ -225,9 +206,7 @@ export class SendingWorker {
         );
         throw err;
       });
-      const results = this.lane
-        ? await this.sendInThread(this.lane, claimed, plan)
-        : await mapLimit(claimed, this.concurrency, (m) => this.attemptSafely(m, plan));
+      const results = await mapLimit(claimed, this.concurrency, (m) => this.attemptSafely(m, plan));
       await this.record(results);
     } finally {
       clearInterval(heartbeat);
@@ -263,78 +242,16 @@ export class SendingWorker {
     try {
       return await this.attempt(m, plan.transports);
     } catch (err) {
-      return this.internalError(m, (err as Error).message);
-    }
-  }
-
-  /** Not handed over: an unexpected error on our side, so the message is deferred. */
-  private internalError(m: ClaimedMessage, message: string): Result {
-    const failure: SendResult = {
-      outcome: "temporary",
-      reply: { response: "", code: null, enhanced: null },
-      detail: `Not sent: ${message}`,
-      errorCode: "internal_error",
-      evidence: { error: message },
-    };
-    return this.resultOf(m, "worker", failure, null);
-  }
-
-  // ------------------------------------------------------------ the send thread
-
-  /** The batch through the send thread: what needs the database (blocklist, plan, DKIM keys, stored MIME)
-   * is settled here, the rest — building first attempts, the transports' sockets — crosses as one batch. */
-  private async sendInThread(lane: SendLane, claimed: ClaimedMessage[], plan: Plan): Promise<Result[]> {
-    const prepared: Prepared[] = [];
-    for (const m of claimed) prepared.push(await this.prepare(m, plan));
-    const items: LaneSend[] = [];
-    for (const p of prepared) {
-      if ("settled" in p) continue;
-      const mail = {
-        messageId: p.m.id,
-        workspaceId: p.m.workspace_id,
-        returnPath: p.m.return_path,
-        to: p.m.to_address ?? "",
-        archiveBcc: p.m.archive_bcc,
+      const detail = `Not sent: ${(err as Error).message}`;
+      const failure: SendResult = {
+        outcome: "temporary",
+        reply: { response: "", code: null, enhanced: null },
+        detail,
+        errorCode: "internal_error",
+        evidence: { error: (err as Error).message },
       };
-      items.push(
-        "recipe" in p.mime
-          ? { transportId: p.transportId, mail, recipe: { input: p.mime.recipe, date: p.mime.date } }
-          : { transportId: p.transportId, mail, raw: new Uint8Array(p.mime.raw) },
-      );
+      return this.resultOf(m, "worker", failure, null);
     }
-    const outcomes = await lane.send([...plan.transports.values()], items, this.concurrency);
-    let next = 0;
-    return prepared.map((p) =>
-      "settled" in p ? p.settled : this.resultOfLane(p.m, p.mime, outcomes[next++]),
-    );
-  }
-
-  /** A message's way up to the transport, without sending; never throws (as attemptSafely). */
-  private async prepare(m: ClaimedMessage, plan: Plan): Promise<Prepared> {
-    const reason = plan.blocked.get(m.id);
-    if (reason) return { settled: this.dropped(m, reason) };
-    const later = plan.waiting.get(m.id);
-    if (later)
-      return {
-        settled: { outcome: this.outcome(m, "queued", { next_attempt_at: later }), events: [], log: null },
-      };
-    if (m.transport_id && !plan.transports.has(m.transport_id)) return { settled: this.transportMissing(m) };
-    try {
-      return { m, transportId: m.transport_id ?? null, mime: await this.mimeOrRecipe(m) };
-    } catch (err) {
-      return { settled: this.buildFailed(m, (err as Error).message) };
-    }
-  }
-
-  private resultOfLane(m: ClaimedMessage, mime: Mime | MimeRecipe, o: LaneOutcome): Result {
-    if ("failed" in o) {
-      if (o.failed === "transport_invalid") return this.transportInvalid(m, o.message);
-      if (o.failed === "mime_build_failed") return this.buildFailed(m, o.message);
-      return this.internalError(m, o.message);
-    }
-    const store: MimeStore | null =
-      "recipe" in mime ? { mime_date: mime.date, mime_sha256: o.digest ?? null } : mime.store;
-    return this.resultOf(m, o.kind, o.result, store);
   }
 
   /** The blocklist may have changed since the message was accepted: look again, per workspace. */
@@ -376,16 +293,32 @@ export class SendingWorker {
     let sender: MailSender;
     try {
       const t = m.transport_id ? transports.get(m.transport_id) : null;
-      if (t === undefined) return this.transportMissing(m);
+      if (t === undefined)
+        return this.cannotSend(
+          m,
+          "The transport this message was to go through no longer exists.",
+          "transport_missing",
+          null,
+        );
       sender = this.senders.get(t);
     } catch (err) {
-      return this.transportInvalid(m, (err as Error).message);
+      return this.cannotSend(
+        m,
+        `The transport's configuration is unusable: ${(err as Error).message}`,
+        "transport_invalid",
+        null,
+      );
     }
     let mime: Mime;
     try {
-      mime = this.built(await this.mimeOrRecipe(m));
+      mime = await this.mimeOf(m);
     } catch (err) {
-      return this.buildFailed(m, (err as Error).message);
+      return this.cannotSend(
+        m,
+        `The message could not be built: ${(err as Error).message}`,
+        "mime_build_failed",
+        null,
+      );
     }
     const result = await sender.send({
       messageId: m.id,
@@ -398,33 +331,11 @@ export class SendingWorker {
     return this.resultOf(m, sender.kind, result, mime.store);
   }
 
-  private transportMissing(m: ClaimedMessage): Result {
-    const detail = "The transport this message was to go through no longer exists.";
-    return this.cannotSend(m, detail, "transport_missing", null);
-  }
-
-  private transportInvalid(m: ClaimedMessage, message: string): Result {
-    const detail = `The transport's configuration is unusable: ${message}`;
-    return this.cannotSend(m, detail, "transport_invalid", null);
-  }
-
-  private buildFailed(m: ClaimedMessage, message: string): Result {
-    return this.cannotSend(m, `The message could not be built: ${message}`, "mime_build_failed", null);
-  }
-
-  /** A first attempt's recipe built here (the in-process path); bytes pass as they are. */
-  private built(mime: Mime | MimeRecipe): Mime {
-    if (!("recipe" in mime)) return mime;
-    const raw = buildMime(mime.recipe, mime.date);
-    return { raw, store: { mime_date: mime.date, mime_sha256: mimeDigest(raw) } };
-  }
-
   /** The bytes of this attempt and what is stored of them. A retry sends the bytes of the first attempt:
    * stored as they were, or built again from the recipe and proven equal by their digest. A first attempt
    * builds them; a DKIM-signed message is stored as bytes (its signature cannot be made again once the
-   * key changed), an unsigned one as its recipe — the Date, and the digest (migration 201) — which is
-   * returned unbuilt, so that the send thread can build it. */
-  private async mimeOrRecipe(m: ClaimedMessage): Promise<Mime | MimeRecipe> {
+   * key changed), an unsigned one as its recipe — the Date, and the digest (migration 201). */
+  private async mimeOf(m: ClaimedMessage): Promise<Mime> {
     const stored = toBuffer(m.raw_mime);
     if (stored) return { raw: unpackMime(stored), store: null };
     if (m.mime_date && m.mime_sha256) {
@@ -435,8 +346,6 @@ export class SendingWorker {
       return { raw: again, store: { raw_mime: this.storedForm(again) } };
     }
     const date = this.rt.now();
-    if (!(await signerFor(this.rt, m.workspace_id, domainOf(m.from_address))))
-      return { recipe: mimeInput(m), date };
     const built = buildMime(mimeInput(m), date);
     // DKIM before storing: what is stored is exactly what left.
     const signed = await signForSender(this.rt, m.workspace_id, m.from_address, built);
