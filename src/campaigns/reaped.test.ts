@@ -8,10 +8,8 @@ import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { markSendingGroup, prepareBatch, recordOutcomes } from "./batch.js";
 import { Housekeeping } from "./housekeeping.js";
 import { claimRecipients } from "./queue-store.js";
-import { EmailPlan, type RunSnapshot } from "./render.js";
-import { findRun } from "./store.js";
-import { seedAudience } from "./test-support.js";
-import { CampaignWorker, type RunPlan } from "./worker.js";
+import { startSendingRun } from "./sending-run.testkit.js";
+import { CampaignWorker } from "./worker.js";
 
 let env: TestEnv;
 let worker: CampaignWorker;
@@ -27,53 +25,7 @@ afterAll(async () => {
 
 const c = () => api(env.app, env.ws.editor);
 
-/** A campaign of `count` recipients, sent (in_progress), and the plan a worker would compile for it. */
-async function sending(count: number) {
-  const a = await seedAudience(env.rt.db, env.ws.id, { count });
-  const t = await c().post("/v1/templates", {
-    name: `Vorlage ${Date.now()}`,
-    subject: "Hallo {{ contact.first_name }}",
-    text: "{{ contact.letter_salutation }}\n\nAbmelden: {{ unsubscribe_url }}\n",
-  });
-  expect(t.status, t.text).toBe(201);
-  const created = await c().post("/v1/campaigns", {
-    name: `Abbruch ${Date.now()}`,
-    kind: "email",
-    list_ids: [a.listId],
-  });
-  expect(created.status, created.text).toBe(202);
-  await worker.housekeeping.round();
-  const s = await c().post(`/v1/campaigns/${created.body.id}/send`, {
-    template_id: t.body.id,
-    subject: "Hallo {{ contact.first_name }}",
-    from: "info@hundeschule.example",
-  });
-  expect(s.status, s.text).toBe(202);
-  const runId = s.body.current_run_id ?? (await campaignRun(created.body.id));
-  const run = await findRun(env.rt.db, runId);
-  const snapshot = run!.snapshot as RunSnapshot;
-  const plan: RunPlan = {
-    runId,
-    campaignId: created.body.id,
-    workspaceId: env.ws.id,
-    email: new EmailPlan(snapshot),
-    broken: null,
-    transport: null,
-    senderDomain: null,
-    transportMissing: false,
-    loadedAt: Date.now(),
-  };
-  return { plan, audience: a };
-}
-
-async function campaignRun(id: string): Promise<string> {
-  const row = await env.rt.db
-    .selectFrom("campaigns")
-    .select("current_run_id")
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-  return row.current_run_id!;
-}
+const sending = (count: number) => startSendingRun(env, worker, count, "Abbruch");
 
 describe("a worker that dies during the SMTP transactions", () => {
   it("leaves messages the reaper writes as unknown, and a late reply still wins", async () => {

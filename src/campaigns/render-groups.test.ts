@@ -2,13 +2,12 @@
 // renderAndMark), not all at once after the claim: a message that cannot be rendered then ends as `error`
 // there, and is neither marked nor handed to the relay.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { createTestEnv, type TestEnv } from "../../test/harness.js";
 import { isScreened, type LazySend, renderAndMark, screenBatch } from "./batch.js";
 import { claimRecipients } from "./queue-store.js";
-import { EmailPlan, type RenderInput, type RunSnapshot } from "./render.js";
-import { findRun } from "./store.js";
-import { seedAudience } from "./test-support.js";
-import { CampaignWorker, type RunPlan } from "./worker.js";
+import type { RenderInput } from "./render.js";
+import { startSendingRun } from "./sending-run.testkit.js";
+import { CampaignWorker } from "./worker.js";
 
 let env: TestEnv;
 let worker: CampaignWorker;
@@ -22,48 +21,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const c = () => api(env.app, env.ws.editor);
-
-/** A campaign of `count` recipients in progress, and the plan a worker would compile for its run. */
-async function sending(count: number): Promise<RunPlan> {
-  const a = await seedAudience(env.rt.db, env.ws.id, { count });
-  const t = await c().post("/v1/templates", {
-    name: `Vorlage ${Date.now()}`,
-    subject: "Hallo {{ contact.first_name }}",
-    text: "{{ contact.letter_salutation }}\n\nAbmelden: {{ unsubscribe_url }}\n",
-  });
-  expect(t.status, t.text).toBe(201);
-  const created = await c().post("/v1/campaigns", {
-    name: `Gruppen ${Date.now()}`,
-    kind: "email",
-    list_ids: [a.listId],
-  });
-  expect(created.status, created.text).toBe(202);
-  await worker.housekeeping.round();
-  const s = await c().post(`/v1/campaigns/${created.body.id}/send`, {
-    template_id: t.body.id,
-    subject: "Hallo {{ contact.first_name }}",
-    from: "info@hundeschule.example",
-  });
-  expect(s.status, s.text).toBe(202);
-  const campaign = await env.rt.db
-    .selectFrom("campaigns")
-    .select("current_run_id")
-    .where("id", "=", created.body.id)
-    .executeTakeFirstOrThrow();
-  const run = await findRun(env.rt.db, campaign.current_run_id!);
-  return {
-    runId: run!.id,
-    campaignId: created.body.id,
-    workspaceId: env.ws.id,
-    email: new EmailPlan(run!.snapshot as RunSnapshot),
-    broken: null,
-    transport: null,
-    senderDomain: null,
-    transportMissing: false,
-    loadedAt: Date.now(),
-  };
-}
+const sending = async (count: number) => (await startSendingRun(env, worker, count, "Gruppen")).plan;
 
 const statuses = async (campaignId: string) =>
   env.rt.db
