@@ -8,46 +8,43 @@
 // visibility map, and the first reader of every fresh page pays for its hint bits. A vacuum holds PGlite's
 // one connection while it runs (100,000 fresh messages 3.1 s, after two rewrites each 1.8 s, at load 20) —
 // the price of a database that does not grow without end.
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Runtime } from "../runtime.js";
 import { startPeriodic } from "../util/periodic.js";
 import type { DB } from "./schema.js";
 
-/** autovacuum_analyze_threshold and autovacuum_analyze_scale_factor, PostgreSQL's defaults. */
-const THRESHOLD = 50;
-const SCALE_FACTOR = 0.1;
-
-/** Analyses the tables of the public schema changed by more than autovacuum would let pass (rows inserted,
- * updated or deleted since the last analyse > 50 + 10% of the table); answers their names. */
-export async function analyzeChangedTables(db: Kysely<DB>): Promise<string[]> {
+/** The tables of the public schema whose statistics pass `over` (a condition on pg_stat_user_tables `s`
+ * and `rows`, the table's estimated row count), each given to `command`; answers their names. */
+async function maintainTables(
+  db: Kysely<DB>,
+  over: RawBuilder<unknown>,
+  command: (table: RawBuilder<unknown>) => RawBuilder<unknown>,
+): Promise<string[]> {
   const r = await sql<{ name: string }>`
     select s.relname as name
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-     where s.schemaname = 'public'
-       and s.n_mod_since_analyze > ${THRESHOLD} + ${SCALE_FACTOR} * greatest(c.reltuples, 0)
+           cross join lateral (select greatest(c.reltuples, 0) as rows) t
+     where s.schemaname = 'public' and (${over})
      order by s.relname`.execute(db);
-  for (const { name } of r.rows) await sql`analyze ${sql.id(name)}`.execute(db);
+  for (const { name } of r.rows) await command(sql.id(name)).execute(db);
   return r.rows.map((x) => x.name);
 }
 
-/** autovacuum_vacuum_threshold / _scale_factor and autovacuum_vacuum_insert_threshold / _scale_factor. */
-const VACUUM_THRESHOLD = 50;
-const VACUUM_SCALE_FACTOR = 0.2;
-const INSERT_THRESHOLD = 1000;
-const INSERT_SCALE_FACTOR = 0.2;
+/** Analyses the tables changed by more than autovacuum would let pass (rows inserted, updated or deleted
+ * since the last analyse > 50 + 10% of the table: autovacuum_analyze_threshold / _scale_factor). */
+export function analyzeChangedTables(db: Kysely<DB>): Promise<string[]> {
+  return maintainTables(db, sql`s.n_mod_since_analyze > 50 + 0.1 * t.rows`, (table) => sql`analyze ${table}`);
+}
 
-/** Vacuums (and analyses) the tables of the public schema that autovacuum would vacuum: dead rows > 50 + 20%
- * of the table, or rows inserted since the last vacuum > 1,000 + 20% of it; answers their names. */
-export async function vacuumChangedTables(db: Kysely<DB>): Promise<string[]> {
-  const r = await sql<{ name: string }>`
-    select s.relname as name
-      from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-     where s.schemaname = 'public'
-       and (s.n_dead_tup > ${VACUUM_THRESHOLD} + ${VACUUM_SCALE_FACTOR} * greatest(c.reltuples, 0)
-            or s.n_ins_since_vacuum > ${INSERT_THRESHOLD} + ${INSERT_SCALE_FACTOR} * greatest(c.reltuples, 0))
-     order by s.relname`.execute(db);
-  for (const { name } of r.rows) await sql`vacuum (analyze) ${sql.id(name)}`.execute(db);
-  return r.rows.map((x) => x.name);
+/** Vacuums (and analyses) the tables autovacuum would vacuum: dead rows > 50 + 20% of the table
+ * (autovacuum_vacuum_threshold / _scale_factor), or rows inserted since the last vacuum > 1,000 + 20% of it
+ * (autovacuum_vacuum_insert_threshold / _scale_factor). */
+export function vacuumChangedTables(db: Kysely<DB>): Promise<string[]> {
+  return maintainTables(
+    db,
+    sql`s.n_dead_tup > 50 + 0.2 * t.rows or s.n_ins_since_vacuum > 1000 + 0.2 * t.rows`,
+    (table) => sql`vacuum (analyze) ${table}`,
+  );
 }
 
 /** The worker loop: on PGlite only (PostgreSQL has autovacuum); first soon after start, so a process that
