@@ -6,7 +6,7 @@
 // and the decisions work at the same time; memory holds two chunks.
 import { type ActivityInput, type EventLogInput, recordActivities } from "../audit/service.js";
 import { contactOut } from "../contacts/contact.js";
-import type { Database } from "../db/index.js";
+import { type Database, rowLocksMatter } from "../db/index.js";
 import type { SubscriptionStatus, SyncResult } from "../db/schema.js";
 import { setSubscriptionStatus } from "../lists/subscriptions.js";
 import { systemActor } from "../runtime.js";
@@ -241,8 +241,9 @@ async function applyChunk(tx: Database, s: RunScope, work: ChunkWork, now: Date)
     await setSubscriptionStatus(tx, actx, ids, status, `system:sync:${s.connection.tool}`);
   }
   // A member found as the last fetch left it only gets the run's stamp; the rest are written whole: a
-  // plain insert for subscriptions without a sync state where nothing else can write one meanwhile.
-  const firstInsert = s.rt.dbKind === "pglite";
+  // plain insert for subscriptions without a sync state where nothing else can write one meanwhile (the
+  // same premise as rowLocksMatter: on PGlite no other transaction interleaves with this one).
+  const firstInsert = !rowLocksMatter(s.rt.dbKind);
   const stamped: string[] = [];
   const written: ReturnType<typeof syncStateRow>[] = [];
   const inserted: ReturnType<typeof syncStateRow>[] = [];
