@@ -623,6 +623,52 @@ describe("the route table", () => {
     expect(failures).toEqual([]);
   });
 
+  it("answers bad bodies on every route that takes one with 400 and the error shape, and writes nothing", async () => {
+    const ids = await seed(env.ws.id, env.ws.admin);
+    const failures: string[] = [];
+    const expect400 = async (k: string, what: string, method: string, url: string, body: string) => {
+      const before = await countActivities();
+      const res = await api(env.app, env.ws.admin).raw(method, url, body, {
+        "content-type": "application/json",
+      });
+      const e = res.body?.error;
+      if (res.status !== 400 || typeof e?.code !== "string" || typeof e?.message !== "string" || !e.message)
+        failures.push(`${k} with ${what} → ${res.status} ${res.text.slice(0, 160)}`);
+      else if ((await countActivities()) !== before) failures.push(`${k} with ${what} wrote an activity`);
+    };
+    for (const r of writeRoutes()) {
+      const k = keyOf(r);
+      const sample = samples[k]?.(ids);
+      const url = fillUrl(r.url, ids);
+      if (sample === undefined) {
+        // A route that takes no body refuses one rather than ignore what the caller meant by it.
+        await expect400(k, "a body it does not take", r.method, url, '{"zz_unknown":1}');
+        continue;
+      }
+      // Beyond that, only routes whose body is a JSON object (not a file upload).
+      if (typeof sample !== "object" || Array.isArray(sample)) continue;
+      await expect400(k, "malformed JSON", r.method, url, '{"a":');
+      await expect400(k, "an array for a body", r.method, url, "[]");
+      await expect400(k, "an unknown field", r.method, url, JSON.stringify({ ...sample, zz_unknown: 1 }));
+      // Each field of the valid sample given a value of another JSON type (a nested object's fields too).
+      const wrongFor = (v: unknown): unknown =>
+        typeof v === "string" ? 12345 : typeof v === "number" || typeof v === "boolean" ? [] : "x";
+      const fieldPaths: string[][] = [];
+      for (const [f, v] of Object.entries(sample as Record<string, unknown>)) {
+        fieldPaths.push([f]);
+        if (v && typeof v === "object" && !Array.isArray(v))
+          for (const g of Object.keys(v as object)) fieldPaths.push([f, g]);
+      }
+      for (const p of fieldPaths) {
+        const body = structuredClone(sample) as Record<string, Record<string, unknown>>;
+        if (p.length === 1) (body as Record<string, unknown>)[p[0]] = wrongFor(body[p[0]]);
+        else body[p[0]][p[1]] = wrongFor(body[p[0]][p[1]]);
+        await expect400(k, `${p.join(".")} of the wrong type`, r.method, url, JSON.stringify(body));
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
+
   it("writes an activity for every route that changes something", async () => {
     const failures: string[] = [];
     for (const r of writeRoutes()) {

@@ -21,6 +21,15 @@ function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: str
   return r.data;
 }
 
+/** A workspace or operator route that declares no body takes none. Whatever else a client sends there it
+ * believes means something — `POST /v1/contacts/:id/erase` with a body meant for another route would erase
+ * all the same — so it is refused before anything happens. Nothing, `null` and `{}` are no body. */
+function refuseUndeclaredBody(value: unknown) {
+  if (value === undefined || value === null) return;
+  if (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return;
+  throw Invalid("This route takes no request body: send none, or {}.");
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     /** The request body as received, for routes under WEBHOOK_PREFIX. */
@@ -105,6 +114,7 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
         const ctx = await authenticate(rt, req, r);
         const params = parseWith(r.params, req.params, "path parameter");
         const query = parseWith(r.query, req.query, "query string");
+        if (!r.body && !r.rawBody && r.auth !== "public") refuseUndeclaredBody(req.body);
         const body = r.rawBody ? undefined : parseWith(r.body, req.body, "request body");
         const result = await r.handler({
           body,
