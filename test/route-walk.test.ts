@@ -13,6 +13,7 @@ import { Housekeeping } from "../src/campaigns/housekeeping.js";
 import { createImport } from "../src/contacts/import.js";
 import { useDnsResolver } from "../src/domains/dns.js";
 import { emitHookEvent } from "../src/hooks/emit.js";
+import { encodeCursor } from "../src/http/pagination.js";
 import { leastRole } from "../src/http/route.js";
 import { allRoutes } from "../src/http/routes.js";
 import { systemActor } from "../src/runtime.js";
@@ -664,6 +665,42 @@ describe("the route table", () => {
         if (p.length === 1) (body as Record<string, unknown>)[p[0]] = wrongFor(body[p[0]]);
         else body[p[0]][p[1]] = wrongFor(body[p[0]][p[1]]);
         await expect400(k, `${p.join(".")} of the wrong type`, r.method, url, JSON.stringify(body));
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
+
+  it("answers bad query strings on every route that reads with 400 and the error shape", async () => {
+    const ids = await seed(env.ws.id, env.ws.admin);
+    const c = api(env.app, env.ws.admin);
+    const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const failures: string[] = [];
+    for (const r of allRoutes().filter((r) => r.method === "GET" && r.auth === "workspace" && r.query)) {
+      const k = keyOf(r);
+      if (notRecordIds.has(k)) continue;
+      const url = fillUrl(r.url, ids);
+      const shape = (r.query as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+      const bad: [string, string][] = [["an unknown parameter", "zz_unknown=1"]];
+      if ("limit" in shape) bad.push(["limit=abc", "limit=abc"], ["limit=0", "limit=0"]);
+      if ("cursor" in shape)
+        bad.push(
+          ["a cursor that is not base64 JSON", "cursor=%25%25garbage"],
+          // Well-formed but not a key this server made: values of the wrong type for any sort key.
+          ["a forged cursor", `cursor=${forged(["kein-datum", { a: 1 }, [2], true])}`],
+          ["a forged short cursor", `cursor=${forged([])}`],
+          ["an empty cursor", `cursor=${encodeCursor([])}`],
+        );
+      if ("cursor" in shape) {
+        // Issued by this server, but for another route's sort key (values of the wrong types): not bound to
+        // a route, so it may start the page anywhere — but it must never break the request.
+        const res = await c.get(`${url}?cursor=${encodeCursor(["kein-datum", { a: 1 }, [2], true])}`);
+        if (res.status >= 500) failures.push(`${k} with another route's cursor → ${res.status} ${res.text}`);
+      }
+      for (const [what, q] of bad) {
+        const res = await c.get(`${url}?${q}`);
+        const e = res.body?.error;
+        if (res.status !== 400 || typeof e?.code !== "string" || typeof e?.message !== "string")
+          failures.push(`${k} with ${what} → ${res.status} ${res.text.slice(0, 160)}`);
       }
     }
     expect(failures).toEqual([]);

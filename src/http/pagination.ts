@@ -1,5 +1,6 @@
 // Cursor pagination (DESIGN §9): ?limit= (default 50, at most 500) and ?cursor=; body { items, next_cursor }.
-// A cursor is the opaque, base64url-encoded sort key of the last item returned.
+// A cursor is the opaque, base64url-encoded sort key of the last item returned, with a short check of it.
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Invalid } from "../util/errors.js";
 
@@ -13,17 +14,31 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** The check makes a cursor this server did not issue (typed by hand, cut short, or built from another
+ * route's key) a clear 400 instead of a page that silently starts somewhere else. It is not a secret: the
+ * key only decides where a page starts, and every query stays within the caller's workspace. */
+function check(json: string): string {
+  return createHash("sha256").update("poststelle-cursor\0").update(json).digest("base64url").slice(0, 8);
+}
+
 export function encodeCursor(key: unknown[]): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
+  const json = JSON.stringify(key);
+  return `${Buffer.from(json).toString("base64url")}.${check(json)}`;
 }
 
 export function decodeCursor(cursor: string | undefined): unknown[] | null {
   if (!cursor) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v)) return v;
-  } catch {
-    /* fall through */
+  const dot = cursor.indexOf(".");
+  if (dot > 0) {
+    const json = Buffer.from(cursor.slice(0, dot), "base64url").toString("utf8");
+    if (cursor.slice(dot + 1) === check(json)) {
+      try {
+        const v = JSON.parse(json);
+        if (Array.isArray(v) && v.length > 0) return v;
+      } catch {
+        /* fall through */
+      }
+    }
   }
   throw Invalid("The cursor is not one this server issued; start again without ?cursor=.");
 }
