@@ -706,6 +706,41 @@ describe("the route table", () => {
     expect(failures).toEqual([]);
   }, 300_000);
 
+  it("answers garbage on every public route with a 4xx, in the error shape where it answers JSON", async () => {
+    const c = api(env.app, "");
+    const failures: string[] = [];
+    const fill = (url: string, value: string) =>
+      url
+        .replace(":workspace", env.ws.id)
+        .replace(":provider", "postmark")
+        .replace(/:[a-z_]+/g, value);
+    const bodies: [string, string][] = [
+      ['{"a":', "application/json"],
+      ["[1,2]", "application/json"],
+      ["a=%zz&b", "application/x-www-form-urlencoded"],
+      ["\u0000\u00ff kein Text", "text/plain"],
+    ];
+    for (const r of allRoutes().filter((r) => r.auth === "public")) {
+      // A token or id that is no such thing, an invalid percent-encoding, and a path part past the limit.
+      for (const value of ["Zm9vYmFy.kein-token_x", "%zz", "x".repeat(1100)]) {
+        const url = fill(r.url, value);
+        const tries: [string | undefined, string | undefined][] =
+          r.method === "GET" ? [[undefined, undefined]] : bodies;
+        for (const [body, type] of tries) {
+          const res = await c.raw(r.method, url, body, type ? { "content-type": type } : {});
+          const what = `${r.method} ${r.url} with ${value.slice(0, 24)} and ${body ?? "no body"}`;
+          const json = String(res.headers["content-type"] ?? "").startsWith("application/json");
+          if (res.status < 400 && !(r.url === "/v1/auth/logout" || r.url === "/v1/auth/session"))
+            failures.push(`${what} → ${res.status}`);
+          else if (res.status >= 500) failures.push(`${what} → ${res.status} ${res.text.slice(0, 160)}`);
+          else if (json && res.status >= 400 && typeof res.body?.error?.code !== "string")
+            failures.push(`${what} → ${res.status} not in the error shape: ${res.text.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
+
   it("writes an activity for every route that changes something", async () => {
     const failures: string[] = [];
     for (const r of writeRoutes()) {

@@ -70,6 +70,19 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
     trustProxy: trustProxyOption(rt.config.trustProxy),
     // Signed link tokens (/u/:token) pack several ids and run past find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1024 },
+    // What the router refuses before any route runs still answers in the error shape of DESIGN §9.
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === "FST_ERR_MAX_PARAM_LENGTH")
+        return sendError(reply, 414, "too_large", "A part of the URL path is longer than 1,024 characters.");
+      if (err.code === "FST_ERR_BAD_URL")
+        return sendError(reply, 400, "invalid", "The URL is malformed: it has an invalid percent-encoding.");
+      return sendError(
+        reply,
+        err.statusCode && err.statusCode < 500 ? err.statusCode : 400,
+        "invalid",
+        err.message,
+      );
+    },
   });
   const routes = opts.routes ?? allRoutes();
   app.setErrorHandler(errorHandler);
