@@ -161,6 +161,10 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const timeline = page.getByRole("list", { name: "Verlauf" });
       expect(await timeline.textContent()).toContain("capture");
       expect(await timeline.locator("li").count()).toBeGreaterThanOrEqual(2);
+      // The server's sentences in German (the API keeps its English in `detail`).
+      expect(await timeline.textContent()).toContain("Zum Versand angenommen");
+      expect(await timeline.textContent()).toContain("Im lokalen Postausgang abgelegt");
+      expect(await timeline.textContent()).not.toContain("Captured in the local outbox");
       await page.getByRole("button", { name: "Quelltext anzeigen" }).click();
       await expect.poll(() => page.getByTestId("raw-mime").textContent()).toContain("Subject: Ihre Buchung");
       // Admins see where the archive copy went (seed 002).

@@ -1,9 +1,13 @@
 // The dashboard's dictionaries (web/src/i18n): English has every key German has, with the same kind of
 // value, and every message status the server can derive has a label and an explanation in both.
 import { describe, expect, it } from "vitest";
+import { exclusionReasons } from "../../src/campaigns/exclusions.js";
 import { messageStatuses } from "../../src/events/status.js";
+import { failure } from "../../src/smtp/failure.js";
+import { engagementDetail } from "../../src/webhooks/machine.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
+import { eventDetail } from "../../web/src/i18n/events.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -70,5 +74,93 @@ describe("dashboard dictionaries", () => {
     ]);
     const value = (p: string) => p.split(".").reduce<unknown>((o, k) => (o as Tree)[k], de);
     expect(same.filter((p) => !allowed.test(p) && !cognates.has(value(p) as string))).toEqual([]);
+  });
+});
+
+describe("event details in German", () => {
+  const smtpReply = "250 2.0.0 Ok: queued as 4XyZ1";
+  // One of each sentence the server writes on a message's timeline, its status reason or a campaign
+  // recipient, with evidence values in it; those built by the server's own functions come from them.
+  const samples = [
+    "Accepted for sending",
+    "Accepted for sending (a deliberate resend of msg_01abc)",
+    "Resent as msg_01def",
+    "Captured in the local outbox",
+    `Accepted by the relay: ${smtpReply}`,
+    "Accepted by Mailgun for delivery",
+    "Prepared for campaign 'Frühjahr 2027'",
+    "Not sent: the address is on the blocklist (Kundenwunsch)",
+    "Not sent: the contact was erased (DSGVO Art. 17)",
+    "Not sent by Amazon SES: the address is suppressed (OnAccountSuppressionList)",
+    "Not sent by Mailgun: the address is on its bounce suppression list",
+    "Not sent by SendGrid: suppressed",
+    "Amazon SES refused to send: Bad content",
+    "The transport this message was to go through no longer exists.",
+    "The transport this campaign was sent through no longer exists.",
+    "The transport's configuration is unusable: host: Required",
+    "The message could not be built: bad attachment",
+    (failure({ name: "Error", code: "ECONNRESET", message: "socket hang up" }, "relay") as { detail: string })
+      .detail,
+    "brevo answered HTTP 401: Key not found",
+    "Deferred (attempt 2): 451 4.7.1 Try again later",
+    "Gave up after 5 attempts; last reply: 451 4.7.1 Try again later",
+    "Mailgun will try again: 452 mailbox full",
+    "The connection broke after the message was handed over: No reply from the relay (ECONNRESET): x",
+    "The worker stopped during the SMTP transaction; not resent automatically",
+    "Prepared for the campaign; its worker stopped before it recorded the relay's reply",
+    "Delivered: the recipient's mail server accepted it (2.0.0 250 OK).",
+    "Delivered: the recipient's mail server accepted it.",
+    "Relayed: the receiving system passed it on to one that sends no delivery notifications.",
+    "Delayed: the mail server keeps trying (4.4.7 timeout).",
+    "Delivered (Postmark): accepted by the receiving server",
+    "Delivered (Amazon SES): 250 2.6.0 Message received",
+    "Hard bounce (userunknown, 5.1.1): 550 5.1.1 <x@example.org>: Recipient address rejected",
+    "Soft bounce (Mailgun, mailboxfull): 452 mailbox full",
+    "Hard bounce (Amazon SES Permanent/General, undefined): no diagnostic given",
+    "Report about the archive copy (delivered): 2.0.0",
+    "A copy of this message was found in the archive mailbox (Archiv, INBOX): it really left.",
+    "Read receipt from erika@example.org: the message was displayed. A receipt proves little (see the note).",
+    "Read receipt from erika@example.org with disposition 'deleted': it does not say the message was shown.",
+    "Complaint: the recipient's mail provider reports that erika@example.org marked this message as spam (feedback type 'abuse'). Poststelle unsubscribes the address from its lists.",
+    "The recipient reported the message as spam (Postmark)",
+    "The recipient unsubscribed (SendGrid)",
+    "The recipient subscribed again to the unsubscribe group (SendGrid)",
+    "Automatic reply (e.g. out of office) from erika@example.org: Ich bin bis Montag nicht im Büro.",
+    "Opened",
+    "Opened by a machine (Apple Mail Privacy Protection)",
+    engagementDetail("Mailgun", "Opened", { machine: true, machine_reason: "bot" }),
+    engagementDetail("Postmark", "Opened", { machine: false, machine_reason: null }),
+    "Clicked https://praxis.example/termin",
+    "Clicked https://praxis.example/termin by a machine (link scanner)",
+    engagementDetail("Mailgun", "Clicked https://praxis.example/termin", {
+      machine: false,
+      machine_reason: null,
+    }),
+    "Clicked a link",
+    "Postmark SpamNotification: blocked",
+    `Not sent: ${exclusionReasons.no_consent.en}`,
+  ];
+
+  it("words every sentence the server writes, keeping its evidence values as they were", () => {
+    const untouched = samples.filter((s) => eventDetail(s, "de") === s);
+    expect(untouched).toEqual([]);
+    expect(eventDetail(`Accepted by the relay: ${smtpReply}`, "de")).toBe(
+      `Vom Relay angenommen: ${smtpReply}`,
+    );
+    expect(eventDetail("Not sent: the address is on the blocklist (Kundenwunsch)", "de")).toBe(
+      "Nicht gesendet: die Adresse steht auf der Sperrliste (Kundenwunsch)",
+    );
+    // English stays the server's sentence; an unknown sentence is shown as it was written.
+    for (const s of samples) expect(eventDetail(s, "en")).toBe(s);
+    expect(eventDetail("Something new the server says", "de")).toBe("Something new the server says");
+    expect(eventDetail(null, "de")).toBeNull();
+  });
+
+  it("gives a campaign's exclusion reasons the server's own German, with what they add in brackets", () => {
+    for (const r of Object.values(exclusionReasons)) {
+      expect(eventDetail(r.en, "de")).toBe(r.de);
+      expect(eventDetail(`${r.en} (gesperrt seit 2026)`, "de")).toBe(`${r.de} (gesperrt seit 2026)`);
+      expect(eventDetail(`Not sent: ${r.en}`, "de")).toBe(`Nicht gesendet: ${r.de}`);
+    }
   });
 });

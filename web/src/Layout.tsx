@@ -82,7 +82,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <span className="spacer" />
         {user ? (
           <span className="user muted" title={user.email}>
-            {t.nav.signedInAs(user.name ?? user.email, t.roles[user.role] ?? user.role)}
+            {t.nav.signedInAs(user.name || user.email, t.roles[user.role] ?? user.role)}
           </span>
         ) : null}
         <LanguageSwitch />

@@ -5,11 +5,12 @@ import { Link } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
 import { LoadMore } from "../../components/filters";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
+import { eventDetail } from "../../i18n/events";
 import { type Recipient, useCampaignText } from "./model";
 
 /** `refresh` changes whenever the campaign's progress did (state, count done, poll tick): the table follows. */
 export function RecipientsTable({ campaignId, refresh }: { campaignId: string; refresh: string }) {
-  const { c, t, date } = useCampaignText();
+  const { c, t, date, lang } = useCampaignText();
   const [status, setStatus] = useState("");
   const list = usePaged<Recipient>(`/v1/campaigns/${campaignId}/recipients`, { status }, 50);
   const { reload } = list;
@@ -57,7 +58,7 @@ export function RecipientsTable({ campaignId, refresh }: { campaignId: string; r
                 </td>
                 <td data-label={c.reason}>
                   {r.reason ? (c.reasons[r.reason] ?? r.reason) : t.app.none}
-                  {r.detail ? <div className="small muted">{r.detail}</div> : null}
+                  {r.detail ? <div className="small muted">{eventDetail(r.detail, lang)}</div> : null}
                 </td>
                 <td data-label={c.message}>
                   {r.message_id ? <Link to={`/messages/${r.message_id}`}>{r.message_id}</Link> : t.app.none}

@@ -10,12 +10,13 @@ import { StatusChip } from "../../components/StatusChip";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { WriteButton } from "../../components/WriteButton";
 import { useI18n } from "../../i18n";
+import { eventDetail } from "../../i18n/events";
 import { useSession } from "../../session/session";
 import { show } from "../activities/ChangeTable";
 import type { MessageDetail, TimelineEvent } from "../messages/types";
 
 function Timeline({ events }: { events: TimelineEvent[] }) {
-  const { t, date } = useI18n();
+  const { t, date, lang } = useI18n();
   return (
     <ol className="timeline" aria-label={t.message.timeline}>
       {events.map((e) => (
@@ -27,7 +28,7 @@ function Timeline({ events }: { events: TimelineEvent[] }) {
               · {t.message.source}: {e.source}
             </span>
           </div>
-          {e.detail ? <div>{e.detail}</div> : null}
+          {e.detail ? <div>{eventDetail(e.detail, lang)}</div> : null}
           {e.error_code ? (
             <div className="small">
               <code>{e.error_code}</code>
@@ -127,7 +128,7 @@ export function MessagePage() {
               <div className="small muted">{t.statuses[m.status]?.help}</div>
             </dd>
             <dt>{t.message.reason}</dt>
-            <dd>{m.status_reason ?? t.app.none}</dd>
+            <dd>{eventDetail(m.status_reason, lang) ?? t.app.none}</dd>
             <dt>{t.message.from}</dt>
             <dd>{m.from_name ? `${m.from_name} <${m.from}>` : m.from}</dd>
             <dt>{t.message.to}</dt>

@@ -7,6 +7,7 @@ import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
 import { useI18n } from "../../i18n";
+import { eventDetail } from "../../i18n/events";
 import { type MessageSummary, messageStatuses } from "./types";
 
 const keys = ["status", "to", "campaign_id", "since", "until"] as const;
@@ -29,7 +30,7 @@ function StatusLegend() {
 }
 
 export function MessagesPage() {
-  const { t, date } = useI18n();
+  const { t, date, lang } = useI18n();
   const navigate = useNavigate();
   const { values, apply } = useUrlFilters(keys);
   const list = usePaged<MessageSummary>("/v1/messages", {
@@ -101,7 +102,9 @@ export function MessagesPage() {
             </td>
             <td data-label={t.messages.subject}>
               {m.subject}
-              {m.status_reason ? <div className="small muted">{m.status_reason}</div> : null}
+              {m.status_reason ? (
+                <div className="small muted">{eventDetail(m.status_reason, lang)}</div>
+              ) : null}
             </td>
             <td data-label={t.messages.created}>
               <time dateTime={m.created_at}>{date(m.created_at)}</time>
