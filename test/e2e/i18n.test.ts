@@ -7,7 +7,8 @@ import { failure } from "../../src/smtp/failure.js";
 import { engagementDetail } from "../../src/webhooks/machine.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
-import { eventDetail } from "../../web/src/i18n/events.js";
+import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
+import { listDicts } from "../../web/src/i18n/lists.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -162,5 +163,46 @@ describe("event details in German", () => {
       expect(eventDetail(`${r.en} (gesperrt seit 2026)`, "de")).toBe(`${r.de} (gesperrt seit 2026)`);
       expect(eventDetail(`Not sent: ${r.en}`, "de")).toBe(`Nicht gesendet: ${r.de}`);
     }
+  });
+});
+
+describe("a list member's event log in German", () => {
+  it("words the sync's sentences with the workbench's own words for fields and tasks", () => {
+    const samples: [string, string][] = [
+      [
+        'A subscription for the address "erika@example.org" was found.',
+        "Für die Adresse „erika@example.org“ wurde eine Anmeldung gefunden.",
+      ],
+      [
+        "The first name differs — here: Erika, in the tool: (empty).",
+        "Vorname weicht ab — hier: Erika, im Tool: (leer).",
+      ],
+      [
+        '"update name" not transmitted: 400 Invalid email',
+        "„Name aktualisieren“ nicht übermittelt: 400 Invalid email",
+      ],
+      [
+        '"transmit member" transmitted for erika@example.org.',
+        "„Teilnehmer übermitteln“ übermittelt für erika@example.org.",
+      ],
+      [
+        '"delete" transmitted for erika@example.org; the subscription was removed here.',
+        "„Löschen“ übermittelt für erika@example.org; die Anmeldung wurde hier entfernt.",
+      ],
+    ];
+    for (const [en, de] of samples) expect(eventDetail(en, "de")).toBe(de);
+    for (const s of [
+      'A subscription for the address "x@example.org" was found; its data differ from the tool\'s.',
+      '"x@example.org" is subscribed in the tool; the known contact was added to the list (new in list).',
+      '"x@example.org" is subscribed in the tool and was unknown here; a contact was created (new contact).',
+      '"x@example.org" is subscribed here but not in the tool (not in tool).',
+      "The fetch broke off.",
+      'x@example.org was put on the blocklist; "set unsubscribed" is proposed so the tool stops mailing it.',
+    ])
+      expect(eventDetail(s, "de"), s).not.toBe(s);
+    // The same words as the workbench's task and field labels.
+    const tasks = listDicts.de.tasks as Record<string, string>;
+    expect(Object.values(syncTasks).sort()).toEqual(Object.values(tasks).sort());
+    expect(Object.values(syncFields).sort()).toEqual(Object.values(listDicts.de.fields).sort());
   });
 });

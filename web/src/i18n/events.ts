@@ -1,9 +1,10 @@
-// A message event's detail (and a message's status reason, which is its deciding event's detail) as the
-// server wrote it: one English sentence with the evidence's values in it (an SMTP reply, a blocklist reason,
-// a URL), kept as it was for integrators and as evidence. The dashboard words it in German from the same
-// sentence: each rule below is one sentence the server writes (src/delivery, src/campaigns, src/inbound,
-// src/tracking, src/webhooks), with the values carried over unchanged — replies, diagnostics and names are
-// evidence and stay as they were said. A sentence no rule knows is shown as the server wrote it.
+// A message event's detail (and a message's status reason, which is its deciding event's detail), or an
+// entry of a list member's event log, as the server wrote it: one English sentence with the evidence's
+// values in it (an SMTP reply, a blocklist reason, a URL), kept as it was for integrators and as evidence.
+// The dashboard words it in German from the same sentence: each rule below is one sentence the server
+// writes (src/delivery, src/campaigns, src/inbound, src/tracking, src/webhooks, src/sync), with the values
+// carried over unchanged — replies, diagnostics and names are evidence and stay as they were said. A
+// sentence no rule knows is shown as the server wrote it.
 
 /** The dashboard's languages (index.tsx); written here too, so that the server's tests can import this file. */
 type Lang = "de" | "en";
@@ -22,6 +23,24 @@ const machineReasons: Record<string, string> = {
   link_scanner: "Linkscanner",
   bot: "automatisierter Client",
 };
+/** The sync workbench's German words for the fields and tasks the server names in English (web/src/i18n/lists.ts;
+ * a test holds them equal). */
+export const syncFields: Record<string, string> = {
+  "first name": "Vorname",
+  "last name": "Nachname",
+  salutation: "Anrede",
+  status: "Status",
+  "e-mail address": "E-Mail-Adresse",
+};
+export const syncTasks: Record<string, string> = {
+  "transmit member": "Teilnehmer übermitteln",
+  "update name": "Name aktualisieren",
+  "start subscription process": "Anmeldeprozess starten / Anmeldestatus setzen",
+  "set unsubscribed": "Abmeldestatus setzen",
+  delete: "Löschen",
+  "change e-mail address": "E-Mail-Adresse ändern",
+};
+const empty = (v: string) => (v === "(empty)" ? "(leer)" : v);
 const machine = (why: string) => machineReasons[why] ?? why;
 /** " (x)" kept as it is; what was in the brackets is evidence. */
 const opt = (s: string | undefined) => s ?? "";
@@ -185,6 +204,52 @@ const rulesDe: Rule[] = [
     "The contact has not consented to marketing on this channel.",
     "Der Kontakt hat keine Einwilligung in Werbung auf diesem Weg erteilt.",
   ),
+  // A list member's event log in the sync workbench (seed 003 §7; src/sync)
+  [
+    /^A subscription for the address "(.*)" was found\.$/s,
+    (m) => `Für die Adresse „${m[1]}“ wurde eine Anmeldung gefunden.`,
+  ],
+  [
+    /^A subscription for the address "(.*)" was found; its data differ from the tool's\.$/s,
+    (m) =>
+      `Für die Adresse „${m[1]}“ wurde eine Anmeldung gefunden; ihre Daten weichen von denen im Tool ab.`,
+  ],
+  [
+    /^"(.*)" is subscribed in the tool; the known contact was added to the list \(new in list\)\.$/s,
+    (m) =>
+      `„${m[1]}“ ist im Tool angemeldet; der bekannte Kontakt wurde in den Verteiler aufgenommen (neu im Verteiler).`,
+  ],
+  [
+    /^"(.*)" is subscribed in the tool and was unknown here; a contact was created \(new contact\)\.$/s,
+    (m) =>
+      `„${m[1]}“ ist im Tool angemeldet und war hier unbekannt; ein Kontakt wurde angelegt (neuer Kontakt).`,
+  ],
+  [
+    /^"(.*)" is subscribed here but not in the tool \(not in tool\)\.$/s,
+    (m) => `„${m[1]}“ ist hier angemeldet, aber nicht im Tool (nicht im Tool).`,
+  ],
+  [/^The fetch broke off\.$/, () => "Der Abruf brach ab."],
+  [
+    /^The (first name|last name|salutation|status|e-mail address) differs — here: (.*), in the tool: (.*)\.$/s,
+    (m) => `${syncFields[m[1]]} weicht ab — hier: ${empty(m[2])}, im Tool: ${empty(m[3])}.`,
+  ],
+  [
+    /^"(transmit member|update name|start subscription process|set unsubscribed|delete|change e-mail address)" not transmitted: (.*)$/s,
+    (m) => `„${syncTasks[m[1]]}“ nicht übermittelt: ${m[2]}`,
+  ],
+  [
+    /^"delete" transmitted for (.*); the subscription was removed here\.$/s,
+    (m) => `„${syncTasks.delete}“ übermittelt für ${m[1]}; die Anmeldung wurde hier entfernt.`,
+  ],
+  [
+    /^"(transmit member|update name|start subscription process|set unsubscribed|delete|change e-mail address)" transmitted for (.*)\.$/s,
+    (m) => `„${syncTasks[m[1]]}“ übermittelt für ${m[2]}.`,
+  ],
+  [
+    /^(.*) was put on the blocklist; "set unsubscribed" is proposed so the tool stops mailing it\.$/s,
+    (m) =>
+      `${m[1]} wurde auf die Sperrliste gesetzt; „${syncTasks["set unsubscribed"]}“ ist vorgeschlagen, damit das Tool sie nicht mehr anschreibt.`,
+  ],
   // Campaign exclusions and failures that wrap another sentence
   [/^Not sent: (.*)$/s, (m) => `Nicht gesendet: ${eventDetail(m[1], "de")}`],
 ];

@@ -3,6 +3,7 @@
 import { api } from "../../api/client";
 import { useResource } from "../../api/hooks";
 import { ErrorBanner, Loading } from "../../components/states";
+import { eventDetail } from "../../i18n/events";
 import { type SyncMember, useListText } from "../lists/model";
 
 interface Event {
@@ -15,7 +16,7 @@ interface Event {
 const shown = (v: unknown, none: string) => (v === null || v === undefined || v === "" ? none : String(v));
 
 export function MemberDetail({ listId, member }: { listId: string; member: SyncMember }) {
-  const { l, t, date } = useListText();
+  const { l, t, date, lang } = useListText();
   const events = useResource(
     () =>
       api
@@ -87,7 +88,7 @@ export function MemberDetail({ listId, member }: { listId: string; member: SyncM
       <ul className="plain-list">
         {(events.data ?? []).map((e) => (
           <li key={e.id}>
-            {date(e.at)} · {l.severities[e.severity] ?? e.severity} · {e.detail}
+            {date(e.at)} · {l.severities[e.severity] ?? e.severity} · {eventDetail(e.detail, lang)}
           </li>
         ))}
       </ul>
