@@ -30,7 +30,7 @@ import {
   writeRecipients,
 } from "./queue-store.js";
 import { campaignMessage } from "./reaped.js";
-import { contactMergeData, type EmailPlan, type RecipientMerge, type RenderedMessage } from "./render.js";
+import type { EmailPlan, RecipientMerge, RenderedMessage } from "./render.js";
 import type { CampaignWorker, RunPlan } from "./worker.js";
 
 export interface Prepared {
@@ -210,7 +210,7 @@ function render(
   const merge: RecipientMerge = retry
     ? (r.merge as RecipientMerge)
     : {
-        contact: contactMergeData(r.contact),
+        contact: email.contactMerge(r.contact),
         unsubscribe_url: email.marketing
           ? unsubscribeUrl(w.rt, {
               workspaceId: plan.workspaceId,

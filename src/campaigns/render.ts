@@ -48,8 +48,20 @@ export interface RenderedMessage {
   sha256: string;
 }
 
-/** A contact row as merge data: plain JSON (dates as ISO text), so the stored copy renders identically. */
-export function contactMergeData(c: Record<string, unknown>): Record<string, unknown> {
+/** A contact row as merge data: plain JSON (dates as ISO text), so the stored copy renders identically.
+ * `fields`: only these (the fields a template reads, CompiledTemplate.contactFields); all when null. */
+export function contactMergeData(
+  c: Record<string, unknown>,
+  fields: ReadonlySet<string> | null = null,
+): Record<string, unknown> {
+  const all = allMergeFields(c);
+  if (fields === null) return all;
+  const some: Record<string, unknown> = {};
+  for (const f of fields) if (Object.hasOwn(all, f)) some[f] = all[f];
+  return some;
+}
+
+function allMergeFields(c: Record<string, unknown>): Record<string, unknown> {
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : (v ?? null));
   return {
     id: c.id,
@@ -96,6 +108,15 @@ export class EmailPlan {
 
   get marketing() {
     return this.snapshot.purpose === "marketing";
+  }
+
+  /** A contact's merge data for this run: only the fields the template reads (all when it may read any).
+   * It is stored with each recipient (campaign_recipients.merge) and written again with every later row
+   * version, and what a message was rendered from needs no more to render the same bytes again (the
+   * fields a template can read are fixed by its static analysis: merge-fields.ts contactFieldsRead) — a
+   * contact's phone, address and custom fields are not kept for a mail that never showed them. */
+  contactMerge(contact: Record<string, unknown>): Record<string, unknown> {
+    return contactMergeData(contact, this.template.contactFields);
   }
 
   /** Renders one message; throws Invalid (part, line, column) when the template fails for this recipient. */

@@ -2,10 +2,10 @@
 // recipient, so a 100,000-recipient campaign never re-parses (DESIGN §3.5). Strict variables and filters:
 // an unknown merge field or filter is an error with part, line and column — at save time and at render time.
 import { compile as compileHtmlToText } from "html-to-text";
-import { Liquid, LiquidError, type Template } from "liquidjs";
+import { Liquid, LiquidError, type StaticAnalysis, type Template } from "liquidjs";
 import { type AppError, Invalid } from "../util/errors.js";
 import { DEFAULT_TIME_ZONE, registerCorrespondenceFilters } from "./filters.js";
-import { type MergeVars, mergeScope, unknownMergeFields } from "./merge-fields.js";
+import { contactFieldsRead, type MergeVars, mergeScope, unknownMergeFields } from "./merge-fields.js";
 import { type PlainTemplate, plainTemplate, renderPlain } from "./plain-outputs.js";
 
 export type TemplatePart = "subject" | "html" | "text" | "mjml";
@@ -32,6 +32,8 @@ export interface RenderedParts {
 
 export interface CompiledTemplate {
   render(vars: MergeVars): RenderedParts;
+  /** The contact fields the parts read (merge-fields.ts contactFieldsRead); null: possibly all of them. */
+  readonly contactFields: ReadonlySet<string> | null;
 }
 
 function makeEngine(escapeOutput: boolean): Liquid {
@@ -87,15 +89,16 @@ function problemOf(part: TemplatePart, err: unknown): TemplateProblem {
 function parsePart(
   part: TemplatePart,
   source: string,
-): { templates: Template[] } | { problems: TemplateProblem[] } {
+): { templates: Template[]; analysis: StaticAnalysis } | { problems: TemplateProblem[] } {
   const engine = engineFor(part);
   try {
     const templates = engine.parse(source);
-    const unknown = unknownMergeFields(engine.analyzeSync(templates, { partials: false }));
+    const analysis = engine.analyzeSync(templates, { partials: false });
+    const unknown = unknownMergeFields(analysis);
     if (unknown.length > 0) {
       return { problems: unknown.map((u) => ({ part, line: u.line, column: u.column, message: u.message })) };
     }
-    return { templates };
+    return { templates, analysis };
   } catch (err) {
     return { problems: [problemOf(part, err)] };
   }
@@ -177,9 +180,10 @@ export function textTemplateFromHtml(html: string): string | null {
   return inOrder && tagsKept ? restored : null;
 }
 
-/** A parsed part, and its plain form when it has one (plain-outputs.ts). */
+/** A parsed part, its static analysis, and its plain form when it has one (plain-outputs.ts). */
 interface ParsedPart {
   templates: Template[];
+  analysis: StaticAnalysis;
   plain: PlainTemplate | null;
 }
 
@@ -213,11 +217,9 @@ function textSourceOf(source: TemplateSource, parsedText: ParsedPart | null): Te
       // Only {% tags %} can leave empty blocks behind; without them the derived text is tidy already.
       const tidy = derived.includes("{%");
       const text = tidy ? derived : tidyText(derived);
-      return {
-        kind: "template",
-        parsed: { templates: textEngine.parse(text), plain: plainTemplate(text, false) },
-        tidy,
-      };
+      const templates = textEngine.parse(text);
+      const analysis = textEngine.analyzeSync(templates, { partials: false });
+      return { kind: "template", parsed: { templates, analysis, plain: plainTemplate(text, false) }, tidy };
     } catch {
       /* tokens reordered into something Liquid rejects: convert per message instead */
     }
@@ -235,15 +237,19 @@ export function compileTemplate(source: TemplateSource): CompiledTemplate {
       problems.push(...r.problems);
       return null;
     }
-    return { templates: r.templates, plain: plainTemplate(s, part === "html") };
+    return { templates: r.templates, analysis: r.analysis, plain: plainTemplate(s, part === "html") };
   };
   const subject = parse("subject", source.subject);
   const html = parse("html", source.html);
   const text = parse("text", source.text);
   if (problems.length > 0 || !subject) throw templateInvalid(problems);
   const textSource = textSourceOf(source, text);
+  // The text converted from each rendered HTML reads nothing the HTML does not.
+  const rendered = [subject, html, textSource.kind === "template" ? textSource.parsed : null];
+  const contactFields = contactFieldsRead(rendered.flatMap((p) => (p ? [p.analysis] : [])));
 
   return {
+    contactFields,
     render(vars: MergeVars): RenderedParts {
       const scope = mergeScope(vars);
       // A subject is one header line: merged values must not add line breaks.

@@ -155,6 +155,24 @@ export function unknownMergeFields(analysis: StaticAnalysis): UnknownField[] {
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
+/**
+ * The contact fields a template reads (the first segment after `contact.`), from its static analysis;
+ * null when it may read the contact as a whole or by a computed name (`{% assign c = contact %}`,
+ * `contact[data.key]`), so a caller that stores what a message was rendered from can keep only these
+ * fields and still render the same bytes again. `email` is derived from `emails` (mergeContact).
+ */
+export function contactFieldsRead(analyses: StaticAnalysis[]): Set<string> | null {
+  const fields = new Set<string>();
+  for (const analysis of analyses) {
+    for (const v of analysis.globals.contact ?? []) {
+      const first = v.segments[1];
+      if (typeof first !== "string" || !(CONTACT_FIELDS as readonly string[]).includes(first)) return null;
+      fields.add(first === "email" ? "emails" : first);
+    }
+  }
+  return fields;
+}
+
 function fieldProblem(v: Variable): string | null {
   const [root, first, second] = v.segments;
   if (typeof root !== "string" || !(ROOT_FIELDS as readonly string[]).includes(root)) {
