@@ -2,6 +2,7 @@
 // the instance secret, base64url-encoded. Every mail carries one, so ids are packed into bytes rather than
 // spelled out. The purpose is part of the signed data: an unsubscribe token never passes as another kind.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { secretKey } from "../util/crypto.js";
 
 /** 128 bits of MAC: RFC 2104 §5 allows truncation to at least half the hash; 128 bits leave no room to guess. */
 const MAC_BYTES = 16;
@@ -10,7 +11,7 @@ const MAX_TOKEN_CHARS = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function mac(secret: string, purpose: string, payload: Buffer, bound: string): Buffer {
-  return createHmac("sha256", secret)
+  return createHmac("sha256", secretKey(secret))
     .update(`poststelle/${purpose}\0`)
     .update(payload)
     .update(`\0${bound}`)
