@@ -117,7 +117,7 @@ function isUserUnknown(f: Facts): boolean {
     ] as const) {
       if (other === "blocked" ? saysBlockedStrongly(f.text) : says(other, f.text)) return false;
     }
-    return true;
+    return !SENDER_REFUSED.test(f.text);
   }
   if (isBareRecipientRefusal(f)) return true;
   if (!saysMailboxUnknown(f)) return false;
@@ -196,11 +196,17 @@ function isFiltered(f: Facts): boolean {
   return says("filtered", f.text) || isUnknownAfterAcceptance(f);
 }
 
+/** Words that refuse the envelope sender. Servers that check the sender only once a recipient is known
+ * (Postfix's smtpd_delay_reject, Apple's relay) answer RCPT with them, often with a recipient's status
+ * code such as 5.1.1 — the refusal is still of the sender, not of the recipient's address. */
+const SENDER_REFUSED = /\bsender address rejected\b|\bunauthori[sz]ed sender\b/;
+
 function isRejected(f: Facts): boolean {
   if (f.statusReason === "rejected") return true;
   if (f.command === "MAIL") return says("rejected", f.text);
-  // At RCPT, "Recipient address rejected: …" is about the recipient: the words after it decide.
-  if (f.command === "RCPT") return false;
+  // At RCPT, "Recipient address rejected: …" is about the recipient: the words after it decide, unless
+  // they refuse the sender.
+  if (f.command === "RCPT") return SENDER_REFUSED.test(f.text);
   const loose =
     !f.statusReason || ["securityerror", "systemerror", "onhold", "undefined"].includes(f.statusReason);
   if (f.command === "DATA" && f.statusReason !== "userunknown") return says("rejected", f.text);

@@ -426,6 +426,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["your sender's ip address is listed at ", ".abuseat.org"],
   ],
   rejected: [
+    // Yahoo: "451 Message temporarily deferred due to unresolvable RFC.5321 from domain" — the envelope
+    // sender's domain does not resolve.
+    "unresolvable rfc.5321 from domain",
     "access denied (in reply to mail from command)",
     "access denied (sender blacklisted)",
     "address rejected",
@@ -514,6 +517,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["you have exceeded the", "allowable number of posts without solving a captcha"],
   ],
   spamdetected: [
+    // SFR: "550 5.7.1 Email <id> rejected per SPAM policy"
+    "rejected per spam policy",
     " - spam",
     "//www.spamhaus.org/help/help_spam_16.htm",
     "//dsbl.org/help/help_spam_16.htm",

@@ -176,10 +176,25 @@ interface Anchor {
   rest: string;
 }
 
+/** Postfix writes each failed recipient as a paragraph: "<user@x>: host mx said: 550 …" at the left
+ * margin, the rest of the remote reply wrapped onto lines indented by four spaces. */
+const POSTFIX_PARAGRAPH_START = /^<[^<>\s@]+@[^<>\s]+>:\s/;
+
 function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
   const out: Anchor[] = [];
+  // Inside such a paragraph an indented line is the reply going on, even when it begins with an address
+  // the remote server quoted ("    <bounces+x@sender>: unauthorized sender (in reply to RCPT TO command)"):
+  // it names no further recipient.
+  let inPostfixParagraph = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (line.trim() === "") {
+      inPostfixParagraph = false;
+      continue;
+    }
+    const indented = line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
+    if (!indented) inPostfixParagraph = POSTFIX_PARAGRAPH_START.test(line);
+    else if (inPostfixParagraph) continue;
     if (line.length > 400 || line.indexOf("@") === -1 || QUOTED_HEADER.test(line)) continue;
     for (const re of ANCHORS) {
       const m = re.exec(line);
