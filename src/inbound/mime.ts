@@ -51,38 +51,68 @@ function looksLikeHeaders(s: string): boolean {
   return /^[A-Za-z0-9-]{1,76}:/.test(s);
 }
 
-/** Parses a header block (unfolding continuation lines); names are lower-cased. */
+/** Parses a header block (unfolding continuation lines); names are lower-cased. Walks the block by index
+ * (no array of lines, no trimmed copy per line): the header blocks of bounces are long (a dozen Received
+ * fields, DKIM signatures) and this runs for every part. Each folded line contributes its text without
+ * surrounding whitespace, joined by one space. */
 export function parseHeaders(head: string): HeaderMap {
   const map: HeaderMap = new Map();
   let name = "";
   let value = "";
-  const flush = () => {
-    if (!name) return;
-    const list = map.get(name);
-    if (list) list.push(value.trim());
-    else map.set(name, [value.trim()]);
-  };
-  for (const line of head.split("\n")) {
-    if ((line.startsWith(" ") || line.startsWith("\t")) && name) {
-      value += ` ${line.trim()}`;
-      continue;
+  const n = head.length;
+  let at = 0;
+  while (at <= n) {
+    let end = head.indexOf("\n", at);
+    if (end === -1) end = n;
+    const c = head.charCodeAt(at);
+    if ((c === 32 || c === 9) && name) {
+      const piece = trimmedSlice(head, at, end);
+      value = piece ? `${value} ${piece}` : `${value} `;
+    } else {
+      HEADER_NAME.lastIndex = at;
+      const field = HEADER_NAME.exec(head);
+      if (field === null || field.index !== at || field[0].length > end - at) {
+        // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
+        if (name) {
+          const piece = trimmedSlice(head, at, end);
+          if (piece) value = `${value} ${piece}`;
+        }
+      } else {
+        if (name) addHeader(map, name, value);
+        name = field[1].toLowerCase();
+        value = head.slice(at + field[0].length, end);
+      }
     }
-    const field = HEADER_NAME.exec(line);
-    if (!field) {
-      // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
-      if (name && line.trim()) value += ` ${line.trim()}`;
-      continue;
-    }
-    flush();
-    name = field[1].toLowerCase();
-    value = line.slice(field[0].length);
+    at = end + 1;
   }
-  flush();
+  if (name) addHeader(map, name, value);
   return map;
 }
 
+function addHeader(map: HeaderMap, name: string, value: string): void {
+  const v = value.trim();
+  const list = map.get(name);
+  if (list) list.push(v);
+  else map.set(name, [v]);
+}
+
+/** head[from, to) without leading and trailing whitespace (String#trim's notion for these bytes). */
+function trimmedSlice(head: string, from: number, to: number): string {
+  while (from < to && isTrimmed(head.charCodeAt(from))) from++;
+  while (to > from && isTrimmed(head.charCodeAt(to - 1))) to--;
+  return head.slice(from, to);
+}
+
+/** Whitespace String#trim removes (decoded text beyond latin1 asks the engine's own definition). */
+function isTrimmed(c: number): boolean {
+  if (c < 256) return c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+  return WHITESPACE.test(String.fromCharCode(c));
+}
+
+const WHITESPACE = /\s/;
+
 /** A header line's name: up to 76 characters without whitespace, before the first colon. */
-const HEADER_NAME = /^([^\s:]{1,76}):/;
+const HEADER_NAME = /([^\s:]{1,76}):/y;
 
 export function header(h: HeaderMap, name: string): string | undefined {
   return h.get(name)?.[0];

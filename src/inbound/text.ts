@@ -179,6 +179,7 @@ interface Anchor {
 /** Postfix writes each failed recipient as a paragraph: "<user@x>: host mx said: 550 …" at the left
  * margin, the rest of the remote reply wrapped onto lines indented by four spaces. */
 const POSTFIX_PARAGRAPH_START = /^<[^<>\s@]+@[^<>\s]+>:\s/;
+const BLANK = /^\s*$/;
 
 function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
   const out: Anchor[] = [];
@@ -188,13 +189,14 @@ function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
   let inPostfixParagraph = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (line.trim() === "") {
-      inPostfixParagraph = false;
-      continue;
-    }
-    const indented = line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
-    if (!indented) inPostfixParagraph = POSTFIX_PARAGRAPH_START.test(line);
-    else if (inPostfixParagraph) continue;
+    const c = line.charCodeAt(0);
+    if (c === 60) inPostfixParagraph = POSTFIX_PARAGRAPH_START.test(line);
+    else if (c === 32 || c === 9) {
+      if (inPostfixParagraph) {
+        if (BLANK.test(line)) inPostfixParagraph = false;
+        else continue;
+      }
+    } else inPostfixParagraph = false;
     if (line.length > 400 || line.indexOf("@") === -1 || QUOTED_HEADER.test(line)) continue;
     for (const re of ANCHORS) {
       const m = re.exec(line);
