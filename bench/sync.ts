@@ -9,13 +9,14 @@
 // grow with the list (compare peak_rss_mb with rss_before_mb, and try --members 200000).
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../src/config/index.js";
 import type { DB } from "../src/db/schema.js";
-import { systemActor } from "../src/runtime.js";
+import { type Runtime, systemActor } from "../src/runtime.js";
 import { openRuntime } from "../src/server.js";
 import { adapterFor } from "../src/sync/adapters/index.js";
 import { createRun } from "../src/sync/runs.js";
@@ -23,7 +24,7 @@ import { executeRun } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
 import { createWorkspace } from "../src/workspaces/service.js";
 import { linkListToTool } from "../test/fakes/listmonk.js";
-import { postmasterPid, sampleCpu } from "./lib/cpu.js";
+import { mainThreadCpu, postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
@@ -127,6 +128,42 @@ async function settle(db: Kysely<DB>) {
   await sql`checkpoint`.execute(db);
 }
 
+/** BENCH_CPU_PROFILE=file profiles this process over the first fetch only (not the seeding, the yardstick
+ * or the repeat fetch that `node --cpu-prof` would mix in). */
+async function startProfile(): Promise<(() => Promise<void>) | null> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** The runtime with its logger's "sync fetch done" line caught: its phases (read_ms: the tool read and
+ * staged; reconciled_ms: reconciled too) say where a fetch's time went. */
+function withPhases(rt: Runtime) {
+  const phases: Record<string, number> = {};
+  const log = new Proxy(rt.log, {
+    get(target, key) {
+      const v = Reflect.get(target, key);
+      if (key !== "info") return typeof v === "function" ? v.bind(target) : v;
+      return (obj: unknown, ...rest: unknown[]) => {
+        if (rest[0] === "sync fetch done" && typeof obj === "object" && obj !== null) {
+          for (const [k, n] of Object.entries(obj))
+            if (k.endsWith("_ms") && typeof n === "number") phases[k] = n;
+        }
+        return (v as (...a: unknown[]) => void).call(target, obj, ...rest);
+      };
+    },
+  });
+  return { rt: { ...rt, log } as Runtime, phases };
+}
+
 /** The highest heapUsed seen every 100 ms, in MB. */
 function peakHeapUsed() {
   let peak = process.memoryUsage().heapUsed;
@@ -182,7 +219,7 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         credentials: credentials(t),
       });
       const postmaster = database ? await postmasterPid(database.url) : null;
-      const fetchOnce = async () => {
+      const fetchOnce = async (profile = false) => {
         const run = await createRun(rt.db, {
           workspaceId: ws.id,
           listId,
@@ -192,11 +229,16 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
           by: "bench",
           now: rt.now(),
         });
+        const stopProfile = profile ? await startProfile() : null;
+        const watched = withPhases(rt);
         const cpu0 = sampleCpu([], postmaster);
+        const main0 = mainThreadCpu();
         const t0 = performance.now();
-        const done = await executeRun(rt, run.id, "bench", { pageSize });
+        const done = await executeRun(watched.rt, run.id, "bench", { pageSize });
         const seconds = (performance.now() - t0) / 1000;
         const cpu1 = sampleCpu([], postmaster);
+        const main1 = mainThreadCpu();
+        await stopProfile?.();
         if (done?.status !== "done") throw new Error(`the fetch ended ${done?.status}: ${done?.error}`);
         const counts = (typeof done.counts === "string" ? JSON.parse(done.counts) : done.counts) as Record<
           string,
@@ -204,7 +246,14 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         >;
         const perMember = (a: number | null, b: number | null) =>
           a === null || b === null ? null : ((b - a) / members) * 1e6;
-        return { seconds, counts, appCpu: perMember(cpu0.app, cpu1.app), dbCpu: perMember(cpu0.db, cpu1.db) };
+        return {
+          seconds,
+          counts,
+          appCpu: perMember(cpu0.app, cpu1.app),
+          mainCpu: perMember(main0, main1),
+          dbCpu: perMember(cpu0.db, cpu1.db),
+          readS: watched.phases.read_ms === undefined ? null : watched.phases.read_ms / 1000,
+        };
       };
       const yard = await pageThrough(t, pageSize);
       const rssBefore = process.memoryUsage().rss / (1024 * 1024);
@@ -212,7 +261,7 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
       const rss = sampleRss();
       progress(`${db}: fetch + reconcile of ${members} members`);
       const heap = peakHeapUsed();
-      const first = await fetchOnce();
+      const first = await fetchOnce(true);
       const heapPeak = heap.stop();
       const { seconds, counts } = first;
       const peak = rss.stop();
@@ -247,9 +296,15 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         goal_met: seconds < GOAL_SECONDS,
         // CPU per member: this process (the fake's serving included) and the PostgreSQL server.
         app_cpu_us_per_member: first.appCpu,
+        // the main thread alone (PGlite and the reconciling run there; the tool's reading may not)
+        app_main_cpu_us_per_member: first.mainCpu,
         db_cpu_us_per_member: first.dbCpu,
+        // seconds until every page was read and staged (the rest of fetch_s is reconciling)
+        read_s: first.readS,
         repeat_s: repeat.seconds,
+        repeat_read_s: repeat.readS,
         repeat_app_cpu_us_per_member: repeat.appCpu,
+        repeat_app_main_cpu_us_per_member: repeat.mainCpu,
         repeat_db_cpu_us_per_member: repeat.dbCpu,
         repeat_success: repeat.counts.success ?? 0,
         repeat_conflict: repeat.counts.conflict ?? 0,

@@ -10,9 +10,9 @@ import pg from "pg";
 const TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process in seconds; with `children` also what its waited-for children used. */
-function processCpu(pid: number, children = false): number {
+function processCpu(pid: number, children = false, file = `/proc/${pid}/stat`): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = fs.readFileSync(file, "utf8");
     // Fields after the command name (which may hold spaces) start at ") ".
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
@@ -66,6 +66,12 @@ export interface CpuSample {
   app: number;
   /** The PostgreSQL server, or null when it could not be observed. */
   db: number | null;
+}
+
+/** CPU seconds of this process's main thread alone (its task id is the process id): with work in
+ * worker threads, what the event loop itself spent — the thread that runs PGlite and the reconciling. */
+export function mainThreadCpu(): number {
+  return processCpu(process.pid, false, `/proc/self/task/${process.pid}/stat`);
 }
 
 /** Cumulative CPU seconds now; subtract two samples for a stretch of time. */
