@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { markSendingGroup, prepareBatch, recordOutcomes } from "./batch.js";
 import { Housekeeping } from "./housekeeping.js";
-import { claimRecipients } from "./queue-store.js";
-import { startSendingRun } from "./sending-run.testkit.js";
+import { claimForTest, startSendingRun } from "./sending-run.testkit.js";
 import { CampaignWorker } from "./worker.js";
 
 let env: TestEnv;
@@ -32,14 +31,7 @@ describe("a worker that dies during the SMTP transactions", () => {
     const { plan } = await sending(3);
     const dead = { rt: env.rt, owner: "dead-worker" };
     const now = env.rt.now();
-    const claimed = await claimRecipients(env.rt.db, {
-      campaignId: plan.campaignId,
-      runId: plan.runId,
-      owner: dead.owner,
-      now,
-      leaseUntil: new Date(now.getTime() + 60_000),
-      limit: 10,
-    });
+    const claimed = await claimForTest(env, plan, dead.owner);
     expect(claimed).toHaveLength(3);
     const prepared = await prepareBatch(dead, plan, claimed);
     const held = await markSendingGroup(dead, plan, prepared);
@@ -114,15 +106,7 @@ describe("a worker that dies during the SMTP transactions", () => {
   it("writes a first attempt's message once, with its outcome and both timeline events", async () => {
     const { plan } = await sending(2);
     const w = { rt: env.rt, owner: "live-worker" };
-    const now = env.rt.now();
-    const claimed = await claimRecipients(env.rt.db, {
-      campaignId: plan.campaignId,
-      runId: plan.runId,
-      owner: w.owner,
-      now,
-      leaseUntil: new Date(now.getTime() + 60_000),
-      limit: 10,
-    });
+    const claimed = await claimForTest(env, plan, w.owner);
     const prepared = await prepareBatch(w, plan, claimed);
     await markSendingGroup(w, plan, prepared);
     await recordOutcomes(

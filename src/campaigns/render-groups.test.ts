@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "../../test/harness.js";
 import { isScreened, type LazySend, renderAndMark, screenBatch } from "./batch.js";
-import { claimRecipients } from "./queue-store.js";
 import type { RenderInput } from "./render.js";
-import { startSendingRun } from "./sending-run.testkit.js";
+import { claimForTest, startSendingRun } from "./sending-run.testkit.js";
 import { CampaignWorker } from "./worker.js";
 
 let env: TestEnv;
@@ -35,15 +34,7 @@ describe("rendering a batch group by group", () => {
   it("renders a group only when it is marked; one that cannot be rendered ends as error, unmarked and unsent", async () => {
     const plan = await sending(3);
     const w = { rt: env.rt, owner: "group-worker" };
-    const now = env.rt.now();
-    const claimed = await claimRecipients(env.rt.db, {
-      campaignId: plan.campaignId,
-      runId: plan.runId,
-      owner: w.owner,
-      now,
-      leaseUntil: new Date(now.getTime() + 60_000),
-      limit: 10,
-    });
+    const claimed = await claimForTest(env, plan, w.owner);
     expect(claimed).toHaveLength(3);
     // The second recipient's message fails to render (as a template filter could for one contact's data).
     const email = plan.email!;

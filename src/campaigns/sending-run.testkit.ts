@@ -2,6 +2,7 @@
 // that drive the batch steps (claim, render, mark, record) by hand.
 import { expect } from "vitest";
 import { api, type TestEnv } from "../../test/harness.js";
+import { claimRecipients } from "./queue-store.js";
 import { EmailPlan, type RunSnapshot } from "./render.js";
 import { findRun } from "./store.js";
 import { type Audience, seedAudience } from "./test-support.js";
@@ -53,4 +54,17 @@ export async function startSendingRun(
     loadedAt: Date.now(),
   };
   return { plan, audience };
+}
+
+/** What a worker named `owner` claims of the run now (up to 10 recipients, a one-minute lease). */
+export function claimForTest(env: TestEnv, plan: RunPlan, owner: string) {
+  const now = env.rt.now();
+  return claimRecipients(env.rt.db, {
+    campaignId: plan.campaignId,
+    runId: plan.runId,
+    owner,
+    now,
+    leaseUntil: new Date(now.getTime() + 60_000),
+    limit: 10,
+  });
 }
