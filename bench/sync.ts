@@ -9,7 +9,6 @@
 // grow with the list (compare peak_rss_mb with rss_before_mb, and try --members 200000).
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +23,7 @@ import { executeRun } from "../src/sync/service.js";
 import { newId } from "../src/util/ids.js";
 import { createWorkspace } from "../src/workspaces/service.js";
 import { linkListToTool } from "../test/fakes/listmonk.js";
-import { mainThreadCpu, postmasterPid, sampleCpu } from "./lib/cpu.js";
+import { mainThreadCpu, postmasterPid, sampleCpu, startProfile } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
@@ -128,22 +127,6 @@ async function settle(db: Kysely<DB>) {
   await sql`checkpoint`.execute(db);
 }
 
-/** BENCH_CPU_PROFILE=file profiles this process over the first fetch only (not the seeding, the yardstick
- * or the repeat fetch that `node --cpu-prof` would mix in). */
-async function startProfile(): Promise<(() => Promise<void>) | null> {
-  const file = process.env.BENCH_CPU_PROFILE;
-  if (!file) return null;
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return async () => {
-    const { profile } = await session.post("Profiler.stop");
-    fs.writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
-
 /** The runtime with its logger's "sync fetch done" line caught: its phases (read_ms: the tool read and
  * staged; reconciled_ms: reconciled too) say where a fetch's time went. */
 function withPhases(rt: Runtime) {
@@ -229,6 +212,7 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
           by: "bench",
           now: rt.now(),
         });
+        // BENCH_CPU_PROFILE: the first fetch only (not the seeding, the yardstick or the repeat fetch).
         const stopProfile = profile ? await startProfile() : null;
         const watched = withPhases(rt);
         const cpu0 = sampleCpu([], postmaster);

@@ -10,7 +10,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +21,7 @@ import { openRuntime } from "../src/server.js";
 import { startWorkers } from "../src/workers.js";
 import { createApiKey, createWorkspace } from "../src/workspaces/service.js";
 import { type SmtpSink, startSmtpSink } from "../test/peers/postfix.js";
-import { postmasterPid, sampleCpu } from "./lib/cpu.js";
+import { postmasterPid, sampleCpu, startProfile } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { type RssSampler, sampleRss } from "./lib/rss.js";
@@ -38,22 +37,6 @@ const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MESSAGE_BYTES = 5 * 1024;
 const GIVE_UP_MS = 15 * 60 * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** BENCH_CPU_PROFILE=file profiles this process over the measured window only (submit until all are sent),
- * without the yardstick, the database's start and the teardown that `node --cpu-prof` would mix in. */
-async function startProfile(): Promise<(() => Promise<void>) | null> {
-  const file = process.env.BENCH_CPU_PROFILE;
-  if (!file) return null;
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return async () => {
-    const { profile } = await session.post("Profiler.stop");
-    fs.writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
 
 /** A 5 KB German text body, like the yardstick's 5 KB messages. */
 const body = (() => {

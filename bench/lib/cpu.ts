@@ -4,6 +4,7 @@
 // PostgreSQL's share is read from /proc for the postmaster and its children (backends, WAL writer,
 // checkpointer, …), found through the server's data directory; it needs the server on this machine.
 import fs from "node:fs";
+import { Session } from "node:inspector/promises";
 import path from "node:path";
 import pg from "pg";
 
@@ -80,4 +81,21 @@ export function sampleCpu(workerPids: number[], postmaster: number | null): CpuS
   let app = (own.user + own.system) / 1e6;
   for (const pid of workerPids) app += processCpu(pid);
   return { app, db: postmaster === null ? null : serverCpu(postmaster) };
+}
+
+/** BENCH_CPU_PROFILE=file profiles this process over the stretch a benchmark chooses (its measured window),
+ * without the yardstick, the database's start and the teardown that `node --cpu-prof` would mix in. Returns
+ * the function that stops and writes the profile, or null when no profile was asked for. */
+export async function startProfile(): Promise<(() => Promise<void>) | null> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
