@@ -140,9 +140,10 @@ function isUserUnknown(f: Facts): boolean {
 const LOCAL_MAILBOX_ABSENT = /local mailbox \S+ is unavailable: user not found|\bmail\.local: unknown user/;
 
 /** "550 <x@y>: Recipient address rejected." and nothing after it, in answer to RCPT: the server refused
- * the address itself without naming a policy (Postfix's words when a recipient lookup fails). Words
- * after the colon ("…rejected: Access denied", "…: Greylisted") say why and decide instead. */
-const BARE_RECIPIENT_REFUSAL = /recipient address rejected\.?\s*(?:\(in reply|$)/;
+ * the address itself without naming a policy (Postfix's words when a recipient lookup fails; Mailgun's
+ * inbound MX says "550 5.0.1 Recipient rejected"). Words after the colon ("…rejected: Access denied",
+ * "…: Greylisted") say why and decide instead. */
+const BARE_RECIPIENT_REFUSAL = /recipient (?:address )?rejected\.?\s*(?:\(in reply|$)/;
 
 function isBareRecipientRefusal(f: Facts): boolean {
   return (
@@ -158,8 +159,12 @@ function saysMailboxUnknown(f: Facts): boolean {
   if (says("systemfull", f.text)) return false;
   // "Domain does not exist." / "Die Domain existiert nicht": the generic "does not exist" is about the domain.
   if (says("hostunknown", f.text) && !MAILBOX_WORDS.test(f.text)) return false;
-  return says("userunknown", f.text);
+  return says("userunknown", f.text) || MAILBOX_NAMED_UNAVAILABLE.test(f.text);
 }
+
+/** "550 mailbox x@y unavailable": the address between the words (Coremail-style servers) names the
+ * mailbox that is not there, as "mailbox unavailable" does without it. */
+const MAILBOX_NAMED_UNAVAILABLE = /\bmailbox <?[^\s<>@]+@[^\s<>]+?>? (?:is )?unavailable\b/;
 
 /** The rule for "user unknown" words that come with no SMTP command and no X.1.x status, e.g. a DSN
  * field "smtp; 550 : User unknown" with Status 5.0.0: `filtered` (soft), not `userunknown` (hard).
@@ -257,6 +262,7 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (fromProvider) return fromProvider;
   const preset = e.reason ?? presetIn(f.text);
   if (preset && !provisional.has(preset)) return preset;
+  if (isOwnAgentUnknownUser(f)) return "userunknown";
   let reason: Reason | undefined;
   if (isSmtpWords(f)) {
     for (const [r, probe] of firstReading) {
@@ -271,6 +277,18 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   if (reason) return reason;
   if (says("vacation", f.text)) return "vacation";
   return f.text ? "onhold" : "undefined";
+}
+
+/** The reporting MTA's own delivery agent saying the mailbox does not exist, in a DSN field of its own
+ * type: Postfix's local(8) writes "Diagnostic-Code: X-Postfix; unknown user: "x"", a local agent
+ * "X-LOCAL; 500 (err.nosuchuser)". No remote server is quoted ("said:") and no SMTP step was answered,
+ * so this is the host that owns the mailbox speaking about its own users (as Sendmail's mail.local does),
+ * not a filter's "user unknown" after acceptance. X-Unix (a program) is localMailer's. */
+function isOwnAgentUnknownUser(f: Facts): boolean {
+  const type = (f.diagnosticType ?? "").toLowerCase();
+  if (!type.startsWith("x-") || type.startsWith("x-unix")) return false;
+  if (f.command || f.text.includes("said:") || isLocalProgram(f)) return false;
+  return saysMailboxUnknown(f);
 }
 
 /** Google Groups' own notice about a post (no SMTP reply quoted): the group does not exist or does not

@@ -102,6 +102,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "recipients are unknown",
     // ZMailer's router: "unresolvable address: <x@y>; nosuchuser; x@y"
     "; nosuchuser;",
+    // Critical Path / ZMailer-style local agents: "X-LOCAL; 500 (err.nosuchuser)"
+    "(err.nosuchuser)",
     "destination server rejected recipients",
     "email address does not exist",
     "email account that you tried to reach does not exist",
@@ -266,6 +268,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
   hostunknown: [
     "domain does not exist",
     "domain is not reachable",
+    // 1&1 (kundenserver.de) in its own notice: "no valid MX hosts found"
+    "no valid mx hosts found",
     "domain must exist",
     "host or domain name not found",
     "host unknown",
@@ -782,6 +786,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "mailbox currently suspended",
     "mailbox disabled",
     "mailbox is frozen",
+    // La Poste: "Recipient address rejected: this mailbox is inactive and has been disabled" (4.2.1)
+    ["mailbox ", " has been disabled"],
     "mailbox unavailable or access denied",
     "recipient rejected: temporarily inactive",
     "recipient suspend the service",
