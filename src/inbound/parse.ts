@@ -80,28 +80,47 @@ export function viewMessage(raw: Buffer | string): MessageView {
   const { report, original: inlineOriginal } = stripOriginal(allText);
   const dsn = readDsn(dsnParts, report);
   const original = readOriginal(parts, inlineOriginal);
-  const view: MessageView = {
-    headers,
-    params: root.params,
-    subject,
-    from,
-    parts,
-    dsn,
-    envelopeId: dsn.envelopeId,
-    reportText: report,
-    original,
-    notRecipients: { has: () => false },
-    isBounce: () => false,
-    isDelay: () => false,
-  };
+  const view = new View(headers, root.params, subject, from, parts, dsn, report, original);
   view.notRecipients = senderSide(view, fromHeader);
-  // Decided only when a reader asks: a DSN with complete fields never needs them.
-  let bounce: boolean | undefined;
-  let delay: boolean | undefined;
-  view.isBounce = () => (bounce ??= dsn.recipients.length > 0 || looksLikeBounce(view));
-  view.isDelay = () => (delay ??= looksLikeDelay(view));
   return view;
 }
+
+/** The view as a class whose two questions are methods that keep their answer in a field, decided only
+ * when a reader asks (a DSN with complete fields never needs them). Not closures assigned per message:
+ * V8 kept every message's closures — and through their context the whole parsed message — alive across
+ * young-generation collections until the next full one (a profile of the fixtures showed 26–40 % of each
+ * scavenge surviving and the collector at a quarter of the classifier's time; with methods, 0.1 %). */
+class View implements MessageView {
+  envelopeId?: string;
+  notRecipients: NotRecipients = NOBODY;
+  private bounce?: boolean;
+  private delay?: boolean;
+
+  constructor(
+    readonly headers: HeaderMap,
+    readonly params: Record<string, string>,
+    readonly subject: string,
+    readonly from: string | undefined,
+    readonly parts: MimePart[],
+    readonly dsn: DsnReport,
+    readonly reportText: string,
+    readonly original: OriginalHeaders,
+  ) {
+    this.envelopeId = dsn.envelopeId;
+  }
+
+  isBounce(): boolean {
+    this.bounce ??= this.dsn.recipients.length > 0 || looksLikeBounce(this);
+    return this.bounce;
+  }
+
+  isDelay(): boolean {
+    this.delay ??= looksLikeDelay(this);
+    return this.delay;
+  }
+}
+
+const NOBODY: NotRecipients = { has: () => false };
 
 /** Text of the human-readable parts, in order (HTML only when there is no plain text). */
 function readableParts(parts: MimePart[]): string[] {
@@ -192,16 +211,26 @@ function originalFrom(h: HeaderMap): OriginalHeaders {
 }
 
 function senderSide(m: MessageView, fromHeader: string): NotRecipients {
-  const out = new Set<string>();
-  const add = (v: string | undefined) => {
+  const side = new SenderSide();
+  side.add(fromHeader);
+  side.add(header(m.headers, "to"));
+  side.add(m.original.from);
+  side.add(m.original.return_path);
+  return side;
+}
+
+/** The sender side's addresses (a class, not a closure over a set: see View). */
+class SenderSide implements NotRecipients {
+  private readonly addresses = new Set<string>();
+
+  add(v: string | undefined): void {
     const a = v ? firstAddress(v) : undefined;
-    if (a) out.add(cleanAddress(a).toLowerCase());
-  };
-  add(fromHeader);
-  add(header(m.headers, "to"));
-  add(m.original.from);
-  add(m.original.return_path);
-  return { has: (a: string) => out.has(cleanAddress(a).toLowerCase()) };
+    if (a) this.addresses.add(cleanAddress(a).toLowerCase());
+  }
+
+  has(a: string): boolean {
+    return this.addresses.has(cleanAddress(a).toLowerCase());
+  }
 }
 
 const BOUNCE_SUBJECT =
