@@ -5,6 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliArgs } from "../../test/cli-entry.js";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { seedAudience } from "../campaigns/test-support.js";
 import { CampaignWorker } from "../campaigns/worker.js";
@@ -109,15 +110,11 @@ describe("campaign send --follow", () => {
     timeout: 60_000,
   }, async () => {
     const id = await readyCampaign(40);
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "campaign", "send", id, "--follow"],
-      {
-        cwd: repo,
-        env: { ...process.env, POSTSTELLE_URL: url, POSTSTELLE_API_KEY: env.ws.editor },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [...cliArgs(), "campaign", "send", id, "--follow"], {
+      cwd: repo,
+      env: { ...process.env, POSTSTELLE_URL: url, POSTSTELLE_API_KEY: env.ws.editor },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {

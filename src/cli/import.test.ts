@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../test/cli-entry.js";
 import { createTestDb } from "../../test/harness.js";
 import { loadConfig } from "../config/index.js";
 import { systemActor } from "../runtime.js";
@@ -38,20 +38,9 @@ describe("poststelle import contacts", () => {
         "\uFEFFVorname;Nachname;E-Mail;Kd\r\nPetra;Scholz;petra@example.de;K-1\r\nMax;Kaputt;max@;K-2\r\n",
       );
 
-      const run = spawnSync(
-        "npx",
-        [
-          "tsx",
-          "src/cli/main.ts",
-          "import",
-          "contacts",
-          file,
-          "--workspace",
-          ws.id,
-          "--map",
-          "Kd=custom.kundennummer",
-        ],
-        { env, encoding: "utf8" },
+      const run = runCli(
+        ["import", "contacts", file, "--workspace", ws.id, "--map", "Kd=custom.kundennummer"],
+        { env },
       );
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toContain("2 rows: 1 created, 0 updated, 0 skipped, 1 rejected");

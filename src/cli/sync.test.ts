@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { cliArgs, ROOT } from "../../test/cli-entry.js";
 import { type FakeMailchimp, startFakeMailchimp } from "../../test/fakes/mailchimp.js";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { settled } from "../sync/service.js";
@@ -135,9 +136,10 @@ describe("poststelle sync", () => {
   it("the real entry, as a child process, exits 1 for an unknown list", { timeout: 180_000 }, async () => {
     const child = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       execFile(
-        "npx",
-        ["tsx", "src/cli/main.ts", "sync", "fetch", "list_nope"],
+        process.execPath,
+        [...cliArgs(), "sync", "fetch", "list_nope"],
         {
+          cwd: ROOT,
           env: { ...process.env, POSTSTELLE_URL: url, POSTSTELLE_API_KEY: env.ws.editor },
           encoding: "utf8",
         },

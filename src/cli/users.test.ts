@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../test/cli-entry.js";
 import { createTestDb } from "../../test/harness.js";
 import { loadConfig } from "../config/index.js";
 import { systemActor } from "../runtime.js";
@@ -40,11 +40,7 @@ describe("poststelle users create", () => {
       const ws = await createWorkspace(first.rt, systemActor("test"), "Kommandozeile");
       await first.handle.close();
       const cli = (args: string[], input?: string) =>
-        spawnSync("npx", ["tsx", "src/cli/main.ts", "users", "create", "--workspace", ws.id, ...args], {
-          env,
-          input,
-          encoding: "utf8",
-        });
+        runCli(["users", "create", "--workspace", ws.id, ...args], { env, input });
       const a = cli(
         ["--email", "chefin@example.org", "--role", "admin", "--name", "Petra", "--password-stdin"],
         "Sicheres-Passwort-9\n",

@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { cliArgs } from "../../test/cli-entry.js";
 import { createTestDb } from "../../test/harness.js";
 import { loadConfig } from "../config/index.js";
 import { type DbHandle, openDatabase } from "../db/index.js";
@@ -67,7 +68,7 @@ async function runtimeOf(h: DbHandle, now: () => Date): Promise<Runtime> {
 
 /** Runs the `poststelle` CLI in a child process against the test's database. */
 function cli(env: Record<string, string>, args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+  return spawnSync(process.execPath, [...cliArgs(), ...args], {
     cwd: repo,
     env: { ...process.env, ...env, LOG_LEVEL: "silent" },
     encoding: "utf8",

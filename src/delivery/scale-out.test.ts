@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { cliArgs } from "../../test/cli-entry.js";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
 
@@ -23,7 +24,7 @@ interface WorkerProcess {
 
 /** `poststelle serve --role worker` against the test database, exactly as an operator would run it. */
 function startWorkerProcess(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--role", "worker"], {
+  const child = spawn(process.execPath, [...cliArgs(), "serve", "--role", "worker"], {
     cwd: repo,
     env: {
       ...process.env,

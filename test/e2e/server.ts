@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { cliArgs } from "../cli-entry.js";
 import { createTestDb, type TestDb } from "../harness.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -61,7 +62,7 @@ export async function startServer(): Promise<E2EServer> {
     LOG_LEVEL: "warn",
     DATABASE_URL: db?.url ?? "",
   };
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+  const child = spawn(process.execPath, [...cliArgs(), "serve"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
