@@ -120,8 +120,11 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         .poll(() => bar.getAttribute("aria-valuetext"), { timeout: 90_000, interval: 500 })
         .toBe(`${PEOPLE} von ${PEOPLE} bearbeitet`);
       await page.locator(".state-chip", { hasText: "Unvollständig versendet" }).waitFor({ timeout: 30_000 });
-      expect(await page.getByText(`Versendet: ${CONSENTING}`).count()).toBe(1);
-      expect(await page.getByText(`Ausgeschlossen: ${PEOPLE - CONSENTING}`).count()).toBe(1);
+      const progress = page.locator("section", {
+        has: page.getByRole("progressbar", { name: "Fortschritt" }),
+      });
+      expect(await progress.getByText(`Versendet: ${CONSENTING}`).count()).toBe(1);
+      expect(await progress.getByText(`Ausgeschlossen: ${PEOPLE - CONSENTING}`).count()).toBe(1);
 
       // Each recipient with its processing status and reason; the sent ones link to their message.
       await page.getByLabel("Bearbeitungsstatus").selectOption({ label: "Ausgeschlossen" });
@@ -139,8 +142,42 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         `/v1/campaigns/${campaignId}`,
       );
       expect(api.progress.counts).toMatchObject({ sent: CONSENTING, excluded: PEOPLE - CONSENTING });
+      // The campaign's event log says, in German, that its recipients were loaded and how it ended.
+      const log = page.getByRole("region", { name: "Ereignisprotokoll dieser Serienkorrespondenz" });
+      await log
+        .getByText(`Serienkorrespondenz „Herbstkurse 2026“: ${PEOPLE} Empfänger geladen; sie ist bereit.`)
+        .waitFor({ timeout: 30_000 });
+      await log
+        .getByText(
+          `Serienkorrespondenz „Herbstkurse 2026“ unvollständig versendet: ${CONSENTING} versendet, ${PEOPLE - CONSENTING} ausgeschlossen`,
+        )
+        .waitFor({ timeout: 30_000 });
       await expectNoSeriousAxeViolations(page);
       await shot(page, "campaign-sent");
+
+      // Meldungen › Ereignisprotokoll: the same entries among all processes', filtered by process and type,
+      // and ticked as checked by whoever looked at them.
+      await page.getByRole("link", { name: "Ereignisprotokoll", exact: true }).click();
+      await page.waitForURL(/\/event-log/);
+      await page.getByLabel("Prozess").selectOption({ label: "Serienkorrespondenz" });
+      await page.getByLabel("Typ").selectOption({ label: "Warnung" });
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(/process=campaign/);
+      const row = page.locator("tr.event-log-entry", { hasText: "unvollständig versendet" });
+      await row.waitFor({ timeout: 30_000 });
+      expect(await page.locator("tr.event-log-entry").count()).toBe(1);
+      expect(await row.getByRole("link", { name: campaignId }).count()).toBe(1);
+      await row.getByRole("checkbox", { name: "Als geprüft markieren" }).check();
+      await row.getByText("geprüft von").waitFor();
+      const entries = await call<{ items: Array<{ checked: boolean; severity: string }> }>(
+        server,
+        key,
+        "GET",
+        `/v1/event-log?record_id=${campaignId}&checked=true`,
+      );
+      expect(entries.items).toMatchObject([{ checked: true, severity: "warning" }]);
+      await expectNoSeriousAxeViolations(page);
+      await shot(page, "event-log");
     },
     STEP * 2,
   );

@@ -7,6 +7,7 @@ import { failure } from "../../src/smtp/failure.js";
 import { engagementDetail } from "../../src/webhooks/machine.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
+import { eventLogDetail } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
 
@@ -70,6 +71,7 @@ describe("dashboard dictionaries", () => {
       "System",
       "Name",
       "Server",
+      "Information",
       // Seed 003 calls a tool's one-off sending "Mailing" in German too.
       "Mailing",
     ]);
@@ -204,5 +206,75 @@ describe("a list member's event log in German", () => {
     const tasks = listDicts.de.tasks as Record<string, string>;
     expect(Object.values(syncTasks).sort()).toEqual(Object.values(tasks).sort());
     expect(Object.values(syncFields).sort()).toEqual(Object.values(listDicts.de.fields).sort());
+  });
+});
+
+describe("event-log entries in German", () => {
+  // One of each sentence the server's processes write into the event log (src/campaigns, src/delivery,
+  // src/inbound, src/signups, src/users, src/webhooks, src/sync), with evidence values in it.
+  const samples = [
+    "Campaign 'Frühjahr 2027': 1200 recipient(s) loaded; it is ready.",
+    "The rate limit of transport 'Relay' (500 messages per 3600 s) is reached; sending continues at 2027-03-01T09:00:00.000Z.",
+    "The rate limit of transport 'Relay' (500 messages per 3600 s) and the rate limit of sender domain 'praxis.example' (100 messages per 60 s) is reached; sending continues at 2027-03-01T09:00:00.000Z.",
+    "Campaign 'Frühjahr 2027' continues sending.",
+    "Campaign 'Frühjahr 2027' completed: 1180 sent, 20 excluded",
+    "Campaign 'Frühjahr 2027' sent incompletely: 1170 sent, 20 excluded, 8 error, 2 unknown",
+    "Campaign 'Frühjahr 2027' failed: 12 error",
+    `3 recipient(s): The worker stopped during the SMTP transaction; not resent automatically. Check the relay's log; resend them deliberately with POST /v1/campaigns/cmp_01/send {"include_unknown": true} if needed.`,
+    "2 recipient(s) could not be sent (smtp_rejected ×2); first: Rejected by the relay: 550 5.1.1 unknown user",
+    "4 recipient(s) deferred by the relay and retried later (smtp_temporary ×4); first: Deferred (attempt 1): 451 4.7.1 Try again later",
+    "Scheduled sending of campaign cmp_01 could not start: the template no longer exists",
+    "Campaign 'Mahnung': pdf generated sorted by postal_code: 40 created, 2 excluded",
+    "Campaign 'Mahnung': labels generated sorted by name: 0 created; the PDF failed: font missing",
+    "The worker stopped during the SMTP transaction; not resent automatically. Check the recipient's mailbox or the relay's log, then resend deliberately if needed (POST /v1/messages/msg_01/resend).",
+    "Purged the content of 12 message(s) created before 2026-05-01T00:00:00.000Z (retention period 180 days); their timelines are kept.",
+    "3 unconfirmed sign-up(s) expired; 2 pending subscription(s) removed, 1 set back to their earlier status.",
+    "5 failed logins for chefin@example.org within 15 minutes; further attempts are refused for up to 15 minutes.",
+    "Polling IMAP mailbox 'Rückläufer' (imap.example.org:993, INBOX) failed: AUTHENTICATIONFAILED",
+    "IMAP mailbox 'Rückläufer' works again.",
+    "Took in 4 message(s) from IMAP mailbox 'Archiv' (archive).",
+    "Inbound mail inb_01 is stored but could not be processed (bad MIME); it will be tried again.",
+    "Complaint (spam report) from erika@example.org about message msg_01; unsubscribed from 2 list(s).",
+    "Blocked erika@example.org after a hard bounce of message msg_01 (userunknown). An admin can lift the block.",
+    "Blocked erika@example.org after repeated soft bounces of message msg_01 (mailboxfull). An admin can lift the block.",
+    "2 mailgun event(s) name no message of this workspace; they were not stored.",
+    "Amazon SNS reports that the subscription to arn:aws:sns:eu-central-1:1:ses was ended.",
+    "Complaint (spam report, Postmark) from erika@example.org about message msg_01; unsubscribed and e-mail marketing consent withdrawn.",
+    "Complaint (spam report, Postmark) from erika@example.org about message msg_01; no contact has this address, nothing to unsubscribe.",
+    "Scheduled fetch skipped: 7 decided task(s) have not been transmitted and a fetch would clear them. Transmit them (or fetch by hand).",
+    "The listmonk bounce for erika@example.org matches no recipient of this mailing and no subscription of its list.",
+    "permanent bounce of erika@example.org reported by listmonk for mailing 'Newsletter März' (hard).",
+    "Mailchimp: erika@example.org is now 'unsubscribed' (2027-03-01T09:00:00.000Z); the subscription follows.",
+    "Mailchimp: erika@example.org was deleted (archived) in the tool; the subscription here is kept until you decide.",
+    "Mailchimp: erika@example.org changed the address to erika.m@example.org; the contact follows (no duplicate, no 'not in tool').",
+    "Mailchimp reports campaign 'abc123' (no subject): sent.",
+    // Shared with a message's timeline: worded by eventDetail.
+    "Gave up after 5 attempts; last reply: 451 4.7.1 Try again later",
+  ];
+  const date = (iso: string) => `[${iso}]`;
+
+  it("words every entry the server's processes write, keeping names, counts and addresses", () => {
+    expect(samples.filter((s) => eventLogDetail(s, "de", date) === s)).toEqual([]);
+    expect(samples.filter((s) => eventLogDetail(s, "en", date) !== s)).toEqual([]);
+    expect(eventLogDetail(samples[0], "de")).toBe(
+      "Serienkorrespondenz „Frühjahr 2027“: 1200 Empfänger geladen; sie ist bereit.",
+    );
+    expect(eventLogDetail(samples[2], "de", date)).toBe(
+      "Das Sendelimit des Versandwegs „Relay“ (500 Nachrichten je 3600 s) und das Sendelimit der Absenderdomain „praxis.example“ (100 Nachrichten je 60 s) sind erreicht; der Versand geht am [2027-03-01T09:00:00.000Z] weiter.",
+    );
+    expect(eventLogDetail(samples[5], "de")).toBe(
+      "Serienkorrespondenz „Frühjahr 2027“ unvollständig versendet: 1170 versendet, 20 ausgeschlossen, 8 Fehler, 2 Ergebnis unbekannt",
+    );
+    // A sentence inside a sentence is worded too.
+    expect(eventLogDetail(samples[9], "de")).toContain("der erste: Zurückgestellt (Versuch 1): 451 4.7.1");
+    expect(eventLogDetail("Something new a process says", "de")).toBe("Something new a process says");
+  });
+
+  it("names every process the server logs under, in both languages", () => {
+    const processes = ["campaign", "sending", "retention", "inbound", "imap", "signup-expiry", "login"];
+    for (const p of [...processes, "provider_webhook", "email_tool", "sync", "sync:schedule"]) {
+      expect(de.eventLog.processes[p], p).toBeTruthy();
+      expect(en.eventLog.processes[p], p).toBeTruthy();
+    }
   });
 });

@@ -24,6 +24,7 @@ export const navGroups: NavGroup[] = [
     links: [
       { to: "/activities", label: "activities" },
       { to: "/messages", label: "emailStatus" },
+      { to: "/event-log", label: "eventLog" },
     ],
   },
   { links: [{ to: "/contacts", label: "contacts" }] },

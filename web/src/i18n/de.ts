@@ -36,6 +36,7 @@ export const de = {
     notifications: "Meldungen",
     activities: "Aktivitäten",
     emailStatus: "E-Mail-Status",
+    eventLog: "Ereignisprotokoll",
     contacts: "Kontakte",
     lists: "Verteiler",
     campaigns: "Serienkorrespondenz",
@@ -58,6 +59,7 @@ export const de = {
   states: {
     emptyActivities:
       "Noch keine Aktivitäten. Sobald jemand etwas anlegt, ändert oder löscht, erscheint es hier.",
+    emptyEventLog: "Noch keine Einträge. Sobald ein Prozess etwas meldet, erscheint es hier.",
     emptyMessages:
       "Noch keine Nachrichten. Senden Sie eine Nachricht über die API oder starten Sie eine Serienkorrespondenz.",
     emptyFiltered:
@@ -135,6 +137,40 @@ export const de = {
       api_key: "API-Schlüssel",
       system: "System",
       operator: "Betreiber",
+    } as Record<string, string>,
+  },
+  eventLog: {
+    title: "Ereignisprotokoll",
+    intro:
+      "Was Poststelles Prozesse gemeldet haben: geladene und beendete Serienkorrespondenzen, erreichte Sendelimits, Postfächer, die nicht abgerufen werden konnten, abgelaufene Anmeldungen, Beschwerden. Haken Sie geprüfte Einträge ab.",
+    when: "Datum/Zeit",
+    type: "Typ",
+    process: "Prozess",
+    message: "Meldung",
+    checked: "Geprüft",
+    checkedBy: (who: string) => `geprüft von ${who}`,
+    markChecked: "Als geprüft markieren",
+    onlyUnchecked: "nur ungeprüfte",
+    onlyChecked: "nur geprüfte",
+    campaignTitle: "Ereignisprotokoll dieser Serienkorrespondenz",
+    campaignEmpty:
+      "Noch keine Einträge. Das Laden der Empfänger, erreichte Limits und das Ende des Versands erscheinen hier.",
+    severities: { information: "Information", warning: "Warnung", error: "Fehler" } as Record<string, string>,
+    triggers: { user: "Benutzer", process: "Prozess", procedure: "Verfahren" } as Record<string, string>,
+    processes: {
+      campaign: "Serienkorrespondenz",
+      sending: "Versand",
+      retention: "Aufbewahrung",
+      inbound: "Eingang (Rückläufer, Bestätigungen)",
+      imap: "IMAP-Abruf",
+      "signup-expiry": "Ablauf von Anmeldungen",
+      login: "Anmeldung am Dashboard",
+      provider_webhook: "Meldungen der Versanddienste",
+      email_tool: "E-Mail-Tool",
+      sync: "Abgleich",
+      "sync:schedule": "Geplanter Abgleich",
+      "sync:listmonk": "Abgleich mit listmonk",
+      "sync:mailchimp": "Abgleich mit Mailchimp",
     } as Record<string, string>,
   },
   messages: {

@@ -8,6 +8,7 @@ import { CampaignsPage } from "./campaigns/CampaignsPage";
 import { TemplateEditorPage } from "./campaigns/TemplateEditorPage";
 import { ContactPage } from "./contact/ContactPage";
 import { ContactsPage } from "./contacts/ContactsPage";
+import { EventLogPage } from "./eventlog/EventLogPage";
 import { ImportWizard } from "./import/ImportWizard";
 import { ListPage } from "./lists/ListPage";
 import { ListsPage } from "./lists/ListsPage";
@@ -25,6 +26,7 @@ export const pageRoutes: PageRoute[] = [
   { path: "/activities", element: <ActivitiesPage /> },
   { path: "/messages", element: <MessagesPage /> },
   { path: "/messages/:id", element: <MessagePage /> },
+  { path: "/event-log", element: <EventLogPage /> },
   { path: "/contacts", element: <ContactsPage /> },
   { path: "/contacts/import", element: <ImportWizard /> },
   { path: "/contacts/:id", element: <ContactPage /> },

@@ -11,6 +11,7 @@ import { Field } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { useSession } from "../../session/session";
+import { EventLogEntries } from "../eventlog/EventLogPage";
 import { StateChip } from "./CampaignsPage";
 import { LetterPanel } from "./LetterPanel";
 import {
@@ -281,6 +282,11 @@ export function CampaignPage() {
         <LetterPanel campaign={x} canWrite={canWrite} onChanged={campaign.reload} />
       ) : null}
       <RecipientsTable campaignId={x.id} refresh={`${x.state}:${x.progress?.done ?? 0}:${ticks}`} />
+      <section className="card" aria-labelledby="campaign-log-h">
+        <h2 id="campaign-log-h">{t.eventLog.campaignTitle}</h2>
+        {/* Entries come with state changes (loaded, waiting, finished): a new state reads them again. */}
+        <EventLogEntries key={x.state} recordId={x.id} empty={t.eventLog.campaignEmpty} />
+      </section>
       {pending ? (
         // One dialog at a time: the dialog's heading id is unique on the page.
         <ConfirmDialog
