@@ -224,6 +224,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["address ", " does not exist"],
   ],
   mailboxfull: [
+    // "552 Account(s) <x@y> does not have enough space"
+    "not have enough space",
     "452 insufficient disk space",
     "account disabled temporarly for exceeding receiving limits",
     "boite du destinataire pleine",
@@ -299,6 +301,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["553 ", " does not exist"],
   ],
   norelaying: [
+    // "550 relaying to <x@y> prohibited by administrator"
+    ["relaying to ", " prohibited"],
     "as a relay",
     "email address is not verified.",
     "insecure mail relay",
@@ -396,6 +400,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "spamhaus.org",
     "barracudacentral",
     "blocklisted",
+    // GMX: "554-IP address is block listed."
+    " block listed",
     "blacklisted",
     "on our block list",
     "on our blocklist",
@@ -521,6 +527,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["you have exceeded the", "allowable number of posts without solving a captcha"],
   ],
   spamdetected: [
+    // vger.kernel.org: "… is way too often associated with junk email, please rephrase"
+    "associated with junk",
     // SFR: "550 5.7.1 Email <id> rejected per SPAM policy"
     "rejected per spam policy",
     " - spam",
@@ -735,6 +743,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     ["unable to connect ", "daemon"],
   ],
   systemfull: [
+    // RFC 5321's own text for 452
+    "insufficient system storage",
     "mail system full",
     "requested mail action aborted: exceeded storage allocation",
     "not enough free space",
@@ -788,6 +798,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "mailbox is frozen",
     // La Poste: "Recipient address rejected: this mailbox is inactive and has been disabled" (4.2.1)
     ["mailbox ", " has been disabled"],
+    "mailbox temporarily disabled",
+    // "550 <user> is now disabled with MTA service."
+    "is now disabled",
     "mailbox unavailable or access denied",
     "recipient rejected: temporarily inactive",
     "recipient suspend the service",
