@@ -197,6 +197,14 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
     0,
     "the ip you're using to send mail is not authorized to send email directly to our servers",
   ],
+  // The same refusal in Google's wording of 2007 ("send email" twice).
+  [
+    "blocked",
+    "5.7.1",
+    0,
+    0,
+    "the ip you're using to send email is not authorized to send email directly to our servers",
+  ],
   ["requireptr", "5.7.25", 0, 0, "the ip address sending this message does not have a ptr record setup"],
   ["authfailure", "5.7.26", 0, 0, "is not accepted due to domain's dmarc policy"],
   ["authfailure", "5.7.1", 0, 0, "fails to pass authentication checks"],

@@ -104,6 +104,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "; nosuchuser;",
     // Critical Path / ZMailer-style local agents: "X-LOCAL; 500 (err.nosuchuser)"
     "(err.nosuchuser)",
+    // "554 5.7.1 recipient verify from ldap failed", "Recipient verification failed" (the lookup of the
+    // recipient in the receiving site's directory found nobody)
+    ["recipient verif", " failed"],
     "destination server rejected recipients",
     "email address does not exist",
     "email account that you tried to reach does not exist",
