@@ -368,6 +368,8 @@ describe("reconciliation results (seed 003 §5.2)", () => {
     const run = (await editor.get(`/v1/lists/${listId}/sync/runs/${r.body.id}`)).body;
     expect(run.status).toBe("aborted");
     expect(run.error).toContain("nothing was applied");
+    // the tool's error keeps its kind on the way to the run (an error of unknown kind reads "internal")
+    expect(run.error).toContain("the fetch broke off (connection)");
     const contactsAfter = await env.rt.db
       .selectFrom("contacts")
       .select((eb) => eb.fn.countAll<string>().as("n"))
@@ -380,6 +382,20 @@ describe("reconciliation results (seed 003 §5.2)", () => {
     const again = await fetchList(listId);
     expect(again.status).toBe("done");
     expect(again.counts.new_contact).toBe(30);
+  });
+
+  it("an audience gone from the tool: the run is aborted with the tool's answer, nothing applied", async () => {
+    const { listId, remoteId } = await attachedList();
+    const sub = await subscribe(listId, await contact("Jana", "Sommer", "sommer@relationship-manager.net"));
+    fake.addMember(remoteId, { email_address: `weg-${seq}@example.org` });
+    fake.lists.delete(remoteId);
+    const run = await fetchList(listId);
+    expect(run.status).toBe("aborted");
+    expect(run.error).toContain("the fetch broke off (not_found) — nothing was applied");
+    expect(run.error).toMatch(/→ 404 .*could not be found/);
+    const m = await members(listId);
+    expect(m).toEqual([expect.objectContaining({ subscription_id: sub, result: "aborted" })]);
+    expect(await env.rt.db.selectFrom("sync_fetched_members").selectAll().execute()).toEqual([]);
   });
 
   it("a 429 with Retry-After is waited out", async () => {
