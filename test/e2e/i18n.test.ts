@@ -248,6 +248,13 @@ describe("event-log entries in German", () => {
     "Mailchimp: erika@example.org was deleted (archived) in the tool; the subscription here is kept until you decide.",
     "Mailchimp: erika@example.org changed the address to erika.m@example.org; the contact follows (no duplicate, no 'not in tool').",
     "Mailchimp reports campaign 'abc123' (no subject): sent.",
+    "Mailchimp set erika@example.org to 'unsubscribed' at 2027-03-01T09:00:00.000Z, but the status here ('subscribed', set 2027-03-02T10:00:00.000Z) is newer: nothing changed; the next fetch shows the conflict.",
+    "Mailchimp: erika@example.org changed the name to 'Erika Muster' (2027-03-01T09:00:00.000Z); here it is 'Erika Mustermann'. Decide with the next reconcile.",
+    "Mailchimp: erika@example.org is now 'subscribed' in the tool; the address is not on the list here, it arrives with the next fetch.",
+    "Mailchimp: erika@example.org was deleted in the tool; the address is not on the list here, it arrives with the next fetch.",
+    "Mailchimp: erika@example.org changed the profile; the address is not on the list here, it arrives with the next fetch.",
+    "Mailchimp: erika@example.org changed the address to erika.m@example.org; the address is not on the list here, it arrives with the next fetch.",
+    "A Mailchimp call for audience 'a1' reached the URL of audience 'b2'; ignored.",
     // Shared with a message's timeline: worded by eventDetail.
     "Gave up after 5 attempts; last reply: 451 4.7.1 Try again later",
   ];
@@ -267,6 +274,14 @@ describe("event-log entries in German", () => {
     );
     // A sentence inside a sentence is worded too.
     expect(eventLogDetail(samples[9], "de")).toContain("der erste: Zurückgestellt (Versuch 1): 451 4.7.1");
+    expect(
+      eventLogDetail(
+        "Mailchimp: erika@example.org is now 'subscribed' in the tool; the address is not on the list here, it arrives with the next fetch.",
+        "de",
+      ),
+    ).toBe(
+      "Mailchimp: erika@example.org ist im Tool jetzt „subscribed“; die Adresse ist hier nicht im Verteiler, sie kommt mit dem nächsten Abruf.",
+    );
     expect(eventLogDetail("Something new a process says", "de")).toBe("Something new a process says");
   });
 

@@ -206,6 +206,32 @@ const rulesDe: Rule[] = [
       `Mailchimp: ${m[1]} hat die Adresse in ${m[2]} geändert, die hier schon ein anderer Kontakt hat („${m[3]}“); nichts geändert. Führen Sie die beiden Kontakte zusammen und rufen Sie dann ab.`,
   ],
   [
+    /^Mailchimp set (\S+) to '([^']*)' at (\S+), but the status here \('([^']*)', set (\S+)\) is newer: nothing changed; the next fetch shows the conflict\.$/,
+    (m, date) =>
+      `Mailchimp hat ${m[1]} am ${date(m[3])} auf „${m[2]}“ gesetzt, aber der Status hier („${m[4]}“, gesetzt am ${date(m[5])}) ist neuer: nichts geändert; der nächste Abruf zeigt den Konflikt.`,
+  ],
+  [
+    /^Mailchimp: (\S+) changed the name to '(.*)' \((\S+)\); here it is '(.*)'\. Decide with the next reconcile\.$/s,
+    (m, date) =>
+      `Mailchimp: ${m[1]} hat den Namen am ${date(m[3])} in „${m[2]}“ geändert; hier lautet er „${m[4]}“. Entscheiden Sie beim nächsten Abgleich.`,
+  ],
+  [
+    /^Mailchimp: (\S+) (is now '[^']*' in the tool|was deleted in the tool|changed the profile|changed the address to \S+); the address is not on the list here, it arrives with the next fetch\.$/,
+    (m) => {
+      const what = m[2]
+        .replace(/^is now '([^']*)' in the tool$/, "ist im Tool jetzt „$1“")
+        .replace(/^was deleted in the tool$/, "wurde im Tool gelöscht")
+        .replace(/^changed the profile$/, "hat das Profil geändert")
+        .replace(/^changed the address to (\S+)$/, "hat die Adresse in $1 geändert");
+      return `Mailchimp: ${m[1]} ${what}; die Adresse ist hier nicht im Verteiler, sie kommt mit dem nächsten Abruf.`;
+    },
+  ],
+  [
+    /^A Mailchimp call for audience '([^']*)' reached the URL of audience '([^']*)'; ignored\.$/,
+    (m) =>
+      `Ein Aufruf von Mailchimp für die Zielgruppe „${m[1]}“ kam an der Adresse der Zielgruppe „${m[2]}“ an; ignoriert.`,
+  ],
+  [
     /^Mailchimp reports campaign '([^']*)' \((.*)\): (.*)\.$/s,
     (m) =>
       `Mailchimp meldet die Kampagne „${m[1]}“ (${m[2] === "no subject" ? "ohne Betreff" : m[2]}): ${m[3]}.`,
