@@ -69,6 +69,29 @@ export function FilterBar<K extends string>({
   );
 }
 
+/** The "from" and "until" inputs of a filter bar (datetime-local; timeQuery turns them into the API's). */
+export function TimeRange<K extends string>({
+  draft,
+  set,
+}: {
+  draft: Record<K | "since" | "until", string>;
+  set: (k: K | "since" | "until", v: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <label>
+        {t.filters.since}
+        <input type="datetime-local" value={draft.since} onChange={(e) => set("since", e.target.value)} />
+      </label>
+      <label>
+        {t.filters.until}
+        <input type="datetime-local" value={draft.until} onChange={(e) => set("until", e.target.value)} />
+      </label>
+    </>
+  );
+}
+
 export function LoadMore({
   hasMore,
   loading,

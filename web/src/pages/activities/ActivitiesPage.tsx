@@ -3,7 +3,7 @@
 import { Fragment, useState } from "react";
 import { Link } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { useI18n } from "../../i18n";
@@ -128,14 +128,7 @@ export function ActivitiesPage() {
               {t.filters.actor}
               <input value={d.actor} onChange={(e) => set("actor", e.target.value)} />
             </label>
-            <label>
-              {t.filters.since}
-              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
-            </label>
-            <label>
-              {t.filters.until}
-              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
-            </label>
+            <TimeRange draft={d} set={set} />
           </>
         )}
       </FilterBar>

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../api/client";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { useI18n } from "../../i18n";
@@ -192,14 +192,7 @@ export function EventLogPage() {
                 <option value="true">{t.eventLog.onlyChecked}</option>
               </select>
             </label>
-            <label>
-              {t.filters.since}
-              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
-            </label>
-            <label>
-              {t.filters.until}
-              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
-            </label>
+            <TimeRange draft={d} set={set} />
           </>
         )}
       </FilterBar>

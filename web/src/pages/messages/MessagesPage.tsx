@@ -2,7 +2,7 @@
 // status, recipient, campaign and time, read page by page.
 import { useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
@@ -66,14 +66,7 @@ export function MessagesPage() {
               {t.filters.campaign}
               <input value={d.campaign_id} onChange={(e) => set("campaign_id", e.target.value)} />
             </label>
-            <label>
-              {t.filters.since}
-              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
-            </label>
-            <label>
-              {t.filters.until}
-              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
-            </label>
+            <TimeRange draft={d} set={set} />
           </>
         )}
       </FilterBar>
