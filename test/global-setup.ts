@@ -4,10 +4,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { migrate, openDatabase } from "../src/db/index.js";
+import { bundleEntry } from "./bundle.js";
 import { adminUrl, TEMPLATE_DB, withDb } from "./db-urls.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -16,7 +17,7 @@ export default async function setup(project: TestProject) {
   // Inside node_modules so that the bundle's external packages resolve; one file per run, because worktrees
   // of one repository share node_modules (a symlink) and two runs must not start each other's code.
   const cli = path.join(ROOT, "node_modules", ".cache", "poststelle-cli", `main-${process.pid}.mjs`);
-  project.provide("cliBundle", (await bundleCli(cli)) ? cli : "");
+  project.provide("cliBundle", (await bundleEntry(path.join(ROOT, "src/cli/main.ts"), cli)) ? cli : "");
   const removeCli = () => fs.rmSync(cli, { force: true });
   const url = process.env.DATABASE_URL;
   if (url) {
@@ -59,44 +60,5 @@ declare module "vitest" {
     pgliteDump: string;
     /** The bundled CLI entry ("" when esbuild was missing: children run under tsx). */
     cliBundle: string;
-  }
-}
-
-/** The CLI entry as one esbuild bundle (see cli-entry.ts for why), into `out`; false when esbuild is missing.
- * Packages stay external, resolved from node_modules as in production. Each module keeps its own
- * `import.meta.url` (its source file's URL), so that paths resolved from it — the migrations, the built
- * dashboard, a worker thread's program — are exactly those of a tsx run. */
-async function bundleCli(out: string): Promise<boolean> {
-  try {
-    const { build } = await import("esbuild");
-    await build({
-      entryPoints: [path.join(ROOT, "src/cli/main.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile: out,
-      logLevel: "warning",
-      plugins: [
-        {
-          name: "own-import-meta",
-          setup(b) {
-            b.onLoad({ filter: /\.ts$/ }, async (args) => {
-              const source = await fs.promises.readFile(args.path, "utf8");
-              const contents = source
-                .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
-                .replaceAll("import.meta.dirname", JSON.stringify(path.dirname(args.path)))
-                .replaceAll("import.meta.filename", JSON.stringify(args.path));
-              return { contents, loader: "ts" };
-            });
-          },
-        },
-      ],
-    });
-    return true;
-  } catch (e) {
-    console.warn(`bundling the CLI failed, its child processes run under tsx: ${(e as Error).message}`);
-    return false;
   }
 }

@@ -25,6 +25,7 @@ import { createTransport } from "../../src/delivery/transports.js";
 import { type Ctx, type Runtime, systemActor } from "../../src/runtime.js";
 import { createTemplate } from "../../src/templates/service.js";
 import { createWorkspace, instanceSecret } from "../../src/workspaces/service.js";
+import { bundleEntry } from "../bundle.js";
 import { createTestDb, type TestDb } from "../harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../scripted-smtp.js";
 
@@ -40,26 +41,12 @@ const bundled = path.join(
 );
 let workerCommand = ["--import", "tsx", "test/fault/worker-proc.ts"];
 
-/** Bundles worker-proc.ts once with esbuild (tsx's own compiler): a worker then starts in a fraction of the
- * time, which keeps ten kill-and-restart rounds well inside the time budget. Without esbuild, tsx runs it. */
+/** Bundles worker-proc.ts once: a worker then starts in a fraction of the time, which keeps ten kill-and-restart
+ * rounds well inside the time budget. Without esbuild, tsx runs it. */
 async function bundleWorker() {
-  try {
-    const { build } = await import("esbuild");
-    await build({
-      entryPoints: [path.join(repo, "test/fault/worker-proc.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile: bundled,
-      logLevel: "warning",
-    });
-    workerCommand = [bundled];
-    cleanup.push(async () => fs.rmSync(bundled, { force: true }));
-  } catch {
-    /* fall back to tsx */
-  }
+  if (!(await bundleEntry(path.join(repo, "test/fault/worker-proc.ts"), bundled))) return;
+  workerCommand = [bundled];
+  cleanup.push(async () => fs.rmSync(bundled, { force: true }));
 }
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const RECIPIENTS = 5000;
