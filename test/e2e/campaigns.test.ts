@@ -223,6 +223,45 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   );
 
   it(
+    "filters E-Mail-Status by the campaign and Kontakte by the list, each chosen by its name",
+    async () => {
+      // A transactional message and a contact on no list: what the filters must leave out.
+      await call(server, key, "POST", "/v1/contacts", {
+        first_name: "Nicht",
+        last_name: "Imverteiler",
+        emails: ["ohne-verteiler@example.org"],
+      });
+      await call(server, key, "POST", "/v1/messages", {
+        to: "ohne-verteiler@example.org",
+        subject: "Ihre Rechnung",
+        text: "Guten Tag, anbei die Rechnung.",
+      });
+      await page.goto(`${server.url}/messages`);
+      await expect.poll(() => page.getByRole("cell", { name: /Ihre Rechnung/ }).count()).toBe(1);
+      await page.getByLabel("Serienkorrespondenz").selectOption({ label: "Herbstkurse 2026" });
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(new RegExp(`campaign_id=${campaignId}`));
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(CONSENTING);
+      expect(await page.getByRole("cell", { name: /Ihre Rechnung/ }).count()).toBe(0);
+      // A bookmarked view keeps its campaign chosen after a reload, by name.
+      await page.reload();
+      await expect
+        .poll(() => page.getByLabel("Serienkorrespondenz").locator("option:checked").textContent())
+        .toBe("Herbstkurse 2026");
+
+      await page.goto(`${server.url}/contacts`);
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(PEOPLE + 1);
+      await page.getByLabel("Verteiler").selectOption({ label: "Patientenbrief Herbst" });
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(/list_id=list_/);
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(PEOPLE);
+      expect(await page.getByText("ohne-verteiler@example.org").count()).toBe(0);
+      await expectNoSeriousAxeViolations(page);
+    },
+    STEP,
+  );
+
+  it(
     "generates a serial letter's PDF, shows it in the page and offers it as a PDF download",
     async () => {
       const list = await call<{ id: string }>(server, key, "POST", "/v1/lists", { name: "Briefe Herbst" });

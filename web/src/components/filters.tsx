@@ -2,7 +2,8 @@
 // the back button. The form edits a draft; "Filtern" applies it.
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import type { Query } from "../api/client";
+import { api, type Page, type Query } from "../api/client";
+import { useResource } from "../api/hooks";
 import { useI18n } from "../i18n";
 
 export function useUrlFilters<K extends string>(keys: readonly K[]) {
@@ -89,6 +90,48 @@ export function TimeRange<K extends string>({
         <input type="datetime-local" value={draft.until} onChange={(e) => set("until", e.target.value)} />
       </label>
     </>
+  );
+}
+
+/**
+ * A filter that picks a campaign or a list by its name: the API filters by id, and nobody should have to
+ * type one. Offers the first 500 records in the API's order (newest first); an applied id that is not
+ * among them (a bookmarked view, a link from another page) stays selected, shown by its id.
+ */
+export function RecordSelect({
+  label,
+  path,
+  query,
+  allLabel,
+  value,
+  onChange,
+}: {
+  label: string;
+  path: "/v1/campaigns" | "/v1/lists";
+  query?: Query;
+  allLabel: string;
+  value: string;
+  onChange(id: string): void;
+}) {
+  const queryKey = JSON.stringify(query ?? {});
+  const records = useResource(
+    () => api.get<Page<{ id: string; name: string }>>(path, { ...JSON.parse(queryKey), limit: 500 }),
+    [path, queryKey],
+  );
+  const items = records.data?.items ?? [];
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{allLabel}</option>
+        {value && !items.some((r) => r.id === value) ? <option value={value}>{value}</option> : null}
+        {items.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -139,8 +139,6 @@ const de = {
   statsIntro:
     "Was aus den Nachrichten wurde: je Serienkorrespondenz oder Zeitraum. Öffnungen durch Datenschutz-Proxys und Klicks von Link-Scannern zählen als maschinell, nicht als Reaktion eines Menschen.",
   allCampaigns: "Alle Nachrichten",
-  since: "Von",
-  until: "Bis",
   bucket: "Einteilung",
   buckets: { day: "Tage", hour: "Stunden" } as Record<string, string>,
   funnel: "Zustelltrichter",
@@ -318,8 +316,6 @@ const en: CampaignDict = {
   statsIntro:
     "What became of the messages: per serial correspondence or time range. Opens by privacy proxies and clicks by link scanners count as machine events, not as a person's reaction.",
   allCampaigns: "All messages",
-  since: "From",
-  until: "Until",
   bucket: "Buckets",
   buckets: { day: "Days", hour: "Hours" },
   funnel: "Delivery funnel",

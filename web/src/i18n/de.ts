@@ -75,10 +75,10 @@ export const de = {
     until: "Bis",
     status: "Status",
     recipient: "Empfänger",
-    campaign: "Serienkorrespondenz-ID",
+    campaign: "Serienkorrespondenz",
     search: "Suche",
     searchContacts: "Name oder E-Mail",
-    list: "Verteiler-ID",
+    list: "Verteiler",
     consent: "Einwilligung",
   },
   activities: {

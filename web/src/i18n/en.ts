@@ -74,10 +74,10 @@ export const en: Dict = {
     until: "To",
     status: "Status",
     recipient: "Recipient",
-    campaign: "Campaign ID",
+    campaign: "Campaign",
     search: "Search",
     searchContacts: "Name or e-mail",
-    list: "List ID",
+    list: "List",
     consent: "Consent",
   },
   activities: {

@@ -2,7 +2,7 @@
 // opens the contact's page. Editors start the CSV import from here.
 import { useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, useUrlFilters } from "../../components/filters";
+import { FilterBar, RecordSelect, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { WriteLink } from "../../components/WriteButton";
@@ -51,10 +51,13 @@ export function ContactsPage() {
               {t.filters.searchContacts}
               <input type="search" value={d.q} onChange={(e) => set("q", e.target.value)} />
             </label>
-            <label>
-              {t.filters.list}
-              <input value={d.list_id} onChange={(e) => set("list_id", e.target.value)} />
-            </label>
+            <RecordSelect
+              label={t.filters.list}
+              path="/v1/lists"
+              allLabel={t.app.all}
+              value={d.list_id}
+              onChange={(id) => set("list_id", id)}
+            />
             <label>
               {t.filters.consent}
               <select value={d.consent} onChange={(e) => set("consent", e.target.value)}>

@@ -2,7 +2,7 @@
 // status, recipient, campaign and time, read page by page.
 import { useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
-import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components/filters";
+import { FilterBar, RecordSelect, TimeRange, timeQuery, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
@@ -62,10 +62,14 @@ export function MessagesPage() {
               {t.filters.recipient}
               <input type="search" value={d.to} onChange={(e) => set("to", e.target.value)} />
             </label>
-            <label>
-              {t.filters.campaign}
-              <input value={d.campaign_id} onChange={(e) => set("campaign_id", e.target.value)} />
-            </label>
+            <RecordSelect
+              label={t.filters.campaign}
+              path="/v1/campaigns"
+              query={{ kind: "email" }}
+              allLabel={t.app.all}
+              value={d.campaign_id}
+              onChange={(id) => set("campaign_id", id)}
+            />
             <TimeRange draft={d} set={set} />
           </>
         )}

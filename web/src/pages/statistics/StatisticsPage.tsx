@@ -3,12 +3,19 @@
 // reaction. Everything comes from /v1/stats*.
 import "../campaigns/campaigns.css";
 import { Link } from "react-router-dom";
-import { api, type Page } from "../../api/client";
+import { api } from "../../api/client";
 import { usePaged, useResource } from "../../api/hooks";
-import { FilterBar, LoadMore, timeQuery, useUrlFilters } from "../../components/filters";
+import {
+  FilterBar,
+  LoadMore,
+  RecordSelect,
+  TimeRange,
+  timeQuery,
+  useUrlFilters,
+} from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
-import { type Campaign, useCampaignText } from "../campaigns/model";
+import { useCampaignText } from "../campaigns/model";
 import { BarChart, ChartTable, ColumnChart } from "./charts";
 
 interface Stats {
@@ -70,10 +77,6 @@ export function StatisticsPage() {
   const { values, apply } = useUrlFilters(keys);
   const scope = { campaign_id: values.campaign_id, ...timeQuery(values.since, values.until) };
   const scopeKey = JSON.stringify(scope);
-  const campaigns = useResource(
-    () => api.get<Page<Campaign>>("/v1/campaigns", { limit: 200, kind: "email" }),
-    [],
-  );
   const stats = useResource(() => api.get<Stats>("/v1/stats", JSON.parse(scopeKey)), [scopeKey]);
   const bucket = values.bucket || "day";
   const series = useResource(
@@ -101,25 +104,15 @@ export function StatisticsPage() {
       <FilterBar keys={keys} values={values} apply={apply}>
         {(d, set) => (
           <>
-            <label>
-              {c.title}
-              <select value={d.campaign_id} onChange={(e) => set("campaign_id", e.target.value)}>
-                <option value="">{c.allCampaigns}</option>
-                {campaigns.data?.items.map((x) => (
-                  <option key={x.id} value={x.id}>
-                    {x.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              {c.since}
-              <input type="datetime-local" value={d.since} onChange={(e) => set("since", e.target.value)} />
-            </label>
-            <label>
-              {c.until}
-              <input type="datetime-local" value={d.until} onChange={(e) => set("until", e.target.value)} />
-            </label>
+            <RecordSelect
+              label={c.title}
+              path="/v1/campaigns"
+              query={{ kind: "email" }}
+              allLabel={c.allCampaigns}
+              value={d.campaign_id}
+              onChange={(id) => set("campaign_id", id)}
+            />
+            <TimeRange draft={d} set={set} />
             <label>
               {c.bucket}
               <select value={d.bucket || "day"} onChange={(e) => set("bucket", e.target.value)}>
