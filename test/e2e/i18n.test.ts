@@ -10,6 +10,7 @@ import { en } from "../../web/src/i18n/en.js";
 import { eventLogDetail } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
+import { activitySentence } from "../../web/src/i18n/reasons.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -291,5 +292,33 @@ describe("event-log entries in German", () => {
       expect(de.eventLog.processes[p], p).toBeTruthy();
       expect(en.eventLog.processes[p], p).toBeTruthy();
     }
+  });
+});
+
+describe("activity sentences", () => {
+  // As GET /v1/activities returns them (changes abridged).
+  const created = (changes: Record<string, { before: unknown; after: unknown }>) => ({
+    kind: "contact",
+    action: "created",
+    changes,
+    data: null,
+  });
+
+  it("name a contact by its person, else by its first address", () => {
+    const person = created({
+      first_name: { before: null, after: "Erika" },
+      last_name: { before: null, after: "Muster" },
+      emails: { before: null, after: ["erika@example.com", "e.muster@example.org"] },
+    });
+    expect(activitySentence(person, "de", de)).toBe("Kontakt „Erika Muster“ erstellt");
+    expect(activitySentence(person, "en", en)).toBe("Contact 'Erika Muster' created");
+    const onlyAddress = created({
+      first_name: { before: null, after: null },
+      last_name: { before: null, after: "" },
+      emails: { before: null, after: ["info@firma.example"] },
+    });
+    expect(activitySentence(onlyAddress, "de", de)).toBe("Kontakt „info@firma.example“ erstellt");
+    const deleted = { ...person, action: "deleted", changes: null, data: { first_name: "Erika" } };
+    expect(activitySentence(deleted, "de", de)).toBe("Kontakt „Erika“ gelöscht");
   });
 });

@@ -1,9 +1,10 @@
 // Sentences the server gives in English, worded in the user's language from stable codes instead: an
 // import row's reason (reason_code + reason_params) and an activity's summary (action + kind + the record's
 // name and changed fields). Unknown codes fall back to the server's own sentence.
-import type { Dict } from "./de";
-import type { Lang } from "./index";
+import type { Dict } from "./de.js";
 
+/** The same as `Lang` in ./index.tsx (not imported: tests load this file outside the JSX build). */
+type Lang = "de" | "en";
 type Params = Record<string, unknown>;
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
@@ -172,12 +173,20 @@ export interface ActivityFacts {
 /** The record's name as the change or the data shows it (name, e-mail, recipient, file name). */
 function recordName(a: ActivityFacts): string | null {
   const data = (a.data && typeof a.data === "object" ? a.data : {}) as Params;
-  for (const key of ["name", "email", "address", "to", "filename"]) {
+  const value = (key: string): unknown => {
     const c = a.changes?.[key];
-    const v = c ? (c.after ?? c.before) : data[key];
-    if (typeof v === "string" && v.trim()) return v;
+    return c ? (c.after ?? c.before) : data[key];
+  };
+  const text = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
+  for (const key of ["name", "email", "address", "to", "filename"]) {
+    const v = value(key);
+    if (text(v)) return v;
   }
-  return null;
+  // A contact is named by its person, else by the first of its addresses.
+  const person = [value("first_name"), value("last_name")].filter(text).join(" ");
+  if (person) return person;
+  const emails = value("emails");
+  return Array.isArray(emails) && text(emails[0]) ? emails[0] : null;
 }
 
 /** An import's counts ("2 neu, 1 abgelehnt") from the activity's data. */
