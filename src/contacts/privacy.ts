@@ -3,8 +3,10 @@
 // carries none: the message timelines (addresses inside replaced by "[erased]") and the blocklist's keyed hash,
 // so that an erased address that was blocked stays blocked.
 import { domainToUnicode } from "node:url";
+import { actorName, actorNames } from "../audit/actor-names.js";
 import { activityCtx, recordActivity } from "../audit/service.js";
 import { addressHash } from "../blocklist/hash.js";
+import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { dropQueuedForErasure, refuseWhileInFlight } from "../delivery/erase.js";
 import { exportedMime } from "../delivery/service.js";
@@ -89,7 +91,7 @@ export async function exportContact(ctx: Ctx, id: string) {
     workspace_id: ws,
     contact: contactOut(c),
     consents: (await consentHistoryRows(db, ws, id)).map(consentOut),
-    subscriptions: await subscriptionsOf(db, ws, id),
+    subscriptions: await subscriptionsWithNames(db, ws, id),
     messages: await Promise.all(
       messages.map(async (m) => messageOut(m, await exportedMime(ctx.rt, ws, m), events)),
     ),
@@ -179,4 +181,15 @@ async function eraseNow(ctx: Ctx, id: string) {
     });
     return { id, erased: true, scrubbed: counts };
   });
+}
+
+/** The contact's subscriptions, each with the name of the user or API key that set its status. */
+async function subscriptionsWithNames(db: Database, ws: string, id: string) {
+  const rows = await subscriptionsOf(db, ws, id);
+  const names = await actorNames(
+    db,
+    ws,
+    rows.map((r) => r.status_set_by),
+  );
+  return rows.map((r) => ({ ...r, status_set_by_name: actorName(names, r.status_set_by) }));
 }

@@ -1,5 +1,6 @@
 // /v1/lists (Verteiler) and /v1/lists/:id/subscriptions (Verteilerzuordnungen).
 
+import { actorNames } from "../audit/actor-names.js";
 import { activityCtx } from "../audit/service.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
@@ -100,10 +101,15 @@ export const listRoutes = [
         after: afterId(query.cursor),
         limit: query.limit,
       });
+      const names = await actorNames(
+        ctx.rt.db,
+        ctx.workspaceId,
+        rows.map((r) => r.status_set_by),
+      );
       return toPage(
         rows,
         query.limit,
-        (r) => subscriptionOut(r, r),
+        (r) => subscriptionOut(r, names, r),
         (r) => [r.id],
       );
     },

@@ -365,6 +365,41 @@ describe("subscription status", () => {
     expect(acts.filter((a) => a.actor_name === "bounces")).toHaveLength(3);
   });
 
+  it("names the user or API key that set a status; processes and recipients have no name", async () => {
+    const op = api(env.app, env.operatorKey);
+    const named = await op.post(`/v1/workspaces/${env.ws.id}/api-keys`, {
+      role: "editor",
+      name: "Buchungssystem",
+    });
+    expect(named.status).toBe(201);
+    const booking = api(env.app, named.body.key);
+    const c = await contact({ first_name: "Nora", last_name: "Name", emails: ["nora@example.org"] });
+    const l = await list();
+    const added = await booking.post(`/v1/lists/${l}/subscriptions`, { contact_id: c });
+    expect(added.body).toMatchObject({
+      status_set_by: `api_key:${named.body.id}`,
+      status_set_by_name: "Buchungssystem",
+    });
+    const got = await editor.get(`/v1/lists/${l}/subscriptions/${added.body.id}`);
+    expect(got.body.status_set_by_name).toBe("Buchungssystem");
+    const page = await editor.get(`/v1/lists/${l}/subscriptions`);
+    expect(page.body.items.map((s: { status_set_by_name: string }) => s.status_set_by_name)).toEqual([
+      "Buchungssystem",
+    ]);
+    const exported = await editor.get(`/v1/contacts/${c}/export`);
+    expect(exported.body.subscriptions[0].status_set_by_name).toBe("Buchungssystem");
+    // The test env's editor key has no name: its id is all there is, and the name is null.
+    const patched = await editor.patch(`/v1/lists/${l}/subscriptions/${added.body.id}`, {
+      status: "unsubscribed",
+    });
+    expect(patched.body.status_set_by).toMatch(/^api_key:key_/);
+    expect(patched.body.status_set_by_name).toBeNull();
+    const actx = { workspaceId: env.ws.id, actor: systemActor("bounces"), now: new Date() };
+    await setSubscriptionStatus(env.rt.db, actx, { contactId: c }, "bounced_permanent", "bounces");
+    const after = await editor.get(`/v1/lists/${l}/subscriptions/${added.body.id}`);
+    expect(after.body).toMatchObject({ status_set_by: "bounces", status_set_by_name: null });
+  });
+
   it("never touches another workspace's subscriptions", async () => {
     const l = await list();
     const sub = (await editor.post(`/v1/lists/${l}/subscriptions`, { contact_id: await contact() })).body;

@@ -2,6 +2,7 @@
 // (list_id, contact_id) constraint decides, also under concurrent requests), with a status and when and
 // by whom it was set (DESIGN §4). setSubscriptionStatus is the one way any process changes a status:
 // the API, unsubscribe links, bounce handling and list sync all go through it.
+import { type ActorNames, actorName, actorNames } from "../audit/actor-names.js";
 import { type ActivityInput, activityCtx, recordActivities, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { SubscriptionStatus } from "../db/schema.js";
@@ -41,7 +42,7 @@ interface ContactSummary {
   email: string | null;
 }
 
-export function subscriptionOut(s: SubscriptionRow, c?: ContactSummary) {
+export function subscriptionOut(s: SubscriptionRow, names: ActorNames, c?: ContactSummary) {
   return {
     id: s.id,
     list_id: s.list_id,
@@ -49,6 +50,8 @@ export function subscriptionOut(s: SubscriptionRow, c?: ContactSummary) {
     status: s.status,
     status_set_at: s.status_set_at,
     status_set_by: s.status_set_by,
+    /** The user's or API key's name behind status_set_by; null for processes and recipients. */
+    status_set_by_name: actorName(names, s.status_set_by),
     created_at: s.created_at,
     updated_at: s.updated_at,
     ...(c ? { contact: contactOut(c) } : {}),
@@ -118,7 +121,7 @@ export async function addSubscription(
         after: subscriptionFields(s),
       }),
     );
-    return subscriptionOut(s, contact);
+    return subscriptionOut(s, await actorNames(tx, actx.workspaceId, [s.status_set_by]), contact);
   });
 }
 
@@ -139,7 +142,7 @@ export async function getSubscription(ctx: Ctx, listId: string, id: string) {
   const s = await findSubscription(ctx.rt.db, ctx.workspaceId, listId, id);
   if (!s) throw NotFound("subscription", id);
   const c = await findContact(ctx.rt.db, ctx.workspaceId, s.contact_id);
-  return subscriptionOut(s, c);
+  return subscriptionOut(s, await actorNames(ctx.rt.db, ctx.workspaceId, [s.status_set_by]), c);
 }
 
 /**
@@ -241,7 +244,8 @@ export async function changeSubscriptionStatus(
     if (!s) throw NotFound("subscription", id);
     const [changed] = await setSubscriptionStatus(tx, activityCtx(ctx), [id], status);
     const c = await findContact(tx, ctx.workspaceId, s.contact_id);
-    return subscriptionOut(changed ?? s, c);
+    const out = changed ?? s;
+    return subscriptionOut(out, await actorNames(tx, ctx.workspaceId, [out.status_set_by]), c);
   });
 }
 

@@ -2,6 +2,7 @@
 // the saved filters ("Containerfilter"), a task per subscription — offered only where it makes sense —,
 // the bulk "mark all not in tool for transmission", and the review with counts per task before a transmit.
 import { type RawBuilder, type SqlBool, sql } from "kysely";
+import { type ActorNames, actorName, actorNames } from "../audit/actor-names.js";
 import { activityCtx, recordActivity } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import type { Database } from "../db/index.js";
@@ -70,7 +71,7 @@ export function taskContext(r: MemberRow) {
   };
 }
 
-export function memberOut(r: MemberRow) {
+export function memberOut(r: MemberRow, names: ActorNames) {
   return {
     subscription_id: r.id,
     contact: {
@@ -79,7 +80,12 @@ export function memberOut(r: MemberRow) {
       last_name: r.last_name,
       email: r.emails[0] ?? null,
     },
-    status: { value: r.status, set_at: r.status_set_at, set_by: r.status_set_by },
+    status: {
+      value: r.status,
+      set_at: r.status_set_at,
+      set_by: r.status_set_by,
+      set_by_name: actorName(names, r.status_set_by),
+    },
     tool:
       r.remote_status === null
         ? null
@@ -144,7 +150,17 @@ export async function listMembers(
     .orderBy("s.id")
     .limit(q.limit + 1)
     .execute();
-  return toPage(rows, q.limit, memberOut, (r) => [r.id]);
+  const names = await actorNames(
+    ctx.rt.db,
+    ctx.workspaceId,
+    rows.map((r) => r.status_set_by),
+  );
+  return toPage(
+    rows,
+    q.limit,
+    (r) => memberOut(r, names),
+    (r) => [r.id],
+  );
 }
 
 async function requireMember(db: Database, listId: string, subscriptionId: string) {
@@ -155,7 +171,8 @@ async function requireMember(db: Database, listId: string, subscriptionId: strin
 
 export async function getMember(ctx: Ctx, listId: string, subscriptionId: string) {
   await requireLink(ctx.rt.db, ctx.workspaceId, listId);
-  return memberOut(await requireMember(ctx.rt.db, listId, subscriptionId));
+  const r = await requireMember(ctx.rt.db, listId, subscriptionId);
+  return memberOut(r, await actorNames(ctx.rt.db, ctx.workspaceId, [r.status_set_by]));
 }
 
 const TASK_WHY: Record<SyncTask, string> = {
@@ -217,7 +234,8 @@ export async function setTask(
       before: { task: before.task },
       after: { task },
     });
-    const out = memberOut(await requireMember(tx, listId, subscriptionId));
+    const r = await requireMember(tx, listId, subscriptionId);
+    const out = memberOut(r, await actorNames(tx, ctx.workspaceId, [r.status_set_by]));
     return task === "delete"
       ? { ...out, warning: adapterOf(ctx.rt.secret, connection, opts).deleteBehaviour.warning }
       : out;

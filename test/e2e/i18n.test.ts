@@ -10,7 +10,7 @@ import { en } from "../../web/src/i18n/en.js";
 import { eventLogDetail } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
-import { activitySentence } from "../../web/src/i18n/reasons.js";
+import { activitySentence, setByText } from "../../web/src/i18n/reasons.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -320,5 +320,22 @@ describe("activity sentences", () => {
     expect(activitySentence(onlyAddress, "de", de)).toBe("Kontakt „info@firma.example“ erstellt");
     const deleted = { ...person, action: "deleted", changes: null, data: { first_name: "Erika" } };
     expect(activitySentence(deleted, "de", de)).toBe("Kontakt „Erika“ gelöscht");
+  });
+});
+
+describe("who set a subscription's status", () => {
+  it("is named, or its process worded, never shown as a bare id", () => {
+    expect(setByText("user:usr_1", "Anna Chefin", "de", de)).toBe("Anna Chefin (Benutzer)");
+    expect(setByText("api_key:key_1", "Buchungssystem", "en", en)).toBe("Buchungssystem (API key)");
+    expect(setByText("system:sync:mailchimp", null, "de", de)).toBe("Abgleich mit Mailchimp");
+    expect(setByText("system:sync:listmonk", null, "en", en)).toBe("Sync with listmonk");
+    expect(setByText("email_tool:mailchimp", null, "de", de)).toBe("E-Mail-Tool Mailchimp");
+    expect(setByText("bounces", null, "de", de)).toBe("Bounce-Verarbeitung");
+    expect(setByText("system:bounces", null, "en", en)).toBe("Bounce processing");
+    expect(setByText("recipient:con_1", null, "de", de)).toBe("Empfänger (Link in der E-Mail)");
+    expect(setByText("system:campaign worker", null, "de", de)).toBe("System (campaign worker)");
+    // A key without a name: its kind and id.
+    expect(setByText("api_key:key_1", null, "de", de)).toBe("API-Schlüssel key_1");
+    expect(setByText(null, null, "de", de)).toBe(de.app.none);
   });
 });

@@ -116,6 +116,13 @@ requirePeer("chromium")("the list pages in Chromium", () => {
       const bernd = subs.items.find((s) => s.contact.name === "Bernd Beispiel");
       expect(bernd?.status).toBe("unsubscribed");
       expect(bernd?.status_set_by).toMatch(/^user:/);
+      // "Gesetzt von" names the user who changed it, not the id the API stores.
+      await page.reload();
+      const berndRow = page.getByRole("row", { name: /Bernd Beispiel/ });
+      await expect
+        .poll(() => berndRow.getByRole("cell", { name: "Lena Leitung (Benutzer)" }).count())
+        .toBe(1);
+      expect(await page.getByText(/user:usr_/).count()).toBe(0);
       await shot(page, "members");
       // The sync tab of an unlinked list says what to do next.
       await page.getByRole("link", { name: "Abgleich mit E-Mail-Tool" }).click();

@@ -218,3 +218,46 @@ export function activitySentence(a: ActivityFacts, lang: Lang, t: Dict): string 
   }
   return sentence;
 }
+
+const setByWords = {
+  de: {
+    bounces: "Bounce-Verarbeitung",
+    recipient: "Empfänger (Link in der E-Mail)",
+    tool: (tool: string) => `E-Mail-Tool ${tool}`,
+    system: (name: string) => `System (${name})`,
+  },
+  en: {
+    bounces: "Bounce processing",
+    recipient: "Recipient (link in the e-mail)",
+    tool: (tool: string) => `E-mail tool ${tool}`,
+    system: (name: string) => `System (${name})`,
+  },
+};
+const toolNames: Record<string, string> = { mailchimp: "Mailchimp", listmonk: "listmonk" };
+
+/**
+ * Who set a subscription's status, in words: "Anna Chefin (Benutzer)", "Abgleich mit Mailchimp",
+ * "Bounce-Verarbeitung" — from `status_set_by` ("user:usr_…", "system:sync:mailchimp", "bounces") and the
+ * name the API resolved for users and API keys. An unknown label is shown as it is.
+ */
+export function setByText(
+  label: string | null,
+  name: string | null | undefined,
+  lang: Lang,
+  t: Dict,
+): string {
+  if (!label) return t.app.none;
+  const w = setByWords[lang];
+  const colon = label.indexOf(":");
+  const type = colon < 0 ? label : label.slice(0, colon);
+  const rest = colon < 0 ? "" : label.slice(colon + 1);
+  const typeName = t.activities.actorTypes[type];
+  if (name) return typeName ? `${name} (${typeName})` : name;
+  if (label === "bounces" || label === "system:bounces") return w.bounces;
+  if (type === "recipient") return w.recipient;
+  if (type === "email_tool") return w.tool(toolNames[rest] ?? rest);
+  if (type === "system") return t.eventLog.processes[rest] ?? w.system(rest);
+  if (type === "operator") return typeName ?? label;
+  if (typeName && rest) return `${typeName} ${rest}`;
+  return label;
+}

@@ -8,6 +8,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { StatusChip } from "../../components/StatusChip";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { useI18n } from "../../i18n";
+import { setByText } from "../../i18n/reasons";
 import { type Consent, type Contact, contactName } from "../contacts/types";
 import type { MessageSummary } from "../messages/types";
 
@@ -18,6 +19,7 @@ interface Subscription {
   status: string;
   status_set_at: string | null;
   status_set_by: string | null;
+  status_set_by_name?: string | null;
 }
 
 interface BlockEntry {
@@ -150,7 +152,7 @@ function Details({ c }: { c: Contact }) {
 
 export function ContactPage() {
   const { id = "" } = useParams();
-  const { t, date } = useI18n();
+  const { t, date, lang } = useI18n();
   const contact = useResource(() => api.get<Contact>(`/v1/contacts/${id}`), [id]);
   const more = useResource(() => api.get<ContactExport>(`/v1/contacts/${id}/export`), [id]);
 
@@ -199,7 +201,7 @@ export function ContactPage() {
                   <span className="muted small">
                     {" "}
                     · {date(s.status_set_at)}
-                    {s.status_set_by ? ` · ${s.status_set_by}` : ""}
+                    {s.status_set_by ? ` · ${setByText(s.status_set_by, s.status_set_by_name, lang, t)}` : ""}
                   </span>
                 ) : null}
               </li>

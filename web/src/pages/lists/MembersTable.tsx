@@ -9,6 +9,7 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { LoadMore } from "../../components/filters";
 import { Empty, ErrorBanner, Loading, Notice } from "../../components/states";
 import { WriteButton } from "../../components/WriteButton";
+import { setByText } from "../../i18n/reasons";
 import { useSession } from "../../session/session";
 import {
   type MemberRow,
@@ -29,7 +30,7 @@ export function MembersTable({
   linked: boolean;
   onChanged(): void;
 }) {
-  const { l, t, date } = useListText();
+  const { l, t, date, lang } = useListText();
   const { canWrite } = useSession();
   const [status, setStatus] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -137,7 +138,7 @@ export function MembersTable({
                 </td>
                 <td data-label={l.task}>{r.task ? (l.tasks[r.task] ?? r.task) : t.app.none}</td>
                 <td data-label={l.setAt}>{date(r.setAt)}</td>
-                <td data-label={l.setBy}>{r.setBy ?? t.app.none}</td>
+                <td data-label={l.setBy}>{setByText(r.setBy, r.setByName, lang, t)}</td>
                 {canWrite ? (
                   <td>
                     <WriteButton className="btn btn-small" onClick={() => setRemoving(r)}>

@@ -25,6 +25,7 @@ export interface Subscription {
   status: string;
   status_set_at: string | null;
   status_set_by: string | null;
+  status_set_by_name?: string | null;
   created_at: string;
   contact?: {
     first_name: string | null;
@@ -78,7 +79,7 @@ export interface Link {
 export interface SyncMember {
   subscription_id: string;
   contact: { id: string; first_name: string | null; last_name: string | null; email: string | null };
-  status: { value: string; set_at: string | null; set_by: string | null };
+  status: { value: string; set_at: string | null; set_by: string | null; set_by_name?: string | null };
   tool: {
     remote_id: string | null;
     email: string | null;
@@ -108,6 +109,8 @@ export interface MemberRow {
   status: string;
   setAt: string | null;
   setBy: string | null;
+  /** The user's or API key's name behind setBy, as the API resolved it. */
+  setByName: string | null;
   result: string | null;
   task: string | null;
 }
@@ -121,6 +124,7 @@ export function rowOfSubscription(s: Subscription): MemberRow {
     status: s.status,
     setAt: s.status_set_at,
     setBy: s.status_set_by,
+    setByName: s.status_set_by_name ?? null,
     result: null,
     task: null,
   };
@@ -136,6 +140,7 @@ export function rowOfSyncMember(m: SyncMember): MemberRow {
     status: m.status.value,
     setAt: m.status.set_at,
     setBy: m.status.set_by,
+    setByName: m.status.set_by_name ?? null,
     result: m.result,
     task: m.task,
   };
