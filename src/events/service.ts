@@ -25,21 +25,23 @@ import {
   selectTimeline,
 } from "./store.js";
 
-/** Where an observation came from (DESIGN §3.7). */
-export type EventSource =
-  | "api"
-  | "worker"
-  | "smtp"
-  | "capture"
-  | "provider_webhook"
-  | "inbound_dsn"
-  | "mdn"
-  | "arf"
-  | "open_pixel"
-  | "click"
-  | "imap_archive"
-  | "retention"
-  | "manual";
+/** Where an observation came from (DESIGN §3.7); the dashboard words each. */
+export const eventSources = [
+  "api",
+  "worker",
+  "smtp",
+  "capture",
+  "provider_webhook",
+  "inbound_dsn",
+  "mdn",
+  "arf",
+  "open_pixel",
+  "click",
+  "imap_archive",
+  "retention",
+  "manual",
+] as const;
+export type EventSource = (typeof eventSources)[number];
 
 export interface NewMessageEvent {
   message_id: string;

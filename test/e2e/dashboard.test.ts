@@ -159,7 +159,9 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByRole("link", { name: "carla@example.org" }).click();
       await page.getByRole("heading", { name: "Verlauf" }).waitFor();
       const timeline = page.getByRole("list", { name: "Verlauf" });
-      expect(await timeline.textContent()).toContain("capture");
+      // Each event's source in words (the code in its tooltip).
+      expect(await timeline.textContent()).toContain("Quelle: Lokaler Postausgang");
+      expect(await timeline.textContent()).toContain("Quelle: API (Ihre Anwendung)");
       expect(await timeline.locator("li").count()).toBeGreaterThanOrEqual(2);
       // The server's sentences in German (the API keeps its English in `detail`).
       expect(await timeline.textContent()).toContain("Zum Versand angenommen");

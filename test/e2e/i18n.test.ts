@@ -2,6 +2,7 @@
 // value, and every message status the server can derive has a label and an explanation in both.
 import { describe, expect, it } from "vitest";
 import { exclusionReasons } from "../../src/campaigns/exclusions.js";
+import { eventSources } from "../../src/events/service.js";
 import { messageStatuses } from "../../src/events/status.js";
 import { failure } from "../../src/smtp/failure.js";
 import { engagementDetail } from "../../src/webhooks/machine.js";
@@ -337,5 +338,16 @@ describe("who set a subscription's status", () => {
     // A key without a name: its kind and id.
     expect(setByText("api_key:key_1", null, "de", de)).toBe("API-Schlüssel key_1");
     expect(setByText(null, null, "de", de)).toBe(de.app.none);
+  });
+});
+
+describe("a timeline event's source", () => {
+  it("is worded for every source the server records, differently in each language", () => {
+    for (const source of eventSources) {
+      expect(de.message.sources[source], source).toBeTruthy();
+      expect(en.message.sources[source], source).toBeTruthy();
+      expect(de.message.sources[source], source).not.toBe(source);
+    }
+    expect(de.message.sources.capture).toBe("Lokaler Postausgang");
   });
 });

@@ -25,7 +25,7 @@ function Timeline({ events }: { events: TimelineEvent[] }) {
             <StatusChip status={e.type} /> <time dateTime={e.at}>{date(e.at)}</time>
             <span className="muted small">
               {" "}
-              · {t.message.source}: {e.source}
+              · {t.message.source}: <span title={e.source}>{t.message.sources[e.source] ?? e.source}</span>
             </span>
           </div>
           {e.detail ? <div>{eventDetail(e.detail, lang)}</div> : null}
