@@ -223,6 +223,37 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   );
 
   it(
+    "creates a serial e-mail for contacts chosen by their details instead of a list",
+    async () => {
+      await page.goto(`${server.url}/campaigns/new`);
+      await page.getByLabel("Bezeichnung").fill("Nachsorge Patient1x");
+      await page.getByLabel("Auch Kontakte nach Merkmalen").check();
+      await page.getByLabel("Name enthält").fill("Patient1");
+      await page.getByLabel("Nur Kontakte mit Einwilligung in Werbung per E-Mail").check();
+      await page.getByLabel("Vorlage").selectOption({ label: "Herbstgruß" });
+      await page.getByLabel("Absenderadresse").fill("praxis@physio-rhein.example");
+      await expectNoSeriousAxeViolations(page);
+      await page.getByRole("button", { name: "Anlegen" }).click();
+      await page.waitForURL(/\/campaigns\/cmp_/);
+      const id = page.url().split("/").pop() ?? "";
+      await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
+      // Patient1, Patient10, Patient11 and Patient12 match the name; of them 1 and 10 consented.
+      const created = await call<{ list_ids: string[]; filter: unknown; recipient_count: number }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${id}`,
+      );
+      expect(created.list_ids).toEqual([]);
+      expect(created.filter).toEqual({ q: "Patient1", consent: { channel: "email", purpose: "marketing" } });
+      expect(created.recipient_count).toBe(2);
+      await page.getByText("Name enthält „Patient1“; mit Einwilligung (email/marketing)").waitFor();
+      await call(server, key, "DELETE", `/v1/campaigns/${id}`);
+    },
+    STEP,
+  );
+
+  it(
     "filters E-Mail-Status by the campaign and Kontakte by the list, each chosen by its name",
     async () => {
       // A transactional message and a contact on no list: what the filters must leave out.

@@ -9,7 +9,7 @@ import { Field } from "../../components/Field";
 import { localToIso } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
-import type { Campaign, ListSummary, TemplateSummary } from "./model";
+import type { Campaign, ContactFilter, ListSummary, TemplateSummary } from "./model";
 import { useCampaignText } from "./model";
 
 interface Draft {
@@ -23,6 +23,13 @@ interface Draft {
   from_name: string;
   reply_to: string;
   scheduled_at: string;
+  /** Contacts by their details, besides the lists. */
+  by_filter: boolean;
+  f_q: string;
+  f_has_email: boolean;
+  f_consent: boolean;
+  f_field: string;
+  f_value: string;
 }
 
 const empty: Draft = {
@@ -36,12 +43,32 @@ const empty: Draft = {
   from_name: "",
   reply_to: "",
   scheduled_at: "",
+  by_filter: false,
+  f_q: "",
+  f_has_email: false,
+  f_consent: false,
+  f_field: "",
+  f_value: "",
 };
+
+/** The contact filter the form describes; every detail given must match. */
+function filterOf(d: Draft): ContactFilter {
+  const f: ContactFilter = {};
+  if (d.f_q.trim()) f.q = d.f_q.trim();
+  if (d.f_has_email) f.has_email = true;
+  if (d.f_consent) f.consent = { channel: "email", purpose: "marketing" };
+  if (d.f_field.trim()) {
+    f.custom_field = d.f_field.trim();
+    if (d.f_value.trim()) f.custom_value = d.f_value.trim();
+  }
+  return f;
+}
 
 /** The request body: empty fields are left out, so the server's defaults apply. */
 function bodyOf(d: Draft) {
   const body: Record<string, unknown> = { name: d.name, kind: d.kind, purpose: d.purpose };
   if (d.list_ids.length) body.list_ids = d.list_ids;
+  if (d.by_filter) body.filter = filterOf(d);
   if (d.template_id) body.template_id = d.template_id;
   for (const k of ["subject", "from", "from_name", "reply_to"] as const)
     if (d[k].trim()) body[k] = d[k].trim();
@@ -131,6 +158,49 @@ export function CampaignNewPage() {
             <small className="field-error" role="alert">
               {fieldError("list_ids")}
             </small>
+          ) : null}
+        </fieldset>
+        <fieldset className="checks">
+          <legend>{c.filterLabel}</legend>
+          <label>
+            <input
+              type="checkbox"
+              checked={d.by_filter}
+              onChange={(e) => set("by_filter", e.target.checked)}
+            />{" "}
+            {c.byFilter}
+          </label>
+          {d.by_filter ? (
+            <>
+              <p className="muted small">{c.filterHint}</p>
+              <div className="form-grid">
+                <Field label={c.filterQ} error={fieldError("filter.q")}>
+                  {(p) => <input {...p} value={d.f_q} onChange={(e) => set("f_q", e.target.value)} />}
+                </Field>
+                <Field label={c.filterField} error={fieldError("filter.custom_field")}>
+                  {(p) => <input {...p} value={d.f_field} onChange={(e) => set("f_field", e.target.value)} />}
+                </Field>
+                <Field label={c.filterValue} error={fieldError("filter.custom_value")}>
+                  {(p) => <input {...p} value={d.f_value} onChange={(e) => set("f_value", e.target.value)} />}
+                </Field>
+              </div>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={d.f_has_email}
+                  onChange={(e) => set("f_has_email", e.target.checked)}
+                />{" "}
+                {c.filterHasEmail}
+              </label>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={d.f_consent}
+                  onChange={(e) => set("f_consent", e.target.checked)}
+                />{" "}
+                {c.filterConsent}
+              </label>
+            </>
           ) : null}
         </fieldset>
         <div className="form-grid">

@@ -17,6 +17,7 @@ import { LetterPanel } from "./LetterPanel";
 import {
   activeStates,
   type Campaign,
+  filterSummary,
   type ListSummary,
   resendStates,
   type TemplateSummary,
@@ -252,6 +253,18 @@ export function CampaignPage() {
           <dl className="kv">
             <dt>{c.lists}</dt>
             <dd>{listNames.length ? listNames.join(", ") : t.app.none}</dd>
+            {x.filter ? (
+              <>
+                <dt>{c.filterLabel}</dt>
+                <dd>
+                  {filterSummary(
+                    x.filter,
+                    c,
+                    (lid) => lists.data?.items.find((l) => l.id === lid)?.name ?? lid,
+                  )}
+                </dd>
+              </>
+            ) : null}
             <dt>{c.template}</dt>
             <dd>
               {x.template_id ? (

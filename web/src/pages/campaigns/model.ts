@@ -1,7 +1,7 @@
 // The shapes of /v1/campaigns as the pages use them, and the campaign labels in the user's language.
 
 import { useI18n } from "../../i18n";
-import { campaignDicts } from "../../i18n/campaigns";
+import { type CampaignDict, campaignDicts } from "../../i18n/campaigns";
 
 export interface Progress {
   total: number;
@@ -25,7 +25,7 @@ export interface Campaign {
   state: string;
   purpose: string;
   list_ids: string[];
-  filter: unknown;
+  filter: ContactFilter | null;
   template_id: string | null;
   subject: string | null;
   from: string | null;
@@ -104,4 +104,34 @@ export function stateTone(state: string): string {
 export function useCampaignText() {
   const i18n = useI18n();
   return { ...i18n, c: campaignDicts[i18n.lang] };
+}
+
+/** The contact filter of a campaign (the API's, as for adding contacts to a list). */
+export interface ContactFilter {
+  q?: string;
+  has_email?: boolean;
+  consent?: { channel: string; purpose: string };
+  custom_field?: string;
+  custom_value?: string;
+  from_list_id?: string;
+  contact_ids?: string[];
+  email?: string;
+}
+
+/** "Name enthält „Mül“; mit E-Mail-Adresse" — a filter in the user's words; "alle Kontakte" when empty. */
+export function filterSummary(
+  f: ContactFilter,
+  c: Pick<CampaignDict, "filterAll" | "filterSummary">,
+  listName: (id: string) => string,
+): string {
+  const w = c.filterSummary;
+  const parts: string[] = [];
+  if (f.q) parts.push(w.q(f.q));
+  if (f.has_email) parts.push(w.hasEmail);
+  if (f.consent) parts.push(w.consent(f.consent.channel, f.consent.purpose));
+  if (f.custom_field) parts.push(w.field(f.custom_field, f.custom_value));
+  if (f.from_list_id) parts.push(w.list(listName(f.from_list_id)));
+  if (f.email) parts.push(f.email);
+  if (f.contact_ids) parts.push(String(f.contact_ids.length));
+  return parts.length ? parts.join("; ") : c.filterAll;
 }
