@@ -17,7 +17,7 @@ import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js"
 import { isHard, type Reason } from "./reasons.js";
 import { readSesNotification } from "./ses.js";
 import { findStatus, preferStatus } from "./status.js";
-import { readText } from "./text.js";
+import { evidenceOfBlock, readTextBlocks, type TextBlock } from "./text.js";
 
 export type ReportKind =
   | "bounce"
@@ -242,16 +242,15 @@ function kindOf(rs: RecipientOutcome[]): ReportKind {
 function deliveryEvidence(m: MessageView): Evidence[] {
   const exclude = m.notRecipients;
   const reportingMta = m.dsn.reportingMta;
-  const fromFields = m.dsn.recipients.map((r) => {
-    const e = evidenceOfField(r);
-    return { ...e, reportingMta, diagnostic: wholeReply(e.diagnostic, m.reportText) };
-  });
-  // The human-readable text is read only when the RFC 3464 fields are missing or say too little.
-  let read: Evidence[] | undefined;
-  const textual = () => {
-    read ??= m.isBounce() ? readText(m.reportText, exclude) : [];
-    return read;
+  const fromFields = m.dsn.recipients.map((r) => evidenceOfField(r, reportingMta, m.reportText));
+  // The human-readable text is read only when the RFC 3464 fields are missing or say too little; for
+  // fields, only the words about their own recipient are made evidence of.
+  let blocks: TextBlock[] | undefined;
+  const textBlocks = () => {
+    blocks ??= m.isBounce() ? readTextBlocks(m.reportText, exclude) : [];
+    return blocks;
   };
+  const textual = () => textBlocks().map(evidenceOfBlock);
   if (fromFields.length === 0) {
     const read = textual();
     const failed = failedRecipientsHeader(m);
@@ -271,11 +270,13 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     const sparse = !/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""));
     // Fields that name no SMTP command: the text often does ("in reply to RCPT TO command", ">>> DATA").
     if (!sparse && e.command) return e;
-    const text = textual();
-    const words =
-      text.find((t) => t.recipient.toLowerCase() === e.recipient.toLowerCase()) ??
+    const text = textBlocks();
+    const recipient = e.recipient.toLowerCase();
+    const block =
+      text.find((t) => t.recipient.toLowerCase() === recipient) ??
       (fromFields.length === 1 && text.length === 1 ? text[0] : undefined);
-    if (!words) return e;
+    if (!block) return e;
+    const words = evidenceOfBlock(block);
     const command = e.command ?? words.command;
     if (!sparse) return { ...e, command };
     // A DSN with empty or code-only diagnostics: the human-readable part usually says more. The words
@@ -359,17 +360,19 @@ function recipientOfField(r: DsnRecipient): string {
   return any.includes("@") ? any : (r.originalRecipient ?? any);
 }
 
-function evidenceOfField(r: DsnRecipient): Evidence {
+/** What a recipient's DSN fields say; `report` completes a multi-line reply the field cut short. */
+function evidenceOfField(r: DsnRecipient, reportingMta: string | undefined, report: string): Evidence {
   const diagnostic = sweep(r.diagnostic ?? "");
   return {
     recipient: recipientOfField(r),
     action: r.action,
     status: r.status,
     diagnosticType: r.diagnosticType,
-    diagnostic,
+    diagnostic: wholeReply(diagnostic, report),
     remoteMta: r.remoteMta,
     command: commandOf(diagnostic),
     mtaVerdict: r.bounceCategory ? POWERMTA_CATEGORIES[r.bounceCategory] : undefined,
+    reportingMta,
   };
 }
 

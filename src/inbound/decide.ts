@@ -258,7 +258,13 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   }
   if (e.mtaVerdict) return e.mtaVerdict;
   if (isGoogleGroupsNotice(e, f)) return "rejected";
-  const fromProvider = providerReason({ ...f, hosts: hostsOf(e) });
+  const fromProvider = providerReason({
+    text: f.text,
+    status: f.status,
+    replyCode: f.replyCode,
+    command: f.command,
+    hosts: hostsOf(e),
+  });
   if (fromProvider) return fromProvider;
   const preset = e.reason ?? presetIn(f.text);
   if (preset && !provisional.has(preset)) return preset;

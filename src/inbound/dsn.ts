@@ -1,6 +1,7 @@
 // RFC 3464 §2.2–2.3: the per-message and per-recipient fields of a delivery status notification
 // (also RFC 6533's message/global-delivery-status). Reads field blocks from a message/delivery-status
 // part, and from DSN-shaped text that some MTAs put into text/plain instead.
+import { isSpace } from "./evidence.js";
 
 export interface DsnRecipient {
   finalRecipient?: string;
@@ -21,7 +22,40 @@ export interface DsnReport {
   recipients: DsnRecipient[];
 }
 
-const FIELD = /^([A-Za-z][A-Za-z0-9-]{1,40})\s*:\s?(.*)$/;
+/** A field line: a name of 2 to 41 letters, digits and hyphens beginning with a letter, white space, a
+ * colon, at most one white-space character, then the value, which holds no line terminator (the shape of
+ * /^([A-Za-z][A-Za-z0-9-]{1,40})\s*:\s?(.*)$/, read by hand: this runs for every line of every report). */
+function fieldOf(line: string): Field | null {
+  const n = line.length;
+  if (n === 0 || !isLetter(line.charCodeAt(0))) return null;
+  let i = 1;
+  while (i < n && isNameChar(line.charCodeAt(i))) i++;
+  if (i < 2 || i > 41) return null;
+  const nameEnd = i;
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) !== 58) return null;
+  i++;
+  // "\s?" takes one white-space character (a line terminator too); the value after it holds none.
+  if (i < n && isSpace(line.charCodeAt(i))) i++;
+  return hasTerminator(line, i) ? null : { name: line.slice(0, nameEnd).toLowerCase(), value: line.slice(i) };
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isNameChar(c: number): boolean {
+  return isLetter(c) || (c >= 48 && c <= 57) || c === 45;
+}
+
+/** Does line[from…] hold a character "." does not match (\n, \r, U+2028, U+2029)? */
+function hasTerminator(line: string, from: number): boolean {
+  for (let i = from; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
 
 /** Per-recipient field names we read (lower-case). */
 const RECIPIENT_FIELDS = new Set([
@@ -77,9 +111,9 @@ function readFields(text: string): Array<Field | null> {
       last.value += ` ${line.trim()}`;
       continue;
     }
-    const m = FIELD.exec(line);
-    if (m) {
-      last = { name: m[1].toLowerCase(), value: m[2] };
+    const field = fieldOf(line);
+    if (field) {
+      last = field;
       out.push(last);
       continue;
     }

@@ -46,7 +46,7 @@ function nextAddress(text: string, from: number): [number, number] | undefined {
     while (start > from && at - start < 64 && isLocalChar(text.charCodeAt(start - 1))) start--;
     if (start === at) continue;
     DOMAIN.lastIndex = at + 1;
-    if (DOMAIN.exec(text)) return [start, DOMAIN.lastIndex];
+    if (DOMAIN.test(text)) return [start, DOMAIN.lastIndex];
   }
   return undefined;
 }
@@ -65,8 +65,15 @@ export function firstAddress(text: string): string | undefined {
 }
 
 export function cleanAddress(a: string): string {
+  // Nothing to strip unless the address begins with a prefix's or a quote's first character or ends
+  // with a dot or a quote (most do neither).
+  if (!CLEANS_FIRST.has(a.charCodeAt(0)) && !CLEANS_LAST.has(a.charCodeAt(a.length - 1))) return a;
   return a.replace(/^(?:smtp|rfc822|mailto)[=:]/i, "").replace(/^[.'"]+|[.'"]+$/g, "");
 }
+
+/** First characters of "smtp=", "rfc822:", "mailto:" (any case) and of a leading dot or quote. */
+const CLEANS_FIRST = new Set([..."sSrRmM.'\""].map((c) => c.charCodeAt(0)));
+const CLEANS_LAST = new Set([...".'\""].map((c) => c.charCodeAt(0)));
 
 export function isPlausibleRecipient(a: string): boolean {
   const at = a.lastIndexOf("@");
@@ -161,23 +168,57 @@ const STEP_PHRASES: Array<[SmtpCommand, readonly string[], RegExp]> = [
 /** Which SMTP command the remote side was answering. When several appear, the one latest in a
  * session wins (DATA after RCPT after MAIL): the refusal came at the last step that was reached. */
 export function commandOf(text: string): SmtpCommand | undefined {
-  const found = new Set<SmtpCommand>();
+  let found = 0;
+  // test, not exec: the word that matched is read back from where the match ended (no match array).
   COMMAND_WORD.lastIndex = 0;
-  for (let m = COMMAND_WORD.exec(text); m; m = COMMAND_WORD.exec(text)) {
-    if (m.index > 0 && joinsWord(text.charCodeAt(m.index - 1))) {
+  while (COMMAND_WORD.test(text)) {
+    const end = COMMAND_WORD.lastIndex;
+    const word = text.startsWith("STARTTLS", end - 8)
+      ? "STARTTLS"
+      : text.startsWith("MAIL F", end - 6)
+        ? "MAIL F"
+        : text.slice(end - 4, end);
+    const at = end - word.length;
+    if (at > 0 && joinsWord(text.charCodeAt(at - 1))) {
       // Not a word of its own here; a name may still start at the next character.
-      COMMAND_WORD.lastIndex = m.index + 1;
+      COMMAND_WORD.lastIndex = at + 1;
       continue;
     }
-    const c = m[1] === "MAIL F" ? "MAIL" : m[1];
-    if (c === "MAIL" && !/^MAIL\s*FROM/i.test(text.slice(m.index, m.index + 10))) continue;
-    found.add(c === "HELO" ? "EHLO" : (c as SmtpCommand));
+    const c = word === "MAIL F" ? "MAIL" : word;
+    if (c === "MAIL") {
+      MAIL_FROM.lastIndex = at;
+      if (!MAIL_FROM.test(text)) continue;
+    }
+    found |= COMMAND_BIT[c === "HELO" ? "EHLO" : (c as SmtpCommand)];
   }
   const t = text.toLowerCase();
   for (const [command, needs, phrase] of STEP_PHRASES) {
-    if (needs.some((w) => t.includes(w)) && phrase.test(t)) found.add(command);
+    if ((found & COMMAND_BIT[command]) === 0 && includesAny(t, needs) && phrase.test(t)) {
+      found |= COMMAND_BIT[command];
+    }
   }
-  for (const c of ["DATA", "RCPT", "MAIL", "AUTH", "STARTTLS", "EHLO", "CONN"] as const)
-    if (found.has(c)) return c;
+  if (found === 0) return undefined;
+  for (const c of COMMANDS_LATEST_FIRST) if (found & COMMAND_BIT[c]) return c;
   return undefined;
+}
+
+/** "MAIL FROM" with up to two white-space characters between (within ten characters of "MAIL"). */
+const MAIL_FROM = /MAIL\s{0,2}FROM/iy;
+
+const COMMANDS_LATEST_FIRST = ["DATA", "RCPT", "MAIL", "AUTH", "STARTTLS", "EHLO", "CONN"] as const;
+
+const COMMAND_BIT: Record<SmtpCommand, number> = {
+  DATA: 1,
+  RCPT: 2,
+  MAIL: 4,
+  AUTH: 8,
+  STARTTLS: 16,
+  EHLO: 32,
+  CONN: 64,
+  HELO: 32,
+};
+
+function includesAny(text: string, words: readonly string[]): boolean {
+  for (const w of words) if (text.includes(w)) return true;
+  return false;
 }

@@ -52,13 +52,17 @@ function looksLikeHeaders(s: string): boolean {
 }
 
 /** Parses a header block (unfolding continuation lines); names are lower-cased. Walks the block by index
- * (no array of lines, no trimmed copy per line): the header blocks of bounces are long (a dozen Received
- * fields, DKIM signatures) and this runs for every part. Each folded line contributes its text without
- * surrounding whitespace, joined by one space. */
+ * (no array of lines, no trimmed copy per line, no match array per field): the header blocks of bounces are
+ * long (a dozen Received fields, DKIM signatures) and this runs for every part. Each folded line contributes
+ * its text without surrounding whitespace, joined by one space. A field on one line (most of them) is cut
+ * out once, already trimmed. */
 export function parseHeaders(head: string): HeaderMap {
   const map: HeaderMap = new Map();
   let name = "";
+  // The value so far: head[valueFrom, valueTo) while the field has no continuation line, else `value`.
   let value = "";
+  let valueFrom = -1;
+  let valueTo = 0;
   const n = head.length;
   let at = 0;
   while (at <= n) {
@@ -66,34 +70,60 @@ export function parseHeaders(head: string): HeaderMap {
     if (end === -1) end = n;
     const c = head.charCodeAt(at);
     if ((c === 32 || c === 9) && name) {
+      if (valueFrom !== -1) {
+        value = head.slice(valueFrom, valueTo);
+        valueFrom = -1;
+      }
       const piece = trimmedSlice(head, at, end);
       value = piece ? `${value} ${piece}` : `${value} `;
     } else {
-      HEADER_NAME.lastIndex = at;
-      const field = HEADER_NAME.exec(head);
-      if (field === null || field.index !== at || field[0].length > end - at) {
+      const colon = headerNameEnd(head, at, end);
+      if (colon === -1) {
         // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
         if (name) {
           const piece = trimmedSlice(head, at, end);
-          if (piece) value = `${value} ${piece}`;
+          if (piece) {
+            if (valueFrom !== -1) {
+              value = head.slice(valueFrom, valueTo);
+              valueFrom = -1;
+            }
+            value = `${value} ${piece}`;
+          }
         }
       } else {
-        if (name) addHeader(map, name, value);
-        name = field[1].toLowerCase();
-        value = head.slice(at + field[0].length, end);
+        if (name) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
+        name = head.slice(at, colon).toLowerCase();
+        valueFrom = colon + 1;
+        valueTo = end;
       }
     }
     at = end + 1;
   }
-  if (name) addHeader(map, name, value);
+  if (name) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
   return map;
 }
 
-function addHeader(map: HeaderMap, name: string, value: string): void {
-  const v = value.trim();
+/** A field's value without surrounding whitespace: cut from its one line, or the unfolded `value`. */
+function fieldValue(head: string, valueFrom: number, valueTo: number, value: string): string {
+  return valueFrom !== -1 ? trimmedSlice(head, valueFrom, valueTo) : value.trim();
+}
+
+function addHeader(map: HeaderMap, name: string, v: string): void {
   const list = map.get(name);
   if (list) list.push(v);
   else map.set(name, [v]);
+}
+
+/** A header line's name: 1 to 76 characters, none of them white space or a colon, right before a colon.
+ * Returns where that colon is on the line head[at, end), or -1 when the line starts no field. */
+function headerNameEnd(head: string, at: number, end: number): number {
+  let i = at;
+  while (i < end && i - at < 76) {
+    const c = head.charCodeAt(i);
+    if (c === 58 || isTrimmed(c)) break;
+    i++;
+  }
+  return i > at && i < end && head.charCodeAt(i) === 58 ? i : -1;
 }
 
 /** head[from, to) without leading and trailing whitespace (String#trim's notion for these bytes). */
@@ -103,16 +133,14 @@ function trimmedSlice(head: string, from: number, to: number): string {
   return head.slice(from, to);
 }
 
-/** Whitespace String#trim removes (decoded text beyond latin1 asks the engine's own definition). */
+/** Whitespace String#trim removes, which is also what \s matches (decoded text beyond latin1 asks the
+ * engine's own definition). */
 function isTrimmed(c: number): boolean {
   if (c < 256) return c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
   return WHITESPACE.test(String.fromCharCode(c));
 }
 
 const WHITESPACE = /\s/;
-
-/** A header line's name: up to 76 characters without whitespace, before the first colon. */
-const HEADER_NAME = /([^\s:]{1,76}):/y;
 
 export function header(h: HeaderMap, name: string): string | undefined {
   return h.get(name)?.[0];
@@ -241,8 +269,11 @@ function buildPart(headers: HeaderMap, body: string, depth: number, budget: Budg
     if (part.children.length > 0) return part;
     // A multipart without any boundary line: treat the body as text.
   }
+  const message = type.startsWith("message/") && !wantsText(type);
+  // Leaves we do not read (images, PDFs, other attachments) are not decoded at all.
+  if (!message && !wantsText(type) && !type.startsWith("multipart/")) return part;
   const decoded = transferDecode(body, header(headers, "content-transfer-encoding"));
-  if (type.startsWith("message/") && !wantsText(type)) {
+  if (message) {
     part.raw = decoded.length > MAX_TEXT * 8 ? decoded.slice(0, MAX_TEXT * 8) : decoded;
     return part;
   }

@@ -81,7 +81,7 @@ export function viewMessage(raw: Buffer | string): MessageView {
   const dsn = readDsn(dsnParts, report);
   const original = readOriginal(parts, inlineOriginal);
   const view = new View(headers, root.params, subject, from, parts, dsn, report, original);
-  view.notRecipients = senderSide(view, fromHeader);
+  view.notRecipients = new SenderSide(view, fromHeader);
   return view;
 }
 
@@ -210,26 +210,30 @@ function originalFrom(h: HeaderMap): OriginalHeaders {
   return o;
 }
 
-function senderSide(m: MessageView, fromHeader: string): NotRecipients {
-  const side = new SenderSide();
-  side.add(fromHeader);
-  side.add(header(m.headers, "to"));
-  side.add(m.original.from);
-  side.add(m.original.return_path);
-  return side;
-}
-
-/** The sender side's addresses (a class, not a closure over a set: see View). */
+/** The sender side's addresses: the report's From and To, the original's From and Return-Path. A class,
+ * not a closure over a set (see View); the addresses are collected on the first question, as only the
+ * text readers ask (a DSN whose fields say enough never does). */
 class SenderSide implements NotRecipients {
-  private readonly addresses = new Set<string>();
+  private addresses?: Set<string>;
 
-  add(v: string | undefined): void {
-    const a = v ? firstAddress(v) : undefined;
-    if (a) this.addresses.add(cleanAddress(a).toLowerCase());
-  }
+  constructor(
+    private readonly view: MessageView,
+    private readonly fromHeader: string,
+  ) {}
 
   has(a: string): boolean {
+    this.addresses ??= this.collect();
     return this.addresses.has(cleanAddress(a).toLowerCase());
+  }
+
+  private collect(): Set<string> {
+    const addresses = new Set<string>();
+    const m = this.view;
+    for (const v of [this.fromHeader, header(m.headers, "to"), m.original.from, m.original.return_path]) {
+      const a = v ? firstAddress(v) : undefined;
+      if (a) addresses.add(cleanAddress(a).toLowerCase());
+    }
+    return addresses;
   }
 }
 

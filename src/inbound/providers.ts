@@ -145,10 +145,15 @@ function sentenceOfStatus(status: string, text: string): Reason | undefined {
  * "5.1.0 - Unknown address error 550-'5.4.1 Recipient address rejected: Access denied …'", Status
  * 5.0.0): the provider's sentence belongs to the code quoted with it, not to the wrapper's. */
 function byQuotedStatusSentence(f: ProviderFacts): Reason | undefined {
-  for (const [quoted] of f.text.matchAll(QUOTED_STATUS)) {
+  QUOTED_STATUS.lastIndex = 0;
+  for (let m = QUOTED_STATUS.exec(f.text); m; m = QUOTED_STATUS.exec(f.text)) {
+    const quoted = m[0];
     if (quoted === f.status) continue;
     const reason = sentenceOfStatus(quoted, f.text);
-    if (reason) return reason;
+    if (reason) {
+      QUOTED_STATUS.lastIndex = 0;
+      return reason;
+    }
   }
   return undefined;
 }
@@ -165,8 +170,20 @@ function byReplySentence(f: ProviderFacts): Reason | undefined {
 
 function byHostSentence(f: ProviderFacts): Reason | undefined {
   for (const { hosts, sentences } of sentencesOfHosts) {
-    if (!f.hosts.some((h) => hosts.some((d) => h === d || h.endsWith(`.${d}`)))) continue;
+    if (!anyHostWithin(f.hosts, hosts)) continue;
     for (const [reason, sentence] of sentences) if (f.text.includes(sentence)) return reason;
   }
   return undefined;
+}
+
+/** Is one of `hosts` one of `domains` or a host below one ("mx1.example.com" below "example.com")? */
+function anyHostWithin(hosts: readonly string[], domains: readonly string[]): boolean {
+  for (const h of hosts) {
+    for (const d of domains) {
+      if (h === d) return true;
+      // h ends with "." + d
+      if (h.length > d.length && h.endsWith(d) && h.charCodeAt(h.length - d.length - 1) === 46) return true;
+    }
+  }
+  return false;
 }

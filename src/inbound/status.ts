@@ -125,11 +125,17 @@ const STATUS_IN_TEXT_ALL = /(?:^|[^\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d
 /** The first plausible enhanced status code in a text ("#5.1.1", "550 5.1.1", "(#4.4.1)"). */
 export function findStatus(text: string): string | undefined {
   let best: string | undefined;
-  for (const m of text.matchAll(STATUS_IN_TEXT_ALL)) {
+  // exec on the one shared expression, not matchAll (which copies the expression on every call); it
+  // runs to completion here, so lastIndex is back at 0 for the next caller.
+  STATUS_IN_TEXT_ALL.lastIndex = 0;
+  for (let m = STATUS_IN_TEXT_ALL.exec(text); m; m = STATUS_IN_TEXT_ALL.exec(text)) {
     const code = `${m[1]}.${m[2]}.${m[3]}`;
     // IPv4 fragments such as 5.1.1.9 are excluded by the look-ahead; 2.x codes mean success and
     // rarely appear in failure texts, so keep looking for a failure code first.
-    if (m[1] !== "2") return code;
+    if (m[1] !== "2") {
+      STATUS_IN_TEXT_ALL.lastIndex = 0;
+      return code;
+    }
     best ??= code;
   }
   return best;
@@ -140,10 +146,14 @@ const REPLY = /(?:^|[\s(<:;"'#=[-])([245][0-5][0-9])(?=[\s\-.:,;)\]]|$)/g;
 /** The first SMTP reply code of the text, preferring one of the given class. */
 export function findReplyCode(text: string, preferClass?: string): string | undefined {
   let first: string | undefined;
-  for (const m of text.matchAll(REPLY)) {
+  REPLY.lastIndex = 0;
+  for (let m = REPLY.exec(text); m; m = REPLY.exec(text)) {
     const code = m[1];
     if (code === "250" || code === "220" || code === "221") continue;
-    if (!preferClass || code[0] === preferClass) return code;
+    if (!preferClass || code[0] === preferClass) {
+      REPLY.lastIndex = 0;
+      return code;
+    }
     first ??= code;
   }
   return first;

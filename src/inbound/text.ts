@@ -56,19 +56,25 @@ const MARKER_LETTERS = "-otickuyOTICKUY";
 
 /** Where ORIGINAL_MARKER first matches (-1: nowhere). Every alternative begins at a line start, so only
  * line starts that may begin one are tried, instead of every position of the text. Texts with line
- * breaks other than LF go to the expression as a whole. */
+ * breaks other than LF before that line go to the expression as a whole (the expression starts lines
+ * there too); the part after it, usually the returned original, need not be looked at. */
 function firstMarker(text: string): number {
-  if (/[\r\u2028\u2029]/.test(text)) return ORIGINAL_MARKER.exec(text)?.index ?? -1;
   for (let at = 0; at < text.length; ) {
     if (mayBeginMarker(text.charCodeAt(at))) {
       MARKER_AT.lastIndex = at;
-      if (MARKER_AT.test(text)) return at;
+      if (MARKER_AT.test(text)) return OTHER_LINE_BREAK.test(text.slice(0, at)) ? wholeSearch(text) : at;
     }
     const nl = text.indexOf("\n", at);
     if (nl === -1) break;
     at = nl + 1;
   }
-  return -1;
+  return OTHER_LINE_BREAK.test(text) ? wholeSearch(text) : -1;
+}
+
+const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
+
+function wholeSearch(text: string): number {
+  return ORIGINAL_MARKER.exec(text)?.index ?? -1;
 }
 
 /** Cuts the report text where the returned original message begins. */
@@ -81,35 +87,48 @@ export function stripOriginal(text: string): { report: string; original: string 
     const again = ORIGINAL_MARKER.exec(text.slice(1));
     if (again) cut = again.index + 1;
   }
-  // Last resort: a block of original headers starting at a line of its own.
-  const hb =
-    /\n(?:Return-Path|Received|Message-I[Dd]|DKIM-Signature|X-Original-To): .+\n(?:[A-Za-z-]+: |\s)/.exec(
-      text,
-    );
+  // Last resort: a block of original headers starting at a line of its own. Only one that starts before
+  // the cut counts, and such a block ends with the line after the one the cut falls in (a match runs
+  // from its line break to the next line's name or first character), so the search ends there.
+  const hb = HEADER_BLOCK.exec(cut < text.length ? text.slice(0, endOfLineAfter(text, cut - 1)) : text);
   if (hb && hb.index + 1 < cut) cut = hb.index + 1;
   return { report: text.slice(0, cut), original: text.slice(cut) };
 }
 
-interface Block {
+const HEADER_BLOCK =
+  /\n(?:Return-Path|Received|Message-I[Dd]|DKIM-Signature|X-Original-To): .+\n(?:[A-Za-z-]+: |\s)/;
+
+/** The end (after its line feed) of the line that follows the line holding position `at`. */
+function endOfLineAfter(text: string, at: number): number {
+  const first = text.indexOf("\n", Math.max(at, 0));
+  if (first === -1) return text.length;
+  const second = text.indexOf("\n", first + 1);
+  return second === -1 ? text.length : second + 1;
+}
+
+/** A recipient the text names, with the lines said about it. */
+export interface TextBlock {
   recipient: string;
   lines: string[];
   reason?: Reason;
 }
+
+type Block = TextBlock;
 
 /** Addresses that are the sender or the reporting system, never a failed recipient. */
 export interface NotRecipients {
   has(address: string): boolean;
 }
 
-/** The whole reading: the most specific reader that finds something wins. */
-export function readText(report: string, exclude: NotRecipients): Evidence[] {
+/** The whole reading, the most specific reader that finds something winning: blocks, made evidence of
+ * (evidenceOfBlock) only where needed — a DSN's fields need the words about their own recipient only. */
+export function readTextBlocks(report: string, exclude: NotRecipients): TextBlock[] {
   const lines = report.split("\n");
-  const readers = [readExchange, readTranscript, readAnchored, readAnyAddress];
   // People do write to themselves: when only the sender's own address is named, it is the recipient.
   for (const skip of [exclude, nobody]) {
-    for (const reader of readers) {
+    for (const reader of READERS) {
       const blocks = reader(lines, skip, report);
-      if (blocks.length > 0) return blocks.map(toEvidence);
+      if (blocks.length > 0) return blocks;
     }
   }
   return [];
@@ -117,7 +136,8 @@ export function readText(report: string, exclude: NotRecipients): Evidence[] {
 
 const nobody: NotRecipients = { has: () => false };
 
-function toEvidence(b: Block): Evidence {
+/** What a block says, as evidence about its recipient. */
+export function evidenceOfBlock(b: TextBlock): Evidence {
   const diagnostic = sweep(b.lines.join(" "));
   return { recipient: b.recipient, diagnostic, command: commandOf(diagnostic), reason: b.reason };
 }
@@ -284,7 +304,11 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
   let rcptTo: string | undefined;
   let command = "";
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
+    // Only lines that begin, after white space, with ">>>" or "<<<" are read (and trimmed).
+    const raw = lines[i];
+    const first = firstNonSpace(raw);
+    if (!raw.startsWith(">>>", first) && !raw.startsWith("<<<", first)) continue;
+    const line = raw.trim();
     if (line.startsWith(">>>")) {
       const rcpt = /rcpt to:?\s*<?([^\s<>]+@[^\s<>]+)>?/i.exec(line);
       if (rcpt) rcptTo = cleanAddress(rcpt[1]);
@@ -293,7 +317,7 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     }
     if (!line.startsWith("<<<") || !command) continue;
     const reply = [line.replace(/^<<<\s*/, "")];
-    while (i + 1 < lines.length && lines[i + 1].trim().startsWith("<<<")) {
+    while (i + 1 < lines.length && lines[i + 1].startsWith("<<<", firstNonSpace(lines[i + 1]))) {
       i++;
       reply.push(lines[i].trim().replace(/^<<<\s*/, ""));
     }
@@ -303,6 +327,13 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     }
   }
   return blocks.filter((b) => b.lines.some((l) => /\b[45]\d\d\b/.test(l)));
+}
+
+/** Where a line's text begins (its length when it is all white space). */
+function firstNonSpace(line: string): number {
+  let i = 0;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Microsoft Exchange and Office 365 NDRs:
@@ -389,3 +420,5 @@ function readAnyAddress(lines: string[], exclude: NotRecipients, text: string): 
   for (const b of blocks) b.lines.push(said);
   return blocks;
 }
+
+const READERS = [readExchange, readTranscript, readAnchored, readAnyAddress];
