@@ -155,8 +155,16 @@ export function parseContentType(v: string | undefined): { type: string; params:
   if (semi !== -1) {
     const re = /;\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
     for (let m = re.exec(v); m; m = re.exec(v)) {
-      const key = m[1].toLowerCase().replace(/\*\d*\*?$/, "");
-      const val = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? "");
+      // RFC 2231's "name*0*" sections and quoted-pair escapes, looked for only where a "*" or "\\" is.
+      const name = m[1].toLowerCase();
+      const key = name.includes("*") ? name.replace(/\*\d*\*?$/, "") : name;
+      const quoted = m[2];
+      const val =
+        quoted !== undefined
+          ? quoted.includes("\\")
+            ? quoted.replace(/\\(.)/g, "$1")
+            : quoted
+          : (m[3] ?? "");
       params[key] = key in params ? params[key] + val : val;
     }
   }
@@ -178,9 +186,10 @@ export function decodeQuotedPrintable(s: string): string {
 const decoders = new Map<string, TextDecoder | null>();
 
 /** Decodes a latin1 byte string in the given charset; unknown charsets fall back to UTF-8/latin1. */
-export function decodeCharset(bytes: string, charset: string | undefined): string {
-  // Pure ASCII needs no decoding whatever the label says.
-  if (!/[\x80-\xff]/.test(bytes) && bytes.indexOf("\u001b") === -1) return bytes;
+export function decodeCharset(bytes: string, charset: string | undefined, knownAscii = false): string {
+  // Pure ASCII needs no decoding whatever the label says (`knownAscii`: the caller knows there is no byte
+  // above 0x7f, e.g. the text is the message's own bytes and the message has none).
+  if ((knownAscii || !/[\x80-\xff]/.test(bytes)) && bytes.indexOf("\u001b") === -1) return bytes;
   const label = (charset ?? "").trim().toLowerCase().replace(/^"|"$/g, "");
   if (label === "iso-8859-1" || label === "latin1" || label === "us-ascii") {
     return label === "us-ascii" ? utf8OrLatin1(bytes) : bytes;
@@ -246,11 +255,14 @@ function wantsText(type: string): boolean {
 
 interface Budget {
   parts: number;
+  /** The source holds no byte above 0x7f. */
+  ascii: boolean;
 }
 
-/** Reads a message (already line-ending-normalised byte string) into a tree of parts. */
-export function parseMime(source: string): MimePart {
-  return readPart(source, 0, { parts: 0 });
+/** Reads a message (already line-ending-normalised byte string) into a tree of parts; `ascii`: the caller
+ * knows the source holds no byte above 0x7f. */
+export function parseMime(source: string, ascii = false): MimePart {
+  return readPart(source, 0, { parts: 0, ascii });
 }
 
 function readPart(source: string, depth: number, budget: Budget): MimePart {
@@ -280,7 +292,8 @@ function buildPart(headers: HeaderMap, body: string, depth: number, budget: Budg
   if (wantsText(type) || type.startsWith("multipart/")) {
     const cut = decoded.length > MAX_TEXT ? decoded.slice(0, MAX_TEXT) : decoded;
     part.raw = cut;
-    const text = decodeCharset(cut, params.charset);
+    // Text that is the source's own bytes (no transfer encoding changed them) is ASCII when the source is.
+    const text = decodeCharset(cut, params.charset, budget.ascii && decoded === body);
     part.text = normaliseLineEndings(text);
   }
   return part;

@@ -134,7 +134,14 @@ function byStatusSentence(f: ProviderFacts): Reason | undefined {
 }
 
 function sentenceOfStatus(status: string, text: string): Reason | undefined {
-  const [, subject, detail] = status.split(".");
+  // "5.7.1": subject "7", detail "1" (the second and third of its dot-separated parts; without a
+  // detail no sentence matches).
+  const first = status.indexOf(".");
+  const second = first === -1 ? -1 : status.indexOf(".", first + 1);
+  if (second === -1) return undefined;
+  const third = status.indexOf(".", second + 1);
+  const subject = status.slice(first + 1, second);
+  const detail = status.slice(second + 1, third === -1 ? status.length : third);
   for (const s of bySubject.get(subject) ?? []) {
     if (detailMatches(detail, s) && text.includes(s.sentence)) return s.reason;
   }

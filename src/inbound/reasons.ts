@@ -1335,6 +1335,8 @@ interface Automaton {
   /** Per state: what ends here — a reason's index, ORDERED + i when the first fragment of ordered
    * phrase i ends here (only then is that phrase's order worth checking), or PRESET + j for preset j. */
   out: number[][];
+  /** 1 for the states where something ends (most states: nothing). */
+  ends: Uint8Array;
 }
 
 const ORDERED = 1000;
@@ -1408,7 +1410,8 @@ function buildAutomaton(): Automaton {
       }
     }
   }
-  return { delta, columns, columnOf, out };
+  const ends = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
+  return { delta, columns, columnOf, out, ends };
 }
 
 const automaton = buildAutomaton();
@@ -1428,11 +1431,12 @@ function scan(text: string): Scan {
   const found = new Set<Reason>();
   const started: number[] = [];
   let preset = -1;
-  const { delta, columns, columnOf, out } = automaton;
+  const { delta, columns, columnOf, out, ends } = automaton;
   let node = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     node = delta[node * columns + columnOf[code < 256 ? code : 256]];
+    if (ends[node] === 0) continue;
     const o = out[node];
     for (let k = 0; k < o.length; k++) {
       const v = o[k];
