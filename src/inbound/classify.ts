@@ -11,6 +11,7 @@ import {
   firstAddress,
   isPlausibleRecipient,
   isSystemAddress,
+  type SmtpCommand,
   sweep,
 } from "./evidence.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
@@ -334,15 +335,18 @@ function recipientOfEmptyReport(m: MessageView): Evidence[] {
  * report, without the returned original, is then what was said about them. */
 function failedRecipientsHeader(m: MessageView): Evidence[] {
   if (!m.isBounce()) return [];
-  const values = m.headers.get("x-failed-recipients") ?? [];
+  const values = m.headers.get("x-failed-recipients");
+  if (!values) return [];
   const diagnostic = sweep(m.reportText.slice(0, 4000));
   const seen = new Set<string>();
   const out: Evidence[] = [];
+  let command: SmtpCommand | undefined | null = null;
   for (const a of addressesIn(values.join(","))) {
     const recipient = cleanAddress(a);
     if (seen.has(recipient.toLowerCase())) continue;
     seen.add(recipient.toLowerCase());
-    out.push({ recipient, diagnostic, command: commandOf(diagnostic) });
+    if (command === null) command = commandOf(diagnostic);
+    out.push({ recipient, diagnostic, command });
   }
   return out;
 }

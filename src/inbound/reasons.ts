@@ -1459,6 +1459,28 @@ export function reasonsSaidIn(text: string): Set<Reason> {
   return scan(text).found;
 }
 
+/** Do the words of any reason appear in the (lower-cased) text? (reasonsSaidIn(text).size > 0, with the
+ * pass over the text ending at the first plain phrase found.) */
+export function saysAnyReason(text: string): boolean {
+  if (text === lastText) return lastScan.found.size > 0;
+  const started: number[] = [];
+  const { delta, columns, columnOf, out, ends } = automaton;
+  let node = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    node = delta[node * columns + columnOf[code < 256 ? code : 256]];
+    if (ends[node] === 0) continue;
+    const o = out[node];
+    for (let k = 0; k < o.length; k++) {
+      const v = o[k];
+      if (v < ORDERED) return true;
+      if (v < PRESET) started.push(v - ORDERED);
+    }
+  }
+  for (const i of started) if (hasInOrder(text, ordered[i][1])) return true;
+  return false;
+}
+
 export function says(reason: Reason, text: string): boolean {
   return scan(text).found.has(reason);
 }

@@ -11,7 +11,7 @@ import {
   isSystemAddress,
   sweep,
 } from "./evidence.js";
-import { type Reason, reasonsSaidIn } from "./reasons.js";
+import { type Reason, saysAnyReason } from "./reasons.js";
 
 /** Lines where the copy of the original message begins, in the words of the MTAs that write them
  * (one expression, so the report is scanned once). */
@@ -238,7 +238,7 @@ function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
 /** Does the text say why, in words we know or in an SMTP reply code? */
 export function saysWhy(text: string): boolean {
   if (/(?:^|\s)[45]\d\d[\s-]|[45]\.\d{1,3}\.\d{1,3}/.test(text)) return true;
-  return reasonsSaidIn(sweep(text).toLowerCase()).size > 0;
+  return saysAnyReason(sweep(text).toLowerCase());
 }
 
 /** Every recipient line, with what follows it until the next recipient (or the report runs out). */
