@@ -927,6 +927,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "reverse dns lookup failed",
     "no reverse dns",
     "reverse dns entry",
+    // qmail quoting a greeting refused with "553 bad reverse dns" before "Giving up on …" (expired's words)
+    "bad reverse dns",
     "rdns",
     ["domain ", " mismatches client ip"],
     ["dns lookup failure: ", " try again later"],
@@ -1015,6 +1017,12 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "this message contain improperly-formatted binary content",
     "this message contain text that uses unnecessary base64 encoding",
     'too many "received" headers',
+    // A mailing list refusing a message for its header fields: ezmlm-reject's "Sorry, I don't accept
+    // message with empty Subject" and "List address must be in To: or Cc:" (also sourceware.org's list
+    // gate, "Mail rejected: List address must be in To: or Cc: headers.") — the message's headers, not
+    // the sender or a security policy, whatever X.7.0 comes with them.
+    "don't accept message with empty subject",
+    "list address must be in to: or cc:",
   ],
   vacation: [
     "i am away on vacation",
