@@ -3,6 +3,7 @@
 // Labels of other kinds (system processes, recipients, e-mail tools, bounces) have no name here; the
 // dashboard words them. Only this workspace's users and keys are looked up.
 import type { Database } from "../db/index.js";
+import { toPage } from "../http/pagination.js";
 
 export type ActorNames = ReadonlyMap<string, string>;
 
@@ -42,3 +43,24 @@ export async function actorNames(
 /** The name of who set something, for a JSON answer: null where the label names no user or key of ours. */
 export const actorName = (names: ActorNames, label: string | null | undefined) =>
   (label && names.get(label)) ?? null;
+
+/** A page of rows keyed by id, each answered with the names of who set its status: one lookup per page. */
+export async function pageWithSetByNames<R extends { id: string; status_set_by: string | null }, T>(
+  db: Database,
+  workspaceId: string,
+  rows: R[],
+  limit: number,
+  out: (r: R, names: ActorNames) => T,
+) {
+  const names = await actorNames(
+    db,
+    workspaceId,
+    rows.map((r) => r.status_set_by),
+  );
+  return toPage(
+    rows,
+    limit,
+    (r) => out(r, names),
+    (r) => [r.id],
+  );
+}

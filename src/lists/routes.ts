@@ -1,6 +1,6 @@
 // /v1/lists (Verteiler) and /v1/lists/:id/subscriptions (Verteilerzuordnungen).
 
-import { actorNames } from "../audit/actor-names.js";
+import { pageWithSetByNames } from "../audit/actor-names.js";
 import { activityCtx } from "../audit/service.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
@@ -101,16 +101,8 @@ export const listRoutes = [
         after: afterId(query.cursor),
         limit: query.limit,
       });
-      const names = await actorNames(
-        ctx.rt.db,
-        ctx.workspaceId,
-        rows.map((r) => r.status_set_by),
-      );
-      return toPage(
-        rows,
-        query.limit,
-        (r) => subscriptionOut(r, names, r),
-        (r) => [r.id],
+      return pageWithSetByNames(ctx.rt.db, ctx.workspaceId, rows, query.limit, (r, names) =>
+        subscriptionOut(r, names, r),
       );
     },
   }),

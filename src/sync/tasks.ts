@@ -2,7 +2,7 @@
 // the saved filters ("Containerfilter"), a task per subscription — offered only where it makes sense —,
 // the bulk "mark all not in tool for transmission", and the review with counts per task before a transmit.
 import { type RawBuilder, type SqlBool, sql } from "kysely";
-import { type ActorNames, actorName, actorNames } from "../audit/actor-names.js";
+import { type ActorNames, actorName, actorNames, pageWithSetByNames } from "../audit/actor-names.js";
 import { activityCtx, recordActivity } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
 import type { Database } from "../db/index.js";
@@ -150,17 +150,7 @@ export async function listMembers(
     .orderBy("s.id")
     .limit(q.limit + 1)
     .execute();
-  const names = await actorNames(
-    ctx.rt.db,
-    ctx.workspaceId,
-    rows.map((r) => r.status_set_by),
-  );
-  return toPage(
-    rows,
-    q.limit,
-    (r) => memberOut(r, names),
-    (r) => [r.id],
-  );
+  return pageWithSetByNames(ctx.rt.db, ctx.workspaceId, rows, q.limit, memberOut);
 }
 
 async function requireMember(db: Database, listId: string, subscriptionId: string) {
