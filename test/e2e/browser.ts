@@ -8,6 +8,9 @@ import type { E2EServer } from "./server.js";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
 
+/** How long a browser test waits for the page to show what it expects (a busy 2-core machine is slow). */
+export const WAIT = { timeout: 30_000, interval: 250 };
+
 export interface Login {
   email: string;
   password: string;

@@ -6,7 +6,7 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, shot } from "./browser.js";
+import { axeProblems, logIn, shot, WAIT } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
@@ -268,24 +268,24 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         text: "Guten Tag, anbei die Rechnung.",
       });
       await page.goto(`${server.url}/messages`);
-      await expect.poll(() => page.getByRole("cell", { name: /Ihre Rechnung/ }).count()).toBe(1);
+      await expect.poll(() => page.getByRole("cell", { name: /Ihre Rechnung/ }).count(), WAIT).toBe(1);
       await page.getByLabel("Serienkorrespondenz").selectOption({ label: "Herbstkurse 2026" });
       await page.getByRole("button", { name: "Filtern" }).click();
       await page.waitForURL(new RegExp(`campaign_id=${campaignId}`));
-      await expect.poll(() => page.locator("tbody tr").count()).toBe(CONSENTING);
+      await expect.poll(() => page.locator("tbody tr").count(), WAIT).toBe(CONSENTING);
       expect(await page.getByRole("cell", { name: /Ihre Rechnung/ }).count()).toBe(0);
       // A bookmarked view keeps its campaign chosen after a reload, by name.
       await page.reload();
       await expect
-        .poll(() => page.getByLabel("Serienkorrespondenz").locator("option:checked").textContent())
+        .poll(() => page.getByLabel("Serienkorrespondenz").locator("option:checked").textContent(), WAIT)
         .toBe("Herbstkurse 2026");
 
       await page.goto(`${server.url}/contacts`);
-      await expect.poll(() => page.locator("tbody tr").count()).toBe(PEOPLE + 1);
+      await expect.poll(() => page.locator("tbody tr").count(), WAIT).toBe(PEOPLE + 1);
       await page.getByLabel("Verteiler").selectOption({ label: "Patientenbrief Herbst" });
       await page.getByRole("button", { name: "Filtern" }).click();
       await page.waitForURL(/list_id=list_/);
-      await expect.poll(() => page.locator("tbody tr").count()).toBe(PEOPLE);
+      await expect.poll(() => page.locator("tbody tr").count(), WAIT).toBe(PEOPLE);
       expect(await page.getByText("ohne-verteiler@example.org").count()).toBe(0);
       await expectNoSeriousAxeViolations(page);
     },

@@ -5,7 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../fakes/mailchimp.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, shot as shotAs } from "./browser.js";
+import { axeProblems, logIn as logInAt, shot as shotAs, WAIT } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "leitung@hundeschule.example", password: "Verteiler-Admin-2026!" };
@@ -120,7 +120,7 @@ requirePeer("chromium")("the list pages in Chromium", () => {
       await page.reload();
       const berndRow = page.getByRole("row", { name: /Bernd Beispiel/ });
       await expect
-        .poll(() => berndRow.getByRole("cell", { name: "Lena Leitung (Benutzer)" }).count())
+        .poll(() => berndRow.getByRole("cell", { name: "Lena Leitung (Benutzer)" }).count(), WAIT)
         .toBe(1);
       expect(await page.getByText(/user:usr_/).count()).toBe(0);
       await shot(page, "members");
