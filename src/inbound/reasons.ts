@@ -899,6 +899,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "please try again slower",
     "receiving mail at a rate that prevents additional messages from being delivered",
     "unusual rate of unsolicited mail",
+    // Gmail's and Yahoo's "450 4.2.1 The user you are trying to contact is receiving mail too quickly"
+    // (sisimai's Yahoo table: speeding), the recipient's side of "receiving mail at a rate that …"
+    "receiving mail too quickly",
     "sending too fast",
     "too fast",
   ],
