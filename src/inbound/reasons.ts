@@ -342,6 +342,12 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "bad sender ip address",
     "banned sending ip",
     "blacklisted by",
+    // The sending host on a DNS blocklist, in words qmail quotes after its "does not like recipient."
+    // (a recipient preset that must not make a hard userunknown of it): "554 5.7.1 Rejected - your IP
+    // address was found in a blacklist for sending spam", Sendmail's dnsbl feature "550 5.7.1 Rejected:
+    // <host or IP> listed at <zone>"
+    "found in a blacklist",
+    ["rejected: ", " listed at "],
     "blocked using ",
     "blocked - see http",
     "dnsbl:attrbl",
