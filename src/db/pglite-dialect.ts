@@ -13,6 +13,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from "kysely";
+import { PGliteWire } from "./pglite-wire.js";
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -28,7 +29,10 @@ class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly wire: PGliteWire,
+  ) {}
   /** `COPY … FROM '/dev/blob'` with `body` as the file it reads (PGlite's blob device; PostgreSQL has none). */
   async copyFromText(statement: string, body: string): Promise<void> {
     await this.pg.query(statement, [], { blob: new Blob([body]) });
@@ -40,12 +44,8 @@ class PGliteConnection implements DatabaseConnection {
       const last = all[all.length - 1];
       return { rows: (last?.rows ?? []) as R[] };
     }
-    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
-    const affected = res.affectedRows;
-    return {
-      rows: res.rows,
-      numAffectedRows: affected === undefined ? undefined : BigInt(affected),
-    };
+    const res = await this.wire.query(q.sql, q.parameters);
+    return { rows: res.rows as R[], numAffectedRows: BigInt(res.affectedRows) };
   }
   // biome-ignore lint/correctness/useYield: streaming is not offered by PGlite; Kysely requires the method.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
@@ -61,9 +61,9 @@ export function pgliteConnectionOf(c: DatabaseConnection): Pick<PGliteConnection
 class PGliteDriver implements Driver {
   private readonly mutex = new Mutex();
   private readonly releases = new Map<DatabaseConnection, () => void>();
-  private readonly conn: PGliteConnection;
+  private readonly wire: PGliteWire;
   constructor(private readonly pg: PGlite) {
-    this.conn = new PGliteConnection(pg);
+    this.wire = new PGliteWire(pg);
   }
   async init() {
     await this.pg.waitReady;
@@ -71,7 +71,7 @@ class PGliteDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.mutex.lock();
     // Every acquire gets its own wrapper so releases pair up exactly.
-    const c = new PGliteConnection(this.pg);
+    const c = new PGliteConnection(this.pg, this.wire);
     this.releases.set(c, release);
     return c;
   }
@@ -90,7 +90,6 @@ class PGliteDriver implements Driver {
     release?.();
   }
   async destroy() {
-    void this.conn;
     await this.pg.close();
   }
 }

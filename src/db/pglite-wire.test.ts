@@ -1,0 +1,108 @@
+// The wire path (pglite-wire.ts) against PGlite's own query(): the same rows, values, counts and errors for
+// the types Poststelle binds and reads. A PGlite of its own (in memory), whatever DATABASE_URL says: the
+// codec is PGlite's alone.
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PGliteWire } from "./pglite-wire.js";
+
+let pg: PGlite;
+let wire: PGliteWire;
+
+beforeAll(async () => {
+  pg = new PGlite();
+  await pg.waitReady;
+  wire = new PGliteWire(pg);
+  await pg.exec(`
+    create table t (id text primary key, n int, big bigint, ok boolean, at timestamptz, doc jsonb, raw bytea,
+                    tags text[], body text);`);
+});
+afterAll(async () => {
+  await pg.close();
+});
+
+/** What query() answers, in the shape the wire path answers it. */
+async function viaQuery(text: string, params: unknown[]) {
+  const r = await pg.query<Record<string, unknown>>(text, params);
+  return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
+}
+
+async function bothFail(text: string, params: unknown[]) {
+  const a = await viaQuery(text, params).then(
+    () => null,
+    (e) => e,
+  );
+  const b = await wire.query(text, params).then(
+    () => null,
+    (e) => e,
+  );
+  return [a, b];
+}
+
+const umlauts = "Guten Tag, wir bestätigen Ihren Termin – Grüße aus Köln 👋\n".repeat(120);
+
+describe("PGlite's wire path", () => {
+  it("binds and reads every type the stores use as query() does, large and unicode values included", async () => {
+    const params = [
+      "m1",
+      42,
+      "9007199254740993",
+      true,
+      new Date("2026-11-24T09:00:00.123Z"),
+      JSON.stringify({ a: [1, "ü"], b: null }),
+      new Uint8Array([0, 1, 2, 254, 255]),
+      ["a", 'b"c', "d\\e", null, "ö"],
+      umlauts,
+    ];
+    const insert = `insert into t values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) returning *`;
+    const w = await wire.query(insert, params);
+    await pg.query("delete from t");
+    expect(w).toEqual(await viaQuery(insert, params));
+    expect(w.rows[0].body).toBe(umlauts);
+    expect(w.affectedRows).toBe(1);
+    const select =
+      "select *, n + 1 as m, null::text as nothing from t where id = any($1::text[]) order by id";
+    expect(await wire.query(select, [["m1", "x"]])).toEqual(await viaQuery(select, [["m1", "x"]]));
+  });
+
+  it("counts the rows of updates and deletes, and answers statements without parameters", async () => {
+    for (let i = 2; i <= 4; i++) await wire.query("insert into t (id, n) values ($1, $2)", [`m${i}`, i]);
+    // m1 (42), m3 and m4
+    expect(await wire.query("update t set n = n * 10 where n >= $1", [3])).toEqual({
+      rows: [],
+      affectedRows: 3,
+    });
+    const sel = "select id, n from t order by id";
+    expect(await wire.query(sel, [])).toEqual(await viaQuery(sel, []));
+    expect(await wire.query("delete from t where id <> 'm1'", [])).toEqual({ rows: [], affectedRows: 3 });
+    expect((await wire.query("begin", [])).affectedRows).toBe(0);
+    await wire.query("insert into t (id) values ($1)", ["in-tx"]);
+    await wire.query("rollback", []);
+    expect((await wire.query("select count(*)::int as c from t", [])).rows).toEqual([{ c: 1 }]);
+  });
+
+  it("takes a batch of 500 bodies of 5 KB in one statement", async () => {
+    const bodies = Array.from({ length: 500 }, (_, i) => `${i}:${umlauts}`);
+    const placeholders = bodies.map((_, i) => `$${i + 1}`).join(", ");
+    const r = await wire.query(
+      `select n, (array[${placeholders}])[n] as body from generate_series(1, 500) n order by n`,
+      bodies,
+    );
+    expect(r.rows.map((row) => row.body)).toEqual(bodies);
+  });
+
+  it("throws PGlite's DatabaseError with the same code, constraint and message, and goes on working", async () => {
+    const dup = await bothFail("insert into t (id) values ($1)", ["m1"]);
+    const syntax = await bothFail("selec $1", [1]);
+    const noParams = await bothFail("select 1/0", []);
+    for (const [a, b] of [dup, syntax, noParams]) {
+      expect(b).toBeInstanceOf(a.constructor);
+      expect(b.message).toBe(a.message);
+      for (const k of ["code", "severity", "constraint", "detail", "table", "position", "routine"])
+        expect(b[k], k).toEqual(a[k]);
+      expect(b.query).toBe(a.query);
+    }
+    expect(dup[1].code).toBe("23505");
+    expect(syntax[1].code).toBe("42601");
+    expect((await wire.query("select $1::int + 1 as v", [1])).rows).toEqual([{ v: 2 }]);
+  });
+});
