@@ -1,21 +1,23 @@
 // The wire path (pglite-wire.ts) against PGlite's own query(): the same rows, values, counts and errors for
-// the types Poststelle binds and reads. A PGlite of its own (in memory), whatever DATABASE_URL says: the
-// codec is PGlite's alone.
+// the types Poststelle binds and reads. A PGlite of its own (in memory, from the suite's migrated dump when
+// there is one), whatever DATABASE_URL says: the codec is PGlite's alone.
+import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PGliteWire } from "./pglite-wire.js";
 
 let pg: PGlite;
 let wire: PGliteWire;
 
 beforeAll(async () => {
-  pg = new PGlite();
+  const dump = inject("pgliteDump");
+  pg = dump ? new PGlite({ loadDataDir: new Blob([fs.readFileSync(dump)]) }) : new PGlite();
   await pg.waitReady;
   wire = new PGliteWire(pg);
   await pg.exec(`
-    create table t (id text primary key, n int, big bigint, ok boolean, at timestamptz, doc jsonb, raw bytea,
+    create table wire_t (id text primary key, n int, big bigint, ok boolean, at timestamptz, doc jsonb, raw bytea,
                     tags text[], body text);`);
-});
+}, 180_000);
 afterAll(async () => {
   await pg.close();
 });
@@ -53,31 +55,34 @@ describe("PGlite's wire path", () => {
       ["a", 'b"c', "d\\e", null, "ö"],
       umlauts,
     ];
-    const insert = `insert into t values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) returning *`;
+    const insert = `insert into wire_t values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) returning *`;
     const w = await wire.query(insert, params);
-    await pg.query("delete from t");
+    await pg.query("delete from wire_t");
     expect(w).toEqual(await viaQuery(insert, params));
     expect(w.rows[0].body).toBe(umlauts);
     expect(w.affectedRows).toBe(1);
     const select =
-      "select *, n + 1 as m, null::text as nothing from t where id = any($1::text[]) order by id";
+      "select *, n + 1 as m, null::text as nothing from wire_t where id = any($1::text[]) order by id";
     expect(await wire.query(select, [["m1", "x"]])).toEqual(await viaQuery(select, [["m1", "x"]]));
   });
 
   it("counts the rows of updates and deletes, and answers statements without parameters", async () => {
-    for (let i = 2; i <= 4; i++) await wire.query("insert into t (id, n) values ($1, $2)", [`m${i}`, i]);
+    for (let i = 2; i <= 4; i++) await wire.query("insert into wire_t (id, n) values ($1, $2)", [`m${i}`, i]);
     // m1 (42), m3 and m4
-    expect(await wire.query("update t set n = n * 10 where n >= $1", [3])).toEqual({
+    expect(await wire.query("update wire_t set n = n * 10 where n >= $1", [3])).toEqual({
       rows: [],
       affectedRows: 3,
     });
-    const sel = "select id, n from t order by id";
+    const sel = "select id, n from wire_t order by id";
     expect(await wire.query(sel, [])).toEqual(await viaQuery(sel, []));
-    expect(await wire.query("delete from t where id <> 'm1'", [])).toEqual({ rows: [], affectedRows: 3 });
+    expect(await wire.query("delete from wire_t where id <> 'm1'", [])).toEqual({
+      rows: [],
+      affectedRows: 3,
+    });
     expect((await wire.query("begin", [])).affectedRows).toBe(0);
-    await wire.query("insert into t (id) values ($1)", ["in-tx"]);
+    await wire.query("insert into wire_t (id) values ($1)", ["in-tx"]);
     await wire.query("rollback", []);
-    expect((await wire.query("select count(*)::int as c from t", [])).rows).toEqual([{ c: 1 }]);
+    expect((await wire.query("select count(*)::int as c from wire_t", [])).rows).toEqual([{ c: 1 }]);
   });
 
   it("takes a batch of 500 bodies of 5 KB in one statement", async () => {
@@ -91,7 +96,7 @@ describe("PGlite's wire path", () => {
   });
 
   it("throws PGlite's DatabaseError with the same code, constraint and message, and goes on working", async () => {
-    const dup = await bothFail("insert into t (id) values ($1)", ["m1"]);
+    const dup = await bothFail("insert into wire_t (id) values ($1)", ["m1"]);
     const syntax = await bothFail("selec $1", [1]);
     const noParams = await bothFail("select 1/0", []);
     for (const [a, b] of [dup, syntax, noParams]) {
