@@ -1442,9 +1442,11 @@ interface Scan {
 let lastText = "";
 let lastScan: Scan = { found: new Set(), preset: -1 };
 
-/** One pass over a (lower-cased) text; the last answer is kept, as the same text is asked about often. */
-function scan(text: string): Scan {
-  if (text === lastText) return lastScan;
+/**
+ * One pass over a (lower-cased) text. With `untilPlain` it stops at the first plain phrase and answers null;
+ * a pass that does not stop has seen the whole text, so its answer is the full one either way.
+ */
+function pass(text: string, untilPlain: boolean): Scan | null {
   const found = new Set<Reason>();
   const started: number[] = [];
   let preset = -1;
@@ -1457,8 +1459,10 @@ function scan(text: string): Scan {
     const o = out[node];
     for (let k = 0; k < o.length; k++) {
       const v = o[k];
-      if (v < ORDERED) found.add(reasons[v]);
-      else if (v < PRESET) started.push(v - ORDERED);
+      if (v < ORDERED) {
+        if (untilPlain) return null;
+        found.add(reasons[v]);
+      } else if (v < PRESET) started.push(v - ORDERED);
       else if (preset === -1 || v - PRESET < preset) preset = v - PRESET;
     }
   }
@@ -1466,9 +1470,19 @@ function scan(text: string): Scan {
     const [r, frags] = ordered[i];
     if (!found.has(r) && hasInOrder(text, frags)) found.add(r);
   }
+  return { found, preset };
+}
+
+/** The last answer is kept, as the same text is asked about often. */
+function keep(text: string, s: Scan): Scan {
   lastText = text;
-  lastScan = { found, preset };
-  return lastScan;
+  lastScan = s;
+  return s;
+}
+
+function scan(text: string): Scan {
+  if (text === lastText) return lastScan;
+  return keep(text, pass(text, false) as Scan);
 }
 
 /** Every reason whose words appear in the (lower-cased) text. */
@@ -1480,22 +1494,8 @@ export function reasonsSaidIn(text: string): Set<Reason> {
  * pass over the text ending at the first plain phrase found.) */
 export function saysAnyReason(text: string): boolean {
   if (text === lastText) return lastScan.found.size > 0;
-  const started: number[] = [];
-  const { delta, columns, columnOf, out, ends } = automaton;
-  let node = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    node = delta[node * columns + columnOf[code < 256 ? code : 256]];
-    if (ends[node] === 0) continue;
-    const o = out[node];
-    for (let k = 0; k < o.length; k++) {
-      const v = o[k];
-      if (v < ORDERED) return true;
-      if (v < PRESET) started.push(v - ORDERED);
-    }
-  }
-  for (const i of started) if (hasInOrder(text, ordered[i][1])) return true;
-  return false;
+  const s = pass(text, true);
+  return s === null || keep(text, s).found.size > 0;
 }
 
 export function says(reason: Reason, text: string): boolean {
