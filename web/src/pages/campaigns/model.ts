@@ -132,6 +132,6 @@ export function filterSummary(
   if (f.custom_field) parts.push(w.field(f.custom_field, f.custom_value));
   if (f.from_list_id) parts.push(w.list(listName(f.from_list_id)));
   if (f.email) parts.push(f.email);
-  if (f.contact_ids) parts.push(String(f.contact_ids.length));
+  if (f.contact_ids) parts.push(w.contacts(f.contact_ids.length));
   return parts.length ? parts.join("; ") : c.filterAll;
 }
