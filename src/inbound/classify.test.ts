@@ -174,7 +174,20 @@ describe("deciding the reason", () => {
       reasonOf("5.7.1", "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"),
     ).toBe("blocked");
     expect(reasonOf("5.0.0", "552 Quota exceeded for this mailbox")).toBe("mailboxfull");
-    expect(reasonOf("5.0.0", "550 Message too large")).toBe("mesgtoobig");
+    // sisimai 5 lists a bare "message too large" under ExceedLimit and "message too large for this " under
+    // MesgTooBig; a 5.3.4 says the size outright.
+    expect(reasonOf("5.0.0", "550 Message too large")).toBe("exceedlimit");
+    expect(reasonOf("5.0.0", "550 Message too large for this recipient")).toBe("mesgtoobig");
+    expect(reasonOf("5.3.4", "552 5.3.4 Message too large")).toBe("mesgtoobig");
+    expect(reasonOf("5.0.0", "550 Blocked")).toBe("blocked");
+    expect(reasonOf("5.0.0", "554 5.7.1 blocked.")).toBe("blocked");
+    expect(reasonOf("5.0.0", "550 Blocked by the recipient's own filter rules")).not.toBe("blocked");
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.",
+      ),
+    ).toBe("mailboxfull");
     expect(
       reasonOf("5.7.1", "550 5.7.1 Our system has detected that this message is likely unsolicited mail"),
     ).toBe("spamdetected");

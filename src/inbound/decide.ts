@@ -65,8 +65,12 @@ const firstReading: Array<[Reason, Probe]> = [
   ["toomanyconn", statusOr("toomanyconn")],
   ["ratelimited", (f) => says("ratelimited", f.text)],
   ["expired", isQueueTimeout],
-  ["blocked", statusOr("blocked")],
+  ["blocked", (f) => statusOr("blocked")(f) || BARE_BLOCKED.test(f.text)],
 ];
+
+/** A reply that says nothing but "blocked" ("550 Blocked", Barracuda's gateway refusing the sending host;
+ * sisimai reads Postfix's "said: 550 Blocked" the same way). */
+const BARE_BLOCKED = /^[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?blocked\.?$/;
 
 /** Second reading, for what the first left open: words only, then the status class. */
 const secondReading: Reason[] = [

@@ -244,6 +244,10 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "too much mail data",
     "user has exceeded quota, bouncing mail",
     "user has too many messages on the server",
+    // Web.de: "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space."
+    "exhausted allowed storage space",
+    "speichervolumen ueberschritten",
+    "speichervolumen überschritten",
     "user's space has been used up",
     "postfach voll",
     "postfach ist voll",
@@ -685,7 +689,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "message size exceeds fixed maximum message size",
     "message size exceeds maximum value",
     "message too big",
-    "message too large",
+    // A bare "message too large" is exceedlimit (sisimai 5's ExceedLimit list); with the thing it is too
+    // large for ("… for this recipient", Exchange's RecipSizeLimit) it is the size of the message.
+    "message too large for this ",
     "size limit",
     "taille limite du message atteinte",
     "message is too large",
