@@ -179,6 +179,9 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.0.0", "550 Message too large")).toBe("exceedlimit");
     expect(reasonOf("5.0.0", "550 Message too large for this recipient")).toBe("mesgtoobig");
     expect(reasonOf("5.3.4", "552 5.3.4 Message too large")).toBe("mesgtoobig");
+    expect(reasonOf("5.7.1", "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail")).toBe(
+      "virusdetected",
+    );
     expect(reasonOf("5.0.0", "550 Blocked")).toBe("blocked");
     expect(reasonOf("5.0.0", "554 5.7.1 blocked.")).toBe("blocked");
     expect(reasonOf("5.0.0", "550 Blocked by the recipient's own filter rules")).not.toBe("blocked");

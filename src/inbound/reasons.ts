@@ -657,6 +657,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "infected with",
     "malware detected",
     "virus found",
+    // The virus named between the words: "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail"
+    ["virus ", " detected"],
   ],
   securityerror: [
     "account not subscribed to ses",
