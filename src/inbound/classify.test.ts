@@ -165,6 +165,27 @@ describe("deciding the reason", () => {
   const reasonOf = (status: string, diagnostic: string) =>
     classifyBounce(dsn(status, diagnostic)).recipients[0].reason;
 
+  it("reads a content filter's spam or virus verdict after DATA in words no phrase list has", () => {
+    expect(reasonOf("5.7.1", "554 5.7.1 Refused: the attachment carries a virus")).toBe("virusdetected");
+    expect(reasonOf("5.7.1", "550 5.7.1 Our content filter judged this message as SPAM, sorry")).toBe(
+      "spamdetected",
+    );
+    expect(
+      reasonOf("5.0.0", "554 Malware in attachment; delivery refused (in reply to end of DATA command)"),
+    ).toBe("virusdetected");
+    // Before DATA the server has not seen the message: the words are about the sender.
+    expect(
+      reasonOf("5.7.1", "550 5.7.1 Too much SPAM from your network, go away (in reply to RCPT TO command)"),
+    ).not.toBe("spamdetected");
+    // A temporary reply is no verdict; a blocklist named for spam is the sending host's listing.
+    expect(reasonOf("4.7.1", "451 4.7.1 Virus scanner unavailable, try again later")).not.toBe(
+      "virusdetected",
+    );
+    expect(reasonOf("5.7.1", "554 5.7.1 Your server is a spam source listed at dnsbl.example.net")).not.toBe(
+      "spamdetected",
+    );
+  });
+
   it("lets specific words win over a generic status code", () => {
     expect(
       reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable (in reply to RCPT TO command)"),

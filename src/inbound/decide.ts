@@ -255,6 +255,26 @@ function isSpam(f: Facts): boolean {
   return says("spamdetected", f.text);
 }
 
+/** What a content filter found, in words no phrase list has ("554 5.7.1 Message infected by virus",
+ * "Message rejected under suspicion of SPAM"): when no phrase and no specific status code has decided, a
+ * permanent refusal after DATA (or at no named step) that speaks of a virus or of spam is about the
+ * message, not the generic X.7.x security refusal. Before DATA the server has not seen the message, so
+ * such words are about the sender (sisimai reads spam and virus verdicts only after DATA, too); a
+ * temporary reply ("virus scanner unavailable", greylisting "for spam protection") is no verdict; spam
+ * named with a blocklist (Spamhaus, SpamCop, "listed", "spam source") is the sending host's listing. */
+function contentVerdict(f: Facts): Reason | undefined {
+  if (f.command && beforeData.has(f.command)) return undefined;
+  if (f.status?.startsWith("4") || f.replyCode?.startsWith("4")) return undefined;
+  if (CONTENT_VIRUS.test(f.text)) return "virusdetected";
+  if (CONTENT_SPAM.test(f.text) && !SPAM_LISTING.test(f.text)) return "spamdetected";
+  return undefined;
+}
+
+const CONTENT_VIRUS = /\b(?:virus(?:es)?|malware)\b(?![ -]?scan)/;
+const CONTENT_SPAM = /\bspam\b/;
+const SPAM_LISTING =
+  /\b(?:listed|blocklist|blacklist|block list|black list|dnsbl|rbl|spam source)\b|spamhaus|spamcop/;
+
 /** Decides the reason for one recipient. */
 export function decideReason(e: Evidence, f: Facts): Reason {
   if (f.status?.startsWith("2.") || ["delivered", "relayed", "expanded"].includes(f.action ?? "")) {
@@ -354,6 +374,8 @@ function secondLook(f: Facts): Reason | undefined {
   const type = (f.diagnosticType ?? "smtp").toLowerCase();
   if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;
   for (const r of secondReading) if (says(r, f.text)) return r;
+  const found = contentVerdict(f);
+  if (found) return found;
   // Refused at MAIL FROM with nothing more specific said: the envelope sender was refused ("550 5.7.1
   // Access denied", "Unroutable sender address"), whatever generic X.7.x code came with it.
   if (f.command === "MAIL") return "rejected";
