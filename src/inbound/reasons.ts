@@ -755,6 +755,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "service currently unavailable",
     "system config error",
     "temporary local problem",
+    // Mimecast under maximum load: "421 Unable to process connection at this time" (its table lists the
+    // 451 form; the documented reply at the greeting is 421)
+    "unable to process connection at this time",
     "timeout waiting for input",
     "transaction failed",
     ["unable to connect ", "daemon"],
@@ -883,6 +886,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "throttling failure: maximum sending rate exceeded",
     "too many connections",
     "too many concurrent smtp connections",
+    // Rackspace: "421 Too many concurrent connections from this client (G2)"
+    "too many concurrent connections",
     "too many errors from your ip",
     "too many recipients",
     "too many smtp sessions for this host",
@@ -918,6 +923,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "receiving mail too quickly",
     "sending too fast",
     "too fast",
+    // Rackspace: "450 4.2.1 <x>: Mailbox received too much email in a short period of time (G30)"
+    "too much email in a short period",
   ],
   requireptr: [
     "access denied. ip name lookup failed",
@@ -942,6 +949,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "no ptr record",
     "missing ptr record",
     "reverse dns lookup failed",
+    // Comcast: "421 … comcast 192.0.2.7 Reverse DNS failure : Try again later"
+    "reverse dns failure",
     "no reverse dns",
     "reverse dns entry",
     // qmail quoting a greeting refused with "553 bad reverse dns" before "Giving up on …" (expired's words)
