@@ -186,6 +186,19 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("knows the phrases of sisimai 5's reason lists it was missing", () => {
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550 Due to extended inactivity new mail is not currently being accepted for this mailbox. (in reply to end of DATA command)",
+      ),
+    ).toBe("filtered");
+    expect(reasonOf("5.7.1", "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized")).toBe("filtered");
+    expect(reasonOf("5.0.0", "552 Mail file size exceeds the maximum size allowed for mail delivery")).toBe(
+      "mailboxfull",
+    );
+  });
+
   it("lets specific words win over a generic status code", () => {
     expect(
       reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable (in reply to RCPT TO command)"),

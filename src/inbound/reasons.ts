@@ -244,6 +244,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "too much mail data",
     "user has exceeded quota, bouncing mail",
     "user has too many messages on the server",
+    // Lotus Domino: the recipient's mail file has reached its size limit (sisimai 5's MailboxFull list) —
+    // the mailbox, not the message, is too big.
+    "mail file size exceeds the maximum size allowed for mail delivery",
     // Web.de: "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space."
     "exhausted allowed storage space",
     "speichervolumen ueberschritten",
@@ -876,6 +879,11 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "user refuses to receive this mail",
     "user reject",
     "you have been blocked by the recipient",
+    // From sisimai 5's Filtered list (session 12's comparison of every phrase in its Reason lists): a
+    // mailbox closed to new mail after long inactivity, and Exchange's "RESOLVER.RST.NotAuthorized" (this
+    // sender may not write to that recipient or group).
+    "due to extended inactivity new mail is not currently being accepted for this mailbox",
+    "resolver.rst.notauthorized",
   ],
   toomanyconn: [
     "all available ips are at maximum connection limit",
