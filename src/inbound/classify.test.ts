@@ -199,6 +199,12 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("maps the status codes as sisimai 5's table does when the words say nothing more", () => {
+    expect(reasonOf("4.2.1", "450 4.2.1 <kunde@example.com>: Recipient temporarily unavailable")).toBe(
+      "suspend",
+    );
+  });
+
   it("lets specific words win over a generic status code", () => {
     expect(
       reasonOf("5.0.0", "550 Requested action not taken: mailbox unavailable (in reply to RCPT TO command)"),

@@ -8,7 +8,9 @@ const byStatus: Record<string, Reason> = {
   "4.1.7": "rejected",
   "4.1.8": "rejected",
   "4.1.9": "systemerror",
-  "4.2.1": "blocked",
+  // X.2.1 "mailbox disabled, not accepting messages" (sisimai 5's table: suspend, for 4.2.1 as for the
+  // words; 5.2.1 stays filtered, as there). Words decide first: Gmail's 4.2.1 "receiving mail too quickly".
+  "4.2.1": "suspend",
   "4.2.2": "mailboxfull",
   "4.2.3": "exceedlimit",
   "4.2.4": "filtered",
