@@ -199,6 +199,23 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("reads terse gateway replies by their words (session 12's batch 4, fix half)", () => {
+    expect(reasonOf("5.0.0", "552 message is too long. (in reply to end of DATA command)")).toBe(
+      "mesgtoobig",
+    );
+    expect(reasonOf("5.0.0", "554 attachment is too long. (in reply to end of DATA command)")).toBe(
+      "mesgtoobig",
+    );
+    expect(reasonOf("5.0.0", "553 host denies relay. (in reply to RCPT TO command)")).toBe("norelaying");
+    expect(reasonOf("5.0.0", "552 looping message. (in reply to end of DATA command)")).toBe("networkerror");
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550 <news@sender.test>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner (in reply to MAIL FROM command)",
+      ),
+    ).toBe("authfailure");
+  });
+
   it("maps the status codes as sisimai 5's table does when the words say nothing more", () => {
     expect(reasonOf("4.2.1", "450 4.2.1 <kunde@example.com>: Recipient temporarily unavailable")).toBe(
       "suspend",

@@ -337,6 +337,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "we don't handle mail for",
     "we do not relay",
     "relaying prohibited",
+    // Chinese webmail gateways: "553 host denies relay."
+    "denies relay",
   ],
   blocked: [
     " said: 550 blocked",
@@ -701,6 +703,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "taille limite du message atteinte",
     "message is too large",
     "message is too big",
+    // Chinese webmail gateways: "552 message is too long.", "554 attachment is too long." (a size limit)
+    "message is too long",
+    "attachment is too long",
     "message size exceeds",
     "exceeds the maximum size",
     "exceeds maximum message size",
@@ -797,6 +802,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "malformed or unexpected name server reply",
     "maximum forwarding loop count exceeded",
     "message looping",
+    // Chinese webmail gateways: "552 looping message."
+    "looping message",
     "message probably in a routing loop",
     "no route to host",
     "too many hops",
@@ -1009,6 +1016,9 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "spf record",
     "spf check failed",
     "failed spf",
+    // GMX / web.de: "550 <x>: Reject due to SPF policy. The originating IP of the message is not permitted by
+    // the domain owner"
+    "spf policy",
     "authentication checks failed",
     "does not pass authentication",
     "not authenticated with dkim",
