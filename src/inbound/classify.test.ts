@@ -216,6 +216,23 @@ describe("deciding the reason", () => {
     ).toBe("authfailure");
   });
 
+  it("reads a refusal of the greeting as the sending host's, also in a delay notice (batch 5, fix half)", () => {
+    const delayed = (diagnostic: string) =>
+      classifyBounce(dsn("4.0.0", diagnostic).replace("Action: failed", "Action: delayed")).recipients[0]
+        .reason;
+    expect(delayed("421 Block temporarily (Sender Filtering/Authentication)")).toBe("expired");
+    expect(
+      delayed(
+        "host ddei.example.net[192.0.2.25] refused to talk to me: 421 Block temporarily (Sender Filtering/Authentication)",
+      ),
+    ).toBe("blocked");
+    // No reply at all: the time ran out.
+    expect(delayed("connect to mx.example.net[192.0.2.25]:25: Connection timed out")).toBe("expired");
+    expect(reasonOf("5.0.0", "553 private list access denied. (in reply to end of DATA command)")).toBe(
+      "rejected",
+    );
+  });
+
   it("maps the status codes as sisimai 5's table does when the words say nothing more", () => {
     expect(reasonOf("4.2.1", "450 4.2.1 <kunde@example.com>: Recipient temporarily unavailable")).toBe(
       "suspend",

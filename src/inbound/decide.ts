@@ -386,6 +386,10 @@ function secondLook(f: Facts): Reason | undefined {
   if (type.startsWith("x-unix")) return "mailererror";
   const reply = Number(f.replyCode ?? 0);
   if ((reply > 500 && reply < 508) || (reply > 400 && reply < 408)) return "syntaxerror";
+  // A server that answered the greeting or EHLO with a refusal refused the sending host, also in a delay
+  // notice ("421 Block temporarily (Sender Filtering/Authentication)"); only a connection that got no
+  // reply at all (timed out, refused by the network) leaves the time to run out (expired).
+  if ((f.command === "EHLO" || f.command === "CONN") && f.replyCode) return "blocked";
   if (f.action === "delayed" || f.action === "expired") return "expired";
   if (f.command === "EHLO" || f.command === "CONN") return "blocked";
   return undefined;

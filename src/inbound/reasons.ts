@@ -509,6 +509,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "transaction failed unsigned dsn for",
     "unroutable sender address",
     "you are not allowed to post to this mailing list",
+    // A list that takes posts from its members only: "553 private list access denied."
+    "private list access denied",
     "you are sending to/from an address that has been blacklisted",
     "your access to submit messages to this e-mail system has been rejected",
     "your email address has been blacklisted",
