@@ -295,7 +295,13 @@ export async function contactsByKeys(
            s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id,
            ss.has_sync_state
       from contact_email_keys k
-      join contacts c on c.id = k.contact_id
+      -- LATERAL with OFFSET 0: one probe of the contact's key per address. As a join it was planned as a
+      -- hash of every contact of the database (a sequential scan of 100,000 contacts per chunk of 5,000
+      -- addresses: ~90 of ~180 ms per chunk on PGlite)
+      join lateral (
+        select x.id, x.first_name, x.last_name, x.letter_salutation, x.emails, x.email_keys from contacts x
+         where x.id = k.contact_id
+        offset 0) c on true
       left join subscriptions s on s.contact_id = c.id and s.list_id = ${v.listId}
       -- LATERAL with OFFSET 0: one probe of the key per contact. As a join it was planned as a hash of the
       -- whole sync state, which a first fetch grows by 5,000 rows per chunk (read whole for every chunk).
