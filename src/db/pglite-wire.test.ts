@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PGliteWire } from "./pglite-wire.js";
+import { nameOf, PREPARED_MARK, PREPARED_ON_PGLITE_MARK } from "./prepared.js";
 
 let pg: PGlite;
 let wire: PGliteWire;
@@ -109,5 +110,41 @@ describe("PGlite's wire path", () => {
     expect(dup[1].code).toBe("23505");
     expect(syntax[1].code).toBe("42601");
     expect((await wire.query("select $1::int + 1 as v", [1])).rows).toEqual([{ v: 2 }]);
+  });
+
+  it("keeps a statement marked for PGlite prepared under its name, and answers as an unnamed one does", async () => {
+    const kept = async () =>
+      (await pg.query<{ name: string }>("select name from pg_prepared_statements order by name")).rows.map(
+        (r) => r.name,
+      );
+    const text = `${PREPARED_ON_PGLITE_MARK}select $1::int + n as v, $2::text[] as tags from wire_t where id = any($3::text[]) order by id`;
+    const plain = text.slice(PREPARED_ON_PGLITE_MARK.length);
+    await wire.query("insert into wire_t (id, n) values ($1, $2), ($3, $4)", ["k1", 1, "k2", 2]);
+    expect(await kept()).toEqual([]);
+    for (let i = 0; i < 7; i++) {
+      const params = [i, ["a", 'b"c', null], ["k1", "k2", "x"]];
+      expect(await wire.query(text, params)).toEqual(await viaQuery(plain, params));
+    }
+    // Parsed once, under the name PostgreSQL's pool gives it too; PREPARED_MARK alone stays unnamed here.
+    expect(await kept()).toEqual([nameOf(text)]);
+    const pgOnly = `${PREPARED_MARK}select $1::int as v`;
+    expect((await wire.query(pgOnly, [5])).rows).toEqual([{ v: 5 }]);
+    expect(await kept()).toEqual([nameOf(text)]);
+    // An error while running the kept statement is the statement's, and it stays kept.
+    const bad = await wire.query(text, ["x", [], []]).then(
+      () => null,
+      (e) => e,
+    );
+    expect(bad.code).toBe("22P02");
+    // Gone from the session (DEALLOCATE): the next call fails, and the one after parses it again.
+    await pg.query("deallocate all");
+    const gone = await wire.query(text, [1, [], ["k1"]]).then(
+      () => null,
+      (e) => e,
+    );
+    expect(gone.code).toBe("26000");
+    expect((await wire.query(text, [1, [], ["k1"]])).rows).toEqual([{ v: 2, tags: [] }]);
+    expect(await kept()).toEqual([nameOf(text)]);
+    await pg.query("delete from wire_t where id in ('k1', 'k2')");
   });
 });

@@ -10,6 +10,7 @@
 // response is read in place. Values are converted exactly as query() does: parameters by PGlite's own
 // serializers for the types the server inferred (Describe), results by its parsers for each column's type.
 import { messages, type PGlite } from "@electric-sql/pglite";
+import { nameOf, PER_CONNECTION, PREPARED_ON_PGLITE_MARK } from "./prepared.js";
 
 export interface WireResult {
   rows: Record<string, unknown>[];
@@ -124,11 +125,22 @@ function databaseError(b: Buffer, from: number, to: number, length: number) {
   return e;
 }
 
+/** The statements kept prepared in each PGlite (its one session), by name, with their parameters' types. */
+const keptStatements = new WeakMap<PGlite, Map<string, number[]>>();
+
 export class PGliteWire {
   private readonly out = new Out();
   private readonly in = new In();
+  private readonly kept: Map<string, number[]>;
 
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGlite) {
+    let kept = keptStatements.get(pg);
+    if (!kept) {
+      kept = new Map();
+      keptStatements.set(pg, kept);
+    }
+    this.kept = kept;
+  }
 
   /** Runs one statement with its parameters; throws PGlite's DatabaseError as query() does. */
   query(text: string, params: readonly unknown[]): Promise<WireResult> {
@@ -138,16 +150,25 @@ export class PGliteWire {
   private async run(text: string, params: readonly unknown[]): Promise<WireResult> {
     const o = this.out;
     o.reset();
-    let m = o.start(0x50); // Parse: unnamed statement, parameter types left to the server
-    o.byte(0);
+    // A statement marked by prepared(…, { pglite: true }) is parsed and described once, under a name derived
+    // from its text; later calls bind the kept statement: one exchange instead of two, no parse and analysis.
+    const name =
+      text.startsWith(PREPARED_ON_PGLITE_MARK) &&
+      (this.kept.size < PER_CONNECTION || this.kept.has(nameOf(text)))
+        ? nameOf(text)
+        : "";
+    const known = name ? this.kept.get(name) : undefined;
+    if (known) return this.execute(text, params, name, known);
+    let m = o.start(0x50); // Parse: parameter types left to the server
+    o.cstring(name);
     o.cstring(text);
     o.int16(0);
     o.end(m);
     let types: number[] = [];
-    if (params.length > 0) {
+    if (params.length > 0 || name) {
       m = o.start(0x44); // Describe the statement: its parameters' types
       o.byte(0x53);
-      o.byte(0);
+      o.cstring(name);
       o.end(m);
       const first = await this.exchange(false);
       try {
@@ -161,8 +182,15 @@ export class PGliteWire {
       }
       o.reset();
     }
-    this.bind(params, types);
-    m = o.start(0x44); // Describe the portal: the result's columns
+    if (name) this.kept.set(name, types);
+    return this.execute(text, params, name, types);
+  }
+
+  /** Bind (to the unnamed statement just parsed, or a kept one), Describe, Execute, Sync. */
+  private async execute(text: string, params: readonly unknown[], name: string, types: number[]) {
+    const o = this.out;
+    this.bind(params, types, name);
+    let m = o.start(0x44); // Describe the portal: the result's columns
     o.byte(0x50);
     o.byte(0);
     o.end(m);
@@ -175,6 +203,8 @@ export class PGliteWire {
     try {
       return this.result(res);
     } catch (err) {
+      // A kept statement the session no longer has (DEALLOCATE): parsed again at the next call.
+      if ((err as { code?: string }).code === "26000") this.kept.delete(name);
       throw Object.assign(err as Error, { query: text, params });
     }
   }
@@ -187,7 +217,7 @@ export class PGliteWire {
   }
 
   /** Bind: every value in text form, or binary when a serializer gives bytes; the result as text. */
-  private bind(params: readonly unknown[], types: number[]) {
+  private bind(params: readonly unknown[], types: number[], statement: string) {
     const o = this.out;
     const values: WireValue[] = params.map((v, i) => {
       if (v === null || v === undefined) return null;
@@ -200,13 +230,13 @@ export class PGliteWire {
         : new Uint8Array(s as ArrayBuffer);
     });
     // length, portal and statement names, the formats, the values, one result format
-    let size = 4 + 2 + (2 + 2 * values.length) + 2 + (2 + 2);
+    let size = 4 + 2 + Buffer.byteLength(statement) + (2 + 2 * values.length) + 2 + (2 + 2);
     for (const v of values)
       size += 4 + (v === null ? 0 : typeof v === "string" ? Buffer.byteLength(v) : v.length);
     o.room(1 + size);
     const m = o.start(0x42);
     o.byte(0); // unnamed portal
-    o.byte(0); // unnamed statement
+    o.cstring(statement);
     o.int16(values.length);
     for (const v of values) o.int16(v instanceof Uint8Array ? 1 : 0);
     o.int16(values.length);

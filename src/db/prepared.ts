@@ -12,18 +12,25 @@ import type pg from "pg";
 
 export const PREPARED_MARK = "/* prepared */ ";
 
-/** Marks a statement to be kept prepared per connection (PostgreSQL). Its text must not embed values
- * that vary from call to call (those go as parameters), or every call would prepare a new statement. */
-export function prepared<T>(statement: RawBuilder<T>): RawBuilder<T> {
-  return sql<T>`${sql.raw(PREPARED_MARK)}${statement}`;
+/** PREPARED_MARK and more: PGlite keeps the statement prepared too (src/db/pglite-wire.ts). */
+export const PREPARED_ON_PGLITE_MARK = `${PREPARED_MARK}/* on pglite too */ `;
+
+/** Marks a statement to be kept prepared per connection (PostgreSQL; with `pglite`, on PGlite as well). Its
+ * text must not embed values that vary from call to call (those go as parameters), or every call would
+ * prepare a new statement. On PGlite it is opt-in per statement: a kept statement is parsed and described
+ * once instead of at every call, and after five calls the server may plan it once for good (a generic plan,
+ * plan_cache_mode auto), which changes the plans of the statements that opt in. */
+export function prepared<T>(statement: RawBuilder<T>, opts: { pglite?: boolean } = {}): RawBuilder<T> {
+  return sql<T>`${sql.raw(opts.pglite ? PREPARED_ON_PGLITE_MARK : PREPARED_MARK)}${statement}`;
 }
 
 /** Statements kept per connection at most; beyond that a marked statement runs unnamed (a connection's
  * prepared statements live as long as it does). */
-const PER_CONNECTION = 64;
+export const PER_CONNECTION = 64;
 const names = new Map<string, string>();
 
-function nameOf(text: string): string {
+/** The name a marked statement is kept under: derived from its text, the same on every connection. */
+export function nameOf(text: string): string {
   let name = names.get(text);
   if (!name) {
     name = `ps_${createHash("sha1").update(text).digest("base64url")}`;

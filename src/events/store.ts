@@ -1,6 +1,7 @@
 // SQL of the message event log: append (a repeated observation is a no-op through dedupe_key), read the
 // events of many messages at once, and write the derived status of many messages in one statement.
 import { type Kysely, sql } from "kysely";
+import { prepared } from "../db/prepared.js";
 import type { DB, Row } from "../db/schema.js";
 import { statusChangeDeliveries } from "../hooks/emit.js";
 import { statusPrecedence } from "./status.js";
@@ -203,7 +204,8 @@ export async function insertEventsDerivingStatuses(
   report?: string[],
 ): Promise<StoredEvents> {
   if (rows.length === 0) return { inserted: 0, stored: new Set() };
-  const r = await sql<{ inserted: number; ids: string[] | null }>`
+  const r = await prepared(
+    sql<{ inserted: number; ids: string[] | null }>`
     with ins as (${insertQuery(rows, sql`returning id, message_id, type, at, detail, error_code, ${rankSql} as rank, ${machineSql("message_events")} as machine`)}),
     best as (
       select distinct on (message_id) id, message_id, type, at, detail, error_code, rank
@@ -241,7 +243,9 @@ export async function insertEventsDerivingStatuses(
     upd as (${updateStatusesFrom(now)})
     select count(*)::int as inserted,
            ${report ? sql`array_agg(id) filter (where id = any(${textArray(report)}))` : sql`array_agg(id)`} as ids
-      from ins`.execute(db);
+      from ins`,
+    { pglite: true },
+  ).execute(db);
   const row = r.rows[0];
   return { inserted: Number(row?.inserted ?? 0), stored: new Set(row?.ids ?? []) };
 }
