@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PGliteWire } from "./pglite-wire.js";
-import { nameOf, PREPARED_MARK, PREPARED_ON_PGLITE_MARK } from "./prepared.js";
+import { nameOf, PGLITE_PREPARED_MARK, PREPARED_MARK } from "./prepared.js";
 
 let pg: PGlite;
 let wire: PGliteWire;
@@ -117,19 +117,25 @@ describe("PGlite's wire path", () => {
       (await pg.query<{ name: string }>("select name from pg_prepared_statements order by name")).rows.map(
         (r) => r.name,
       );
-    const text = `${PREPARED_ON_PGLITE_MARK}select $1::int + n as v, $2::text[] as tags from wire_t where id = any($3::text[]) order by id`;
-    const plain = text.slice(PREPARED_ON_PGLITE_MARK.length);
+    const text = `${PREPARED_MARK}${PGLITE_PREPARED_MARK}select $1::int + n as v, $2::text[] as tags from wire_t where id = any($3::text[]) order by id`;
+    const plain = text.slice(PREPARED_MARK.length + PGLITE_PREPARED_MARK.length);
     await wire.query("insert into wire_t (id, n) values ($1, $2), ($3, $4)", ["k1", 1, "k2", 2]);
     expect(await kept()).toEqual([]);
     for (let i = 0; i < 7; i++) {
       const params = [i, ["a", 'b"c', null], ["k1", "k2", "x"]];
       expect(await wire.query(text, params)).toEqual(await viaQuery(plain, params));
     }
-    // Parsed once, under the name PostgreSQL's pool gives it too; PREPARED_MARK alone stays unnamed here.
+    // Parsed once, under the name PostgreSQL's pool gives it too; PREPARED_MARK alone stays unnamed here,
+    // PGLITE_PREPARED_MARK alone is kept.
     expect(await kept()).toEqual([nameOf(text)]);
     const pgOnly = `${PREPARED_MARK}select $1::int as v`;
     expect((await wire.query(pgOnly, [5])).rows).toEqual([{ v: 5 }]);
     expect(await kept()).toEqual([nameOf(text)]);
+    const pgliteOnly = `${PGLITE_PREPARED_MARK}select $1::int as v`;
+    expect((await wire.query(pgliteOnly, [6])).rows).toEqual([{ v: 6 }]);
+    expect((await kept()).sort()).toEqual([nameOf(text), nameOf(pgliteOnly)].sort());
+    await pg.query(`deallocate "${nameOf(pgliteOnly)}"`);
+    expect((await wire.query(pgliteOnly, [6]).catch((e) => e)).code).toBe("26000");
     // An error while running the kept statement is the statement's, and it stays kept.
     const bad = await wire.query(text, ["x", [], []]).then(
       () => null,

@@ -10,7 +10,7 @@
 // response is read in place. Values are converted exactly as query() does: parameters by PGlite's own
 // serializers for the types the server inferred (Describe), results by its parsers for each column's type.
 import { messages, type PGlite } from "@electric-sql/pglite";
-import { nameOf, PER_CONNECTION, PREPARED_ON_PGLITE_MARK } from "./prepared.js";
+import { nameOf, PER_CONNECTION, preparedOnPglite } from "./prepared.js";
 
 export interface WireResult {
   rows: Record<string, unknown>[];
@@ -153,8 +153,7 @@ export class PGliteWire {
     // A statement marked by prepared(…, { pglite: true }) is parsed and described once, under a name derived
     // from its text; later calls bind the kept statement: one exchange instead of two, no parse and analysis.
     const name =
-      text.startsWith(PREPARED_ON_PGLITE_MARK) &&
-      (this.kept.size < PER_CONNECTION || this.kept.has(nameOf(text)))
+      preparedOnPglite(text) && (this.kept.size < PER_CONNECTION || this.kept.has(nameOf(text)))
         ? nameOf(text)
         : "";
     const known = name ? this.kept.get(name) : undefined;

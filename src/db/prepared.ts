@@ -12,16 +12,26 @@ import type pg from "pg";
 
 export const PREPARED_MARK = "/* prepared */ ";
 
-/** PREPARED_MARK and more: PGlite keeps the statement prepared too (src/db/pglite-wire.ts). */
-export const PREPARED_ON_PGLITE_MARK = `${PREPARED_MARK}/* on pglite too */ `;
+/** Marks a statement to be kept prepared on PGlite (src/db/pglite-wire.ts); PostgreSQL's pool ignores it. */
+export const PGLITE_PREPARED_MARK = "/* prepared on pglite */ ";
 
-/** Marks a statement to be kept prepared per connection (PostgreSQL; with `pglite`, on PGlite as well). Its
- * text must not embed values that vary from call to call (those go as parameters), or every call would
- * prepare a new statement. On PGlite it is opt-in per statement: a kept statement is parsed and described
- * once instead of at every call, and after five calls the server may plan it once for good (a generic plan,
- * plan_cache_mode auto), which changes the plans of the statements that opt in. */
-export function prepared<T>(statement: RawBuilder<T>, opts: { pglite?: boolean } = {}): RawBuilder<T> {
-  return sql<T>`${sql.raw(opts.pglite ? PREPARED_ON_PGLITE_MARK : PREPARED_MARK)}${statement}`;
+/** Whether PGlite keeps this statement prepared: PGLITE_PREPARED_MARK at its start, or right after PREPARED_MARK. */
+export function preparedOnPglite(text: string): boolean {
+  return text.startsWith(PGLITE_PREPARED_MARK, text.startsWith(PREPARED_MARK) ? PREPARED_MARK.length : 0);
+}
+
+/** Marks a statement to be kept prepared per connection: on PostgreSQL unless `postgres` is false, on PGlite
+ * when `pglite` is true. Its text must not embed values that vary from call to call (those go as
+ * parameters), or every call would prepare a new statement. On PGlite it is opt-in per statement: a kept
+ * statement is parsed and described once instead of at every call, and after five calls the server may plan
+ * it once for good (a generic plan, plan_cache_mode auto), which changes the plans of the statements that
+ * opt in. */
+export function prepared<T>(
+  statement: RawBuilder<T>,
+  opts: { pglite?: boolean; postgres?: boolean } = {},
+): RawBuilder<T> {
+  const mark = `${opts.postgres === false ? "" : PREPARED_MARK}${opts.pglite ? PGLITE_PREPARED_MARK : ""}`;
+  return sql<T>`${sql.raw(mark)}${statement}`;
 }
 
 /** Statements kept per connection at most; beyond that a marked statement runs unnamed (a connection's

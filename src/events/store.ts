@@ -244,7 +244,7 @@ export async function insertEventsDerivingStatuses(
     select count(*)::int as inserted,
            ${report ? sql`array_agg(id) filter (where id = any(${textArray(report)}))` : sql`array_agg(id)`} as ids
       from ins`,
-    { pglite: true },
+    { pglite: true, postgres: false },
   ).execute(db);
   const row = r.rows[0];
   return { inserted: Number(row?.inserted ?? 0), stored: new Set(row?.ids ?? []) };
