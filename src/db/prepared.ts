@@ -5,7 +5,9 @@
 // per group of 100 messages, about as much as writing them. A statement whose text starts with
 // PREPARED_MARK (see `prepared`) is sent under a name derived from its text instead: each connection
 // parses it once, and after five executions the server may keep one generic plan (plan_cache_mode auto).
-// Other statements are passed through untouched. PGlite ignores the mark: it is an SQL comment.
+// Other statements are passed through untouched. PGlite ignores the mark: it is an SQL comment. A statement
+// marked with PGLITE_PREPARED_MARK as well (prepared(…, { pglite: true })) is kept prepared by PGlite's wire
+// path (pglite-wire.ts) under the same name; with { postgres: false } only there.
 import { createHash } from "node:crypto";
 import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
