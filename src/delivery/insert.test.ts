@@ -1,0 +1,74 @@
+// A batch's insert into messages: ON CONFLICT (the Idempotency-Key's arbiter) only when a row names a key.
+// Without one no row can conflict on it, and ON CONFLICT would still make every row a speculative insertion.
+import type { KyselyPlugin, RootOperationNode } from "kysely";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+
+let env: TestEnv;
+const inserts: string[] = [];
+const recorder: KyselyPlugin = {
+  transformQuery({ node }: { node: RootOperationNode }) {
+    const text = JSON.stringify(node);
+    if (text.includes("insert into messages")) inserts.push(text);
+    return node;
+  },
+  async transformResult({ result }) {
+    return result;
+  },
+};
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  env.rt.db = env.rt.db.withPlugin(recorder);
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const editor = () => api(env.app, env.ws.editor);
+let seq = 0;
+function message(over: Record<string, unknown> = {}) {
+  seq++;
+  return {
+    to: `k${seq}@example.org`,
+    from: "praxis@example.org",
+    subject: `Termin ${seq}`,
+    text: "Guten Tag",
+    ...over,
+  };
+}
+
+async function stored(ids: string[]) {
+  const r = await sql<{ id: string }>`select id from messages where id = any(${ids}::text[])`.execute(
+    env.rt.db,
+  );
+  return r.rows.map((x) => x.id).sort();
+}
+
+describe("storing a batch", () => {
+  it("inserts a batch without idempotency keys without ON CONFLICT, and stores every message", async () => {
+    inserts.length = 0;
+    const r = await editor().post("/v1/messages/batch", { messages: [message(), message(), message()] });
+    expect(r.status, r.text).toBe(202);
+    const ids = r.body.items.map((x: { id: string }) => x.id);
+    expect(ids).toHaveLength(3);
+    expect(await stored(ids)).toEqual([...ids].sort());
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).not.toMatch(/on conflict/i);
+  });
+
+  it("keeps ON CONFLICT when a row names a key: a repeated key is a replay, not a second message", async () => {
+    const key = `k-${Date.now()}`;
+    inserts.length = 0;
+    const keyed = message({ idempotency_key: key });
+    const first = await editor().post("/v1/messages/batch", { messages: [keyed, message()] });
+    expect(first.status, first.text).toBe(202);
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).toMatch(/on conflict/i);
+    const again = await editor().post("/v1/messages/batch", { messages: [keyed] });
+    expect(again.status, again.text).toBe(202);
+    expect(again.body.items[0].id).toBe(first.body.items[0].id);
+    expect(again.body.items[0].idempotent_replay).toBe(true);
+  });
+});
