@@ -165,6 +165,35 @@ describe("deciding the reason", () => {
   const reasonOf = (status: string, diagnostic: string) =>
     classifyBounce(dsn(status, diagnostic)).recipients[0].reason;
 
+  it("lets specific words decide over a class-generic status code (X.0.0, X.5.x, X.6.x, X.7.1)", () => {
+    // The code says only where the fault lies; the words say what it was (sisimai 5 reads them first).
+    expect(reasonOf("5.6.3", "554 5.6.3 Spam Body rejected (in reply to end of DATA command)")).toBe(
+      "spamdetected",
+    );
+    expect(reasonOf("5.6.1", "554 5.6.1 Spam Header rejected")).toBe("spamdetected");
+    expect(
+      reasonOf("5.5.2", "552 5.5.2 Message size (content filter) (in reply to end of DATA command)"),
+    ).toBe("mesgtoobig");
+    const invalid = classifyBounce(
+      dsn(
+        "5.7.1",
+        "550 5.7.1 <kunde@example.com>: Recipient address rejected: User email address is marked as invalid (in reply to RCPT TO command)",
+      ),
+    ).recipients[0];
+    expect([invalid.reason, invalid.hard]).toEqual(["userunknown", true]);
+    expect(reasonOf("5.0.0", "550 user is locked.")).toBe("suspend");
+    expect(reasonOf("5.0.0", "550 Requested action not taken: Local user only")).toBe("norelaying");
+    expect(reasonOf("4.0.0", "421 mx.example.org comcast 192.0.2.7 Too many sessions opened")).toBe(
+      "toomanyconn",
+    );
+    // A specific code still decides, and generic words do not move a generic code.
+    expect(reasonOf("5.3.4", "552 5.3.4 Message size exceeds fixed limit")).toBe("mesgtoobig");
+    expect(reasonOf("5.6.0", "554 5.6.0 Message contains invalid header")).toBe("contenterror");
+    expect(reasonOf("5.7.1", "550 5.7.1 Sender address is invalid (in reply to RCPT TO command)")).not.toBe(
+      "userunknown",
+    );
+  });
+
   it("reads a content filter's spam or virus verdict after DATA in words no phrase list has", () => {
     expect(reasonOf("5.7.1", "554 5.7.1 Refused: the attachment carries a virus")).toBe("virusdetected");
     expect(reasonOf("5.7.1", "550 5.7.1 Our content filter judged this message as SPAM, sorry")).toBe(

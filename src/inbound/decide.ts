@@ -62,7 +62,7 @@ const firstReading: Array<[Reason, Probe]> = [
   ["spamdetected", isSpam],
   ["speeding", (f) => says("speeding", f.text)],
   ["ratelimited", (f) => says("toomanyconn", f.text) && PER_PERIOD.test(f.text)],
-  ["toomanyconn", statusOr("toomanyconn")],
+  ["toomanyconn", (f) => statusOr("toomanyconn")(f) || TOO_MANY_SESSIONS.test(f.text)],
   ["ratelimited", (f) => says("ratelimited", f.text)],
   ["expired", isQueueTimeout],
   ["blocked", (f) => statusOr("blocked")(f) || BARE_BLOCKED.test(f.text)],
@@ -304,10 +304,60 @@ export function decideReason(e: Evidence, f: Facts): Reason {
   }
   reason ??= preset ?? secondLook(f);
   if (!reason && f.action === "delayed") reason = "expired";
+  if (reason && reason !== f.statusReason) return reason;
+  const fromWords = wordsOverClass(f);
+  if (fromWords) return fromWords;
   if (reason) return reason;
   if (says("vacation", f.text)) return "vacation";
   return f.text ? "onhold" : "undefined";
 }
+
+/** Reasons an enhanced status code gives only by its class or a catch-all detail: X.6.x "media error",
+ * X.5.x "protocol error", X.7.0/X.7.1 "not authorised", X.3.0 and the like. */
+const classReasons = new Set<Reason | undefined>([
+  undefined,
+  "contenterror",
+  "syntaxerror",
+  "securityerror",
+  "systemerror",
+]);
+
+/** Is the status code only class-generic (no code, X.Y.0, X.5.x, X.6.x, X.7.1), so that it says where the
+ * fault lies but not what it was? */
+function isClassGeneric(f: Facts): boolean {
+  if (!classReasons.has(f.statusReason)) return false;
+  if (!f.status) return true;
+  const [, subject, detail] = f.status.split(".");
+  return detail === "0" || subject === "5" || subject === "6" || f.status.endsWith(".7.1");
+}
+
+/** When only a class-generic status code (or nothing) has decided, specific words about the message or
+ * the recipient decide instead — sisimai 5 reads these words before the code (its first pass has no
+ * ContentError or SyntaxError, and SecurityError, SystemError, OnHold are retried by words):
+ * "554 5.6.3 Spam Body rejected" is spamdetected, "552 5.5.2 Message size (content filter)" mesgtoobig,
+ * "550 5.7.1 Recipient address rejected: User email address is marked as invalid" at RCPT userunknown,
+ * "550 user is locked." suspend, "550 Local user only" norelaying. */
+function wordsOverClass(f: Facts): Reason | undefined {
+  if (!isClassGeneric(f)) return undefined;
+  const content = contentVerdict(f);
+  if (content) return content;
+  if ((!f.command || f.command === "DATA") && MESSAGE_SIZE.test(f.text)) return "mesgtoobig";
+  if (f.command === "RCPT" && RECIPIENT_INVALID.test(f.text) && !SENDER_WORDS.test(f.text)) {
+    return "userunknown";
+  }
+  if (ACCOUNT_LOCKED.test(f.text)) return "suspend";
+  if (LOCAL_ONLY.test(f.text)) return "norelaying";
+  return undefined;
+}
+
+const MESSAGE_SIZE = /\bmessage size\b|\bsize of (?:the|this|your) message\b/;
+const RECIPIENT_INVALID =
+  /\b(?:user|recipient|mailbox|(?:e-?mail )?address)(?: is| was)?(?: marked as| flagged as)? (?:invalid|not valid)\b/;
+const SENDER_WORDS = /\bsender\b|\bmail from\b|\bunauthori[sz]ed\b/;
+const ACCOUNT_LOCKED = /\b(?:user|account|mailbox) (?:is |has been )?(?:locked|frozen)\b/;
+const LOCAL_ONLY = /\blocal users? only\b/;
+/** "421 … Too many sessions opened" (Comcast): too many connections at once (toomanyconn), not a rate. */
+const TOO_MANY_SESSIONS = /\btoo many (?:sessions|simultaneous connections|concurrent sessions)\b/;
 
 /** The reporting MTA's own delivery agent saying the mailbox does not exist, in a DSN field of its own
  * type: Postfix's local(8) writes "Diagnostic-Code: X-Postfix; unknown user: "x"", a local agent
