@@ -186,6 +186,11 @@ describe("deciding the reason", () => {
     expect(reasonOf("4.0.0", "421 mx.example.org comcast 192.0.2.7 Too many sessions opened")).toBe(
       "toomanyconn",
     );
+    const senderDomain = classifyBounce(
+      dsn("5.0.0", "550 SND-VFY Sender domain does not exist (in reply to MAIL FROM command)"),
+    ).recipients[0];
+    expect([senderDomain.reason, senderDomain.hard]).toEqual(["rejected", false]);
+    expect(reasonOf("5.0.0", "550 Domain does not exist (in reply to RCPT TO command)")).toBe("hostunknown");
     // A specific code still decides, and generic words do not move a generic code.
     expect(reasonOf("5.3.4", "552 5.3.4 Message size exceeds fixed limit")).toBe("mesgtoobig");
     expect(reasonOf("5.6.0", "554 5.6.0 Message contains invalid header")).toBe("contenterror");

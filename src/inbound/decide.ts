@@ -212,7 +212,14 @@ const SENDER_REFUSED = /\bsender address rejected\b|\bunauthori[sz]ed sender\b/;
 
 function isRejected(f: Facts): boolean {
   if (f.statusReason === "rejected") return true;
-  if (f.command === "MAIL") return says("rejected", f.text);
+  // Refused at MAIL FROM, words that the sender's domain or mailbox does not exist ("550 SND-VFY Sender
+  // domain does not exist") refuse the sender, not the recipient's domain (hard hostunknown).
+  if (f.command === "MAIL") {
+    return (
+      says("rejected", f.text) ||
+      (SENDER_WORDS.test(f.text) && (says("hostunknown", f.text) || saysMailboxUnknown(f)))
+    );
+  }
   // At RCPT, "Recipient address rejected: …" is about the recipient: the words after it decide, unless
   // they refuse the sender.
   if (f.command === "RCPT") return SENDER_REFUSED.test(f.text);
