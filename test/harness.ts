@@ -1,11 +1,14 @@
 // Test harness: a fresh, migrated database per call (cloned from the template built in global-setup),
 // a Runtime around it, the Fastify app, and workspaces with keys of every role.
 import fs from "node:fs";
+import { type CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import pino from "pino";
 import { inject } from "vitest";
 import { type Config, loadConfig } from "../src/config/index.js";
 import { type DbHandle, openDatabase } from "../src/db/index.js";
+import { PGliteDialect } from "../src/db/pglite-dialect.js";
+import type { DB } from "../src/db/schema.js";
 import { buildApp } from "../src/http/app.js";
 import { type Runtime, systemActor } from "../src/runtime.js";
 import { newId } from "../src/util/ids.js";
@@ -166,4 +169,23 @@ export async function connectMailchimp(
   });
   if (c.status !== 201) throw new Error(`connecting the Mailchimp fake failed: ${c.status} ${c.text}`);
   return c.body.id;
+}
+
+/**
+ * A second Kysely over the test's database that records every statement it runs, so a test can EXPLAIN what
+ * the code under test asked. `close()` ends its PostgreSQL pool; on PGlite there is nothing to close (destroying
+ * the dialect would close the test's own database).
+ */
+export function recordingDb(env: TestEnv, maxConnections = 1) {
+  const ran: CompiledQuery[] = [];
+  const dialect = env.db.handle.pglite
+    ? new PGliteDialect(env.db.handle.pglite)
+    : new PostgresDialect({ pool: new pg.Pool({ connectionString: env.db.url, max: maxConnections }) });
+  const db = new Kysely<DB>({
+    dialect,
+    log: (e) => {
+      if (e.level === "query") ran.push(e.query);
+    },
+  });
+  return { db, ran, close: async () => (env.db.handle.pglite ? undefined : db.destroy()) };
 }

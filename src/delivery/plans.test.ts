@@ -1,12 +1,9 @@
 // The sending path's statements name their rows (by id, or the queue index's first rows in order), and
 // planForKeyLookups makes them key lookups whatever the statistics say. A fresh PGlite has none (no
 // autovacuum): before it, the claim sorted the whole queue per batch and the outcome scanned every message.
-import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import { CompiledQuery, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
-import { PGliteDialect } from "../db/pglite-dialect.js";
-import type { DB } from "../db/schema.js";
+import { api, createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
 import { planForKeyLookups } from "./store.js";
 import { SendingWorker } from "./worker.js";
 
@@ -65,18 +62,7 @@ describe("planForKeyLookups", () => {
       description: "Praxissoftware",
     });
     expect(hook.status).toBe(201);
-    const ran: CompiledQuery[] = [];
-    const dialect = env.db.handle.pglite
-      ? new PGliteDialect(env.db.handle.pglite)
-      : new PostgresDialect({ pool: new pg.Pool({ connectionString: env.db.url, max: 2 }) });
-    // A second Kysely over the same database, only to see the statements; not destroyed here, as destroying
-    // it would close the test's PGlite.
-    const logged = new Kysely<DB>({
-      dialect,
-      log: (e) => {
-        if (e.level === "query") ran.push(e.query);
-      },
-    });
+    const { db: logged, ran, close } = recordingDb(env, 2);
     const sent = await new SendingWorker({ ...env.rt, db: logged }, { batchSize: 500 }).drain();
     expect(sent).toBe(300);
     // begin/commit pass through the log too; set_config is planForKeyLookups' own.
@@ -107,7 +93,7 @@ describe("planForKeyLookups", () => {
         /(Seq Scan|Bitmap Heap Scan) on (messages|message_events)\b|Hash (\w+ )?Join/,
       );
     }
-    if (!env.db.handle.pglite) await logged.destroy();
+    await close();
   });
 
   it("refuses to run outside a transaction, where its settings would outlive the statement", async () => {

@@ -1,12 +1,9 @@
 // Bulk writes (store.ts insertColumns): a column every row shares goes as one scalar, the others as arrays;
 // the rows written are the same either way, whatever the types (text, time, jsonb, boolean, null).
-import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import { CompiledQuery, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkListToTool } from "../../test/fakes/listmonk.js";
-import { createTestEnv, type TestEnv } from "../../test/harness.js";
-import { PGliteDialect } from "../db/pglite-dialect.js";
-import type { DB } from "../db/schema.js";
+import { createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
 import { newId } from "../util/ids.js";
 import { createRun } from "./runs.js";
 import {
@@ -367,20 +364,9 @@ describe("contactsByKeys", () => {
         from contacts c where c.id like 'con_plan_%' and substr(c.id, 10)::int % 2 = 0`.execute(db);
     await sql`analyze contacts, contact_email_keys, subscriptions`.execute(db);
     const keys = Array.from({ length: 2000 }, (_, i) => `plan${i}@beispiel.de`);
-    const ran: CompiledQuery[] = [];
-    const dialect = env.db.handle.pglite
-      ? new PGliteDialect(env.db.handle.pglite)
-      : new PostgresDialect({ pool: new pg.Pool({ connectionString: env.db.url, max: 1 }) });
-    // a second Kysely over the same database only to see the statement (not destroyed on PGlite: that would
-    // close the test's database)
-    const logged = new Kysely<DB>({
-      dialect,
-      log: (e) => {
-        if (e.level === "query") ran.push(e.query);
-      },
-    });
+    const { db: logged, ran, close } = recordingDb(env);
     const found = await contactsByKeys(logged, { workspaceId: env.ws.id, listId, keys });
-    if (!env.db.handle.pglite) await logged.destroy();
+    await close();
     expect(found).toHaveLength(2000);
     const byKey = new Map(found.map((r) => [r.email_key, r]));
     expect(byKey.get("plan2@beispiel.de")).toMatchObject({
