@@ -199,6 +199,49 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("reads a reason by its families of words where no phrase and no specific code decided", () => {
+    // Real replies of session 12's unseen batches (portal.iridis.uk mailRelay codes, GMX, Mimecast,
+    // everycloud, a Chinese provider's reply list, onesystems.ch) that no exact phrase covered.
+    expect(reasonOf("5.0.0", "550 Relay Prohibited (in reply to RCPT TO command)")).toBe("norelaying");
+    expect(reasonOf("5.2.1", "550 5.2.1 <kunde@example.com>... User is inactive")).toBe("suspend");
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550 MSG-EXT Blacklisted high risk file extension detected (in reply to end of DATA command)",
+      ),
+    ).toBe("policyviolation");
+    expect(
+      reasonOf(
+        "4.0.0",
+        "451 HST-RTE Hourly send rate exceeded, retry later. (in reply to MAIL FROM command)",
+      ),
+    ).toBe("ratelimited");
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550 MSG-RFC Your message does not conform to RFC2822 standard (in reply to end of DATA command)",
+      ),
+    ).toBe("notcompliantrfc");
+    expect(reasonOf("5.5.4", "554 5.5.4 Spam IP rejected (in reply to RCPT TO command)")).toBe("blocked");
+    expect(reasonOf("5.0.0", "553 private list access denied. (in reply to RCPT TO command)")).toBe(
+      "rejected",
+    );
+    expect(reasonOf("5.0.0", "550 Rejected by header based Anti-Spoofing policy: a@example.net")).toBe(
+      "policyviolation",
+    );
+    expect(reasonOf("4.0.0", "451 qq trouble in home directory")).toBe("systemerror");
+    // The families never overrule a specific code or phrase, nor read a host name as a word.
+    expect(reasonOf("5.1.1", "550 5.1.1 User unknown; the account is disabled")).toBe("userunknown");
+    expect(reasonOf("4.0.0", "450 4.0.0 Temporary failure")).toBe("onhold");
+    expect(reasonOf("5.0.0", "554 Blacklisted IP 192.0.2.25 (in reply to end of DATA command)")).toBe(
+      "blocked",
+    );
+    expect(
+      reasonOf("5.0.0", "550 Message refused by relay.example.net (in reply to end of DATA command)"),
+    ).not.toBe("norelaying");
+    expect(reasonOf("5.7.1", "550 5.7.1 Sender rejected (in reply to MAIL FROM command)")).toBe("rejected");
+  });
+
   it("reads a content filter's spam or virus verdict after DATA in words no phrase list has", () => {
     expect(reasonOf("5.7.1", "554 5.7.1 Refused: the attachment carries a virus")).toBe("virusdetected");
     expect(reasonOf("5.7.1", "550 5.7.1 Our content filter judged this message as SPAM, sorry")).toBe(

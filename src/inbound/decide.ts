@@ -4,6 +4,7 @@
 // (DATA) and "you, the sender, were refused" (MAIL, connection). The order follows the one that makes
 // classifiers in the field agree (sisimai), so results can be compared reason by reason.
 import type { Evidence, SmtpCommand } from "./evidence.js";
+import { familyReading, saysAccountState, saysAttachmentRefused, saysRelayRefused } from "./families.js";
 import { providerReason } from "./providers.js";
 import { presetIn, type Reason, says } from "./reasons.js";
 import { findReplyCode, reasonOfStatus } from "./status.js";
@@ -47,9 +48,17 @@ const firstReading: Array<[Reason, Probe]> = [
   ["mailboxfull", statusOr("mailboxfull")],
   ["mesgtoobig", statusOr("mesgtoobig")],
   ["exceedlimit", statusOr("exceedlimit")],
-  ["suspend", (f) => f.replyCode === "525" || says("suspend", f.text)],
+  [
+    "suspend",
+    (f) => f.replyCode === "525" || says("suspend", f.text) || (accountStatus(f) && saysAccountState(f)),
+  ],
   ["hasmoved", (f) => says("hasmoved", f.text)],
-  ["norelaying", (f) => !(f.command === "CONN" || f.command === "EHLO") && says("norelaying", f.text)],
+  [
+    "norelaying",
+    (f) =>
+      !(f.command === "CONN" || f.command === "EHLO") &&
+      (says("norelaying", f.text) || (isClassGeneric(f) && saysRelayRefused(f))),
+  ],
   ["authfailure", statusOr("authfailure")],
   ["userunknown", isUserUnknown],
   ["filtered", isFiltered],
@@ -65,8 +74,17 @@ const firstReading: Array<[Reason, Probe]> = [
   ["toomanyconn", (f) => statusOr("toomanyconn")(f) || TOO_MANY_SESSIONS.test(f.text)],
   ["ratelimited", (f) => says("ratelimited", f.text)],
   ["expired", isQueueTimeout],
+  // A refused attachment type names what was refused, also when a blocklist word comes with it
+  // ("550 Blacklisted high risk file extension detected").
+  ["policyviolation", (f) => isClassGeneric(f) && saysAttachmentRefused(f)],
   ["blocked", (f) => statusOr("blocked")(f) || BARE_BLOCKED.test(f.text)],
 ];
+
+/** A status code that leaves the account-state words to decide: none or class-generic, X.2.1 ("mailbox
+ * disabled, not accepting messages", which sisimai maps to filtered) or a suspend code itself. */
+function accountStatus(f: Facts): boolean {
+  return isClassGeneric(f) || f.statusReason === "suspend" || Boolean(f.status?.endsWith(".2.1"));
+}
 
 /** A reply that says nothing but "blocked" ("550 Blocked", Barracuda's gateway refusing the sending host;
  * sisimai reads Postfix's "said: 550 Blocked" the same way). */
@@ -354,7 +372,7 @@ function wordsOverClass(f: Facts): Reason | undefined {
   }
   if (ACCOUNT_LOCKED.test(f.text)) return "suspend";
   if (LOCAL_ONLY.test(f.text)) return "norelaying";
-  return undefined;
+  return familyReading(f);
 }
 
 const MESSAGE_SIZE = /\bmessage size\b|\bsize of (?:the|this|your) message\b/;
@@ -433,6 +451,12 @@ function secondLook(f: Facts): Reason | undefined {
   for (const r of secondReading) if (says(r, f.text)) return r;
   const found = contentVerdict(f);
   if (found) return found;
+  // The word families (families.ts) read what no phrase and no specific status code decided, before the
+  // defaults below by step and status class.
+  if (isClassGeneric(f)) {
+    const family = familyReading(f);
+    if (family) return family;
+  }
   // Refused at MAIL FROM with nothing more specific said: the envelope sender was refused ("550 5.7.1
   // Access denied", "Unroutable sender address"), whatever generic X.7.x code came with it.
   if (f.command === "MAIL") return "rejected";
