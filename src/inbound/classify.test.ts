@@ -230,6 +230,18 @@ describe("deciding the reason", () => {
       "policyviolation",
     );
     expect(reasonOf("4.0.0", "451 qq trouble in home directory")).toBe("systemerror");
+    // At the greeting only the connecting host has been named (ASSP's refusal, with a list-expansion code).
+    expect(
+      reasonOf(
+        "5.7.2",
+        "host mx.example.net[192.0.2.25] refused to talk to me: 554 5.7.2 Service denied, closing transmission channel",
+      ),
+    ).toBe("blocked");
+    // An address refused for its form at RCPT (Exim's default ACL) does not exist as written: hard.
+    const chars = classifyBounce(
+      dsn("5.0.0", "550 Restricted characters in address (in reply to RCPT TO command)"),
+    ).recipients[0];
+    expect([chars.reason, chars.hard]).toEqual(["userunknown", true]);
     // The families never overrule a specific code or phrase, nor read a host name as a word.
     expect(reasonOf("5.1.1", "550 5.1.1 User unknown; the account is disabled")).toBe("userunknown");
     expect(reasonOf("4.0.0", "450 4.0.0 Temporary failure")).toBe("onhold");

@@ -363,7 +363,7 @@ function isClassGeneric(f: Facts): boolean {
  * "550 5.7.1 Recipient address rejected: User email address is marked as invalid" at RCPT userunknown,
  * "550 user is locked." suspend, "550 Local user only" norelaying. */
 function wordsOverClass(f: Facts): Reason | undefined {
-  if (!isClassGeneric(f)) return undefined;
+  if (!isClassGeneric(f)) return isGreetingSecurity(f) ? familyReading(f) : undefined;
   const content = contentVerdict(f);
   if (content) return content;
   if ((!f.command || f.command === "DATA") && MESSAGE_SIZE.test(f.text)) return "mesgtoobig";
@@ -373,6 +373,13 @@ function wordsOverClass(f: Facts): Reason | undefined {
   if (ACCOUNT_LOCKED.test(f.text)) return "suspend";
   if (LOCAL_ONLY.test(f.text)) return "norelaying";
   return familyReading(f);
+}
+
+/** An X.7.x security code given at the greeting or EHLO: the specific ones (X.7.2 mailing-list expansion,
+ * X.7.5 cryptographic failure …) answer a message or a list, which does not exist before MAIL FROM, so
+ * there the code says no more than X.7.1 does and the words decide ("554 5.7.2 Service denied"). */
+function isGreetingSecurity(f: Facts): boolean {
+  return f.statusReason === "securityerror" && (f.command === "CONN" || f.command === "EHLO");
 }
 
 const MESSAGE_SIZE = /\bmessage size\b|\bsize of (?:the|this|your) message\b/;
@@ -453,7 +460,7 @@ function secondLook(f: Facts): Reason | undefined {
   if (found) return found;
   // The word families (families.ts) read what no phrase and no specific status code decided, before the
   // defaults below by step and status class.
-  if (isClassGeneric(f)) {
+  if (isClassGeneric(f) || isGreetingSecurity(f)) {
     const family = familyReading(f);
     if (family) return family;
   }

@@ -17,7 +17,8 @@
 //      recipient's account state (suspend), relay refusals (norelaying, never at the greeting) and a
 //      refused attachment type after DATA (policyviolation, before the generic "blacklisted" of blocked).
 //   4. Among themselves, in the order of `familyReading` below: what the message carried (only after DATA
-//      or at no named step), then authentication, reverse DNS, relaying, connection counts and rates,
+//      or at no named step), then authentication, reverse DNS, relaying, connection counts and rates;
+//      at the greeting or EHLO any other refusal is of the connecting host (blocked); then
 //      the recipient's account state, then who was refused — the sending host before the sender, the
 //      sender before the recipient — and last the vaguest (reputation, policy, system trouble, TLS).
 //      A refusal that names the sending host's IP address or host is about the host (blocked) even when
@@ -139,6 +140,10 @@ const LIST_POST =
 const RECIPIENT = /\b(?:user|recipient|mailbox|mail ?box|address|account|addressee|e-?mail address)\b/;
 const NONEXISTENT =
   /\b(?:unknown|not found|does not exist|doesn't exist|no such|nonexistent|non-existent|not (?:a )?valid|invalid|no longer (?:exists|valid|available))\b/;
+/** An address the server cannot take by its form (X.1.3, "bad destination mailbox address syntax"):
+ * "550 Restricted characters in address" (Exim's default ACL), "illegal characters in recipient". */
+const BAD_SYNTAX =
+  /\b(?:restricted|illegal|invalid|forbidden|disallowed|bad|unsupported) (?:characters?|chars?|syntax)\b|\bsyntax (?:error|is invalid)\b|\bmalformed\b/;
 
 // The rest: reputation, policy, the receiving system's own trouble, TLS.
 const REPUTATION = /\breputation\b/;
@@ -175,6 +180,16 @@ export function familyReading(f: FamilyFacts): Reason | undefined {
     return "suspend";
   }
   const refused = REFUSAL.test(w);
+  const greeting = c === "CONN" || c === "EHLO";
+  // At the greeting or EHLO nothing but the connecting host has been named: a refusal there that no
+  // family above explains refused the host ("554 5.7.2 Service denied, closing transmission channel"),
+  // whatever generic X.7.x code came with it and whatever else the words mention ("mail from").
+  if (greeting) {
+    if (REPUTATION.test(w)) return "badreputation";
+    if (TLS.test(w) && TLS_NEEDED.test(w)) return "failedstarttls";
+    if (SYSTEM_TROUBLE.test(w)) return "systemerror";
+    if (f.replyCode) return "blocked";
+  }
   if (
     (refused && HOST.test(w) && (!SENDER.test(w) || SENDER_HOST.test(w) || w.includes("ipv4"))) ||
     (LISTED.test(w) && !SENDER.test(w))
@@ -183,7 +198,12 @@ export function familyReading(f: FamilyFacts): Reason | undefined {
   }
   if (SENDER.test(w) && (refused || SENDER_FAULT.test(w))) return "rejected";
   if (LIST_POST.test(w)) return "rejected";
-  if (c === "RCPT" && f.replyCode?.[0] === "5" && RECIPIENT.test(w) && NONEXISTENT.test(w)) {
+  if (
+    c === "RCPT" &&
+    f.replyCode?.[0] === "5" &&
+    RECIPIENT.test(w) &&
+    (NONEXISTENT.test(w) || BAD_SYNTAX.test(w))
+  ) {
     return "userunknown";
   }
   if (REPUTATION.test(w)) return "badreputation";
