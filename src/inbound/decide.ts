@@ -48,16 +48,13 @@ const firstReading: Array<[Reason, Probe]> = [
   ["mailboxfull", statusOr("mailboxfull")],
   ["mesgtoobig", statusOr("mesgtoobig")],
   ["exceedlimit", statusOr("exceedlimit")],
-  [
-    "suspend",
-    (f) => f.replyCode === "525" || says("suspend", f.text) || (accountStatus(f) && saysAccountState(f)),
-  ],
+  ["suspend", (f) => f.replyCode === "525" || says("suspend", f.text)],
   ["hasmoved", (f) => says("hasmoved", f.text)],
   [
     "norelaying",
     (f) =>
       !(f.command === "CONN" || f.command === "EHLO") &&
-      (says("norelaying", f.text) || (isClassGeneric(f) && saysRelayRefused(f))),
+      (says("norelaying", f.text) || (saysRelayRefused(f) && isClassGeneric(f))),
   ],
   ["authfailure", statusOr("authfailure")],
   ["userunknown", isUserUnknown],
@@ -76,15 +73,9 @@ const firstReading: Array<[Reason, Probe]> = [
   ["expired", isQueueTimeout],
   // A refused attachment type names what was refused, also when a blocklist word comes with it
   // ("550 Blacklisted high risk file extension detected").
-  ["policyviolation", (f) => isClassGeneric(f) && saysAttachmentRefused(f)],
+  ["policyviolation", (f) => saysAttachmentRefused(f) && isClassGeneric(f)],
   ["blocked", (f) => statusOr("blocked")(f) || BARE_BLOCKED.test(f.text)],
 ];
-
-/** A status code that leaves the account-state words to decide: none or class-generic, X.2.1 ("mailbox
- * disabled, not accepting messages", which sisimai maps to filtered) or a suspend code itself. */
-function accountStatus(f: Facts): boolean {
-  return isClassGeneric(f) || f.statusReason === "suspend" || Boolean(f.status?.endsWith(".2.1"));
-}
 
 /** A reply that says nothing but "blocked" ("550 Blocked", Barracuda's gateway refusing the sending host;
  * sisimai reads Postfix's "said: 550 Blocked" the same way). */
@@ -351,9 +342,11 @@ const classReasons = new Set<Reason | undefined>([
  * fault lies but not what it was? */
 function isClassGeneric(f: Facts): boolean {
   if (!classReasons.has(f.statusReason)) return false;
-  if (!f.status) return true;
-  const [, subject, detail] = f.status.split(".");
-  return detail === "0" || subject === "5" || subject === "6" || f.status.endsWith(".7.1");
+  const s = f.status;
+  if (!s) return true;
+  // "c.s.d" read in place (this runs for most reports, so no split): subject 5 or 6, or detail 0.
+  const subject = s.length > 3 && s[3] === "." ? s[2] : "";
+  return s.endsWith(".0") || subject === "5" || subject === "6" || s.endsWith(".7.1");
 }
 
 /** When only a class-generic status code (or nothing) has decided, specific words about the message or
@@ -363,7 +356,13 @@ function isClassGeneric(f: Facts): boolean {
  * "550 5.7.1 Recipient address rejected: User email address is marked as invalid" at RCPT userunknown,
  * "550 user is locked." suspend, "550 Local user only" norelaying. */
 function wordsOverClass(f: Facts): Reason | undefined {
-  if (!isClassGeneric(f)) return isGreetingSecurity(f) ? familyReading(f) : undefined;
+  if (!isClassGeneric(f)) {
+    if (isGreetingSecurity(f)) return familyReading(f);
+    // X.2.1 ("mailbox disabled, not accepting messages", which sisimai maps to filtered) leaves the
+    // recipient's account state to its words: "550 5.2.1 User is inactive" is suspend.
+    if (f.status?.endsWith(".2.1") && saysAccountState(f)) return "suspend";
+    return undefined;
+  }
   const content = contentVerdict(f);
   if (content) return content;
   if ((!f.command || f.command === "DATA") && MESSAGE_SIZE.test(f.text)) return "mesgtoobig";

@@ -13,9 +13,10 @@
 //      protocol / media / system matter" says where the fault lies, not what it was). sisimai 5 reads
 //      its words before such codes too (its first pass has no ContentError/SyntaxError; SecurityError,
 //      SystemError and OnHold are retried by words).
-//   3. Three families are strong enough to sit beside the exact phrases (decide.ts' first reading): a
-//      recipient's account state (suspend), relay refusals (norelaying, never at the greeting) and a
-//      refused attachment type after DATA (policyviolation, before the generic "blacklisted" of blocked).
+//   3. Two families are strong enough to sit beside the exact phrases (decide.ts' first reading): relay
+//      refusals (norelaying, never at the greeting) and a refused attachment type after DATA
+//      (policyviolation, before the generic "blacklisted" of blocked). A recipient's account state
+//      (suspend) also reads over X.2.1, "mailbox disabled", which sisimai maps to filtered.
 //   4. Among themselves, in the order of `familyReading` below: what the message carried (only after DATA
 //      or at no named step), then authentication, reverse DNS, relaying, connection counts and rates;
 //      at the greeting or EHLO any other refusal is of the connecting host (blocked); then
@@ -73,6 +74,7 @@ const SENDER_SIDE =
 /** The recipient's account disabled or inactive ("550 5.2.1 User is inactive"), not the sender's. */
 export function saysAccountState(f: FamilyFacts): boolean {
   if (f.command === "CONN" || f.command === "EHLO" || f.command === "MAIL") return false;
+  if (!ACCOUNT_STATE.test(f.text)) return false;
   const w = replyWords(f.text);
   return ACCOUNT.test(w) && ACCOUNT_STATE.test(w) && !SENDER_SIDE.test(w);
 }
@@ -84,7 +86,10 @@ const ATTACHMENT =
 /** A refused attachment type after DATA: "Blacklisted high risk file extension detected". */
 export function saysAttachmentRefused(f: FamilyFacts): boolean {
   if (f.command && f.command !== "DATA") return false;
-  return ATTACHMENT.test(replyWords(f.text));
+  const t = f.text;
+  if (!(t.includes("attach") || t.includes("file") || t.includes("exe") || t.includes("extension")))
+    return false;
+  return ATTACHMENT.test(t) && ATTACHMENT.test(replyWords(t));
 }
 
 // Message format: {RFC 822/2822/5322 …, RFC-compliant, malformed header …} ∧ conformance words.
@@ -158,6 +163,17 @@ const afterDataOrNone = (c: SmtpCommand | undefined) => !c || c === "DATA";
 
 /** The reason the families of words in a reply name, if any (see the precedence at the top). */
 export function familyReading(f: FamilyFacts): Reason | undefined {
+  // decide.ts may ask twice about the same reply (before the step defaults, and over a class code).
+  if (f.text === last.text && f.command === last.command && f.replyCode === last.replyCode)
+    return last.reason;
+  const reason = readFamilies(f);
+  last = { text: f.text, command: f.command, replyCode: f.replyCode, reason };
+  return reason;
+}
+
+let last: FamilyFacts & { reason?: Reason } = { text: "\u0000" };
+
+function readFamilies(f: FamilyFacts): Reason | undefined {
   const w = replyWords(f.text);
   const c = f.command;
   if (afterDataOrNone(c)) {
