@@ -111,7 +111,7 @@ const AUTH_FAILED =
 
 // Reverse DNS of the sending host: {PTR, reverse DNS, rDNS, reverse lookup …} ∧ absence or failure.
 const PTR =
-  /\b(?:ptr|reverse dns|rdns|reverse lookup|reverse hostname|reverse (?:dns )?record|reverse mapping)\b/;
+  /\b(?:ptr|reverse dns|rdns|reverse lookup|reverse hostname|reverse (?:dns )?record|reverse mapping|ip name lookup|find your (?:host ?name|reverse))\b/;
 const PTR_MISSING =
   /\b(?:no|missing|not found|fail\w*|required|requires|cannot|can't|could not|invalid|does not (?:exist|match)|doesn't (?:exist|match)|mismatch\w*|lookup)\b/;
 
@@ -133,7 +133,15 @@ const HOST =
 const LISTED = /\b(?:black ?-?listed|block ?-?listed|blacklist|blocklist|black list|block list|dnsbl|rbl)\b/;
 // The envelope sender: its address or domain.
 const SENDER =
-  /\b(?:sender|senders|mail from|envelope[- ]from|envelope sender|from address|from domain|return[- ]path|sending (?:address|domain))\b/;
+  /\b(?:sender|senders|mail from|envelope[- ]from|envelope sender|from address|from domain|return[- ]path|sending (?:address|domain)|your (?:e-?mail )?address)\b|(?:^|\s)from:/;
+/** "x is not allowed to send mail from y": the connecting host refused for the domain it sends for
+ * (sisimai's Blocked list), not the sender's address. */
+const HOST_NOT_ALLOWED = /\bnot allowed to send (?:e-?mail|mail|messages?) from\b/;
+/** The recipient's domain, not its mailbox: "unknown domain name", "mail domain … is unknown". */
+const DOMAIN = /\b(?:domain|domain name|mail domain|host ?name|mx)\b/;
+const DOMAIN_ABSENT =
+  /\b(?:unknown|not found|does not exist|doesn't exist|no such|nonexistent|non-existent)\b/;
+const MAILBOX_ONLY = /\b(?:user|mailbox|account|local part)\b/;
 const SENDER_FAULT =
   /\b(?:verif\w* failed|failed verif\w*|not verified|unverified|does not exist|doesn't exist|unknown|invalid|not valid|unroutable|no mx)\b/;
 const SENDER_HOST =
@@ -212,8 +220,20 @@ function readFamilies(f: FamilyFacts): Reason | undefined {
   ) {
     return "blocked";
   }
+  if (HOST_NOT_ALLOWED.test(w)) return "blocked";
   if (SENDER.test(w) && (refused || SENDER_FAULT.test(w))) return "rejected";
   if (LIST_POST.test(w)) return "rejected";
+  if (
+    c === "RCPT" &&
+    f.replyCode?.[0] === "5" &&
+    DOMAIN.test(w) &&
+    DOMAIN_ABSENT.test(w) &&
+    !MAILBOX_ONLY.test(w) &&
+    !SENDER.test(w) &&
+    !w.includes("ipv4")
+  ) {
+    return "hostunknown";
+  }
   if (
     c === "RCPT" &&
     f.replyCode?.[0] === "5" &&
