@@ -26,6 +26,20 @@ describe("the word families of a reply", () => {
     expect(read("550 Your email address is blacklisted here", "RCPT")).toBe("rejected");
   });
 
+  it("reads storage, size, route and content wordings by their families (sisimai 5's Reason lists)", () => {
+    expect(read("552 User has exceeded quota, bouncing mail", "RCPT")).toBe("mailboxfull");
+    expect(read("452 Recipient mailbox would exceed maximum allowed storage", "RCPT")).toBe("mailboxfull");
+    expect(read("452 Insufficient system storage", "RCPT")).toBe("systemfull");
+    expect(read("552 Max message size exceeded", "DATA")).toBe("mesgtoobig");
+    expect(read("554 Too many hops, message dropped", "DATA")).toBe("networkerror");
+    expect(read("554 This message contains invalid MIME headers", "DATA")).toBe("contenterror");
+    expect(read("550 Mail appears to be unsolicited", "DATA")).toBe("spamdetected");
+    // The sender's sending quota is a rate, a message queued too long is no size, a delay is no verdict.
+    expect(read("550 Sender quota exceeded", "RCPT")).not.toBe("mailboxfull");
+    expect(read("451 Message has been in the queue too long", "DATA")).not.toBe("mesgtoobig");
+    expect(read("451 Unsolicited mail suspected, try again later", "DATA")).not.toBe("spamdetected");
+  });
+
   it("keeps the step a word family belongs to", () => {
     expect(read("550 Relay Prohibited", "RCPT")).toBe("norelaying");
     expect(read("550 Relay Prohibited", "CONN")).toBe("blocked");

@@ -127,6 +127,32 @@ const RATE_EXCEEDED =
   /\b(?:exceed\w*|limit\w*|too many|too much|slow down|reached|over|quota|throttl\w*|too (?:fast|quickly))\b/;
 const STORAGE = /\b(?:mailbox|storage|disk|space|inbox|mail ?box|over quota)\b/;
 
+// Storage: the recipient's quota or mailbox full ("user over quota", "mailbox would exceed maximum
+// allowed storage", "the user's space has been used up"); the receiving system's own storage is systemfull.
+const QUOTA =
+  /\b(?:over (?:the )?(?:allowed |disk )?quota|quota (?:exceeded|violation|usage|reached)|(?:disk|disc|mailbox|mail|user|diskspace) quota|exceed\w* (?:their|its|his|her|the|your)? ?(?:mailbox )?quota)\b/;
+const FULL =
+  /\b(?:full|exceed\w*|not enough|insufficient|used up|would exceed|too many messages|no (?:more )?(?:space|room))\b/;
+const SYSTEM_STORAGE =
+  /\b(?:system storage|system resources|(?:server|system|spool|queue) (?:disk )?(?:is )?full|no space left on device)\b/;
+// Size: the message too big ("max message size exceeded", "message file too big", "size limit").
+const MESSAGE = /\b(?:message|mail|e-?mail|size|data|line)\b/;
+const TOO_BIG =
+  /\btoo (?:big|large|long)\b|\bsize (?:limit|exceed\w*)|\bexceeds? (?:the |our |fixed |maximum |max |allowed |administrative )*(?:message |inbound )?(?:size|length|limit)\b|\bmax(?:imum)? (?:inbound )?(?:message )?size\b|\bline limit\b|\blength exceeds\b/;
+const HEADER = /\bheaders?\b/;
+const QUEUE = /\bqueue\b/;
+// The route: a loop or an unreachable host ("too many hops", "message looping", "no route to host").
+// (A loop the receiving system found in its own aliases or MX, "loops back to myself", is sisimai's
+// systemerror and stays with the exact phrases.)
+const LOOP =
+  /\b(?:too many hops|hop count|hops|routing loop|message looping|looping message|loop count|forwarding loop for)\b/;
+const UNREACHABLE =
+  /\b(?:no route to host|host is unreachable|network is unreachable|unable to resolve route)\b/;
+// Content: MIME or encoding faults after DATA; bulk or unsolicited mail (spam in other words).
+const MIME_WORDS = /\b(?:mime|8-?bit|base64|binary content|encoding|encoded)\b/;
+const MIME_FAULT = /\b(?:invalid|improper\w*|malformed|complexity|unnecessary|illegal|broken|bad)\b/;
+const BULK = /\b(?:unsolicited|bulk (?:e-?mail|mail|advertising)|mass mailer|spam-?like|uribl|surbl)\b/;
+
 // Who was refused. The sending host: an IP address or the host's name, or a blocklist.
 const HOST =
   /\bipv4\b|\b(?:ip|ip address|ips|host|hostname|host name|client|mta|netblock)\b|\b(?:your|sending|remote|connecting|sender's) (?:server|mail server|network|system)\b/;
@@ -187,6 +213,8 @@ function readFamilies(f: FamilyFacts): Reason | undefined {
   if (afterDataOrNone(c)) {
     if (ATTACHMENT.test(w)) return "policyviolation";
     if (saysNotCompliant(w)) return "notcompliantrfc";
+    if (MIME_WORDS.test(w) && MIME_FAULT.test(w)) return "contenterror";
+    if (BULK.test(w) && !LISTED.test(w) && f.replyCode?.[0] !== "4") return "spamdetected";
   }
   if (AUTH_SCHEME.test(w) && AUTH_FAILED.test(w)) return "authfailure";
   if (PTR.test(w) && PTR_MISSING.test(w)) return "requireptr";
@@ -203,6 +231,21 @@ function readFamilies(f: FamilyFacts): Reason | undefined {
   ) {
     return "suspend";
   }
+  if (c !== "CONN" && c !== "EHLO" && c !== "MAIL" && !SENDER.test(w)) {
+    if (SYSTEM_STORAGE.test(w)) return "systemfull";
+    if (QUOTA.test(w) || (STORAGE.test(w) && FULL.test(w))) return "mailboxfull";
+  }
+  if (
+    c !== "CONN" &&
+    c !== "EHLO" &&
+    MESSAGE.test(w) &&
+    TOO_BIG.test(w) &&
+    !HEADER.test(w) &&
+    !QUEUE.test(w)
+  ) {
+    return "mesgtoobig";
+  }
+  if (LOOP.test(w) || UNREACHABLE.test(w)) return "networkerror";
   const refused = REFUSAL.test(w);
   const greeting = c === "CONN" || c === "EHLO";
   // At the greeting or EHLO nothing but the connecting host has been named: a refusal there that no
