@@ -239,14 +239,26 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
           readS: watched.phases.read_ms === undefined ? null : watched.phases.read_ms / 1000,
         };
       };
+      // PGlite's WASM memory (its heap: shared buffers, work memory, caches) in MB: it grows and never shrinks
+      const wasmMb = () => {
+        const mod = (handle.pglite as unknown as { mod?: { HEAPU8?: Uint8Array } } | undefined)?.mod;
+        return mod?.HEAPU8 ? mod.HEAPU8.length / (1024 * 1024) : null;
+      };
       const yard = await pageThrough(t, pageSize);
+      (globalThis as { gc?: () => void }).gc?.();
       const rssBefore = process.memoryUsage().rss / (1024 * 1024);
       const heapBefore = process.memoryUsage().heapUsed / (1024 * 1024);
       const rss = sampleRss();
       progress(`${db}: fetch + reconcile of ${members} members`);
       const heap = peakHeapUsed();
+      const wasmBefore = wasmMb();
       const first = await fetchOnce(true);
       const heapPeak = heap.stop();
+      const wasmAfter = wasmMb();
+      // with --expose-gc: the heap still in use after the fetch (what it keeps, not its garbage)
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const heapKept = gc ? process.memoryUsage().heapUsed / (1024 * 1024) : null;
       const { seconds, counts } = first;
       const peak = rss.stop();
       // The same list fetched again with nothing changed on either side: every member is linked now.
@@ -254,6 +266,7 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
       const repeatRss = sampleRss();
       const repeat = await fetchOnce();
       const repeatPeak = repeatRss.stop();
+      const wasmRepeat = wasmMb();
       const rate = members / seconds;
       const yardstickRate = yard.members / yard.seconds;
       return {
@@ -270,6 +283,12 @@ async function runOn(db: BenchDb, t: Tool, a: RunArgs): Promise<BenchResult> {
         // the JavaScript heap in use at its highest (garbage not yet collected included) and before
         peak_heap_used_mb: heapPeak,
         heap_used_before_mb: heapBefore,
+        // PGlite's WASM memory before the first fetch, after it and after the repeat (null on PostgreSQL)
+        // with --expose-gc: the heap in use after a collection once the first fetch is done
+        heap_kept_after_mb: heapKept,
+        pglite_wasm_before_mb: wasmBefore,
+        pglite_wasm_after_mb: wasmAfter,
+        pglite_wasm_repeat_mb: wasmRepeat,
         members,
         page_size: pageSize ?? "default",
         loadavg_1m: Math.round(os.loadavg()[0] * 100) / 100,
