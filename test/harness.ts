@@ -172,8 +172,8 @@ export async function connectMailchimp(
 }
 
 /**
- * A second Kysely over the test's database that records every statement it runs, so a test can EXPLAIN what
- * the code under test asked. `close()` ends its PostgreSQL pool; on PGlite there is nothing to close (destroying
+ * A second Kysely over the test's database that records every statement it runs (those that failed too), so a
+ * test can EXPLAIN what the code under test asked. `close()` ends its PostgreSQL pool; on PGlite there is nothing to close (destroying
  * the dialect would close the test's own database).
  */
 export function recordingDb(env: TestEnv, maxConnections = 1) {
@@ -184,7 +184,7 @@ export function recordingDb(env: TestEnv, maxConnections = 1) {
   const db = new Kysely<DB>({
     dialect,
     log: (e) => {
-      if (e.level === "query") ran.push(e.query);
+      ran.push(e.query);
     },
   });
   return { db, ran, close: async () => (env.db.handle.pglite ? undefined : db.destroy()) };

@@ -16,6 +16,7 @@ import {
   statusOf,
 } from "./status.js";
 import {
+  type Duplicates,
   type EventRecord,
   insertEvents,
   insertEventsDerivingStatuses,
@@ -75,6 +76,9 @@ export interface AppendOptions {
   /** The event ids (given in `id`) whose storing the caller needs to know; `stored` then holds only those.
    * A webhook batch asks about its few events with consequences, not about all 1,000. */
   report?: string[];
+  /** "fail": the caller expects every event to be new and runs its transaction again with "skip" (the
+   * default) when a stored dedupe key fails the statement with unique_violation (store.ts Duplicates). */
+  duplicates?: Duplicates;
 }
 
 /** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
@@ -120,6 +124,7 @@ export async function appendEvents(
     statuses,
     now,
     opts.report,
+    opts.duplicates,
   );
 }
 

@@ -78,6 +78,17 @@ const column = (rows: EventRecord[], pick: (r: EventRecord) => string | null) =>
 const timeText = (d: Date) => (Number.isNaN(d.getTime()) ? null : d.toISOString());
 
 /**
+ * What a stored dedupe key does to the insert: "skip" leaves its event out (ON CONFLICT … DO NOTHING);
+ * "fail" fails the statement with unique_violation (23505), for a caller that expects every event to be new
+ * and runs its transaction again with "skip" when one is not (webhooks/service.ts storeEvents). ON CONFLICT
+ * inserts every row speculatively — the dedupe index probed before the insert, a speculative-insertion lock
+ * taken and released and a second WAL record written per row (PostgreSQL's ExecInsert) —, work the unique
+ * index's own check at insertion makes redundant when nothing conflicts: on PGlite it was ~15 % of the
+ * webhook's store statement (events benchmark, time order, bench/README.md session 13).
+ */
+export type Duplicates = "skip" | "fail";
+
+/**
  * One statement for the whole batch: the short columns as one text[] parameter each (unnest), the evidence
  * as one JSON array taken apart by position — not 10,000 bound parameters for the query builder to compile
  * and the driver to encode, and not one JSON document of whole rows: PostgreSQL took that apart
@@ -85,7 +96,11 @@ const timeText = (d: Date) => (Number.isNaN(d.getTime()) ? null : d.toISOString(
  * insert the rows (38–53 ms of 120 per 1,000 events at load 20; this form ~16). Absent or null evidence is
  * SQL null, as json_to_recordset made it.
  */
-function insertQuery(rows: EventRecord[], returning: ReturnType<typeof sql>) {
+function insertQuery(
+  rows: EventRecord[],
+  returning: ReturnType<typeof sql>,
+  duplicates: Duplicates = "skip",
+) {
   const evidence = JSON.stringify(rows.map((r) => r.evidence ?? null));
   return sql`
     insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
@@ -99,7 +114,7 @@ function insertQuery(rows: EventRecord[], returning: ReturnType<typeof sql>) {
              with ordinality as e(id, workspace_id, message_id, at, type, source, detail, dedupe_key, error_code, n)
       -- an uncorrelated scalar subquery: the document is parsed once, whatever type the driver gave it
       cross join (select (select cast(${evidence} as jsonb)) as evidence) d
-    on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing
+    ${duplicates === "skip" ? sql`on conflict (message_id, dedupe_key) where dedupe_key is not null do nothing` : sql``}
     ${returning}`;
 }
 
@@ -205,11 +220,12 @@ export async function insertEventsDerivingStatuses(
   statuses: Map<string, string>,
   now: Date,
   report?: string[],
+  duplicates: Duplicates = "skip",
 ): Promise<StoredEvents> {
   if (rows.length === 0) return { inserted: 0, stored: new Set() };
   const r = await prepared(
     sql<{ inserted: number; ids: string[] | null }>`
-    with ins as (${insertQuery(rows, sql`returning id, message_id, type, at, detail, error_code, ${rankSql} as rank, ${machineSql("message_events")} as machine`)}),
+    with ins as (${insertQuery(rows, sql`returning id, message_id, type, at, detail, error_code, ${rankSql} as rank, ${machineSql("message_events")} as machine`, duplicates)}),
     best as (
       select distinct on (message_id) id, message_id, type, at, detail, error_code, rank
         from ins where rank is not null and not machine

@@ -18,6 +18,7 @@ import {
 } from "../delivery/providers/schema.js";
 import { appendEvents, type NewMessageEvent } from "../events/service.js";
 import type { MessageEventType } from "../events/status.js";
+import type { Duplicates } from "../events/store.js";
 import { applyConsequenceSet } from "../inbound/consequences.js";
 import type { Consequence, Observation } from "../inbound/observations.js";
 import { type Ctx, type Runtime, systemActor } from "../runtime.js";
@@ -326,12 +327,34 @@ async function withDeliveriesByProviderId(
   return keys.map((k) => (answers.has(k.id) ? { ...k, temporarily_bounced: answers.get(k.id) ?? false } : k));
 }
 
+/** Stores the events in one transaction. A provider's delivery is almost always new, so the events are first
+ * inserted as new (events/store.ts Duplicates "fail": no per-row ON CONFLICT work); when one of them is
+ * stored already — a repeated delivery, or an event repeated within the request — that fails the statement,
+ * and the transaction runs again, skipping what is stored. */
 async function storeEvents(
   rt: Runtime,
   workspaceId: string,
   provider: ProviderKind,
   events: ProviderEvent[],
   ignored: number,
+): Promise<WebhookSummary> {
+  try {
+    return await storeEventsOnce(rt, workspaceId, provider, events, ignored, "fail");
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    return storeEventsOnce(rt, workspaceId, provider, events, ignored, "skip");
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+async function storeEventsOnce(
+  rt: Runtime,
+  workspaceId: string,
+  provider: ProviderKind,
+  events: ProviderEvent[],
+  ignored: number,
+  duplicates: Duplicates,
 ): Promise<WebhookSummary> {
   const now = rt.now();
   return withDeadlockRetry(() =>
@@ -341,7 +364,7 @@ async function storeEvents(
       const locked = new Map(keys.map((k) => [k.id, k.status]));
       // Only whether the events with consequences were stored (not repeats) matters beyond the count.
       const report = [...r.consequential.map((c) => c.eventId), ...r.optOuts.map((o) => o.id)];
-      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked, report });
+      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked, report, duplicates });
       const optOuts = freshOptOuts(r, stored);
       const consequences = freshConsequences(r, stored);
       const refs = await refsFor(

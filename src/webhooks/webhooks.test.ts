@@ -3,9 +3,10 @@
 // timestamp, a malformed body or an unknown workspace is refused and changes nothing; a replay adds nothing.
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { api, createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
 import { MESSAGE_ID_ARG } from "../delivery/providers/naming.js";
 import { provideWebhookDeps } from "./deps.js";
+import { receiveWebhook } from "./service.js";
 import {
   basicAuth,
   fixture,
@@ -184,6 +185,51 @@ describe("SendGrid Event Webhook", () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ stored: 0, duplicates: 3 });
     expect(await footprint()).toEqual(before);
+  });
+
+  it("inserts a new delivery as new, and runs a request again skipping what is stored when an event repeats", async () => {
+    const to = fresh("kunde");
+    const id = await newMessage(to);
+    const batch = sendgridBatch(id, to);
+    // The statements the webhook runs, through a second connection that records them.
+    const { db: logged, ran, close } = recordingDb(env);
+    const receive = (events: SgEvent[]) => {
+      const body = JSON.stringify(events);
+      return receiveWebhook({ ...env.rt, db: logged }, "sendgrid", env.ws.id, {
+        raw: Buffer.from(body),
+        headers: sendgrid.headers(body),
+      });
+    };
+    const inserts = () => ran.filter((q) => q.sql.includes("insert into message_events")).map((q) => q.sql);
+    try {
+      expect(await receive(batch.slice(0, 3))).toMatchObject({ stored: 3, duplicates: 0 });
+      // One insert, without ON CONFLICT: nothing was stored before.
+      expect(inserts()).toHaveLength(1);
+      expect(inserts()[0]).not.toMatch(/on conflict/i);
+      ran.length = 0;
+      // A stored event, and a new one twice in the same request: the first attempt fails on the dedupe index,
+      // the second skips both repeats.
+      expect(await receive([batch[0], batch[3], batch[3]])).toMatchObject({ stored: 1, duplicates: 2 });
+      expect(inserts()).toHaveLength(2);
+      expect(inserts()[0]).not.toMatch(/on conflict/i);
+      expect(inserts()[1]).toMatch(
+        /on conflict \(message_id, dedupe_key\) where dedupe_key is not null do nothing/,
+      );
+    } finally {
+      await close();
+    }
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.dedupe_key).sort()).toEqual(
+      batch
+        .slice(0, 4)
+        .map((e) => `sendgrid:${String(e.sg_event_id)}`)
+        .sort(),
+    );
+    // The status as a single delivery of the four derives it.
+    const other = fresh("kunde");
+    const single = await newMessage(other);
+    expect((await postSendgrid(sendgridBatch(single, other).slice(0, 4))).body).toMatchObject({ stored: 4 });
+    expect((await message(id)).status).toBe((await message(single)).status);
   });
 
   it("refuses a wrong signature, a stale or future timestamp and a malformed body, changing nothing", async () => {
