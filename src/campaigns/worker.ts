@@ -77,6 +77,8 @@ export interface RunPlan {
 }
 
 const PLAN_TTL_MS = 5_000;
+/** How often the housekeeping loop looks for expired leases (as the sending worker does). */
+const REAP_INTERVAL_MS = 5_000;
 const SENT = Buffer.alloc(0);
 const PLAN_CACHE = 64;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,6 +98,8 @@ export class CampaignWorker {
   private stopping = false;
   private loops: Promise<void>[] = [];
   private wake: Array<() => void> = [];
+  /** Lanes waiting for work (sendLoop). */
+  private parked: Array<() => void> = [];
   private turn = 0;
 
   constructor(
@@ -125,14 +129,19 @@ export class CampaignWorker {
   async stop() {
     this.stopping = true;
     for (const w of this.wake.splice(0)) w();
+    this.unpark();
     await Promise.all(this.loops);
     this.senders.close();
   }
 
+  /** While no campaign has due recipients, only lane 0 looks for them every pollMs; the other lanes wait
+   * until a lane claims a batch (then there may be more to claim) or the worker stops. Three lanes polling
+   * an idle queue ran three statements every pollMs in a process whose other work — on PGlite, the API
+   * and the transactional sending share its one thread — paid for them. */
   private async sendLoop(lane: number) {
     while (!this.stopping) {
       try {
-        if ((await this.sendBatch(lane)) === 0) await this.idle(this.pollMs);
+        if ((await this.sendBatch(lane)) === 0) await (lane === 0 ? this.idle(this.pollMs) : this.park());
       } catch (err) {
         this.rt.log.error({ err }, "campaign worker: batch failed; retrying shortly");
         await this.idle(this.pollMs * 4);
@@ -140,15 +149,32 @@ export class CampaignWorker {
     }
   }
 
+  /** Leases are reaped every REAP_INTERVAL_MS (at most a quarter of the lease), the rest of housekeeping
+   * every pollMs: a lease runs for workerLeaseSeconds, so looking for expired ones four times a second
+   * found nothing almost always, at four statements a round. */
   private async housekeepingLoop() {
+    let lastReap = 0;
+    const reapEvery = Math.min(REAP_INTERVAL_MS, this.rt.config.workerLeaseSeconds * 250);
     while (!this.stopping) {
       try {
-        await this.housekeeping.round();
+        const reap = Date.now() - lastReap >= reapEvery;
+        if (reap) lastReap = Date.now();
+        await this.housekeeping.round({ reap });
       } catch (err) {
         this.rt.log.error({ err }, "campaign worker: housekeeping failed; retrying shortly");
       }
       await this.idle(this.pollMs);
     }
+  }
+
+  /** Waits until a lane claims a batch or the worker stops. */
+  private park() {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => this.parked.push(resolve));
+  }
+
+  private unpark() {
+    for (const w of this.parked.splice(0)) w();
   }
 
   private idle(ms: number) {
@@ -191,6 +217,8 @@ export class CampaignWorker {
       limit: this.batchSize,
     });
     if (claimed.length === 0) return 0;
+    // There was work to claim, so there may be more: the waiting lanes look too.
+    this.unpark();
     const admitted = await this.admit(plan, claimed, lane);
     if (admitted.recipients.length === 0) return claimed.length;
     await this.noteFirstClaim(plan);
