@@ -1,10 +1,12 @@
 // The campaign worker while no campaign is sending: only lane 0 looks for due recipients and the other
 // lanes wait until a lane claims a batch; the housekeeping loop reaps expired leases on the lease's time
-// scale, not every round. On PGlite every idle statement took the one thread from the API and the
+// scale, not every round; on PGlite the statements of an idle round are kept prepared. On PGlite every idle statement took the one thread from the API and the
 // transactional sending. Once a campaign sends, the waiting lanes take part and every recipient arrives once.
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { api, createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
 import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
+import { PREPARED_MARK, preparedOnPglite } from "../db/prepared.js";
 import { seedAudience, sleep } from "./test-support.js";
 import { CampaignWorker } from "./worker.js";
 
@@ -107,6 +109,45 @@ describe("an idle campaign worker", () => {
       expect(new Set(arrived.map((m) => m.to[0])).size).toBe(60);
     } finally {
       await handle.stop();
+    }
+  });
+});
+
+describe("the statements of an idle round", () => {
+  it("are kept prepared on PGlite and sent as before to PostgreSQL", async () => {
+    const rec = recordingDb(env);
+    try {
+      const worker = new CampaignWorker({ ...env.rt, db: rec.db }, { lanes: 1 });
+      for (let i = 0; i < 3; i++) {
+        expect(await worker.housekeeping.round({ reap: false })).toBe(0);
+        expect(await worker.sendBatch(0)).toBe(0);
+      }
+    } finally {
+      await rec.close();
+    }
+    // Three rounds of six statements: two job claims, runs done, resumes, scheduled sends, due recipients
+    // (and the first round's look for merge data to purge, once a minute).
+    const polls = rec.ran.filter((q) => !q.sql.includes("set merge = null"));
+    expect(polls).toHaveLength(18);
+    for (const q of polls) {
+      expect(preparedOnPglite(q.sql), q.sql).toBe(true);
+      expect(q.sql.startsWith(PREPARED_MARK), q.sql).toBe(false);
+    }
+    if (env.rt.dbKind === "pglite") {
+      const kept = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+        env.rt.db,
+      );
+      for (const text of [
+        "waiting_for_continuation",
+        "send_armed",
+        "in_flight",
+        "set job_owner",
+        "cross join lateral",
+      ])
+        expect(
+          kept.rows.some((r) => r.statement.includes(text)),
+          text,
+        ).toBe(true);
     }
   });
 });

@@ -2,7 +2,7 @@
 // whole batch's outcome in one UPDATE … FROM unnest, reap leases of workers that died. Every statement here
 // touches a batch, never a row at a time (DESIGN §8: per-row updates are 30× slower).
 import { type Kysely, sql } from "kysely";
-import { prepared } from "../db/prepared.js";
+import { idlePoll, prepared } from "../db/prepared.js";
 import type { DB, RecipientStatus } from "../db/schema.js";
 import type { DerivedStatus } from "../events/status.js";
 import { type MessageStatus, type StatusEventType, statusPrecedence } from "../events/status.js";
@@ -19,14 +19,14 @@ export interface ActiveCampaign {
  * is one probe of the due index (a lateral subquery with a limit). As `exists (…)` the planner could make
  * it a join and, believing most recipients pending, read the whole recipients table per batch. */
 export async function campaignsWithDueRecipients(db: Db, now: Date): Promise<ActiveCampaign[]> {
-  const r = await sql<ActiveCampaign>`
+  const r = await idlePoll(sql<ActiveCampaign>`
     select c.id, c.workspace_id, c.current_run_id from campaigns c
      cross join lateral (
        select 1 from campaign_recipients r
         where r.campaign_id = c.id and r.status = 'pending' and r.next_attempt_at <= ${now}
         limit 1) due
      where c.state = 'in_progress' and c.kind = 'email' and c.current_run_id is not null
-     order by c.id`.execute(db);
+     order by c.id`).execute(db);
   return r.rows;
 }
 
@@ -194,7 +194,7 @@ export async function resetForRun(db: Db, campaignId: string, includeUnknown: bo
  * due index by campaign for pending recipients, and the lease index, which holds only the recipients in
  * flight, for claimed and sending ones. Through the primary key it read every recipient of the campaign. */
 export async function campaignsRunDone(db: Db) {
-  const r = await sql<{ id: string; workspace_id: string }>`
+  const r = await idlePoll(sql<{ id: string; workspace_id: string }>`
     with in_flight as materialized (
       select distinct campaign_id from campaign_recipients where status in ('claimed', 'sending')
     )
@@ -202,7 +202,7 @@ export async function campaignsRunDone(db: Db) {
      where c.state = 'in_progress' and c.kind = 'email'
        and not exists (select 1 from campaign_recipients r
                         where r.campaign_id = c.id and r.status = 'pending' offset 0)
-       and not exists (select 1 from in_flight f where f.campaign_id = c.id)`.execute(db);
+       and not exists (select 1 from in_flight f where f.campaign_id = c.id)`).execute(db);
   return r.rows;
 }
 
@@ -574,17 +574,17 @@ export async function markMessagesUnknown(db: Db, ids: string[], now: Date) {
 
 /** Waiting campaigns whose rate window has reopened. */
 export async function campaignsToResume(db: Db, now: Date) {
-  const r = await sql<{ id: string; workspace_id: string }>`
+  const r = await idlePoll(sql<{ id: string; workspace_id: string }>`
     select id, workspace_id from campaigns
-     where state = 'waiting_for_continuation' and (resume_at is null or resume_at <= ${now})`.execute(db);
+     where state = 'waiting_for_continuation' and (resume_at is null or resume_at <= ${now})`).execute(db);
   return r.rows;
 }
 
 /** Ready campaigns asked to send whose time has come (no scheduled_at: as soon as they are ready). */
 export async function scheduledDue(db: Db, now: Date) {
-  const r = await sql<{ id: string; workspace_id: string }>`
+  const r = await idlePoll(sql<{ id: string; workspace_id: string }>`
     select id, workspace_id from campaigns
-     where state = 'ready' and send_armed and (scheduled_at is null or scheduled_at <= ${now})`.execute(db);
+     where state = 'ready' and send_armed and (scheduled_at is null or scheduled_at <= ${now})`).execute(db);
   return r.rows;
 }
 

@@ -1,6 +1,7 @@
 // SQL of campaigns, their runs, their recipients as the user sees them, the recipient loading (one
 // INSERT … SELECT) and the letter document. The work-queue statements of sending live in queue-store.ts.
 import { type Kysely, sql } from "kysely";
+import { idlePoll } from "../db/prepared.js";
 import type { DB, NewRow, Row, RowUpdate } from "../db/schema.js";
 import type { ContactFilter } from "../lists/schema.js";
 import { contactFilterSql } from "../lists/store.js";
@@ -211,14 +212,14 @@ export async function insertRecipients(db: Db, s: LoadSource): Promise<number> {
 
 /** Takes one campaign whose job no live worker holds; FOR UPDATE SKIP LOCKED so workers never collide. */
 export async function claimJob(db: Db, job: "load" | "generate", owner: string, now: Date, leaseUntil: Date) {
-  const r = await sql<CampaignRow>`
+  const r = await idlePoll(sql<CampaignRow>`
     update campaigns c
        set job_owner = ${owner}, job_lease_until = ${leaseUntil}, job_claimed_at = coalesce(c.job_claimed_at, ${now})
      where c.id = (select id from campaigns
                     where job = ${job} and (job_lease_until is null or job_lease_until < ${now})
                     order by updated_at limit 1
                     for update skip locked)
-     returning c.*`.execute(db);
+     returning c.*`).execute(db);
   return r.rows[0];
 }
 

@@ -36,6 +36,14 @@ export function prepared<T>(
   return sql<T>`${sql.raw(mark)}${statement}`;
 }
 
+/** A statement a worker runs every poll interval whether or not there is work (the campaign worker's
+ * housekeeping and its look for due recipients): kept prepared on PGlite, where each call was parsed,
+ * analysed and planned again in the one thread that also serves the API and sends transactional mail
+ * (~2.8 ms of CPU per idle round of six such statements). PostgreSQL is left as it was. */
+export function idlePoll<T>(statement: RawBuilder<T>): RawBuilder<T> {
+  return prepared(statement, { pglite: true, postgres: false });
+}
+
 /** Statements kept per connection at most; beyond that a marked statement runs unnamed (a connection's
  * prepared statements live as long as it does). */
 export const PER_CONNECTION = 64;
