@@ -71,4 +71,69 @@ describe("storing a batch", () => {
     expect(again.body.items[0].id).toBe(first.body.items[0].id);
     expect(again.body.items[0].idempotent_replay).toBe(true);
   });
+
+  it("sends a value every row of the batch shares once, and stores each row's own values as given", async () => {
+    inserts.length = 0;
+    const r = await editor().post("/v1/messages/batch", {
+      messages: [
+        message({ subject: "Gleich", text: "Erste Nachricht", tags: ["a"] }),
+        message({ subject: "Gleich", text: "Zweite Nachricht – mit Ümlaut", tags: ["a"] }),
+        message({ subject: "Gleich", text: "Dritte", tags: ["b", "c"], data: { n: 3 } }),
+      ],
+    });
+    expect(r.status, r.text).toBe(202);
+    expect(inserts).toHaveLength(1);
+    // Per row: what differs (the address, body, tags, data, ids); shared: sender, subject, state, times.
+    for (const c of ["to_address", "text_body", "tags", "data", "message_id_header"])
+      expect(inserts[0]).toContain(`r.${c}`);
+    for (const c of ["workspace_id", "from_address", "subject", "send_state", "created_at", "transport_id"])
+      expect(inserts[0]).not.toContain(`r.${c}`);
+    const ids = r.body.items.map((x: { id: string }) => x.id);
+    const rows = await env.rt.db
+      .selectFrom("messages")
+      .select([
+        "id",
+        "workspace_id",
+        "to_address",
+        "from_address",
+        "subject",
+        "text_body",
+        "tags",
+        "data",
+        "attachments",
+        "read_receipt",
+        "send_state",
+        "status",
+        "created_at",
+        "next_attempt_at",
+        "message_id_header",
+      ])
+      .where("id", "in", ids)
+      .orderBy("id")
+      .execute();
+    expect(rows.map((x) => x.id)).toEqual([...ids].sort());
+    const byId = new Map(rows.map((x) => [x.id, x]));
+    const [a, b, c] = ids.map((id: string) => byId.get(id)!);
+    for (const x of [a, b, c]) {
+      expect(x).toMatchObject({
+        workspace_id: env.ws.id,
+        from_address: "praxis@example.org",
+        subject: "Gleich",
+        attachments: [],
+        read_receipt: false,
+        send_state: "queued",
+        status: "queued",
+      });
+      expect(x.message_id_header).toContain(x.id);
+      expect(new Date(x.next_attempt_at).getTime()).toBe(new Date(x.created_at).getTime());
+    }
+    expect(new Set(rows.map((x) => x.to_address)).size).toBe(3);
+    expect([a.text_body, b.text_body, c.text_body]).toEqual([
+      "Erste Nachricht",
+      "Zweite Nachricht – mit Ümlaut",
+      "Dritte",
+    ]);
+    expect([a.tags, b.tags, c.tags]).toEqual([["a"], ["a"], ["b", "c"]]);
+    expect([a.data, b.data, c.data]).toEqual([null, null, { n: 3 }]);
+  });
 });
