@@ -1,12 +1,13 @@
 // The campaign worker while no campaign is sending: only lane 0 looks for due recipients and the other
 // lanes wait until a lane claims a batch; the housekeeping loop reaps expired leases on the lease's time
-// scale, not every round; on PGlite the statements of an idle round are kept prepared. On PGlite every idle statement took the one thread from the API and the
-// transactional sending. Once a campaign sends, the waiting lanes take part and every recipient arrives once.
+// scale, not every round; on PGlite the statements of an idle round are kept prepared (there every idle
+// statement took the one thread from the API and the transactional sending). Once a campaign sends, the waiting lanes take part and every recipient arrives once.
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
-import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
+import type { ScriptedSmtp } from "../../test/scripted-smtp.js";
 import { PREPARED_MARK, preparedOnPglite } from "../db/prepared.js";
+import { relayAndTemplate } from "./relay.testkit.js";
 import { seedAudience, sleep } from "./test-support.js";
 import { CampaignWorker } from "./worker.js";
 
@@ -16,20 +17,7 @@ let templateId: string;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  relay = await startScriptedSmtp();
-  const t = await c().post("/v1/transports", {
-    name: "relay",
-    kind: "smtp",
-    config: { host: "127.0.0.1", port: relay.port, starttls: "off", pool_size: 3, dsn: false },
-    is_default: true,
-  });
-  expect(t.status, t.text).toBe(201);
-  const tpl = await c().post("/v1/templates", {
-    name: "Rundbrief",
-    subject: "x",
-    html: "<p>Hallo {{ contact.first_name }}, hier sind unsere Neuigkeiten.</p>",
-  });
-  templateId = tpl.body.id;
+  ({ relay, templateId } = await relayAndTemplate(c()));
 });
 afterAll(async () => {
   await relay?.close();

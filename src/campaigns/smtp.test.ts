@@ -5,7 +5,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
-import { type ScriptedSmtp, startScriptedSmtp } from "../../test/scripted-smtp.js";
+import type { ScriptedSmtp } from "../../test/scripted-smtp.js";
+import { relayAndTemplate } from "./relay.testkit.js";
 import { seedAudience, sleep } from "./test-support.js";
 import { CampaignWorker } from "./worker.js";
 
@@ -16,20 +17,7 @@ let templateId: string;
 beforeAll(async () => {
   // Backoff of 50 ms, doubling: a relay down for ~0.5 s is retried a few times within the test.
   env = await createTestEnv({ retryBaseSeconds: 0.05, maxAttempts: 20 });
-  relay = await startScriptedSmtp();
-  const t = await c().post("/v1/transports", {
-    name: "relay",
-    kind: "smtp",
-    config: { host: "127.0.0.1", port: relay.port, starttls: "off", pool_size: 3, dsn: false },
-    is_default: true,
-  });
-  expect(t.status, t.text).toBe(201);
-  const tpl = await c().post("/v1/templates", {
-    name: "Rundbrief",
-    subject: "x",
-    html: "<p>Hallo {{ contact.first_name }}, hier sind unsere Neuigkeiten.</p>",
-  });
-  templateId = tpl.body.id;
+  ({ relay, templateId } = await relayAndTemplate(c()));
 });
 afterAll(async () => {
   await relay?.close();
