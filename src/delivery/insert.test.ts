@@ -137,4 +137,29 @@ describe("storing a batch", () => {
     expect([a.tags, b.tags, c.tags]).toEqual([["a"], ["a"], ["b", "c"]]);
     expect([a.data, b.data, c.data]).toEqual([null, null, { n: 3 }]);
   });
+
+  it("stores tags and data that every row of the batch shares as given", async () => {
+    inserts.length = 0;
+    const tags = ["rechnung", 'mit "Anführung", Komma und {Klammer}'];
+    const r = await editor().post("/v1/messages/batch", {
+      messages: [
+        message({ text: "Eins", tags, data: { kunde: "Ä", n: [1, 2] } }),
+        message({ text: "Zwei", tags, data: { kunde: "Ä", n: [1, 2] } }),
+      ],
+    });
+    expect(r.status, r.text).toBe(202);
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).not.toContain("r.tags");
+    const ids = r.body.items.map((x: { id: string }) => x.id);
+    const rows = await env.rt.db
+      .selectFrom("messages")
+      .select(["tags", "data"])
+      .where("id", "in", ids)
+      .execute();
+    expect(rows).toHaveLength(2);
+    for (const x of rows) {
+      expect(x.tags).toEqual(tags);
+      expect(x.data).toEqual({ kunde: "Ä", n: [1, 2] });
+    }
+  });
 });
