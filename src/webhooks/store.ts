@@ -2,6 +2,7 @@
 // a batch of events is about (by our id or the provider's, locked for the ingesting transaction), and the SNS
 // subscription confirmations.
 import { type Kysely, sql } from "kysely";
+import { prepared } from "../db/prepared.js";
 import type { DB, NewRow } from "../db/schema.js";
 import { textArray } from "../events/store.js";
 
@@ -58,6 +59,15 @@ export type MessageKeysWanted =
  * contacts with its address), not one scan of the workspace's subscriptions per delivered message, which an
  * OR of both had the planner make. Messages found by our ids are asked by our ids alone: the provider's ids
  * of every delivery (two or three per event) were most of what the statement carried.
+ *
+ * Whether a message is among those a delivery names is `id in (select unnest(…))`, a hashed subplan built once
+ * per statement, not `id = any(…)` in the select list, which a plan that does not know the array (a generic
+ * plan) tests element by element for every message: a batch of 1,000 deliveries was a million comparisons.
+ * So the common form (by our ids) is kept prepared on PGlite (db/prepared.ts): parsed and planned once, where
+ * its planning — a selectivity estimate per element of the 1,000 ids — and parsing cost about as much as
+ * running it. The answer is one row of five JSON arrays, one per field, and the ids of the temporarily bounced
+ * among them: PGlite's driver decodes every field of every row in JavaScript (a buffer copy and a TextDecoder
+ * call each), and a JSON array per message (json_build_array) cost the server a type lookup per value.
  */
 export async function lockMessageKeys(
   db: Kysely<DB>,
@@ -67,16 +77,18 @@ export async function lockMessageKeys(
 ): Promise<LockedMessageKey[]> {
   const [match, delivered] =
     "ids" in wanted
-      ? [sql`m.id = any(${textArray(wanted.ids)})`, sql`m.id = any(${textArray(wanted.deliveredIds)})`]
+      ? [
+          sql`m.id = any(${textArray(wanted.ids)})`,
+          sql`m.id in (select unnest(${textArray(wanted.deliveredIds)}))`,
+        ]
       : [
           sql`m.queue_id = any(${textArray(wanted.providerIds)}) and not m.id = any(${textArray(wanted.except)})`,
-          sql`m.queue_id = any(${textArray(wanted.deliveredProviderIds)})`,
+          sql`m.queue_id in (select unnest(${textArray(wanted.deliveredProviderIds)}))`,
         ];
-  // One row holding the batch as a JSON document, not a row per message: PGlite's driver decodes every field
-  // of every row in JavaScript (a buffer copy and a TextDecoder call each), five per message here.
-  const r = await sql<{ keys: Array<[string, string | null, string | null, string, boolean]> }>`
-    select coalesce(json_agg(json_build_array(k.id, k.queue_id, k.to_address, k.status, k.temporarily_bounced)
-                             order by k.id), '[]') as keys
+  const statement = sql<KeyColumns>`
+    select coalesce(json_agg(k.id), '[]') as ids, coalesce(json_agg(k.queue_id), '[]') as queue_ids,
+           coalesce(json_agg(k.to_address), '[]') as to_addresses, coalesce(json_agg(k.status), '[]') as statuses,
+           json_agg(k.id) filter (where k.temporarily_bounced) as temporarily_bounced
       from (select m.id, m.queue_id, m.to_address, m.status,
                    coalesce(${delivered}
                             and (exists (select 1 from subscriptions s
@@ -88,14 +100,35 @@ export async function lockMessageKeys(
               from messages m
              where m.workspace_id = ${workspaceId} and ${match}
              order by m.id
-               ${rowLocks ? sql`for update of m` : sql``}) k`.execute(db);
-  return (r.rows[0]?.keys ?? []).map(([id, queue_id, to_address, status, temporarily_bounced]) => ({
-    id,
-    queue_id,
-    to_address,
-    status,
-    temporarily_bounced,
-  }));
+               ${rowLocks ? sql`for update of m` : sql``}) k`;
+  const r = await ("ids" in wanted
+    ? prepared(statement, { pglite: true, postgres: false })
+    : statement
+  ).execute(db);
+  const row = r.rows[0];
+  if (!row) return [];
+  const bounced = new Set(row.temporarily_bounced ?? []);
+  const out: LockedMessageKey[] = new Array(row.ids.length);
+  for (let i = 0; i < row.ids.length; i++) {
+    const id = row.ids[i] as string;
+    out[i] = {
+      id,
+      queue_id: row.queue_ids[i] ?? null,
+      to_address: row.to_addresses[i] ?? null,
+      status: row.statuses[i] as string,
+      temporarily_bounced: bounced.has(id),
+    };
+  }
+  return out;
+}
+
+/** The lock statement's answer: the messages' fields as parallel arrays (in id order). */
+interface KeyColumns {
+  ids: string[];
+  queue_ids: Array<string | null>;
+  to_addresses: Array<string | null>;
+  statuses: string[];
+  temporarily_bounced: string[] | null;
 }
 
 /** The workspace's messages with these ids, for the bounce rules and opt-outs (the caller holds their locks). */

@@ -4,6 +4,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
+import { rowLocksMatter } from "../db/index.js";
+import { PGLITE_PREPARED_MARK } from "../db/prepared.js";
 import { MESSAGE_ID_ARG } from "../delivery/providers/naming.js";
 import { provideWebhookDeps } from "./deps.js";
 import { receiveWebhook } from "./service.js";
@@ -15,6 +17,7 @@ import {
   sendgridSigner,
   snsSigner,
 } from "./signing.testkit.js";
+import { lockMessageKeys } from "./store.js";
 
 let env: TestEnv;
 const sendgrid = sendgridSigner();
@@ -383,6 +386,51 @@ describe("SendGrid Event Webhook", () => {
     expect((entries.body.items as Array<{ address: string }>).filter((b) => b.address === gone)).toHaveLength(
       1,
     );
+  });
+
+  it("reads the batch's messages the same at every call once its lock statement is kept prepared: which a delivery names, and whether their address is temporarily bounced", async () => {
+    const admin = api(env.app, env.ws.admin);
+    const list = await admin.post("/v1/lists", { name: `Recall ${Date.now()}` });
+    const paused = fresh("pausiert");
+    const contact = await admin.post("/v1/contacts", { first_name: "Lea", emails: [paused] });
+    const sub = await admin.post(`/v1/lists/${list.body.id}/subscriptions`, { contact_id: contact.body.id });
+    await admin.patch(`/v1/lists/${list.body.id}/subscriptions/${sub.body.id}`, {
+      status: "bounced_temporary",
+    });
+    const other = fresh("aktiv");
+    const a = await newMessage(paused, `sgq${serial++}l`);
+    const b = await newMessage(other);
+    const c = await newMessage(paused);
+    const ids = [a, b, c].sort();
+    const { db: logged, ran, close } = recordingDb(env);
+    try {
+      // More calls than PostgreSQL's plan cache tries custom plans for (five): the later ones run the generic
+      // plan on PGlite, where the statement is kept prepared.
+      for (let call = 0; call < 8; call++) {
+        const delivered = call % 2 === 0 ? [a, b] : [c];
+        const keys = await logged
+          .transaction()
+          .execute((tx) =>
+            lockMessageKeys(tx, env.ws.id, { ids, deliveredIds: delivered }, rowLocksMatter(env.rt.dbKind)),
+          );
+        expect(keys).toEqual(
+          ids.map((id) => ({
+            id,
+            queue_id: id === a ? expect.stringMatching(/^sgq\d+l$/) : null,
+            to_address: id === b ? other : paused,
+            status: "queued",
+            // Only a delivery lifts a temporary bounce, so only for the messages a delivery names is it asked.
+            temporarily_bounced: id !== b && delivered.includes(id),
+          })),
+        );
+      }
+    } finally {
+      await close();
+    }
+    const lockReads = ran.filter((q) => q.sql.includes("as temporarily_bounced"));
+    expect(lockReads).toHaveLength(8);
+    // Marked to be kept prepared on PGlite (db/prepared.ts); PostgreSQL runs it unnamed.
+    for (const q of lockReads) expect(q.sql.startsWith(PGLITE_PREPARED_MARK)).toBe(true);
   });
 
   it("a delivery named only by SendGrid's message id lifts a temporary bounce too, also of a message another event of the batch names by our id", async () => {
