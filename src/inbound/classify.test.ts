@@ -103,7 +103,8 @@ describe("what a report is", () => {
     const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.action, x.reason])).toEqual([
       ["arathib@vnet.ibm.com", "failed", "rejected"],
-      ["johnh@hpnjld.njd.hp.com", "delayed", "expired"],
+      // no Diagnostic-Code; the Status field's comment says why: "(hpnjld.njd.jp.com: host name lookup failure)"
+      ["johnh@hpnjld.njd.hp.com", "delayed", "networkerror"],
       // "550 … is not a registered gateway user" with Status 5.0.0 and no command: filtered (decide.ts)
       ["wsnell@sdcc13.ucsd.edu", "failed", "filtered"],
     ]);

@@ -321,15 +321,25 @@ function wholeReply(diagnostic: string, report: string): string {
 /** A reply code followed by "-": the first of several reply lines. */
 const MULTILINE_FIRST = /(?:^|;\s*)([45]\d\d)-(?=\S)/;
 
-/** A DSN whose delivery-status part has no per-recipient fields and whose text names nobody (Postfix's
- * "--- Delivery report unavailable ---"): the returned message's To is whom it was about. Nothing says
- * why, so no words go with it and the reason stays undefined. */
+/** A report that names nobody: the returned message's To is whom it was about.
+ * - A DSN whose delivery-status part has no per-recipient fields (Postfix's "--- Delivery report
+ *   unavailable ---"): nothing says why, so no words go with it and the reason stays undefined.
+ * - A notice that says why in a reply code but names no address, only the host it was talking to (old
+ *   Sendmail's "421 example.com (smtp)... Deferred: Connection timed out", the copy of the message
+ *   below it): the notice is the words, when the returned message was sent to one address only. */
 function recipientOfEmptyReport(m: MessageView): Evidence[] {
-  if (!m.parts.some((p) => p.type === "message/delivery-status")) return [];
-  const to = firstAddress(m.original.to ?? "");
-  if (!to || m.notRecipients.has(to)) return [];
-  return [{ recipient: cleanAddress(to), diagnostic: "" }];
+  const to = m.original.to ?? "";
+  const recipient = firstAddress(to);
+  if (!recipient || m.notRecipients.has(recipient)) return [];
+  if (m.parts.some((p) => p.type === "message/delivery-status"))
+    return [{ recipient: cleanAddress(recipient), diagnostic: "" }];
+  if (!m.isBounce() || addressesIn(to).length !== 1 || !REPLY_CODE_LINE.test(m.reportText)) return [];
+  const diagnostic = sweep(m.reportText.slice(0, 4000));
+  return [{ recipient: cleanAddress(recipient), diagnostic, command: commandOf(diagnostic) }];
 }
+
+/** A line that begins with an SMTP reply code (after white space or Sendmail's "<<<"). */
+const REPLY_CODE_LINE = /^[ \t]*(?:<<<[ \t]*)?[45]\d\d[ -]/m;
 
 /** X-Failed-Recipients (Exim, Gmail, T-Online …) names the recipients when the text does not: the whole
  * report, without the returned original, is then what was said about them. */
@@ -366,7 +376,7 @@ function recipientOfField(r: DsnRecipient): string {
 
 /** What a recipient's DSN fields say; `report` completes a multi-line reply the field cut short. */
 function evidenceOfField(r: DsnRecipient, reportingMta: string | undefined, report: string): Evidence {
-  const diagnostic = sweep(r.diagnostic ?? "");
+  const diagnostic = sweep(r.diagnostic ?? statusWords(r.statusComment));
   return {
     recipient: recipientOfField(r),
     action: r.action,
@@ -379,6 +389,15 @@ function evidenceOfField(r: DsnRecipient, reportingMta: string | undefined, repo
     reportingMta,
   };
 }
+
+/** The Status field's comment when no Diagnostic-Code says anything: the reporting MTA's words about the
+ * recipient, unless they only name the status class ("permanent failure", "transient error"). */
+function statusWords(comment: string | undefined): string {
+  return comment && !STATUS_CLASS_ONLY.test(comment) ? comment : "";
+}
+
+const STATUS_CLASS_ONLY =
+  /^(?:(?:permanent|persistent|transient|temporary|fatal)\s+)?(?:failure|error|success|delivery failure|failed)s?\.?$/i;
 
 /** PowerMTA's bounce categories (its documentation's list) in the reasons' vocabulary; categories too
  * broad to name one reason ("other", "bad-connection", "protocol-errors" …) leave the words to decide. */

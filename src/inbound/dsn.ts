@@ -14,6 +14,8 @@ export interface DsnRecipient {
   diagnostic?: string;
   /** PowerMTA's X-PowerMTA-BounceCategory ("bad-mailbox", "quota-issues", …), lower-cased. */
   bounceCategory?: string;
+  /** A comment after the status code ("Status: 4.0.0 (example.com: host name lookup failure)"). */
+  statusComment?: string;
 }
 
 export interface DsnReport {
@@ -189,6 +191,10 @@ function applyRecipientField(r: DsnRecipient, f: Field) {
     case "status": {
       const m = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(v);
       r.status = m ? `${m[1]}.${m[2]}.${m[3]}` : r.status;
+      // RFC 3464's fields are structured: a comment may follow the code, and some MTAs say there why
+      // (RFC 3464's own example C.2: "Status: 4.0.0 (hpnjld.njd.jp.com: host name lookup failure)").
+      const comment = m ? /^\s*\(([^()]+)\)/.exec(v.slice(m.index + m[0].length)) : null;
+      if (comment) r.statusComment = comment[1].trim();
       break;
     }
     case "remote-mta":

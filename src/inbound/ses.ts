@@ -46,9 +46,21 @@ function parse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return undefined;
+    // A relay that limits line length broke the notification's one long line: Sendmail ends the part
+    // it cut with "!" and begins the rest with a space (its mailer's L= limit), others fold with a line
+    // break and a space alone. JSON allows no raw line break inside a string and needs none between
+    // its tokens, so a notification that does not parse is tried once more without them.
+    if (!text.includes("\n")) return undefined;
+    try {
+      return JSON.parse(text.replace(FOLD, ""));
+    } catch {
+      return undefined;
+    }
   }
 }
+
+/** A line break a relay inserted, with Sendmail's "!" before it and the space or tab after it. */
+const FOLD = /!?\n[ \t]?/g;
 
 function fromDocument(doc: Json): SesNotification | null {
   const type = str(doc.notificationType) ?? str(doc.eventType);

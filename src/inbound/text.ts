@@ -118,6 +118,8 @@ type Block = TextBlock;
 /** Addresses that are the sender or the reporting system, never a failed recipient. */
 export interface NotRecipients {
   has(address: string): boolean;
+  /** Role addresses (postmaster@, abuse@ …) may be recipients in this reading (see readTextBlocks). */
+  rolesAllowed?: boolean;
 }
 
 /** The whole reading, the most specific reader that finds something winning: blocks, made evidence of
@@ -125,7 +127,10 @@ export interface NotRecipients {
 export function readTextBlocks(report: string, exclude: NotRecipients): TextBlock[] {
   const lines = report.split("\n");
   // People do write to themselves: when only the sender's own address is named, it is the recipient.
-  for (const skip of [exclude, nobody]) {
+  // And to a postmaster: when the report names no one else, a role address is whom it is about
+  // ("There was an error delivering your mail to <postmaster@example.org>"), never the mailer-daemon.
+  const roles: NotRecipients = { has: (a) => exclude.has(a) || DAEMON.test(a), rolesAllowed: true };
+  for (const skip of [exclude, nobody, roles]) {
     for (const reader of READERS) {
       const blocks = reader(lines, skip, report);
       if (blocks.length > 0) return blocks;
@@ -135,6 +140,8 @@ export function readTextBlocks(report: string, exclude: NotRecipients): TextBloc
 }
 
 const nobody: NotRecipients = { has: () => false };
+
+const DAEMON = /^(?:mailer-?daemon|mail-daemon)@/i;
 
 /** What a block says, as evidence about its recipient. */
 export function evidenceOfBlock(b: TextBlock): Evidence {
@@ -222,7 +229,7 @@ function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
       const m = re.exec(line);
       if (!m) continue;
       const a = cleanAddress(m[1]);
-      if (!isPlausibleRecipient(a) || exclude.has(a) || isSystemAddress(a)) break;
+      if (!isPlausibleRecipient(a) || exclude.has(a) || (!exclude.rolesAllowed && isSystemAddress(a))) break;
       // What the line says besides the address ("Delivery failed 20 attempts:", "host x said: 550 …").
       const rest = line
         .replace(m[1], " ")
@@ -413,7 +420,8 @@ function readAnyAddress(lines: string[], exclude: NotRecipients, text: string): 
     if (line.indexOf("@") === -1 || NOT_RECIPIENT_FIELD.test(line)) continue;
     for (const found of addressesIn(line)) {
       const a = cleanAddress(found);
-      if (!isPlausibleRecipient(a) || exclude.has(a) || isSystemAddress(a)) continue;
+      if (!isPlausibleRecipient(a) || exclude.has(a) || (!exclude.rolesAllowed && isSystemAddress(a)))
+        continue;
       pushBlock(blocks, { recipient: a, lines: [] });
     }
   }

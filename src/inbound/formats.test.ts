@@ -1,0 +1,95 @@
+// How the classifier reads the layouts of MTAs' notices: where the recipient and the words about it are.
+// Each case pins one layout (fixtures in test/fixtures/bounces, written here in the MTA's documented shape).
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { type BounceReport, classifyBounce } from "./classify.js";
+
+const dir = path.resolve(import.meta.dirname, "../../test/fixtures/bounces");
+const read = (f: string) => fs.readFileSync(path.join(dir, f));
+
+/** recipient → "reason/hard|soft" */
+function verdicts(r: BounceReport): Record<string, string> {
+  return Object.fromEntries(
+    r.recipients.map((x) => [x.recipient, `${x.reason}/${x.hard ? "hard" : "soft"}`]),
+  );
+}
+
+describe("RFC 3464 fields", () => {
+  it("reads a comment after the status code as the words when no Diagnostic-Code says anything", () => {
+    // RFC 3464's own example C.2: "Status: 4.0.0 (hpnjld.njd.jp.com: host name lookup failure)".
+    const r = classifyBounce(read("rfc3464-c2-multi-recipient.eml"));
+    const delayed = r.recipients.find((x) => x.recipient === "johnh@hpnjld.njd.hp.com");
+    expect(delayed).toMatchObject({ reason: "networkerror", action: "delayed", status: "4.0.0" });
+    expect(delayed?.diagnostic).toBe("hpnjld.njd.jp.com: host name lookup failure");
+    // A comment that only names the class ("5.0.0 (permanent failure)") is no words; the Diagnostic-Code decides.
+    const failed = r.recipients.find((x) => x.recipient === "arathib@vnet.ibm.com");
+    expect(failed?.diagnostic).toMatch(/^550 'arathib@vnet\.IBM\.COM' is not a registered gateway user/);
+    const dsn = (status: string) =>
+      [
+        "From: MAILER-DAEMON@mx.example.org",
+        "Subject: Delivery Status Notification",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns; mx.example.org",
+        "",
+        "Final-Recipient: rfc822; kunde@example.com",
+        "Action: failed",
+        `Status: ${status}`,
+        "--b--",
+        "",
+      ].join("\n");
+    expect(classifyBounce(dsn("5.0.0 (permanent failure)")).recipients[0].diagnostic).toBe("");
+    expect(classifyBounce(dsn("5.1.1 (mailbox unknown)")).recipients[0]).toMatchObject({
+      reason: "userunknown",
+      diagnostic: "mailbox unknown",
+    });
+  });
+});
+
+describe("notices that name the recipient only elsewhere", () => {
+  it("reads an SES notification whose long line a relaying Sendmail cut with '!' and a space", () => {
+    const raw = read("amazonses-sns-sendmail-folded.eml").toString("latin1");
+    expect(raw).toMatch(/!\n /);
+    const r = classifyBounce(raw);
+    expect(r.kind).toBe("bounce");
+    expect(verdicts(r)).toEqual({ "lena.brandt@example.net": "userunknown/hard" });
+    expect(r.recipients[0].status).toBe("5.1.1");
+  });
+
+  it("takes the returned message's one To when the notice names only the host it talked to", () => {
+    const r = classifyBounce(read("sendmail-v5-deferred-no-address.eml"));
+    expect(r.kind).toBe("bounce");
+    expect(verdicts(r)).toEqual({ "empfang@praxis-nord.example": "expired/soft" });
+    expect(r.recipients[0].diagnostic).toMatch(
+      /^----- Transcript of session follows ----- 421 mx\.praxis-nord/,
+    );
+    // Sent to two: the notice does not say which one failed, so it names nobody.
+    const two = read("sendmail-v5-deferred-no-address.eml")
+      .toString("latin1")
+      .replace(
+        "To: empfang@praxis-nord.example",
+        "To: empfang@praxis-nord.example, labor@praxis-nord.example",
+      );
+    expect(classifyBounce(two).recipients).toEqual([]);
+    // Without a reply code the notice says nothing about a delivery: no recipient from the returned message.
+    const silent = read("sendmail-v5-deferred-no-address.eml").toString("latin1").replace(/^421 /m, "");
+    expect(classifyBounce(silent).recipients).toEqual([]);
+  });
+
+  it("takes a role address (postmaster@) for the recipient when the notice names no one else", () => {
+    const r = classifyBounce(read("dma-role-recipient-rcpt.eml"));
+    expect(verdicts(r)).toEqual({ "postmaster@praxis-sued.example": "userunknown/hard" });
+    // Beside another address, a postmaster is still the one to contact, not the recipient.
+    const other = read("dma-role-recipient-rcpt.eml")
+      .toString("latin1")
+      .replace(
+        "Message headers follow.",
+        "<anna.berg@praxis-sued.example>: 550 5.1.1 User unknown\n\nMessage headers follow.",
+      );
+    expect(Object.keys(verdicts(classifyBounce(other)))).toEqual(["anna.berg@praxis-sued.example"]);
+  });
+});
