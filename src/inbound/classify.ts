@@ -11,7 +11,6 @@ import {
   firstAddress,
   isPlausibleRecipient,
   isSystemAddress,
-  type SmtpCommand,
   sweep,
 } from "./evidence.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
@@ -341,24 +340,65 @@ function recipientOfEmptyReport(m: MessageView): Evidence[] {
 /** A line that begins with an SMTP reply code (after white space or Sendmail's "<<<"). */
 const REPLY_CODE_LINE = /^[ \t]*(?:<<<[ \t]*)?[45]\d\d[ -]/m;
 
-/** X-Failed-Recipients (Exim, Gmail, T-Online …) names the recipients when the text does not: the whole
- * report, without the returned original, is then what was said about them. */
+/** X-Failed-Recipients (Exim, Gmail, T-Online …) names the recipients when the text does not: the lines
+ * under the recipient's own line are what was said about it, else the whole report without the returned
+ * original. */
 function failedRecipientsHeader(m: MessageView): Evidence[] {
   if (!m.isBounce()) return [];
   const values = m.headers.get("x-failed-recipients");
   if (!values) return [];
-  const diagnostic = sweep(m.reportText.slice(0, 4000));
+  let whole: Evidence | undefined;
+  let lines: string[] | undefined;
   const seen = new Set<string>();
   const out: Evidence[] = [];
-  let command: SmtpCommand | undefined | null = null;
   for (const a of addressesIn(values.join(","))) {
     const recipient = cleanAddress(a);
     if (seen.has(recipient.toLowerCase())) continue;
     seen.add(recipient.toLowerCase());
-    if (command === null) command = commandOf(diagnostic);
-    out.push({ recipient, diagnostic, command });
+    lines ??= m.reportText.split("\n");
+    const under = linesUnder(lines, recipient);
+    if (under) {
+      const diagnostic = sweep(under);
+      out.push({ recipient, diagnostic, command: commandOf(diagnostic) });
+      continue;
+    }
+    if (!whole) {
+      const diagnostic = sweep(m.reportText.slice(0, 4000));
+      whole = { recipient, diagnostic, command: commandOf(diagnostic) };
+    }
+    out.push({ ...whole, recipient });
   }
   return out;
+}
+
+/** Exim lists each failed address on a line of its own, indented, and what happened to it on the lines
+ * indented further below ("  kijitora" / "    SMTP error from remote mail server after …"); for an address
+ * without a domain (a local delivery) that line holds only the local part, which is why the text readers
+ * (they look for addresses) find no one. The lines below the recipient's line, to the next line indented
+ * no further or a blank line, or undefined. */
+function linesUnder(lines: string[], recipient: string): string | undefined {
+  const local = recipient.slice(0, recipient.lastIndexOf("@")).toLowerCase();
+  const whole = recipient.toLowerCase();
+  for (let i = 0; i < lines.length - 1; i++) {
+    const line = lines[i];
+    const indent = indentOf(line);
+    if (indent === 0 || indent === line.length) continue;
+    const named = line.slice(indent).trimEnd().toLowerCase();
+    if (named !== local && named !== whole && named !== `<${whole}>`) continue;
+    const below: string[] = [];
+    for (let j = i + 1; j < lines.length && indentOf(lines[j]) > indent && lines[j].trim() !== ""; j++) {
+      below.push(lines[j]);
+    }
+    if (below.length > 0) return below.join("\n");
+  }
+  return undefined;
+}
+
+/** The number of spaces and tabs a line begins with. */
+function indentOf(line: string): number {
+  let i = 0;
+  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  return i;
 }
 
 /** The Final-Recipient is the address that failed (RFC 3464 §2.3.2), unless it is no address one could

@@ -93,3 +93,19 @@ describe("notices that name the recipient only elsewhere", () => {
     expect(Object.keys(verdicts(classifyBounce(other)))).toEqual(["anna.berg@praxis-sued.example"]);
   });
 });
+
+describe("Exim", () => {
+  it("reads the lines under a failed local part that only X-Failed-Recipients names in full", () => {
+    // "  lukas.hahn" / "    SMTP error from remote mail server after MAIL FROM:<…>:" / "    host …: 550 5.7.1 …"
+    const r = classifyBounce(read("exim-bare-local-part.eml"));
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0]).toMatchObject({
+      recipient: "lukas.hahn@example.net",
+      reason: "blocked",
+      status: "5.7.1",
+    });
+    expect(r.recipients[0].diagnostic).toBe(
+      "SMTP error from remote mail server after MAIL FROM:<praxis@example.org> SIZE=2210: host mx.example.net [192.0.2.77]: 550 5.7.1 <praxis@example.org>... Please use the smtp server of your ISP.",
+    );
+  });
+});
