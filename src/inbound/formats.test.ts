@@ -94,6 +94,50 @@ describe("notices that name the recipient only elsewhere", () => {
   });
 });
 
+describe("Sendmail", () => {
+  it("reads each recipient from Sendmail's own error line in the transcript, with the exchange before it", () => {
+    const r = classifyBounce(read("sendmail-transcript-error-lines.eml"));
+    expect(verdicts(r)).toEqual({
+      "anmeldung@praxis-ost.example": "hostunknown/hard",
+      "labor@praxis-west.example": "norelaying/soft",
+      "empfang@praxis-nord.example": "userunknown/hard",
+    });
+    const words = Object.fromEntries(r.recipients.map((x) => [x.recipient, x.diagnostic]));
+    expect(words["labor@praxis-west.example"]).toBe(
+      ">>> MAIL From:<praxis@hausarzt-beispiel.de> 550 Insecure Mail Relay 554 <labor@praxis-west.example>... Remote protocol error",
+    );
+    expect(words["anmeldung@praxis-ost.example"]).toMatch(
+      /550 Host unknown \(Authoritative answer from name server\)$/,
+    );
+  });
+
+  it("keeps a local delivery agent's words in the transcript with the error line that follows them", () => {
+    const r = classifyBounce(read("sendmail-mail-local-unknown-user.eml"));
+    expect(r.recipients[0].diagnostic).toBe(
+      "mail.local: unknown user: schriftfuehrer 554 5.3.0 <schriftfuehrer@verein.example>... Service unavailable",
+    );
+    expect(verdicts(r)).toEqual({ "schriftfuehrer@verein.example": "userunknown/hard" });
+  });
+
+  it("reads an error line only inside the transcript, not a quoted reply in another notice's prose", () => {
+    const notice = [
+      "From: MAILER-DAEMON@mx.example.org",
+      "To: praxis@hausarzt-beispiel.de",
+      "Subject: failure notice",
+      "",
+      "Sorry, we were unable to deliver your message to the following address.",
+      "",
+      "<kunde@example.com>:",
+      "Remote host said: 550 5.2.2 <kunde@example.com>... Mailbox Full",
+      "[RCPT_TO]",
+      "",
+    ].join("\n");
+    const r = classifyBounce(notice);
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0].diagnostic).toMatch(/^Remote host said: .* \[RCPT_TO\]$/);
+  });
+});
+
 describe("Exim", () => {
   it("reads the lines under a failed local part that only X-Failed-Recipients names in full", () => {
     // "  lukas.hahn" / "    SMTP error from remote mail server after MAIL FROM:<…>:" / "    host …: 550 5.7.1 …"

@@ -305,16 +305,42 @@ function linesBesides(lines: string[], anchors: Anchor[]): string {
  *   ... while talking to mx.example.com.:
  *   >>> RCPT To:<user@example.com>
  *   <<< 550 5.1.1 <user@example.com>... User unknown
- */
+ *   550 5.1.1 <user@example.com>... User unknown
+ * The last line is Sendmail's own error line for the recipient ("<address>... what happened", its reply
+ * code in front). It names the recipient also where no RCPT command does: the exchange quoted before it
+ * (">>> MAIL From:<sender>" / "<<< 550 Insecure Mail Relay"), or nothing at all when the failure was
+ * Sendmail's own ("554 <user@example.org>... 550 Host unknown (Authoritative answer from name server)"). */
 function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
   const blocks: Block[] = [];
   let rcptTo: string | undefined;
   let command = "";
+  // What the transcript said since the last recipient was named (the exchange, a local agent's words:
+  // "mail.local: unknown user: x"), waiting for Sendmail's error line about its recipient.
+  let pending: string[] = [];
+  let inTranscript = false;
   for (let i = 0; i < lines.length; i++) {
-    // Only lines that begin, after white space, with ">>>" or "<<<" are read (and trimmed).
+    // Lines that begin, after white space, with ">>>" or "<<<" are read; other lines only inside the
+    // transcript (after its dashed title or a ">>>" line, up to the next dashed title).
     const raw = lines[i];
     const first = firstNonSpace(raw);
-    if (!raw.startsWith(">>>", first) && !raw.startsWith("<<<", first)) continue;
+    if (!raw.startsWith(">>>", first) && !raw.startsWith("<<<", first)) {
+      const own = inTranscript && isDigit(raw.charCodeAt(first)) ? SENDMAIL_ERROR_LINE.exec(raw) : null;
+      if (own) {
+        const recipient = cleanAddress(own[1]);
+        if (isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
+          pushBlock(blocks, { recipient, lines: [...pending, raw.trim()] });
+        }
+        pending = [];
+      } else if (raw.startsWith("-", first)) {
+        // A section's dashed title: the transcript begins with its own and ends with the next one.
+        inTranscript = TRANSCRIPT_TITLE.test(raw);
+        pending = [];
+      } else if (inTranscript && first < raw.length) {
+        pending.push(raw.trim());
+      }
+      continue;
+    }
+    inTranscript = true;
     const line = raw.trim();
     if (line.startsWith(">>>")) {
       const rcpt = /rcpt to:?\s*<?([^\s<>]+@[^\s<>]+)>?/i.exec(line);
@@ -331,9 +357,23 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     const recipient = rcptTo ?? BRACKETED.exec(reply.join(" "))?.[1];
     if (recipient && isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
       pushBlock(blocks, { recipient: cleanAddress(recipient), lines: [command, ...reply] });
+      pending = [];
+    } else {
+      pending = [command, ...reply];
     }
   }
   return blocks.filter((b) => b.lines.some((l) => /\b[45]\d\d\b/.test(l)));
+}
+
+const TRANSCRIPT_TITLE = /^\s*-+\s*Transcript of session follows/i;
+
+/** Sendmail's error line about one recipient: a reply code (and maybe a status), the address, "...". */
+const SENDMAIL_ERROR_LINE = new RegExp(
+  `^\\s*[45]\\d\\d(?: [245]\\.\\d{1,3}\\.\\d{1,3})? <?${ADDR}>?\\.\\.\\.`,
+);
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Where a line's text begins (its length when it is all white space). */
