@@ -13,6 +13,7 @@ import {
   isSystemAddress,
   sweep,
 } from "./evidence.js";
+import { header, normaliseLineEndings, parseContentType, parseHeaders, splitHeaderBody } from "./mime.js";
 import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
 import { readSesNotification } from "./ses.js";
@@ -53,11 +54,83 @@ export interface BounceReport {
 /** Classifies one message. Any input — garbage, truncated, huge — yields a report, never an exception. */
 export function classifyBounce(raw: Buffer | string): BounceReport {
   try {
-    return classifyView(viewMessage(raw));
+    let next = nextMessageAt(raw, 0);
+    if (next === -1) return classifyView(viewMessage(raw));
+    // An mbox file: each message read on its own, at most MBOX_MESSAGES of them.
+    let report = classifyView(viewMessage(raw.slice(0, next)));
+    for (let n = 1; next !== -1 && n < MBOX_MESSAGES; n++) {
+      const start = next;
+      next = nextMessageAt(raw, start);
+      report = withNext(report, classifyView(viewMessage(raw.slice(start, next === -1 ? raw.length : next))));
+    }
+    return report;
   } catch {
     return { kind: "unknown", recipients: [], original: {} };
   }
 }
+
+/** An mbox file holds several messages, each after a "From " line ("From MAILER-DAEMON  Thu Apr 29
+ * 23:34:45 2015"). Where the message after the one that begins at `start` begins (its "From " line), or -1.
+ * Only a MIME message is known to end: its closing boundary is its last line. A "From " line counts when
+ * it comes after that line and an empty line and precedes a header field; anywhere else it is the message's
+ * own text (a returned original in mbox form, a quoted line), as the whole body of a non-MIME message is. */
+function nextMessageAt(raw: Buffer | string, start: number): number {
+  const limit = Math.min(raw.length, MBOX_SEARCH_LIMIT);
+  let closing: string | undefined | null = null;
+  for (let at = raw.indexOf("From ", start + 1); at !== -1 && at < limit; at = raw.indexOf("From ", at + 5)) {
+    const lines = textOf(raw, at, at + 200).split(/\r\n?|\n/, 2);
+    if (!MBOX_FROM_LINE.test(lines[0]) || !/^[A-Za-z][A-Za-z0-9-]*:/.test(lines[1] ?? "")) continue;
+    closing ??= closingBoundary(raw, start);
+    if (closing && endsWithClosing(textOf(raw, Math.max(start, at - closing.length - 8), at), closing))
+      return at;
+  }
+  return -1;
+}
+
+/** How far into the input further messages are looked for (the classifier reads 8 MiB of one), and how
+ * many messages of an mbox file are read. */
+const MBOX_SEARCH_LIMIT = 8 * 1024 * 1024;
+const MBOX_MESSAGES = 20;
+
+/** "From " sender, then the date as ctime writes it: "Thu Apr 29 23:34:45 2015", "Thu Jul  2 12:05:05 2020". */
+const MBOX_FROM_LINE =
+  /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d\d:\d\d:\d\d \d{4}\s*$/;
+
+function textOf(raw: Buffer | string, from: number, to: number): string {
+  return typeof raw === "string" ? raw.slice(from, to) : raw.toString("latin1", from, to);
+}
+
+/** The closing boundary line ("--boundary--") of the MIME message that begins at `start`, or undefined. */
+function closingBoundary(raw: Buffer | string, start: number): string | undefined {
+  const { head } = splitHeaderBody(normaliseLineEndings(textOf(raw, start, start + 65536)));
+  const boundary = parseContentType(header(parseHeaders(head), "content-type")).params.boundary;
+  return boundary ? `--${boundary}--` : undefined;
+}
+
+/** Does the text end with the closing boundary's line and an empty line (the line ending before the
+ * "From " line included)? */
+function endsWithClosing(text: string, closing: string): boolean {
+  const lines = text.split(/\r\n?|\n/);
+  // [..., closing, "", ""]: the closing line, the empty line, and what follows the last line ending.
+  const n = lines.length;
+  return n >= 3 && lines[n - 1] === "" && lines[n - 2].trim() === "" && lines[n - 3].trimEnd() === closing;
+}
+
+/** The report of an mbox file: every message's recipients and the first message's original; the kind of
+ * them all when both are delivery reports, else the first message's. */
+function withNext(first: BounceReport, next: BounceReport): BounceReport {
+  if (first.recipients.length === 0) return next;
+  if (next.recipients.length === 0) return first;
+  const seen = new Set(first.recipients.map((r) => `${r.recipient.toLowerCase()} ${r.reason}`));
+  const more = next.recipients.filter((r) => !seen.has(`${r.recipient.toLowerCase()} ${r.reason}`));
+  if (more.length === 0) return first;
+  const recipients = [...first.recipients, ...more];
+  const kind =
+    DELIVERY_KINDS.has(first.kind) && DELIVERY_KINDS.has(next.kind) ? kindOf(recipients) : first.kind;
+  return { ...first, kind, recipients };
+}
+
+const DELIVERY_KINDS = new Set<ReportKind>(["bounce", "delay", "delivered", "relayed"]);
 
 function classifyView(m: MessageView): BounceReport {
   return (

@@ -153,3 +153,61 @@ describe("Exim", () => {
     );
   });
 });
+
+describe("mbox files", () => {
+  it("reads every message of an mbox file, each after its 'From ' line and an empty line", () => {
+    const r = classifyBounce(read("mbox-two-postfix-bounces.eml"));
+    expect(r.kind).toBe("bounce");
+    expect(verdicts(r)).toEqual({
+      "m.keller@example.net": "userunknown/hard",
+      "j.otto@example.org": "mailboxfull/soft",
+    });
+    // The first message's original is the report's.
+    expect(r.original.message_id).toBe("<erinnerung-17@hausarzt-beispiel.de>");
+  });
+
+  it("does not split at a 'From ' line that is no mbox separator", () => {
+    const mbox = read("mbox-two-postfix-bounces.eml").toString("latin1");
+    const second = mbox.indexOf("\nFrom MAILER-DAEMON", 10) + 1;
+    // Not after the closing boundary and an empty line, or without the date in ctime's form: the first message's text.
+    for (const changed of [
+      `${mbox.slice(0, second - 1)}x\n${mbox.slice(second)}`,
+      mbox.replace("From MAILER-DAEMON  Tue Nov 17 08:14:15 2026", "From MAILER-DAEMON on Tuesday"),
+    ]) {
+      expect(Object.keys(verdicts(classifyBounce(changed)))).toEqual(["m.keller@example.net"]);
+    }
+  });
+
+  it("reads at most 20 messages of an mbox file", () => {
+    // 15 copies of the file: 30 messages, m.keller's and j.otto<i>'s bounces in turn.
+    const one = read("mbox-two-postfix-bounces.eml").toString("latin1");
+    const many = Array.from({ length: 15 }, (_, i) => one.replaceAll("j.otto@", `j.otto${i}@`)).join("\n");
+    const got = classifyBounce(many).recipients.map((x) => x.recipient);
+    // The first 20 messages: m.keller (the same verdict ten times, once) and j.otto0 … j.otto9.
+    expect(got).toEqual([
+      "m.keller@example.net",
+      ...Array.from({ length: 10 }, (_, i) => `j.otto${i}@example.org`),
+    ]);
+  });
+
+  it("takes no 'From ' line inside a message for the next one: a returned original in mbox form", () => {
+    const mbox = read("mbox-two-postfix-bounces.eml").toString("latin1");
+    const second = mbox.indexOf("\nFrom MAILER-DAEMON", 10) + 1;
+    // A qmail notice (no MIME) that returns a bounce it received, mbox line and all.
+    const qmail = [
+      "From: MAILER-DAEMON@mx.example.org",
+      "To: praxis@hausarzt-beispiel.de",
+      "Subject: failure notice",
+      "",
+      "Hi. This is the qmail-send program at mx.example.org.",
+      "",
+      "<r.lang@example.org>:",
+      "Sorry, no mailbox here by that name. (#5.1.1)",
+      "",
+      "--- Below this line is a copy of the message.",
+      "",
+      mbox.slice(second),
+    ].join("\n");
+    expect(verdicts(classifyBounce(qmail))).toEqual({ "r.lang@example.org": "userunknown/hard" });
+  });
+});
