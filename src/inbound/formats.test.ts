@@ -91,6 +91,26 @@ describe("notices that name the recipient only elsewhere", () => {
         "<anna.berg@praxis-sued.example>: 550 5.1.1 User unknown\n\nMessage headers follow.",
       );
     expect(Object.keys(verdicts(classifyBounce(other)))).toEqual(["anna.berg@praxis-sued.example"]);
+    // The reporting system's own postmaster, named for help, is not the recipient: the returned message's To is.
+    const contact = [
+      "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+      "To: praxis@hausarzt-beispiel.de",
+      "Subject: Undelivered Mail Returned to Sender",
+      "",
+      "Your message could not be delivered.",
+      "550 5.1.1 Recipient unknown",
+      "For help, please contact postmaster@example.net.",
+      "",
+      "--- Below this line is a copy of the message.",
+      "",
+      "From: praxis@hausarzt-beispiel.de",
+      "To: k.weiss@example.net",
+      "Subject: Termin",
+      "",
+      "Guten Tag.",
+      "",
+    ].join("\n");
+    expect(Object.keys(verdicts(classifyBounce(contact)))).toEqual(["k.weiss@example.net"]);
   });
 });
 

@@ -124,12 +124,16 @@ export interface NotRecipients {
 
 /** The whole reading, the most specific reader that finds something winning: blocks, made evidence of
  * (evidenceOfBlock) only where needed — a DSN's fields need the words about their own recipient only. */
-export function readTextBlocks(report: string, exclude: NotRecipients): TextBlock[] {
+export function readTextBlocks(report: string, exclude: NotRecipients, reporting?: string): TextBlock[] {
   const lines = report.split("\n");
   // People do write to themselves: when only the sender's own address is named, it is the recipient.
   // And to a postmaster: when the report names no one else, a role address is whom it is about
-  // ("There was an error delivering your mail to <postmaster@example.org>"), never the mailer-daemon.
-  const roles: NotRecipients = { has: (a) => exclude.has(a) || DAEMON.test(a), rolesAllowed: true };
+  // ("There was an error delivering your mail to <postmaster@example.org>") — never the mailer-daemon,
+  // nor a role address in the reporting system's own domain ("please contact postmaster@mx.example.net").
+  const roles: NotRecipients = {
+    has: (a) => exclude.has(a) || DAEMON.test(a) || sameDomain(a, reporting),
+    rolesAllowed: true,
+  };
   for (const skip of [exclude, nobody, roles]) {
     for (const reader of READERS) {
       const blocks = reader(lines, skip, report);
@@ -142,6 +146,14 @@ export function readTextBlocks(report: string, exclude: NotRecipients): TextBloc
 const nobody: NotRecipients = { has: () => false };
 
 const DAEMON = /^(?:mailer-?daemon|mail-daemon)@/i;
+
+/** Is the address in the domain `domain`, one above it or one below it? */
+function sameDomain(address: string, domain: string | undefined): boolean {
+  if (!domain) return false;
+  const own = domain.toLowerCase();
+  const its = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+  return its === own || own.endsWith(`.${its}`) || its.endsWith(`.${own}`);
+}
 
 /** What a block says, as evidence about its recipient. */
 export function evidenceOfBlock(b: TextBlock): Evidence {
