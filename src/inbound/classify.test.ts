@@ -255,6 +255,21 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.7.1", "550 5.7.1 Sender rejected (in reply to MAIL FROM command)")).toBe("rejected");
   });
 
+  it("reads a name service's failure by its words, and a status code the table does not know as generic", () => {
+    // Exchange Online's 5.4.312 is in no table: its class and subject say only "network or routing".
+    expect(reasonOf("5.4.312", "550 5.4.312 Message expired, DNS query failed")).toBe("networkerror");
+    expect(reasonOf("5.0.0", "554 Host name lookup failure for mx.example.com")).toBe("networkerror");
+    // The lookup was answered: the host or domain does not exist (hard).
+    const absent = classifyBounce(dsn("5.0.0", "554 DNS lookup failure: host mx.example.com not found"))
+      .recipients[0];
+    expect([absent.reason, absent.hard]).toEqual(["hostunknown", true]);
+    // A code the table knows still decides over the words, and a name server alone is no failure.
+    expect(reasonOf("5.1.1", "550 5.1.1 Recipient unknown (DNS lookup failed)")).toBe("userunknown");
+    expect(reasonOf("5.0.0", "550 Message refused by the name server policy of example.org")).not.toBe(
+      "networkerror",
+    );
+  });
+
   it("reads a content filter's spam or virus verdict after DATA in words no phrase list has", () => {
     expect(reasonOf("5.7.1", "554 5.7.1 Refused: the attachment carries a virus")).toBe("virusdetected");
     expect(reasonOf("5.7.1", "550 5.7.1 Our content filter judged this message as SPAM, sorry")).toBe(

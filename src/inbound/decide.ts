@@ -343,7 +343,9 @@ const classReasons = new Set<Reason | undefined>([
 function isClassGeneric(f: Facts): boolean {
   if (!classReasons.has(f.statusReason)) return false;
   const s = f.status;
-  if (!s) return true;
+  // No code, or one the table does not know (Exchange Online's 5.4.312, 5.7.708 …): its class and
+  // subject say where the fault lies, not what it was.
+  if (!s || !f.statusReason) return true;
   // "c.s.d" read in place (this runs for most reports, so no split): subject 5 or 6, or detail 0.
   const subject = s.length > 3 && s[3] === "." ? s[2] : "";
   return s.endsWith(".0") || subject === "5" || subject === "6" || s.endsWith(".7.1");

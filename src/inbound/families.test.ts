@@ -40,6 +40,16 @@ describe("the word families of a reply", () => {
     expect(read("451 Unsolicited mail suspected, try again later", "DATA")).not.toBe("spamdetected");
   });
 
+  it("reads a name service's answer: a failed lookup is the network's, a non-existent host is hostunknown", () => {
+    expect(read("550 5.4.312 Message expired, DNS query failed")).toBe("networkerror");
+    expect(read("451 Temporary failure: name server timeout", "RCPT")).toBe("networkerror");
+    expect(read("DNS lookup failure: host mx.example.com not found")).toBe("hostunknown");
+    expect(read("451 4.4.0 DNS lookup of example.com: NXDOMAIN", "RCPT")).toBe("networkerror");
+    // "domain" alone is no name service, and a host name such as dns.example.net is no word.
+    expect(read("550 Domain of sender not found", "RCPT")).not.toBe("networkerror");
+    expect(read("550 Message from dns.example.net failed content checks", "DATA")).not.toBe("networkerror");
+  });
+
   it("keeps the step a word family belongs to", () => {
     expect(read("550 Relay Prohibited", "RCPT")).toBe("norelaying");
     expect(read("550 Relay Prohibited", "CONN")).toBe("blocked");

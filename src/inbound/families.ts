@@ -148,6 +148,24 @@ const LOOP =
   /\b(?:too many hops|hop count|hops|routing loop|message looping|looping message|loop count|forwarding loop for)\b/;
 const UNREACHABLE =
   /\b(?:no route to host|host is unreachable|network is unreachable|unable to resolve route)\b/;
+// Name service: a lookup that failed ("DNS query failed", "host name lookup failure", "name server
+// timeout") is the network's trouble (networkerror); one answered that the host or domain does not exist
+// ("DNS lookup failure: host x not found", "NXDOMAIN") is hostunknown, unless the reply or status is
+// temporary (the sender will try again: the answer is not final).
+const DNS = /\b(?:dns|name ?servers?|name service|(?:host ?name|name|mx|domain) lookup|nxdomain)\b/;
+const DNS_ABSENT =
+  /\b(?:not found|nxdomain|does not exist|doesn't exist|no such (?:host|domain)|non-?existent|unknown (?:host|domain))\b/;
+const DNS_FAILED =
+  /\b(?:fail\w*|error|errors|time ?out|timed out|servfail|no (?:answer|response)|unavailable|not responding|unreachable)\b/;
+
+function readDns(w: string, f: FamilyFacts): Reason | undefined {
+  if (!DNS.test(w)) return undefined;
+  if (DNS_ABSENT.test(w)) {
+    return f.replyCode?.[0] === "4" || f.status?.[0] === "4" ? "networkerror" : "hostunknown";
+  }
+  return DNS_FAILED.test(w) ? "networkerror" : undefined;
+}
+
 // Content: MIME or encoding faults after DATA; bulk or unsolicited mail (spam in other words).
 const MIME_WORDS = /\b(?:mime|8-?bit|base64|binary content|encoding|encoded)\b/;
 const MIME_FAULT = /\b(?:invalid|improper\w*|malformed|complexity|unnecessary|illegal|broken|bad)\b/;
@@ -246,6 +264,8 @@ function readFamilies(f: FamilyFacts): Reason | undefined {
     return "mesgtoobig";
   }
   if (LOOP.test(w) || UNREACHABLE.test(w)) return "networkerror";
+  const dns = readDns(w, f);
+  if (dns) return dns;
   const refused = REFUSAL.test(w);
   const greeting = c === "CONN" || c === "EHLO";
   // At the greeting or EHLO nothing but the connecting host has been named: a refusal there that no
