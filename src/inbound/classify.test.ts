@@ -270,6 +270,17 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("reads a gateway's logged HELO= field as no step of the session", () => {
+    // IMail quoting a URIBL refusal of the message: spam in the message, not the connecting host refused
+    // at HELO (main read "HELO=[…]" as the command and the blacklist words as the host's).
+    expect(
+      reasonOf(
+        "5.0.0",
+        "550-REJECTED - Blacklisted URL in message. (example.com) in [black]. 550-H=mail.example.net [192.0.2.11] HELO=[mail.example.net] 550 F=[a@example.net] T=[kunde@example.com]",
+      ),
+    ).toBe("spamdetected");
+  });
+
   it("reads a content filter's spam or virus verdict after DATA in words no phrase list has", () => {
     expect(reasonOf("5.7.1", "554 5.7.1 Refused: the attachment carries a virus")).toBe("virusdetected");
     expect(reasonOf("5.7.1", "550 5.7.1 Our content filter judged this message as SPAM, sorry")).toBe(

@@ -13,7 +13,7 @@ const ADDRESS =
 function commandByExpressions(text: string): string | undefined {
   const found = new Set<string>();
   for (const m of text.matchAll(
-    /(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@])/g,
+    /(?<![A-Za-z0-9@.])(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@=])/g,
   )) {
     const c = m[1] === "MAIL F" ? "MAIL" : m[1];
     if (c === "MAIL" && !/^MAIL\s*FROM/i.test(text.slice(m.index, m.index + 10))) continue;
@@ -128,6 +128,11 @@ describe("text primitives equal the expressions they replace", () => {
     );
     expect(commandOf("host x said: 550 5.1.1 unknown (in reply to RCPT TO command)")).toBe("RCPT");
     expect(commandOf("ODATA and xRCPT are not commands")).toBeUndefined();
+    // A gateway's reply that logs the client's HELO as a field answered no HELO (IMail quoting a URIBL
+    // refusal after DATA: "550-H=mail.example.com [192.0.2.11] HELO=[mail.example.com]").
+    expect(
+      commandOf("550-REJECTED - Blacklisted URL in message. 550-H=x [192.0.2.11] HELO=[x]"),
+    ).toBeUndefined();
   });
 
   it("the phrase automaton finds every reason the phrase lists name, and the first preset", () => {

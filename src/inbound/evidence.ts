@@ -135,7 +135,9 @@ export function isSpace(c: number): boolean {
 }
 
 /** An SMTP command's name where it stands as a word of its own. */
-const COMMAND_WORD = /(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@])/g;
+// A name followed by "=" is a parameter or a logged field ("HELO=[mail.example.com]" in a gateway's
+// reply, "AUTH=<>" after MAIL FROM), not the step that was answered.
+const COMMAND_WORD = /(HELO|EHLO|STARTTLS|AUTH|MAIL F|MAIL|RCPT|DATA)(?![A-Za-z0-9@=])/g;
 
 /** Characters that, just before a command's name, make it part of another word (or an address). */
 function joinsWord(c: number): boolean {
