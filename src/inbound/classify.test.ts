@@ -270,6 +270,29 @@ describe("deciding the reason", () => {
     );
   });
 
+  it("reads Japanese words of an unknown user, and no other Japanese text as them", () => {
+    // Domino in Japanese, its own directory lookup in an X-Notes field: "user … is not found in the
+    // Domino directory".
+    const domino = classifyBounce(
+      dsn("5.0.0", "ユーザー Kunde (kunde@example.com) は Domino ディレクトリには見つかりません。").replace(
+        "Diagnostic-Code: smtp;",
+        "Diagnostic-Code: X-Notes;",
+      ),
+    ).recipients[0];
+    expect([domino.reason, domino.hard]).toEqual(["userunknown", true]);
+    expect(reasonOf("5.0.0", "550 宛先のメールアドレスが存在しません (in reply to RCPT TO command)")).toBe(
+      "userunknown",
+    );
+    // Any other Japanese of the same length is no such phrase (the phrase automaton shares one column
+    // for every character beyond Latin-1): m-FILTER's notice quoting a subject "にゃーん".
+    expect(
+      reasonOf(
+        "5.4.1",
+        "550 5.4.1 All recipient addresses rejected : Access denied -------SMTP command DATA Subject: にゃーん",
+      ),
+    ).not.toBe("filtered");
+  });
+
   it("reads a gateway's logged HELO= field as no step of the session", () => {
     // IMail quoting a URIBL refusal of the message: spam in the message, not the connecting host refused
     // at HELO (main read "HELO=[…]" as the command and the blacklist words as the host's).

@@ -1170,6 +1170,29 @@ const german: Partial<Record<Reason, readonly Phrase[]>> = {
   expired: [["konnte innerhalb ", " nicht zugestellt"], "zustellung wurde aufgegeben"],
 };
 
+/** The same in Japanese: notices of Japanese mail servers and of localised Domino and Exchange ("ユーザー
+ * Neko (x@y) は Domino ディレクトリには見つかりません。": the user is not found in the directory). A user,
+ * an address or a recipient that "cannot be found" or "does not exist"; a mailbox that is full. Every
+ * phrase here is a list of fragments, whose order is checked on the text itself: the automaton below
+ * gives all characters beyond Latin-1 one column, so a plain phrase of such characters would match any
+ * other of the same length. */
+const japanese: Partial<Record<Reason, readonly Phrase[]>> = {
+  userunknown: [
+    ["ユーザ", "見つかりません"],
+    ["ユーザ", "存在しません"],
+    ["アドレス", "見つかりません"],
+    ["アドレス", "存在しません"],
+    ["宛先", "見つかりません"],
+    ["宛先", "存在しません"],
+    ["宛先不明"],
+  ],
+  mailboxfull: [
+    ["メールボックス", "いっぱい"],
+    ["メールボックス", "一杯"],
+    ["メールボックス", "容量"],
+  ],
+};
+
 function merged(...tables: Array<Partial<Record<Reason, readonly Phrase[]>>>) {
   const out: Partial<Record<Reason, readonly Phrase[]>> = {};
   for (const t of tables) {
@@ -1180,7 +1203,7 @@ function merged(...tables: Array<Partial<Record<Reason, readonly Phrase[]>>>) {
   return out;
 }
 
-export const phrases = merged(english, german);
+export const phrases = merged(english, german, japanese);
 
 /** Words that name a reason outright in one MTA's or provider's own vocabulary (Exim's internal
  * messages, qmail's, Domino's, Facebook's and Exchange 2003's codes, Gmail's older notices …). When one
