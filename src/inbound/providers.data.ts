@@ -462,6 +462,54 @@ export const sentencesOfHosts: ReadonlyArray<{
       ["notaccept", "type=mx: malformed or unexpected name server reply"],
     ],
   },
+  {
+    // Zoho Mail's MX (smtpin.zoho.com, mx.zoho.com/.eu): its documented refusals. A message "flagged as
+    // Spam" at RCPT, before any content was sent, refuses the sender, as does "rejected by destination
+    // domain".
+    hosts: ["zoho.com", "zoho.eu"],
+    sentences: [
+      ["authfailure", "email rejected per dmarc policy"],
+      ["blocked", "greylisted, try again after some time"],
+      ["rejected", "email cannot be delivered. reason: email flagged as spam"],
+      ["rejected", "mail rejected by destination domain"],
+      ["policyviolation", "email policy violation detected"],
+      ["policyviolation", "mailbox delivery restricted by policy error"],
+      ["systemerror", "temporary system error"],
+      ["userunknown", "user does not exist"],
+      ["virusdetected", " detected by zoho mail"],
+    ],
+  },
+  {
+    // Symantec/Broadcom Email Security.cloud (MessageLabs, *.messagelabs.com), reporting or refusing: the
+    // messages its knowledge base explains. Its "No such user" and "Invalid recipient" name a recipient
+    // that does not exist (the service checks addresses for its customers); "Please turn on SMTP
+    // Authentication in your mail client" asks the sender's client to authenticate.
+    hosts: ["messagelabs.com"],
+    sentences: [
+      ["authfailure", "domain authentication fail"],
+      ["badreputation", "connection rejected by policy"],
+      ["blocked", "mail rejected because your ip is in the pbl"],
+      ["blocked", "your ip address has been "],
+      ["contenterror", "stray linefeeds in message"],
+      ["failedstarttls", "tls/sslv3 connection required"],
+      ["norelaying", " as a relay, "],
+      ["notcompliantrfc", "has detected that this message is not rfc 5322"],
+      ["ratelimited", "too many recipients received this hour"],
+      ["ratelimited", "too many messages"],
+      ["rejected", "sender envelope domain not allowed for sender ip address"],
+      ["rejected", "your domain has been blocked"],
+      ["rejected", "your email address has been blocked"],
+      ["rejected", "your envelope sender is in my badmailfrom list"],
+      ["rejected", "your email address has been blacklisted"],
+      ["rejected", "your domain has been blacklisted"],
+      ["securityerror", "please turn on smtp authentication in your mail client"],
+      ["spamdetected", "message filtered"],
+      ["spamdetected", "filtered by outbound scanning"],
+      ["userunknown", "no such user"],
+      ["userunknown", "invalid recipient"],
+      ["userunknown", "mailbox is not allowed"],
+    ],
+  },
 ];
 
 /** Provider error codes → reason. */

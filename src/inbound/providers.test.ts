@@ -60,4 +60,22 @@ describe("mailbox providers' own sentences", () => {
       ask("550 5.1.1 <a@example.org>: inactive email address", { hosts: ["example.org"] }),
     ).toBeUndefined();
   });
+
+  it("reads Zoho's and Symantec Email Security.cloud's (MessageLabs) refusals when their hosts said them", () => {
+    const zoho = "554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.";
+    expect(ask(zoho, { hosts: ["smtpin.zoho.com"] })).toBe("rejected");
+    expect(ask("452 4.3.1 Temporary System Error", { hosts: ["mx.zoho.eu"] })).toBe("systemerror");
+    expect(ask(zoho, { hosts: ["mx.example.org"] })).toBeUndefined();
+    // MessageLabs reporting: its "No such user" with no SMTP step is the recipient that does not exist.
+    const labs = ["server-0.bemta-0.messagelabs.com"];
+    expect(ask("550 kunde@example.com... No such user", { hosts: labs })).toBe("userunknown");
+    expect(
+      ask(
+        "550-Please turn on SMTP Authentication in your mail client. 550 mx is not permitted to relay through this server without authentication.",
+        { hosts: labs },
+      ),
+    ).toBe("securityerror");
+    expect(ask("553 Sorry, your email address has been blacklisted", { hosts: labs })).toBe("rejected");
+    expect(ask("550 kunde@example.com... No such user", { hosts: ["mx.example.com"] })).toBeUndefined();
+  });
 });
