@@ -293,6 +293,11 @@ describe("deciding the reason", () => {
     ).not.toBe("filtered");
   });
 
+  it("reads X.2.3, a message too long for the mailbox, as mesgtoobig (sisimai 5's emailtoolarge)", () => {
+    expect(reasonOf("5.2.3", "552 5.2.3 Message length exceeds limit set by recipient")).toBe("mesgtoobig");
+    expect(reasonOf("4.2.3", "452 4.2.3 Over the limit for this mailbox")).toBe("mesgtoobig");
+  });
+
   it("reads a gateway's logged HELO= field as no step of the session", () => {
     // IMail quoting a URIBL refusal of the message: spam in the message, not the connecting host refused
     // at HELO (main read "HELO=[…]" as the command and the blacklist words as the host's).

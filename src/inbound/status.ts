@@ -12,7 +12,10 @@ const byStatus: Record<string, Reason> = {
   // words; 5.2.1 stays filtered, as there). Words decide first: Gmail's 4.2.1 "receiving mail too quickly".
   "4.2.1": "suspend",
   "4.2.2": "mailboxfull",
-  "4.2.3": "exceedlimit",
+  // X.2.3 "message length exceeds administrative limit": the message is too big for this mailbox. sisimai 4
+  // named it exceedlimit; sisimai 5's current tables fold that reason into emailtoolarge (our mesgtoobig),
+  // so the code alone now says mesgtoobig (words such as "message too large" may still say exceedlimit).
+  "4.2.3": "mesgtoobig",
   "4.2.4": "filtered",
   // X.3.0 "other or undefined mail system status": the receiving system failed, not the recipient
   // (Cloudflare's "Upstream error", SES's "could not be delivered due to a recipient error").
@@ -58,7 +61,7 @@ const byStatus: Record<string, Reason> = {
   "5.2.0": "filtered",
   "5.2.1": "filtered",
   "5.2.2": "mailboxfull",
-  "5.2.3": "exceedlimit",
+  "5.2.3": "mesgtoobig",
   "5.2.4": "filtered",
   "5.3.0": "systemerror",
   "5.3.1": "systemfull",
