@@ -45,6 +45,8 @@ describe("the word families of a reply", () => {
     expect(read("451 Temporary failure: name server timeout", "RCPT")).toBe("networkerror");
     expect(read("DNS lookup failure: host mx.example.com not found")).toBe("hostunknown");
     expect(read("451 4.4.0 DNS lookup of example.com: NXDOMAIN", "RCPT")).toBe("networkerror");
+    // A failed lookup of the sender's domain is about the sender, not the network.
+    expect(read("550 Sender domain DNS lookup failed", "RCPT")).not.toBe("networkerror");
     // "domain" alone is no name service, and a host name such as dns.example.net is no word.
     expect(read("550 Domain of sender not found", "RCPT")).not.toBe("networkerror");
     expect(read("550 Message from dns.example.net failed content checks", "DATA")).not.toBe("networkerror");

@@ -151,7 +151,8 @@ const UNREACHABLE =
 // Name service: a lookup that failed ("DNS query failed", "host name lookup failure", "name server
 // timeout") is the network's trouble (networkerror); one answered that the host or domain does not exist
 // ("DNS lookup failure: host x not found", "NXDOMAIN") is hostunknown, unless the reply or status is
-// temporary (the sender will try again: the answer is not final).
+// temporary (the sender will try again: the answer is not final). Not when the sender is named ("sender
+// domain: DNS lookup failed" refuses the sender).
 const DNS = /\b(?:dns|name ?servers?|name service|(?:host ?name|name|mx|domain) lookup|nxdomain)\b/;
 const DNS_ABSENT =
   /\b(?:not found|nxdomain|does not exist|doesn't exist|no such (?:host|domain)|non-?existent|unknown (?:host|domain))\b/;
@@ -159,7 +160,8 @@ const DNS_FAILED =
   /\b(?:fail\w*|error|errors|time ?out|timed out|servfail|no (?:answer|response)|unavailable|not responding|unreachable)\b/;
 
 function readDns(w: string, f: FamilyFacts): Reason | undefined {
-  if (!DNS.test(w)) return undefined;
+  // A lookup of the sender's domain that failed refused the sender: the sender's words decide below.
+  if (!DNS.test(w) || SENDER.test(w)) return undefined;
   if (DNS_ABSENT.test(w)) {
     return f.replyCode?.[0] === "4" || f.status?.[0] === "4" ? "networkerror" : "hostunknown";
   }
