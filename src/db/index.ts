@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { cheapMissingForkLookups } from "./pglite-fs.js";
 import { preparingPool } from "./prepared.js";
 import type { DB } from "./schema.js";
 
@@ -65,6 +66,8 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
     pglite = new PGlite({ dataDir: dir, startParams: pgliteStartParams });
   }
   await pglite.waitReady;
+  // a data directory on disk is emscripten's NODEFS: its answer for a missing fork file made cheap
+  cheapMissingForkLookups(pglite);
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: "pglite", pglite, close: () => db.destroy() };
 }
