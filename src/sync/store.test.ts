@@ -11,6 +11,7 @@ import {
   contactsByKeys,
   insertEvents,
   insertFoundEntries,
+  stagedChunk,
   stageMembers,
   upsertSyncState,
 } from "./store.js";
@@ -442,5 +443,110 @@ describe("contactsByKeys", () => {
     const plan = explained.rows.map((r) => Object.values(r)[0]).join("\n");
     expect(plan).toMatch(/Index Scan using contacts_pkey on contacts/);
     expect(plan).not.toMatch(/Seq Scan on contacts/);
+  });
+});
+
+/** A parameter as an SQL literal (EXECUTE's arguments are expressions, not parameters of the statement). */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "number") return String(v);
+  if (Array.isArray(v)) return `array[${v.map(literal).join(", ")}]::text[]`;
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+describe("the chunk reads", () => {
+  // stagedChunk and contactsByKeys run for every chunk; on PGlite they are kept prepared, and after five
+  // executions the server may plan them once for good (a generic plan). That plan must be the same walk:
+  // the staged members by their key, each probe by its index — never a scan of a whole table.
+  it("are kept prepared on PGlite, and their generic plans walk the keys", async () => {
+    const db = env.rt.db;
+    const listId = newId("list");
+    const now = new Date();
+    await db
+      .insertInto("lists")
+      .values({ id: listId, workspace_id: env.ws.id, name: "Generisch", created_at: now, updated_at: now })
+      .execute();
+    await sql`
+      insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
+      select 'con_gen_' || lpad(i::text, 5, '0'), ${env.ws.id}, 'Vorname', 'Gen' || i,
+             array['gen' || i || '@beispiel.de'], array['gen' || i || '@beispiel.de'], ${now}, ${now}
+        from generate_series(0, 1999) i`.execute(db);
+    await sql`
+      insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by,
+                                 created_at, updated_at)
+      select 'sub_gen_' || substr(c.id, 9), ${env.ws.id}, ${listId}, c.id, 'subscribed', ${now}, 'test',
+             ${now}, ${now}
+        from contacts c where c.id like 'con_gen_%'`.execute(db);
+    const runId = newId("syr");
+    const keys = Array.from({ length: 2000 }, (_, i) => `gen${i}@beispiel.de`);
+    await stageMembers(
+      db,
+      keys.map((k, i) => ({
+        run_id: runId,
+        email_key: k,
+        remote_id: String(i),
+        email: k,
+        status: "subscribed",
+        status_changed_at: now,
+        first_name: "Vorname",
+        last_name: `Gen${i}`,
+        salutation: null,
+        block_hash: null,
+      })),
+    );
+    await sql`analyze contacts, contact_email_keys, subscriptions, sync_fetched_members`.execute(db);
+    const { db: logged, ran, close } = recordingDb(env);
+    let afterKey: string | null = null;
+    let members = 0;
+    for (let i = 0; i < 8; i++) {
+      const chunk = await stagedChunk(logged, {
+        runId,
+        workspaceId: env.ws.id,
+        listId,
+        afterKey,
+        size: 250,
+      });
+      members += chunk.length;
+      afterKey = chunk[chunk.length - 1].email_key;
+      const found = await contactsByKeys(logged, {
+        workspaceId: env.ws.id,
+        listId,
+        keys: chunk.map((m) => m.email_key),
+      });
+      expect(found.map((c) => c.email_key).sort()).toEqual(chunk.map((m) => m.email_key).sort());
+    }
+    await close();
+    expect(members).toBe(2000);
+    const last = (text: RegExp) => [...ran].reverse().find((q) => text.test(q.sql));
+    const reads = [last(/from sync_fetched_members/), last(/from contact_email_keys/)];
+    for (const q of reads) {
+      expect(q).toBeDefined();
+      if (!q) continue;
+      const kept = await sql<{ n: number }>`
+        select count(*)::int as n from pg_prepared_statements where statement = ${q.sql}`.execute(db);
+      expect(kept.rows[0].n).toBe(env.db.handle.pglite ? 1 : 0);
+      if (env.db.handle.pglite) {
+        // after five custom plans the server settled on the generic one: planned once, not per chunk
+        const uses = await sql<{ generic_plans: number }>`
+          select generic_plans from pg_prepared_statements where statement = ${q.sql}`.execute(db);
+        expect(Number(uses.rows[0].generic_plans)).toBeGreaterThan(0);
+      }
+      const plan = await db.connection().execute(async (c) => {
+        await sql`set plan_cache_mode = force_generic_plan`.execute(c);
+        try {
+          await c.executeQuery(CompiledQuery.raw(`prepare generic_read as ${q.sql}`));
+          const args = q.parameters.map(literal).join(", ");
+          const explained = await c.executeQuery<Record<string, string>>(
+            CompiledQuery.raw(`explain execute generic_read(${args})`),
+          );
+          return explained.rows.map((r) => Object.values(r)[0]).join("\n");
+        } finally {
+          await sql`deallocate generic_read`.execute(c);
+          await sql`reset plan_cache_mode`.execute(c);
+        }
+      });
+      expect(plan).not.toMatch(/Seq Scan/);
+      expect(plan).toMatch(/Index (Only )?Scan using (sync_fetched_members_pkey|contact_email_keys_pkey)/);
+    }
   });
 });
