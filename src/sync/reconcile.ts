@@ -12,6 +12,7 @@ import { setSubscriptionStatus } from "../lists/subscriptions.js";
 import { systemActor } from "../runtime.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { newId } from "../util/ids.js";
+import type { RemoteStatus } from "./adapter.js";
 import {
   addressKeysNeeded,
   type ChunkReads,
@@ -23,7 +24,7 @@ import {
   unchanged,
 } from "./decide.js";
 import type { RunScope } from "./fetch.js";
-import type { FieldConflict } from "./rules.js";
+import { type FieldConflict, isListMember } from "./rules.js";
 import { eventTrigger } from "./runs.js";
 import {
   type ContactByKey,
@@ -43,10 +44,13 @@ export const RECONCILE_CHUNK = 5000;
 
 // ---- reading a chunk ----
 
-/** A chunk's members, then the contacts of those that may be matched by address (usually a few). */
+/**
+ * A chunk's members with the contacts of those linked to no subscription (read together), then the
+ * contacts of any other member that may be matched by address (usually none).
+ */
 async function readChunk(tx: Database, s: RunScope, afterKey: string | null, size: number, previous: Claims) {
   const { run } = s;
-  const members = await stagedChunk(tx, {
+  const { members, unlinkedContacts } = await stagedChunk(tx, {
     runId: run.id,
     workspaceId: run.workspace_id,
     listId: run.list_id,
@@ -56,6 +60,17 @@ async function readChunk(tx: Database, s: RunScope, afterKey: string | null, siz
   if (members.length === 0) return null;
   const byKey = new Map<string, ContactByKey[]>();
   const asked = new Set<string>();
+  // The keys addressKeysNeeded asks first whatever else it finds (a list member linked to nothing): their
+  // contacts came with the chunk. The read holds every member linked to nothing; only these are taken,
+  // so the keys asked and the contacts found are those of the loop below on its own.
+  for (const m of members)
+    if (m.linked.length === 0 && isListMember(m.status as RemoteStatus)) asked.add(m.email_key);
+  for (const r of unlinkedContacts) {
+    if (!asked.has(r.email_key)) continue;
+    const rows = byKey.get(r.email_key);
+    if (rows) rows.push(r);
+    else byKey.set(r.email_key, [r]);
+  }
   for (;;) {
     const keys = addressKeysNeeded(run.id, members, previous, byKey, asked);
     if (keys.length === 0) break;

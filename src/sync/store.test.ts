@@ -499,7 +499,7 @@ describe("the chunk reads", () => {
     let afterKey: string | null = null;
     let members = 0;
     for (let i = 0; i < 8; i++) {
-      const chunk = await stagedChunk(logged, {
+      const { members: chunk, unlinkedContacts } = await stagedChunk(logged, {
         runId,
         workspaceId: env.ws.id,
         listId,
@@ -514,6 +514,8 @@ describe("the chunk reads", () => {
         keys: chunk.map((m) => m.email_key),
       });
       expect(found.map((c) => c.email_key).sort()).toEqual(chunk.map((m) => m.email_key).sort());
+      // no member is linked yet: the chunk brought the same contacts, in the same order
+      expect(unlinkedContacts).toEqual(found);
     }
     await close();
     expect(members).toBe(2000);

@@ -279,16 +279,61 @@ function contactsOf(rows: unknown[][]): ContactByKey[] {
 const keptOnPglite = <T>(statement: RawBuilder<T>) => prepared(statement, { pglite: true, postgres: false });
 
 /**
+ * The rows of contactsByKeys for the keys in `keyRows` (a relation `k` of contact_email_keys rows): each
+ * contact holding the address, its subscription on the list, whether that has a sync state.
+ */
+function contactRows(keyRows: RawBuilder<unknown>, listId: string, where: RawBuilder<unknown>) {
+  return sql`
+    select k.email_key, c.id as contact_id, c.first_name, c.last_name, c.letter_salutation, c.emails, c.email_keys,
+           s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id,
+           ss.has_sync_state
+      from ${keyRows}
+      -- LATERAL with OFFSET 0: one probe of the contact's key per address. As a join it was planned as a
+      -- hash of every contact of the database (a sequential scan of 100,000 contacts per chunk of 5,000
+      -- addresses: ~90 of ~180 ms per chunk on PGlite)
+      join lateral (
+        select x.id, x.first_name, x.last_name, x.letter_salutation, x.emails, x.email_keys from contacts x
+         where x.id = k.contact_id
+        offset 0) c on true
+      left join subscriptions s on s.contact_id = c.id and s.list_id = ${listId}
+      -- LATERAL with OFFSET 0: one probe of the key per contact. As a join it was planned as a hash of the
+      -- whole sync state, which a first fetch grows by 5,000 rows per chunk (read whole for every chunk).
+      left join lateral (
+        select y.remote_id, y.remote_email, y.result_run_id, true as has_sync_state from subscription_sync y
+         where y.subscription_id = s.id
+        offset 0) ss on true
+     ${where}`;
+}
+
+/** A chunk of staged members, and the contacts holding the address of each member no subscription is linked to. */
+export interface StagedChunk {
+  members: StagedMember[];
+  /**
+   * contactsByKeys for the key of every member without a linked subscription (whatever its status): the
+   * lookup by address such a member needs (decide.ts addressKeysNeeded), read in the same statement.
+   */
+  unlinkedContacts: ContactByKey[];
+}
+
+/**
  * The next `size` fetched members in e-mail key order, each with the subscriptions of the list its remote
  * id is linked to (normally one; newest first) and whether the address is blocklisted (by the hash staged
- * with it): one query. The rows come as ONE JSON document of arrays (jsonRows).
+ * with it), and the contacts by key of the members linked to none (on a first fetch, every member): one
+ * query. Its rows come as two JSON documents of arrays (jsonRows).
  */
 export async function stagedChunk(
   db: Db,
   v: { runId: string; workspaceId: string; listId: string; afterKey: string | null; size: number },
-): Promise<StagedMember[]> {
-  const { rows } = await keptOnPglite(sql<{ rows: unknown[][] }>`
-    select ${jsonRows(STAGED_ROW, "r", sql`r.email_key, r.sub_id desc`)} as rows from (
+): Promise<StagedChunk> {
+  const unlinkedKeys = sql`
+    (select r.email_key from r where r.sub_id is null) m
+    -- LATERAL with OFFSET 0: one probe of the address key per member
+    join lateral (
+      select e.email_key, e.contact_id from contact_email_keys e
+       where e.workspace_id = ${v.workspaceId} and e.email_key = m.email_key
+      offset 0) k on true`;
+  const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
+    with r as materialized (
     select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
            f.salutation,
            exists (select 1 from blocklist b
@@ -318,8 +363,12 @@ export async function stagedChunk(
           join subscriptions s on s.id = ss.subscription_id
           join contacts c on c.id = s.contact_id
          where ss.list_id = ${v.listId} and ss.remote_id = f.remote_id
-        offset 0) k on true) r`).execute(db);
-  return stagedMembersOf(rows[0].rows);
+        offset 0) k on true)
+    select ${jsonRows(STAGED_ROW, "r", sql`r.email_key, r.sub_id desc`)} as rows,
+           (select ${jsonRows(CONTACT_BY_KEY, "u", sql`u.contact_id`)}
+              from (${contactRows(unlinkedKeys, v.listId, sql``)}) u) as contacts
+      from r`).execute(db);
+  return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: contactsOf(rows[0].contacts) };
 }
 
 /** Every contact holding one of the addresses (keys), with its subscription on the list and its sync state. */
@@ -328,27 +377,10 @@ export async function contactsByKeys(
   v: { workspaceId: string; listId: string; keys: string[] },
 ): Promise<ContactByKey[]> {
   if (v.keys.length === 0) return [];
+  const where = sql`where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])`;
   const { rows } = await keptOnPglite(sql<{ rows: unknown[][] }>`
-    select ${jsonRows(CONTACT_BY_KEY, "r", sql`r.contact_id`)} as rows from (
-    select k.email_key, c.id as contact_id, c.first_name, c.last_name, c.letter_salutation, c.emails, c.email_keys,
-           s.id as sub_id, s.status, s.status_set_at, ss.remote_id, ss.remote_email, ss.result_run_id,
-           ss.has_sync_state
-      from contact_email_keys k
-      -- LATERAL with OFFSET 0: one probe of the contact's key per address. As a join it was planned as a
-      -- hash of every contact of the database (a sequential scan of 100,000 contacts per chunk of 5,000
-      -- addresses: ~90 of ~180 ms per chunk on PGlite)
-      join lateral (
-        select x.id, x.first_name, x.last_name, x.letter_salutation, x.emails, x.email_keys from contacts x
-         where x.id = k.contact_id
-        offset 0) c on true
-      left join subscriptions s on s.contact_id = c.id and s.list_id = ${v.listId}
-      -- LATERAL with OFFSET 0: one probe of the key per contact. As a join it was planned as a hash of the
-      -- whole sync state, which a first fetch grows by 5,000 rows per chunk (read whole for every chunk).
-      left join lateral (
-        select y.remote_id, y.remote_email, y.result_run_id, true as has_sync_state from subscription_sync y
-         where y.subscription_id = s.id
-        offset 0) ss on true
-     where k.workspace_id = ${v.workspaceId} and k.email_key = any(${v.keys}::text[])) r`).execute(db);
+    select ${jsonRows(CONTACT_BY_KEY, "r", sql`r.contact_id`)} as rows
+      from (${contactRows(sql`contact_email_keys k`, v.listId, where)}) r`).execute(db);
   // one JSON document, as stagedChunk reads its rows
   return contactsOf(rows[0].rows);
 }
