@@ -505,6 +505,7 @@ describe("the chunk reads", () => {
         listId,
         afterKey,
         size: 250,
+        unlinkedContacts: true,
       });
       members += chunk.length;
       afterKey = chunk[chunk.length - 1].email_key;
