@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { classifyFiles } from "../cli/bounces.js";
 import { type BounceReport, classifyBounce } from "./classify.js";
 import { isHard } from "./reasons.js";
+import { bareDsn } from "./reports.testkit.js";
 
 const dir = path.resolve(import.meta.dirname, "../../test/fixtures/bounces");
 const labels: Record<string, { recipient: string; reason: string; hard: boolean }> = JSON.parse(
@@ -145,24 +146,7 @@ describe("what a report is", () => {
 });
 
 describe("deciding the reason", () => {
-  const dsn = (status: string, diagnostic: string) =>
-    [
-      "From: MAILER-DAEMON@mx.example.org",
-      "Subject: Undelivered Mail Returned to Sender",
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-      "",
-      "--b",
-      "Content-Type: message/delivery-status",
-      "",
-      "Reporting-MTA: dns; mx.example.org",
-      "",
-      "Final-Recipient: rfc822; kunde@example.com",
-      "Action: failed",
-      `Status: ${status}`,
-      `Diagnostic-Code: smtp; ${diagnostic}`,
-      "--b--",
-      "",
-    ].join("\n");
+  const dsn = bareDsn;
   const reasonOf = (status: string, diagnostic: string) =>
     classifyBounce(dsn(status, diagnostic)).recipients[0].reason;
 

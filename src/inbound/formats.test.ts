@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type BounceReport, classifyBounce } from "./classify.js";
+import { bareDsn } from "./reports.testkit.js";
 
 const dir = path.resolve(import.meta.dirname, "../../test/fixtures/bounces");
 const read = (f: string) => fs.readFileSync(path.join(dir, f));
@@ -25,25 +26,8 @@ describe("RFC 3464 fields", () => {
     // A comment that only names the class ("5.0.0 (permanent failure)") is no words; the Diagnostic-Code decides.
     const failed = r.recipients.find((x) => x.recipient === "arathib@vnet.ibm.com");
     expect(failed?.diagnostic).toMatch(/^550 'arathib@vnet\.IBM\.COM' is not a registered gateway user/);
-    const dsn = (status: string) =>
-      [
-        "From: MAILER-DAEMON@mx.example.org",
-        "Subject: Delivery Status Notification",
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-        "",
-        "--b",
-        "Content-Type: message/delivery-status",
-        "",
-        "Reporting-MTA: dns; mx.example.org",
-        "",
-        "Final-Recipient: rfc822; kunde@example.com",
-        "Action: failed",
-        `Status: ${status}`,
-        "--b--",
-        "",
-      ].join("\n");
-    expect(classifyBounce(dsn("5.0.0 (permanent failure)")).recipients[0].diagnostic).toBe("");
-    expect(classifyBounce(dsn("5.1.1 (mailbox unknown)")).recipients[0]).toMatchObject({
+    expect(classifyBounce(bareDsn("5.0.0 (permanent failure)")).recipients[0].diagnostic).toBe("");
+    expect(classifyBounce(bareDsn("5.1.1 (mailbox unknown)")).recipients[0]).toMatchObject({
       reason: "userunknown",
       diagnostic: "mailbox unknown",
     });

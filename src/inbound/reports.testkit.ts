@@ -168,3 +168,25 @@ export function autoReply(v: { from: string; to: string; inReplyTo: string }): s
     "",
   ].join(CRLF);
 }
+
+/** The barest RFC 3464 report for one failed recipient (kunde@example.com), LF line ends: a Status field and,
+ * when given, a Diagnostic-Code — for tests of what the classifier reads from those two fields alone. */
+export function bareDsn(status: string, diagnostic?: string): string {
+  return [
+    "From: MAILER-DAEMON@mx.example.org",
+    "Subject: Undelivered Mail Returned to Sender",
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: message/delivery-status",
+    "",
+    "Reporting-MTA: dns; mx.example.org",
+    "",
+    "Final-Recipient: rfc822; kunde@example.com",
+    "Action: failed",
+    `Status: ${status}`,
+    ...(diagnostic === undefined ? [] : [`Diagnostic-Code: smtp; ${diagnostic}`]),
+    "--b--",
+    "",
+  ].join("\n");
+}

@@ -403,23 +403,9 @@ describe("contactsByKeys", () => {
   // with 100,000 contacts); the contact of each key found is probed by its key instead.
   it("probes the contact of each address by key, with statistics that favour a scan, and finds them", async () => {
     const db = env.rt.db;
-    const listId = newId("list");
     const now = new Date();
-    await db
-      .insertInto("lists")
-      .values({ id: listId, workspace_id: env.ws.id, name: "Planliste", created_at: now, updated_at: now })
-      .execute();
-    await sql`
-      insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
-      select 'con_plan_' || lpad(i::text, 5, '0'), ${env.ws.id}, 'Vorname', 'Plan' || i,
-             array['plan' || i || '@beispiel.de'], array['plan' || i || '@beispiel.de'], ${now}, ${now}
-        from generate_series(0, 2999) i`.execute(db);
-    await sql`
-      insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by,
-                                 created_at, updated_at)
-      select 'sub_plan_' || substr(c.id, 10), ${env.ws.id}, ${listId}, c.id, 'subscribed', ${now}, 'test',
-             ${now}, ${now}
-        from contacts c where c.id like 'con_plan_%' and substr(c.id, 10)::int % 2 = 0`.execute(db);
+    // 3,000 contacts plan0…plan2999@beispiel.de; the even ones subscribed to the list
+    const listId = await seedListAndContacts("Planliste", "plan", 3000, now, { evenOnly: true });
     await sql`analyze contacts, contact_email_keys, subscriptions`.execute(db);
     const keys = Array.from({ length: 2000 }, (_, i) => `plan${i}@beispiel.de`);
     const { db: logged, ran, close } = recordingDb(env);
@@ -446,6 +432,40 @@ describe("contactsByKeys", () => {
   });
 });
 
+/** A list and `count` contacts con_<tag>_00000… with the addresses <tag>0…@beispiel.de and the last names
+ * <Tag>0…, subscribed to the list (every one, or those with an even number); returns the list's id. */
+async function seedListAndContacts(
+  name: string,
+  tag: string,
+  count: number,
+  now: Date,
+  o: { evenOnly: boolean },
+) {
+  const db = env.rt.db;
+  const listId = newId("list");
+  await db
+    .insertInto("lists")
+    .values({ id: listId, workspace_id: env.ws.id, name, created_at: now, updated_at: now })
+    .execute();
+  const lastName = tag[0].toUpperCase() + tag.slice(1);
+  const prefix = `con_${tag}_`;
+  await sql`
+    insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
+    select ${prefix} || lpad(i::text, 5, '0'), ${env.ws.id}, 'Vorname', ${lastName} || i,
+           array[${tag} || i || '@beispiel.de'], array[${tag} || i || '@beispiel.de'], ${now}, ${now}
+      from generate_series(0, ${count - 1}::int) i`.execute(db);
+  await sql`
+    insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by,
+                               created_at, updated_at)
+    select 'sub_' || ${tag} || '_' || substr(c.id, length(${prefix}) + 1), ${env.ws.id}, ${listId}, c.id,
+           'subscribed', ${now}, 'test', ${now}, ${now}
+      from contacts c
+     where c.id like ${`${prefix}%`} and (not ${o.evenOnly}::boolean or substr(c.id, length(${prefix}) + 1)::int % 2 = 0)`.execute(
+    db,
+  );
+  return listId;
+}
+
 /** A parameter as an SQL literal (EXECUTE's arguments are expressions, not parameters of the statement). */
 function literal(v: unknown): string {
   if (v === null || v === undefined) return "null";
@@ -460,23 +480,9 @@ describe("the chunk reads", () => {
   // the staged members by their key, each probe by its index — never a scan of a whole table.
   it("are kept prepared on PGlite, and their generic plans walk the keys", async () => {
     const db = env.rt.db;
-    const listId = newId("list");
     const now = new Date();
-    await db
-      .insertInto("lists")
-      .values({ id: listId, workspace_id: env.ws.id, name: "Generisch", created_at: now, updated_at: now })
-      .execute();
-    await sql`
-      insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
-      select 'con_gen_' || lpad(i::text, 5, '0'), ${env.ws.id}, 'Vorname', 'Gen' || i,
-             array['gen' || i || '@beispiel.de'], array['gen' || i || '@beispiel.de'], ${now}, ${now}
-        from generate_series(0, 1999) i`.execute(db);
-    await sql`
-      insert into subscriptions (id, workspace_id, list_id, contact_id, status, status_set_at, status_set_by,
-                                 created_at, updated_at)
-      select 'sub_gen_' || substr(c.id, 9), ${env.ws.id}, ${listId}, c.id, 'subscribed', ${now}, 'test',
-             ${now}, ${now}
-        from contacts c where c.id like 'con_gen_%'`.execute(db);
+    // 2,000 contacts gen0…gen1999@beispiel.de, all subscribed to the list
+    const listId = await seedListAndContacts("Generisch", "gen", 2000, now, { evenOnly: false });
     const runId = newId("syr");
     const keys = Array.from({ length: 2000 }, (_, i) => `gen${i}@beispiel.de`);
     await stageMembers(
