@@ -320,7 +320,7 @@ function deliveryEvidence(m: MessageView): Evidence[] {
   // fields, only the words about their own recipient are made evidence of.
   let blocks: TextBlock[] | undefined;
   const textBlocks = () => {
-    blocks ??= m.isBounce() ? readTextBlocks(m.reportText, exclude, domainOf(m.from)) : [];
+    blocks ??= m.isBounce() ? readTextBlocks(m.reportText, exclude, m.from) : [];
     return blocks;
   };
   const textual = () => textBlocks().map(evidenceOfBlock);
@@ -363,10 +363,6 @@ function deliveryEvidence(m: MessageView): Evidence[] {
       wordsFromProse: true,
     };
   });
-}
-
-function domainOf(address: string | undefined): string | undefined {
-  return address ? address.slice(address.lastIndexOf("@") + 1) : undefined;
 }
 
 /** Sendmail puts only the first line of a multi-line reply ("550-Verification failed for <x>") into the

@@ -124,14 +124,15 @@ export interface NotRecipients {
 
 /** The whole reading, the most specific reader that finds something winning: blocks, made evidence of
  * (evidenceOfBlock) only where needed — a DSN's fields need the words about their own recipient only. */
-export function readTextBlocks(report: string, exclude: NotRecipients, reporting?: string): TextBlock[] {
+/** `reporter`: the report's From address; role addresses in its domain are the reporting system's own. */
+export function readTextBlocks(report: string, exclude: NotRecipients, reporter?: string): TextBlock[] {
   const lines = report.split("\n");
   // People do write to themselves: when only the sender's own address is named, it is the recipient.
   // And to a postmaster: when the report names no one else, a role address is whom it is about
   // ("There was an error delivering your mail to <postmaster@example.org>") — never the mailer-daemon,
   // nor a role address in the reporting system's own domain ("please contact postmaster@mx.example.net").
   const roles: NotRecipients = {
-    has: (a) => exclude.has(a) || DAEMON.test(a) || sameDomain(a, reporting),
+    has: (a) => exclude.has(a) || DAEMON.test(a) || sameDomain(a, reporter),
     rolesAllowed: true,
   };
   for (const skip of [exclude, nobody, roles]) {
@@ -147,11 +148,12 @@ const nobody: NotRecipients = { has: () => false };
 
 const DAEMON = /^(?:mailer-?daemon|mail-daemon)@/i;
 
-/** Is the address in the domain `domain`, one above it or one below it? */
-function sameDomain(address: string, domain: string | undefined): boolean {
-  if (!domain) return false;
-  const own = domain.toLowerCase();
-  const its = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+/** Is the address in the other address's domain, one above it or one below it? */
+function sameDomain(address: string, other: string | undefined): boolean {
+  if (!other) return false;
+  const domain = (a: string) => a.slice(a.lastIndexOf("@") + 1).toLowerCase();
+  const own = domain(other);
+  const its = domain(address);
   return its === own || own.endsWith(`.${its}`) || its.endsWith(`.${own}`);
 }
 
