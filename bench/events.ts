@@ -5,11 +5,16 @@
 // plain batched INSERT of the same rows into message_events. Goal (issue 5): at least 50% of it.
 // On PGlite in a fresh data directory and on a fresh PostgreSQL database; each in "time" order (as a
 // provider reports a send-out, a batch naming ~1,000 messages) and "message" order (~300 messages a batch).
-// Options: --events N (20,000), --order time|message|time,message, --concurrency N (batches in flight, 1).
+// Options: --events N (20,000), --order time|message|time,message, --concurrency N (batches in flight, 1),
+// --gc stretch|natural (when the young generation is collected, below; stretch).
+import { fork } from "node:child_process";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { sql } from "kysely";
 import { loadConfig } from "../src/config/index.js";
 import { analyzeChangedTables } from "../src/db/analyze.js";
@@ -25,6 +30,12 @@ import { type CpuSample, postmasterPid, sampleCpu } from "./lib/cpu.js";
 import { benchDatabase } from "./lib/postgres.js";
 import { type BenchDb, type BenchOptions, type BenchResult, progress } from "./lib/report.js";
 import { sampleRss } from "./lib/rss.js";
+import {
+  type ClientCommand,
+  type ClientReply,
+  postWebhook,
+  type SignedRequest,
+} from "./lib/sendgrid-client.js";
 
 export const description =
   "SendGrid webhook batches of 1,000 signed events over HTTP, stored and derived (events/s vs a plain batched INSERT)";
@@ -220,10 +231,15 @@ function plainRows(
  * and before the batch is timed, as its plain INSERT's rows are. The bytes, not the text: fetch would encode
  * a string body inside the timed stretch (undici counts its UTF-8 length and copies it, ~2–3 ms of CPU per
  * 400 KB batch in this process under load) — work of SendGrid's client, another program, not Poststelle's. */
-function signedRequest(batch: Array<Record<string, unknown>>, privateKey: KeyObject) {
+function signedRequest(
+  url: string,
+  batch: Array<Record<string, unknown>>,
+  privateKey: KeyObject,
+): SignedRequest {
   const body = new TextEncoder().encode(JSON.stringify(batch));
   const ts = String(Math.floor(Date.now() / 1000));
   return {
+    url,
     body,
     headers: {
       "content-type": "application/json",
@@ -237,15 +253,27 @@ function signedRequest(batch: Array<Record<string, unknown>>, privateKey: KeyObj
   };
 }
 
-/** Posts one batch; the number of events the answer says were stored. */
-async function postWebhook(
-  url: string,
-  r: { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> },
-): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: r.headers, body: r.body });
-  const answer = (await res.json()) as { stored?: number };
-  if (res.status !== 200) throw new Error(`HTTP ${res.status} ${JSON.stringify(answer)}`);
-  return answer.stored ?? 0;
+/** When V8 collects the young generation decides which side pays for it. Both sides run in this process,
+ * one stretch after the other, and V8 scavenges whenever its 16 MB nursery fills — with whatever either side
+ * or the harness left there — or in a task between two stretches: which stretch a scavenge lands in, and
+ * whether it copies a request's live data or almost nothing, changes from run to run. Traced per stretch
+ * (session 15, PGlite time order): in some runs a scavenge landed in every webhook stretch (20–44 ms of
+ * ~100–300), in others in none, and the ratio moved 0.39 ↔ 0.58 with it. "stretch" (the default) gives
+ * every side the same rule: the young generation is collected untimed before each stretch (what the
+ * harness left: the plain rows, the signed bodies) and timed at its end (what that side left), so each side
+ * pays for collecting its own garbage and no other's. A batch allocates ~7 MB on the webhook side and
+ * ~4.5 MB on the plain side, less than the nursery, so a stretch rarely meets another scavenge; old-
+ * generation collections stay where V8 puts them. "natural" leaves V8 alone (as before session 15). */
+export type GcRule = "stretch" | "natural";
+
+let exposedGc: ((options: object) => void) | undefined;
+/** A synchronous young-generation collection (V8's gc() exposed for this process). */
+function collectYoung(): void {
+  if (!exposedGc) {
+    v8.setFlagsFromString("--expose-gc");
+    exposedGc = vm.runInNewContext("gc") as (options: object) => void;
+  }
+  exposedGc({ type: "minor", execution: "sync" });
 }
 
 async function runOn(
@@ -254,6 +282,8 @@ async function runOn(
   concurrency: number,
   order: Order,
   pgUrl: string | undefined,
+  gc: GcRule,
+  client: ClientPlace,
 ): Promise<BenchResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bench-events-"));
   const database = db === "postgres" ? await benchDatabase(pgUrl) : null;
@@ -261,9 +291,11 @@ async function runOn(
     const config = loadConfig(process.env, { dataDir, databaseUrl: database?.url, logLevel: "warn" });
     const { rt, handle } = await openRuntime(config);
     const app = await buildApp(rt, { logger: false });
+    const sendgrid = await sendgridClient(client);
     try {
       const url = await app.listen({ port: 0, host: "127.0.0.1" });
       const ws = await createWorkspace(rt, systemActor("bench"), "Webhook-Benchmark");
+      const hook = `${url}/v1/webhooks/sendgrid/${ws.id}`;
       const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
       await createTransport(
         { rt, workspaceId: ws.id, actor: systemActor("bench") },
@@ -302,11 +334,27 @@ async function runOn(
       let webhookMs = 0;
       let plainMs = 0;
       let stored = 0;
+      // Under the "stretch" rule: each side's end-of-stretch collections, their time (inside the side's).
+      const gcMs = { plain: 0, webhook: 0 };
+      const endStretch = (side: "plain" | "webhook") => {
+        if (gc !== "stretch") return;
+        const g0 = performance.now();
+        collectYoung();
+        gcMs[side] += performance.now() - g0;
+      };
+      // Twice: what the harness made for the stretch (the plain rows, the signed requests) survives two
+      // collections and so leaves the nursery, where the stretch's closing collection would copy it again.
+      const startStretch = () => {
+        if (gc !== "stretch") return;
+        collectYoung();
+        collectYoung();
+      };
       // Rounds of `concurrency` batches: first their plain INSERTs (the yardstick), then the same batches as
       // webhook requests, each side with the same number in flight; round by round both see the same table.
       for (let i = 0; i < batches.length; i += concurrency) {
         const round = batches.slice(i, i + concurrency);
         const rows = round.map((b) => plainRows(ws.id, mirrors, b));
+        startStretch();
         let c0 = sampleCpu([], postmaster);
         const p0 = performance.now();
         await Promise.all(
@@ -314,14 +362,16 @@ async function runOn(
             rt.db.transaction().execute((tx) => tx.insertInto("message_events").values(r).execute()),
           ),
         );
+        endStretch("plain");
         plainMs += performance.now() - p0;
         plainCpu.add(c0, sampleCpu([], postmaster));
-        const requests = round.map((b) => signedRequest(b, privateKey));
+        const requests = round.map((b) => signedRequest(hook, b, privateKey));
+        await sendgrid.load(requests);
+        startStretch();
         c0 = sampleCpu([], postmaster);
         const w0 = performance.now();
-        const answers = await Promise.all(
-          requests.map((r) => postWebhook(`${url}/v1/webhooks/sendgrid/${ws.id}`, r)),
-        );
+        const answers = await sendgrid.post();
+        endStretch("webhook");
         webhookMs += performance.now() - w0;
         webhookCpu.add(c0, sampleCpu([], postmaster));
         stored += answers.reduce((n, a) => n + a, 0);
@@ -355,6 +405,11 @@ async function runOn(
         batch: BATCH,
         order,
         concurrency,
+        gc,
+        client,
+        // As strings: the report rounds other numbers to whole units.
+        webhook_gc_ms_per_batch: (gcMs.webhook / batches.length).toFixed(2),
+        plain_gc_ms_per_batch: (gcMs.plain / batches.length).toFixed(2),
         webhook_s: webhookMs / 1000,
         insert_s: plainMs / 1000,
         ms_per_batch: webhookMs / batches.length,
@@ -370,6 +425,7 @@ async function runOn(
         goal_met: rate / yardstick >= GOAL,
       };
     } finally {
+      sendgrid.close();
       await app.close();
       await handle.close();
     }
@@ -395,6 +451,56 @@ function cpuTally() {
   };
 }
 
+/** Where SendGrid's HTTP client runs. "process" (the default): a process of its own
+ * (bench/lib/sendgrid-client.ts), as SendGrid posts from its own machines — its client's CPU (undici writing
+ * the body, reading and parsing the answer: ~5 % of the webhook side's CPU in this process, session 14's
+ * profile) is not Poststelle's. The round's signed requests are handed to it before the round is timed; the
+ * timed stretch runs from telling it to post until it reports the answers. "inline": fetch in this process
+ * (as before session 15). The requests are the same bytes either way. */
+export type ClientPlace = "process" | "inline";
+
+const clientScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "lib", "sendgrid-client.ts");
+
+export async function sendgridClient(place: ClientPlace) {
+  if (place === "inline") {
+    let loaded: SignedRequest[] = [];
+    return {
+      load: async (requests: SignedRequest[]) => {
+        loaded = requests;
+      },
+      post: () => Promise.all(loaded.map(postWebhook)),
+      close: () => {},
+    };
+  }
+  const child = fork(clientScript, [], {
+    execArgv: ["--import", "tsx"],
+    serialization: "advanced",
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const ask = (command: ClientCommand) =>
+    new Promise<ClientReply>((resolve, reject) => {
+      const exit = (code: number | null) => reject(new Error(`the SendGrid client exited (${code})`));
+      child.once("exit", exit);
+      child.once("message", (m: ClientReply) => {
+        child.off("exit", exit);
+        resolve(m);
+      });
+      child.send(command);
+    });
+  return {
+    load: async (requests: SignedRequest[]) => {
+      const r = await ask({ kind: "load", requests });
+      if (r.kind !== "loaded") throw new Error(`the SendGrid client answered ${JSON.stringify(r)}`);
+    },
+    post: async () => {
+      const r = await ask({ kind: "post" });
+      if (r.kind !== "posted") throw new Error(`SendGrid's post failed: ${JSON.stringify(r)}`);
+      return r.stored;
+    },
+    close: () => child.disconnect(),
+  };
+}
+
 export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const events = Number(opts.args.events ?? 20_000);
   if (!Number.isInteger(events) || events < BATCH)
@@ -408,9 +514,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   if (!orders.every((o): o is Order => o === "time" || o === "message")) {
     throw new Error("--order must be time, message or time,message");
   }
+  const gc = opts.args.gc ?? "stretch";
+  if (gc !== "stretch" && gc !== "natural") throw new Error("--gc must be stretch or natural");
+  const client = opts.args.client ?? "process";
+  if (client !== "process" && client !== "inline") throw new Error("--client must be process or inline");
   for (const db of opts.db) {
     for (const order of orders as Order[])
-      results.push(await runOn(db, events, concurrency, order, opts.pgUrl));
+      results.push(await runOn(db, events, concurrency, order, opts.pgUrl, gc, client));
   }
   return results;
 }
