@@ -336,10 +336,14 @@ async function runOn(
       let stored = 0;
       // Under the "stretch" rule: each side's end-of-stretch collections, their time (inside the side's).
       const gcMs = { plain: 0, webhook: 0 };
+      const gcCpuMs = { plain: 0, webhook: 0 };
       const endStretch = (side: "plain" | "webhook") => {
         if (gc !== "stretch") return;
         const g0 = performance.now();
+        const u0 = process.cpuUsage();
         collectYoung();
+        const u = process.cpuUsage(u0);
+        gcCpuMs[side] += (u.user + u.system) / 1000;
         gcMs[side] += performance.now() - g0;
       };
       // Twice: what the harness made for the stretch (the plain rows, the signed requests) survives two
@@ -410,6 +414,8 @@ async function runOn(
         // As strings: the report rounds other numbers to whole units.
         webhook_gc_ms_per_batch: (gcMs.webhook / batches.length).toFixed(2),
         plain_gc_ms_per_batch: (gcMs.plain / batches.length).toFixed(2),
+        webhook_gc_cpu_ms_per_batch: (gcCpuMs.webhook / batches.length).toFixed(2),
+        plain_gc_cpu_ms_per_batch: (gcCpuMs.plain / batches.length).toFixed(2),
         webhook_s: webhookMs / 1000,
         insert_s: plainMs / 1000,
         ms_per_batch: webhookMs / batches.length,
