@@ -6,7 +6,8 @@
 // On PGlite in a fresh data directory and on a fresh PostgreSQL database; each in "time" order (as a
 // provider reports a send-out, a batch naming ~1,000 messages) and "message" order (~300 messages a batch).
 // Options: --events N (20,000), --order time|message|time,message, --concurrency N (batches in flight, 1),
-// --gc stretch|natural (when the young generation is collected, below; stretch).
+// --gc stretch|natural (when the young generation is collected, below; stretch), --client process|inline
+// (where SendGrid's HTTP client runs, below; process).
 import { fork } from "node:child_process";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import fs from "node:fs";
@@ -257,8 +258,8 @@ function signedRequest(
  * one stretch after the other, and V8 scavenges whenever its 16 MB nursery fills — with whatever either side
  * or the harness left there — or in a task between two stretches: which stretch a scavenge lands in, and
  * whether it copies a request's live data or almost nothing, changes from run to run. Traced per stretch
- * (session 15, PGlite time order): in some runs a scavenge landed in every webhook stretch (20–44 ms of
- * ~100–300), in others in none, and the ratio moved 0.39 ↔ 0.58 with it. "stretch" (the default) gives
+ * (session 15, PGlite time order): in one run a scavenge landed in 17 of the 20 webhook stretches (9–44 ms
+ * each, of ~100–300), in another in none, and the ratio moved 0.39 ↔ 0.58 with it. "stretch" (the default) gives
  * every side the same rule: the young generation is collected untimed before each stretch (what the
  * harness left: the plain rows, the signed bodies) and timed at its end (what that side left), so each side
  * pays for collecting its own garbage and no other's. A batch allocates ~7 MB on the webhook side and
