@@ -258,15 +258,48 @@ function readReceipt(m: MessageView): BounceReport | null {
 
 // ---- RFC 3464 DSNs and non-standard bounces -----------------------------------------------------
 
-function readDelivery(m: MessageView): BounceReport | null {
+function readDelivery(m: MessageView, depth = 0): BounceReport | null {
   const found = deliveryEvidence(m);
   if (found.length === 0) return null;
   const evidence = m.headers.has("x-nai-header") ? found.map(mcafeeReading) : found;
-  const recipients = evidence.map(outcomeOf);
+  const outcomes = evidence.map(outcomeOf);
+  const recipients = outcomes.some(saysNothing) ? toldByReturnedReport(m, outcomes, depth) : outcomes;
   const envelopeId = m.envelopeId;
   const original = envelopeId ? { ...m.original, envelope_id: envelopeId } : m.original;
   return { kind: kindOf(recipients), recipients, original };
 }
+
+/** A failure whose words say nothing we can read ("Unable to deliver message to <x> (and other recipients
+ * in the same domain)." is all Trend Micro InterScan's notice may say). */
+function saysNothing(r: RecipientOutcome): boolean {
+  return r.reason === "onhold" && r.action === "failed";
+}
+
+/** The message a notice returns may itself be a delivery report (a bounce that was forwarded, then failed
+ * again on its way): when the notice says nothing about why its recipient failed and the returned report
+ * says why that same address failed, the returned report's words are the only ones there are. Each
+ * recipient it says nothing about is read from there; the others stand as they are. */
+function toldByReturnedReport(
+  m: MessageView,
+  outcomes: RecipientOutcome[],
+  depth: number,
+): RecipientOutcome[] {
+  if (depth >= RETURNED_REPORT_DEPTH) return outcomes;
+  const returned = m.parts.find((p) => p.type === "message/rfc822" || p.type === "message/global");
+  if (!returned?.raw) return outcomes;
+  const view = viewMessage(returned.raw);
+  if (!view.isBounce()) return outcomes;
+  const inner = readDelivery(view, depth + 1)?.recipients ?? [];
+  return outcomes.map((r) => {
+    if (!saysNothing(r)) return r;
+    const address = r.recipient.toLowerCase();
+    const told = inner.find((x) => x.recipient.toLowerCase() === address && !saysNothing(x));
+    return told && told.reason !== "undefined" ? { ...told, recipient: r.recipient } : r;
+  });
+}
+
+/** Reports inside reports are read this deep. */
+const RETURNED_REPORT_DEPTH = 2;
 
 /** McAfee's mail appliance (it marks its notices with X-NAI-Header) quotes the reply it was given with
  * no SMTP command; its "550 Unknown user x@y" and "User (x@y) unknown." are about the mailbox, as

@@ -98,6 +98,47 @@ describe("notices that name the recipient only elsewhere", () => {
   });
 });
 
+describe("notices that say why only in the report they return", () => {
+  const fixture = () => read("interscan-returned-report.eml").toString("latin1");
+
+  it("reads the returned report's words about the same address when the notice says nothing", () => {
+    const r = classifyBounce(fixture());
+    expect(r.kind).toBe("bounce");
+    expect(verdicts(r)).toEqual({ "leser.0815@web-mail.example": "userunknown/hard" });
+    expect(r.recipients[0]).toMatchObject({ status: "5.1.1", action: "failed" });
+    expect(r.recipients[0].diagnostic).toMatch(
+      /^>>> RCPT To:<leser\.0815@web-mail\.example> 550 5\.1\.1 <leser\.0815@web-mail\.example>\.\.\. User unknown/,
+    );
+    // The original is still the message the notice returns.
+    expect(r.original.message_id).toBe("<weiterleitung-0815@stadtbuecherei.example>");
+  });
+
+  it("takes nothing from a returned report about another address, or from a returned message that is no report", () => {
+    const other = fixture().replaceAll("leser.0815@web-mail.example>...", "leser.0816@web-mail.example>...");
+    expect(verdicts(classifyBounce(other))).toEqual({ "leser.0815@web-mail.example": "onhold/soft" });
+    const plain = fixture()
+      .replace(/The original message was received[\s\S]*?User unknown\n550 5\.1\.1 [^\n]*\n/, "Guten Tag.\n")
+      .replace("Subject: Ihre Nachricht an", "Subject: Erinnerung an");
+    expect(plain).not.toMatch(/User unknown/);
+    expect(verdicts(classifyBounce(plain))).toEqual({ "leser.0815@web-mail.example": "onhold/soft" });
+  });
+
+  it("keeps the notice's own words when they say why", () => {
+    // "… Please check if address is correct." is InterScan's unknown-address wording; the returned report's
+    // words about another reason are not read then.
+    const own = fixture()
+      .replace(
+        "(and other recipients in the same domain).",
+        "(and other recipients in the same domain). Please check if address is correct.",
+      )
+      .replaceAll("550 5.1.1", "552 5.2.2")
+      .replaceAll("User unknown", "Mailbox full");
+    const r = classifyBounce(own);
+    expect(verdicts(r)).toEqual({ "leser.0815@web-mail.example": "userunknown/hard" });
+    expect(r.recipients[0].diagnostic).toMatch(/^Reason: Unable to deliver message to/);
+  });
+});
+
 describe("Sendmail", () => {
   it("reads each recipient from Sendmail's own error line in the transcript, with the exchange before it", () => {
     const r = classifyBounce(read("sendmail-transcript-error-lines.eml"));
