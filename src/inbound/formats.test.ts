@@ -156,6 +156,29 @@ describe("Sendmail", () => {
     );
   });
 
+  it("reads the error line about a program an address was expanded to as that address's words", () => {
+    const r = classifyBounce(read("sendmail-pipe-expanded-from.eml"));
+    expect(verdicts(r)).toEqual({ "kassenwart@mail.verein.example": "mailererror/soft" });
+    expect(r.recipients[0].diagnostic).toBe(
+      '554 5.3.0 "|/usr/bin/procmail -f- -a kassenwart"... Service unavailable',
+    );
+    // Without the DSN part, the "(expanded from: <address>)" line names the recipient of that error line.
+    const text = read("sendmail-pipe-expanded-from.eml")
+      .toString("latin1")
+      .replace(
+        /Content-Type: message\/delivery-status[\s\S]*?(?=--2AO7u3kP004417[^\n]*\nContent-Type: message\/rfc822)/,
+        "\n",
+      );
+    expect(text).not.toMatch(/Final-Recipient/);
+    const t = classifyBounce(text);
+    expect(t.recipients.map((x) => [x.recipient, x.diagnostic])).toEqual([
+      [
+        "kassenwart@verein.example",
+        '554 5.3.0 "|/usr/bin/procmail -f- -a kassenwart"... Service unavailable',
+      ],
+    ]);
+  });
+
   it("keeps a local delivery agent's words in the transcript with the error line that follows them", () => {
     const r = classifyBounce(read("sendmail-mail-local-unknown-user.eml"));
     expect(r.recipients[0].diagnostic).toBe(

@@ -338,9 +338,13 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     const raw = lines[i];
     const first = firstNonSpace(raw);
     if (!raw.startsWith(">>>", first) && !raw.startsWith("<<<", first)) {
-      const own = inTranscript && isDigit(raw.charCodeAt(first)) ? SENDMAIL_ERROR_LINE.exec(raw) : null;
-      if (own) {
-        const recipient = cleanAddress(own[1]);
+      const errorLine = inTranscript && isDigit(raw.charCodeAt(first));
+      const own = errorLine ? SENDMAIL_ERROR_LINE.exec(raw) : null;
+      // A line about a program or file is about the address it was expanded from, when the list says which.
+      const target = errorLine && !own ? SENDMAIL_TARGET_LINE.exec(raw) : null;
+      const named = own ? own[1] : target ? expandedFrom(lines, i, target[1]) : undefined;
+      if (named) {
+        const recipient = cleanAddress(named);
         if (isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
           pushBlock(blocks, { recipient, lines: [...pending, raw.trim()] });
         }
@@ -385,6 +389,24 @@ const TRANSCRIPT_TITLE = /^\s*-+\s*Transcript of session follows/i;
 const SENDMAIL_ERROR_LINE = new RegExp(
   `^\\s*[45]\\d\\d(?: [245]\\.\\d{1,3}\\.\\d{1,3})? <?${ADDR}>?\\.\\.\\.`,
 );
+
+/** Sendmail's error line about a program or a file an address was aliased or forwarded to ("554
+ * \"|/usr/bin/procmail\"... Service unavailable", "550 /var/mail/x... Cannot open"): group 1 the target as
+ * written. */
+const SENDMAIL_TARGET_LINE = /^\s*[45]\d\d(?: [245]\.\d{1,3}\.\d{1,3})? ("[|/][^"]*"|[|/]\S*)\.\.\./;
+
+/** The address a program or file target was expanded from: Sendmail lists each failed target with
+ * "(expanded from: <address>)" on the line below it, above the transcript (lines before `before`). */
+function expandedFrom(lines: string[], before: number, target: string): string | undefined {
+  for (let i = 0; i + 1 < before; i++) {
+    if (lines[i].trim() !== target) continue;
+    const m = EXPANDED_FROM.exec(lines[i + 1]);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+const EXPANDED_FROM = new RegExp(`^\\s*\\(expanded from:\\s*<?${ADDR}>?\\)\\s*$`, "i");
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
