@@ -277,8 +277,8 @@ function saysNothing(r: RecipientOutcome): boolean {
 
 /** The message a notice returns may itself be a delivery report (a bounce that was forwarded, then failed
  * again on its way): when the notice says nothing about why its recipient failed and the returned report
- * says why that same address failed, the returned report's words are the only ones there are. Each
- * recipient it says nothing about is read from there; the others stand as they are. */
+ * says why that same address failed, with a status code, the returned report's words are the only ones
+ * there are. Each recipient it says nothing about is read from there; the others stand as they are. */
 function toldByReturnedReport(
   m: MessageView,
   outcomes: RecipientOutcome[],
@@ -294,7 +294,9 @@ function toldByReturnedReport(
     if (!saysNothing(r)) return r;
     const address = r.recipient.toLowerCase();
     const told = inner.find((x) => x.recipient.toLowerCase() === address && !saysNothing(x));
-    return told && told.reason !== "undefined" ? { ...told, recipient: r.recipient } : r;
+    // A report's words carry a status code; a returned message that only looks like a report (our own
+    // mail, which may say "delivery failed" and name its recipient in a footer) says nothing here.
+    return told && told.reason !== "undefined" && told.status ? { ...told, recipient: r.recipient } : r;
   });
 }
 

@@ -121,6 +121,13 @@ describe("notices that say why only in the report they return", () => {
       .replace("Subject: Ihre Nachricht an", "Subject: Erinnerung an");
     expect(plain).not.toMatch(/User unknown/);
     expect(verdicts(classifyBounce(plain))).toEqual({ "leser.0815@web-mail.example": "onhold/soft" });
+    // A returned message whose words about the address carry no status code (a mailing that says "delivery
+    // failed" and names its recipient) is not taken for a report about it.
+    const uncoded = fixture()
+      .replace(/^(?:<<< )?550 5\.1\.1 /gm, "")
+      .replace(" (reason: 550 5.1.1 User unknown)", "");
+    expect(uncoded).not.toMatch(/5\.1\.1/);
+    expect(verdicts(classifyBounce(uncoded))).toEqual({ "leser.0815@web-mail.example": "onhold/soft" });
   });
 
   it("keeps the notice's own words when they say why", () => {
