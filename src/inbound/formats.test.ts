@@ -229,6 +229,17 @@ describe("Exim", () => {
   });
 });
 
+describe("Exim's notice about a malformed address", () => {
+  it("reads the address as written, display part and all, as one recipient named by its first address", () => {
+    // "  m.keller@example.net <monika.keller@example.org>: malformed address: <…> may not follow m.keller@…"
+    const r = classifyBounce(read("exim-malformed-address.eml"));
+    expect(verdicts(r)).toEqual({ "m.keller@example.net": "syntaxerror/soft" });
+    expect(r.recipients[0].diagnostic).toMatch(
+      /malformed address: monika\.keller@example\.org may not follow/,
+    );
+  });
+});
+
 describe("mbox files", () => {
   it("reads every message of an mbox file, each after its 'From ' line and an empty line", () => {
     const r = classifyBounce(read("mbox-two-postfix-bounces.eml"));

@@ -182,7 +182,11 @@ const ADDR = "([^\\s<>@()\\[\\]\"',;:=]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9]
 const ANCHORS: RegExp[] = [
   // <user@example.com>: host mx said: 550 …   (Postfix, qmail, Yahoo; also "user@x - no such user";
   // GMX and other Exim-derived reports quote it: "user@example.com":)
-  new RegExp(`^\\s{0,8}["<]?${ADDR}[">]?(?:\\s*\\([^)]*\\))?\\s*(?::|\\.\\.\\.| - )\\s*(.*)$`),
+  // Exim quotes a malformed address as written ("  a@example.com <b@example.net>: malformed address: …"):
+  // one recipient, named by its first address.
+  new RegExp(
+    `^\\s{0,8}["<]?${ADDR}[">]?(?:\\s+<[^<>\\s]+>)?(?:\\s*\\([^)]*\\))?\\s*(?::|\\.\\.\\.| - )\\s*(.*)$`,
+  ),
   // the address alone, maybe indented or bulleted (Exim, Sendmail, many gateways)
   new RegExp(`^\\s{0,8}(?:[*•·-]\\s+)?<?${ADDR}>?\\.?\\s*$`),
   // Exim, for an address it expanded into a pipe or a file: "  pipe to |/usr/bin/x …" then
