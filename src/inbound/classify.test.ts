@@ -247,6 +247,20 @@ describe("deciding the reason", () => {
     const absent = classifyBounce(dsn("5.0.0", "554 DNS lookup failure: host mx.example.com not found"))
       .recipients[0];
     expect([absent.reason, absent.hard]).toEqual(["hostunknown", true]);
+    // Google Workspace reports a name server's NXDOMAIN with Status 4.0.0: an answer the reporter does not
+    // hold final is the lookup's failure for now (networkerror, soft), whatever words say "not found".
+    const nxdomain = "DNS Error: 1234 DNS type 'mx' lookup of example.org responded with code NXDOMAIN";
+    const later = classifyBounce(dsn("4.0.0", `${nxdomain} Domain name not found: example.org`))
+      .recipients[0];
+    expect([later.reason, later.hard]).toEqual(["networkerror", false]);
+    const lookupLater = classifyBounce(dsn("4.4.0", "451 4.4.0 DNS lookup: domain example.org not found"))
+      .recipients[0];
+    expect([lookupLater.reason, lookupLater.hard]).toEqual(["networkerror", false]);
+    // The same answer with a permanent status is final; a temporary status alone makes no lookup.
+    const final = classifyBounce(dsn("5.0.0", `${nxdomain} Domain name not found: example.org`))
+      .recipients[0];
+    expect([final.reason, final.hard]).toEqual(["hostunknown", true]);
+    expect(reasonOf("4.0.0", "450 4.0.0 Domain name not found")).not.toBe("networkerror");
     // A code the table knows still decides over the words, and a name server alone is no failure.
     expect(reasonOf("5.1.1", "550 5.1.1 Recipient unknown (DNS lookup failed)")).toBe("userunknown");
     expect(reasonOf("5.0.0", "550 Message refused by the name server policy of example.org")).not.toBe(

@@ -4,7 +4,13 @@
 // (DATA) and "you, the sender, were refused" (MAIL, connection). The order follows the one that makes
 // classifiers in the field agree (sisimai), so results can be compared reason by reason.
 import type { Evidence, SmtpCommand } from "./evidence.js";
-import { familyReading, saysAccountState, saysAttachmentRefused, saysRelayRefused } from "./families.js";
+import {
+  familyReading,
+  saysAccountState,
+  saysAttachmentRefused,
+  saysNameServiceAnswer,
+  saysRelayRefused,
+} from "./families.js";
 import { providerReason } from "./providers.js";
 import { presetIn, type Reason, says } from "./reasons.js";
 import { findReplyCode, reasonOfStatus } from "./status.js";
@@ -244,9 +250,18 @@ const TEMPORARY_LOOKUP =
   /host not found, try again|temporary failure in name resolution|dns (?:lookup )?(?:timeout|timed out)/;
 
 function isHostUnknown(f: Facts): boolean {
-  if (TEMPORARY_LOOKUP.test(f.text)) return false;
+  if (TEMPORARY_LOOKUP.test(f.text) || isTemporaryLookupAnswer(f)) return false;
   if (f.statusReason === "hostunknown") return !says("networkerror", f.text);
   return says("hostunknown", f.text);
+}
+
+/** A name server's "does not exist" reported with a temporary status or reply: Google Workspace's "DNS
+ * Error: … DNS type 'mx' lookup of x responded with code NXDOMAIN / Domain name not found: x" with Status
+ * 4.0.0. The reporter does not hold the answer final (a zone being set up or a resolver's negative cache
+ * answers so for a while), so it is the lookup's failure for now (networkerror, soft), as the word
+ * families read "NXDOMAIN" under a 4xx (families.ts readDns); with a 5.x.x status it is hostunknown. */
+function isTemporaryLookupAnswer(f: Facts): boolean {
+  return (f.status?.[0] === "4" || (!f.status && f.replyCode?.[0] === "4")) && saysNameServiceAnswer(f.text);
 }
 
 /** "Too many recipients this hour", "… per day": a limit over time is a rate limit (ratelimited); the
@@ -456,7 +471,9 @@ function secondLook(f: Facts): Reason | undefined {
   const fromStatus = f.statusReason;
   const type = (f.diagnosticType ?? "smtp").toLowerCase();
   if (fromStatus && !provisional.has(fromStatus) && isSmtpWords(f)) return fromStatus;
-  for (const r of secondReading) if (says(r, f.text)) return r;
+  for (const r of secondReading) {
+    if (says(r, f.text) && !(r === "hostunknown" && isTemporaryLookupAnswer(f))) return r;
+  }
   const found = contentVerdict(f);
   if (found) return found;
   // The word families (families.ts) read what no phrase and no specific status code decided, before the

@@ -159,6 +159,14 @@ const DNS_ABSENT =
 const DNS_FAILED =
   /\b(?:fail\w*|error|errors|time ?out|timed out|servfail|no (?:answer|response)|unavailable|not responding|unreachable)\b/;
 
+/** Words of a name service's lookup ("DNS", "MX lookup", "NXDOMAIN", "name server"), not of the sender's
+ * domain: the answer they report is the network's at that moment, final only when the status is. */
+export function saysNameServiceAnswer(text: string): boolean {
+  if (!DNS.test(text)) return false;
+  const w = replyWords(text);
+  return DNS.test(w) && !SENDER.test(w);
+}
+
 function readDns(w: string, f: FamilyFacts): Reason | undefined {
   // A lookup of the sender's domain that failed refused the sender: the sender's words decide below.
   if (!DNS.test(w) || SENDER.test(w)) return undefined;
