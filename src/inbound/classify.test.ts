@@ -427,6 +427,16 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.0.0", "550 : User unknown (in reply to RCPT TO command)")).toBe("userunknown");
     const hard = classifyBounce(dsn("5.0.0", "550 : User unknown")).recipients[0].hard;
     expect(hard).toBe(false);
+    // Exchange Online's own X.1.351 before the remote's reply: a reply naming the address as unknown says
+    // the mailbox does not exist (hard); the remote's bare ": User unknown" stays filtered.
+    const exo = "550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550";
+    const named = classifyBounce(dsn("5.1.351", `${exo} Unknown user kunde@example.com`)).recipients[0];
+    expect([named.reason, named.hard]).toEqual(["userunknown", true]);
+    expect(reasonOf("5.1.351", `${exo} <kunde@example.com>: User unknown`)).toBe("userunknown");
+    expect(reasonOf("5.1.351", `${exo} : User unknown`)).toBe("filtered");
+    // A code the table knows, or one of another subject, is not the address's status.
+    expect(reasonOf("5.7.1", "550 5.7.1 550 User Unknown: kunde@example.com")).toBe("filtered");
+    expect(reasonOf("5.4.351", `${exo} Unknown user kunde@example.com`)).not.toBe("userunknown");
   });
 
   it("falls back to the status code when the words say nothing specific", () => {

@@ -145,6 +145,7 @@ function isUserUnknown(f: Facts): boolean {
   // X.1.10 is "null MX" in RFC 7505, but Exchange Online answers 5.1.10 RecipientNotFound: with words
   // that say the mailbox does not exist, it is the mailbox.
   if (f.status?.endsWith(".1.10")) return true;
+  if (isAddressStatusNamingUnknown(f)) return true;
   // Without the command, the words decide unless a specific status code points elsewhere, and unless
   // they are a server's reply quoted without the step it answered (see isUnknownAfterAcceptance).
   return !f.command && weakForUser.has(f.statusReason) && !isQuotedReply(f);
@@ -157,6 +158,20 @@ function isUserUnknown(f: Facts): boolean {
  * Sendmail's transcript line "mail.local: unknown user: x" is the same statement by the reporting host's
  * own local delivery agent (the 554 "Service unavailable" after it is Sendmail's summary, not a filter). */
 const LOCAL_MAILBOX_ABSENT = /local mailbox \S+ is unavailable: user not found|\bmail\.local: unknown user/;
+
+/** Exchange Online's own address-status code in front of the remote server's reply: "550 5.1.351 Remote
+ * server returned unknown recipient or mailbox unavailable -> 550 Unknown user x@y". A code of subject 1
+ * (RFC 3463 X.1.x: the address was the trouble) that no table knows, with a reply that names the address
+ * as unknown, says the mailbox does not exist. The remote's "-> 550 : User unknown" with the address left
+ * out is the shape a filter answers after DATA and stays filtered, as without the wrapper (KDDI's au
+ * answers the same two ways: providers.ts byKddi). */
+function isAddressStatusNamingUnknown(f: Facts): boolean {
+  if (f.statusReason || !f.status || f.status.slice(1, 4) !== ".1.") return false;
+  return UNKNOWN_NAMED.test(f.text);
+}
+
+const UNKNOWN_NAMED =
+  /\b(?:unknown user|user unknown|no such user)\b:? <?[^\s<>@:]+@[^\s<>]+|<?[^\s<>@:]+@[^\s<>]+?>?:? (?:unknown user|user unknown|no such user)\b/;
 
 /** "550 <x@y>: Recipient address rejected." and nothing after it, in answer to RCPT: the server refused
  * the address itself without naming a policy (Postfix's words when a recipient lookup fails; Mailgun's
