@@ -434,6 +434,15 @@ describe("deciding the reason", () => {
     expect([named.reason, named.hard]).toEqual(["userunknown", true]);
     expect(reasonOf("5.1.351", `${exo} <kunde@example.com>: User unknown`)).toBe("userunknown");
     expect(reasonOf("5.1.351", `${exo} : User unknown`)).toBe("filtered");
+    // A reply whose only words are an address and "Rejected" echoes RCPT TO's argument (Symantec Email
+    // Security.cloud quoting "542 x@y Rejected"): the address itself was refused, as a bare refusal at RCPT.
+    const echoed = classifyBounce(dsn("5.0.0", "542 kunde@example.com Rejected")).recipients[0];
+    expect([echoed.reason, echoed.hard]).toEqual(["userunknown", true]);
+    expect(reasonOf("5.0.0", "550 <kunde@example.com>: Recipient address rejected.")).toBe("userunknown");
+    // Words after "rejected", a temporary reply or a specific code say more and decide.
+    expect(reasonOf("5.0.0", "550 kunde@example.com rejected: spam content")).not.toBe("userunknown");
+    expect(reasonOf("4.0.0", "450 kunde@example.com Rejected")).not.toBe("userunknown");
+    expect(reasonOf("5.2.2", "552 kunde@example.com Rejected")).toBe("mailboxfull");
     // A code the table knows, or one of another subject, is not the address's status.
     expect(reasonOf("5.7.1", "550 5.7.1 550 User Unknown: kunde@example.com")).toBe("filtered");
     expect(reasonOf("5.4.351", `${exo} Unknown user kunde@example.com`)).not.toBe("userunknown");

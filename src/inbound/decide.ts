@@ -180,13 +180,17 @@ const UNKNOWN_NAMED =
 const BARE_RECIPIENT_REFUSAL = /recipient (?:address )?rejected\.?\s*(?:\(in reply|$)/;
 
 function isBareRecipientRefusal(f: Facts): boolean {
-  return (
-    f.command === "RCPT" &&
-    f.replyCode?.[0] === "5" &&
-    weakForUser.has(f.statusReason) &&
-    BARE_RECIPIENT_REFUSAL.test(f.text)
-  );
+  if (f.replyCode?.[0] !== "5" || !weakForUser.has(f.statusReason)) return false;
+  if (f.command === "RCPT") return BARE_RECIPIENT_REFUSAL.test(f.text);
+  return !f.command && ADDRESS_ECHO_REFUSED.test(f.text);
 }
+
+/** "542 x@y Rejected" (Symantec Email Security.cloud quoting the remote server), no step named: a reply
+ * whose only words are an address and "rejected" echoes the argument of the command it refused, RCPT
+ * TO:<x@y>, so the address itself was refused, as in the bare refusal at RCPT above. A filter refusing
+ * the message after DATA has no single address to echo, and words after "rejected" say why and decide. */
+const ADDRESS_ECHO_REFUSED =
+  /^[45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})? <?[^\s<>@]+@[^\s<>]+?>?:? (?:recipient )?(?:address )?rejected\.?$/;
 
 /** Words that say the mailbox does not exist (and not that the system is full or the domain unknown). */
 function saysMailboxUnknown(f: Facts): boolean {
