@@ -442,6 +442,8 @@ describe("deciding the reason", () => {
     // Words after "rejected", a temporary reply or a specific code say more and decide.
     expect(reasonOf("5.0.0", "550 kunde@example.com rejected: spam content")).not.toBe("userunknown");
     expect(reasonOf("4.0.0", "450 kunde@example.com Rejected")).not.toBe("userunknown");
+    // The envelope sender's address echoed is MAIL FROM refused, never a hard verdict on the recipient.
+    expect(reasonOf("5.0.0", "553 <bounce@sender.example> Rejected")).not.toBe("userunknown");
     expect(reasonOf("5.2.2", "552 kunde@example.com Rejected")).toBe("mailboxfull");
     // A code the table knows, or one of another subject, is not the address's status.
     expect(reasonOf("5.7.1", "550 5.7.1 550 User Unknown: kunde@example.com")).toBe("filtered");

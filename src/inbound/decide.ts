@@ -26,6 +26,8 @@ export interface Facts {
   diagnosticType?: string;
   /** The words came from a DSN's delivery-status fields, not from the reporting MTA's own prose. */
   fromDsnFields?: boolean;
+  /** the recipient's address, lower-cased */
+  recipient?: string;
 }
 
 /** Reasons a first reading may settle on only provisionally: more specific words may override. */
@@ -182,15 +184,18 @@ const BARE_RECIPIENT_REFUSAL = /recipient (?:address )?rejected\.?\s*(?:\(in rep
 function isBareRecipientRefusal(f: Facts): boolean {
   if (f.replyCode?.[0] !== "5" || !weakForUser.has(f.statusReason)) return false;
   if (f.command === "RCPT") return BARE_RECIPIENT_REFUSAL.test(f.text);
-  return !f.command && ADDRESS_ECHO_REFUSED.test(f.text);
+  if (f.command || !f.recipient) return false;
+  const echo = ADDRESS_ECHO_REFUSED.exec(f.text);
+  return echo?.[1] === f.recipient;
 }
 
 /** "542 x@y Rejected" (Symantec Email Security.cloud quoting the remote server), no step named: a reply
- * whose only words are an address and "rejected" echoes the argument of the command it refused, RCPT
- * TO:<x@y>, so the address itself was refused, as in the bare refusal at RCPT above. A filter refusing
- * the message after DATA has no single address to echo, and words after "rejected" say why and decide. */
+ * whose only words are the recipient's address and "rejected" echoes the argument of the command it
+ * refused, RCPT TO:<x@y>, so the address itself was refused, as in the bare refusal at RCPT above. A
+ * filter refusing the message after DATA has no single address to echo, the envelope sender's address
+ * echoed is MAIL FROM refused, and words after "rejected" say why and decide. */
 const ADDRESS_ECHO_REFUSED =
-  /^[45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})? <?[^\s<>@]+@[^\s<>]+?>?:? (?:recipient )?(?:address )?rejected\.?$/;
+  /^[45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})? <?([^\s<>@]+@[^\s<>]+?)>?:? (?:recipient )?(?:address )?rejected\.?$/;
 
 /** Words that say the mailbox does not exist (and not that the system is full or the domain unknown). */
 function saysMailboxUnknown(f: Facts): boolean {
@@ -548,5 +553,6 @@ export function factsOf(e: Evidence, status: string | undefined): Facts {
     action: e.action,
     diagnosticType: e.diagnosticType,
     fromDsnFields: !e.wordsFromProse && (e.action !== undefined || e.diagnosticType !== undefined),
+    recipient: e.recipient.toLowerCase(),
   };
 }
