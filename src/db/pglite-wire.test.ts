@@ -67,6 +67,49 @@ describe("PGlite's wire path", () => {
     expect(await wire.query(select, [["m1", "x"]])).toEqual(await viaQuery(select, [["m1", "x"]]));
   });
 
+  it("binds a text[] of strings in binary form: the server gets the same strings, no literal is built", async () => {
+    const awkward = [
+      "",
+      "NULL",
+      "null",
+      '"',
+      "\\",
+      "a,b",
+      "{x}",
+      " pad ",
+      "tab\there\nline\r",
+      "ü👋",
+      "ß".repeat(3000),
+    ];
+    const cases: (string | null)[][] = [[], [null], [null, null], awkward, [...awkward, null, "end"]];
+    const text =
+      "select i, x, x is null as gone from unnest($1::text[]) with ordinality as u(x, i) order by i";
+    const viaLiteral = await Promise.all(cases.map((c) => viaQuery(text, [c])));
+    // PGlite's serializer for text[] (quoting and escaping each element) is not asked any more
+    const serializers = pg.serializers as Record<number, (v: unknown) => string>;
+    const serialize = serializers[1009];
+    serializers[1009] = () => {
+      throw new Error("text[] made a literal");
+    };
+    try {
+      for (const [k, c] of cases.entries()) {
+        const r = await wire.query(text, [c]);
+        expect(r).toEqual(viaLiteral[k]);
+        expect(r.rows.map((row) => row.x)).toEqual(c);
+      }
+      // two arrays and a scalar in one Bind; an array of numbers still goes through the serializer
+      const two = await wire.query("select $1::text[] as a, $2::text as t, $3::text[] as b", [
+        ["x", null],
+        "y",
+        awkward,
+      ]);
+      expect(two.rows).toEqual([{ a: ["x", null], t: "y", b: awkward }]);
+      await expect(wire.query("select $1::text[] as a", [[1, 2]])).rejects.toThrow("text[] made a literal");
+    } finally {
+      serializers[1009] = serialize;
+    }
+  });
+
   it("counts the rows of updates and deletes, and answers statements without parameters", async () => {
     for (let i = 2; i <= 4; i++) await wire.query("insert into wire_t (id, n) values ($1, $2)", [`m${i}`, i]);
     // m1 (42), m3 and m4
