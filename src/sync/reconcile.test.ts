@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkListToTool } from "../../test/fakes/listmonk.js";
-import { createTestEnv, type TestEnv } from "../../test/harness.js";
+import { createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
 import { addressHash } from "../blocklist/hash.js";
 import type { SubscriptionStatus } from "../db/schema.js";
 import { tryNormaliseEmail } from "../util/email.js";
@@ -198,12 +198,12 @@ async function setUp(sc: Scenario): Promise<RunScope> {
 class RolledBack extends Error {}
 
 /** Reconciles in a transaction that is rolled back; answers everything it wrote, without generated ids. */
-async function outcome(s: RunScope, chunkSize: number) {
+async function outcome(s: RunScope, chunkSize: number, probeLinks?: boolean) {
   let seen: unknown;
   await s.rt.db
     .transaction()
     .execute(async (tx) => {
-      const counts = await reconcile(tx, s, 0, chunkSize);
+      const counts = await reconcile(tx, s, 0, chunkSize, probeLinks);
       const state = await tx
         .selectFrom("subscription_sync as ss")
         .innerJoin("subscriptions as s", "s.id", "ss.subscription_id")
@@ -267,4 +267,60 @@ describe("reconciliation in chunks (seed 003 §5.2)", () => {
       { numRuns: 25 },
     );
   }, 180_000);
+});
+
+describe("a list none of whose subscriptions is linked yet (a first fetch after attaching)", () => {
+  // No sync state carries a remote id: on PGlite the chunks are then read without probing the sync state
+  // by each member's remote id (reconcile.ts). What the run writes in earlier chunks carries its id and so
+  // claims the subscription: a member the tool lists twice under one remote id is matched by address as
+  // it was with the probes.
+  const unlinked = scenarioArb.map((sc) => ({
+    ...sc,
+    contacts: sc.contacts.map((c) => (c.sub ? { ...c, sub: { ...c.sub, link: null } } : c)),
+  }));
+
+  it("is reconciled to the outcome the probes give", async () => {
+    await fc.assert(
+      fc.asyncProperty(unlinked, fc.integer({ min: 1, max: 3 }), async (sc, size) => {
+        const s = await setUp(sc);
+        expect(await outcome(s, size)).toEqual(await outcome(s, size, true));
+      }),
+      { numRuns: 25 },
+    );
+  }, 180_000);
+
+  it("is read without probes of the sync state on PGlite; with them once a subscription is linked", async () => {
+    const member = (address: number, remote: number) => ({
+      address,
+      remote,
+      status: "subscribed" as const,
+      changedDay: 1,
+      first: "Anna",
+      last: "Arndt",
+    });
+    const contact = (emails: number[], link: { remote: number; email: number } | null) => ({
+      first: "Anna",
+      last: "Arndt",
+      emails,
+      sub: { status: "subscribed" as const, setDay: 0, link },
+    });
+    const members = [member(0, 1), member(1, 1), member(2, 2)];
+    const probes = async (sc: Scenario) => {
+      const s = await setUp(sc);
+      const { db, ran, close } = recordingDb(env);
+      await outcome({ ...s, rt: { ...s.rt, db } }, 1);
+      await close();
+      const reads = ran.filter((q) => /from sync_fetched_members/.test(q.sql));
+      expect(reads.length).toBeGreaterThan(1);
+      return reads.filter((q) => /ss\.remote_id = f\.remote_id/.test(q.sql)).length / reads.length;
+    };
+    const first = { contacts: [contact([0], null), contact([2], null)], members, blocked: [] };
+    expect(await probes(first)).toBe(env.db.handle.pglite ? 0 : 1);
+    const linked = {
+      contacts: [contact([0], { remote: 1, email: 0 }), contact([2], null)],
+      members,
+      blocked: [],
+    };
+    expect(await probes(linked)).toBe(1);
+  });
 });

@@ -502,32 +502,42 @@ describe("the chunk reads", () => {
     );
     await sql`analyze contacts, contact_email_keys, subscriptions, sync_fetched_members`.execute(db);
     const { db: logged, ran, close } = recordingDb(env);
-    let afterKey: string | null = null;
-    let members = 0;
-    for (let i = 0; i < 8; i++) {
-      const { members: chunk, unlinkedContacts } = await stagedChunk(logged, {
-        runId,
-        workspaceId: env.ws.id,
-        listId,
-        afterKey,
-        size: 250,
-        unlinkedContacts: true,
-      });
-      members += chunk.length;
-      afterKey = chunk[chunk.length - 1].email_key;
-      const found = await contactsByKeys(logged, {
-        workspaceId: env.ws.id,
-        listId,
-        keys: chunk.map((m) => m.email_key),
-      });
-      expect(found.map((c) => c.email_key).sort()).toEqual(chunk.map((m) => m.email_key).sort());
-      // no member is linked yet: the chunk brought the same contacts, in the same order
-      expect(unlinkedContacts).toEqual(found);
+    // with the probes of the sync state by remote id, and without them (no sync state carries one)
+    for (const linkable of [true, false]) {
+      let afterKey: string | null = null;
+      let members = 0;
+      for (let i = 0; i < 8; i++) {
+        const { members: chunk, unlinkedContacts } = await stagedChunk(logged, {
+          runId,
+          workspaceId: env.ws.id,
+          listId,
+          afterKey,
+          size: 250,
+          unlinkedContacts: true,
+          linkable,
+        });
+        members += chunk.length;
+        afterKey = chunk[chunk.length - 1].email_key;
+        const found = await contactsByKeys(logged, {
+          workspaceId: env.ws.id,
+          listId,
+          keys: chunk.map((m) => m.email_key),
+        });
+        expect(found.map((c) => c.email_key).sort()).toEqual(chunk.map((m) => m.email_key).sort());
+        // no member is linked yet: the chunk brought the same contacts, in the same order
+        expect(unlinkedContacts).toEqual(found);
+        expect(chunk.every((m) => m.linked.length === 0)).toBe(true);
+      }
+      expect(members).toBe(2000);
     }
     await close();
-    expect(members).toBe(2000);
-    const last = (text: RegExp) => [...ran].reverse().find((q) => text.test(q.sql));
-    const reads = [last(/from sync_fetched_members/), last(/from contact_email_keys/)];
+    const last = (text: RegExp, not?: RegExp) =>
+      [...ran].reverse().find((q) => text.test(q.sql) && !not?.test(q.sql));
+    const reads = [
+      last(/ss\.remote_id = f\.remote_id/),
+      last(/from sync_fetched_members/, /ss\.remote_id = f\.remote_id/),
+      last(/from contact_email_keys/, /from sync_fetched_members/),
+    ];
     for (const q of reads) {
       expect(q).toBeDefined();
       if (!q) continue;

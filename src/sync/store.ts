@@ -147,6 +147,9 @@ const STAGED_ROW: readonly (keyof StagedRow)[] = [
   "plain",
 ];
 
+/** The member's own columns lead STAGED_ROW; a row of only these has no linked subscription. */
+const OWN_COLUMNS = 9;
+
 /** The columns of a ContactByKey, in the order contactsByKeys sends them. */
 const CONTACT_BY_KEY: readonly (keyof ContactByKey)[] = [
   "email_key",
@@ -328,6 +331,12 @@ export interface StagedChunk {
  * back-to-back pairs at load 2–4: 112 → 91, 89 → 94, 117 → 87, 89 → 86 µs). PostgreSQL's server spent
  * more on the merged statement than on the two (two pairs: 40 → 54, 45 → 61 µs per member), so there
  * contactsByKeys is asked as before.
+ *
+ * `linkable: false` says that no member can be linked: no sync state of the list carried a remote id when
+ * the reconcile transaction began, and only that transaction writes one meanwhile (PGlite's one
+ * connection). A first fetch after attaching a list is that case: its 5,000 probes of the sync state per
+ * chunk all came back empty. Then the chunk is read without them, and its rows hold the member's own
+ * columns only (StagedRow's first nine: the linked subscription's nineteen were nulls).
  */
 export async function stagedChunk(
   db: Db,
@@ -338,10 +347,11 @@ export async function stagedChunk(
     afterKey: string | null;
     size: number;
     unlinkedContacts: boolean;
+    linkable: boolean;
   },
 ): Promise<StagedChunk> {
   const unlinkedKeys = sql`
-    (select r.email_key from r where r.sub_id is null) m
+    (select r.email_key from r ${v.linkable ? sql`where r.sub_id is null` : sql``}) m
     -- LATERAL with OFFSET 0: one probe of the address key per member
     join lateral (
       select e.email_key, e.contact_id from contact_email_keys e
@@ -351,21 +361,35 @@ export async function stagedChunk(
     ? sql`(select ${jsonRows(CONTACT_BY_KEY, "u", sql`u.contact_id`)}
              from (${contactRows(unlinkedKeys, v.listId, sql``)}) u)`
     : sql`'[]'::json`;
-  const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
-    with r as ${v.unlinkedContacts ? sql`materialized` : sql`not materialized`} (
-    select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
-           f.salutation,
+  const staged = sql`
+      from (select * from sync_fetched_members
+             where run_id = ${v.runId} and email_key > ${v.afterKey ?? ""}
+             order by email_key
+             limit ${v.size}) f`;
+  const blocked = sql`
            exists (select 1 from blocklist b
                     where b.workspace_id = ${v.workspaceId} and b.lifted_at is null
-                      and b.address_hash = f.block_hash) as blocked,
+                      and b.address_hash = f.block_hash) as blocked`;
+  const materialized = v.unlinkedContacts ? sql`materialized` : sql`not materialized`;
+  if (!v.linkable) {
+    const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
+      with r as ${materialized} (
+      select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
+             f.salutation, ${blocked}
+        ${staged})
+      select ${jsonRows(STAGED_ROW.slice(0, OWN_COLUMNS), "r", sql`r.email_key`)} as rows, ${contacts} as contacts
+        from r`).execute(db);
+    return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: contactsOf(rows[0].contacts) };
+  }
+  const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
+    with r as ${materialized} (
+    select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
+           f.salutation, ${blocked},
            k.sub_id, k.contact_id, k.sub_status, k.status_set_at, k.c_first_name, k.c_last_name,
            k.letter_salutation, k.emails, k.email_keys, k.known_remote_id, k.remote_email, k.result_run_id,
            k.known_remote_status, k.known_remote_status_at, k.known_first_name, k.known_last_name,
            k.known_salutation, k.known_result, k.plain
-      from (select * from sync_fetched_members
-             where run_id = ${v.runId} and email_key > ${v.afterKey ?? ""}
-             order by email_key
-             limit ${v.size}) f
+      ${staged}
       -- LATERAL with OFFSET 0: an index lookup per member whatever the statistics say. subscription_sync
       -- grows by thousands of rows per chunk within the run, unanalysed; planned as a join it was read whole
       -- for every member (seconds per chunk, growing with the list).
@@ -386,6 +410,17 @@ export async function stagedChunk(
     select ${jsonRows(STAGED_ROW, "r", sql`r.email_key, r.sub_id desc`)} as rows, ${contacts} as contacts
       from r`).execute(db);
   return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: contactsOf(rows[0].contacts) };
+}
+
+/**
+ * Whether any sync state of the list carries a remote id: one probe of subscription_sync_remote_idx (its
+ * nulls sort last). None (a list whose first fetch this is) means no member can be linked by remote id.
+ */
+export async function anyRemoteId(db: Db, listId: string): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    select exists (select 1 from subscription_sync where list_id = ${listId} and remote_id is not null)
+           as found`.execute(db);
+  return rows[0]?.found === true;
 }
 
 /** Every contact holding one of the addresses (keys), with its subscription on the list and its sync state. */
