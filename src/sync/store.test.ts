@@ -4,6 +4,7 @@ import { CompiledQuery, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkListToTool } from "../../test/fakes/listmonk.js";
 import { createTestEnv, recordingDb, type TestEnv } from "../../test/harness.js";
+import { systemActor } from "../runtime.js";
 import { newId } from "../util/ids.js";
 import { createRun } from "./runs.js";
 import {
@@ -11,10 +12,12 @@ import {
   contactsByKeys,
   insertEvents,
   insertFoundEntries,
+  notInToolChunk,
   stagedChunk,
   stageMembers,
   upsertSyncState,
 } from "./store.js";
+import { listMembers } from "./tasks.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -567,5 +570,78 @@ describe("the chunk reads", () => {
       expect(plan).not.toMatch(/Seq Scan/);
       expect(plan).toMatch(/Index (Only )?Scan using (sync_fetched_members_pkey|contact_email_keys_pkey)/);
     }
+  });
+});
+
+describe("the sync state's index by result (migration 410)", () => {
+  // A fetch writes a sync state for every member, almost all a plain success on a list in step; the
+  // index by result holds only the results something looks for: the member filters, and a fetch's walk of
+  // its "not in tool" subscriptions.
+  it("holds the results other than success, and the reads by result still use it", async () => {
+    const db = env.rt.db;
+    const now = new Date();
+    const listId = await seedListAndContacts("Ergebnisse", "erg", 60, now, { evenOnly: false });
+    await linkListToTool(db, env.rt.secret, {
+      workspaceId: env.ws.id,
+      listId,
+      remoteListId: "9",
+      baseUrl: "http://127.0.0.1:9",
+      credentials: { kind: "listmonk", username: "u", token: "t" },
+    });
+    const runId = newId("syr");
+    const resultOf = (i: number) => (i % 10 === 0 ? "conflict" : i % 7 === 0 ? "not_in_tool" : "success");
+    await upsertSyncState(
+      db,
+      Array.from({ length: 60 }, (_, i) => ({
+        subscription_id: `sub_erg_${String(i).padStart(5, "0")}`,
+        workspace_id: env.ws.id,
+        list_id: listId,
+        remote_id: String(i),
+        remote_email: `erg${i}@beispiel.de`,
+        remote_status: "subscribed",
+        remote_status_at: now,
+        remote_first_name: null,
+        remote_last_name: null,
+        remote_salutation: null,
+        result: resultOf(i),
+        result_detail: "{}",
+        result_at: now,
+        result_run_id: runId,
+        task: null,
+        task_set_at: null,
+        task_set_by: null,
+        task_reason: null,
+        updated_at: now,
+      })),
+    );
+    const { rows: index } = await sql<{ predicate: string | null }>`
+      select pg_get_expr(i.indpred, i.indrelid) as predicate from pg_index i
+       where i.indexrelid = 'subscription_sync_list_idx'::regclass`.execute(db);
+    expect(index[0].predicate).toBe("(result <> 'success'::text)");
+    const ids = (pick: (i: number) => boolean) =>
+      Array.from({ length: 60 }, (_, i) => i)
+        .filter(pick)
+        .map((i) => `sub_erg_${String(i).padStart(5, "0")}`);
+    const { db: logged, ran, close } = recordingDb(env);
+    const walked = await notInToolChunk(logged, { listId, runId, after: null, size: 100 });
+    expect(walked.map((r) => r.subscription_id)).toEqual(ids((i) => resultOf(i) === "not_in_tool"));
+    const ctx = { rt: { ...env.rt, db: logged }, workspaceId: env.ws.id, actor: systemActor("test") };
+    const conflicts = await listMembers(ctx, listId, { limit: 100, filter: "conflicts" });
+    await close();
+    expect(conflicts.items.map((m) => m.subscription_id)).toEqual(ids((i) => resultOf(i) === "conflict"));
+    const walk = ran.find((q) => /result = 'not_in_tool'/.test(q.sql));
+    expect(walk).toBeDefined();
+    const plan = await db.connection().execute(async (c) => {
+      await sql`set enable_seqscan = off`.execute(c);
+      try {
+        const r = await c.executeQuery<Record<string, string>>(
+          CompiledQuery.raw(`explain ${walk?.sql}`, [...(walk?.parameters ?? [])]),
+        );
+        return r.rows.map((x) => Object.values(x)[0]).join("\n");
+      } finally {
+        await sql`reset enable_seqscan`.execute(c);
+      }
+    });
+    expect(plan).toMatch(/Index Scan using subscription_sync_list_idx/);
   });
 });
