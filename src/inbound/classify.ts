@@ -360,6 +360,8 @@ function deliveryEvidence(m: MessageView): Evidence[] {
   };
   const textual = () => textBlocks().map(evidenceOfBlock);
   if (fromFields.length === 0) {
+    const list = listServerNotice(m);
+    if (list) return list;
     const read = textual();
     const failed = failedRecipientsHeader(m);
     // X-Failed-Recipients names the recipients outright; text readers that found none of them (Exim writes
@@ -399,6 +401,41 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     };
   });
 }
+
+/** fml, a mailing-list server, answers a post it refused with a notice of its own (no DSN, no reply code,
+ * sent from the list's "-admin" address, marked "X-MLServer: fml …"): the subject or the first lines name
+ * what it refused and why ("You … are not member (… ML)", "Loop Alert: Duplicated Message-ID (… ML)"), and
+ * the list's address stands in angle brackets at the end of a sentence ("… of this mailing list
+ * <list@example.org>.", "Duplicated Message-ID in <list@example.org>."): that address is where the post
+ * failed. The kind of notice is the reason: a post refused (not a member, refused or spam) is "rejected", a
+ * Message-ID seen before breaks RFC 5322's rule that it be unique ("notcompliantrfc"), a mail loop or
+ * fml's own error is "systemerror", a security alert "securityerror". */
+function listServerNotice(m: MessageView): Evidence[] | undefined {
+  if (!FML_SERVER.test(header(m.headers, "x-mlserver") ?? "")) return undefined;
+  const text = m.reportText.slice(0, 4000).replace(/^\s+/, "");
+  const words = `${m.subject}\n${text}`;
+  const kind = FML_NOTICES.find(([, re]) => re.test(words));
+  const address = FML_LIST_ADDRESS.exec(text);
+  if (!kind || !address || m.notRecipients.has(address[1])) return undefined;
+  // The words: the notice's first paragraph.
+  const end = text.search(/\n[ \t]*\n/);
+  const diagnostic = sweep(end === -1 ? text.slice(0, 500) : text.slice(0, end));
+  return [{ recipient: cleanAddress(address[1]), diagnostic, reason: kind[0] }];
+}
+
+const FML_SERVER = /^\s*fml\b/i;
+/** fml's notice titles and first lines, by what they mean. */
+const FML_NOTICES: [Reason, RegExp][] = [
+  ["notcompliantrfc", /\bduplicated message-id\b/i],
+  ["securityerror", /\bsecurity alert\b/i],
+  ["systemerror", /\bloop (?:alert|back warning)\b|\bunix from loop\b|\bfml system error\b/i],
+  [
+    "rejected",
+    /\bare not (?:a )?member\b|\bnot member article\b|\breject(?:ed)? mail\b|\bspam mail from a spammer\b|\bnot a member of this mailing list\b/i,
+  ],
+];
+/** An address in angle brackets closing a sentence, at the end of its line. */
+const FML_LIST_ADDRESS = /<([^<>\s@]+@[^<>\s]+)>\.[ \t]*$/m;
 
 /** Sendmail puts only the first line of a multi-line reply ("550-Verification failed for <x>") into the
  * Diagnostic-Code field; the transcript in its notice quotes the whole reply, one "<<< 550-…" line each,

@@ -297,3 +297,24 @@ describe("mbox files", () => {
     expect(verdicts(classifyBounce(qmail))).toEqual({ "r.lang@example.org": "userunknown/hard" });
   });
 });
+
+describe("fml mailing-list notices", () => {
+  it("reads the list's address and the kind of notice from an fml notice that has no DSN and no reply code", () => {
+    expect(verdicts(classifyBounce(read("fml-not-member.eml")))).toEqual({
+      "kreis@aerzteverbund-beispiel.de": "rejected/soft",
+    });
+    const loop = classifyBounce(read("fml-duplicated-message-id.eml"));
+    expect(loop.kind).toBe("bounce");
+    expect(verdicts(loop)).toEqual({ "kreis@aerzteverbund-beispiel.de": "notcompliantrfc/soft" });
+    expect(loop.recipients[0].diagnostic).toBe("Duplicated Message-ID in <kreis@aerzteverbund-beispiel.de>.");
+  });
+
+  it("takes only fml's notices: the same words without the X-MLServer mark are no report", () => {
+    const raw = read("fml-not-member.eml").toString("latin1");
+    expect(classifyBounce(raw.replace(/^X-MLServer: .*\n/m, "")).recipients).toEqual([]);
+    // A notice of fml's with no address closing a sentence names no recipient.
+    expect(classifyBounce(raw.replace("<kreis@aerzteverbund-beispiel.de>.", "kreis.")).recipients).toEqual(
+      [],
+    );
+  });
+});
