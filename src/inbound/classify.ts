@@ -368,11 +368,18 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     // a bare local part, "kijitora", when the address had no domain) found someone else, e.g. the sender.
     const named = new Set(failed.map((e) => e.recipient.toLowerCase()));
     const isNamed = (e: Evidence) => named.has(e.recipient.toLowerCase());
-    const readIsAboutThem = failed.length === 0 || read.some(isNamed);
+    // A notice that lists its failed addresses under a title of its own (T-Online's "Failed addresses
+    // follow:") says whom it is about itself: each address in the list, whatever the header names.
+    const listed = failed.length > 0 && read.length > 0 && FAILED_LIST_TITLE.test(m.reportText);
+    const readIsAboutThem = failed.length === 0 || listed || read.some(isNamed);
     // When the header names them, other addresses the readers picked up are not failed recipients (Exim's
     // "(ultimately generated from x@y)" names the address the failed one was expanded from).
     const found =
-      read.length > 0 && readIsAboutThem ? (failed.length > 0 ? read.filter(isNamed) : read) : failed;
+      read.length > 0 && readIsAboutThem
+        ? failed.length > 0 && !listed
+          ? read.filter(isNamed)
+          : read
+        : failed;
     if (found.length === 0) return recipientOfEmptyReport(m);
     return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
@@ -436,6 +443,10 @@ const FML_NOTICES: [Reason, RegExp][] = [
 ];
 /** An address in angle brackets closing a sentence, at the end of its line. */
 const FML_LIST_ADDRESS = /<([^<>\s@]+@[^<>\s]+)>\.[ \t]*$/m;
+
+/** T-Online's (Deutsche Telekom's) notice: "|---- Failed addresses follow: ----|", each address on a line
+ * of its own with the reply below it, then "|---- Message header follows: ----|". */
+const FAILED_LIST_TITLE = /^\|?-{3,}[ \t]*Failed addresses follow:/m;
 
 /** Sendmail puts only the first line of a multi-line reply ("550-Verification failed for <x>") into the
  * Diagnostic-Code field; the transcript in its notice quotes the whole reply, one "<<< 550-…" line each,

@@ -318,3 +318,22 @@ describe("fml mailing-list notices", () => {
     );
   });
 });
+
+describe("T-Online's list of failed addresses", () => {
+  it("reads every address of the list, not only the one X-Failed-Recipients names", () => {
+    const r = classifyBounce(read("tonline-failed-addresses-list.eml"));
+    expect(verdicts(r)).toEqual({
+      "h.wagner@t-online.de": "mailboxfull/soft",
+      "e.schmidt@t-online.de": "userunknown/hard",
+    });
+    expect(r.recipients[0].diagnostic).toBe(
+      "552 5.2.2 <h.wagner@t-online.de> Quota exceeded (mailbox for user is full)",
+    );
+  });
+
+  it("keeps to the header's addresses where no such list stands in the notice", () => {
+    const raw = read("tonline-failed-addresses-list.eml").toString("latin1");
+    const untitled = raw.replace("Failed addresses follow:", "Addresses:");
+    expect(Object.keys(verdicts(classifyBounce(untitled)))).toEqual(["h.wagner@t-online.de"]);
+  });
+});
