@@ -57,11 +57,21 @@ export function classifyBounce(raw: Buffer | string): BounceReport {
     let next = nextMessageAt(raw, 0);
     if (next === -1) return classifyView(viewMessage(raw));
     // An mbox file: each message read on its own, at most MBOX_MESSAGES of them.
-    let report = classifyView(viewMessage(raw.slice(0, next)));
+    const first = viewMessage(raw.slice(0, next));
+    let report = classifyView(first);
+    const notices = new Set<string>();
+    const idOf = (v: MessageView) => header(v.headers, "message-id")?.trim() ?? "";
+    notices.add(idOf(first));
     for (let n = 1; next !== -1 && n < MBOX_MESSAGES; n++) {
       const start = next;
       next = nextMessageAt(raw, start);
-      report = withNext(report, classifyView(viewMessage(raw.slice(start, next === -1 ? raw.length : next))));
+      const view = viewMessage(raw.slice(start, next === -1 ? raw.length : next));
+      // A notice of its own (a Message-ID not seen before) counts each of its recipients; one without a
+      // Message-ID or a copy of one already read repeats what was said.
+      const id = idOf(view);
+      const own = id !== "" && !notices.has(id);
+      notices.add(id);
+      report = withNext(report, classifyView(view), own);
     }
     return report;
   } catch {
@@ -107,21 +117,29 @@ function closingBoundary(raw: Buffer | string, start: number): string | undefine
   return boundary ? `--${boundary}--` : undefined;
 }
 
-/** Does the text end with the closing boundary's line and an empty line (the line ending before the
- * "From " line included)? */
+/** Does the text end with the closing boundary's line, then an empty line or none (the line ending before
+ * the "From " line included)? mbox writers put an empty line before each "From " line, but not all do: a
+ * "From " line right after the closing line is the next message too (nothing may follow a closing line
+ * in a MIME message but its epilogue, and a "From " line with a ctime date and a header field after it
+ * is no epilogue). */
 function endsWithClosing(text: string, closing: string): boolean {
   const lines = text.split(/\r\n?|\n/);
-  // [..., closing, "", ""]: the closing line, the empty line, and what follows the last line ending.
+  // [..., closing, "", ""]: the closing line, the empty line, and what follows the last line ending;
+  // [..., closing, ""]: the closing line and what follows its line ending.
   const n = lines.length;
-  return n >= 3 && lines[n - 1] === "" && lines[n - 2].trim() === "" && lines[n - 3].trimEnd() === closing;
+  if (n < 2 || lines[n - 1] !== "") return false;
+  if (lines[n - 2].trimEnd() === closing) return true;
+  return n >= 3 && lines[n - 2].trim() === "" && lines[n - 3].trimEnd() === closing;
 }
 
 /** The report of an mbox file: every message's recipients and the first message's original; the kind of
- * them all when both are delivery reports, else the first message's. */
-function withNext(first: BounceReport, next: BounceReport): BounceReport {
+ * them all when both are delivery reports, else the first message's. A recipient's verdict that `next`
+ * repeats is counted once, unless `next` is a notice of its own (`own`): two notices about the same
+ * address are two failures (a bounce and the double bounce after it). */
+function withNext(first: BounceReport, next: BounceReport, own: boolean): BounceReport {
   if (first.recipients.length === 0) return next;
   if (next.recipients.length === 0) return first;
-  const seen = new Set(first.recipients.map((r) => `${r.recipient.toLowerCase()} ${r.reason}`));
+  const seen = new Set(own ? [] : first.recipients.map((r) => `${r.recipient.toLowerCase()} ${r.reason}`));
   const more = next.recipients.filter((r) => !seen.has(`${r.recipient.toLowerCase()} ${r.reason}`));
   if (more.length === 0) return first;
   const recipients = [...first.recipients, ...more];

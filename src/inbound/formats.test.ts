@@ -276,6 +276,33 @@ describe("mbox files", () => {
     ]);
   });
 
+  it("reads a 'From ' line right after a closing boundary line, no empty line between, as the next message", () => {
+    const mbox = read("mbox-two-postfix-bounces.eml").toString("latin1");
+    const joined = mbox.replace("--\n\nFrom MAILER-DAEMON", "--\nFrom MAILER-DAEMON");
+    expect(joined).not.toBe(mbox);
+    expect(verdicts(classifyBounce(joined))).toEqual({
+      "m.keller@example.net": "userunknown/hard",
+      "j.otto@example.org": "mailboxfull/soft",
+    });
+  });
+
+  it("counts each notice about the same recipient once, and a copy of a notice not again", () => {
+    const two = read("mbox-same-recipient-no-blank-line.eml");
+    const got = classifyBounce(two).recipients;
+    expect(got.map((x) => `${x.recipient} ${x.reason}`)).toEqual([
+      "m.keller@example.net userunknown",
+      "m.keller@example.net userunknown",
+    ]);
+    // The second message with the first one's Message-ID is a copy of it: the failure is counted once.
+    const copy = two
+      .toString("latin1")
+      .replace(
+        "<20261124081340.B7F01C2D55@mail.hausarzt-beispiel.de>",
+        "<20261117081332.4C1D22E0A7@mail.hausarzt-beispiel.de>",
+      );
+    expect(classifyBounce(copy).recipients.map((x) => x.recipient)).toEqual(["m.keller@example.net"]);
+  });
+
   it("takes no 'From ' line inside a message for the next one: a returned original in mbox form", () => {
     const mbox = read("mbox-two-postfix-bounces.eml").toString("latin1");
     const second = mbox.indexOf("\nFrom MAILER-DAEMON", 10) + 1;
