@@ -358,6 +358,12 @@ describe("T-Online's list of failed addresses", () => {
     );
   });
 
+  it("ends the words at T-Online's '|---- Message header follows: ----|' line, where the returned header begins", () => {
+    const r = classifyBounce(read("tonline-failed-addresses-list.eml"));
+    expect(r.recipients[1].diagnostic).toBe("550 5.1.1 <e.schmidt@t-online.de> unknown user");
+    expect(r.original.message_id).toBe("<termin-4471@hausarzt-beispiel.de>");
+  });
+
   it("keeps to the header's addresses where no such list stands in the notice", () => {
     const raw = read("tonline-failed-addresses-list.eml").toString("latin1");
     const untitled = raw.replace("Failed addresses follow:", "Addresses:");

@@ -23,6 +23,8 @@ export const ORIGINAL_MARKER = new RegExp(
     "^-+ ?Original message (?:header )?follows",
     "^-+ ?Unsent message follows",
     "^-+ ?Message header follows",
+    // T-Online's rule line: "|------------------------- Message header follows: ----------------------|"
+    "^\\|-+ ?Message header follows",
     "^-+ ?Returned (?:message|mail)",
     "^-+ ?(?:Your )?message headers? (?:follow|are)",
     "^-+ ?The header of the original message",
@@ -52,7 +54,7 @@ const MARKER_AT = new RegExp(ORIGINAL_MARKER.source, "imy");
 function mayBeginMarker(c: number): boolean {
   return MARKER_LETTERS.includes(String.fromCharCode(c)) || isSpace(c);
 }
-const MARKER_LETTERS = "-otickuyOTICKUY";
+const MARKER_LETTERS = "-|otickuyOTICKUY";
 
 /** Where ORIGINAL_MARKER first matches (-1: nowhere). Every alternative begins at a line start, so only
  * line starts that may begin one are tried, instead of every position of the text. Texts with line
