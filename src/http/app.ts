@@ -9,6 +9,7 @@ import type { Runtime } from "../runtime.js";
 import { Invalid } from "../util/errors.js";
 import { authenticate } from "./auth.js";
 import { errorHandler, sendError, zodDetails, zodMessage } from "./errors.js";
+import { parseJsonFromBytes } from "./json-body.js";
 import { httpMetrics, metricsText } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute } from "./route.js";
@@ -91,6 +92,8 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, 404, "not_found", `There is no route ${req.method} ${req.url.split("?")[0]}.`),
   );
+  // Large JSON bodies (a batch of messages) parsed from their bytes, not from one decoded string.
+  parseJsonFromBytes(app);
   // Raw bodies (multipart, message/rfc822 for inbound tests) are streamed by their own handlers.
   app.addContentTypeParser("multipart/form-data", (_req, _payload, done) => done(null));
   // HTML forms and RFC 8058 one-click unsubscribe POSTs: a flat object of strings (the last value of a repeated
