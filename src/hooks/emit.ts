@@ -1,6 +1,7 @@
 // Emission: one delivery row per subscribed, enabled endpoint, inserted in the caller's transaction by a
 // single INSERT … SELECT, so an event is queued exactly when the change that caused it commits.
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { prepared } from "../db/prepared.js";
 import type { DB } from "../db/schema.js";
 import { newId } from "../util/ids.js";
 import type { HookEventType } from "./events.js";
@@ -43,6 +44,12 @@ export async function emitStatusChanges(
   now: Date,
 ): Promise<number> {
   if (derived.length === 0) return 0;
+  // Most installations subscribe no endpoint to status changes. The statement below ends at once then (its
+  // one-time filter), but only after its five 500-element arrays were parsed and the statement parsed and
+  // planned: ~4 ms of PGlite's one thread per sending batch (~8 µs per message, transactional benchmark).
+  // A small statement, parsed once, asks first. An endpoint subscribed between the two statements is one
+  // subscribed just after this batch, as it would be between the batch's snapshot and its commit.
+  if (!(await statusSubscribers(db))) return 0;
   const col = <T>(f: (d: DerivedChange) => T) => derived.map(f);
   const source = sql`(select *, null::text as event_type
                   from unnest(${col((d) => d.id)}::text[], ${col((d) => d.status)}::text[],
@@ -50,6 +57,19 @@ export async function emitStatusChanges(
                               ${col((d) => d.event_id)}::text[]) as x(id, status, reason, code, event_id)) u`;
   const r = await statusChangeDeliveries(source, now).execute(db);
   return Number(r.numAffectedRows ?? 0);
+}
+
+/** The event types of a message's status change (statusChangeDeliveries). */
+const STATUS_EVENT_TYPES = sql`array['message.status_changed', 'message.bounced', 'message.complained']::text[]`;
+
+/** Whether any enabled endpoint, in any workspace, subscribes to a status change event. */
+export async function statusSubscribers(db: Kysely<DB>): Promise<boolean> {
+  const r = await prepared(
+    sql<{ any: boolean }>`select exists (select 1 from webhook_endpoints
+                                          where enabled and events && ${STATUS_EVENT_TYPES}) as any`,
+    { pglite: true },
+  ).execute(db);
+  return r.rows[0]?.any === true;
 }
 
 /** emitStatusChanges as a statement over `source`, a FROM item named u with the columns (id, status, reason,
@@ -78,7 +98,5 @@ export function statusChangeDeliveries(source: RawBuilder<unknown>, now: Date) {
      where t.type is not null
        -- Uncorrelated, so evaluated once before anything else: without a subscribed endpoint anywhere the
        -- statement ends here and costs the event pipeline next to nothing.
-       and exists (select 1 from webhook_endpoints x
-                    where x.enabled and x.events && array['message.status_changed', 'message.bounced',
-                                                          'message.complained']::text[])`;
+       and exists (select 1 from webhook_endpoints x where x.enabled and x.events && ${STATUS_EVENT_TYPES})`;
 }
