@@ -56,11 +56,15 @@ const bodyJsonBytes = Buffer.from(bodyJson, "utf8");
  * batch; the body's bytes are copied in (encoding the whole 2.5 MB string, two bytes per character since
  * the German body has umlauts, was ~75 µs per message of the one thread). What Poststelle receives is the
  * same JSON as JSON.stringify of the same messages would give (test/bench-transactional.test.ts). */
-export function batchJson(start: number, count: number): Buffer {
+export function batchJson(start: number, count: number, area?: Buffer): Buffer {
   const head = (k: number) =>
     `{"to":"patient${k}@sink.test","from":"praxis@example.test","subject":"Terminbestätigung ${k}","text":`;
-  // Room for the longest head at 3 bytes per UTF-16 unit; the request is what was written.
-  const out = Buffer.allocUnsafe(16 + count * (bodyJsonBytes.length + 2 + 3 * head(start + count).length));
+  // Room for the longest head at 3 bytes per UTF-16 unit; the request is what was written. A client sending
+  // one request after another writes each into the area of the one before (`area`, once its answer came):
+  // a fresh 2.5 MB buffer is fresh memory the kernel maps page by page while the body is copied in
+  // (~1.7 % of the one thread in a profile).
+  const size = 16 + count * (bodyJsonBytes.length + 2 + 3 * head(start + count).length);
+  const out = area && area.length >= size ? area : Buffer.allocUnsafe(size);
   let at = out.write('{"messages":[', 0, "utf8");
   for (let k = start; k < start + count; k++) {
     if (k > start) at += out.write(",", at, "latin1");
@@ -272,10 +276,15 @@ async function waitUntilSent(p: Running, sink: SmtpSink, before: number, n: numb
 async function submitAll(p: Running, n: number): Promise<void> {
   let next = 0;
   const lane = async () => {
+    // A lane has one request in flight: its area is free again once the answer came.
+    let area: Buffer | undefined;
     while (next < n) {
       const start = next;
       next += BATCH;
-      await send(p, "POST", "/v1/messages/batch", batchJson(start, Math.min(BATCH, n - start)));
+      const body = batchJson(start, Math.min(BATCH, n - start), area);
+      // The whole allocation (never Buffer's shared pool, which serves only a few KB).
+      if (body.byteOffset === 0 && body.buffer.byteLength >= 64 * 1024) area = Buffer.from(body.buffer);
+      await send(p, "POST", "/v1/messages/batch", body);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
