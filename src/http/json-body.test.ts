@@ -93,6 +93,16 @@ describe("JSON bodies parsed from their bytes", () => {
     expect(viaBytes(cases[5])?.error).toBe("FST_ERR_CTP_INVALID_JSON_BODY");
   });
 
+  it("decode a document nested deeper than the call stack reaches, as JSON.parse accepts it", () => {
+    const depth = 200_000;
+    const bytes = large(`${"[".repeat(depth)}"ä"${"]".repeat(depth)}`);
+    const out = viaBytes(bytes);
+    expect(out?.error).toBeUndefined();
+    let v = (out?.value as { value: unknown } | undefined)?.value;
+    for (let i = 0; i < depth; i++) v = (v as unknown[])[0];
+    expect(v).toBe("ä");
+  });
+
   it("serve as the instance's application/json parser", async () => {
     const app = Fastify();
     parseJsonFromBytes(app);

@@ -36,26 +36,32 @@ function utf8Of(s: string): string {
   return scratch.toString("utf8", 0, n);
 }
 
-/** Decodes every string of the value in place; false when a key holds a non-ASCII byte (not handled here). */
+/**
+ * Decodes every string of the value in place and returns the value; throws NON_ASCII_KEY when a key holds a
+ * non-ASCII byte (not handled here). A loop over a stack of containers, not recursion: JSON.parse accepts
+ * documents nested far deeper than the call stack reaches.
+ */
 function decodeStrings(v: unknown): unknown {
   if (typeof v === "string") return utf8Of(v);
-  if (typeof v !== "object" || v === null) return v;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x === "string") v[i] = utf8Of(x);
-      else if (typeof x === "object" && x !== null) v[i] = decodeStrings(x);
+  const open: object[] = typeof v === "object" && v !== null ? [v] : [];
+  for (let c = open.pop(); c !== undefined; c = open.pop()) {
+    if (Array.isArray(c)) {
+      for (let i = 0; i < c.length; i++) {
+        const x = c[i];
+        if (typeof x === "string") c[i] = utf8Of(x);
+        else if (typeof x === "object" && x !== null) open.push(x);
+      }
+      continue;
     }
-    return v;
+    const o = c as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (NON_ASCII.test(k)) throw NON_ASCII_KEY;
+      const x = o[k];
+      if (typeof x === "string") o[k] = utf8Of(x);
+      else if (typeof x === "object" && x !== null) open.push(x);
+    }
   }
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (NON_ASCII.test(k)) throw NON_ASCII_KEY;
-    const x = o[k];
-    if (typeof x === "string") o[k] = utf8Of(x);
-    else if (typeof x === "object" && x !== null) o[k] = decodeStrings(x);
-  }
-  return o;
+  return v;
 }
 
 const NON_ASCII_KEY = new Error("a key with non-ASCII characters");
