@@ -568,13 +568,32 @@ export const godaddyCodes: Readonly<Record<string, Reason>> = {
   IB607: "ratelimited",
   IB705: "virusdetected",
 };
+/** Orange (orange.fr, wanadoo.fr; "OFR…") and La Poste (laposte.net; "LPN…", "LPNAAA…") end their refusals
+ * with a code whose last three digits name the cause ("OFR006_102", "LPN007_426", "OFR_416", "LPN416").
+ * Meanings from Orange's postmaster page (postmaster.orange.fr) as catalogued by sisimai's FrancePTT table
+ * (2026): 100–103 the sending IP listed (Abusix, Spamhaus, Cloudmark, Orange's own list), 104 too many
+ * simultaneous connections, 107 no PTR record for the sending IP, 109 too many messages in one SMTP
+ * connection, 20x an invalid HELO/EHLO name, 39x the sender domain's SPF record in error, 405 the sender
+ * domain without A or MX records, 416 no such user, 417 mailbox over quota, 420 archived and 426 blocked
+ * recipient accounts, 425 the sender domain blocklisted, 505 a system error, 506 suspected spam, 510 the
+ * sending host refused, 515 and 517 DMARC failed, 519 the IP not allowed by the sender domain's SPF,
+ * 99x rate limited after bad behaviour ("OFR_999": suspended for a while). The older codes (305, 401–403,
+ * 415, 418, 421, 514, 630) as the replies that carry them say. Codes documented without a cause (105,
+ * 108, 423, 424, 513: "Service refused, please try later") are absent: the words decide. */
 export const francepttCodes: Readonly<Record<string, Reason>> = {
+  "100": "blocked",
   "101": "blocked",
   "102": "blocked",
   "103": "blocked",
+  // Simultaneous connections: sisimai 5 now files this under ratelimited; Poststelle keeps toomanyconn,
+  // the reason its phrase tables give "too many connections".
   "104": "toomanyconn",
+  "107": "requireptr",
+  // Messages per SMTP connection: a limit of the connection, like too many recipients in one.
+  "109": "toomanyconn",
   "305": "securityerror",
-  "401": "blocked",
+  // "550 5.5.0 SPF: … is not allowed to send mail. LPN004_401"
+  "401": "authfailure",
   "402": "securityerror",
   "403": "rejected",
   "405": "rejected",
@@ -584,14 +603,23 @@ export const francepttCodes: Readonly<Record<string, Reason>> = {
   "418": "userunknown",
   "420": "suspend",
   "421": "rejected",
+  "425": "rejected",
   "426": "suspend",
   "505": "systemerror",
   "506": "spamdetected",
   "510": "blocked",
   "514": "mesgtoobig",
-  "517": "policyviolation",
+  "515": "authfailure",
+  // "571 5.7.1 Message refused, DMARC verification Failed. … LPN007_517"
+  "517": "authfailure",
+  "519": "authfailure",
   "630": "policyviolation",
-  "999": "blocked",
+};
+/** Orange's code families documented by their first two digits ("20x": 200–209). */
+export const francepttFamilies: Readonly<Record<string, Reason>> = {
+  "20": "blocked",
+  "39": "authfailure",
+  "99": "ratelimited",
 };
 export const spectrumCodes: Readonly<Record<string, Reason>> = {
   "1000": "blocked",

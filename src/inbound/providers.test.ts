@@ -11,7 +11,61 @@ describe("provider vocabularies", () => {
     expect(ask("554 Connection refused. This IP is listed on the Spamhaus Block List (SBL). IB104")).toBe(
       "blocked",
     );
-    expect(ask("550 5.7.1 Service refused, please try later. OFR_999 [999]")).toBe("blocked");
+  });
+
+  it("reads Orange's and La Poste's codes by what their postmaster page says each means", () => {
+    const refused =
+      "421 mwinf5c77 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later.";
+    // 99x: rate limited after bad behaviour (sisimai's older table said blocked).
+    expect(ask(`${refused} OFR_999 [999]`)).toBe("ratelimited");
+    expect(ask(`${refused} OFR004_990 [990]`)).toBe("ratelimited");
+    // The same refusal with a code documented without a cause leaves the words to decide.
+    expect(ask(`${refused} LPN001_108`)).toBeUndefined();
+    expect(ask(`${refused} LPN105_423`)).toBeUndefined();
+    expect(ask("421 4.2.1 Service refuse. Service refused, please try later. LPN006_107")).toBe("requireptr");
+    expect(ask("421 4.2.1 Veuillez essayer plus tard. LPN003_109")).toBe("toomanyconn");
+    expect(
+      ask("421 mwinf5c79 ME Trop de connexions. Too many connections, slow down. OFR005_104 [104]"),
+    ).toBe("toomanyconn");
+    // The sending IP listed: Abusix (100), Spamhaus (101), Cloudmark (102), Orange itself (103).
+    expect(ask("550 5.7.1 Service unavailable. OFR004_100 [100]")).toBe("blocked");
+    expect(ask("550 5.7.1 Service unavailable; blocked using Spamhaus LPNAAA_101")).toBe("blocked");
+    expect(ask("550 mwinf5c04 ME Adresse IP source bloquee pour incident de spam. OFR006_102 Ref")).toBe(
+      "blocked",
+    );
+    // 20x: an invalid HELO/EHLO name.
+    expect(ask("421 mwinf5c10 ME Veuillez essayer plus tard. OFR004_201 [201]")).toBe("blocked");
+    expect(ask("421 mwinf5c10 ME Veuillez essayer plus tard. OFR004_205 [205]")).toBe("blocked");
+    // The sender's domain: 39x its SPF record in error, 401 and 519 the IP not allowed by it, 515 and
+    // 517 DMARC failed, 405 no A or MX record, 425 on a blocklist.
+    expect(ask("550 5.7.1 Emetteur invalide. Invalid Sender. OFR004_391 [391]")).toBe("authfailure");
+    expect(ask("550 5.5.0 SPF: 192.0.2.1 is not allowed to send mail. LPN004_401")).toBe("authfailure");
+    expect(ask("550 5.7.1 Emetteur invalide. Invalid Sender. OFR004_519 [519]")).toBe("authfailure");
+    expect(ask("550 5.7.1 Message refuse, verification DMARC en echec. OFR004_515 [515]")).toBe(
+      "authfailure",
+    );
+    expect(ask("571 5.7.1 Message refused, DMARC verification Failed. LPN007_517")).toBe("authfailure");
+    expect(ask("501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]")).toBe("rejected");
+    expect(ask("550 5.7.1 Emetteur invalide. Invalid Sender. OFR004_425 [425]")).toBe("rejected");
+    // The recipient: no such user (416, also written bare "LPN416"), over quota, archived, blocked.
+    expect(ask("550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. LPN416")).toBe(
+      "userunknown",
+    );
+    expect(ask("550 5.1.1 Invalid recipient. OFR_416 [416]")).toBe("userunknown");
+    expect(ask("552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]")).toBe(
+      "mailboxfull",
+    );
+    expect(ask("550 5.5.0 Boite du destinataire archivee. Archived recipient. LPN007_420")).toBe("suspend");
+    expect(ask("550 5.5.0 The recipient account is blocked. LPN007_426")).toBe("suspend");
+    // The message: a system error, suspected spam.
+    expect(ask("421 4.2.0 Service refuse. Service refused, please try later. OFR005_505 [505]")).toBe(
+      "systemerror",
+    );
+    expect(ask("550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]")).toBe("spamdetected");
+    // Letters and digits that only look like a code do not count.
+    expect(ask("550 5.7.1 refused, see https://example.org/lpn416")).toBeUndefined();
+    expect(ask("550 5.7.1 refused. OFR416")).toBeUndefined();
+    expect(ask("550 5.7.1 refused. XOFR_999")).toBeUndefined();
   });
 
   it("takes a provider's sentence only together with the status code it comes with", () => {

@@ -6,6 +6,7 @@
 import {
   coxCodes,
   francepttCodes,
+  francepttFamilies,
   godaddyCodes,
   iuaCodes,
   sentencesOfHosts,
@@ -73,10 +74,8 @@ function byCode(text: string): Reason | undefined {
   // Each code is looked for only when its fixed letters appear at all (most reports name none).
   const godaddy = text.includes("ib") ? /\s(ib\d{3})\b/.exec(text) : null;
   if (godaddy) return godaddyCodes[godaddy[1].toUpperCase()];
-  const orange = mayNameOrangeCode(text)
-    ? /\b(?:lpn|lpnaaa|ofr|ouk)(?:_(\d{3})|\d{3}[-_](\d{3}))\b/.exec(text)
-    : null;
-  if (orange) return francepttCodes[orange[1] ?? orange[2]];
+  const orange = mayNameOrangeCode(text) ? (ORANGE_CODE.exec(text) ?? LAPOSTE_BARE_CODE.exec(text)) : null;
+  if (orange) return orangeCode(orange[1] ?? orange[2]);
   const iua = text.includes(".i.ua/err/") ? /\.i\.ua\/err\/(\d+)/.exec(text) : null;
   if (iua) return iuaCodes[iua[1]];
   return undefined;
@@ -84,6 +83,16 @@ function byCode(text: string): Reason | undefined {
 
 function mayNameOrangeCode(text: string): boolean {
   return text.includes("lpn") || text.includes("ofr") || text.includes("ouk");
+}
+
+/** Orange's and La Poste's codes: "OFR_999", "OFR006_102", "LPN105-104", "LPNAAA_101"; the last three
+ * digits name the cause. */
+const ORANGE_CODE = /\b(?:lpn|lpnaaa|ofr|ouk)(?:_(\d{3})|\d{3}[-_](\d{3}))\b/;
+/** La Poste also writes its code bare, as a word of its own ("Invalid recipient. LPN416"). */
+const LAPOSTE_BARE_CODE = /(?:^|\s)lpn(\d{3})\b/;
+
+function orangeCode(code: string): Reason | undefined {
+  return francepttCodes[code] ?? francepttFamilies[code.slice(0, 2)];
 }
 
 /** Spectrum documents single codes and ranges of codes. */
