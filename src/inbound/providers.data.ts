@@ -374,14 +374,17 @@ export const sentencesOfHosts: ReadonlyArray<{
     sentences: [
       ["requireptr", "rejected - no rdns"],
       ["blocked", "cox too many bad commands from"],
-      ["blocked", "dns check failure - try again later"],
+      // Cox's page: "the reverse DNS check of the sending server IP address has failed".
+      ["requireptr", "dns check failure - try again later"],
       ["blocked", "too many invalid recipients"],
-      ["notaccept", "esmtp server temporarily not available"],
+      // "Our systems are experiencing an issue which is causing a temporary inability to accept new email."
+      ["systemerror", "esmtp server temporarily not available"],
       ["policyviolation", "esmtp no data before greeting"],
       ["policyviolation", "attachment extension is forbidden"],
       ["rejected", "sender rejected"],
       ["toomanyconn", "too many sessions from"],
-      ["toomanyconn", "requested action aborted: try again later"],
+      // "The sending IP address has exceeded one of these rate limits and has been temporarily blocked."
+      ["ratelimited", "requested action aborted: try again later"],
       ["toomanyconn", "message threshold exceeded"],
       ["userunknown", "recipient rejected"],
     ],
@@ -517,11 +520,15 @@ export const coxCodes: Readonly<Record<string, Reason>> = {
   CXBL: "blocked",
   CXTHRT: "securityerror",
   CXMJ: "securityerror",
-  CXDNS: "blocked",
-  CXSNDR: "rejected",
+  // Cox's error-code page: CXDNS "the Reverse DNS (rDNS) lookup for your IP address is failing"; CXSNDR
+  // "your email failed authentication checks against your sending domain's SPF, DomainKeys, or DKIM
+  // policy"; CXMXRT "the sender has sent email to too many recipients and needs to wait before sending
+  // more" (a limit over time; CXCNCT, concurrent connections, stays toomanyconn).
+  CXDNS: "requireptr",
+  CXSNDR: "authfailure",
   CXSMTP: "rejected",
   CXCNCT: "toomanyconn",
-  CXMXRT: "toomanyconn",
+  CXMXRT: "ratelimited",
   CDRBL: "blocked",
   IPBL0001: "blocked",
   IPBL0010: "blocked",
@@ -544,26 +551,36 @@ export const coxCodes: Readonly<Record<string, Reason>> = {
   URLBL110: "spamdetected",
   URLBL1001: "spamdetected",
 };
+/** GoDaddy's "Fix rejected email with a bounce error" page, by code. */
 export const godaddyCodes: Readonly<Record<string, Reason>> = {
-  IB103: "blocked",
+  // "This IP has a poor reputation on Cloudmark Sender Intelligence (CSI)".
+  IB103: "badreputation",
   IB104: "blocked",
   IB105: "blocked",
   IB106: "blocked",
   IB007: "toomanyconn",
-  IB101: "expired",
-  IB108: "blocked",
+  // "421 Server temporarily unavailable. Try again later.": the page files it under rate limiting (the
+  // queue has more mail than usual); nothing expired.
+  IB101: "ratelimited",
+  // "421 Temporarily rejected. Reverse DNS for this IP failed."
+  IB108: "requireptr",
   IB110: "blocked",
   IB111: "blocked",
   IB112: "blocked",
   IB113: "blocked",
   IB212: "spamdetected",
   IB401: "securityerror",
-  IB501: "rejected",
-  IB502: "rejected",
-  IB504: "toomanyconn",
+  // A blank From: address, or an IP address as the From: address: the header breaks RFC 5322.
+  IB501: "notcompliantrfc",
+  IB502: "notcompliantrfc",
+  // "This IP has sent too many messages this hour."
+  IB504: "ratelimited",
   IB506: "rejected",
   IB508: "authfailure",
+  // "… exceeded the max number of messages per session" (a limit of the connection, like IB605's "too many
+  // recipients" in one message).
   IB510: "toomanyconn",
+  IB605: "toomanyconn",
   // "… has sent to too many recipients this hour": a limit per hour, not per connection.
   IB607: "ratelimited",
   IB705: "virusdetected",
@@ -632,13 +649,16 @@ export const spectrumCodes: Readonly<Record<string, Reason>> = {
   "1540": "toomanyconn",
   "1550": "toomanyconn",
   "1560": "policyviolation",
+  // "You've tried to send messages to too many recipients in a short period of time."
+  "1580": "ratelimited",
 };
 export const iuaCodes: Readonly<Record<string, Reason>> = {
   "1": "norelaying",
   "2": "userunknown",
   "3": "suspend",
   "4": "mailboxfull",
-  "5": "toomanyconn",
+  // "Letter sending limit is exceeded." (mail.i.ua/err/5): a limit on sending, not on connections.
+  "5": "ratelimited",
   "6": "norelaying",
   "7": "blocked",
   "8": "rejected",

@@ -68,6 +68,42 @@ describe("provider vocabularies", () => {
     expect(ask("550 5.7.1 refused. XOFR_999")).toBeUndefined();
   });
 
+  it("reads Cox's, GoDaddy's, Spectrum's and I.UA's codes by what their error-code pages say", () => {
+    // The sending host's reverse DNS.
+    expect(
+      ask("554 cox Connection refused - rejected - DNS check failure - try again later. AUP#CXDNS"),
+    ).toBe("requireptr");
+    expect(ask("421 Temporarily rejected. Reverse DNS for this IP failed. IB108")).toBe("requireptr");
+    expect(ask("554 5.7.1 Your IP has an issue with the Domain Name System. AUP#In-1110")).toBe("requireptr");
+    expect(ask("554 5.7.1 Rejected. AUP#In-1150")).toBe("requireptr");
+    // The sender's domain failing SPF/DKIM; a From: header that breaks RFC 5322.
+    expect(ask("550 5.1.0 <a@b.example> sender rejected. AUP#CXSNDR")).toBe("authfailure");
+    expect(ask("550 a@b.example Blank From: addresses are not allowed. Provide a valid From. IB501")).toBe(
+      "notcompliantrfc",
+    );
+    expect(ask("550 a@b.example IP addresses are not allowed as a From: Address. IB502")).toBe(
+      "notcompliantrfc",
+    );
+    // Reputation, not a listing.
+    expect(
+      ask(
+        "554 Connection refused. This IP has a poor reputation on Cloudmark Sender Intelligence (CSI). IB103",
+      ),
+    ).toBe("badreputation");
+    // Limits over a period are rate limits; limits of one connection or one message stay toomanyconn.
+    expect(ask("452 4.5.3 cox too many recipients. AUP#CXMXRT")).toBe("ratelimited");
+    expect(ask("550 This IP has sent too many messages this hour. IB504")).toBe("ratelimited");
+    expect(ask("421 Server temporarily unavailable. Try again later. IB101")).toBe("ratelimited");
+    expect(ask("452 4.5.3 Too many recipients in a short period of time. AUP#In-1580")).toBe("ratelimited");
+    expect(ask("550 Letter sending limit is exceeded. See http://mail.i.ua/err/5/")).toBe("ratelimited");
+    expect(ask("421 cox too many sessions from 192.0.2.1 AUP#CXCNCT")).toBe("toomanyconn");
+    expect(ask("550 This message has exceeded the max number of messages per session. IB510")).toBe(
+      "toomanyconn",
+    );
+    expect(ask("452 This message contains too many recipients. IB605")).toBe("toomanyconn");
+    expect(ask("550 5.7.1 Too many recipients in one message. AUP#In-1550")).toBe("toomanyconn");
+  });
+
   it("takes a provider's sentence only together with the status code it comes with", () => {
     const banned = "550 5.7.606 Access denied, banned sending IP [192.0.2.1]";
     expect(ask(banned, { status: "5.7.606" })).toBe("blocked");
@@ -88,6 +124,12 @@ describe("provider vocabularies", () => {
   it("trusts a common sentence only from the provider that says it", () => {
     expect(ask("550 recipient rejected", { hosts: ["cox.net"] })).toBe("userunknown");
     expect(ask("550 recipient rejected", { hosts: ["example.org"] })).toBeUndefined();
+    // Cox's page: a failing reverse DNS check, its systems unable to accept mail for now, a rate limit.
+    const cox = ["cxr.mx.a.cox.net"];
+    expect(ask("421 cox DNS Check failure - try again later", { hosts: cox })).toBe("requireptr");
+    expect(ask("421 cox ESMTP server temporarily not available", { hosts: cox })).toBe("systemerror");
+    expect(ask("451 cox Requested action aborted: try again later", { hosts: cox })).toBe("ratelimited");
+    expect(ask("451 Requested action aborted: try again later", { hosts: ["example.org"] })).toBeUndefined();
   });
 
   it("gives the newer reasons where the old tables predate them", () => {

@@ -98,7 +98,8 @@ function orangeCode(code: string): Reason | undefined {
 /** Spectrum documents single codes and ranges of codes. */
 const spectrumRanges: ReadonlyArray<readonly [number, number, Reason]> = [
   [1020, 1080, "rejected"],
-  [1100, 1150, "blocked"],
+  // "Spectrum requires a full circle DNS … ensure a reverse DNS entry exists for the IP."
+  [1100, 1150, "requireptr"],
   [1160, 1190, "policyviolation"],
   [1200, 1250, "blocked"],
   // "Spectrum limits … concurrent connections" / "… the number of messages sent": limits on the rate of

@@ -232,6 +232,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "452 insufficient disk space",
     "account disabled temporarly for exceeding receiving limits",
     "boite du destinataire pleine",
+    // GoDaddy's "Account storage limit": the recipient's account has reached its storage limit.
+    "account storage limit",
     "exceeded storage allocation",
     "full mailbox",
     "mailbox exceeds allowed size",
@@ -804,6 +806,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "malformed or unexpected name server reply",
     "maximum forwarding loop count exceeded",
     "message looping",
+    // qmail's "This message is looping: it already has my Delivered-To line. (#5.4.6)" (GoDaddy quotes it).
+    "message is looping",
     // Chinese webmail gateways: "552 looping message."
     "looping message",
     "message probably in a routing loop",
