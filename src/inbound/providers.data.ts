@@ -19,30 +19,53 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
   ["blocked", "5.7.", 606, 649, "access denied, banned sending ip "],
   ["blocked", "4.7.", 500, 699, "access denied, please try again later"],
   ["blocked", "5.5.4", 0, 0, "invalid domain name"],
-  ["blocked", "5.7.51", 0, 0, "restrictdomainstoipaddresses or restrictdomainstocertificate"],
+  // Exchange Online's TLS checks of the destination (a required certificate or TLS domain, DANE's TLSA and
+  // DNSSEC records, an expired or mismatched certificate, MTA-STS): the encrypted connection the policy asks
+  // for could not be made (failedstarttls), as Microsoft's NDR reference describes each.
+  ["failedstarttls", "5.7.51", 0, 0, "restrictdomainstoipaddresses or restrictdomainstocertificate"],
   ["blocked", "5.7.1", 0, 0, "part of their network is on our block list (s3150)"],
   ["authfailure", "4.7.26", 0, 0, "must pass either spf or dkim validation, this message is not signed"],
-  ["blocked", "4.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation"],
-  ["blocked", "5.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation"],
-  ["blocked", "4.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records"],
-  ["blocked", "5.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records"],
+  ["failedstarttls", "4.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation"],
+  ["failedstarttls", "5.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation"],
+  ["failedstarttls", "4.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records"],
+  ["failedstarttls", "5.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records"],
   [
-    "blocked",
+    "failedstarttls",
     "4.7.325",
     0,
     0,
     "certificate-host-mismatch: remote certificate must have a common name or subject alternative name matching the hostname (dane)",
   ],
   [
-    "blocked",
+    "failedstarttls",
     "5.7.325",
     0,
     0,
     "certificate-host-mismatch: remote certificate must have a common name or subject alternative name matching the hostname (dane)",
   ],
   ["authfailure", "5.7.23", 0, 0, "the message was rejected because of sender policy framework violation"],
-  ["blocked", "5.7.322", 0, 0, "certificate-expired: destination mail server's certificate is expired"],
+  [
+    "failedstarttls",
+    "5.7.322",
+    0,
+    0,
+    "certificate-expired: destination mail server's certificate is expired",
+  ],
   ["authfailure", "5.7.509", 0, 0, "does not pass dmarc verification"],
+  ["failedstarttls", "4.4.8", 0, 0, " failed mta-sts validation"],
+  ["failedstarttls", "5.4.8", 0, 0, " failed mta-sts validation"],
+  ["failedstarttls", "4.7.5", 0, 0, "remote certificate failed mta-sts validation"],
+  ["failedstarttls", "5.7.5", 0, 0, "remote certificate failed mta-sts validation"],
+  // "The sender's domain in the 5322.From address doesn't meet the authentication requirements".
+  ["authfailure", "5.7.515", 0, 0, "doesn't meet the required authentication level"],
+  // A tenant without mail-enabled subscriptions takes no mail for the domain.
+  ["notaccept", "4.4.4", 0, 0, "hosted tenant which has no mail-enabled subscriptions"],
+  // "450 4.4.318 Connection was closed abruptly (SuspiciousRemoteServerError)", "550 5.4.318 Message
+  // expired, connection reset (SuspiciousRemoteServerError)": the remote server misbehaved.
+  ["systemerror", "4.4.318", 0, 0, "(suspiciousremoteservererror)"],
+  ["systemerror", "5.4.318", 0, 0, "(suspiciousremoteservererror)"],
+  // "451 4.4.22 … 4.4.28 Message failed to be replicated: …" (Exchange Online's shadow redundancy).
+  ["systemerror", "4.4.", 22, 28, "message failed to be replicated:"],
   ["badreputation", "4.7.650", 0, 0, "has been temporarily rate limited due to ip reputation"],
   ["contenterror", "5.3.0", 0, 0, "too many related errors"],
   ["contenterror", "5.6.11", 0, 0, "invalid characters"],
@@ -142,25 +165,27 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
   ["systemfull", "4.3.1", 0, 0, "insufficient system resources"],
   ["toomanyconn", "5.5.3", 0, 0, "too many recipients"],
   ["toomanyconn", "4.5.3", 0, 0, "too many recipients"],
-  ["toomanyconn", "5.2.122", 0, 0, "the recipient has exceeded their limit for"],
+  // Limits over a period (per hour, per day, "too many messages in too short a time period" in Microsoft's
+  // NDR reference) are rate limits; too many recipients in one message stays toomanyconn.
+  ["ratelimited", "5.2.122", 0, 0, "the recipient has exceeded their limit for"],
   ["toomanyconn", "4.3.2", 0, 0, "storedrv.deliver; recipient thread limit exceeded"],
   [
-    "toomanyconn",
+    "ratelimited",
     "5.1.90",
     0,
     0,
     "your message can't be sent because you've reached your daily limit for message recipients",
   ],
-  ["toomanyconn", "5.2.2", 0, 0, "submission quota exceeded"],
+  ["ratelimited", "5.2.2", 0, 0, "submission quota exceeded"],
   [
-    "toomanyconn",
+    "ratelimited",
     "5.2.121",
     0,
     0,
     "recipient's per hour message receive limit from specific sender exceeded",
   ],
-  ["toomanyconn", "5.2.122", 0, 0, "recipient's per hour message receive limit exceeded"],
-  ["toomanyconn", "5.7.508", 0, 0, "has exceeded permitted limits within"],
+  ["ratelimited", "5.2.122", 0, 0, "recipient's per hour message receive limit exceeded"],
+  ["ratelimited", "5.7.508", 0, 0, "has exceeded permitted limits within"],
   ["toomanyconn", "5.7.", 700, 749, "access denied, tenant has exceeded threshold"],
   ["toomanyconn", "5.7.", 700, 749, "access denied, traffic not accepted from this ip"],
   ["userunknown", "5.1.1", 0, 0, "resolver.adr.exrecipnotfound; not found"],
@@ -466,6 +491,11 @@ export const sentencesOfHosts: ReadonlyArray<{
     ],
   },
   {
+    // Cloudflare Email Routing's postmaster page: "Upstream error" is its own failure to pass the message on.
+    hosts: ["cloudflare.net"],
+    sentences: [["systemerror", "upstream error"]],
+  },
+  {
     // Zoho Mail's MX (smtpin.zoho.com, mx.zoho.com/.eu): its documented refusals. A message "flagged as
     // Spam" at RCPT, before any content was sent, refuses the sender, as does "rejected by destination
     // domain".
@@ -664,4 +694,29 @@ export const iuaCodes: Readonly<Record<string, Reason>> = {
   "8": "rejected",
   "9": "blocked",
   "10": "filtered",
+};
+/** Outlook.com's postmaster troubleshooting codes, each with the reply code it comes with: RP- rate and
+ * connection limits set by the sending IP's or domain's reputation, SC- and OU- refusals "for policy
+ * reasons" (reputation, namespace mining, an open proxy, complaints, a Spamhaus listing), DY- dynamic or
+ * compromised senders. */
+export const outlookComCodes: Readonly<Record<string, readonly [string, Reason]>> = {
+  "rp-001": ["421", "badreputation"],
+  "rp-002": ["421", "badreputation"],
+  "rp-003": ["421", "badreputation"],
+  // "… since part of their network is on our block list": the reply names a listing (sisimai's table says
+  // badreputation; the page gives reputation or spam-like content as possible causes).
+  "sc-001": ["550", "blocked"],
+  // "… has exhibited namespace mining behavior"
+  "sc-002": ["550", "policyviolation"],
+  // "Your IP address appears to be an open proxy/relay."
+  "sc-003": ["550", "blocked"],
+  // "A block has been placed against your IP address because we have received complaints"
+  "sc-004": ["550", "blocked"],
+  // "We generally do not accept email from dynamic IP's"
+  "dy-001": ["550", "blocked"],
+  // "The likely cause is a compromised or virus infected server/personal computer": the sending host is
+  // refused (sisimai reads it as virusdetected; no message was found infected).
+  "dy-002": ["550", "blocked"],
+  "ou-001": ["550", "blocked"],
+  "ou-002": ["550", "badreputation"],
 };

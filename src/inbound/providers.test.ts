@@ -104,6 +104,62 @@ describe("provider vocabularies", () => {
     expect(ask("550 5.7.1 Too many recipients in one message. AUP#In-1550")).toBe("toomanyconn");
   });
 
+  it("reads Outlook.com's troubleshooting codes only right after their reply code", () => {
+    const text = (code: string) =>
+      `${code} (BAY004-MC1F57) Unfortunately, messages from 192.0.2.1 weren't sent.`;
+    expect(ask(text("421 RP-001"))).toBe("badreputation");
+    expect(ask(text("421 RP-003"))).toBe("badreputation");
+    expect(ask(text("550 SC-001"))).toBe("blocked");
+    expect(ask(text("550 SC-002"))).toBe("policyviolation");
+    expect(ask(text("550 SC-003"))).toBe("blocked");
+    expect(ask(text("550 SC-004"))).toBe("blocked");
+    expect(ask(text("550 DY-001"))).toBe("blocked");
+    expect(ask(text("550 DY-002"))).toBe("blocked");
+    expect(ask(text("550 OU-001"))).toBe("blocked");
+    expect(ask(text("550 OU-002"))).toBe("badreputation");
+    expect(ask(text("550 RP-001"))).toBeUndefined();
+    expect(ask(text("550 RP-009"))).toBeUndefined();
+    expect(ask("550 5.7.1 see ticket SC-002 for details", { replyCode: "550" })).toBeUndefined();
+  });
+
+  it("reads Exchange Online's TLS, replication and per-period codes as Microsoft's NDR reference describes them", () => {
+    const at = (status: string, text: string) => ask(`${status} ${text}`, { status });
+    expect(at("4.7.323", "tlsa-invalid: The domain failed DANE validation")).toBe("failedstarttls");
+    expect(at("5.7.322", "certificate-expired: Destination mail server's certificate is expired")).toBe(
+      "failedstarttls",
+    );
+    expect(at("5.4.8", "MX hosts of example.com failed MTA-STS validation")).toBe("failedstarttls");
+    expect(at("5.7.5", "Remote certificate failed MTA-STS validation. Reason: NameMismatch")).toBe(
+      "failedstarttls",
+    );
+    expect(
+      at(
+        "5.7.515",
+        "Access denied, sending domain EXAMPLE.JP doesn't meet the required authentication level",
+      ),
+    ).toBe("authfailure");
+    expect(at("4.4.318", "Connection was closed abruptly (SuspiciousRemoteServerError)")).toBe("systemerror");
+    expect(at("4.4.22", "Message failed to be replicated: no healthy peers found")).toBe("systemerror");
+    expect(
+      at(
+        "4.4.4",
+        "Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.",
+      ),
+    ).toBe("notaccept");
+    expect(
+      at(
+        "5.1.90",
+        "Your message can't be sent because you've reached your daily limit for message recipients",
+      ),
+    ).toBe("ratelimited");
+    expect(at("5.2.2", "Submission quota exceeded")).toBe("ratelimited");
+    expect(at("5.7.508", "Access denied, [2001:db8::1] has exceeded permitted limits within /64 range")).toBe(
+      "ratelimited",
+    );
+    // Too many recipients in one message stays a limit of the message.
+    expect(at("5.5.3", "Too many recipients")).toBe("toomanyconn");
+  });
+
   it("takes a provider's sentence only together with the status code it comes with", () => {
     const banned = "550 5.7.606 Access denied, banned sending IP [192.0.2.1]";
     expect(ask(banned, { status: "5.7.606" })).toBe("blocked");
@@ -130,6 +186,12 @@ describe("provider vocabularies", () => {
     expect(ask("421 cox ESMTP server temporarily not available", { hosts: cox })).toBe("systemerror");
     expect(ask("451 cox Requested action aborted: try again later", { hosts: cox })).toBe("ratelimited");
     expect(ask("451 Requested action aborted: try again later", { hosts: ["example.org"] })).toBeUndefined();
+    expect(
+      ask("451 4.0.0 Upstream error, please try again later", { hosts: ["route1.mx.cloudflare.net"] }),
+    ).toBe("systemerror");
+    expect(
+      ask("451 4.0.0 Upstream error, please try again later", { hosts: ["mx.example.org"] }),
+    ).toBeUndefined();
   });
 
   it("gives the newer reasons where the old tables predate them", () => {

@@ -9,6 +9,7 @@ import {
   francepttFamilies,
   godaddyCodes,
   iuaCodes,
+  outlookComCodes,
   sentencesOfHosts,
   sentencesWithReply,
   sentencesWithStatus,
@@ -31,6 +32,7 @@ export interface ProviderFacts {
 export function providerReason(f: ProviderFacts): Reason | undefined {
   return (
     byCode(f.text) ??
+    byOutlookComCode(f) ??
     byStatusSentence(f) ??
     byReplySentence(f) ??
     byHostSentence(f) ??
@@ -80,6 +82,20 @@ function byCode(text: string): Reason | undefined {
   if (iua) return iuaCodes[iua[1]];
   return undefined;
 }
+
+/** Outlook.com's "550 SC-001 (BAY004-MC5F18) Unfortunately, messages from … weren't sent": the code counts
+ * only right after the reply code Outlook.com gives it. */
+function byOutlookComCode(f: ProviderFacts): Reason | undefined {
+  if (!f.text.includes("-00")) return undefined;
+  const m = OUTLOOK_COM_CODE.exec(f.text);
+  if (!m) return undefined;
+  const known = outlookComCodes[m[1]];
+  if (!known) return undefined;
+  const [reply, reason] = known;
+  return f.text.includes(`${reply} ${m[1]}`) ? reason : undefined;
+}
+
+const OUTLOOK_COM_CODE = /\b((?:rp|sc|dy|ou)-00\d)\b/;
 
 function mayNameOrangeCode(text: string): boolean {
   return text.includes("lpn") || text.includes("ofr") || text.includes("ouk");
