@@ -322,10 +322,31 @@ export const sentencesWithStatus: ReadonlyArray<readonly [Reason, string, number
     0,
     "is receiving mail at a rate that prevents additional messages from being delivered",
   ],
-  ["toomanyconn", "4.2.1", 0, 0, "peak smtp relay limit exceeded for customer"],
-  ["toomanyconn", "5.4.5", 0, 0, "daily smtp relay limit exceeded for user"],
-  ["toomanyconn", "5.4.5", 0, 0, "daily sending quota exceeded"],
-  ["toomanyconn", "5.7.1", 0, 0, "daily smtp relay limit exceeded for customer"],
+  // Google's peak and daily sending limits are limits over a period (ratelimited), not connection counts.
+  ["ratelimited", "4.2.1", 0, 0, "peak smtp relay limit exceeded for customer"],
+  ["ratelimited", "5.4.5", 0, 0, "daily smtp relay limit exceeded for user"],
+  ["ratelimited", "5.4.5", 0, 0, "daily sending quota exceeded"],
+  ["ratelimited", "5.7.1", 0, 0, "daily smtp relay limit exceeded for customer"],
+  // Google's sender requirements: mail "rate limited" or blocked because SPF, DKIM or the From: alignment
+  // did not pass is an authentication failure; because it did not come over TLS, a missing STARTTLS (the
+  // rate limit is the consequence, the cause decides). 5.7.30 is Google's DKIM code here, not RFC 8689's
+  // REQUIRETLS.
+  ["authfailure", "4.7.27", 0, 0, "senders to authenticate their email with spf"],
+  ["authfailure", "4.7.27", 0, 0, "senders to authenticate with spf"],
+  ["authfailure", "4.7.30", 0, 0, "senders to authenticate their email with dkim"],
+  ["authfailure", "4.7.30", 0, 0, "senders to authenticate with dkim"],
+  ["authfailure", "4.7.32", 0, 0, "aligned with either the authenticated spf or dkim"],
+  ["failedstarttls", "4.7.29", 0, 0, "senders to use tls/ssl for smtp"],
+  ["expired", "4.7.0", 0, 0, "connection expired, try reconnecting"],
+  // Google's RFC 5322/5321 requirements on the message and the envelope sender.
+  ["notcompliantrfc", "5.7.1", 0, 0, "missing a valid address in the from: header"],
+  ["notcompliantrfc", "5.7.1", 0, 0, "missing a valid message-id: header"],
+  ["notcompliantrfc", "5.7.1", 0, 0, "contains a unicode character in a disallowed header"],
+  ["notcompliantrfc", "5.7.1", 0, 0, "encoded-word syntax is not permitted"],
+  ["notcompliantrfc", "5.1.7", 0, 0, "is not a valid rfc 5321 address"],
+  ["policyviolation", "4.7.28", 0, 0, "sending messages with the same message-id:"],
+  ["requireptr", "5.7.1", 0, 0, "does not meet ipv6 sending guidelines regarding ptr records"],
+  ["spamdetected", "4.7.0", 0, 0, "due to the nature of the content or the links within"],
   ["userunknown", "5.1.1", 0, 0, "the email account that you tried to reach does not exist"],
   ["userunknown", "5.1.2", 0, 0, "we weren't able to find the recipient domain"],
 ];
@@ -343,6 +364,11 @@ export const sentencesWithReply: ReadonlyArray<readonly [Reason, string, string]
   ["authfailure", "550", "dmarc sender invalid - envelope rejected"],
   ["mesgtoobig", "554", "maximum email size exceeded"],
   ["networkerror", "554", "mail loop detected"],
+  // "The recipients' domains have MX records configured incorrectly" (pointing at outbound hosts).
+  ["networkerror", "451", "the incorrect hostname used for inbounds"],
+  ["networkerror", "550", "the incorrect hostname used for inbounds"],
+  // Journaling past the expiry threshold, in the page's other wording.
+  ["expired", "550", "journal messages past the expiration"],
   ["norelaying", "451", "open relay not allowed"],
   ["notaccept", "451", "account inbounds disabled"],
   ["onhold", "451", "account outbounds disabled"],
@@ -352,6 +378,7 @@ export const sentencesWithReply: ReadonlyArray<readonly [Reason, string, string]
   ["policyviolation", "550", "rejected by header-based anti-spoofing policy"],
   ["policyviolation", "550", "message bounced due to content examination policy"],
   ["policyviolation", "554", "host network not allowed"],
+  ["policyviolation", "554", "host network, not allowed"],
   ["rejected", "550", "administrative prohibition envelope blocked"],
   ["rejected", "550", "envelope blocked – user entry"],
   ["rejected", "550", "envelope blocked – user domain entry"],
@@ -360,6 +387,7 @@ export const sentencesWithReply: ReadonlyArray<readonly [Reason, string, string]
   ["rejected", "550", "envelope rejected - block policy for envelope from address"],
   ["securityerror", "535", "incorrect authentication data"],
   ["securityerror", "550", "submitter failed to disabled"],
+  ["securityerror", "550", "submitter failed to authenticate"],
   ["failedstarttls", "553", "this route requires encryption (tls)"],
   ["failedstarttls", "553", "this route requires tls version 1.2 or greater"],
   ["securityerror", "553", "this route requires high-strength ciphers"],

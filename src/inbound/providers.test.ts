@@ -160,6 +160,58 @@ describe("provider vocabularies", () => {
     expect(at("5.5.3", "Too many recipients")).toBe("toomanyconn");
   });
 
+  it("reads Google's sender-requirement sentences by their cause, not by the rate limit they impose", () => {
+    const at = (status: string, text: string) => ask(`${status} ${text}`, { status });
+    expect(
+      at(
+        "4.7.27",
+        "Your email has been rate limited because SPF authentication didn't pass for this message. Gmail requires all bulk email senders to authenticate their email with SPF.",
+      ),
+    ).toBe("authfailure");
+    expect(
+      at(
+        "4.7.30",
+        "Your email has been rate limited because DKIM authentication didn't pass for this message. Gmail requires all email bulk senders to authenticate their email with DKIM.",
+      ),
+    ).toBe("authfailure");
+    expect(
+      at(
+        "5.7.32",
+        "Your email was blocked because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain.",
+      ),
+    ).toBe("authfailure");
+    expect(at("5.7.29", "Gmail requires all bulk email senders to use TLS/SSL for SMTP connections.")).toBe(
+      "failedstarttls",
+    );
+    expect(at("4.7.0", "Connection expired, try reconnecting.")).toBe("expired");
+    expect(
+      at(
+        "5.7.1",
+        "Messages missing a valid address in the From: header, or having no From: header, are not accepted.",
+      ),
+    ).toBe("notcompliantrfc");
+    expect(at("5.7.1", "Messages missing a valid Message-ID: header are not accepted.")).toBe(
+      "notcompliantrfc",
+    );
+    expect(at("5.7.1", "The message contains a unicode character in a disallowed header.")).toBe(
+      "notcompliantrfc",
+    );
+    expect(at("5.7.1", "Encoded-word syntax is not permitted in message header Subject.")).toBe(
+      "notcompliantrfc",
+    );
+    expect(at("5.1.7", "The sender address <x@> is not a valid RFC 5321 address.")).toBe("notcompliantrfc");
+    expect(at("5.4.5", "Daily SMTP relay limit exceeded for user.")).toBe("ratelimited");
+  });
+
+  it("reads Mimecast's further documented refusals with their reply codes", () => {
+    const mc = (reply: string, text: string) => ask(`${reply} ${text}`, { replyCode: reply });
+    expect(mc("451", "The incorrect hostname used for inbounds")).toBe("networkerror");
+    expect(mc("550", "Submitter failed to authenticate")).toBe("securityerror");
+    expect(mc("554", "Host network, not allowed")).toBe("policyviolation");
+    expect(mc("550", "Journal messages past the expiration")).toBe("expired");
+    expect(mc("421", "The incorrect hostname used for inbounds")).toBeUndefined();
+  });
+
   it("takes a provider's sentence only together with the status code it comes with", () => {
     const banned = "550 5.7.606 Access denied, banned sending IP [192.0.2.1]";
     expect(ask(banned, { status: "5.7.606" })).toBe("blocked");
