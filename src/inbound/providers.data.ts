@@ -555,6 +555,8 @@ export const sentencesOfHosts: ReadonlyArray<{
       ["failedstarttls", "tls/sslv3 connection required"],
       ["norelaying", " as a relay, "],
       ["notcompliantrfc", "has detected that this message is not rfc 5322"],
+      // "The format of your message did not comply with RFC 2822."
+      ["notcompliantrfc", "requested action aborted [4]"],
       ["ratelimited", "too many recipients received this hour"],
       ["ratelimited", "too many messages"],
       ["rejected", "sender envelope domain not allowed for sender ip address"],

@@ -286,6 +286,8 @@ describe("mailbox providers' own sentences", () => {
       ),
     ).toBe("securityerror");
     expect(ask("553 Sorry, your email address has been blacklisted", { hosts: labs })).toBe("rejected");
+    expect(ask("550 Requested action aborted [4]", { hosts: labs })).toBe("notcompliantrfc");
+    expect(ask("550 Requested action aborted [4]", { hosts: ["mx.example.com"] })).toBeUndefined();
     expect(ask("550 kunde@example.com... No such user", { hosts: ["mx.example.com"] })).toBeUndefined();
   });
 });
