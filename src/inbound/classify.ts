@@ -1,6 +1,7 @@
 // classifyBounce: one inbound report in, what it says out — a pure function of the message bytes.
 // Handles RFC 3464 DSNs (bounce, delay, success), the non-standard bounces real MTAs write, RFC 8098
 // read receipts, RFC 5965 complaint reports and RFC 3834 auto-replies. Never throws.
+import { listOf } from "./arrays.js";
 import { decideReason, factsOf } from "./decide.js";
 import type { DsnRecipient } from "./dsn.js";
 import {
@@ -172,7 +173,7 @@ function readSes(m: MessageView): BounceReport | null {
   const n = readSesNotification(m.reportText);
   if (!n || n.evidence.length === 0) return null;
   if (n.kind === "complaint") {
-    const recipients = n.evidence.map((e) => ({
+    const recipients = listOf(n.evidence, (e) => ({
       recipient: e.recipient,
       reason: "feedback" as const,
       hard: false,
@@ -182,7 +183,7 @@ function readSes(m: MessageView): BounceReport | null {
     }));
     return { kind: "arf", recipients, original: m.original, feedback_type: n.complaintType ?? "abuse" };
   }
-  const recipients = n.evidence.map(outcomeOf);
+  const recipients = listOf(n.evidence, outcomeOf);
   return { kind: kindOf(recipients), recipients, original: m.original };
 }
 
@@ -279,8 +280,8 @@ function readReceipt(m: MessageView): BounceReport | null {
 function readDelivery(m: MessageView, depth = 0): BounceReport | null {
   const found = deliveryEvidence(m);
   if (found.length === 0) return null;
-  const evidence = m.headers.has("x-nai-header") ? found.map(mcafeeReading) : found;
-  const outcomes = evidence.map(outcomeOf);
+  const evidence = m.headers.has("x-nai-header") ? listOf(found, mcafeeReading) : found;
+  const outcomes = listOf(evidence, outcomeOf);
   const recipients = outcomes.some(saysNothing) ? toldByReturnedReport(m, outcomes, depth) : outcomes;
   const envelopeId = m.envelopeId;
   const original = envelopeId ? { ...m.original, envelope_id: envelopeId } : m.original;
@@ -308,7 +309,7 @@ function toldByReturnedReport(
   const view = viewMessage(returned.raw);
   if (!view.isBounce()) return outcomes;
   const inner = readDelivery(view, depth + 1)?.recipients ?? [];
-  return outcomes.map((r) => {
+  return listOf(outcomes, (r) => {
     if (!saysNothing(r)) return r;
     const address = r.recipient.toLowerCase();
     const told = inner.find((x) => x.recipient.toLowerCase() === address && !saysNothing(x));
@@ -368,7 +369,7 @@ function kindOf(rs: RecipientOutcome[]): ReportKind {
 function deliveryEvidence(m: MessageView): Evidence[] {
   const exclude = m.notRecipients;
   const reportingMta = m.dsn.reportingMta;
-  const fromFields = m.dsn.recipients.map((r) => evidenceOfField(r, reportingMta, m.reportText));
+  const fromFields = listOf(m.dsn.recipients, (r) => evidenceOfField(r, reportingMta, m.reportText));
   // The human-readable text is read only when the RFC 3464 fields are missing or say too little; for
   // fields, only the words about their own recipient are made evidence of.
   let blocks: TextBlock[] | undefined;
@@ -376,7 +377,7 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     blocks ??= m.isBounce() ? readTextBlocks(m.reportText, exclude, m.from) : [];
     return blocks;
   };
-  const textual = () => textBlocks().map(evidenceOfBlock);
+  const textual = () => listOf(textBlocks(), evidenceOfBlock);
   if (fromFields.length === 0) {
     const list = listServerNotice(m);
     if (list) return list;
@@ -399,9 +400,9 @@ function deliveryEvidence(m: MessageView): Evidence[] {
           : read
         : failed;
     if (found.length === 0) return recipientOfEmptyReport(m);
-    return found.map((e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
+    return listOf(found, (e) => ({ ...e, action: e.action ?? (m.isDelay() ? "delayed" : undefined) }));
   }
-  return fromFields.map((e) => {
+  return listOf(fromFields, (e) => {
     const sparse = !/[a-z]{3}/i.test(e.diagnostic.replace(/^\s*smtp;?/i, ""));
     // Fields that name no SMTP command: the text often does ("in reply to RCPT TO command", ">>> DATA").
     if (!sparse && e.command) return e;

@@ -2,6 +2,7 @@
 // RFC 3464 fields, the human-readable report text without the returned original, and the headers of
 // the original message (RFC 3462 text/rfc822-headers or message/rfc822) for matching it to what we sent.
 import { isAscii } from "node:buffer";
+import { listOf } from "./arrays.js";
 import { type DsnReport, readDeliveryStatus } from "./dsn.js";
 import { cleanAddress, firstAddress } from "./evidence.js";
 import {
@@ -134,11 +135,14 @@ function readableParts(parts: MimePart[]): string[] {
       p.children.length === 0 &&
       (p.type === "text/plain" || p.type === "text" || (p.type.startsWith("multipart/") && p.text !== "")),
   );
-  if (plain.length) return plain.map((p) => p.text);
+  if (plain.length) return listOf(plain, (p) => p.text);
   const html = parts.filter((p) => p.type === "text/html");
-  if (html.length) return html.map((p) => htmlToText(p.text));
+  if (html.length) return listOf(html, (p) => htmlToText(p.text));
   // A single part of an unusual type (e.g. no Content-Type at all but a non-text default).
-  return parts.filter((p) => p.children.length === 0 && p.type.startsWith("text/")).map((p) => p.text);
+  return listOf(
+    parts.filter((p) => p.children.length === 0 && p.type.startsWith("text/")),
+    (p) => p.text,
+  );
 }
 
 function htmlToText(html: string): string {
