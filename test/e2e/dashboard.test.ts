@@ -2,8 +2,10 @@
 // started `poststelle serve`. Log in; import a CSV through the wizard; send a transactional message through
 // the API and find it under E-Mail-Status with its timeline; a viewer sees no write button; axe finds no
 // serious or critical violation on any page; switch the language. Screenshots go to test-results/.
+import nodemailer from "nodemailer";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../peers/postfix.js";
 import { requirePeer } from "../peers/require.js";
 import { axeProblems, logIn as logInAt, shot } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
@@ -25,6 +27,39 @@ let page: Page;
 let apiKey: string;
 let messageId: string;
 let contactId: string;
+let inboundPort: number;
+
+/** A DSN (RFC 3464) from the recipient's server, sent to the message's VERP return path. */
+async function bounce(m: { return_path: string; to: string }) {
+  const raw = [
+    "From: MAILER-DAEMON@mx.example.org",
+    `To: ${m.return_path}`,
+    "Subject: Undelivered Mail Returned to Sender",
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+    "",
+    "--B",
+    "Content-Type: text/plain",
+    "",
+    `<${m.to}>: host mx.example.org said: 550 5.1.1 User unknown`,
+    "",
+    "--B",
+    "Content-Type: message/delivery-status",
+    "",
+    "Reporting-MTA: dns; mx.example.org",
+    "",
+    `Final-Recipient: rfc822; ${m.to}`,
+    "Action: failed",
+    "Status: 5.1.1",
+    `Diagnostic-Code: smtp; 550 5.1.1 <${m.to}>: Recipient address rejected: User unknown`,
+    "",
+    "--B--",
+    "",
+  ].join("\r\n");
+  const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: inboundPort, ignoreTLS: true });
+  await smtp.sendMail({ envelope: { from: "", to: m.return_path }, raw });
+  smtp.close();
+}
 
 /** Signs in from /messages and waits for E-Mail-Status. */
 async function logIn(p: Page, who: { email: string; password: string }) {
@@ -35,7 +70,8 @@ async function logIn(p: Page, who: { email: string; password: string }) {
 requirePeer("chromium")("the dashboard in Chromium", () => {
   beforeAll(async () => {
     buildDashboardIfStale();
-    server = await startServer();
+    inboundPort = await freePort();
+    server = await startServer({ env: { POSTSTELLE_INBOUND_PORT: String(inboundPort) } });
     const ws = await call<{ id: string }>(server, server.operatorKey, "POST", "/v1/workspaces", {
       name: "Hundeschule Bellheim",
       settings: { default_from: "info@hundeschule.example", archive_bcc: "archiv@hundeschule.example" },
@@ -74,7 +110,10 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByLabel("E-Mail-Adresse").fill(ADMIN.email);
       await page.getByLabel("Passwort").fill("falsch-falsch-falsch");
       await page.getByRole("button", { name: "Anmelden" }).click();
-      await expect.poll(() => page.getByRole("alert").first().textContent()).toBeTruthy();
+      // In the user's language, not the server's English sentence.
+      await expect
+        .poll(() => page.getByRole("alert").first().textContent())
+        .toBe("Die E-Mail-Adresse oder das Passwort ist falsch.");
       await page.getByLabel("Passwort").fill(ADMIN.password);
       await page.getByRole("button", { name: "Anmelden" }).click();
       // Back to the page asked for before the login.
@@ -177,6 +216,40 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
+    "names a bounce's reason in the statistics by the error registry's words, not by its code",
+    async () => {
+      const m = await call<{ id: string; return_path: string }>(server, apiKey, "POST", "/v1/messages", {
+        to: "niemand@example.org",
+        subject: "Ihre Rechnung",
+        text: "Guten Tag, anbei Ihre Rechnung.",
+      });
+      await bounce({ return_path: m.return_path, to: "niemand@example.org" });
+      await expect
+        .poll(
+          async () => (await call<{ status: string }>(server, apiKey, "GET", `/v1/messages/${m.id}`)).status,
+          {
+            timeout: 30_000,
+            interval: 500,
+          },
+        )
+        .toBe("hard_bounced");
+      await page.goto(`${server.url}/statistics`);
+      const reasons = page.locator("section", {
+        has: page.getByRole("heading", { name: "Gründe für Unzustellbarkeit" }),
+      });
+      await reasons.getByRole("img").getByText("Adresse existiert nicht").waitFor();
+      expect(await reasons.getByRole("img").textContent()).not.toContain("userunknown");
+      // The table behind the chart keeps the code next to the words.
+      await reasons.getByText("Als Tabelle").click();
+      expect(await reasons.locator("table tbody tr").first().textContent()).toBe(
+        "Adresse existiert nichtuserunknown1",
+      );
+      await shot(page, "statistics-bounce-reasons");
+    },
+    STEP,
+  );
+
+  it(
     "has no serious or critical accessibility violations on any page",
     async () => {
       const problems: string[] = [];
@@ -252,6 +325,11 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const reason = page.getByLabel("Grund");
       await expect.poll(() => reason.getAttribute("aria-invalid")).toBe("true");
       expect(await page.locator(".field-invalid .field-error").count()).toBe(1);
+      // Worded in German (the API's detail is zod's "Invalid input: expected string, received undefined").
+      expect(await page.locator(".field-invalid .field-error").textContent()).toBe("Bitte ausfüllen.");
+      expect(await page.locator(".banner-error").textContent()).toBe(
+        "Bitte prüfen Sie Ihre Eingaben. Grund: Bitte ausfüllen.",
+      );
       await reason.fill("Beschwerde vom Empfänger");
       await page.getByRole("button", { name: "Adresse sperren" }).click();
       const row = page.locator("table.blocklist tbody tr", { hasText: "spam@example.net" });
@@ -266,7 +344,11 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(still.items.map((b) => b.address)).not.toContain("spam@example.net");
       // An unknown message: the server's 404 in words, not an empty page.
       await page.goto(`${server.url}/messages/msg_does_not_exist`);
-      await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("msg_does_not_exist");
+      await expect
+        .poll(() => page.getByRole("alert").first().textContent())
+        .toMatch(
+          /^Nachricht „msg_does_not_exist“ gibt es in diesem Arbeitsbereich nicht\.(Erneut versuchen)?$/,
+        );
     },
     STEP,
   );
@@ -284,11 +366,29 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await log.textContent()).toContain("Import „kunden.csv“ abgeschlossen: 2 neu, 0 aktualisiert");
       expect(await log.textContent()).toContain("Nachricht „");
       expect(await log.textContent()).not.toMatch(/CSV import|Message to/);
+      // The bounce's block was made by the inbound process: named in words, not "inbound".
+      const blockRow = log.locator("tr", { hasText: "Sperrlisteneintrag „niemand@example.org“ erstellt" });
+      expect(await blockRow.locator("td").nth(1).textContent()).toBe(
+        "Eingang (Rückläufer, Bestätigungen) · System",
+      );
+      // No raw ids in the rows: a record with a page is a link in words, the id waits with the changes.
+      expect(await log.textContent()).not.toMatch(/\b(msg|con|blk|usr|key|ws|imp)_[0-9a-z]{8,}/);
+      const messageRow = log.locator("tr", { hasText: "Nachricht „niemand@example.org“ erstellt" });
+      await messageRow.getByRole("button", { name: "Änderungen anzeigen" }).click();
+      expect(await log.locator("tr.activity-details").first().textContent()).toMatch(/Datensatz: msg_/);
+      await messageRow.getByRole("link", { name: "Nachricht öffnen" }).click();
+      await page.getByRole("heading", { level: 1, name: "Nachricht: Ihre Rechnung" }).waitFor();
+      await page.goto(`${server.url}/activities`);
+      await page.locator("table.activities tbody tr").first().waitFor();
       await page.getByLabel("Sprache").selectOption("en");
       const navEn = page.getByRole("navigation", { name: "Main navigation" });
       await navEn.getByRole("link", { name: "Activities" }).waitFor();
       expect(await navEn.getByRole("link", { name: "E-mail status" }).count()).toBe(1);
       await page.getByRole("heading", { level: 1, name: "Activities" }).waitFor();
+      const blockRowEn = log.locator("tr", { hasText: "Blocklist entry 'niemand@example.org' created" });
+      expect(await blockRowEn.locator("td").nth(1).textContent()).toBe(
+        "Inbound (bounces, notifications) · System",
+      );
       // Saved per user: a new browser session of the same user starts in English.
       const ctx = await browser.newContext();
       const again = await ctx.newPage();
@@ -299,6 +399,12 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await again.getByRole("heading", { level: 1, name: "E-mail status" }).waitFor();
       expect(await again.locator("html").getAttribute("lang")).toBe("en");
       await shot(again, "english");
+      // The bounce reason by the registry's English words.
+      await again.goto(`${server.url}/statistics`);
+      await again.getByRole("heading", { name: "Bounce reasons" }).waitFor();
+      await again.getByRole("img", { name: "Bounce reasons" }).getByText("Address does not exist").waitFor();
+      await again.goto(`${server.url}/messages`);
+      await again.getByRole("heading", { level: 1, name: "E-mail status" }).waitFor();
       // Signing out ends the session: the login page (in the user's language), and no more cookie access.
       await again.getByRole("button", { name: "Sign out" }).click();
       await again.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();

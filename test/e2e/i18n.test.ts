@@ -11,7 +11,7 @@ import { en } from "../../web/src/i18n/en.js";
 import { eventLogDetail } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
-import { activitySentence, setByText } from "../../web/src/i18n/reasons.js";
+import { activitySentence, processName, setByText } from "../../web/src/i18n/reasons.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -334,10 +334,36 @@ describe("who set a subscription's status", () => {
     expect(setByText("bounces", null, "de", de)).toBe("Bounce-Verarbeitung");
     expect(setByText("system:bounces", null, "en", en)).toBe("Bounce processing");
     expect(setByText("recipient:con_1", null, "de", de)).toBe("Empfänger (Link in der E-Mail)");
-    expect(setByText("system:campaign worker", null, "de", de)).toBe("System (campaign worker)");
+    expect(setByText("system:campaign worker", null, "de", de)).toBe("Versand der Serienkorrespondenz");
+    // A process the dashboard does not know: named as the server wrote it.
+    expect(setByText("system:nightly cleanup", null, "de", de)).toBe("System (nightly cleanup)");
     // A key without a name: its kind and id.
     expect(setByText("api_key:key_1", null, "de", de)).toBe("API-Schlüssel key_1");
     expect(setByText(null, null, "de", de)).toBe(de.app.none);
+  });
+});
+
+describe("a server process that did something", () => {
+  it("is named in words in both languages, never by its bare name", () => {
+    expect(processName("inbound", "de", de)).toBe("Eingang (Rückläufer, Bestätigungen)");
+    expect(processName("inbound", "en", en)).toBe("Inbound (bounces, notifications)");
+    expect(processName("campaign worker", "de", de)).toBe("Versand der Serienkorrespondenz");
+    expect(processName("webhook:ses", "de", de)).toBe("Meldung des Versanddienstes Amazon SES");
+    expect(processName("bounces", "en", en)).toBe("Bounce processing");
+    expect(processName("public", "en", en)).toBe("Public page (sign-up, unsubscribe)");
+    // Every process the event log names, and every one the server acts as (src: systemActor(...)).
+    for (const name of [
+      "sending",
+      "retention",
+      "imap",
+      "signup-expiry",
+      "sync:schedule",
+      "cli",
+      "cli import",
+    ]) {
+      expect(processName(name, "de", de), name).not.toMatch(/^System \(/);
+      expect(processName(name, "en", en), name).not.toMatch(/^System \(/);
+    }
   });
 });
 

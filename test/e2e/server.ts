@@ -47,7 +47,8 @@ function waitForUrl(child: ChildProcess, log: string[]): Promise<string> {
   });
 }
 
-export async function startServer(): Promise<E2EServer> {
+/** `env`: settings for this server on top of the test's (e.g. a known POSTSTELLE_INBOUND_PORT). */
+export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<E2EServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-e2e-"));
   let db: TestDb | undefined;
   if (process.env.DATABASE_URL) db = await createTestDb();
@@ -61,6 +62,7 @@ export async function startServer(): Promise<E2EServer> {
     POSTSTELLE_WORKER_POLL_MS: "100",
     LOG_LEVEL: "warn",
     DATABASE_URL: db?.url ?? "",
+    ...opts.env,
   };
   const child = spawn(process.execPath, [...cliArgs(), "serve"], {
     cwd: ROOT,

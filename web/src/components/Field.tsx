@@ -1,5 +1,7 @@
 // A labelled form control with its error message underneath (400 details land here, DESIGN §9).
 import { type ReactNode, useId } from "react";
+import { useI18n } from "../i18n";
+import { fieldMessage } from "../i18n/errors";
 
 export interface FieldProps {
   label: string;
@@ -10,6 +12,7 @@ export interface FieldProps {
 
 export function Field({ label, error, hint, children }: FieldProps) {
   const id = useId();
+  const { lang } = useI18n();
   const describedBy = [error ? `${id}-err` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ");
   return (
     <div className={`field${error ? " field-invalid" : ""}`}>
@@ -26,7 +29,7 @@ export function Field({ label, error, hint, children }: FieldProps) {
       ) : null}
       {error ? (
         <small id={`${id}-err`} className="field-error" role="alert">
-          {error}
+          {fieldMessage(error, lang)}
         </small>
       ) : null}
     </div>

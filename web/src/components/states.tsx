@@ -2,14 +2,18 @@
 import type { ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { type I18n, useI18n } from "../i18n";
+import { type WordedError, wordError } from "../i18n/errors";
+
+/** What failed, in the user's language, and the server's own sentence where it is kept as evidence. */
+export function errorWords(e: unknown, i18n: I18n): WordedError {
+  if (e instanceof ApiError) return wordError(e, i18n.lang, i18n.t);
+  if (e instanceof Error) return { text: i18n.t.app.unexpected, server: e.message };
+  return { text: i18n.t.app.unexpected };
+}
 
 export function errorText(e: unknown, i18n: I18n): string {
-  if (e instanceof ApiError) {
-    if (e.code === "network") return i18n.t.app.network;
-    return e.message;
-  }
-  if (e instanceof Error) return e.message;
-  return i18n.t.app.unexpected;
+  const w = errorWords(e, i18n);
+  return w.server ? `${w.text} ${w.server}` : w.text;
 }
 
 export function Loading() {
@@ -29,9 +33,20 @@ export function Empty({ children }: { children: ReactNode }) {
 export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const i18n = useI18n();
   if (!error) return null;
+  const w = errorWords(error, i18n);
   return (
     <div className="banner banner-error" role="alert">
-      <span>{errorText(error, i18n)}</span>
+      <span>
+        {w.text}
+        {w.server ? (
+          <>
+            {" "}
+            <span className="server-says">
+              {i18n.t.app.serverSays}: <span lang={i18n.lang === "de" ? "en" : undefined}>{w.server}</span>
+            </span>
+          </>
+        ) : null}
+      </span>
       {onRetry ? (
         <button type="button" className="btn btn-small" onClick={onRetry}>
           {i18n.t.app.retry}

@@ -26,6 +26,7 @@ export const de = {
     notFound: "Diese Seite gibt es nicht.",
     toHome: "Zur Übersicht",
     unexpected: "Unerwarteter Fehler",
+    serverSays: "Meldung des Servers",
     network: "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung und versuchen Sie es erneut.",
     sessionExpired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
     comingSoon: "Diese Seite folgt in Kürze.",
@@ -95,6 +96,7 @@ export const de = {
     noChanges: "Keine Feldänderungen gespeichert.",
     showChanges: "Änderungen anzeigen",
     hideChanges: "Änderungen ausblenden",
+    openRecord: (kind: string) => `${kind} öffnen`,
     actions: {
       created: "erstellt",
       updated: "aktualisiert",

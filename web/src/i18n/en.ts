@@ -28,6 +28,7 @@ export const en: Dict = {
     notFound: "This page does not exist.",
     toHome: "To the overview",
     unexpected: "Unexpected error",
+    serverSays: "The server said",
     network: "The server cannot be reached. Please check the connection and try again.",
     sessionExpired: "Your session has expired. Please sign in again.",
     comingSoon: "This page is coming soon.",
@@ -94,6 +95,7 @@ export const en: Dict = {
     noChanges: "No field changes were stored.",
     showChanges: "Show changes",
     hideChanges: "Hide changes",
+    openRecord: (kind: string) => `Open ${kind.toLowerCase()}`,
     actions: { created: "created", updated: "updated", deleted: "deleted", cancelled: "cancelled" },
     kinds: {
       message: "Message",

@@ -225,15 +225,52 @@ const setByWords = {
     recipient: "Empfänger (Link in der E-Mail)",
     tool: (tool: string) => `E-Mail-Tool ${tool}`,
     system: (name: string) => `System (${name})`,
+    provider: (name: string) => `Meldung des Versanddienstes ${name}`,
+    processes: {
+      "campaign worker": "Versand der Serienkorrespondenz",
+      cli: "Kommandozeile",
+      "cli import": "Import über die Kommandozeile",
+      public: "Öffentliche Seite (Anmeldung, Abmeldung)",
+      "mailchimp-webhook": "Meldung von Mailchimp",
+    } as Record<string, string>,
   },
   en: {
     bounces: "Bounce processing",
     recipient: "Recipient (link in the e-mail)",
     tool: (tool: string) => `E-mail tool ${tool}`,
     system: (name: string) => `System (${name})`,
+    provider: (name: string) => `Report from the sending service ${name}`,
+    processes: {
+      "campaign worker": "Sending of serial correspondence",
+      cli: "Command line",
+      "cli import": "Import on the command line",
+      public: "Public page (sign-up, unsubscribe)",
+      "mailchimp-webhook": "Report from Mailchimp",
+    } as Record<string, string>,
   },
 };
 const toolNames: Record<string, string> = { mailchimp: "Mailchimp", listmonk: "listmonk" };
+const providerNames: Record<string, string> = {
+  sendgrid: "SendGrid",
+  mailgun: "Mailgun",
+  postmark: "Postmark",
+  ses: "Amazon SES",
+  brevo: "Brevo",
+};
+
+/**
+ * A server process that did something ("inbound", "campaign worker", "webhook:ses") in words: the event
+ * log's process names, then the other processes the server acts as; an unknown one as "System (name)".
+ */
+export function processName(name: string, lang: Lang, t: Dict): string {
+  const w = setByWords[lang];
+  if (name === "bounces") return w.bounces;
+  if (name.startsWith("webhook:")) {
+    const provider = name.slice("webhook:".length);
+    return w.provider(providerNames[provider] ?? provider);
+  }
+  return t.eventLog.processes[name] ?? w.processes[name] ?? w.system(name);
+}
 
 /**
  * Who set a subscription's status, in words: "Anna Chefin (Benutzer)", "Abgleich mit Mailchimp",
@@ -256,7 +293,7 @@ export function setByText(
   if (label === "bounces" || label === "system:bounces") return w.bounces;
   if (type === "recipient") return w.recipient;
   if (type === "email_tool") return w.tool(toolNames[rest] ?? rest);
-  if (type === "system") return t.eventLog.processes[rest] ?? w.system(rest);
+  if (type === "system") return processName(rest, lang, t);
   if (type === "operator") return typeName ?? label;
   if (typeName && rest) return `${typeName} ${rest}`;
   return label;

@@ -7,7 +7,7 @@ import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { useI18n } from "../../i18n";
-import { activitySentence } from "../../i18n/reasons";
+import { activitySentence, processName } from "../../i18n/reasons";
 import { ChangeTable } from "./ChangeTable";
 
 export interface Activity {
@@ -30,6 +30,9 @@ function recordLink(kind: string, id: string | null): string | null {
   if (!id) return null;
   if (kind === "message") return `/messages/${id}`;
   if (kind === "contact") return `/contacts/${id}`;
+  if (kind === "list") return `/lists/${id}`;
+  if (kind === "campaign") return `/campaigns/${id}`;
+  if (kind === "template") return `/campaigns/templates/${id}`;
   return null;
 }
 
@@ -37,8 +40,13 @@ function ActivityRow({ a }: { a: Activity }) {
   const { t, date, lang } = useI18n();
   const [open, setOpen] = useState(false);
   const action = knownActions.includes(a.action) ? a.action : "other";
-  const who = a.actor.name ?? a.actor.id ?? t.activities.actorTypes[a.actor.type] ?? a.actor.type;
-  const link = recordLink(a.kind, a.record_id);
+  // A process by its words ("Eingang (Rückläufer, Bestätigungen)"), a user or key by its name.
+  const who =
+    a.actor.type === "system"
+      ? processName(a.actor.id ?? a.actor.name ?? "", lang, t)
+      : (a.actor.name ?? a.actor.id ?? t.activities.actorTypes[a.actor.type] ?? a.actor.type);
+  const link = a.action === "deleted" ? null : recordLink(a.kind, a.record_id);
+  const kindLabel = t.activities.kinds[a.kind] ?? a.kind;
   const detailsId = `act-${a.id}`;
   return (
     <Fragment>
@@ -52,14 +60,15 @@ function ActivityRow({ a }: { a: Activity }) {
         </td>
         <td data-label={t.activities.what}>
           <span className={`action-badge action-${action}`}>
-            {t.activities.kinds[a.kind] ?? a.kind} {t.activities.actions[a.action] ?? a.action}
+            {kindLabel} {t.activities.actions[a.action] ?? a.action}
           </span>
           <div>{activitySentence(a, lang, t)}</div>
           {/* The server's own sentence is English: shown as a detail in English only. */}
           {lang === "en" && a.summary ? <div className="small muted">{a.summary}</div> : null}
-          {a.record_id ? (
-            <div className="small muted">
-              {link ? <Link to={link}>{a.record_id}</Link> : <code>{a.record_id}</code>}
+          {/* The record's page where there is one; its id only with the changes (for support). */}
+          {link ? (
+            <div className="small">
+              <Link to={link}>{t.activities.openRecord(kindLabel)}</Link>
             </div>
           ) : null}
         </td>
@@ -78,6 +87,11 @@ function ActivityRow({ a }: { a: Activity }) {
       {open ? (
         <tr id={detailsId} className="activity-details">
           <td colSpan={4}>
+            {a.record_id ? (
+              <p className="small muted">
+                {t.activities.record}: <code>{a.record_id}</code>
+              </p>
+            ) : null}
             <ChangeTable changes={a.changes} />
           </td>
         </tr>

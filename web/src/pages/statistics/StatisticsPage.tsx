@@ -84,6 +84,23 @@ export function StatisticsPage() {
     [scopeKey, bucket],
   );
   const reactions = usePaged<Reaction>("/v1/stats/recipients", { ...scope, reaction: values.reaction });
+  // Bounce reasons are error-registry codes (userunknown, 4.2.2): shown by the registry's label in the
+  // user's language, the code in the tooltip and the table. Without the registry (not loaded, an unknown
+  // code) the code stands alone.
+  const reasonCodes = Object.keys(stats.data?.bounce_reasons ?? {})
+    .sort()
+    .join(" ");
+  const registry = useResource(
+    () =>
+      reasonCodes
+        ? api.get<{ items: Array<{ code: string; label: string }> }>("/v1/error-registry", {
+            lang,
+            limit: 500,
+          })
+        : Promise.resolve({ items: [] }),
+    [reasonCodes, lang],
+  );
+  const reasonLabel = (code: string) => registry.data?.items.find((e) => e.code === code)?.label ?? code;
   const pct = new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-GB", {
     style: "percent",
     maximumFractionDigits: 1,
@@ -250,15 +267,19 @@ export function StatisticsPage() {
                   title={c.bounceReasons}
                   format={fmt}
                   bars={Object.entries(s.bounce_reasons).map(([reason, n]) => ({
-                    label: reason,
+                    label: reasonLabel(reason),
                     value: n,
                     tone: "bar-bounce",
                   }))}
                 />
                 <ChartTable
                   caption={c.chartTable}
-                  head={[c.reason, c.count]}
-                  rows={Object.entries(s.bounce_reasons).map(([reason, n]) => [reason, fmt(n)])}
+                  head={[c.reason, c.code, c.count]}
+                  rows={Object.entries(s.bounce_reasons).map(([reason, n]) => [
+                    reasonLabel(reason),
+                    reason,
+                    fmt(n),
+                  ])}
                 />
               </>
             ) : (

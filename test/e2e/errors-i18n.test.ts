@@ -1,0 +1,104 @@
+// The dashboard's wording of the API's errors (web/src/i18n/errors.ts), fed with what the server really
+// answers: its login sentences, its not-found sentence and the zod issues of real request schemas. In German
+// nothing of it may reach the user as the server's English alone.
+import { describe, expect, it } from "vitest";
+import type { ZodType } from "zod";
+import { createBlockBody } from "../../src/blocklist/schema.js";
+import { zodDetails, zodMessage } from "../../src/http/errors.js";
+import { createListBody } from "../../src/lists/schema.js";
+import { createUserBody } from "../../src/users/schema.js";
+import { LoginThrottled } from "../../src/users/sessions.js";
+import { NotFound, Unauthorized } from "../../src/util/errors.js";
+import { de } from "../../web/src/i18n/de.js";
+import { en } from "../../web/src/i18n/en.js";
+import { type ErrorFacts, fieldMessage, wordError } from "../../web/src/i18n/errors.js";
+
+/** The 400 the server sends for a body that fails `schema` (src/http/errors.ts). */
+function invalidBody(schema: ZodType, body: unknown): ErrorFacts {
+  const r = schema.safeParse(body);
+  if (r.success) throw new Error("the body was valid");
+  return {
+    status: 400,
+    code: "invalid",
+    message: zodMessage("request body", r.error),
+    details: zodDetails(r.error),
+  };
+}
+
+describe("an API error in the user's language", () => {
+  it("words the login's answers fully in German", () => {
+    const wrong = Unauthorized("The e-mail address or the password is wrong.");
+    expect(wordError({ status: 401, code: wrong.code, message: wrong.message }, "de", de)).toEqual({
+      text: "Die E-Mail-Adresse oder das Passwort ist falsch.",
+    });
+    expect(wordError({ status: 401, code: wrong.code, message: wrong.message }, "en", en).text).toBe(
+      wrong.message,
+    );
+    const throttled = new LoginThrottled(600);
+    expect(
+      wordError({ status: 429, code: "too_many_requests", message: throttled.message }, "de", de).text,
+    ).toBe("Zu viele fehlgeschlagene Anmeldungen. Bitte in 10 Minuten erneut versuchen.");
+  });
+
+  it("names the record that does not exist, with its id", () => {
+    for (const [kind, word] of [
+      ["message", "Nachricht"],
+      ["blocklist entry", "Sperrlisteneintrag"],
+      ["inbound mailbox", "IMAP-Postfach"],
+      ["link to an e-mail tool for list", "Verknüpfung mit E-Mail-Tool"],
+    ]) {
+      const e = NotFound(kind, "x_1");
+      expect(wordError({ status: 404, code: e.code, message: e.message }, "de", de)).toEqual({
+        text: `${word} „x_1“ gibt es in diesem Arbeitsbereich nicht.`,
+      });
+    }
+  });
+
+  it("words a form's field issues with the field's name", () => {
+    const noReason = invalidBody(createBlockBody, { address: "x@example.org" });
+    expect(wordError(noReason, "de", de).text).toBe(
+      "Bitte prüfen Sie Ihre Eingaben. Grund: Bitte ausfüllen.",
+    );
+    expect(wordError(noReason, "en", en).text).toBe("Please check your input. reason: Required.");
+    const user = invalidBody(createUserBody, { email: "nope", password: "kurz", role: "viewer" });
+    const text = wordError(user, "de", de).text;
+    expect(text).toContain("„nope“ ist keine gültige E-Mail-Adresse.");
+    expect(text).toContain("Mindestens 10 Zeichen.");
+    expect(text).not.toMatch(/must|valid e-mail|Invalid/);
+    const list = invalidBody(createListBody, { name: "" });
+    const [issue] = list.details as Array<{ message: string }>;
+    expect(fieldMessage(issue.message, "de")).toBe("Bitte ausfüllen.");
+    expect(fieldMessage(issue.message, "en")).toBe("Required.");
+  });
+
+  it("keeps a sentence it cannot word as the evidence behind a worded lead", () => {
+    const conflict = {
+      status: 409,
+      code: "conflict",
+      message: "The campaign cannot be sent yet: it needs subject. Give the campaign a subject.",
+    };
+    expect(wordError(conflict, "de", de)).toEqual({
+      text: "Das ist im jetzigen Zustand nicht möglich.",
+      server: conflict.message,
+    });
+    expect(wordError(conflict, "en", en)).toEqual({ text: conflict.message });
+    // A proxy's error page (no JSON): the status line, behind the words for a server error.
+    const proxy = { status: 502, code: "http_error", message: "502 Bad Gateway" };
+    expect(wordError(proxy, "de", de).text).toMatch(/^Der Server hat einen Fehler gemeldet/);
+    expect(wordError(proxy, "en", en)).toEqual({
+      text: expect.stringMatching(/^The server reported an error/),
+      server: "502 Bad Gateway",
+    });
+    // A field message nobody words: the whole answer stays the server's, after the lead.
+    const odd = {
+      status: 400,
+      code: "invalid",
+      message: "Invalid x",
+      details: [{ path: "x", message: "odd" }],
+    };
+    expect(wordError(odd, "de", de)).toEqual({
+      text: "Die Eingabe wurde nicht angenommen.",
+      server: "Invalid x",
+    });
+  });
+});
