@@ -216,6 +216,37 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
+    "words a contact's consent and language, and the consent filter, instead of their codes",
+    async () => {
+      await call(server, apiKey, "POST", `/v1/contacts/${contactId}/consents`, {
+        channel: "email",
+        purpose: "marketing",
+        status: "granted",
+        source: "Anmeldeformular Website",
+      });
+      await page.goto(`${server.url}/contacts/${contactId}`);
+      const consents = page.locator("section", {
+        has: page.getByRole("heading", { name: "Kommunikationsstatus / Einwilligung" }),
+      });
+      const row = consents.locator("tbody tr").first();
+      await row.waitFor();
+      expect(await row.locator("td").nth(0).textContent()).toBe("E-Mail");
+      expect(await row.locator("td").nth(1).textContent()).toBe("Werbung");
+      expect(await row.locator("td").nth(2).textContent()).toBe("erteilt");
+      expect(await page.locator("dt", { hasText: "Sprache" }).locator("+ dd").textContent()).toBe("Deutsch");
+      await page.goto(`${server.url}/contacts`);
+      const options = await page.getByLabel("Einwilligung").locator("option").allTextContents();
+      expect(options).toEqual([
+        "Alle",
+        "E-Mail / Werbung: erteilt",
+        "E-Mail / Werbung: widerrufen",
+        "E-Mail / Werbung: keine",
+      ]);
+    },
+    STEP,
+  );
+
+  it(
     "names a bounce's reason in the statistics by the error registry's words, not by its code",
     async () => {
       const m = await call<{ id: string; return_path: string }>(server, apiKey, "POST", "/v1/messages", {
@@ -342,6 +373,21 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByText("Die Sperre wurde aufgehoben.").waitFor();
       const still = await call<{ items: Array<{ address: string }> }>(server, apiKey, "GET", "/v1/blocklist");
       expect(still.items.map((b) => b.address)).not.toContain("spam@example.net");
+      // An answer the page cannot draw (here: a message without its timeline) is told, not a blank page,
+      // and the navigation stays.
+      await page.route("**/v1/messages/msg_broken**", (r) =>
+        r.fulfill({ json: { id: "msg_broken", status: "sent" } }),
+      );
+      await page.goto(`${server.url}/messages/msg_broken`);
+      await expect
+        .poll(() => page.getByRole("alert").first().textContent())
+        .toMatch(/^Diese Seite konnte nicht angezeigt werden\./);
+      await page
+        .getByRole("navigation", { name: "Hauptnavigation" })
+        .getByRole("link", { name: "E-Mail-Status" })
+        .click();
+      await page.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
+      await page.unroute("**/v1/messages/msg_broken**");
       // An unknown message: the server's 404 in words, not an empty page.
       await page.goto(`${server.url}/messages/msg_does_not_exist`);
       await expect

@@ -2,6 +2,7 @@
 // and the navigation (a drawer behind a menu button on narrow screens).
 import { type ReactNode, useEffect, useState } from "react";
 import { NavLink, useLocation } from "react-router-dom";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { type Lang, languages, useI18n } from "./i18n";
 import { navGroups } from "./nav";
 import { useSession } from "./session/session";
@@ -94,7 +95,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Navigation onNavigate={() => setOpen(false)} />
       </aside>
       <main id="main" className="content" tabIndex={-1}>
-        {children}
+        <ErrorBoundary key={location.pathname}>{children}</ErrorBoundary>
       </main>
     </div>
   );

@@ -27,6 +27,10 @@ export const de = {
     toHome: "Zur Übersicht",
     unexpected: "Unerwarteter Fehler",
     serverSays: "Meldung des Servers",
+    crashed:
+      "Diese Seite konnte nicht angezeigt werden. Laden Sie sie neu oder wechseln Sie zu einer anderen Seite.",
+    errorDetail: "Fehler",
+    reload: "Neu laden",
     network: "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung und versuchen Sie es erneut.",
     sessionExpired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
     comingSoon: "Diese Seite folgt in Kürze.",
@@ -319,6 +323,18 @@ export const de = {
     ip: "IP-Adresse",
     noConsents: "Keine Einwilligungen erfasst.",
     consentStatuses: { granted: "erteilt", withdrawn: "widerrufen", none: "keine" } as Record<string, string>,
+    channels: { email: "E-Mail", sms: "SMS", voice: "Anruf", viber: "Viber", post: "Post" } as Record<
+      string,
+      string
+    >,
+    purposes: {
+      marketing: "Werbung",
+      transactional: "Geschäftlich",
+    } as Record<string, string>,
+    languages: { de: "Deutsch", en: "Englisch", fr: "Französisch", it: "Italienisch" } as Record<
+      string,
+      string
+    >,
     lists: "Verteiler",
     noLists: "In keinem Verteiler.",
     subscriptionStatuses: {

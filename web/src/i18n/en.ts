@@ -29,6 +29,9 @@ export const en: Dict = {
     toHome: "To the overview",
     unexpected: "Unexpected error",
     serverSays: "The server said",
+    crashed: "This page could not be shown. Reload it or go to another page.",
+    errorDetail: "Error",
+    reload: "Reload",
     network: "The server cannot be reached. Please check the connection and try again.",
     sessionExpired: "Your session has expired. Please sign in again.",
     comingSoon: "This page is coming soon.",
@@ -299,6 +302,12 @@ export const en: Dict = {
     ip: "IP address",
     noConsents: "No consent recorded.",
     consentStatuses: { granted: "granted", withdrawn: "withdrawn", none: "none" },
+    channels: { email: "E-mail", sms: "SMS", voice: "Phone call", viber: "Viber", post: "Letter" },
+    purposes: {
+      marketing: "Marketing",
+      transactional: "Transactional",
+    },
+    languages: { de: "German", en: "English", fr: "French", it: "Italian" },
     lists: "Lists",
     noLists: "Not on any list.",
     subscriptionStatuses: {

@@ -55,8 +55,8 @@ function Consents({ consents }: { consents: Consent[] }) {
       <tbody>
         {consents.map((c) => (
           <tr key={c.id}>
-            <td data-label={t.contact.channel}>{c.channel}</td>
-            <td data-label={t.contact.purpose}>{c.purpose}</td>
+            <td data-label={t.contact.channel}>{t.contact.channels[c.channel] ?? c.channel}</td>
+            <td data-label={t.contact.purpose}>{t.contact.purposes[c.purpose] ?? c.purpose}</td>
             <td data-label={t.contact.consentStatus}>
               <span className={`chip consent-${c.status}`}>
                 {t.contact.consentStatuses[c.status] ?? c.status}
@@ -139,7 +139,7 @@ function Details({ c }: { c: Contact }) {
       <dt>{t.contact.address}</dt>
       <dd>{addr || t.app.none}</dd>
       <dt>{t.contact.language}</dt>
-      <dd>{c.language ?? t.app.none}</dd>
+      <dd>{c.language ? (t.contact.languages[c.language] ?? c.language) : t.app.none}</dd>
       {custom.map(([k, v]) => (
         <div key={k} className="contents">
           <dt>{k}</dt>

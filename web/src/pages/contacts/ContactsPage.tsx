@@ -7,6 +7,7 @@ import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { WriteLink } from "../../components/WriteButton";
 import { useI18n } from "../../i18n";
+import type { Dict } from "../../i18n/de";
 import { type Contact, contactName } from "./types";
 
 const keys = ["q", "list_id", "consent", "subscription_status", "sort"] as const;
@@ -20,6 +21,15 @@ const subscriptionStatuses = [
   "bounced_general",
 ];
 const consentFilters = ["email/marketing:granted", "email/marketing:withdrawn", "email/marketing:none"];
+
+/** "email/marketing:granted" in words: "E-Mail / Werbung: erteilt". */
+function consentLabel(filter: string, t: Dict): string {
+  const m = filter.match(/^(\w+)\/(\w+):(\w+)$/);
+  if (!m) return filter;
+  const [, channel, purpose, status] = m;
+  const c = t.contact;
+  return `${c.channels[channel] ?? channel} / ${c.purposes[purpose] ?? purpose}: ${c.consentStatuses[status] ?? status}`;
+}
 
 export function ContactsPage() {
   const { t, date } = useI18n();
@@ -64,7 +74,7 @@ export function ContactsPage() {
                 <option value="">{t.app.all}</option>
                 {consentFilters.map((c) => (
                   <option key={c} value={c}>
-                    {c.replace(/:(\w+)$/, (_m, s: string) => `: ${t.contact.consentStatuses[s] ?? s}`)}
+                    {consentLabel(c, t)}
                   </option>
                 ))}
               </select>
