@@ -61,7 +61,13 @@ export function RecipientsTable({ campaignId, refresh }: { campaignId: string; r
                   {r.detail ? <div className="small muted">{eventDetail(r.detail, lang)}</div> : null}
                 </td>
                 <td data-label={c.message}>
-                  {r.message_id ? <Link to={`/messages/${r.message_id}`}>{r.message_id}</Link> : t.app.none}
+                  {r.message_id ? (
+                    <Link to={`/messages/${r.message_id}`}>
+                      {t.activities.openRecord(t.activities.kinds.message)}
+                    </Link>
+                  ) : (
+                    t.app.none
+                  )}
                 </td>
               </tr>
             ))}

@@ -88,6 +88,7 @@ function CheckedBox({ entry }: { entry: EventLogEntry }) {
 export function EventLogRow({ e, showRecord = true }: { e: EventLogEntry; showRecord?: boolean }) {
   const { t, date, lang } = useI18n();
   const link = recordLink(e.record_kind, e.record_id);
+  const kindLabel = t.activities.kinds[e.record_kind ?? ""] ?? e.record_kind ?? "";
   return (
     <tr className={`event-log-entry severity-${e.severity}`}>
       <td data-label={t.eventLog.when}>
@@ -105,9 +106,13 @@ export function EventLogRow({ e, showRecord = true }: { e: EventLogEntry; showRe
       <td data-label={t.eventLog.message}>
         <div>{eventLogDetail(e.detail, lang, date)}</div>
         {showRecord && e.record_id ? (
+          // The record's page in words where there is one; otherwise its kind, the id in the tooltip.
           <div className="small muted">
-            {t.activities.kinds[e.record_kind ?? ""] ?? e.record_kind}{" "}
-            {link ? <Link to={link}>{e.record_id}</Link> : <code>{e.record_id}</code>}
+            {link ? (
+              <Link to={link}>{t.activities.openRecord(kindLabel)}</Link>
+            ) : (
+              <span title={e.record_id}>{kindLabel}</span>
+            )}
           </div>
         ) : null}
       </td>
