@@ -340,8 +340,9 @@ describe("who set a subscription's status", () => {
     expect(setByText("system:campaign worker", null, "de", de)).toBe("Versand der Serienkorrespondenz");
     // A process the dashboard does not know: named as the server wrote it.
     expect(setByText("system:nightly cleanup", null, "de", de)).toBe("System (nightly cleanup)");
-    // A key without a name: its kind and id.
-    expect(setByText("api_key:key_1", null, "de", de)).toBe("API-Schlüssel key_1");
+    // A key without a name: its kind, not its id (which no page shows a person).
+    expect(setByText("api_key:key_1", null, "de", de)).toBe("API-Schlüssel ohne Namen");
+    expect(setByText("api_key:key_1", null, "en", en)).toBe("API key without a name");
     expect(setByText(null, null, "de", de)).toBe(de.app.none);
   });
 });

@@ -226,6 +226,7 @@ const setByWords = {
     tool: (tool: string) => `E-Mail-Tool ${tool}`,
     system: (name: string) => `System (${name})`,
     provider: (name: string) => `Meldung des Versanddienstes ${name}`,
+    unnamed: (kind: string) => `${kind} ohne Namen`,
     processes: {
       "campaign worker": "Versand der Serienkorrespondenz",
       cli: "Kommandozeile",
@@ -240,6 +241,7 @@ const setByWords = {
     tool: (tool: string) => `E-mail tool ${tool}`,
     system: (name: string) => `System (${name})`,
     provider: (name: string) => `Report from the sending service ${name}`,
+    unnamed: (kind: string) => `${kind} without a name`,
     processes: {
       "campaign worker": "Sending of serial correspondence",
       cli: "Command line",
@@ -295,6 +297,8 @@ export function setByText(
   if (type === "email_tool") return w.tool(toolNames[rest] ?? rest);
   if (type === "system") return processName(rest, lang, t);
   if (type === "operator") return typeName ?? label;
-  if (typeName && rest) return `${typeName} ${rest}`;
+  // A key or user without a name: its id says nothing to a person (Einstellungen › API-Schlüssel lists keys
+  // by name and prefix), so the kind alone, marked as unnamed.
+  if (typeName && rest) return w.unnamed(typeName);
   return label;
 }

@@ -138,7 +138,9 @@ export function MembersTable({
                 </td>
                 <td data-label={l.task}>{r.task ? (l.tasks[r.task] ?? r.task) : t.app.none}</td>
                 <td data-label={l.setAt}>{date(r.setAt)}</td>
-                <td data-label={l.setBy}>{setByText(r.setBy, r.setByName, lang, t)}</td>
+                <td data-label={l.setBy} title={r.setBy ?? undefined}>
+                  {setByText(r.setBy, r.setByName, lang, t)}
+                </td>
                 {canWrite ? (
                   <td>
                     <WriteButton className="btn btn-small" onClick={() => setRemoving(r)}>
