@@ -12,6 +12,8 @@ import { buildDashboardIfStale, call, type E2EServer, startServer } from "./serv
 
 const ADMIN = { email: "admin@hundeschule.example", password: "Schäferhund-2026!" };
 const VIEWER = { email: "viewer@hundeschule.example", password: "Dackel-Lesen-2026" };
+const SMTP_PASS = "Relais-Geheimnis-7f3a";
+const IMAP_PASS = "Archiv-Geheimnis-9c1d";
 /** Browser steps on a busy 2-core machine (argon2 on every login, axe on every page) take their time. */
 const STEP = 120_000;
 const CSV =
@@ -28,6 +30,7 @@ let apiKey: string;
 let messageId: string;
 let contactId: string;
 let inboundPort: number;
+let mailboxId: string;
 
 /** A DSN (RFC 3464) from the recipient's server, sent to the message's VERP return path. */
 async function bounce(m: { return_path: string; to: string }) {
@@ -92,6 +95,24 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         role: "admin",
       })
     ).key;
+    // Credentials a non-admin must never receive: an SMTP relay's and the archive mailbox's passwords.
+    await call(server, apiKey, "POST", "/v1/transports", {
+      name: "relay",
+      kind: "smtp",
+      config: { host: "smtp.hundeschule.example", port: 587, auth: { user: "relay", pass: SMTP_PASS } },
+    });
+    mailboxId = (
+      await call<{ id: string }>(server, apiKey, "POST", "/v1/inbound-mailboxes", {
+        name: "Archiv",
+        host: "imap.hundeschule.example",
+        port: 993,
+        tls: true,
+        user: "archiv",
+        password: IMAP_PASS,
+        purpose: "archive",
+        enabled: false,
+      })
+    ).id;
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
     page = await admin.newPage();
@@ -291,6 +312,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/contacts",
         `/contacts/${contactId}`,
         "/contacts/import",
+        "/event-log",
+        "/statistics",
         "/settings",
       ];
       for (const p of pages) {
@@ -309,17 +332,21 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await anonymous.close();
       expect(problems).toEqual([]);
     },
-    STEP,
+    // axe over nine pages: the slowest step here (110 s at a load of 20 on two cores).
+    3 * STEP,
   );
 
   it(
     "shows a viewer no write button (and admins the same pages with theirs)",
     async () => {
       const paths = [
+        "/activities",
         "/messages",
         `/messages/${messageId}`,
+        "/event-log",
         "/contacts",
         `/contacts/${contactId}`,
+        "/statistics",
         "/settings",
       ];
       const count = async (p: Page) => {
@@ -335,8 +362,31 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await count(page)).toBeGreaterThan(0);
       const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
       const viewer = await ctx.newPage();
+      // Every API answer the viewer's pages receive, to look for credentials in them (not just the page).
+      const answers: Array<Promise<string>> = [];
+      viewer.on("response", (r) => {
+        if (new URL(r.url()).pathname.startsWith("/v1/")) answers.push(r.text().catch(() => ""));
+      });
       await logIn(viewer, VIEWER);
       expect(await count(viewer)).toBe(0);
+      // Also what an admin's settings page would load, asked for by hand with the viewer's session.
+      const byHand = [
+        "/v1/transports",
+        "/v1/inbound-mailboxes",
+        `/v1/inbound-mailboxes/${mailboxId}/credentials`,
+      ];
+      for (const url of byHand) {
+        await viewer.evaluate((u) => fetch(u).then((r) => r.text()), url);
+      }
+      const bodies = await Promise.all(answers);
+      expect(bodies.length).toBeGreaterThan(10);
+      expect(bodies.filter((b) => b.includes(SMTP_PASS) || b.includes(IMAP_PASS))).toEqual([]);
+      // The admin's own session does get them where an admin may (a check that the search can find them).
+      const own = await page.evaluate(
+        (u) => fetch(u).then((r) => r.text()),
+        `/v1/inbound-mailboxes/${mailboxId}/credentials`,
+      );
+      expect(own).toContain(IMAP_PASS);
       await viewer.goto(`${server.url}/contacts`);
       await viewer.getByRole("button", { name: "Menü" }).click();
       expect(await viewer.getByRole("link", { name: "Einstellungen" }).count()).toBe(0);
