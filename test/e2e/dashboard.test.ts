@@ -296,6 +296,14 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await reasons.locator("table tbody tr").first().textContent()).toBe(
         "Adresse existiert nichtuserunknown1",
       );
+      // Each recipient's reaction stands next to what became of the message: a hard bounce is not just "not opened".
+      const recipients = page.locator("section", {
+        has: page.getByRole("heading", { name: "Reaktionen je Empfänger" }),
+      });
+      const row = recipients.locator("table tbody tr", { hasText: "niemand@example.org" });
+      await row.waitFor();
+      expect(await row.locator(".chip").textContent()).toBe("Hard Bounce");
+      expect(await row.textContent()).toContain("Nicht geöffnet");
       await shot(page, "statistics-bounce-reasons");
     },
     STEP,

@@ -167,6 +167,7 @@ const de = {
   noEngagement: "Noch keine Öffnungen oder Klicks in diesem Zeitraum.",
   reactions: "Reaktionen je Empfänger",
   reaction: "Reaktion",
+  deliveryStatus: "Zustellstatus",
   reactionNames: { not_opened: "Nicht geöffnet", opened: "Geöffnet", clicked: "Geklickt" } as Record<
     string,
     string
@@ -363,6 +364,7 @@ const en: CampaignDict = {
   noEngagement: "No opens or clicks in this range yet.",
   reactions: "Reactions per recipient",
   reaction: "Reaction",
+  deliveryStatus: "Delivery status",
   reactionNames: { not_opened: "Not opened", opened: "Opened", clicked: "Clicked" },
   machine: "machine",
   human: "human",

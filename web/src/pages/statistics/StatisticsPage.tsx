@@ -14,6 +14,7 @@ import {
   useUrlFilters,
 } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
+import { StatusChip } from "../../components/StatusChip";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { useCampaignText } from "../campaigns/model";
 import { BarChart, ChartTable, ColumnChart } from "./charts";
@@ -308,6 +309,7 @@ export function StatisticsPage() {
             <thead>
               <tr>
                 <th scope="col">{c.recipient}</th>
+                <th scope="col">{c.deliveryStatus}</th>
                 <th scope="col">{c.reaction}</th>
                 <th scope="col">{c.opens}</th>
                 <th scope="col">{c.clicks}</th>
@@ -319,6 +321,9 @@ export function StatisticsPage() {
                 <tr key={r.message_id}>
                   <td data-label={c.recipient}>
                     <Link to={`/messages/${r.message_id}`}>{r.to ?? r.message_id}</Link>
+                  </td>
+                  <td data-label={c.deliveryStatus}>
+                    <StatusChip status={r.status} />
                   </td>
                   <td data-label={c.reaction}>{c.reactionNames[r.reaction] ?? r.reaction}</td>
                   <td data-label={c.opens}>{r.first_opened_at ? date(r.first_opened_at) : t.app.none}</td>
