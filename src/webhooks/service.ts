@@ -22,7 +22,7 @@ import type { Duplicates } from "../events/store.js";
 import { applyConsequenceSet } from "../inbound/consequences.js";
 import type { Consequence, Observation } from "../inbound/observations.js";
 import { type Ctx, type Runtime, systemActor } from "../runtime.js";
-import { NotFound, Unauthorized } from "../util/errors.js";
+import { type AppError, NotFound, Unauthorized } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { webhookDeps } from "./deps.js";
 import { type ProviderEvent, parseJson, readPayload, type WebhookRequest } from "./event.js";
@@ -41,6 +41,7 @@ import {
   selectSubscriptionConfirmation,
   selectSubscriptionConfirmations,
   selectTransportConfigs,
+  selectTransportsStamp,
   updateSubscriptionConfirmation,
 } from "./store.js";
 
@@ -60,21 +61,104 @@ export interface WebhookSummary {
   blocked: number;
 }
 
-/** The webhook settings of every transport of this kind in the workspace. */
-async function webhookSettings<K extends ProviderKind>(rt: Runtime, workspaceId: string, kind: K) {
-  const rows = await selectTransportConfigs(rt.db, workspaceId, kind);
-  const out: Array<NonNullable<ProviderConfigOf[K]["webhook"]>> = [];
-  for (const row of rows) {
+type WebhookKind = "sendgrid" | "mailgun" | "postmark";
+type WebhookSetting<K extends ProviderKind> = NonNullable<ProviderConfigOf[K]["webhook"]>;
+
+/** The webhook settings of every transport of this kind in the workspace, and the stamp of the transports they
+ * were read from (store.ts transportsStamp). */
+interface Settings<K extends ProviderKind> {
+  webhooks: Array<WebhookSetting<K>>;
+  stamp: string;
+}
+
+async function webhookSettings<K extends ProviderKind>(
+  rt: Runtime,
+  workspaceId: string,
+  kind: K,
+): Promise<Settings<K>> {
+  const { configs, stamp } = await selectTransportConfigs(rt.db, workspaceId, kind);
+  const webhooks: Array<WebhookSetting<K>> = [];
+  for (const row of configs) {
     const parsed = providerConfigs[kind].safeParse(row.config);
     const webhook = parsed.success ? (parsed.data as ProviderConfigOf[K]).webhook : undefined;
-    if (webhook) out.push(webhook as NonNullable<ProviderConfigOf[K]["webhook"]>);
+    if (webhook) webhooks.push(webhook as WebhookSetting<K>);
   }
   // The same answer whether the workspace does not exist or has no such webhook: nothing to learn by probing.
-  if (out.length === 0)
+  if (webhooks.length === 0)
     throw NotFound(
       `${kind} webhook for workspace '${workspaceId}' (configure a ${kind} transport with a webhook section)`,
     );
-  return out;
+  return { webhooks, stamp };
+}
+
+/**
+ * The settings last read per workspace and provider, in this process. A provider posts batch after batch, and
+ * reading and parsing the transports for each was a statement and a schema check per request (events
+ * benchmark: ~2.5 ms of a batch's ~95 on PGlite). A request is verified against the kept settings, and the
+ * transaction that stores its events reads the transports' stamp again in its first statement (the lock
+ * read): when a transport changed meanwhile — in this process or another — nothing is stored, the settings
+ * are read afresh and the request verified again, so a key taken away is refused at once. A request the kept
+ * settings refuse is verified again against fresh ones, so a new key is accepted at once.
+ */
+const keptSettings = new WeakMap<Runtime, Map<string, Settings<WebhookKind>>>();
+
+function keptOf(rt: Runtime) {
+  let kept = keptSettings.get(rt);
+  if (!kept) {
+    kept = new Map();
+    keptSettings.set(rt, kept);
+  }
+  return kept;
+}
+
+async function freshSettings<K extends WebhookKind>(rt: Runtime, workspaceId: string, kind: K) {
+  const kept = keptOf(rt);
+  kept.delete(`${kind}\n${workspaceId}`);
+  const settings = await webhookSettings(rt, workspaceId, kind);
+  // A bounded map: a request for an unknown workspace throws above and keeps nothing.
+  if (kept.size >= 1000) kept.clear();
+  kept.set(`${kind}\n${workspaceId}`, settings as Settings<WebhookKind>);
+  return settings;
+}
+
+/** The transports changed between verifying a request and storing its events: verify it again. */
+class SettingsChanged extends Error {}
+
+interface Reading {
+  events: ProviderEvent[];
+  ignored: number;
+}
+
+/** Verifies and reads a request against the kept settings (fresh ones when there are none, or when the kept ones
+ * refuse it), and stores its events — again from the start when the transports changed in between. */
+async function receiveEvents<K extends WebhookKind>(
+  rt: Runtime,
+  workspaceId: string,
+  kind: K,
+  read: (webhooks: Array<WebhookSetting<K>>) => Reading,
+): Promise<WebhookSummary> {
+  let settings = keptOf(rt).get(`${kind}\n${workspaceId}`) as Settings<K> | undefined;
+  let reading: Reading | undefined;
+  if (settings) {
+    try {
+      reading = read(settings.webhooks);
+    } catch (err) {
+      if ((err as AppError).status !== 401) throw err;
+      settings = undefined;
+    }
+  }
+  for (let attempt = 0; ; attempt++) {
+    if (!settings || !reading) {
+      settings = await freshSettings(rt, workspaceId, kind);
+      reading = read(settings.webhooks);
+    }
+    try {
+      return await storeEvents(rt, workspaceId, kind, reading.events, reading.ignored, settings.stamp);
+    } catch (err) {
+      if (!(err instanceof SettingsChanged) || attempt >= 3) throw err;
+      settings = undefined;
+    }
+  }
 }
 
 export async function receiveWebhook(
@@ -87,18 +171,12 @@ export async function receiveWebhook(
     throw NotFound(`webhook provider '${provider}' (use sendgrid, mailgun, postmark or ses)`);
   const now = rt.now();
   switch (provider) {
-    case "sendgrid": {
-      const reading = receiveSendgrid(req, await webhookSettings(rt, workspaceId, "sendgrid"), now);
-      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
-    }
-    case "mailgun": {
-      const reading = receiveMailgun(req, await webhookSettings(rt, workspaceId, "mailgun"), now);
-      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
-    }
-    case "postmark": {
-      const reading = receivePostmark(req, await webhookSettings(rt, workspaceId, "postmark"), now);
-      return storeEvents(rt, workspaceId, provider, reading.events, reading.ignored);
-    }
+    case "sendgrid":
+      return receiveEvents(rt, workspaceId, provider, (webhooks) => receiveSendgrid(req, webhooks, now));
+    case "mailgun":
+      return receiveEvents(rt, workspaceId, provider, (webhooks) => receiveMailgun(req, webhooks, now));
+    case "postmark":
+      return receiveEvents(rt, workspaceId, provider, (webhooks) => receivePostmark(req, webhooks, now));
     case "ses":
       return receiveSns(rt, workspaceId, req, now);
   }
@@ -269,18 +347,26 @@ async function lockedMessageKeys(
   workspaceId: string,
   events: ProviderEvent[],
   rowLocks: boolean,
-): Promise<LockedMessageKey[]> {
+  stampOf?: ProviderKind,
+): Promise<{ keys: LockedMessageKey[]; transportsStamp: string | null }> {
   const deliveredIds = new Set(
     events.flatMap((e) => (e.type === "delivered" && e.messageId ? [e.messageId] : [])),
   );
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
-  const refs = ours.length
-    ? await lockMessageKeys(tx, workspaceId, { ids: ours, deliveredIds: [...deliveredIds] }, rowLocks)
-    : [];
+  // The transports' stamp (store.ts transportsStamp) rides along with the usual read by our ids.
+  const { keys: refs, transportsStamp } = ours.length
+    ? await lockMessageKeys(
+        tx,
+        workspaceId,
+        { ids: ours, deliveredIds: [...deliveredIds] },
+        rowLocks,
+        stampOf,
+      )
+    : { keys: [], transportsStamp: null };
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
-  if (theirs.length === 0) return refs;
+  if (theirs.length === 0) return { keys: refs, transportsStamp };
   const deliveredProviderIds = rest.flatMap((e) => (e.type === "delivered" ? e.providerMessageIds : []));
   const more = await lockMessageKeys(
     tx,
@@ -288,14 +374,15 @@ async function lockedMessageKeys(
     { providerIds: theirs, except: [...found], deliveredProviderIds },
     rowLocks,
   );
-  return withDeliveriesByProviderId(
+  const keys = await withDeliveriesByProviderId(
     tx,
     workspaceId,
     rest,
-    [...refs, ...more],
+    [...refs, ...more.keys],
     { found, deliveredIds },
     rowLocks,
   );
+  return { keys, transportsStamp };
 }
 
 /** A delivery that named no message of ours by id but by the provider's id a message another event named
@@ -317,7 +404,7 @@ async function withDeliveriesByProviderId(
     if (ref && ours.found.has(ref.id) && !ours.deliveredIds.has(ref.id)) unasked.add(ref.id);
   }
   if (unasked.size === 0) return keys;
-  const asked = await lockMessageKeys(
+  const { keys: asked } = await lockMessageKeys(
     tx,
     workspaceId,
     { ids: [...unasked], deliveredIds: [...unasked] },
@@ -337,12 +424,13 @@ async function storeEvents(
   provider: ProviderKind,
   events: ProviderEvent[],
   ignored: number,
+  stamp: string | null = null,
 ): Promise<WebhookSummary> {
   try {
-    return await storeEventsOnce(rt, workspaceId, provider, events, ignored, "fail");
+    return await storeEventsOnce(rt, workspaceId, provider, events, ignored, "fail", stamp);
   } catch (err) {
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-    return storeEventsOnce(rt, workspaceId, provider, events, ignored, "skip");
+    return storeEventsOnce(rt, workspaceId, provider, events, ignored, "skip", stamp);
   }
 }
 
@@ -355,11 +443,24 @@ async function storeEventsOnce(
   events: ProviderEvent[],
   ignored: number,
   duplicates: Duplicates,
+  stamp: string | null,
 ): Promise<WebhookSummary> {
   const now = rt.now();
   return withDeadlockRetry(() =>
     rt.db.transaction().execute(async (tx) => {
-      const keys = await lockedMessageKeys(tx, workspaceId, events, rowLocksMatter(rt.dbKind));
+      const locked0 = await lockedMessageKeys(
+        tx,
+        workspaceId,
+        events,
+        rowLocksMatter(rt.dbKind),
+        stamp === null ? undefined : provider,
+      );
+      // The request was verified against settings read before this transaction: still the stored ones?
+      if (stamp !== null) {
+        const current = locked0.transportsStamp ?? (await selectTransportsStamp(tx, workspaceId, provider));
+        if (current !== stamp) throw new SettingsChanged();
+      }
+      const keys = locked0.keys;
       const r = resolve(workspaceId, provider, events, keys);
       const locked = new Map(keys.map((k) => [k.id, k.status]));
       // Only whether the events with consequences were stored (not repeats) matters beyond the count.
@@ -421,7 +522,7 @@ export interface SubscriptionAnswer {
 }
 
 async function receiveSns(rt: Runtime, workspaceId: string, req: WebhookRequest, now: Date) {
-  const settings = await webhookSettings(rt, workspaceId, "ses");
+  const settings = (await webhookSettings(rt, workspaceId, "ses")).webhooks;
   const message = readPayload(snsEnvelope, parseJson(req.raw), "Amazon SNS message");
   const setting = settings.find((s) => s.topic_arns.includes(message.TopicArn));
   if (!setting)

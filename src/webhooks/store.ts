@@ -11,14 +11,35 @@ export async function workspaceExists(db: Kysely<DB>, id: string): Promise<boole
   return r !== undefined;
 }
 
-export function selectTransportConfigs(db: Kysely<DB>, workspaceId: string, kind: string) {
-  return db
-    .selectFrom("transports")
-    .select(["id", "name", "config"])
-    .where("workspace_id", "=", workspaceId)
-    .where("kind", "=", kind)
-    .orderBy("id")
-    .execute();
+/**
+ * What the workspace's transports of a kind are, as a text that changes with any change to them: each row's id
+ * and xmin (the transaction that wrote this version of it — an update, even one that writes the same values,
+ * gives the row a new one; an insert or a delete changes the list). Read with the settings, and again inside
+ * the transaction that stores a request's events, it tells whether the settings the request was verified
+ * against are still the stored ones (webhooks/service.ts).
+ */
+const transportsStamp = (workspaceId: string, kind: string) => sql<string>`
+  (select coalesce(string_agg(t.id || ':' || t.xmin::text, ',' order by t.id), '')
+     from transports t where t.workspace_id = ${workspaceId} and t.kind = ${kind})`;
+
+/** The workspace's transports of a kind (their configs) and their stamp (transportsStamp). */
+export async function selectTransportConfigs(
+  db: Kysely<DB>,
+  workspaceId: string,
+  kind: string,
+): Promise<{ configs: Array<{ id: string; config: unknown }>; stamp: string }> {
+  const r = await sql<{ configs: Array<{ id: string; config: unknown }> | null; stamp: string }>`
+    select (select json_agg(json_build_object('id', t.id, 'config', t.config) order by t.id)
+              from transports t where t.workspace_id = ${workspaceId} and t.kind = ${kind}) as configs,
+           ${transportsStamp(workspaceId, kind)} as stamp`.execute(db);
+  const row = r.rows[0];
+  return { configs: row?.configs ?? [], stamp: row?.stamp ?? "" };
+}
+
+/** The stamp of the workspace's transports of a kind (transportsStamp), alone. */
+export async function selectTransportsStamp(db: Kysely<DB>, workspaceId: string, kind: string) {
+  const r = await sql<{ stamp: string }>`select ${transportsStamp(workspaceId, kind)} as stamp`.execute(db);
+  return r.rows[0]?.stamp ?? "";
 }
 
 export interface MessageRef {
@@ -74,7 +95,8 @@ export async function lockMessageKeys(
   workspaceId: string,
   wanted: MessageKeysWanted,
   rowLocks: boolean,
-): Promise<LockedMessageKey[]> {
+  stampOf?: string,
+): Promise<{ keys: LockedMessageKey[]; transportsStamp: string | null }> {
   const [match, delivered] =
     "ids" in wanted
       ? [
@@ -88,7 +110,8 @@ export async function lockMessageKeys(
   const statement = sql<KeyColumns>`
     select coalesce(json_agg(k.id), '[]') as ids, coalesce(json_agg(k.queue_id), '[]') as queue_ids,
            coalesce(json_agg(k.to_address), '[]') as to_addresses, coalesce(json_agg(k.status), '[]') as statuses,
-           json_agg(k.id) filter (where k.temporarily_bounced) as temporarily_bounced
+           json_agg(k.id) filter (where k.temporarily_bounced) as temporarily_bounced,
+           ${stampOf === undefined ? sql`null` : transportsStamp(workspaceId, stampOf)} as transports_stamp
       from (select m.id, m.queue_id, m.to_address, m.status,
                    coalesce(${delivered}
                             and (exists (select 1 from subscriptions s
@@ -106,7 +129,7 @@ export async function lockMessageKeys(
     : statement
   ).execute(db);
   const row = r.rows[0];
-  if (!row) return [];
+  if (!row) return { keys: [], transportsStamp: null };
   const bounced = new Set(row.temporarily_bounced ?? []);
   const out: LockedMessageKey[] = new Array(row.ids.length);
   for (let i = 0; i < row.ids.length; i++) {
@@ -119,7 +142,7 @@ export async function lockMessageKeys(
       temporarily_bounced: bounced.has(id),
     };
   }
-  return out;
+  return { keys: out, transportsStamp: row.transports_stamp };
 }
 
 /** The lock statement's answer: the messages' fields as parallel arrays (in id order). */
@@ -129,6 +152,8 @@ interface KeyColumns {
   to_addresses: Array<string | null>;
   statuses: string[];
   temporarily_bounced: string[] | null;
+  /** transportsStamp of the kind asked for (stampOf), else null. */
+  transports_stamp: string | null;
 }
 
 /** The workspace's messages with these ids, for the bounce rules and opt-outs (the caller holds their locks). */

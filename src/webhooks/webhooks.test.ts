@@ -408,7 +408,7 @@ describe("SendGrid Event Webhook", () => {
       // plan on PGlite, where the statement is kept prepared.
       for (let call = 0; call < 8; call++) {
         const delivered = call % 2 === 0 ? [a, b] : [c];
-        const keys = await logged
+        const { keys } = await logged
           .transaction()
           .execute((tx) =>
             lockMessageKeys(tx, env.ws.id, { ids, deliveredIds: delivered }, rowLocksMatter(env.rt.dbKind)),
@@ -480,6 +480,72 @@ describe("SendGrid Event Webhook", () => {
     const [delivered] = sendgridBatch(id, to).slice(2, 3);
     const r = await postSendgrid([{ ...delivered, email: "archiv@example.org" }]);
     expect(r.body).toMatchObject({ stored: 0, ignored: 1 });
+  });
+
+  it("keeps a workspace's SendGrid settings between requests, and a changed key counts at once: the old key is refused, the new one accepted", async () => {
+    const admin = api(env.app, env.other.admin);
+    const first = sendgridSigner();
+    const second = sendgridSigner();
+    const config = (key: string) => ({ api_key: "SG.other", webhook: { public_key: key } });
+    const t = await admin.post("/v1/transports", {
+      name: `sg-rotation-${serial++}`,
+      kind: "sendgrid",
+      config: config(first.publicKey),
+    });
+    expect(t.status, t.text).toBe(201);
+    const to = fresh("kunde");
+    const id = await newMessage(to, null, env.other.admin);
+    const [delivered] = sendgridBatch(id, to).slice(2, 3);
+    const bodyOf = (n: number) => JSON.stringify([{ ...delivered, sg_event_id: `${id}-rotation-${n}` }]);
+    const postWith = (signer: ReturnType<typeof sendgridSigner>, n: number) => {
+      const body = bodyOf(n);
+      return post("sendgrid", body, signer.headers(body), env.other.id);
+    };
+    expect((await postWith(first, 1)).status).toBe(200);
+    // Request after request of a provider: the transports are read once (the runtime's first request), and
+    // their stamp checked in the lock read of each.
+    const { db: logged, ran, close } = recordingDb(env);
+    const rt = { ...env.rt, db: logged };
+    try {
+      for (const n of [2, 3]) {
+        const body = bodyOf(n);
+        const r = await receiveWebhook(rt, "sendgrid", env.other.id, {
+          raw: Buffer.from(body),
+          headers: first.headers(body),
+        });
+        expect(r).toMatchObject({ stored: 1 });
+      }
+    } finally {
+      await close();
+    }
+    expect(ran.filter((q) => q.sql.includes("config"))).toHaveLength(1);
+    expect(ran.filter((q) => q.sql.includes("as transports_stamp"))).toHaveLength(2);
+    // The key changed through the API: the old one is refused at once, the new one accepted.
+    const changed = await admin.patch(`/v1/transports/${t.body.id}`, { config: config(second.publicKey) });
+    expect(changed.status, changed.text).toBe(200);
+    const old = await postWith(first, 4);
+    expect(old.status).toBe(401);
+    expect((await postWith(second, 5)).status).toBe(200);
+    // Changed behind this process's back (another process, or SQL): the same.
+    await sql`update transports set config = ${JSON.stringify(config(first.publicKey))}::jsonb
+               where id = ${t.body.id}`.execute(env.rt.db);
+    expect((await postWith(second, 6)).status).toBe(401);
+    expect((await postWith(first, 7)).status).toBe(200);
+    // A second SendGrid transport of the workspace with its own key: accepted at once as well.
+    const third = sendgridSigner();
+    const more = await admin.post("/v1/transports", {
+      name: `sg-rotation-${serial++}`,
+      kind: "sendgrid",
+      config: config(third.publicKey),
+    });
+    expect(more.status, more.text).toBe(201);
+    expect((await postWith(third, 8)).status).toBe(200);
+    expect((await postWith(first, 9)).status).toBe(200);
+    // ... and refused at once when it is deleted.
+    expect((await admin.delete(`/v1/transports/${more.body.id}`)).status).toBeLessThan(300);
+    expect((await postWith(third, 10)).status).toBe(401);
+    const stored = (await eventsOf(id)).map((e) => e.dedupe_key).sort();
+    expect(stored).toEqual([1, 2, 3, 5, 7, 8, 9].map((n) => `sendgrid:${id}-rotation-${n}`).sort());
   });
 });
 
