@@ -22,7 +22,7 @@ import type { Duplicates } from "../events/store.js";
 import { applyConsequenceSet } from "../inbound/consequences.js";
 import type { Consequence, Observation } from "../inbound/observations.js";
 import { type Ctx, type Runtime, systemActor } from "../runtime.js";
-import { type AppError, NotFound, Unauthorized } from "../util/errors.js";
+import { type AppError, Conflict, NotFound, Unauthorized } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { webhookDeps } from "./deps.js";
 import { type ProviderEvent, parseJson, readPayload, type WebhookRequest } from "./event.js";
@@ -155,7 +155,12 @@ async function receiveEvents<K extends WebhookKind>(
     try {
       return await storeEvents(rt, workspaceId, kind, reading.events, reading.ignored, settings.stamp);
     } catch (err) {
-      if (!(err instanceof SettingsChanged) || attempt >= 3) throw err;
+      if (!(err instanceof SettingsChanged)) throw err;
+      // Transports changing under every attempt: nothing was stored; the provider sends the batch again.
+      if (attempt >= 3)
+        throw Conflict(
+          `the ${kind} transports of this workspace changed while the request was stored; send it again`,
+        );
       settings = undefined;
     }
   }
