@@ -10,7 +10,7 @@
 // response is read in place. Values are converted exactly as query() does: parameters by PGlite's own
 // serializers for the types the server inferred (Describe), results by its parsers for each column's type.
 import { messages, type PGlite } from "@electric-sql/pglite";
-import { nameOf, PER_CONNECTION, preparedOnPglite } from "./prepared.js";
+import { binaryOnPglite, nameOf, PER_CONNECTION, preparedOnPglite } from "./prepared.js";
 
 export interface WireResult {
   rows: Record<string, unknown>[];
@@ -183,6 +183,89 @@ function writeTextArray(b: Buffer, at: number, items: readonly (string | null)[]
   return p;
 }
 
+/** Milliseconds from 1970 to 2000-01-01, where PostgreSQL's binary times count from. */
+const POSTGRES_EPOCH_MS = 946_684_800_000;
+
+/** A binary timestamp (microseconds since 2000 as int64) as the Date its text form would parse to. */
+function timeAt(b: Buffer, at: number): Date {
+  const hi = b.readInt32BE(at);
+  const lo = b.readUInt32BE(at + 4);
+  // ±infinity are int64's extremes: their text form gives an invalid Date too
+  if ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0))
+    return new Date(Number.NaN);
+  // the text form's fraction is cut to milliseconds (never rounded up): the floor of the instant
+  return new Date(POSTGRES_EPOCH_MS + Math.floor((hi * 4294967296 + lo) / 1000));
+}
+
+/** One value in binary form as its text form's parser would give it, by type; undefined: not read here. */
+function binaryValue(b: Buffer, at: number, len: number, type: number): unknown {
+  switch (type) {
+    case 16: // bool
+      return b[at] === 1;
+    case 21: // int2
+      return b.readInt16BE(at);
+    case 23: // int4
+      return b.readInt32BE(at);
+    case 25: // text
+    case 1043: // varchar
+      return b.toString("utf8", at, at + len);
+    case 114: // json: its text
+      return JSON.parse(b.toString("utf8", at, at + len));
+    case 3802: // jsonb: a version byte (1), then its text
+      return JSON.parse(b.toString("utf8", at + 1, at + len));
+    case 1184: // timestamptz
+      return timeAt(b, at);
+    default:
+      return undefined;
+  }
+}
+
+/** The types binaryValue reads. */
+const SCALAR = new Set([16, 21, 23, 25, 1043, 114, 3802, 1184]);
+
+/** The element types of the array types read in binary form. */
+const ARRAY_ELEMENT: Record<number, number> = {
+  1000: 16,
+  1005: 21,
+  1007: 23,
+  1009: 25,
+  1015: 1043,
+  199: 114,
+  3807: 3802,
+  1185: 1184,
+};
+
+/** A one-dimensional array in binary form (array_send: ndim, has-nulls, element type, size, lower bound). */
+function binaryArray(b: Buffer, at: number, type: number): unknown[] {
+  const ndim = b.readInt32BE(at);
+  if (ndim === 0) return [];
+  if (ndim !== 1)
+    throw new Error(`the wire path reads one-dimensional arrays in binary form (${ndim} dimensions)`);
+  const element = ARRAY_ELEMENT[type];
+  const n = b.readInt32BE(at + 12);
+  const out = new Array(n);
+  let p = at + 20;
+  for (let i = 0; i < n; i++) {
+    const len = b.readInt32BE(p);
+    p += 4;
+    if (len === -1) {
+      out[i] = null;
+      continue;
+    }
+    out[i] = binaryValue(b, p, len, element);
+    p += len;
+  }
+  return out;
+}
+
+/** A result column read in binary form, or an error naming its type when the wire path cannot. */
+function binaryColumn(name: string, type: number): (b: Buffer, at: number, len: number) => unknown {
+  if (ARRAY_ELEMENT[type] !== undefined) return (b, at) => binaryArray(b, at, type);
+  if (!SCALAR.has(type))
+    throw new Error(`the wire path does not read type ${type} (column "${name}") in binary form`);
+  return (b, at, len) => binaryValue(b, at, len, type);
+}
+
 export class PGliteWire {
   private readonly out = new Out();
   private readonly in = new In();
@@ -243,7 +326,8 @@ export class PGliteWire {
   /** Bind (to the unnamed statement just parsed, or a kept one), Describe, Execute, Sync. */
   private async execute(text: string, params: readonly unknown[], name: string, types: number[]) {
     const o = this.out;
-    this.bind(params, types, name);
+    const binary = binaryOnPglite(text);
+    this.bind(params, types, name, binary);
     let m = o.start(0x44); // Describe the portal: the result's columns
     o.byte(0x50);
     o.byte(0);
@@ -255,7 +339,7 @@ export class PGliteWire {
     o.end(o.start(0x53)); // Sync
     const res = await this.exchange(true);
     try {
-      return this.result(res);
+      return this.result(res, binary);
     } catch (err) {
       // A kept statement the session no longer has (DEALLOCATE): parsed again at the next call.
       if ((err as { code?: string }).code === "26000") this.kept.delete(name);
@@ -280,7 +364,7 @@ export class PGliteWire {
    * elements (the sync state's and the "found" entries' columns). The elements reach the server as the
    * same strings either way.
    */
-  private bind(params: readonly unknown[], types: number[], statement: string) {
+  private bind(params: readonly unknown[], types: number[], statement: string, binaryResults: boolean) {
     const o = this.out;
     const values: WireValue[] = params.map((v, i) => {
       if (v === null || v === undefined) return null;
@@ -321,7 +405,7 @@ export class PGliteWire {
       b.writeInt32BE(o.at - lengthAt - 4, lengthAt);
     }
     o.int16(1);
-    o.int16(0); // results in text form
+    o.int16(binaryResults ? 1 : 0); // every result column in text form, or (binaryOnPglite) in binary
     o.end(m);
   }
 
@@ -342,10 +426,11 @@ export class PGliteWire {
     return types;
   }
 
-  private result(b: Buffer): WireResult {
+  private result(b: Buffer, binary: boolean): WireResult {
     const rows: Record<string, unknown>[] = [];
     let names: string[] = [];
     let parsers: Array<((x: string, typeId: number) => unknown) | undefined> = [];
+    let readers: Array<(b: Buffer, at: number, len: number) => unknown> = [];
     let typeIds: number[] = [];
     let affectedRows = 0;
     let error: Error | null = null;
@@ -365,6 +450,11 @@ export class PGliteWire {
             row[names[k]] = null;
             continue;
           }
+          if (binary) {
+            row[names[k]] = readers[k](b, at, len);
+            at += len;
+            continue;
+          }
           const s = decoder.decode(b.subarray(at, at + len));
           at += len;
           const parse = parsers[k];
@@ -376,6 +466,7 @@ export class PGliteWire {
         names = new Array(n);
         typeIds = new Array(n);
         parsers = new Array(n);
+        readers = new Array(n);
         let at = body + 2;
         for (let k = 0; k < n; k++) {
           const end = b.indexOf(0, at);
@@ -383,6 +474,7 @@ export class PGliteWire {
           at = end + 1;
           typeIds[k] = b.readInt32BE(at + 6);
           parsers[k] = this.pg.parsers[typeIds[k]];
+          if (binary) readers[k] = binaryColumn(names[k], typeIds[k]);
           at += 18;
         }
       } else if (type === COMMAND_COMPLETE) {

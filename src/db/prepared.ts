@@ -17,6 +17,28 @@ export const PREPARED_MARK = "/* prepared */ ";
 /** Marks a statement to be kept prepared on PGlite (src/db/pglite-wire.ts); PostgreSQL's pool ignores it. */
 export const PGLITE_PREPARED_MARK = "/* prepared on pglite */ ";
 
+/**
+ * Marks a statement whose results PGlite's wire path asks in binary form (pglite-wire.ts): for reads that
+ * answer a few columns of large arrays (one per column of thousands of rows), which the server sends as
+ * each element's length and bytes and the wire path reads in place — no text form of each value to make
+ * there and to parse here. Every column's type must be one the wire path reads in binary. PostgreSQL's
+ * pool ignores it (an SQL comment).
+ */
+export const PGLITE_BINARY_MARK = "/* binary results on pglite */ ";
+
+/** Whether PGlite's wire path asks this statement's results in binary form: PGLITE_BINARY_MARK after any
+ * prepared marks (binaryOnPglite inside prepared). */
+export function binaryOnPglite(text: string): boolean {
+  let at = text.startsWith(PREPARED_MARK) ? PREPARED_MARK.length : 0;
+  if (text.startsWith(PGLITE_PREPARED_MARK, at)) at += PGLITE_PREPARED_MARK.length;
+  return text.startsWith(PGLITE_BINARY_MARK, at);
+}
+
+/** A statement whose results PGlite's wire path reads in binary form (PGLITE_BINARY_MARK). */
+export function binaryResultsOnPglite<T>(statement: RawBuilder<T>): RawBuilder<T> {
+  return sql<T>`${sql.raw(PGLITE_BINARY_MARK)}${statement}`;
+}
+
 /** Whether PGlite keeps this statement prepared: PGLITE_PREPARED_MARK at its start, or right after PREPARED_MARK. */
 export function preparedOnPglite(text: string): boolean {
   return text.startsWith(PGLITE_PREPARED_MARK, text.startsWith(PREPARED_MARK) ? PREPARED_MARK.length : 0);

@@ -3,7 +3,7 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { EventLogInput } from "../audit/service.js";
 import { pgliteConnectionOf } from "../db/pglite-dialect.js";
-import { prepared } from "../db/prepared.js";
+import { binaryResultsOnPglite, prepared } from "../db/prepared.js";
 import type { DB, SubscriptionStatus } from "../db/schema.js";
 import { newId } from "../util/ids.js";
 
@@ -350,17 +350,6 @@ export async function stagedChunk(
     linkable: boolean;
   },
 ): Promise<StagedChunk> {
-  const unlinkedKeys = sql`
-    (select r.email_key from r ${v.linkable ? sql`where r.sub_id is null` : sql``}) m
-    -- LATERAL with OFFSET 0: one probe of the address key per member
-    join lateral (
-      select e.email_key, e.contact_id from contact_email_keys e
-       where e.workspace_id = ${v.workspaceId} and e.email_key = m.email_key
-      offset 0) k on true`;
-  const contacts = v.unlinkedContacts
-    ? sql`(select ${jsonRows(CONTACT_BY_KEY, "u", sql`u.contact_id`)}
-             from (${contactRows(unlinkedKeys, v.listId, sql``)}) u)`
-    : sql`'[]'::json`;
   const staged = sql`
       from (select * from sync_fetched_members
              where run_id = ${v.runId} and email_key > ${v.afterKey ?? ""}
@@ -370,21 +359,10 @@ export async function stagedChunk(
            exists (select 1 from blocklist b
                     where b.workspace_id = ${v.workspaceId} and b.lifted_at is null
                       and b.address_hash = f.block_hash) as blocked`;
-  const materialized = v.unlinkedContacts ? sql`materialized` : sql`not materialized`;
-  if (!v.linkable) {
-    const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
-      with r as ${materialized} (
+  const own = sql`
       select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
-             f.salutation, ${blocked}
-        ${staged})
-      select ${jsonRows(STAGED_ROW.slice(0, OWN_COLUMNS), "r", sql`r.email_key`)} as rows, ${contacts} as contacts
-        from r`).execute(db);
-    return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: contactsOf(rows[0].contacts) };
-  }
-  const { rows } = await keptOnPglite(sql<{ rows: unknown[][]; contacts: unknown[][] }>`
-    with r as ${materialized} (
-    select f.email_key, f.remote_id, f.email, f.status, f.status_changed_at, f.first_name, f.last_name,
-           f.salutation, ${blocked},
+             f.salutation, ${blocked}`;
+  const linkedColumns = sql`,
            k.sub_id, k.contact_id, k.sub_status, k.status_set_at, k.c_first_name, k.c_last_name,
            k.letter_salutation, k.emails, k.email_keys, k.known_remote_id, k.remote_email, k.result_run_id,
            k.known_remote_status, k.known_remote_status_at, k.known_first_name, k.known_last_name,
@@ -406,10 +384,176 @@ export async function stagedChunk(
           join subscriptions s on s.id = ss.subscription_id
           join contacts c on c.id = s.contact_id
          where ss.list_id = ${v.listId} and ss.remote_id = f.remote_id
-        offset 0) k on true)
-    select ${jsonRows(STAGED_ROW, "r", sql`r.email_key, r.sub_id desc`)} as rows, ${contacts} as contacts
-      from r`).execute(db);
-  return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: contactsOf(rows[0].contacts) };
+        offset 0) k on true`;
+  const members = v.linkable ? sql`${own}${linkedColumns}` : sql`${own} ${staged}`;
+  if (v.unlinkedContacts) return stagedChunkWithContacts(db, v, members);
+  const columns = v.linkable ? STAGED_ROW : STAGED_ROW.slice(0, OWN_COLUMNS);
+  const order = v.linkable ? sql`r.email_key, r.sub_id desc` : sql`r.email_key`;
+  const { rows } = await keptOnPglite(sql<{ rows: unknown[][] }>`
+    with r as not materialized (${members})
+    select ${jsonRows(columns, "r", order)} as rows from r`).execute(db);
+  return { members: stagedMembersOf(rows[0].rows), unlinkedContacts: [] };
+}
+
+/** The arrays of stagedChunkWithContacts: one per column, null where no row was read. */
+interface ChunkColumns {
+  rows: unknown[][] | null;
+  email_key: string[] | null;
+  remote_id: string[] | null;
+  email: string[] | null;
+  status: string[] | null;
+  status_changed_at: (Date | null)[] | null;
+  first_name: (string | null)[] | null;
+  last_name: (string | null)[] | null;
+  salutation: (string | null)[] | null;
+  blocked: boolean[] | null;
+  c_email_key: string[] | null;
+  c_contact_id: string[] | null;
+  c_first_name: (string | null)[] | null;
+  c_last_name: (string | null)[] | null;
+  c_letter_salutation: (string | null)[] | null;
+  /** each contact's addresses as the text of its array ({a,b}: textArrayOf) */
+  c_emails: (string | null)[] | null;
+  c_email_keys: (string | null)[] | null;
+  c_sub_id: (string | null)[] | null;
+  c_status: (SubscriptionStatus | null)[] | null;
+  c_status_set_at: (Date | null)[] | null;
+  c_remote_id: (string | null)[] | null;
+  c_remote_email: (string | null)[] | null;
+  c_result_run_id: (string | null)[] | null;
+  c_has_sync_state: (boolean | null)[] | null;
+}
+
+/**
+ * A one-dimensional text[] from its text form (array_out): `{a,b}`, an element in double quotes when it
+ * holds a delimiter, brace, quote, backslash or white space, is empty or reads NULL (`"…"`, with `\\` before
+ * a quote or backslash), an unquoted NULL for a null element, and `[2:3]={…}` when the lower bound is not 1.
+ */
+export function textArrayOf(literal: string | null): (string | null)[] | null {
+  if (literal === null) return null;
+  let at = literal.indexOf("{");
+  if (literal.length - at === 2) return [];
+  // the usual case: no element needed quotes
+  if (at === 0 && !literal.includes('"')) {
+    const items: (string | null)[] = literal.slice(1, -1).split(",");
+    for (let i = 0; i < items.length; i++) if (items[i] === "NULL") items[i] = null;
+    return items;
+  }
+  const out: (string | null)[] = [];
+  at++;
+  for (;;) {
+    let item = "";
+    if (literal[at] === '"') {
+      at++;
+      for (;;) {
+        const c = literal[at++];
+        if (c === '"') break;
+        item += c === "\\" ? literal[at++] : c;
+      }
+      out.push(item);
+    } else {
+      const end = Math.min(...[literal.indexOf(",", at), literal.indexOf("}", at)].filter((i) => i >= 0));
+      item = literal.slice(at, end);
+      out.push(item === "NULL" ? null : item);
+      at = end;
+    }
+    if (literal[at++] === "}") return out;
+  }
+}
+
+/**
+ * stagedChunk with the contacts of the unlinked members (PGlite): the chunk's members and those contacts
+ * come as ONE row of arrays, one per column (array_agg, every aggregate in the same order), read by the wire
+ * path in binary form (binaryResultsOnPglite). As two JSON documents of positional rows, the server wrote
+ * every value's text and escaped it (json_build_array asks each value's type how to write it, per value),
+ * and this side decoded and parsed ~1.2 MB per chunk and the time of every row from its text. A contact's
+ * addresses (text[], one per contact and of any length) go flattened, with each contact's count. On a
+ * linkable list the members' rows (with their linked subscriptions) still come as one JSON document.
+ */
+async function stagedChunkWithContacts(
+  db: Db,
+  v: { runId: string; workspaceId: string; listId: string; linkable: boolean },
+  members: RawBuilder<unknown>,
+): Promise<StagedChunk> {
+  const unlinkedKeys = sql`
+    (select r.email_key from r ${v.linkable ? sql`where r.sub_id is null` : sql``}) m
+    -- LATERAL with OFFSET 0: one probe of the address key per member
+    join lateral (
+      select e.email_key, e.contact_id from contact_email_keys e
+       where e.workspace_id = ${v.workspaceId} and e.email_key = m.email_key
+      offset 0) k on true`;
+  // contactsByKeys's order, made total (a contact holding two of the chunk's keys is two rows): the same
+  // order in every aggregate, so the server sorts the rows once for all of them and the arrays line up
+  const byContact = sql`order by u.contact_id, u.email_key`;
+  const agg = (column: string) => sql`array_agg(${sql.ref(`u.${column}`)} ${byContact})`;
+  const memberColumns = v.linkable
+    ? sql`${jsonRows(STAGED_ROW, "r", sql`r.email_key, r.sub_id desc`)} as rows`
+    : sql.join(
+        STAGED_ROW.slice(0, OWN_COLUMNS).map(
+          (c) => sql`array_agg(${sql.ref(`r.${c}`)} order by r.email_key) as ${sql.ref(c)}`,
+        ),
+      );
+  const { rows } = await keptOnPglite(
+    binaryResultsOnPglite(sql<ChunkColumns>`
+    with r as materialized (${members}),
+    u as materialized (${contactRows(unlinkedKeys, v.listId, sql``)})
+    select m.*, c.*
+      from (select ${memberColumns} from r) m,
+           (select ${agg("email_key")} as c_email_key, ${agg("contact_id")} as c_contact_id,
+                   ${agg("first_name")} as c_first_name, ${agg("last_name")} as c_last_name,
+                   ${agg("letter_salutation")} as c_letter_salutation,
+                   array_agg(u.emails::text ${byContact}) as c_emails,
+                   array_agg(u.email_keys::text ${byContact}) as c_email_keys,
+                   ${agg("sub_id")} as c_sub_id, ${agg("status")} as c_status,
+                   ${agg("status_set_at")} as c_status_set_at, ${agg("remote_id")} as c_remote_id,
+                   ${agg("remote_email")} as c_remote_email, ${agg("result_run_id")} as c_result_run_id,
+                   ${agg("has_sync_state")} as c_has_sync_state
+              from u) c`),
+  ).execute(db);
+  const a = rows[0];
+  const out: StagedMember[] = [];
+  if (v.linkable) out.push(...stagedMembersOf(a.rows ?? []));
+  else if (a.email_key && a.remote_id && a.email && a.status && a.status_changed_at) {
+    const { first_name, last_name, salutation, blocked } = a as Required<ChunkColumns>;
+    for (let i = 0; i < a.email_key.length; i++) {
+      out.push({
+        email_key: a.email_key[i],
+        remote_id: a.remote_id[i],
+        email: a.email[i],
+        status: a.status[i],
+        status_changed_at: a.status_changed_at[i],
+        first_name: first_name?.[i] ?? null,
+        last_name: last_name?.[i] ?? null,
+        salutation: salutation?.[i] ?? null,
+        blocked: blocked?.[i] ?? false,
+        linked: [],
+      });
+    }
+  }
+  const contacts: ContactByKey[] = [];
+  const keys = a.c_email_key;
+  if (keys) {
+    const c = a as { [K in keyof ChunkColumns]-?: NonNullable<ChunkColumns[K]> };
+    for (let i = 0; i < keys.length; i++) {
+      contacts.push({
+        email_key: keys[i],
+        contact_id: c.c_contact_id[i],
+        first_name: c.c_first_name[i],
+        last_name: c.c_last_name[i],
+        letter_salutation: c.c_letter_salutation[i],
+        emails: textArrayOf(c.c_emails[i]) as string[],
+        email_keys: textArrayOf(c.c_email_keys[i]) as string[] | null,
+        sub_id: c.c_sub_id[i],
+        status: c.c_status[i],
+        status_set_at: c.c_status_set_at[i],
+        remote_id: c.c_remote_id[i],
+        remote_email: c.c_remote_email[i],
+        result_run_id: c.c_result_run_id[i],
+        has_sync_state: c.c_has_sync_state[i],
+      });
+    }
+  }
+  return { members: out, unlinkedContacts: contacts };
 }
 
 /**
