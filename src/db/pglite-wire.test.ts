@@ -5,7 +5,13 @@ import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PGliteWire } from "./pglite-wire.js";
-import { nameOf, PGLITE_PREPARED_MARK, PREPARED_MARK } from "./prepared.js";
+import {
+  binaryOnPglite,
+  nameOf,
+  PGLITE_BINARY_MARK,
+  PGLITE_PREPARED_MARK,
+  PREPARED_MARK,
+} from "./prepared.js";
 
 let pg: PGlite;
 let wire: PGliteWire;
@@ -108,6 +114,71 @@ describe("PGlite's wire path", () => {
     } finally {
       serializers[1009] = serialize;
     }
+  });
+
+  it("reads a statement marked for binary results as its text form reads, arrays and times included", async () => {
+    const awkward = [
+      "",
+      "NULL",
+      '"',
+      "\\",
+      "a,b",
+      "{x}",
+      " pad ",
+      "tab\there\nline",
+      "ü👋",
+      "ß".repeat(3000),
+    ];
+    // times to the microsecond on either side of 1970 and 2000 (the text form's fraction is cut to the
+    // millisecond), and the infinities
+    const times = [
+      "2026-11-24 09:00:00.123456+00",
+      "2026-11-24 09:00:00.999999+00",
+      "1999-12-31 23:59:59.9995+00",
+      "2000-01-01 00:00:00.0005+00",
+      "1969-12-31 23:59:59.9995+00",
+      "1900-06-01 12:00:00.000001+02",
+      "2262-01-01 00:00:00+00",
+    ];
+    const text = `select $1::text[] as texts, $2::timestamptz[] as times, array[true, null, false] as flags,
+           array[1, null, -7]::int4[] as ints, array[]::text[] as empty, null::text[] as none,
+           array_agg(x order by i) as agg, 'ü'::text as t, 3::int2 as s, -5 as n, false as b,
+           $3::timestamptz as at, '{"a": [1, "ü"]}'::json as j, '{"b": null}'::jsonb as jb,
+           array['{"c": 2}'::jsonb, null] as jbs, 'x'::varchar as v
+      from unnest($1::text[]) with ordinality u(x, i)`;
+    const params = [[...awkward, null], times, "2026-11-24 09:00:00.123456+00"];
+    const asText = await wire.query(text, params);
+    const binary = await wire.query(`${PGLITE_BINARY_MARK}${text}`, params);
+    expect(binary).toEqual(asText);
+    expect(binary.rows[0].texts).toEqual([...awkward, null]);
+    expect((binary.rows[0].times as Date[]).map((d) => d.toISOString())).toEqual([
+      "2026-11-24T09:00:00.123Z",
+      "2026-11-24T09:00:00.999Z",
+      "1999-12-31T23:59:59.999Z",
+      "2000-01-01T00:00:00.000Z",
+      "1969-12-31T23:59:59.999Z",
+      "1900-06-01T10:00:00.000Z",
+      "2262-01-01T00:00:00.000Z",
+    ]);
+    const inf = `select array['infinity', '-infinity', null]::timestamptz[] as a, 'infinity'::timestamptz as b`;
+    const infBinary = await wire.query(`${PGLITE_BINARY_MARK}${inf}`, []);
+    expect(infBinary).toEqual(await wire.query(inf, []));
+    expect(infBinary.rows[0].b).toBe(Number.POSITIVE_INFINITY);
+    // kept prepared and binary at once; a type it does not read is named in the error
+    const both = `${PGLITE_PREPARED_MARK}${PGLITE_BINARY_MARK}${text}`;
+    expect(binaryOnPglite(both)).toBe(true);
+    expect(binaryOnPglite(text)).toBe(false);
+    expect(await wire.query(both, params)).toEqual(asText);
+    expect(await wire.query(both, params)).toEqual(asText);
+    await expect(wire.query(`${PGLITE_BINARY_MARK}select 1.5::numeric as x`, [])).rejects.toThrow(
+      /type 1700 \(column "x"\)/,
+    );
+    await expect(wire.query(`${PGLITE_BINARY_MARK}select array[array[1]] as x`, [])).rejects.toThrow(
+      /dimensions/,
+    );
+    expect((await wire.query("select $1::int + 1 as v", [1])).rows).toEqual([{ v: 2 }]);
+    // the statement kept here is not the next test's business
+    await pg.query("deallocate all");
   });
 
   it("counts the rows of updates and deletes, and answers statements without parameters", async () => {

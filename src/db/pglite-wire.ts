@@ -186,13 +186,13 @@ function writeTextArray(b: Buffer, at: number, items: readonly (string | null)[]
 /** Milliseconds from 1970 to 2000-01-01, where PostgreSQL's binary times count from. */
 const POSTGRES_EPOCH_MS = 946_684_800_000;
 
-/** A binary timestamp (microseconds since 2000 as int64) as the Date its text form would parse to. */
-function timeAt(b: Buffer, at: number): Date {
+/** A binary timestamp (microseconds since 2000 as int64) as its text form's parser gives it: a Date. */
+function timeAt(b: Buffer, at: number): Date | number {
   const hi = b.readInt32BE(at);
   const lo = b.readUInt32BE(at + 4);
-  // ±infinity are int64's extremes: their text form gives an invalid Date too
-  if ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0))
-    return new Date(Number.NaN);
+  // ±infinity are int64's extremes: PGlite's parser gives the numbers for their text
+  if (hi === 0x7fffffff && lo === 0xffffffff) return Number.POSITIVE_INFINITY;
+  if (hi === -0x80000000 && lo === 0) return Number.NEGATIVE_INFINITY;
   // the text form's fraction is cut to milliseconds (never rounded up): the floor of the instant
   return new Date(POSTGRES_EPOCH_MS + Math.floor((hi * 4294967296 + lo) / 1000));
 }

@@ -15,6 +15,7 @@ import {
   notInToolChunk,
   stagedChunk,
   stageMembers,
+  textArrayOf,
   upsertSyncState,
 } from "./store.js";
 import { listMembers } from "./tasks.js";
@@ -570,6 +571,119 @@ describe("the chunk reads", () => {
       expect(plan).not.toMatch(/Seq Scan/);
       expect(plan).toMatch(/Index (Only )?Scan using (sync_fetched_members_pkey|contact_email_keys_pkey)/);
     }
+  });
+  it("bring awkward contacts exactly as contactsByKeys does, on a list linked or not", async () => {
+    const db = env.rt.db;
+    const now = new Date("2026-03-04T05:06:07.891234Z");
+    const listId = await seedListAndContacts("Schräg", "awk", 6, now, { evenOnly: true });
+    // awkward names and addresses (quotes, commas, braces, backslashes, white space, NULL, nothing), a
+    // contact with several addresses, one without email_keys, two contacts sharing an address, a
+    // subscription with a sync state
+    await sql`
+      update contacts set first_name = ${'O"Brien, {x}'}, last_name = null, letter_salutation = ${"Liebe\tFrau\\"},
+             emails = array['awk1@beispiel.de', 'zweit"adresse@beispiel.de', 'NULL', '', ' a b ', 'back\\slash', '{x,y}', 'ü@bü.de'],
+             email_keys = array['awk1@beispiel.de', 'zweit"adresse@beispiel.de', 'NULL', 'ü@bü.de']
+       where id = 'con_awk_00001'`.execute(db);
+    await sql`update contacts set email_keys = '{}' where id = 'con_awk_00003'`.execute(db);
+    await sql`
+      insert into contacts (id, workspace_id, first_name, last_name, emails, email_keys, created_at, updated_at)
+      values ('con_awk_zwilling', ${env.ws.id}, 'Zwilling', 'Zwei', array['awk2@beispiel.de'], array['awk2@beispiel.de'], ${now}, ${now})`.execute(
+      db,
+    );
+    await sql`
+      insert into contact_email_keys (workspace_id, email_key, contact_id)
+      values (${env.ws.id}, 'awk3@beispiel.de', 'con_awk_00003')
+      on conflict do nothing`.execute(db);
+    await upsertSyncState(db, [
+      {
+        subscription_id: "sub_awk_00002",
+        workspace_id: env.ws.id,
+        list_id: listId,
+        remote_id: "r2",
+        remote_email: "awk2@beispiel.de",
+        remote_status: "subscribed",
+        remote_status_at: now,
+        result: "success",
+        result_detail: "{}",
+        result_at: now,
+        result_run_id: "syr_frueher",
+        updated_at: now,
+      },
+    ]);
+    const runId = newId("syr");
+    const keys = [
+      "awk0@beispiel.de",
+      "awk1@beispiel.de",
+      "awk2@beispiel.de",
+      "awk3@beispiel.de",
+      "awk4@beispiel.de",
+      "awk5@beispiel.de",
+      "nie@beispiel.de",
+    ];
+    await stageMembers(
+      db,
+      keys.map((k, i) => ({
+        run_id: runId,
+        email_key: k,
+        remote_id: `m${i}`,
+        email: k,
+        status: i === 4 ? "unsubscribed" : "subscribed",
+        status_changed_at: i === 5 ? null : new Date(now.getTime() + i),
+        first_name: i === 1 ? 'Ä "quoted", {braced}' : null,
+        last_name: `Nach\\name${i}`,
+        salutation: i === 2 ? "Herr" : null,
+        block_hash: null,
+      })),
+    );
+    const expected = await contactsByKeys(db, { workspaceId: env.ws.id, listId, keys });
+    // the shared address comes twice, the contact with several addresses whole
+    expect(expected.filter((c) => c.email_key === "awk2@beispiel.de")).toHaveLength(2);
+    expect(expected.find((c) => c.contact_id === "con_awk_00001")?.emails).toHaveLength(8);
+    expect(expected.find((c) => c.contact_id === "con_awk_00002")?.has_sync_state).toBe(true);
+    for (const linkable of [false, true]) {
+      const read = await stagedChunk(db, {
+        runId,
+        workspaceId: env.ws.id,
+        listId,
+        afterKey: null,
+        size: 100,
+        unlinkedContacts: true,
+        linkable,
+      });
+      expect(read.unlinkedContacts).toEqual(expected);
+      const members = await stagedChunk(db, {
+        runId,
+        workspaceId: env.ws.id,
+        listId,
+        afterKey: null,
+        size: 100,
+        unlinkedContacts: false,
+        linkable,
+      });
+      expect(read.members).toEqual(members.members);
+      expect(read.members.map((m) => m.email_key)).toEqual(keys);
+      expect(read.members[1].first_name).toBe('Ä "quoted", {braced}');
+      expect(read.members[5].status_changed_at).toBeNull();
+      expect(read.members[3].status_changed_at).toEqual(new Date(now.getTime() + 3));
+    }
+  });
+
+  it("take an array's text apart as the database wrote it", async () => {
+    const arrays = [
+      [],
+      ["a"],
+      ["a", "b"],
+      [null],
+      ["", "NULL", "null", '"', "\\", "a,b", "{x}", " pad ", "tab\there", "ü👋", null, "x"],
+    ];
+    for (const a of arrays) {
+      const { rows } = await sql<{ t: string }>`select cast(${a} as text[])::text as t`.execute(env.rt.db);
+      expect(textArrayOf(rows[0].t)).toEqual(a);
+    }
+    const { rows } = await sql<{ t: string }>`select '[2:3]={a,"b c"}'::text[]::text as t`.execute(env.rt.db);
+    expect(rows[0].t).toBe('[2:3]={a,"b c"}');
+    expect(textArrayOf(rows[0].t)).toEqual(["a", "b c"]);
+    expect(textArrayOf(null)).toBeNull();
   });
 });
 
