@@ -5,8 +5,9 @@
 // sisimai, and each with labels.json — and messages per second of both. Goal: at least 5× sisimai.
 //
 // `--dir DIR` adds an external sample set (never committed): every *.eml below DIR, in the three
-// line-ending forms, once each; labels from DIR/labels.json when present, in the fixtures' format or
-// with a list of labels per file (one per recipient). Its agreement is printed as a second row.
+// line-ending forms, once each; labels from DIR/labels.json when present, in the fixtures' format, with a list of
+// labels per file (one per recipient), or in sisimai's set-of-emails form ({ "expect": [[status, code, reason,
+// hard], …] }, compared as a multiset: those labels name no recipient). Its agreement is printed as a second row.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,13 +22,15 @@ export const description =
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test/fixtures/bounces");
 
+/** One labelled recipient. Without `recipient` (sisimai's set-of-emails labels name none) the file's labels
+ *  are compared as a multiset with the file's verdicts. */
 interface Label {
-  recipient: string;
+  recipient?: string;
   reason: string;
   hard: boolean;
 }
 
-interface Verdict {
+export interface Verdict {
   reason: string;
   hard: boolean;
 }
@@ -36,7 +39,7 @@ interface Verdict {
 type Verdicts = Map<string, Map<string, Verdict>>;
 
 /** A corpus on disk: its directory, and for each file the source file it is a form of. */
-interface Corpus {
+export interface Corpus {
   dir: string;
   origin: Map<string, string>;
   labels: Map<string, Label[]>;
@@ -85,16 +88,58 @@ function emlFiles(root: string): string[] {
   return out.sort();
 }
 
-function readLabels(file: string): Map<string, Label[]> {
+// sisimai 5.2 renamed MesgTooBig to EmailTooLarge; the issue names the reason mesgtoobig.
+const renamed: Record<string, string> = { emailtoolarge: "mesgtoobig" };
+
+/** One entry of labels.json: `{ recipient, reason, hard }`, a list of them, or sisimai's set-of-emails form
+ *  `{ "expect": [[status, reply code, reason, hard], …] }` (one row per recipient, no address). */
+function labelsOf(file: string, name: string, entry: unknown): Label[] {
+  const bad = (why: string) =>
+    new Error(
+      `${file}: the labels of ${JSON.stringify(name)} ${why}; expected { "recipient", "reason", "hard" }, a list of ` +
+        `them, or { "expect": [[status, code, reason, hard], …] }`,
+    );
+  const reasonOf = (r: unknown) => {
+    if (typeof r !== "string" || !r) throw bad("have no reason");
+    const lower = r.toLowerCase();
+    return renamed[lower] ?? lower;
+  };
+  if (entry && typeof entry === "object" && !Array.isArray(entry) && "expect" in entry) {
+    const rows = (entry as { expect: unknown }).expect;
+    if (!Array.isArray(rows)) throw bad("have an expect that is not a list");
+    return rows.map((row) => {
+      if (!Array.isArray(row) || typeof row[3] !== "boolean")
+        throw bad("have an expect row that is not [status, code, reason, hard]");
+      return { reason: reasonOf(row[2]), hard: row[3] };
+    });
+  }
+  return (Array.isArray(entry) ? entry : [entry]).map((l) => {
+    if (!l || typeof l !== "object") throw bad("are not objects");
+    const { recipient, reason, hard } = l as Record<string, unknown>;
+    if (typeof recipient !== "string" || !recipient) throw bad("have no recipient");
+    if (typeof hard !== "boolean") throw bad("have no hard flag (true or false)");
+    return { recipient, reason: reasonOf(reason), hard };
+  });
+}
+
+export function readLabels(file: string): Map<string, Label[]> {
   const out = new Map<string, Label[]>();
   if (!fs.existsSync(file)) return out;
-  const raw: Record<string, Label | Label[]> = JSON.parse(fs.readFileSync(file, "utf8"));
-  for (const [name, l] of Object.entries(raw)) out.set(name, Array.isArray(l) ? l : [l]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw))
+    throw new Error(`${file} must be an object keyed by file name`);
+  for (const [name, entry] of Object.entries(raw)) out.set(name, labelsOf(file, name, entry));
   return out;
 }
 
 /** Writes `copies` copies of every source file in each line-ending form into a fresh directory. */
 function writeCorpus(source: string, copies: number): Corpus {
+  const labels = readLabels(path.join(source, "labels.json"));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-bounces-"));
   const origin = new Map<string, string>();
   const names = emlFiles(source);
@@ -107,7 +152,7 @@ function writeCorpus(source: string, copies: number): Corpus {
       }
     }
   }
-  return { dir, origin, labels: readLabels(path.join(source, "labels.json")) };
+  return { dir, origin, labels };
 }
 
 function classifyOnce(dir: string, files: string[]): { verdicts: Verdicts; seconds: number } {
@@ -171,34 +216,70 @@ interface Agreement {
   misses: string[];
 }
 
-type Source = (file: string, rcpt: string) => Verdict | undefined;
+/** A verdict source: the recipients' verdicts of one classified file (lower-case address → verdict). */
+export type Source = (file: string) => Map<string, Verdict> | undefined;
 
-/** Share of labelled recipients on which two verdict sources agree (a missing verdict disagrees). */
-function agreement(corpus: Corpus, files: string[], a: Source, b: Source): Agreement {
+/** Share of labelled recipients on which `a` agrees with `b` (a missing verdict disagrees). Labels that name their
+ *  recipient are compared by address; the others (sisimai's form) as a multiset: a label counts as agreed when
+ *  `a`'s remaining verdicts hold a `b` verdict with its reason (resp. hard flag), each verdict used once. */
+export function agreement(corpus: Corpus, files: string[], a: Source, b: Source): Agreement {
   let reason = 0;
   let hardsoft = 0;
   let count = 0;
   const misses = new Set<string>();
   for (const f of files) {
     const name = corpus.origin.get(f) ?? "";
-    for (const label of corpus.labels.get(name) ?? []) {
-      const rcpt = label.recipient.toLowerCase();
-      const x = a(f, rcpt);
-      const y = b(f, rcpt);
+    const labels = corpus.labels.get(name) ?? [];
+    if (labels.length === 0) continue;
+    const va = a(f);
+    const vb = b(f);
+    const named = labels.filter((l) => l.recipient !== undefined);
+    for (const label of named) {
+      const rcpt = (label.recipient as string).toLowerCase();
+      const x = va?.get(rcpt);
+      const y = vb?.get(rcpt);
       count++;
       if (x && y && x.reason === y.reason) reason++;
       else misses.add(`${name} ${rcpt}: ${x?.reason ?? "-"} ≠ ${y?.reason ?? "-"}`);
       if (x && y && x.hard === y.hard) hardsoft++;
     }
+    const unnamed = labels.length - named.length;
+    if (unnamed === 0) continue;
+    const ra = [...(va?.values() ?? [])];
+    const rb = [...(vb?.values() ?? [])];
+    const reasonsA = ra.map((v) => v.reason);
+    const hardsA = ra.map((v) => v.hard);
+    for (let i = 0; i < unnamed; i++) {
+      count++;
+      const y = rb[i];
+      const ri = y ? reasonsA.indexOf(y.reason) : -1;
+      if (ri >= 0) {
+        reason++;
+        reasonsA.splice(ri, 1);
+      } else misses.add(`${name} #${i + 1}: ${ra[i]?.reason ?? "-"} ≠ ${y?.reason ?? "-"}`);
+      const hi = y ? hardsA.indexOf(y.hard) : -1;
+      if (hi >= 0) {
+        hardsoft++;
+        hardsA.splice(hi, 1);
+      }
+    }
   }
   return { reason: reason / (count || 1), hardsoft: hardsoft / (count || 1), count, misses: [...misses] };
 }
 
-function labelOf(corpus: Corpus): Source {
-  return (f, rcpt) => {
-    const list = corpus.labels.get(corpus.origin.get(f) ?? "") ?? [];
-    const l = list.find((x) => x.recipient.toLowerCase() === rcpt);
-    return l ? { reason: l.reason, hard: l.hard } : undefined;
+/** The labels as a verdict source; labels without a recipient are keyed by their position. */
+export function labelOf(corpus: Corpus): Source {
+  const cache = new Map<string, Map<string, Verdict>>();
+  return (f) => {
+    const name = corpus.origin.get(f) ?? "";
+    let m = cache.get(name);
+    if (!m) {
+      m = new Map();
+      for (const [i, l] of (corpus.labels.get(name) ?? []).entries())
+        m.set(l.recipient?.toLowerCase() ?? `#${i}`, { reason: l.reason, hard: l.hard });
+      cache.set(name, m);
+    }
+    return m;
   };
 }
 
@@ -212,10 +293,11 @@ function measure(bench: string, corpus: Corpus): BenchResult {
   const sis = classifySisimai(corpus.dir);
   if (sis) progress(`sisimai: ${sis.seconds.toFixed(3)} s`);
   const label = labelOf(corpus);
-  const fromOurs: Source = (f, r) => ours.verdicts.get(f)?.get(r);
-  const fromSis: Source = (f, r) => sis?.verdicts.get(f)?.get(r);
+  const fromOurs: Source = (f) => ours.verdicts.get(f);
+  const fromSis: Source = (f) => sis?.verdicts.get(f);
   const oursVsLabel = agreement(corpus, files, fromOurs, label);
   const sisVsLabel = agreement(corpus, files, fromSis, label);
+  // Ours against sisimai over the same labelled recipients: by address, or as a multiset where labels name none.
   const oursVsSis = agreement(corpus, files, fromOurs, fromSis);
   if (process.env.BENCH_VERBOSE) for (const m of oursVsLabel.misses) progress(`ours ≠ label: ${m}`);
   const rate = files.length / ours.seconds;
