@@ -104,6 +104,28 @@ describe("matching a report to its message", () => {
     });
   });
 
+  it("processes a report with a NUL (a raw byte, or quoted-printable =00 in a header) as U+FFFD instead of failing it forever", async () => {
+    const m = await sentMessage();
+    const raw = dsn({
+      to: "postmaster@elsewhere.test",
+      recipient: m.to,
+      action: "failed",
+      status: "5.1.1",
+      diagnostic: "550 5.1.1 User\u0000 unknown",
+    }).replace("Subject: ", "Subject: =?utf-8?Q?R=00ck?= ");
+    const r = await ingestInbound(env.rt, Buffer.from(raw), smtp([m.returnPath]));
+    expect(r).toMatchObject({ processed: true, kind: "bounce", message_id: m.id, events: 1 });
+    const msg = await messageOf(m.id);
+    expect(msg.status).toBe("hard_bounced");
+    expect(JSON.stringify(msg.timeline)).toContain("User\ufffd unknown");
+    const stored = await env.rt.db
+      .selectFrom("inbound_messages")
+      .select(["result"])
+      .where("id", "=", r.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.result)).toContain("R\ufffdck");
+  });
+
   it("matches by the original's Message-ID when there is no VERP address", async () => {
     const m = await sentMessage();
     const raw = dsn({

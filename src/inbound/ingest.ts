@@ -2,6 +2,7 @@
 // nothing is lost — then classify it (classify.ts), match it to the message it speaks of (match.ts), turn
 // what it says into delivery events (observations.ts) and their consequences (consequences.ts), all in one
 // transaction. A row whose processing failed stays unprocessed and is tried again by the inbound worker.
+
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import { logEvent } from "../audit/service.js";
@@ -10,6 +11,7 @@ import type { DB } from "../db/schema.js";
 import { appendEvents, type EventSource } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
 import { newId } from "../util/ids.js";
+import { makeStorable, storableText } from "../util/storable.js";
 import { type BounceReport, classifyBounce } from "./classify.js";
 import { applyConsequences, type ConsequenceReport } from "./consequences.js";
 import {
@@ -88,7 +90,7 @@ export async function ingestInbound(
     workspace_id: envelope.workspaceId ?? null,
     received_at: now,
     source: envelope.source,
-    envelope: JSON.stringify(storedEnvelope(envelope)),
+    envelope: JSON.stringify(makeStorable(storedEnvelope(envelope))),
     raw: raw.length > RAW_LIMIT ? raw.subarray(0, RAW_LIMIT) : raw,
     raw_size: raw.length,
     raw_truncated: raw.length > RAW_LIMIT,
@@ -191,8 +193,10 @@ export function fingerprintOf(raw: Buffer): string {
 /** Processes a stored inbound mail: classify, match, record. null when another process has it or it is
  * processed already. */
 export async function processInbound(rt: Runtime, id: string, raw: Buffer): Promise<IngestOutcome | null> {
-  const report = classifyBounce(raw);
-  const headers = inboundHeaders(raw);
+  // What the mail says is stored as text: a NUL (a raw byte, or decoded from quoted-printable, base64 or an
+  // encoded word) or a broken surrogate becomes U+FFFD, or the mail could never be processed.
+  const report = makeStorable(classifyBounce(raw));
+  const headers = storableHeaders(inboundHeaders(raw));
   return rt.db.transaction().execute(async (tx) => {
     const row = await lockUnprocessed(tx, id);
     if (!row) return null;
@@ -321,10 +325,15 @@ function sourceOf(o: Observation): EventSource {
   }
 }
 
+function storableHeaders(h: HeaderMap): HeaderMap {
+  for (const [name, values] of h) h.set(name, makeStorable(values));
+  return h;
+}
+
 function summaryOf(h: HeaderMap) {
   const one = (n: string) => {
     const v = header(h, n);
-    return v ? decodeWords(v).slice(0, 300) : null;
+    return v ? storableText(decodeWords(v).slice(0, 300)) : null;
   };
   return {
     from: one("from"),

@@ -24,6 +24,7 @@ import type { Consequence, Observation } from "../inbound/observations.js";
 import { type Ctx, type Runtime, systemActor } from "../runtime.js";
 import { type AppError, Conflict, NotFound, Unauthorized } from "../util/errors.js";
 import { newId } from "../util/ids.js";
+import { makeStorable } from "../util/storable.js";
 import { webhookDeps } from "./deps.js";
 import { type ProviderEvent, parseJson, readPayload, type WebhookRequest } from "./event.js";
 import { receiveMailgun } from "./mailgun.js";
@@ -166,6 +167,13 @@ async function receiveEvents<K extends WebhookKind>(
   }
 }
 
+/** A provider's text as it can be stored: its events' NULs and broken surrogates become U+FFFD (a bounce reason
+ * with a NUL in it is still a bounce; refusing it would lose the batch). */
+function storableReading(r: Reading): Reading {
+  makeStorable(r.events);
+  return r;
+}
+
 export async function receiveWebhook(
   rt: Runtime,
   provider: string,
@@ -175,13 +183,15 @@ export async function receiveWebhook(
   if (!isProviderKind(provider))
     throw NotFound(`webhook provider '${provider}' (use sendgrid, mailgun, postmark or ses)`);
   const now = rt.now();
+  // A NUL or half a surrogate pair reaches a JSON body only through a \u escape; a body without one is not walked.
+  const storable = req.raw.indexOf("\\u") === -1 ? (r: Reading) => r : storableReading;
   switch (provider) {
     case "sendgrid":
-      return receiveEvents(rt, workspaceId, provider, (webhooks) => receiveSendgrid(req, webhooks, now));
+      return receiveEvents(rt, workspaceId, provider, (w) => storable(receiveSendgrid(req, w, now)));
     case "mailgun":
-      return receiveEvents(rt, workspaceId, provider, (webhooks) => receiveMailgun(req, webhooks, now));
+      return receiveEvents(rt, workspaceId, provider, (w) => storable(receiveMailgun(req, w, now)));
     case "postmark":
-      return receiveEvents(rt, workspaceId, provider, (webhooks) => receivePostmark(req, webhooks, now));
+      return receiveEvents(rt, workspaceId, provider, (w) => storable(receivePostmark(req, w, now)));
     case "ses":
       return receiveSns(rt, workspaceId, req, now);
   }
@@ -536,7 +546,7 @@ async function receiveSns(rt: Runtime, workspaceId: string, req: WebhookRequest,
     );
   await verifySns(message, webhookDeps(rt), now, setting.max_age_seconds);
   if (message.Type === "Notification") {
-    const reading = readSesNotification(message, now);
+    const reading = storableReading(readSesNotification(message, now));
     return storeEvents(rt, workspaceId, "ses", reading.events, reading.ignored);
   }
   if (message.Type === "UnsubscribeConfirmation") {

@@ -263,6 +263,62 @@ describe("SendGrid Event Webhook", () => {
     expect((await message(id)).status).toBe("queued");
   });
 
+  it("stores a NUL or half a surrogate pair in an event as U+FFFD instead of failing the batch (SendGrid and Mailgun)", async () => {
+    const to = fresh("nul");
+    const id = await newMessage(to);
+    const ts = nowSeconds();
+    const batch = [
+      {
+        email: to,
+        event: "bounce",
+        type: "bounce",
+        status: "5.1.1",
+        reason: "550 5.1.1 no such\u0000 user",
+        timestamp: ts,
+        sg_event_id: `${id}-nul-1`,
+        [MESSAGE_ID_ARG]: id,
+      },
+      {
+        email: to,
+        event: "open",
+        useragent: "Mail\ud800",
+        timestamp: ts,
+        sg_event_id: `${id}-nul-2`,
+        "k\u0000": 1,
+        [MESSAGE_ID_ARG]: id,
+      },
+    ];
+    const first = await postSendgrid(batch);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body).toMatchObject({ stored: 2, blocked: 1 });
+    expect((await message(id)).status).toBe("hard_bounced");
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type).sort()).toEqual(["hard_bounced", "opened"]);
+    const texts = JSON.stringify(events);
+    expect(texts).toContain("no such\ufffd user");
+    expect(texts).toContain("Mail\ufffd");
+    for (const bad of ["\u0000", "\\u0000", "\ud800"]) expect(texts).not.toContain(bad);
+    // The same batch again: the same (replaced) event ids, so nothing twice.
+    expect((await postSendgrid(batch)).body).toMatchObject({ stored: 0, duplicates: 2 });
+    const mg = await post(
+      "mailgun",
+      JSON.stringify({
+        signature: mailgunSignature(MAILGUN_KEY),
+        "event-data": {
+          event: "delivered",
+          id: `mg-nul-\u0000-${id}`,
+          timestamp: nowSeconds(),
+          recipient: to,
+          "user-variables": { [MESSAGE_ID_ARG]: id },
+          "delivery-status": { message: "250 ok\u0000", code: 250 },
+        },
+      }),
+      {},
+    );
+    expect(mg.status, mg.text).toBe(200);
+    expect(mg.body).toMatchObject({ stored: 1 });
+  });
+
   it("answers 404 for an unknown workspace or one without a SendGrid webhook, changing nothing", async () => {
     const to = fresh("kunde");
     const id = await newMessage(to);

@@ -7,6 +7,7 @@
 //   broken connection: the write may have happened, so the caller reports that batch as failed/unknown and
 //   the next fetch shows what the tool really did.
 // Every request has a time limit (60 s by default); running out of it counts as a broken connection.
+import { makeStorable } from "../../util/storable.js";
 import { type AdapterOptions, ToolError, type ToolErrorKind } from "../adapter.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -130,6 +131,9 @@ export function httpClient(cfg: HttpClientConfig): HttpClient {
     if (text) {
       try {
         body = JSON.parse(text);
+        // A tool's text with a NUL or half a surrogate pair (only a \u escape gives either) is kept with U+FFFD
+        // in its place: stored as it came, one member's broken name would abort the whole fetch.
+        if (text.includes("\\u")) makeStorable(body);
       } catch (e) {
         if (res.ok) throw broken(req, "the answer is not complete JSON (cut short?)", e);
         body = text;

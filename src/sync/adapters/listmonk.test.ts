@@ -234,6 +234,22 @@ describe("listmonk adapter: lists and members", () => {
   });
 });
 
+describe("listmonk adapter: text a database cannot store", () => {
+  it("reads a NUL or half a surrogate pair in a member's name as U+FFFD, so one broken name cannot abort a fetch", async () => {
+    const list = fake.addList({ name: "N", optin: "double" });
+    fake.addSubscriber({
+      email: "nul@example.org",
+      name: "Anna\u0000 Alt\ud800",
+      lists: { [list.id]: "confirmed" },
+    });
+    fake.addSubscriber({ email: "plain@example.org", name: "Bernd Bolz", lists: { [list.id]: "confirmed" } });
+    const all = (await allMembers(adapter(), String(list.id))).flat();
+    const by = new Map(all.map((m) => [m.email, m]));
+    expect(by.get("nul@example.org")).toMatchObject({ first_name: "Anna\ufffd", last_name: "Alt\ufffd" });
+    expect(by.get("plain@example.org")).toMatchObject({ first_name: "Bernd", last_name: "Bolz" });
+  });
+});
+
 describe("listmonk adapter: member ops", () => {
   it("applies every op with one result per ref", async () => {
     const list = fake.addList({ name: "N", optin: "double" });

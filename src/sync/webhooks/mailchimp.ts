@@ -3,6 +3,8 @@
 // fields of `data[...]` (data[merges][FNAME] for merge fields). Mailchimp checks the URL with a GET when the
 // webhook is created, signs nothing, and retries a call that failed.
 
+import { storableText } from "../../util/storable.js";
+
 interface NamedChange {
   listId: string;
   email: string;
@@ -27,9 +29,10 @@ export interface MailchimpCall {
 /** Parses one call; a string says what is wrong with it (answered 400, nothing changes). */
 export function parseMailchimpWebhook(body: string): MailchimpCall | string {
   const f = new URLSearchParams(body);
+  // A name with a NUL or half a surrogate pair (percent-encoded) is stored with U+FFFD in its place.
   const get = (k: string) => {
     const v = f.get(k);
-    return v === null || v.trim() === "" ? null : v.trim();
+    return v === null || v.trim() === "" ? null : storableText(v.trim());
   };
   const type = get("type");
   const fired = get("fired_at");

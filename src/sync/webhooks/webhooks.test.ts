@@ -113,6 +113,30 @@ describe("/v1/lists/:id/webhook and /v1/webhooks/mailchimp", () => {
     expect((await api(env.app).get(new URL(second.body.url).pathname)).status).toBe(404);
   });
 
+  it("takes a NUL or half a surrogate pair in a call's fields as U+FFFD, not as a 500", async () => {
+    const { c, list } = await linkedList();
+    await subscribe(c, list.id, "Nora", "Null", "nora@example.org");
+    const url = (await c.post(`/v1/lists/${list.id}/webhook`)).body.url;
+    const profile = await call(url, {
+      type: "profile",
+      fired_at: "2026-02-05 11:00:01",
+      "data[list_id]": AUDIENCE,
+      "data[email]": "nora@example.org",
+      "data[merges][FNAME]": "No\u0000ra",
+      "data[merges][LNAME]": "\ud800",
+    });
+    expect(profile.status, profile.text).toBe(200);
+    expect(profile.body).toEqual({ type: "profile", outcome: "profile_differs" });
+    const unsub = await call(url, {
+      type: "unsubscribe",
+      fired_at: "2026-02-05 11:00:02",
+      "data[list_id]": AUDIENCE,
+      "data[email]": "nora@example.org",
+      "data[reason]": "man\u0000ual",
+    });
+    expect(unsub.status, unsub.text).toBe(200);
+  });
+
   it("records unsubscribe, subscribe and cleaned on the subscription at once; retries change nothing twice", async () => {
     env.setNow(new Date("2026-02-01T10:00:00Z"));
     const { c, list } = await linkedList();
