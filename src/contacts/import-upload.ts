@@ -67,7 +67,11 @@ export async function receiveUpload(
         }
         gotFile = true;
         filename = name ? path.basename(name).slice(0, 200) : null;
-        writes.push(saveFile(stream, filePath, () => (tooLarge = true)));
+        const write = saveFile(stream, filePath, () => (tooLarge = true));
+        // A body that ends inside the file part fails this write as well as the parser: the parser's error
+        // answers the request, and this rejection must not go unhandled (it would stop the process).
+        write.catch(() => {});
+        writes.push(write);
       });
       busboy.on("field", (name, value) => {
         fields[name] = value;
@@ -79,6 +83,8 @@ export async function receiveUpload(
     });
     await Promise.all(writes);
   } catch (e) {
+    // The file's write stream is closed before the file goes.
+    await Promise.allSettled(writes);
     await removeUpload(filePath);
     throw e;
   }

@@ -309,6 +309,35 @@ describe("CSV import", () => {
     ).toBe(404);
   });
 
+  it("answers an upload that ends inside the file with 400, keeps no file behind, and goes on serving", async () => {
+    // The connection ends in the middle of the CSV: no closing boundary. Both the parser and the file's write
+    // fail; before session 17 the write's failure went unhandled and stopped the process.
+    const m = multipart({ dry_run: "true" }, { name: "kontakte.csv", content: excelGerman });
+    const cut = m.body.subarray(0, m.body.indexOf(Buffer.from("Scholz")));
+    const errors: unknown[] = [];
+    const onUnhandled = (e: unknown) => errors.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const res = await env.app.inject({
+        method: "POST",
+        url: "/v1/imports",
+        headers: { authorization: `Bearer ${env.ws.editor}`, "content-type": m.type },
+        payload: cut,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).error).toMatchObject({ code: "invalid" });
+      expect(JSON.parse(res.body).error.message).toMatch(/multipart body cannot be read/);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(errors).toEqual([]);
+    await importsSettled();
+    expect(fs.readdirSync(path.join(dataDir, "imports"))).toEqual([]);
+    const after = await importFile("E-Mail\nnach.abbruch@example.de\n", { dry_run: "true" });
+    expect(after.status).toBe("completed");
+  });
+
   it("hides an import from other workspaces and reports an interrupted one as failed", async () => {
     const r = await upload(env.ws.editor, "E-Mail\nlate@example.de\n");
     await importsSettled();
