@@ -666,7 +666,74 @@ describe("the route table", () => {
         else body[p[0]][p[1]] = wrongFor(body[p[0]][p[1]]);
         await expect400(k, `${p.join(".")} of the wrong type`, r.method, url, JSON.stringify(body));
       }
+      // Each text field holding what the database cannot store: U+0000, and half a surrogate pair (sent as
+      // JSON escapes). Before session 17 these reached PostgreSQL and failed with a 500.
+      for (const p of fieldPaths) {
+        for (const [what, bad] of [
+          ["a NUL", "a\u0000b"],
+          ["a lone surrogate", "a\ud800b"],
+        ]) {
+          const body = structuredClone(sample) as Record<string, Record<string, unknown>>;
+          const at = p.length === 1 ? (body as Record<string, unknown>) : body[p[0]];
+          if (typeof at[p[p.length - 1]] !== "string") continue;
+          at[p[p.length - 1]] = bad;
+          await expect400(k, `${what} in ${p.join(".")}`, r.method, url, JSON.stringify(body));
+        }
+      }
     }
+    expect(failures).toEqual([]);
+  }, 300_000);
+
+  it("answers a NUL or a lone surrogate in an id, a query parameter or a key of a body with a 4xx, never a 500", async () => {
+    const ids = await seed(env.ws.id, env.ws.admin);
+    const c = api(env.app, env.ws.admin);
+    const failures: string[] = [];
+    const check = (
+      what: string,
+      res: { status: number; text: string; body?: { error?: { message?: string } } },
+    ) => {
+      if (res.status < 400 || res.status >= 500 || !res.body?.error?.message)
+        failures.push(`${what} → ${res.status} ${res.text.slice(0, 160)}`);
+    };
+    for (const r of allRoutes().filter((r) => r.auth === "workspace")) {
+      const k = keyOf(r);
+      if (r.url.includes(":")) {
+        // Every id of the path replaced by one with a NUL in it.
+        const url = r.url.replace(/:[a-zA-Z_]+/g, "x%00y");
+        check(`${k} with a NUL in an id`, await c.raw(r.method, url, samples[k]?.(ids) as object));
+      }
+      if (r.method !== "GET" || !r.query || notRecordIds.has(k)) continue;
+      const shape = (r.query as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+      for (const name of Object.keys(shape)) {
+        if (name === "limit" || name === "cursor") continue;
+        const url = `${fillUrl(r.url, ids)}?${name}=a%00b`;
+        const res = await c.get(url);
+        if (res.status !== 400)
+          failures.push(`${k} with a NUL in ${name} → ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    // A key of a free-form object (custom fields, merge data) is stored as well as its value. What these
+    // requests would have written is counted (not all activities: a sync an earlier walk started may still log).
+    const written = async () =>
+      (
+        await sql<{ n: number }>`select
+            (select count(*) from contacts where first_name = 'Nul')
+          + (select count(*) from messages where subject = 'Nul')
+          + (select count(*) from activities where kind = 'booking' and record_id = 'nul')::int as n`.execute(
+          env.rt.db,
+        )
+      ).rows[0].n;
+    const before = await written();
+    for (const [url, body] of [
+      ["/v1/contacts", '{"first_name":"Nul","custom_fields":{"a\\u0000b":"x"}}'],
+      ["/v1/messages", '{"to":"kunde@example.org","subject":"Nul","text":"t","data":{"\\udc00":"x"}}'],
+      ["/v1/activities", '{"action":"created","kind":"booking","record_id":"nul","changes":{"a\\u0000":1}}'],
+    ] as const) {
+      const res = await c.raw("POST", url, body, { "content-type": "application/json" });
+      if (res.status !== 400)
+        failures.push(`POST ${url} with a bad key → ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    expect(await written()).toBe(before);
     expect(failures).toEqual([]);
   }, 300_000);
 
@@ -682,6 +749,12 @@ describe("the route table", () => {
       const shape = (r.query as unknown as { shape?: Record<string, unknown> }).shape ?? {};
       const bad: [string, string][] = [["an unknown parameter", "zz_unknown=1"]];
       if ("limit" in shape) bad.push(["limit=abc", "limit=abc"], ["limit=0", "limit=0"]);
+      // Times the database cannot hold: year 0 and year 10,000 in UTC (a 500 before session 17).
+      for (const t of ["since", "until"].filter((t) => t in shape))
+        bad.push(
+          [`${t} in year 0`, `${t}=0001-01-01T00:00:00%2B14:00`],
+          [`${t} in year 10000`, `${t}=9999-12-31T23:59:59-14:00`],
+        );
       if ("cursor" in shape)
         bad.push(
           ["a cursor that is not base64 JSON", "cursor=%25%25garbage"],

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination.js";
-
-const isoTime = z.iso.datetime({ offset: true });
+import { isoTime } from "../util/iso-time.js";
 
 export const activityQuery = z.strictObject({
   ...pageQuery,

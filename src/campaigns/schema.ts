@@ -4,10 +4,10 @@ import { z } from "zod";
 import { pageQuery } from "../http/pagination.js";
 import { contactFilter } from "../lists/schema.js";
 import { emailAddress } from "../util/email.js";
+import { isoTime } from "../util/iso-time.js";
 import { campaignKinds, campaignStates } from "./states.js";
 
 const id = z.string().min(1).max(100);
-const isoTime = z.iso.datetime({ offset: true });
 /** A header value on one line: a line break would let a merge value inject headers. */
 const oneLine = (max: number) =>
   z

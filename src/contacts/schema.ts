@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination.js";
 import { emailAddress } from "../util/email.js";
+import { isoTime } from "../util/iso-time.js";
 import { acceptedSalutations, addressForm } from "./salutation.js";
 
 /** Free text: trimmed; an empty string means "no value" (null). */
@@ -149,7 +150,7 @@ export const recordConsentBody = z.strictObject({
   purpose: consentPurpose,
   status: z.enum(["granted", "withdrawn"]),
   /** When the person gave or withdrew it; defaults to now. */
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: isoTime.optional(),
   /** Who recorded it (a member of staff, "web form"); defaults to the API key's name. */
   by: z.string().trim().min(1).max(200).optional(),
   /** Where it came from: web form, phone call, paper form, import … */

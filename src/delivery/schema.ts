@@ -4,9 +4,9 @@ import { z } from "zod";
 import { messageStatuses } from "../events/status.js";
 import { pageQuery } from "../http/pagination.js";
 import { emailAddress } from "../util/email.js";
+import { isoTime } from "../util/iso-time.js";
 import { providerConfigs, providerKinds } from "./providers/schema.js";
 
-const isoTime = z.iso.datetime({ offset: true });
 /** A header value on one line: CR or LF in it would let a caller inject headers, and other control
  * characters have no place in a subject, name or file name. */
 const headerText = (max: number) =>

@@ -14,6 +14,7 @@ import { httpMetrics, metricsText } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute } from "./route.js";
 import { allRoutes } from "./routes.js";
+import { refuseUnstorableText } from "./storable-text.js";
 
 function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
@@ -128,6 +129,10 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
       url: r.url,
       handler: async (req, reply) => {
         const ctx = await authenticate(rt, req, r);
+        refuseUnstorableText(req.params, "path parameter");
+        refuseUnstorableText(req.query, "query string");
+        // A JSON body holds NUL or a lone surrogate only through a \u escape: one without any is not walked.
+        if (!r.rawBody && req.jsonEscapes !== false) refuseUnstorableText(req.body, "request body");
         const params = parseWith(r.params, req.params, "path parameter");
         const query = parseWith(r.query, req.query, "query string");
         if (!r.body && !r.rawBody && r.auth !== "public") refuseUndeclaredBody(req.body);

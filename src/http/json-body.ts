@@ -70,10 +70,20 @@ const NON_ASCII_KEY = new Error("a key with non-ASCII characters");
  * A body parser giving the same value (or error) as `parse` over the body decoded as UTF-8; `parse` is
  * Fastify's default JSON parser (secure-json-parse with the instance's prototype-poisoning options).
  */
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Whether the JSON body holds a `\u` escape (undefined when the body was not JSON): only an escape
+     * gives a string NUL or a lone surrogate, which the routes refuse (src/http/storable-text.ts). */
+    jsonEscapes?: boolean;
+  }
+}
+
 export function jsonFromBytes(parse: JsonParser) {
   return (req: FastifyRequest, body: Buffer, done: Done) => {
     const ordinary = () => parse(req, body.toString("utf8"), done);
-    if (body.length < LARGE_JSON_BODY || body.indexOf(BACKSLASH_U) !== -1) return ordinary();
+    const escapes = body.indexOf(BACKSLASH_U) !== -1;
+    req.jsonEscapes = escapes;
+    if (body.length < LARGE_JSON_BODY || escapes) return ordinary();
     let answered = false;
     let failed = false;
     let value: unknown;

@@ -1,8 +1,8 @@
 // Query parameters of the statistics routes (issue 5 item 9).
 import { z } from "zod";
 import { pageQuery } from "../http/pagination.js";
+import { isoTime } from "../util/iso-time.js";
 
-const isoTime = z.iso.datetime({ offset: true });
 const campaignId = z.string().min(1).max(100).optional();
 
 export const statsQuery = z.strictObject({
