@@ -72,10 +72,14 @@ export interface ColumnPlan {
   unmapped: string[];
 }
 
+/** A cell as it can be stored in a report: a NUL (U+0000), which no text column holds, shown as U+FFFD. */
+export const storableCell = (cell: string) =>
+  cell.includes("\u0000") ? cell.replaceAll("\u0000", "\uFFFD") : cell;
+
 function uniqueNames(header: string[]): string[] {
   const seen = new Map<string, number>();
   return header.map((h, i) => {
-    const base = h || `column ${i + 1}`;
+    const base = storableCell(h) || `column ${i + 1}`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base} (${n})`;
@@ -174,6 +178,16 @@ export function checkRow(cells: string[], plan: ColumnPlan, input: Record<string
         text: `it has ${filled} filled columns, the header only ${header}`,
       },
     };
+  }
+  // A NUL byte in a cell the import uses: no text column can hold it (a file that is not text, or broken).
+  const nul = plan.targets.findIndex((t, i) => t !== null && (cells[i] ?? "").includes("\u0000"));
+  if (nul >= 0) {
+    const cell = storableCell((cells[nul] ?? "").trim());
+    const value = cell.length > 60 ? `${cell.slice(0, 57)}...` : cell;
+    const message = "holds a NUL byte, which no text can hold";
+    const text = `${plan.names[nul]}: '${value}' ${message}`;
+    const params = { column: plan.names[nul], field: plan.targets[nul] as string, value, message };
+    return { ok: false, reason: { code: "invalid_value", params, text } };
   }
   const r = createContactBody.safeParse(input);
   if (r.success) return { ok: true, input: r.data };

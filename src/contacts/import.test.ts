@@ -309,6 +309,25 @@ describe("CSV import", () => {
     ).toBe(404);
   });
 
+  it("rejects a row with a NUL byte in a cell it uses, imports the others, and keeps a NUL header readable", async () => {
+    // No text column holds U+0000: before session 17 one such cell failed the whole import ("internal error").
+    const csv =
+      "Vorname;E-Mail;Not\u0000iz\nA\u0000B;nul.zelle@example.de;x\nGut;gut.zelle@example.de;\u0000\n";
+    const done = await importFile(csv, { mapping: JSON.stringify({ "Not\u0000iz": null }) });
+    expect(done.status).toBe("completed");
+    expect(done.counts).toMatchObject({ created: 1, rejected: 1 });
+    const rows = await report(done.id);
+    expect(rows[0]).toMatchObject({
+      row: 2,
+      outcome: "rejected",
+      reason: "row 2: Vorname: 'A\uFFFDB' holds a NUL byte, which no text can hold",
+      raw: { Vorname: "A\uFFFDB", "E-Mail": "nul.zelle@example.de", "Not\uFFFDiz": "x" },
+    });
+    expect(rows[1]).toMatchObject({ row: 3, outcome: "created" });
+    expect((await byEmail("gut.zelle@example.de"))?.first_name).toBe("Gut");
+    expect(await byEmail("nul.zelle@example.de")).toBeUndefined();
+  });
+
   it("answers an upload that ends inside the file with 400, keeps no file behind, and goes on serving", async () => {
     // The connection ends in the middle of the CSV: no closing boundary. Both the parser and the file's write
     // fail; before session 17 the write's failure went unhandled and stopped the process.

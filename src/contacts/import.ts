@@ -29,6 +29,7 @@ import {
   planColumns,
   type RowReason,
   rowInput,
+  storableCell,
 } from "./import-mapping.js";
 import {
   addProgress,
@@ -125,7 +126,7 @@ interface PreparedRow {
 function prepareRow(cells: string[], row: number, plan: ColumnPlan): PreparedRow | null {
   const fields = rowInput(cells, plan);
   if (!fields) return null;
-  const raw = Object.fromEntries(plan.names.map((n, i) => [n, cells[i] ?? ""]));
+  const raw = Object.fromEntries(plan.names.map((n, i) => [n, storableCell(cells[i] ?? "")]));
   const check = checkRow(cells, plan, fields);
   if (!check.ok) return { row, raw, keys: [], reason: check.reason };
   try {
