@@ -56,6 +56,31 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { publicUrl: string };
 
+/** The environment variable each setting is read from, to name it when its value is refused. */
+const envNames: Record<keyof z.infer<typeof schema>, string> = {
+  port: "PORT",
+  host: "HOST",
+  dataDir: "POSTSTELLE_DATA_DIR",
+  databaseUrl: "DATABASE_URL",
+  bootstrapKey: "POSTSTELLE_BOOTSTRAP_KEY",
+  publicUrl: "POSTSTELLE_PUBLIC_URL",
+  bounceDomain: "POSTSTELLE_BOUNCE_DOMAIN",
+  inboundPort: "POSTSTELLE_INBOUND_PORT",
+  inboundHost: "POSTSTELLE_INBOUND_HOST",
+  inboundMaxBytes: "POSTSTELLE_INBOUND_MAX_BYTES",
+  logLevel: "LOG_LEVEL",
+  workerBatchSize: "POSTSTELLE_WORKER_BATCH",
+  workerLeaseSeconds: "POSTSTELLE_WORKER_LEASE_SECONDS",
+  workerPollMs: "POSTSTELLE_WORKER_POLL_MS",
+  maxAttempts: "POSTSTELLE_MAX_ATTEMPTS",
+  retryBaseSeconds: "POSTSTELLE_RETRY_BASE_SECONDS",
+  maxBodyBytes: "POSTSTELLE_MAX_BODY_BYTES",
+  signupExpiryHours: "POSTSTELLE_SIGNUP_EXPIRY_HOURS",
+  trustProxy: "POSTSTELLE_TRUST_PROXY",
+  sessionIdleMinutes: "POSTSTELLE_SESSION_IDLE_MINUTES",
+  sessionMaxHours: "POSTSTELLE_SESSION_MAX_HOURS",
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const parsed = schema.safeParse({
     port: env.PORT,
@@ -81,7 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionMaxHours: env.POSTSTELLE_SESSION_MAX_HOURS || undefined,
   });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => {
+      // Named as the user set it (the value itself is not repeated: it may be a key or a password).
+      const name = envNames[String(i.path[0]) as keyof typeof envNames] ?? i.path.join(".");
+      return `  ${name}: ${i.message}`;
+    });
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = { ...parsed.data, ...overrides };

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./index.js";
+
+describe("configuration", () => {
+  it("names the environment variable of each refused value, and never repeats a secret", () => {
+    const env = {
+      PORT: "abc",
+      POSTSTELLE_WORKER_BATCH: "0",
+      POSTSTELLE_BOOTSTRAP_KEY: "geheim-kurz",
+      DATABASE_URL: "kein url mit passwort",
+      POSTSTELLE_SESSION_MAX_HOURS: "-3",
+    };
+    let message = "";
+    try {
+      loadConfig(env);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration:/);
+    for (const name of Object.keys(env)) expect(message).toMatch(new RegExp(`^  ${name}: `, "m"));
+    expect(message).not.toMatch(/port:|workerBatchSize|bootstrapKey|databaseUrl|sessionMaxHours/);
+    expect(message).not.toContain("geheim-kurz");
+    expect(message).not.toContain("passwort");
+  });
+
+  it("takes the README's defaults when nothing is set", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8025,
+      host: "127.0.0.1",
+      bounceDomain: "bounces.localhost",
+      inboundPort: 2526,
+      inboundMaxBytes: 52428800,
+      workerBatchSize: 200,
+      workerLeaseSeconds: 120,
+      workerPollMs: 250,
+      maxAttempts: 8,
+      retryBaseSeconds: 30,
+      maxBodyBytes: 8388608,
+      signupExpiryHours: 168,
+      trustProxy: "loopback",
+      sessionIdleMinutes: 720,
+      sessionMaxHours: 168,
+      publicUrl: "http://127.0.0.1:8025",
+    });
+    expect(c.dataDir.endsWith("/data")).toBe(true);
+    expect(c.databaseUrl).toBeUndefined();
+  });
+});
