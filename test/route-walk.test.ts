@@ -684,7 +684,7 @@ describe("the route table", () => {
     expect(failures).toEqual([]);
   }, 300_000);
 
-  it("answers a NUL or a lone surrogate in an id, a query parameter or a key of a body with a 4xx, never a 500", async () => {
+  it("answers a NUL or a lone surrogate in an id, a query parameter or a key of a body, and JSON nested too deep, with a 4xx, never a 500", async () => {
     const ids = await seed(env.ws.id, env.ws.admin);
     const c = api(env.app, env.ws.admin);
     const failures: string[] = [];
@@ -733,6 +733,35 @@ describe("the route table", () => {
       if (res.status !== 400)
         failures.push(`POST ${url} with a bad key → ${res.status} ${res.text.slice(0, 160)}`);
     }
+    // Free-form JSON nested thousands deep (valid JSON) overflowed the stack of zod or JSON.stringify: 500.
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    for (const [url, body] of [
+      ["/v1/contacts", `{"first_name":"Nul","custom_fields":{"a":${deep(5000)}}}`],
+      ["/v1/messages", `{"to":"kunde@example.org","subject":"Nul","text":"t","data":{"a":${deep(5000)}}}`],
+      [
+        "/v1/messages/batch",
+        `{"messages":[{"to":"k@example.org","subject":"Nul","text":"t","data":{"a":${deep(200)}}}]}`,
+      ],
+      [
+        "/v1/activities",
+        `{"action":"created","kind":"booking","record_id":"nul","data":{"a":${deep(50000)}}}`,
+      ],
+    ] as const) {
+      const res = await c.raw("POST", url, body, { "content-type": "application/json" });
+      if (res.status !== 400 || !/nests deeper than 100 levels/.test(res.body?.error?.message ?? ""))
+        failures.push(`POST ${url} nested deep → ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    // … while 100 levels are taken.
+    const ok = await c.raw(
+      "POST",
+      "/v1/contacts",
+      `{"first_name":"Tief","custom_fields":{"a":${deep(98)}}}`,
+      {
+        "content-type": "application/json",
+      },
+    );
+    if (ok.status !== 201)
+      failures.push(`POST /v1/contacts nested 100 deep → ${ok.status} ${ok.text.slice(0, 160)}`);
     expect(await written()).toBe(before);
     expect(failures).toEqual([]);
   }, 300_000);

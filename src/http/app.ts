@@ -14,11 +14,19 @@ import { httpMetrics, metricsText } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute } from "./route.js";
 import { allRoutes } from "./routes.js";
-import { refuseUnstorableText } from "./storable-text.js";
+import { refuseUnstorableInput } from "./storable-text.js";
 
 function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
-  const r = schema.safeParse(value ?? (where === "request body" ? undefined : {}));
+  let r: ReturnType<ZodType<T>["safeParse"]>;
+  try {
+    r = schema.safeParse(value ?? (where === "request body" ? undefined : {}));
+  } catch (e) {
+    // zod checks a nested value by recursion: JSON nested some thousands deep (valid JSON, and JSON.parse
+    // takes it) runs out of stack there. That is the input's shape, not the server's fault.
+    if (e instanceof RangeError) throw Invalid(`Invalid ${where}: it is nested too deeply; flatten it.`);
+    throw e;
+  }
   if (!r.success) throw Invalid(zodMessage(where, r.error), zodDetails(r.error));
   return r.data;
 }
@@ -129,10 +137,11 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
       url: r.url,
       handler: async (req, reply) => {
         const ctx = await authenticate(rt, req, r);
-        refuseUnstorableText(req.params, "path parameter");
-        refuseUnstorableText(req.query, "query string");
-        // A JSON body holds NUL or a lone surrogate only through a \u escape: one without any is not walked.
-        if (!r.rawBody && req.jsonEscapes !== false) refuseUnstorableText(req.body, "request body");
+        refuseUnstorableInput(req.params, "path parameter");
+        refuseUnstorableInput(req.query, "query string");
+        // A JSON body holds NUL or a lone surrogate only through a \u escape: without any, only its depth is
+        // checked (its containers walked, not its text).
+        if (!r.rawBody) refuseUnstorableInput(req.body, "request body", req.jsonEscapes !== false);
         const params = parseWith(r.params, req.params, "path parameter");
         const query = parseWith(r.query, req.query, "query string");
         if (!r.body && !r.rawBody && r.auth !== "public") refuseUndeclaredBody(req.body);

@@ -2,7 +2,7 @@
 // for a UTF-16 surrogate that is not one half of a pair (JSON's `\uD800` alone). Both reach JavaScript only
 // through input — a JSON `\u` escape, a percent-encoded query string, path or form — and, written to the
 // database, fail the statement with a 500 after some of the work has been done. Refused up front instead,
-// naming the field, as a 400 like every other bad value.
+// naming the field, as a 400 like every other bad value; and so is JSON nested too deep for the code after.
 import { Invalid } from "../util/errors.js";
 
 /** A character either way: NUL, or any surrogate (paired ones are checked again below). */
@@ -22,28 +22,50 @@ function fault(s: string): string | null {
   return null;
 }
 
+/** How deep a request's JSON may nest. Nothing the API takes needs more than a handful of levels; far deeper
+ * values (valid JSON, which JSON.parse takes) overflow the stack of the recursive code that checks, stores and
+ * renders them (zod, JSON.stringify, the database's jsonb parser) and answered 500. */
+export const MAX_JSON_DEPTH = 100;
+
 /**
- * Throws 400 invalid when a string or key anywhere in `value` cannot be stored. A loop over a stack of
- * containers, not recursion: a JSON body may be nested deeper than the call stack reaches.
+ * Throws 400 invalid when `value` nests deeper than MAX_JSON_DEPTH or, with `strings`, when a string or key
+ * anywhere in it cannot be stored. A loop over a stack of containers, not recursion. Without `strings` only the
+ * containers are visited (a batch of 500 messages has a few thousand), not the text.
  */
-export function refuseUnstorableText(value: unknown, where: string): void {
+export function refuseUnstorableInput(value: unknown, where: string, strings = true): void {
   const issues: { path: string; message: string }[] = [];
-  const open: [unknown, string][] = [[value, ""]];
+  const open: [unknown, string, number][] = [[value, "", 0]];
   for (let item = open.pop(); item !== undefined && issues.length < 5; item = open.pop()) {
-    const [v, at] = item;
+    const [v, at, depth] = item;
     if (typeof v === "string") {
-      const f = fault(v);
+      const f = strings ? fault(v) : null;
       if (f) issues.push({ path: at, message: f });
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) open.push([v[i], at ? `${at}.${i}` : String(i)]);
-    } else if (typeof v === "object" && v !== null) {
-      const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i];
-        const f = fault(k);
-        if (f) issues.push({ path: at, message: `a key ${f}` });
-        else open.push([(v as Record<string, unknown>)[k], at ? `${at}.${k}` : k]);
+      continue;
+    }
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      issues.push({ path: at, message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it` });
+      break;
+    }
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) {
+        const x = v[i];
+        if (typeof x === "object" ? x !== null : strings && typeof x === "string")
+          open.push([x, at ? `${at}.${i}` : String(i), depth + 1]);
       }
+      continue;
+    }
+    const keys = Object.keys(v);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i];
+      const f = strings ? fault(k) : null;
+      if (f) {
+        issues.push({ path: at, message: `a key ${f}` });
+        continue;
+      }
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === "object" ? x !== null : strings && typeof x === "string")
+        open.push([x, at ? `${at}.${k}` : k, depth + 1]);
     }
   }
   if (issues.length === 0) return;
