@@ -5,21 +5,19 @@
 // naming the field, as a 400 like every other bad value; and so is JSON nested too deep for the code after.
 import { Invalid } from "../util/errors.js";
 
-/** A character either way: NUL, or any surrogate (paired ones are checked again below). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is looked for.
-const SUSPECT = /[\u0000\ud800-\udfff]/;
 const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** String.prototype.isWellFormed (ES2024, in Node 20): a scan in V8's own code, some 20 times faster than a
+ * regular expression over a long text. */
+const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** What is wrong with the string, or null when it can be stored. */
 function fault(s: string): string | null {
-  if (!SUSPECT.test(s)) return null;
-  if (s.includes("\u0000")) return "contains the character U+0000 (NUL), which cannot be stored; remove it";
-  const m = UNPAIRED.exec(s);
-  if (m) {
-    const hex = m[0].charCodeAt(0).toString(16).toUpperCase();
-    return `contains \\u${hex}, half of a UTF-16 surrogate pair without its other half, which is not a character`;
-  }
-  return null;
+  if (s.indexOf("\u0000") !== -1)
+    return "contains the character U+0000 (NUL), which cannot be stored; remove it";
+  if (wellFormed(s)) return null;
+  const hex = (UNPAIRED.exec(s)?.[0] ?? "\ud800").charCodeAt(0).toString(16).toUpperCase();
+  return `contains \\u${hex}, half of a UTF-16 surrogate pair without its other half, which is not a character`;
 }
 
 /** How deep a request's JSON may nest. Nothing the API takes needs more than a handful of levels; far deeper
