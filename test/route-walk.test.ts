@@ -641,6 +641,25 @@ describe("the route table", () => {
       const k = keyOf(r);
       const sample = samples[k]?.(ids);
       const url = fillUrl(r.url, ids);
+      if (!r.query) {
+        // A write route that takes no query string refuses one (before session 17 it acted, ignoring it).
+        const before = await countActivities();
+        const c = api(env.app, env.ws.admin);
+        let res: Awaited<ReturnType<typeof c.raw>>;
+        if (sample === "__multipart__") {
+          const m = multipart("Vorname;Nachname;E-Mail\nMax;Muster;max@example.org\n");
+          res = await c.raw(r.method, `${url}?zz_unknown=1`, m.body, { "content-type": m.contentType });
+        } else {
+          const body =
+            sample === undefined
+              ? undefined
+              : JSON.parse(JSON.stringify(sample).replaceAll("__new_contact__", ids.contacts));
+          res = await c.raw(r.method, `${url}?zz_unknown=1`, body);
+        }
+        if (res.status !== 400 || !/takes no query parameters/.test(res.body?.error?.message ?? ""))
+          failures.push(`${k} with an unknown query parameter → ${res.status} ${res.text.slice(0, 160)}`);
+        else if ((await countActivities()) !== before) failures.push(`${k} with a query wrote an activity`);
+      }
       if (sample === undefined) {
         // A route that takes no body refuses one rather than ignore what the caller meant by it.
         await expect400(k, "a body it does not take", r.method, url, '{"zz_unknown":1}');
