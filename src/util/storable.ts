@@ -9,10 +9,15 @@ const REPLACEMENT = "\ufffd";
 /** String.prototype.isWellFormed / toWellFormed (ES2024, in Node 20), scans in V8's own code. */
 type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
 
+/** Whether `s` has no NUL and no unpaired surrogate (isWellFormed: a scan in V8's own code, some 20 times faster
+ * than a regular expression over a long text). */
+export const hasNoNul = (s: string) => s.indexOf("\u0000") === -1;
+export const isWellFormed = (s: string) => (s as Es2024String).isWellFormed();
+
 /** `s` with every NUL and every unpaired surrogate replaced by U+FFFD (the same string when it has none). */
 export function storableText(s: string): string {
-  const t = s.indexOf("\u0000") === -1 ? s : s.replaceAll("\u0000", REPLACEMENT);
-  return (t as Es2024String).isWellFormed() ? t : (t as Es2024String).toWellFormed();
+  const t = hasNoNul(s) ? s : s.replaceAll("\u0000", REPLACEMENT);
+  return isWellFormed(t) ? t : (t as Es2024String).toWellFormed();
 }
 
 /** Replaces, in place, every string (and object key) in `value` that storableText would change; plain objects
