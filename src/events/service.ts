@@ -79,6 +79,10 @@ export interface AppendOptions {
   /** "fail": the caller expects every event to be new and runs its transaction again with "skip" (the
    * default) when a stored dedupe key fails the statement with unique_violation (store.ts Duplicates). */
   duplicates?: Duplicates;
+  /** Whether any enabled endpoint subscribes to a status change (hooks/emit.ts statusSubscribers), as the
+   * caller read it earlier in this transaction: false leaves the host webhooks' part out of the store
+   * statement (store.ts insertEventsDerivingStatuses). Unset, the statement asks itself. */
+  statusSubscribers?: boolean;
 }
 
 /** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
@@ -125,6 +129,7 @@ export async function appendEvents(
     now,
     opts.report,
     opts.duplicates,
+    opts.statusSubscribers,
   );
 }
 

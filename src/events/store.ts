@@ -220,6 +220,11 @@ export interface StoredEvents {
  * per batch, and its generic plan updates the messages by key instead of hashing the whole table (events
  * benchmark, time order: ~5–10 % less CPU per event). Not on PostgreSQL: named there, the benchmark's plain
  * INSERT of the same rows, interleaved with it, cost the server more (bench/README.md, events, session 12).
+ * `statusSubscribers` false — the caller read earlier in this transaction that no enabled endpoint subscribes
+ * to a status change — leaves the host webhooks' part out: its one-time filter made it insert nothing then,
+ * but PostgreSQL planned its five-table join for every batch (the store statement's planning 7.8–11.1 → 2.7–5.2 ms a
+ * batch at load 13–17, bench/README.md, events, session 17). An endpoint subscribed between the two statements
+ * is one subscribed just after this batch, as for emitStatusChanges (hooks/emit.ts).
  */
 export async function insertEventsDerivingStatuses(
   db: Kysely<DB>,
@@ -228,6 +233,7 @@ export async function insertEventsDerivingStatuses(
   now: Date,
   report?: string[],
   duplicates: Duplicates = "skip",
+  statusSubscribers = true,
 ): Promise<StoredEvents> {
   if (rows.length === 0) return { inserted: 0, stored: new Set() };
   const r = await prepared(
@@ -265,7 +271,7 @@ export async function insertEventsDerivingStatuses(
       select message_id as id, ${statusOfType("type")} as status, detail as reason, error_code as code,
              id as event_id, type as event_type
         from (select id, message_id, type, at, detail, error_code, rank from wins union all select id, message_id, type, at, detail, error_code, rank from tied) d),
-    hooks as (${statusChangeDeliveries(sql`u`, now)}),
+    ${statusSubscribers ? sql`hooks as (${statusChangeDeliveries(sql`u`, now)}),` : sql``}
     upd as (${updateStatusesFrom(now)})
     select count(*)::int as inserted,
            ${report ? sql`array_agg(id) filter (where id = any(${textArray(report)}))` : sql`array_agg(id)`} as ids

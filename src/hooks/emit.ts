@@ -62,13 +62,16 @@ export async function emitStatusChanges(
 /** The event types of a message's status change (statusChangeDeliveries). */
 const STATUS_EVENT_TYPES = sql`array['message.status_changed', 'message.bounced', 'message.complained']::text[]`;
 
+/** Whether any enabled endpoint, in any workspace, subscribes to a status change event: a boolean expression,
+ * for a statement that asks it beside other things (webhooks/store.ts lockMessageKeys). */
+export const statusSubscribersSql = sql<boolean>`exists (select 1 from webhook_endpoints
+                                                          where enabled and events && ${STATUS_EVENT_TYPES})`;
+
 /** Whether any enabled endpoint, in any workspace, subscribes to a status change event. */
 export async function statusSubscribers(db: Kysely<DB>): Promise<boolean> {
-  const r = await prepared(
-    sql<{ any: boolean }>`select exists (select 1 from webhook_endpoints
-                                          where enabled and events && ${STATUS_EVENT_TYPES}) as any`,
-    { pglite: true },
-  ).execute(db);
+  const r = await prepared(sql<{ any: boolean }>`select ${statusSubscribersSql} as any`, {
+    pglite: true,
+  }).execute(db);
   return r.rows[0]?.any === true;
 }
 

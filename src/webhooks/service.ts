@@ -36,6 +36,7 @@ import { isSnsUrl, type SnsEnvelope, snsEnvelope, verifySns } from "./sns.js";
 import {
   insertSubscriptionConfirmation,
   type LockedMessageKey,
+  type LockedMessageKeys,
   lockMessageKeys,
   type MessageRef,
   selectMessageRefs,
@@ -363,13 +364,13 @@ async function lockedMessageKeys(
   events: ProviderEvent[],
   rowLocks: boolean,
   stampOf?: ProviderKind,
-): Promise<{ keys: LockedMessageKey[]; transportsStamp: string | null }> {
+): Promise<LockedMessageKeys> {
   const deliveredIds = new Set(
     events.flatMap((e) => (e.type === "delivered" && e.messageId ? [e.messageId] : [])),
   );
   const ours = [...new Set(events.flatMap((e) => (e.messageId ? [e.messageId] : [])))];
   // The transports' stamp (store.ts transportsStamp) rides along with the usual read by our ids.
-  const { keys: refs, transportsStamp } = ours.length
+  const first = ours.length
     ? await lockMessageKeys(
         tx,
         workspaceId,
@@ -377,11 +378,12 @@ async function lockedMessageKeys(
         rowLocks,
         stampOf,
       )
-    : { keys: [], transportsStamp: null };
+    : { keys: [], transportsStamp: null, statusSubscribers: null };
+  const { keys: refs, transportsStamp } = first;
   const found = new Set(refs.map((r) => r.id));
   const rest = events.filter((e) => !e.messageId || !found.has(e.messageId));
   const theirs = [...new Set(rest.flatMap((e) => e.providerMessageIds))];
-  if (theirs.length === 0) return { keys: refs, transportsStamp };
+  if (theirs.length === 0) return first;
   const deliveredProviderIds = rest.flatMap((e) => (e.type === "delivered" ? e.providerMessageIds : []));
   const more = await lockMessageKeys(
     tx,
@@ -397,7 +399,7 @@ async function lockedMessageKeys(
     { found, deliveredIds },
     rowLocks,
   );
-  return { keys, transportsStamp };
+  return { keys, transportsStamp, statusSubscribers: first.statusSubscribers ?? more.statusSubscribers };
 }
 
 /** A delivery that named no message of ours by id but by the provider's id a message another event named
@@ -480,7 +482,13 @@ async function storeEventsOnce(
       const locked = new Map(keys.map((k) => [k.id, k.status]));
       // Only whether the events with consequences were stored (not repeats) matters beyond the count.
       const report = [...r.consequential.map((c) => c.eventId), ...r.optOuts.map((o) => o.id)];
-      const { inserted, stored } = await appendEvents(tx, r.rows, now, { locked, report, duplicates });
+      const { inserted, stored } = await appendEvents(tx, r.rows, now, {
+        locked,
+        report,
+        duplicates,
+        // Read with the locks: without a subscribed endpoint the store statement leaves the host webhooks out.
+        statusSubscribers: locked0.statusSubscribers ?? undefined,
+      });
       const optOuts = freshOptOuts(r, stored);
       const consequences = freshConsequences(r, stored);
       const refs = await refsFor(

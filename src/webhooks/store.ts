@@ -5,6 +5,7 @@ import { type Kysely, sql } from "kysely";
 import { prepared } from "../db/prepared.js";
 import type { DB, NewRow } from "../db/schema.js";
 import { textArray } from "../events/store.js";
+import { statusSubscribersSql } from "../hooks/emit.js";
 
 export async function workspaceExists(db: Kysely<DB>, id: string): Promise<boolean> {
   const r = await db.selectFrom("workspaces").select("id").where("id", "=", id).executeTakeFirst();
@@ -96,7 +97,7 @@ export async function lockMessageKeys(
   wanted: MessageKeysWanted,
   rowLocks: boolean,
   stampOf?: string,
-): Promise<{ keys: LockedMessageKey[]; transportsStamp: string | null }> {
+): Promise<LockedMessageKeys> {
   const [match, delivered] =
     "ids" in wanted
       ? [
@@ -111,7 +112,8 @@ export async function lockMessageKeys(
     select coalesce(json_agg(k.id), '[]') as ids, coalesce(json_agg(k.queue_id), '[]') as queue_ids,
            coalesce(json_agg(k.to_address), '[]') as to_addresses, coalesce(json_agg(k.status), '[]') as statuses,
            json_agg(k.id) filter (where k.temporarily_bounced) as temporarily_bounced,
-           ${stampOf === undefined ? sql`null` : transportsStamp(workspaceId, stampOf)} as transports_stamp
+           ${stampOf === undefined ? sql`null` : transportsStamp(workspaceId, stampOf)} as transports_stamp,
+           ${statusSubscribersSql} as status_subscribers
       from (select m.id, m.queue_id, m.to_address, m.status,
                    coalesce(${delivered}
                             and (exists (select 1 from subscriptions s
@@ -129,7 +131,7 @@ export async function lockMessageKeys(
     : statement
   ).execute(db);
   const row = r.rows[0];
-  if (!row) return { keys: [], transportsStamp: null };
+  if (!row) return { keys: [], transportsStamp: null, statusSubscribers: null };
   const bounced = new Set(row.temporarily_bounced ?? []);
   const out: LockedMessageKey[] = new Array(row.ids.length);
   for (let i = 0; i < row.ids.length; i++) {
@@ -142,7 +144,17 @@ export async function lockMessageKeys(
       temporarily_bounced: bounced.has(id),
     };
   }
-  return { keys: out, transportsStamp: row.transports_stamp };
+  return { keys: out, transportsStamp: row.transports_stamp, statusSubscribers: row.status_subscribers };
+}
+
+/** What lockMessageKeys answers: the messages, and what the transaction asks beside them. */
+export interface LockedMessageKeys {
+  keys: LockedMessageKey[];
+  /** transportsStamp of the kind asked for (stampOf), else null. */
+  transportsStamp: string | null;
+  /** Whether any enabled endpoint subscribes to a status change (hooks/emit.ts statusSubscribersSql), read in
+   * the same statement: the store statement then leaves the host webhooks' part out when none does. */
+  statusSubscribers: boolean | null;
 }
 
 /** The lock statement's answer: the messages' fields as parallel arrays (in id order). */
@@ -154,6 +166,7 @@ interface KeyColumns {
   temporarily_bounced: string[] | null;
   /** transportsStamp of the kind asked for (stampOf), else null. */
   transports_stamp: string | null;
+  status_subscribers: boolean;
 }
 
 /** The workspace's messages with these ids, for the bounce rules and opt-outs (the caller holds their locks). */

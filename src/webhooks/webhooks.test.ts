@@ -235,6 +235,70 @@ describe("SendGrid Event Webhook", () => {
     expect((await message(id)).status).toBe((await message(single)).status);
   });
 
+  it("leaves the host webhooks out of the store statement while no enabled endpoint subscribes to status changes, and queues them once one does", async () => {
+    const { db: logged, ran, close } = recordingDb(env);
+    const receive = (events: SgEvent[]) => {
+      const body = JSON.stringify(events);
+      return receiveWebhook({ ...env.rt, db: logged }, "sendgrid", env.ws.id, {
+        raw: Buffer.from(body),
+        headers: sendgrid.headers(body),
+      });
+    };
+    const store = () => ran.filter((q) => q.sql.includes("insert into message_events")).map((q) => q.sql);
+    const delivered = (id: string, to: string) =>
+      sendgridBatch(id, to).filter((e) => e.event === "delivered");
+    const admin = api(env.app, env.ws.admin);
+    // An endpoint for other events, and a disabled one for status changes: neither subscribes.
+    const other = await admin.post("/v1/webhook-endpoints", {
+      url: "http://127.0.0.1:9/hooks",
+      events: ["contact.unsubscribed"],
+    });
+    expect(other.status, other.text).toBe(201);
+    const off = await admin.post("/v1/webhook-endpoints", {
+      url: "http://127.0.0.1:9/hooks",
+      events: ["message.status_changed"],
+    });
+    expect(off.status, off.text).toBe(201);
+    expect((await admin.patch(`/v1/webhook-endpoints/${off.body.id}`, { enabled: false })).status).toBe(200);
+    let on: string | undefined;
+    try {
+      const to = fresh("kunde");
+      const id = await newMessage(to);
+      expect(await receive(delivered(id, to))).toMatchObject({ stored: 1 });
+      expect((await message(id)).status).toBe("delivered");
+      expect(store()).toHaveLength(1);
+      expect(store()[0]).not.toMatch(/webhook_deliveries/);
+      ran.length = 0;
+
+      const sub = await admin.post("/v1/webhook-endpoints", {
+        url: "http://127.0.0.1:9/hooks",
+        events: ["message.status_changed"],
+      });
+      expect(sub.status, sub.text).toBe(201);
+      on = sub.body.id as string;
+      const to2 = fresh("kunde");
+      const id2 = await newMessage(to2);
+      expect(await receive(delivered(id2, to2))).toMatchObject({ stored: 1 });
+      expect(store()).toHaveLength(1);
+      expect(store()[0]).toMatch(/insert into webhook_deliveries/);
+      const items = (await admin.get(`/v1/webhook-endpoints/${on}/deliveries`)).body.items;
+      expect(items).toEqual([
+        expect.objectContaining({
+          event_type: "message.status_changed",
+          payload: expect.objectContaining({
+            message_id: id2,
+            status: "delivered",
+            previous_status: "queued",
+          }),
+        }),
+      ]);
+    } finally {
+      await close();
+      for (const endpoint of [other.body.id, off.body.id, on])
+        if (endpoint) await admin.patch(`/v1/webhook-endpoints/${endpoint}`, { enabled: false });
+    }
+  });
+
   it("refuses a wrong signature, a stale or future timestamp and a malformed body, changing nothing", async () => {
     const to = fresh("kunde");
     const id = await newMessage(to);
