@@ -8,6 +8,7 @@ import {
   bulkSubscribeBody,
   createListBody,
   createSubscriptionBody,
+  deleteSubscriptionQuery,
   listIdParam,
   listQuery,
   subscriptionParams,
@@ -152,8 +153,11 @@ export const listRoutes = [
     url: "/v1/lists/:id/subscriptions/:sub_id",
     auth: "workspace",
     tag,
-    summary: "Remove a contact from a list",
+    summary:
+      "Remove a contact from a list; on a linked list whose tool still lists the member, ?linked_members=delete (there too) or keep (here only) is asked for first",
     params: subscriptionParams,
-    handler: ({ params, ctx }) => deleteSubscription(ctx, params.id, params.sub_id),
+    query: deleteSubscriptionQuery,
+    handler: ({ params, query, ctx }) =>
+      deleteSubscription(ctx, params.id, params.sub_id, query.linked_members),
   }),
 ];

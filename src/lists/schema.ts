@@ -45,6 +45,12 @@ export const listQuery = z.strictObject({
 export const listIdParam = z.strictObject({ id });
 export const subscriptionParams = z.strictObject({ id, sub_id: id });
 
+/** Deleting a subscription whose member a linked tool still lists (seed 003 §8.1): delete it there too, or
+ * here only. Without a choice such a deletion is a 409 that names both. */
+export const deleteSubscriptionQuery = z.strictObject({
+  linked_members: z.enum(["delete", "keep"]).optional(),
+});
+
 /** Reactions to mail sent through the list (seed 003 §5.4, filter family 6): "opened" includes those who
  * clicked; "not_opened" are those who got mail through the list and opened none of it. */
 export const reactionFilters = ["not_opened", "opened", "clicked"] as const;

@@ -7,6 +7,7 @@ import { type ActivityInput, activityCtx, recordActivities, recordActivity } fro
 import type { Database } from "../db/index.js";
 import type { SubscriptionStatus } from "../db/schema.js";
 import { type Actor, actorLabel, type Ctx } from "../runtime.js";
+import { type LinkedMemberChoice, settleLinkedSubscription } from "../sync/hooks.js";
 import { Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import type { ContactFilter } from "./schema.js";
@@ -249,7 +250,17 @@ export async function changeSubscriptionStatus(
   });
 }
 
-export async function deleteSubscription(ctx: Ctx, listId: string, id: string) {
+export async function deleteSubscription(
+  ctx: Ctx,
+  listId: string,
+  id: string,
+  linkedMember?: LinkedMemberChoice,
+) {
+  await requireList(ctx.rt.db, ctx.workspaceId, listId);
+  if (!(await findSubscription(ctx.rt.db, ctx.workspaceId, listId, id))) throw NotFound("subscription", id);
+  // List sync (seed 003 §8.1): a member the tool still lists is deleted there first, or kept, as asked.
+  const settled = await settleLinkedSubscription(ctx.rt, ctx.workspaceId, id, linkedMember);
+  const inTool = settled && { tool: settled.tool, done: settled.op === "archive" ? "archived" : "deleted" };
   return ctx.rt.db.transaction().execute(async (tx) => {
     await requireList(tx, ctx.workspaceId, listId);
     const s = await findSubscription(tx, ctx.workspaceId, listId, id);
@@ -260,10 +271,13 @@ export async function deleteSubscription(ctx: Ctx, listId: string, id: string) {
       activityCtx(ctx),
       subscriptionActivity(s, {
         action: "deleted",
-        summary: "Contact removed from list",
+        summary: inTool
+          ? `Contact removed from list; its member in ${inTool.tool} was ${inTool.done} first`
+          : "Contact removed from list",
         before: subscriptionFields(s),
+        ...(inTool ? { data: { member_in_tool: inTool.done } } : {}),
       }),
     );
-    return { id, deleted: true };
+    return { id, deleted: true, ...(inTool ? { member_in_tool: inTool.done } : {}) };
   });
 }

@@ -151,13 +151,19 @@ interface LinkedMember {
   connection_id: string;
 }
 
-async function linkedMembers(db: Database, workspaceId: string, contactId: string): Promise<LinkedMember[]> {
+/** The subscriptions of a contact (or one subscription) whose member a linked tool knows and still lists. */
+async function linkedMembers(
+  db: Database,
+  workspaceId: string,
+  of: { contactId: string } | { subscriptionId: string },
+): Promise<LinkedMember[]> {
+  const which = "contactId" in of ? sql`s.contact_id = ${of.contactId}` : sql`s.id = ${of.subscriptionId}`;
   const { rows } = await sql<LinkedMember>`
     select ss.subscription_id, s.list_id, ss.remote_email, l.remote_list_id, l.connection_id
       from subscriptions s
       join subscription_sync ss on ss.subscription_id = s.id
       join list_links l on l.list_id = s.list_id
-     where s.workspace_id = ${workspaceId} and s.contact_id = ${contactId}
+     where s.workspace_id = ${workspaceId} and ${which}
        and ss.remote_email is not null and ss.remote_status not in ('archived', 'transactional')
      order by s.list_id`.execute(db);
   return rows;
@@ -177,7 +183,7 @@ export async function settleLinkedMembers(
   choice: LinkedMembersChoice | undefined,
   opts: AdapterOptions = {},
 ) {
-  const linked = await linkedMembers(rt.db, workspaceId, contactId);
+  const linked = await linkedMembers(rt.db, workspaceId, { contactId });
   if (linked.length === 0 || choice === "keep") return { linked: linked.length, done: 0 };
   if (!choice) {
     throw Conflict(
@@ -192,13 +198,62 @@ export async function settleLinkedMembers(
       },
     );
   }
+  return {
+    linked: linked.length,
+    done: await carryOut(rt, linked, choice, opts, "The contact was not deleted."),
+  };
+}
+
+export type LinkedMemberChoice = "delete" | "keep";
+
+/**
+ * Before one subscription of a linked list is deleted here (seed 003 §8.1): when the tool still lists its
+ * member, ask — delete the member in the tool too (done now, then the subscription goes: both sides clean),
+ * or delete here only (the next fetch shows the member as "new in list" again). Not deleting and setting
+ * "set unsubscribed" instead is the seed's third way; the question names it. A tool that fails stops the
+ * deletion. Answers the tool's word for what it did (e.g. "archived"), or null when nothing was asked of it.
+ */
+export async function settleLinkedSubscription(
+  rt: Runtime,
+  workspaceId: string,
+  subscriptionId: string,
+  choice: LinkedMemberChoice | undefined,
+  opts: AdapterOptions = {},
+): Promise<{ tool: string; op: string } | null> {
+  const linked = await linkedMembers(rt.db, workspaceId, { subscriptionId });
+  const [m] = linked;
+  if (!m || choice === "keep") return null;
+  const connection = await connectionOf(rt, m.connection_id);
+  const behaviour = adapterOf(rt.secret, connection, opts).deleteBehaviour;
+  const tool = toolLabel(connection.tool);
+  if (!choice) {
+    throw Conflict(
+      `${tool} still lists ${m.remote_email} on the linked list. Delete with ?linked_members=delete to delete the member in ${tool} too (now, before the subscription goes here: then both sides are clean), or with ?linked_members=keep to delete it here only (the next fetch then shows it as "new in list" again). To keep the subscription and stop the mailing instead, set the task "unsubscribe" (PUT /v1/lists/${m.list_id}/sync/members/${m.subscription_id}/task) and transmit.`,
+      {
+        linked_members: [{ list_id: m.list_id, subscription_id: m.subscription_id, email: m.remote_email }],
+        options: ["delete", "keep"],
+        delete_in_tool: behaviour.warning,
+      },
+    );
+  }
+  await carryOut(rt, linked, choice, opts, "The subscription was not deleted.");
+  return { tool, op: behaviour.op };
+}
+
+const connectionOf = (rt: Runtime, id: string) =>
+  rt.db.selectFrom("email_tool_connections").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+/** Unsubscribes or deletes each member in its tool, one after another; the first refusal or failure throws. */
+async function carryOut(
+  rt: Runtime,
+  linked: LinkedMember[],
+  choice: "unsubscribe" | "delete",
+  opts: AdapterOptions,
+  notDone: string,
+) {
   let done = 0;
   for (const m of linked) {
-    const connection = await rt.db
-      .selectFrom("email_tool_connections")
-      .selectAll()
-      .where("id", "=", m.connection_id)
-      .executeTakeFirstOrThrow();
+    const connection = await connectionOf(rt, m.connection_id);
     const adapter = adapterOf(rt.secret, connection, opts);
     const op: MemberOp = {
       op: choice === "delete" ? adapter.deleteBehaviour.op : "unsubscribe",
@@ -216,9 +271,9 @@ export async function settleLinkedMembers(
     }
     if (!ok)
       throw Conflict(
-        `${toolLabel(connection.tool)} refused to ${choice} ${m.remote_email}: ${error}. The contact was not deleted.`,
+        `${toolLabel(connection.tool)} refused to ${choice} ${m.remote_email}: ${error}. ${notDone}`,
       );
     done++;
   }
-  return { linked: linked.length, done };
+  return done;
 }

@@ -736,7 +736,7 @@ describe("blocklist (seed 003 §5.3 Sonderfall Sperrliste)", () => {
   });
 });
 
-describe("no manual repair (issue 6 item 6, seed 003 §8.2, §9)", () => {
+describe("no manual repair (issue 6 item 6, seed 003 §8.1, §8.2, §9)", () => {
   async function inStep(first: string, last: string, email: string) {
     const { listId, remoteId } = await attachedList();
     const contactId = await contact(first, last, email);
@@ -810,6 +810,60 @@ describe("no manual repair (issue 6 item 6, seed 003 §8.2, §9)", () => {
     expect(fake.member(remoteId, email)?.status).toBe("unsubscribed");
     expect((await members(listId))[0].status.value).toBe("unsubscribed");
     expect((await fetchList(listId)).counts).toMatchObject({ success: 1 });
+  });
+
+  it("deleting one subscription the tool knows first asks: delete the member there too, or here only (§8.1)", async () => {
+    const gone = async (listId: string, sub: string) =>
+      (await editor.get(`/v1/lists/${listId}/subscriptions?limit=500`)).body.items.every(
+        (s: { id: string }) => s.id !== sub,
+      );
+    const ea = `eggstein-${seq}@example.org`;
+    const a = await inStep("Björn", "Eggstein", ea);
+    const asked = await editor.delete(`/v1/lists/${a.listId}/subscriptions/${a.sub}`);
+    expect(asked.status).toBe(409);
+    expect(asked.body.error.details.options).toEqual(["delete", "keep"]);
+    expect(asked.body.error.details.linked_members).toEqual([
+      { list_id: a.listId, subscription_id: a.sub, email: ea },
+    ]);
+    expect(asked.body.error.details.delete_in_tool).toContain("archives");
+    expect(asked.body.error.message).toContain("unsubscribe");
+    expect(await gone(a.listId, a.sub)).toBe(false);
+    expect(fake.member(a.remoteId, ea)?.status).toBe("subscribed");
+
+    // delete there too: the member is archived in the tool first, and the next fetch finds both sides clean
+    const deleted = await editor.delete(`/v1/lists/${a.listId}/subscriptions/${a.sub}?linked_members=delete`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ id: a.sub, deleted: true, member_in_tool: "archived" });
+    expect(fake.member(a.remoteId, ea)?.status).toBe("archived");
+    expect(await gone(a.listId, a.sub)).toBe(true);
+    expect((await fetchList(a.listId)).counts).toMatchObject({ new_in_list: 0, new_contact: 0 });
+    expect(await gone(a.listId, a.sub)).toBe(true);
+    expect(
+      (await members(a.listId)).filter((m) => m.contact.email === ea && m.status.value === "subscribed"),
+    ).toEqual([]);
+
+    // a tool that fails stops the deletion: nothing half done
+    const eb = `frisch-${seq}@example.org`;
+    const b = await inStep("Annette", "Frisch", eb);
+    fake.failNext(10, 503);
+    const failed = await editor.delete(`/v1/lists/${b.listId}/subscriptions/${b.sub}?linked_members=delete`);
+    fake.failNext(0);
+    expect(failed.status).toBe(409);
+    expect(await gone(b.listId, b.sub)).toBe(false);
+    expect(fake.member(b.remoteId, eb)?.status).toBe("subscribed");
+
+    // here only: the tool keeps the member, and the next fetch shows it as new in list (the seed's warning)
+    const kept = await editor.delete(`/v1/lists/${b.listId}/subscriptions/${b.sub}?linked_members=keep`);
+    expect(kept.status).toBe(200);
+    expect(kept.body).toEqual({ id: b.sub, deleted: true });
+    expect(fake.member(b.remoteId, eb)?.status).toBe("subscribed");
+    expect((await fetchList(b.listId)).counts).toMatchObject({ new_in_list: 1 });
+
+    // a subscription the tool does not know is deleted without asking
+    const c = await contact("Hans", "Frank", `frank-${seq}@example.org`);
+    const cSub = await subscribe(b.listId, c);
+    expect((await editor.delete(`/v1/lists/${b.listId}/subscriptions/${cSub}`)).status).toBe(200);
+    expect(await gone(b.listId, cSub)).toBe(true);
   });
 
   it("deleting a contact the tool knows first offers to unsubscribe or delete the member there", async () => {
