@@ -122,8 +122,9 @@ export interface EmailToolAdapter {
   createList(settings: ListSettings, signal?: AbortSignal): Promise<RemoteList>;
   /** Every member of the list, page by page (archived ones included where the tool lists them). */
   members(listId: string, opts?: MembersPageOptions): AsyncIterable<RemoteMember[]>;
-  /** Applies a batch of ops; one result per op, in any order, matched by ref. Throws ToolError only when
-   *  the batch as a whole failed (nothing known about any op). */
+  /** Applies a batch of ops; one result per op, in any order, matched by ref. Throws ToolError when the
+   *  tool broke off (outage, broken connection); the results of the ops it had carried out by then travel
+   *  with the error in `done` (see brokeOffAfter) — the ops not in it may or may not have been made. */
   apply(listId: string, ops: MemberOp[], signal?: AbortSignal): Promise<MemberOpResult[]>;
 }
 
@@ -158,6 +159,9 @@ export class ToolError extends Error {
     this.retry_after_s = extra.retry_after_s;
     this.detail = extra.detail;
   }
+
+  /** Set when apply broke off after the tool had carried out some ops: their results (see brokeOffAfter). */
+  done: MemberOpResult[] = [];
 
   /** Worth trying again later without changing anything. */
   get transient(): boolean {
@@ -207,4 +211,14 @@ export function adapterFor(connection: ToolConnection, opts: AdapterOptions = {}
   const factory = registry.get(connection.tool);
   if (!factory) throw new ToolError("invalid", `No adapter for the tool "${connection.tool}"`);
   return factory(connection, opts);
+}
+
+/**
+ * apply broke off after some ops were carried out: their results go with the error, so the caller records
+ * them — a member deleted or subscribed in the tool must not stay "not yet done" here, to be done again or
+ * lost (a delete carried out there would leave the subscription here, shown as "not in tool").
+ */
+export function brokeOffAfter(e: unknown, done: MemberOpResult[]): unknown {
+  if (e instanceof ToolError) e.done = [...done];
+  return e;
 }

@@ -709,6 +709,54 @@ describe("idempotence", () => {
   });
 });
 
+describe("a transmit the tool breaks off (seed 003 §5.2 'Abgleich abgebrochen')", () => {
+  it("records what the tool carried out before it broke off; only the rest stays decided", async () => {
+    const { listId, remoteId } = await attachedList();
+    const people = [
+      ["Jochen", "Bartlau", `bartlau-${seq}@example.org`],
+      ["Brita", "Dannenmann", `dannenmann-${seq}@example.org`],
+      ["Gerda", "Heinze", `heinze-${seq}@example.org`],
+    ] as const;
+    const subs: string[] = [];
+    for (const [first, last, email] of people) {
+      subs.push(await subscribe(listId, await contact(first, last, email)));
+      fake.addMember(remoteId, { email_address: email, merge_fields: { FNAME: first, LNAME: last } });
+    }
+    expect((await fetchList(listId)).counts).toMatchObject({ success: 3 });
+    for (const sub of subs.slice(0, 2)) expect((await setTask(listId, sub, "delete")).status).toBe(200);
+    const heinze = (await members(listId)).find((m) => m.subscription_id === subs[2]);
+    expect(
+      (await editor.patch(`/v1/contacts/${heinze?.contact.id}`, { first_name: "Gerda Maria" })).status,
+    ).toBe(200);
+    expect((await setTask(listId, subs[2], "update_name")).status).toBe(200);
+
+    // Mailchimp carries out the first delete, then answers 503 (a write is never repeated after a 5xx)
+    fake.failNext(5, 503, 1);
+    const broken = await transmit(listId);
+    fake.failNext(0);
+    expect(broken).toMatchObject({ status: "aborted", counts: { ok: 1, error: 2 } });
+    expect(fake.member(remoteId, people[0][2])?.status).toBe("archived");
+    let m = new Map((await members(listId)).map((x) => [x.subscription_id, x]));
+    expect(m.has(subs[0])).toBe(false);
+    expect(m.get(subs[1])).toMatchObject({ task: "delete", transmit: { outcome: "error" } });
+    expect(m.get(subs[2])).toMatchObject({ task: "update_name", transmit: { outcome: "error" } });
+
+    const again = await transmit(listId);
+    expect(again).toMatchObject({ status: "done", counts: { ok: 2, error: 0 } });
+    expect(fake.member(remoteId, people[1][2])?.status).toBe("archived");
+    expect(fake.member(remoteId, people[2][2])?.merge_fields.FNAME).toBe("Gerda Maria");
+    m = new Map((await members(listId)).map((x) => [x.subscription_id, x]));
+    expect([...m.keys()]).toEqual([subs[2]]);
+    expect((await fetchList(listId)).counts).toMatchObject({
+      success: 1,
+      not_in_tool: 0,
+      new_in_list: 0,
+      new_contact: 0,
+      conflict: 0,
+    });
+  });
+});
+
 describe("blocklist (seed 003 §5.3 Sonderfall Sperrliste)", () => {
   beforeEach(() => fake.reject.clear());
   afterEach(() => fake.reject.clear());

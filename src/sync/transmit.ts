@@ -283,7 +283,16 @@ export async function executeTransmit(s: RunScope) {
       } catch (e) {
         if (!(e instanceof ToolError)) throw e;
         broke = `${toolLabel(connection.tool)}: the transmit broke off (${e.kind}); the tasks not yet sent stay decided — transmit again. ${e.message}`;
-        for (const { row } of ops) outcomes.push({ row, kind: "error", message: broke });
+        // What the tool carried out before it broke off is recorded as done (a delete removes the
+        // subscription here too); the rest stays decided.
+        const done = new Map(e.done.map((r) => [r.ref, r]));
+        for (const { op, row } of ops) {
+          const res = done.get(op.ref);
+          if (res?.ok) outcomes.push({ row, kind: "ok", op, result: res });
+          else if (res?.error)
+            outcomes.push({ row, kind: "error", message: `${res.error.code}: ${res.error.message}` });
+          else outcomes.push({ row, kind: "error", message: broke });
+        }
       }
     }
     const now = rt.now();

@@ -65,8 +65,8 @@ export interface FakeMailchimp {
   requests: { method: string; path: string }[];
   /** The next n requests answer 429 with Retry-After: retryAfter. */
   throttle(n: number, retryAfter?: number): void;
-  /** The next n requests answer this 5xx. */
-  failNext(n: number, status?: number): void;
+  /** The next n requests answer this 5xx — after `after` requests that are answered normally. */
+  failNext(n: number, status?: number, after?: number): void;
   /** Batch subscribe rejects these addresses (partial failure, the call itself answers 200). */
   reject: Set<string>;
   /** The connection is cut (headers sent, body half written) on the members page at this offset. */
@@ -124,6 +124,7 @@ export async function startFakeMailchimp(
   let throttleAfter = 1;
   let failing = 0;
   let failStatus = 503;
+  let failAfter = 0;
 
   const campaigns = new Map<string, FakeCampaign>();
   const fake: FakeMailchimp = {
@@ -156,9 +157,10 @@ export async function startFakeMailchimp(
       throttled = n;
       throttleAfter = retryAfter;
     },
-    failNext(n, status = 503) {
+    failNext(n, status = 503, after = 0) {
       failing = n;
       failStatus = status;
+      failAfter = after;
     },
     addList(name, id = rand(10)) {
       const l: FakeList = {
@@ -319,7 +321,8 @@ export async function startFakeMailchimp(
         },
       );
     }
-    if (failing > 0) {
+    if (failing > 0 && failAfter > 0) failAfter--;
+    else if (failing > 0) {
       failing--;
       return problem(res, failStatus, "Service Unavailable", "Mailchimp is down for maintenance.");
     }

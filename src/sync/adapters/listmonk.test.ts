@@ -403,6 +403,23 @@ describe("listmonk adapter: faults", () => {
     expect(fake.requests.filter((q) => q === "POST /api/subscribers")).toHaveLength(2);
   });
 
+  it("a connection that breaks after some ops were made carries their results with the error", async () => {
+    const list = fake.addList({ name: "N" });
+    fake.faults.push({ kind: "drop", match: "POST /api/subscribers", skip: 1 });
+    const err = await adapter()
+      .apply(String(list.id), [
+        { op: "upsert", ref: "c", email: "c@example.org" },
+        { op: "upsert", ref: "d", email: "d@example.org" },
+        { op: "upsert", ref: "e", email: "e@example.org" },
+      ])
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "connection" });
+    expect((err as ToolError).done).toEqual([
+      expect.objectContaining({ ref: "c", ok: true, status: "subscribed" }),
+    ]);
+    expect(fake.requests.filter((q) => q === "POST /api/subscribers")).toHaveLength(2);
+  });
+
   it("a write is repeated after a 429 (the tool did nothing), within the wait budget only", async () => {
     const list = fake.addList({ name: "N" });
     fake.faults.push({ kind: "rate_limited", match: "POST /api/subscribers", retryAfter: 2 });

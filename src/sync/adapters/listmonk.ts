@@ -28,6 +28,7 @@
 // bounce notifications from mail services), so changes made in listmonk reach Poststelle with the next fetch.
 import {
   type AdapterOptions,
+  brokeOffAfter,
   type DeleteBehaviour,
   type EmailToolAdapter,
   type ListSettings,
@@ -318,17 +319,21 @@ export class ListmonkAdapter implements EmailToolAdapter, MailingTool {
       g.ids.push(id);
       bulk.set(key, g);
     };
-    for (const op of ops) {
-      const s = existing.get(op.email.toLowerCase());
-      try {
-        const r = await this.applyOne(list, op, s, addBulk, signal);
-        if (r) results.push(r);
-      } catch (err) {
-        if (err instanceof ToolError && err.kind === "connection") throw err;
-        results.push(failure(op.ref, err));
+    try {
+      for (const op of ops) {
+        const s = existing.get(op.email.toLowerCase());
+        try {
+          const r = await this.applyOne(list, op, s, addBulk, signal);
+          if (r) results.push(r);
+        } catch (err) {
+          if (err instanceof ToolError && err.kind === "connection") throw err;
+          results.push(failure(op.ref, err));
+        }
       }
+      for (const [key, g] of bulk) results.push(...(await this.applyBulk(list, key, g, existing, signal)));
+    } catch (e) {
+      throw brokeOffAfter(e, results);
     }
-    for (const [key, g] of bulk) results.push(...(await this.applyBulk(list, key, g, existing, signal)));
     return results;
   }
 

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import {
   type AdapterOptions,
+  brokeOffAfter,
   type DeleteBehaviour,
   type EmailToolAdapter,
   type ListSettings,
@@ -270,10 +271,16 @@ export class MailchimpAdapter implements EmailToolAdapter, MailingTool, WebhookT
     const batched = ops.filter((o) => BATCH_STATUS[o.op]);
     const single = ops.filter((o) => !BATCH_STATUS[o.op]);
     const results: MemberOpResult[] = [];
-    for (let i = 0; i < batched.length; i += MAILCHIMP_MAX_BATCH) {
-      results.push(...(await this.batchSubscribe(listId, batched.slice(i, i + MAILCHIMP_MAX_BATCH), signal)));
+    try {
+      for (let i = 0; i < batched.length; i += MAILCHIMP_MAX_BATCH) {
+        results.push(
+          ...(await this.batchSubscribe(listId, batched.slice(i, i + MAILCHIMP_MAX_BATCH), signal)),
+        );
+      }
+      for (const op of single) results.push(await this.applyOne(listId, op, signal));
+    } catch (e) {
+      throw brokeOffAfter(e, results);
     }
-    for (const op of single) results.push(await this.applyOne(listId, op, signal));
     return results;
   }
 
