@@ -3,6 +3,7 @@
 // fields of `data[...]` (data[merges][FNAME] for merge fields). Mailchimp checks the URL with a GET when the
 // webhook is created, signs nothing, and retries a call that failed.
 
+import { tryNormaliseEmail } from "../../util/email.js";
 import { storableText } from "../../util/storable.js";
 
 interface NamedChange {
@@ -68,6 +69,8 @@ export function parseMailchimpWebhook(body: string): MailchimpCall | string {
       const oldEmail = get("data[old_email]");
       const newEmail = get("data[new_email]");
       if (!oldEmail || !newEmail) return "an 'upemail' call needs 'data[old_email]' and 'data[new_email]'";
+      if (!tryNormaliseEmail(newEmail))
+        return `'data[new_email]' (${newEmail.slice(0, 100)}) is no e-mail address`;
       return { change: { type, listId, oldEmail, newEmail }, firedAt };
     }
     case "campaign":

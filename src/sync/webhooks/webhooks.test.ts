@@ -85,6 +85,17 @@ describe("Mailchimp webhook calls", () => {
         form({ type: "subscribe", fired_at: "2026-01-01 00:00:00", "data[list_id]": "x" }),
       ),
     ).toContain("data[email]");
+    expect(
+      parseMailchimpWebhook(
+        form({
+          type: "upemail",
+          fired_at: "2026-01-01 00:00:00",
+          "data[list_id]": "x",
+          "data[old_email]": "amadeus@relationship-manager.net",
+          "data[new_email]": "not-an-address",
+        }),
+      ),
+    ).toBe("'data[new_email]' (not-an-address) is no e-mail address");
   });
 });
 
