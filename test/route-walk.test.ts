@@ -500,6 +500,8 @@ const prepare: Record<string, (ids: Ids) => Promise<unknown>> = {
   // The seeded list is linked to Mailchimp: linking needs it unlinked, deleting the connection needs no list on it.
   "POST /v1/lists/:id/link": unlink,
   "DELETE /v1/email-tools/:id": unlink,
+  // A linked list asks for ?confirm=true first (seed 003 §8.3: the tool's list stays); an unlinked one goes at once.
+  "DELETE /v1/lists/:id": unlink,
   // A transmit needs a decided task.
   "POST /v1/lists/:id/sync/transmit": (ids) =>
     env.rt.db

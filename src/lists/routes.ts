@@ -8,6 +8,7 @@ import {
   bulkSubscribeBody,
   createListBody,
   createSubscriptionBody,
+  deleteListQuery,
   deleteSubscriptionQuery,
   listIdParam,
   listQuery,
@@ -80,9 +81,11 @@ export const listRoutes = [
     url: "/v1/lists/:id",
     auth: "workspace",
     tag,
-    summary: "Delete a list together with all its subscriptions (the contacts stay)",
+    summary:
+      "Delete a list together with all its subscriptions (the contacts stay); a list linked to an e-mail tool needs ?confirm=true, as the tool's list is not deleted",
     params: listIdParam,
-    handler: ({ params, ctx }) => deleteList(ctx, params.id),
+    query: deleteListQuery,
+    handler: ({ params, query, ctx }) => deleteList(ctx, params.id, query.confirm === "true"),
   }),
   defineRoute({
     method: "GET",

@@ -43,6 +43,9 @@ export const listQuery = z.strictObject({
 });
 
 export const listIdParam = z.strictObject({ id });
+
+/** Deleting a list linked to an e-mail tool is confirmed (seed 003 §8.3: the tool's list stays). */
+export const deleteListQuery = z.strictObject({ confirm: z.enum(["true", "false"]).optional() });
 export const subscriptionParams = z.strictObject({ id, sub_id: id });
 
 /** Deleting a subscription whose member a linked tool still lists (seed 003 §8.1): delete it there too, or

@@ -4,6 +4,7 @@
 import { type ActivityInput, activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Ctx } from "../runtime.js";
+import { settleLinkBeforeListDelete } from "../sync/links.js";
 import { Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { type CreateList, subscriptionStatuses, type UpdateList } from "./schema.js";
@@ -140,7 +141,12 @@ export async function updateList(ctx: Ctx, id: string, patch: UpdateList) {
 }
 
 /** Deletes the list and, with it, all its subscriptions. */
-export async function deleteList(ctx: Ctx, id: string) {
+export async function deleteList(ctx: Ctx, id: string, confirm = false) {
+  await requireList(ctx.rt.db, ctx.workspaceId, id);
+  // List sync (seed 003 §8.3): a linked list is deleted here only, knowing the tool's list stays.
+  const linked = await settleLinkBeforeListDelete(ctx.rt, ctx.workspaceId, id, confirm, async () => ({
+    subscriptions: (await subscriptionCounts(ctx.rt.db, id)).total,
+  }));
   return ctx.rt.db.transaction().execute(async (tx) => {
     const before = await requireList(tx, ctx.workspaceId, id, true);
     const { total } = await subscriptionCounts(tx, id);
@@ -150,11 +156,11 @@ export async function deleteList(ctx: Ctx, id: string) {
       activityCtx(ctx),
       listActivity(before, {
         action: "deleted",
-        summary: `List '${before.name}' deleted with its ${total} subscription(s)`,
+        summary: `List '${before.name}' deleted with its ${total} subscription(s)${linked ? `; ${linked.tool_list_kept.note}` : ""}`,
         before: listFields(before),
-        data: { subscriptions_removed: total },
+        data: { subscriptions_removed: total, ...(linked ?? {}) },
       }),
     );
-    return { id, deleted: true, subscriptions_removed: total };
+    return { id, deleted: true, subscriptions_removed: total, ...(linked ?? {}) };
   });
 }

@@ -5,12 +5,13 @@ import { activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { requireList } from "../lists/service.js";
-import type { Ctx } from "../runtime.js";
+import type { Ctx, Runtime } from "../runtime.js";
 import { Conflict, Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import type { AdapterOptions, ListSettings, RemoteList } from "./adapter.js";
 import { adapterOf, requireConnection, toolLabel, toolProblem } from "./connections.js";
 import type { LinkInput } from "./schema.js";
+import { releaseToolWebhook } from "./webhooks/service.js";
 
 export type LinkRow = Row<"list_links">;
 
@@ -309,4 +310,45 @@ export async function assertNoActiveRun(db: Database, listId: string) {
     throw Conflict(`A ${active.kind} of this list is running (${active.id}); wait for it to end.`, {
       run_id: active.id,
     });
+}
+
+/**
+ * Before a linked list is deleted here (seed 003 §8.3): the list in the tool cannot be deleted through the
+ * interface — it stays, and the deletion is confirmed knowing that and what goes with it (the
+ * subscriptions; mailing records stay without their list). A running fetch or transmit is waited for; the
+ * tool's webhook registration for the list is removed. Null for a list without a link.
+ */
+export async function settleLinkBeforeListDelete(
+  rt: Runtime,
+  workspaceId: string,
+  listId: string,
+  confirm: boolean,
+  counts: () => Promise<{ subscriptions: number }>,
+) {
+  const link = await findLink(rt.db, workspaceId, listId);
+  if (!link) return null;
+  const connection = await requireConnection(rt.db, workspaceId, link.connection_id);
+  const tool = toolLabel(connection.tool);
+  const kept = {
+    tool: connection.tool,
+    remote_list_id: link.remote_list_id,
+    remote_list_name: link.remote_list_name,
+    note: `The list '${link.remote_list_name}' (${link.remote_list_id}) in ${tool} is not deleted: the interface cannot delete a list in the tool. Delete it there by hand if it is no longer needed.`,
+  };
+  if (!confirm) {
+    const { subscriptions } = await counts();
+    const mailings = await rt.db
+      .selectFrom("mailings")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("workspace_id", "=", workspaceId)
+      .where("list_id", "=", listId)
+      .executeTakeFirstOrThrow();
+    throw Conflict(
+      `The list is linked to '${link.remote_list_name}' (${link.remote_list_id}) in ${tool}. Deleting it here does not delete that list in ${tool} — the interface cannot; delete it there by hand if it is no longer needed. ${subscriptions} subscription(s) go with the list here; ${Number(mailings.n)} mailing record(s) stay, without their list. Delete with ?confirm=true.`,
+      { ...kept, subscriptions, mailings: Number(mailings.n) },
+    );
+  }
+  await assertNoActiveRun(rt.db, listId);
+  const webhook = await releaseToolWebhook(rt, workspaceId, listId);
+  return { tool_list_kept: kept, ...(webhook ? { webhook } : {}) };
 }

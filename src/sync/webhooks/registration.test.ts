@@ -72,6 +72,51 @@ describe("registering the webhook in Mailchimp", () => {
     expect(remote.webhooks.size).toBe(0);
   });
 
+  it("deleting the linked list (seed 003 §8.3) asks first, keeps the audience and removes the registration", async () => {
+    env.rt.config.publicUrl = reachable;
+    const { listId, remote } = await linkedList();
+    const c = await admin.post("/v1/contacts", {
+      first_name: "Inga",
+      emails: [`herzog-${Math.random()}@example.org`],
+    });
+    expect((await admin.post(`/v1/lists/${listId}/subscriptions`, { contact_id: c.body.id })).status).toBe(
+      201,
+    );
+    const mailing = await admin.post("/v1/mailings", { list_id: listId, name: "Mai" });
+    expect(mailing.status).toBe(201);
+    const hook = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(hook.body).toMatchObject({ registered_in_tool: true });
+
+    const asked = await admin.delete(`/v1/lists/${listId}`);
+    expect(asked.status).toBe(409);
+    expect(asked.body.error.message).toContain("does not delete that list in Mailchimp");
+    expect(asked.body.error.details).toMatchObject({
+      tool: "mailchimp",
+      remote_list_id: remote.id,
+      subscriptions: 1,
+      mailings: 1,
+    });
+    expect((await admin.get(`/v1/lists/${listId}`)).status).toBe(200);
+    expect(remote.webhooks.size).toBe(1);
+
+    const deleted = await admin.delete(`/v1/lists/${listId}?confirm=true`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({
+      deleted: true,
+      subscriptions_removed: 1,
+      tool_list_kept: { tool: "mailchimp", remote_list_id: remote.id },
+      webhook: { unregistered_in_tool: true, problem: null },
+    });
+    expect(fake.lists.has(remote.id)).toBe(true);
+    expect(remote.webhooks.size).toBe(0);
+    expect((await admin.get(`/v1/lists/${listId}`)).status).toBe(404);
+    expect((await admin.get(`/v1/mailings/${mailing.body.id}`)).body.list_id).toBeNull();
+
+    // a list without a link is deleted as before, without being asked
+    const plain = await admin.post("/v1/lists", { name: `Plain ${Math.random()}` });
+    expect((await admin.delete(`/v1/lists/${plain.body.id}`)).status).toBe(200);
+  });
+
   it("says plainly when the public URL is not configured, and does not ask Mailchimp", async () => {
     env.rt.config.publicUrl = derivedDefault;
     expect(publicUrlUnknown(env.rt.config)).toBe(true);

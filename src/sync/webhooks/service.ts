@@ -221,6 +221,20 @@ export async function deleteToolWebhook(ctx: Ctx, listId: string) {
   };
 }
 
+/**
+ * The list's link goes (the list is deleted here): its secret URL goes with it, and the registration in the
+ * tool is removed first, so the tool stops calling a URL Poststelle would refuse. Null when the list had no
+ * URL; otherwise whether the tool's registration was removed, or what to do by hand.
+ */
+export async function releaseToolWebhook(rt: Runtime, workspaceId: string, listId: string) {
+  const hook = await findWebhookOfList(rt.db, listId);
+  if (!hook) return null;
+  const link = await linkWithConnection(rt.db, workspaceId, listId);
+  const problem = hook.remote_webhook_id && link ? await unregister(rt, link, hook.remote_webhook_id) : null;
+  await deleteWebhookRow(rt.db, hook.id);
+  return { unregistered_in_tool: hook.remote_webhook_id ? problem === null : null, problem };
+}
+
 /** Nothing about a URL that is not one of ours: the same 404 for an unknown workspace or secret. */
 async function hookOf(rt: Runtime, workspaceId: string, secret: string) {
   const hook = await findWebhookBySecret(rt.db, workspaceId, sha256(secret));

@@ -47,6 +47,8 @@ const de = {
   deleteTitle: "Verteiler löschen?",
   deleteText: (name: string) =>
     `„${name}“ wird mit allen Verteilerzuordnungen gelöscht. Die Kontakte bleiben erhalten. Das lässt sich nicht rückgängig machen.`,
+  deleteLinkedText: (remote: string, tool: string) =>
+    `Die Liste „${remote}“ in ${tool} wird NICHT gelöscht – das ist über die Schnittstelle nicht möglich. Löschen Sie sie bei Bedarf im E-Mail-Tool selbst. Mailings des Verteilers bleiben erhalten, ohne Verteiler.`,
   addByFilter: "Kontakte hinzufügen",
   addTitle: "Kontakte über einen Filter hinzufügen",
   addIntro:
@@ -298,6 +300,8 @@ const en: ListDict = {
   deleteTitle: "Delete list?",
   deleteText: (name) =>
     `"${name}" is deleted with all its subscriptions. The contacts stay. This cannot be undone.`,
+  deleteLinkedText: (remote, tool) =>
+    `The list "${remote}" in ${tool} is NOT deleted: the interface cannot do that. Delete it in the e-mail tool yourself if it is no longer needed. The list's mailings stay, without their list.`,
   addByFilter: "Add contacts",
   addTitle: "Add contacts through a filter",
   addIntro:

@@ -9,6 +9,7 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { WriteButton } from "../../components/WriteButton";
+import { toolName } from "../sync/ConnectPanel";
 import { MailingsPanel } from "../sync/MailingsPanel";
 import { SyncWorkbench } from "../sync/SyncWorkbench";
 import { AddContacts } from "./AddContacts";
@@ -61,7 +62,8 @@ export function ListPage() {
   async function remove() {
     setDeleting(false);
     try {
-      await api.del(`/v1/lists/${id}`);
+      // A linked list needs confirm=true (seed 003 §8.3): the dialog said that the tool's list stays.
+      await api.del(`/v1/lists/${id}${linked ? "?confirm=true" : ""}`);
       navigate("/lists");
     } catch (e) {
       setError(e);
@@ -154,6 +156,14 @@ export function ListPage() {
           onConfirm={() => void remove()}
         >
           <p>{l.deleteText(data.name)}</p>
+          {link.data ? (
+            <p>
+              {l.deleteLinkedText(
+                link.data.remote_list_name ?? link.data.remote_list_id,
+                toolName(link.data.tool),
+              )}
+            </p>
+          ) : null}
         </ConfirmDialog>
       ) : null}
     </>
