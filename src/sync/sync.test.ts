@@ -709,6 +709,32 @@ describe("idempotence", () => {
   });
 });
 
+describe("a decided task the subscription outgrew before the transmit", () => {
+  it("'transmit member' is not carried out once the subscription here is no longer subscribed", async () => {
+    const { listId, remoteId } = await attachedList();
+    const email = `leser-${seq}@example.org`;
+    const sub = await subscribe(listId, await contact("Klaus", "Leser", email));
+    expect((await fetchList(listId)).counts).toMatchObject({ not_in_tool: 1 });
+    expect((await editor.post(`/v1/lists/${listId}/sync/mark-for-transmission`, {})).body).toEqual({
+      marked: 1,
+    });
+    // the person unsubscribes here after the decision (e.g. through the unsubscribe link)
+    const unsub = await editor.patch(`/v1/lists/${listId}/subscriptions/${sub}`, { status: "unsubscribed" });
+    expect(unsub.status).toBe(200);
+    const review = (await editor.get(`/v1/lists/${listId}/sync/review`)).body;
+    expect(review.warnings.join(" ")).toContain("no longer subscribed here");
+
+    const run = await transmit(listId);
+    expect(run.counts).toMatchObject({ ok: 0, error: 1 });
+    expect(fake.member(remoteId, email)).toBeUndefined();
+    const [m] = await members(listId);
+    expect(m).toMatchObject({ subscription_id: sub, status: { value: "unsubscribed" }, task: null });
+    expect(m.transmit).toMatchObject({ outcome: "error" });
+    expect(m.transmit?.error).toContain("unsubscribed");
+    expect(m.offered_tasks).not.toContain("transmit");
+  });
+});
+
 describe("a transmit the tool breaks off (seed 003 §5.2 'Abgleich abgebrochen')", () => {
   it("records what the tool carried out before it broke off; only the rest stays decided", async () => {
     const { listId, remoteId } = await attachedList();

@@ -274,6 +274,16 @@ export async function review(ctx: Ctx, listId: string, opts = {}) {
     ]),
   );
   const blockedAmong = await countBlockedAmongTasks(ctx, listId);
+  // "transmit member" decided while subscribed, the subscription changed since: not transmitted (staleTask)
+  const stale = await db
+    .selectFrom("subscription_sync as ss")
+    .innerJoin("subscriptions as s", "s.id", "ss.subscription_id")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("ss.list_id", "=", listId)
+    .where("ss.task", "=", "transmit")
+    .where("s.status", "<>", "subscribed")
+    .executeTakeFirstOrThrow();
+  const staleTransmits = Number(stale.n);
   const results = await db
     .selectFrom("subscription_sync")
     .select(["result", (eb) => eb.fn.countAll<string>().as("n")])
@@ -298,6 +308,11 @@ export async function review(ctx: Ctx, listId: string, opts = {}) {
         : []),
       ...(blockedAmong > 0
         ? [`${blockedAmong} task(s) concern blocklisted addresses and will not be transmitted.`]
+        : []),
+      ...(staleTransmits > 0
+        ? [
+            `${staleTransmits} "transmit member" task(s) will not be transmitted: their subscription is no longer subscribed here (it changed after the task was decided); decide again.`,
+          ]
         : []),
     ],
   };

@@ -109,8 +109,21 @@ const TASK_TEXT: Record<SyncTask, string> = {
 
 type Outcome =
   | { row: TaskRow; kind: "ok"; op: MemberOp; result: MemberOpResult }
-  | { row: TaskRow; kind: "error"; message: string }
+  /** stale: the task no longer fits the subscription; it is dropped instead of kept for another try */
+  | { row: TaskRow; kind: "error"; message: string; stale?: true }
   | { row: TaskRow; kind: "blocklisted"; message: string };
+
+/**
+ * A task is decided earlier than it is transmitted. "Transmit member" is a hard subscribe in the tool and
+ * sets the subscription here to subscribed: once the subscription is no longer subscribed here (the person
+ * unsubscribed, bounced, or the tool's newer status was taken since), carrying it out would override that
+ * decision on both sides — so it is not transmitted, and the task is dropped to be decided again.
+ */
+export function staleTask(r: Pick<TaskRow, "task" | "status">): string | null {
+  if (r.task === "transmit" && r.status !== "subscribed")
+    return `the subscription here is now '${r.status}' (changed after the task was decided); "transmit member" would subscribe it again in the tool and here — decide again`;
+  return null;
+}
 
 async function recordOutcomes(tx: Database, s: RunScope, outcomes: Outcome[], now: Date) {
   const actor = systemActor(`sync:${s.connection.tool}`);
@@ -137,8 +150,8 @@ async function recordOutcomes(tx: Database, s: RunScope, outcomes: Outcome[], no
           transmit_error: o.message,
           transmitted_at: now,
           transmit_run_id: s.run.id,
-          // a refused task stays decided, so it can be sent again; a blocklisted one cannot be carried out
-          ...(o.kind === "blocklisted"
+          // a refused task stays decided, so it can be sent again; a blocklisted or stale one cannot be carried out
+          ...(o.kind === "blocklisted" || (o.kind === "error" && o.stale)
             ? { task: null, task_set_at: null, task_set_by: null, task_reason: null }
             : {}),
           updated_at: now,
@@ -148,7 +161,7 @@ async function recordOutcomes(tx: Database, s: RunScope, outcomes: Outcome[], no
       events.push({
         ...base,
         recordId: o.row.subscription_id,
-        severity: o.kind === "blocklisted" ? "warning" : "error",
+        severity: o.kind === "blocklisted" || o.stale ? "warning" : "error",
         detail: `"${TASK_TEXT[task]}" not transmitted: ${o.message}`,
         data,
       });
@@ -242,6 +255,11 @@ export async function executeTransmit(s: RunScope) {
     const outcomes: Outcome[] = [];
     const ops: { op: MemberOp; row: TaskRow }[] = [];
     for (const r of rows) {
+      const stale = staleTask(r);
+      if (stale) {
+        outcomes.push({ row: r, kind: "error", message: stale, stale: true });
+        continue;
+      }
       const op = opFor(r, adapter);
       if ("skip" in op) {
         outcomes.push({ row: r, kind: "error", message: op.skip });
