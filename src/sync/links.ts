@@ -209,6 +209,9 @@ async function dropSyncState(tx: Database, listId: string) {
 export async function detachLink(ctx: Ctx, listId: string, confirm: boolean) {
   const { link, connection } = await requireLink(ctx.rt.db, ctx.workspaceId, listId);
   requireConfirm(confirm, EXPERT_WARNINGS.detach);
+  await assertNoActiveRun(ctx.rt.db, listId);
+  // The live-changes URL goes with the link: its registration in the tool is removed first.
+  const webhook = await releaseToolWebhook(ctx.rt, ctx.workspaceId, listId);
   return ctx.rt.db.transaction().execute(async (tx) => {
     await assertNoActiveRun(tx, listId);
     await dropSyncState(tx, listId);
@@ -221,7 +224,12 @@ export async function detachLink(ctx: Ctx, listId: string, confirm: boolean) {
       before: { connection_id: link.connection_id, remote_list_id: link.remote_list_id, how: link.how },
       data: { warning: EXPERT_WARNINGS.detach },
     });
-    return { list_id: listId, detached: true, warning: EXPERT_WARNINGS.detach };
+    return {
+      list_id: listId,
+      detached: true,
+      warning: EXPERT_WARNINGS.detach,
+      ...(webhook ? { webhook } : {}),
+    };
   });
 }
 
@@ -241,6 +249,10 @@ export async function relink(
   } catch (e) {
     throw toolProblem(e, toolLabel(connection.tool));
   }
+  await assertNoActiveRun(ctx.rt.db, listId);
+  // A live-changes URL registered on the old remote list would report another list's changes: it goes.
+  const webhook =
+    remote.id === link.remote_list_id ? null : await releaseToolWebhook(ctx.rt, ctx.workspaceId, listId);
   const now = ctx.rt.now();
   return ctx.rt.db.transaction().execute(async (tx) => {
     await assertNoActiveRun(tx, listId);
@@ -266,7 +278,18 @@ export async function relink(
       after: { remote_list_id: after.remote_list_id, how: after.how },
       data: { warning },
     });
-    return { ...linkOut(after, connection), warning };
+    return {
+      ...linkOut(after, connection),
+      warning,
+      ...(webhook
+        ? {
+            webhook: {
+              ...webhook,
+              note: `The webhook URL of the old list was removed; create one for the new list (POST /v1/lists/${listId}/webhook).`,
+            },
+          }
+        : {}),
+    };
   });
 }
 

@@ -117,6 +117,36 @@ describe("registering the webhook in Mailchimp", () => {
     expect((await admin.delete(`/v1/lists/${plain.body.id}`)).status).toBe(200);
   });
 
+  it("choosing another audience or detaching removes the registration on the old audience", async () => {
+    env.rt.config.publicUrl = reachable;
+    const { listId, remote } = await linkedList();
+    expect((await admin.post(`/v1/lists/${listId}/webhook`)).body).toMatchObject({
+      registered_in_tool: true,
+    });
+    const other = fake.addList("Other audience");
+    const moved = await admin.put(`/v1/lists/${listId}/link/remote`, {
+      remote_list_id: other.id,
+      how: "chosen",
+      confirm: true,
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.webhook).toMatchObject({ unregistered_in_tool: true, problem: null });
+    expect(moved.body.webhook.note).toContain(`/v1/lists/${listId}/webhook`);
+    expect(remote.webhooks.size).toBe(0);
+    expect((await admin.delete(`/v1/lists/${listId}/webhook`)).status).toBe(404);
+
+    const again = await admin.post(`/v1/lists/${listId}/webhook`);
+    expect(again.body).toMatchObject({ registered_in_tool: true });
+    const otherRemote = fake.lists.get(other.id);
+    expect(otherRemote?.webhooks.size).toBe(1);
+    const detached = await admin.post(`/v1/lists/${listId}/link/detach`, { confirm: true });
+    expect(detached.status).toBe(200);
+    expect(detached.body.webhook).toMatchObject({ unregistered_in_tool: true, problem: null });
+    expect(otherRemote?.webhooks.size).toBe(0);
+    const call = await fetch(again.body.url, { method: "GET" });
+    expect(call.status).toBe(404);
+  });
+
   it("says plainly when the public URL is not configured, and does not ask Mailchimp", async () => {
     env.rt.config.publicUrl = derivedDefault;
     expect(publicUrlUnknown(env.rt.config)).toBe(true);
