@@ -259,8 +259,7 @@ export async function deleteSubscription(
   await requireList(ctx.rt.db, ctx.workspaceId, listId);
   if (!(await findSubscription(ctx.rt.db, ctx.workspaceId, listId, id))) throw NotFound("subscription", id);
   // List sync (seed 003 §8.1): a member the tool still lists is deleted there first, or kept, as asked.
-  const settled = await settleLinkedSubscription(ctx.rt, ctx.workspaceId, id, linkedMember);
-  const inTool = settled && { tool: settled.tool, done: settled.op === "archive" ? "archived" : "deleted" };
+  const inTool = await settleLinkedSubscription(ctx.rt, ctx.workspaceId, id, linkedMember);
   return ctx.rt.db.transaction().execute(async (tx) => {
     await requireList(tx, ctx.workspaceId, listId);
     const s = await findSubscription(tx, ctx.workspaceId, listId, id);

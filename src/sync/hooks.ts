@@ -219,7 +219,7 @@ export async function settleLinkedSubscription(
   subscriptionId: string,
   choice: LinkedMemberChoice | undefined,
   opts: AdapterOptions = {},
-): Promise<{ tool: string; op: string } | null> {
+): Promise<{ tool: string; done: "archived" | "deleted" } | null> {
   const linked = await linkedMembers(rt.db, workspaceId, { subscriptionId });
   const [m] = linked;
   if (!m || choice === "keep") return null;
@@ -237,7 +237,11 @@ export async function settleLinkedSubscription(
     );
   }
   await carryOut(rt, linked, choice, opts, "The subscription was not deleted.");
-  return { tool, op: behaviour.op };
+  // Mailchimp archives the member; listmonk takes the subscriber off this list (its word: deleted).
+  return {
+    tool,
+    done: connection.tool === "mailchimp" && behaviour.op === "archive" ? "archived" : "deleted",
+  };
 }
 
 const connectionOf = (rt: Runtime, id: string) =>

@@ -1,5 +1,6 @@
 // List sync end to end through the API against the Mailchimp contract fake (seed 003 §4–§5, §8, §9).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeListmonk } from "../../test/fakes/listmonk.js";
 import { type FakeMailchimp, startFakeMailchimp } from "../../test/fakes/mailchimp.js";
 import { api, connectMailchimp, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { systemActor } from "../runtime.js";
@@ -938,6 +939,43 @@ describe("no manual repair (issue 6 item 6, seed 003 §8.1, §8.2, §9)", () => 
     const cSub = await subscribe(b.listId, c);
     expect((await editor.delete(`/v1/lists/${b.listId}/subscriptions/${cSub}`)).status).toBe(200);
     expect(await gone(b.listId, cSub)).toBe(true);
+  });
+
+  it("deleting one subscription in listmonk takes the subscriber off that list only (§8.1)", async () => {
+    const lm = new FakeListmonk();
+    const base = await lm.start();
+    try {
+      const c = await admin.post("/v1/email-tools", {
+        name: "listmonk",
+        tool: "listmonk",
+        base_url: base,
+        credentials: { username: lm.user, token: lm.token },
+      });
+      expect(c.status).toBe(201);
+      const listId = await newList();
+      const remote = lm.addList({ name: "Newsletter" });
+      const other = lm.addList({ name: "Other" });
+      const link = { mode: "attach", connection_id: c.body.id, remote_list_id: String(remote.id) };
+      expect((await editor.post(`/v1/lists/${listId}/link`, link)).status).toBe(201);
+      const email = `fouquet-${seq}@example.org`;
+      const sub = await subscribe(listId, await contact("Antoine", "Fouquet", email));
+      lm.addSubscriber({
+        email,
+        name: "Antoine Fouquet",
+        lists: { [remote.id]: "confirmed", [other.id]: "confirmed" },
+      });
+      expect((await fetchList(listId)).counts).toMatchObject({ success: 1 });
+      const asked = await editor.delete(`/v1/lists/${listId}/subscriptions/${sub}`);
+      expect(asked.status).toBe(409);
+      expect(asked.body.error.details.delete_in_tool).toContain("this list only");
+      const deleted = await editor.delete(`/v1/lists/${listId}/subscriptions/${sub}?linked_members=delete`);
+      expect(deleted.body).toEqual({ id: sub, deleted: true, member_in_tool: "deleted" });
+      const s = lm.subscriberByEmail(email);
+      expect(s?.lists.has(remote.id)).toBe(false);
+      expect(s?.lists.has(other.id)).toBe(true);
+    } finally {
+      await lm.close();
+    }
   });
 
   it("deleting a contact the tool knows first offers to unsubscribe or delete the member there", async () => {
