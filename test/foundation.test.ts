@@ -68,6 +68,20 @@ describe("operator and workspaces", () => {
   it("serves openapi.json, health and metrics", async () => {
     const o = await api(env.app).get("/openapi.json");
     expect(o.body.paths["/v1/workspaces"].post.summary).toBe("Create a workspace");
+    const issue = o.body.components.schemas.FieldIssue;
+    expect(issue.required).toEqual(["path", "message"]);
+    expect(Object.keys(issue.properties)).toEqual(
+      expect.arrayContaining([
+        "path",
+        "message",
+        "code",
+        "expected",
+        "received",
+        "minimum",
+        "maximum",
+        "keys",
+      ]),
+    );
     expect((await api(env.app).get("/health")).body.status).toBe("ok");
     expect((await api(env.app).get("/metrics")).text).toContain("poststelle_queue_depth");
   });

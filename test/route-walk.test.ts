@@ -629,7 +629,32 @@ describe("the route table", () => {
   it("answers bad bodies on every route that takes one with 400 and the error shape, and writes nothing", async () => {
     const ids = await seed(env.ws.id, env.ws.admin);
     const failures: string[] = [];
-    const expect400 = async (k: string, what: string, method: string, url: string, body: string) => {
+    // A field-level 400 from the schema names each issue's path, message and zod's code (DESIGN §9).
+    type Detail = { path?: unknown; message?: unknown; code?: unknown; keys?: unknown };
+    const fieldDetails = (e: { details?: unknown }): string | null => {
+      const ds = e.details as Detail[];
+      if (!Array.isArray(ds) || ds.length === 0) return "no details";
+      const bad = ds.find(
+        (d) => typeof d.path !== "string" || typeof d.message !== "string" || typeof d.code !== "string",
+      );
+      return bad ? `a detail without path, message and code: ${JSON.stringify(bad)}` : null;
+    };
+    const unknownKey = (e: { details?: unknown }): string | null => {
+      const wrong = fieldDetails(e);
+      if (wrong) return wrong;
+      const d = (e.details as Detail[]).find((x) => x.code === "unrecognized_keys");
+      return Array.isArray(d?.keys) && d.keys.includes("zz_unknown")
+        ? null
+        : `no unrecognized_keys detail naming zz_unknown: ${JSON.stringify(e.details)}`;
+    };
+    const expect400 = async (
+      k: string,
+      what: string,
+      method: string,
+      url: string,
+      body: string,
+      check?: (e: { details?: unknown }) => string | null,
+    ) => {
       const before = await countActivities();
       const res = await api(env.app, env.ws.admin).raw(method, url, body, {
         "content-type": "application/json",
@@ -638,6 +663,10 @@ describe("the route table", () => {
       if (res.status !== 400 || typeof e?.code !== "string" || typeof e?.message !== "string" || !e.message)
         failures.push(`${k} with ${what} → ${res.status} ${res.text.slice(0, 160)}`);
       else if ((await countActivities()) !== before) failures.push(`${k} with ${what} wrote an activity`);
+      else {
+        const wrong = check?.(e);
+        if (wrong) failures.push(`${k} with ${what}: ${wrong}`);
+      }
     };
     for (const r of writeRoutes()) {
       const k = keyOf(r);
@@ -671,7 +700,14 @@ describe("the route table", () => {
       if (typeof sample !== "object" || Array.isArray(sample)) continue;
       await expect400(k, "malformed JSON", r.method, url, '{"a":');
       await expect400(k, "an array for a body", r.method, url, "[]");
-      await expect400(k, "an unknown field", r.method, url, JSON.stringify({ ...sample, zz_unknown: 1 }));
+      await expect400(
+        k,
+        "an unknown field",
+        r.method,
+        url,
+        JSON.stringify({ ...sample, zz_unknown: 1 }),
+        unknownKey,
+      );
       // Each field of the valid sample given a value of another JSON type (a nested object's fields too).
       const wrongFor = (v: unknown): unknown =>
         typeof v === "string" ? 12345 : typeof v === "number" || typeof v === "boolean" ? [] : "x";
@@ -685,7 +721,14 @@ describe("the route table", () => {
         const body = structuredClone(sample) as Record<string, Record<string, unknown>>;
         if (p.length === 1) (body as Record<string, unknown>)[p[0]] = wrongFor(body[p[0]]);
         else body[p[0]][p[1]] = wrongFor(body[p[0]][p[1]]);
-        await expect400(k, `${p.join(".")} of the wrong type`, r.method, url, JSON.stringify(body));
+        await expect400(
+          k,
+          `${p.join(".")} of the wrong type`,
+          r.method,
+          url,
+          JSON.stringify(body),
+          fieldDetails,
+        );
       }
       // Each text field holding what the database cannot store: U+0000, and half a surrogate pair (sent as
       // JSON escapes). Before session 17 these reached PostgreSQL and failed with a 500.

@@ -57,7 +57,7 @@ export function normalisePhone(input: string, field = "address"): string {
   if (!PHONE_CHARS.test(t) || digits.length < 6 || digits.length > 15) {
     throw Invalid(
       `${field}: '${input}' is not a valid phone number; give 6 to 15 digits, optionally with a leading + or 00 (e.g. +49 30 1234567).`,
-      [{ path: field, message: "invalid phone number" }],
+      [{ path: field, message: "invalid phone number", code: "invalid_format", format: "phone" }],
     );
   }
   return canonical;

@@ -31,7 +31,8 @@ import { transition } from "./states.js";
 import { type CampaignRow, insertRun, selectListsOf, updateCampaignRow } from "./store.js";
 import { effectiveTransportId, transportIdByName } from "./transport.js";
 
-type Missing = { path: string; message: string };
+/** What a campaign still needs, as a 400 detail (code "required", like a missing field elsewhere). */
+type Missing = { path: string; message: string; code: "required" };
 
 function missingError(what: string, missing: Missing[]) {
   return Invalid(
@@ -74,12 +75,15 @@ async function prepareSend(
     (from === settings.default_from ? settings.default_from_name : null) ??
     null;
   const missing: Missing[] = [];
-  if (!c.subject) missing.push({ path: "subject", message: "Give the campaign a subject." });
-  if (!c.template_id) missing.push({ path: "template_id", message: "Choose an e-mail template." });
+  if (!c.subject)
+    missing.push({ path: "subject", message: "Give the campaign a subject.", code: "required" });
+  if (!c.template_id)
+    missing.push({ path: "template_id", message: "Choose an e-mail template.", code: "required" });
   if (!from) {
     missing.push({
       path: "from",
       message: "Name the sender (from), or set a sender on the list or the workspace's default_from.",
+      code: "required",
     });
   }
   if (missing.length) throw missingError("sent", missing);
@@ -338,12 +342,15 @@ async function prepareGenerate(
   const options = (c.letter_options ?? {}) as Partial<LetterOptions>;
   const missing: Missing[] = [];
   if (format === "letters") {
-    if (!c.subject) missing.push({ path: "subject", message: "Give the letter a subject (Betreff)." });
-    if (!c.template_id) missing.push({ path: "template_id", message: "Choose a letter template." });
+    if (!c.subject)
+      missing.push({ path: "subject", message: "Give the letter a subject (Betreff).", code: "required" });
+    if (!c.template_id)
+      missing.push({ path: "template_id", message: "Choose a letter template.", code: "required" });
     if (!options.sender) {
       missing.push({
         path: "letter_options.sender",
         message: "Name the sender for the return address line (name, street, postal_code, city).",
+        code: "required",
       });
     }
   }

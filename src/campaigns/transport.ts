@@ -11,7 +11,7 @@ export async function transportIdByName(db: Database, workspaceId: string, name:
   const names = all.map((x) => x.name);
   throw Invalid(
     `transport: no transport named '${name}' exists${names.length ? ` (there are: ${names.join(", ")})` : ""}.`,
-    [{ path: "transport", message: "unknown transport" }],
+    [{ path: "transport", message: "unknown transport", code: "unknown_reference", kind: "transport" }],
   );
 }
 

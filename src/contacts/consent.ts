@@ -49,7 +49,7 @@ export async function recordConsent(ctx: Ctx, contactId: string, input: RecordCo
   const at = input.at ? new Date(input.at) : now;
   if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
     throw Invalid(`at: ${input.at} lies in the future; record consent when it is given.`, [
-      { path: "at", message: "lies in the future" },
+      { path: "at", message: "lies in the future", code: "in_future" },
     ]);
   }
   return ctx.rt.db.transaction().execute(async (tx) => {

@@ -68,7 +68,12 @@ export const UNIDENTIFIABLE = "A contact needs at least a name, an e-mail addres
 export function assertIdentifiable(c: ContactData) {
   if (!c.first_name && !c.last_name && c.emails.length === 0 && !c.phone && !c.mobile) {
     throw Invalid(UNIDENTIFIABLE, [
-      { path: "", message: "give first_name, last_name, emails, phone or mobile" },
+      {
+        path: "",
+        message: "give first_name, last_name, emails, phone or mobile",
+        code: "required_one_of",
+        fields: ["first_name", "last_name", "emails", "phone", "mobile"],
+      },
     ]);
   }
 }

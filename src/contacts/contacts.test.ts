@@ -67,19 +67,50 @@ describe("contacts: create, read, change, delete", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid");
     expect(bad.body.error.details[0].path).toBe("emails.1");
+    expect(bad.body.error.details[0].code).toBe("custom");
     expect(bad.body.error.message).toContain("'max@' is not a valid e-mail address");
     const unknown = await editor().post("/v1/contacts", { last_name: "Müller", nickname: "Maxi" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/nickname/);
+    expect(unknown.body.error.details).toEqual([
+      { path: "", message: 'Unrecognized key: "nickname"', code: "unrecognized_keys", keys: ["nickname"] },
+    ]);
     const type = await editor().post("/v1/contacts", { last_name: 42 });
     expect(type.status).toBe(400);
-    expect(type.body.error.details[0].path).toBe("last_name");
+    // The detail says what kind of value came (never the value itself) and what was expected.
+    expect(type.body.error.details).toEqual([
+      {
+        path: "last_name",
+        message: "Invalid input: expected string, received number",
+        code: "invalid_type",
+        expected: "string",
+        received: "number",
+      },
+    ]);
+    const long = await editor().post("/v1/contacts", { last_name: "M".repeat(1000) });
+    expect(long.status).toBe(400);
+    expect(long.body.error.details[0]).toMatchObject({
+      path: "last_name",
+      code: "too_big",
+      origin: "string",
+      inclusive: true,
+    });
+    expect(typeof long.body.error.details[0].maximum).toBe("number");
+    expect(JSON.stringify(long.body.error.details)).not.toContain("MMMM");
     const salutation = await editor().post("/v1/contacts", { salutation: "Sgt", last_name: "Pepper" });
     expect(salutation.status).toBe(400);
     expect(salutation.body.error.message).toMatch(/salutation.*Frau, Herr/);
     const nobody = await editor().post("/v1/contacts", { address: { city: "Berlin" } });
     expect(nobody.status).toBe(400);
     expect(nobody.body.error.message).toMatch(/at least a name, an e-mail address or a phone number/);
+    expect(nobody.body.error.details).toEqual([
+      {
+        path: "",
+        message: "give first_name, last_name, emails, phone or mobile",
+        code: "required_one_of",
+        fields: ["first_name", "last_name", "emails", "phone", "mobile"],
+      },
+    ]);
     expect(await activityCount()).toBe(before);
   });
 

@@ -60,7 +60,14 @@ function parseTarget(column: string, target: string): ImportTarget {
   throw Invalid(
     `mapping: column '${column}' → '${target}' is not a contact field; use one of ${importFields.join(", ")}, ` +
       "custom.<name>, or null to leave the column out.",
-    [{ path: `mapping.${column}`, message: "unknown field" }],
+    [
+      {
+        path: `mapping.${column}`,
+        message: "unknown field",
+        code: "unknown_reference",
+        kind: "contact_field",
+      },
+    ],
   );
 }
 
@@ -98,7 +105,7 @@ export function planColumns(header: string[], mapping: ImportMapping = {}): Colu
     if (indexes.length === 0) {
       throw Invalid(
         `mapping: the file has no column '${column}'; its columns are ${names.map((n) => `'${n}'`).join(", ")}.`,
-        [{ path: `mapping.${column}`, message: "no such column" }],
+        [{ path: `mapping.${column}`, message: "no such column", code: "unknown_reference", kind: "column" }],
       );
     }
     const t = target === null || target === "" ? null : parseTarget(column, target);

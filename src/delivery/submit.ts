@@ -108,7 +108,14 @@ function assertUniqueKeys(items: BatchItem[]) {
     if (first !== undefined) {
       throw Invalid(
         `messages[${i}].idempotency_key repeats that of messages[${first}]; each key names one message.`,
-        [{ path: `messages.${i}.idempotency_key`, message: `same key as messages.${first}` }],
+        [
+          {
+            path: `messages.${i}.idempotency_key`,
+            message: `same key as messages.${first}`,
+            code: "duplicate",
+            of: `messages.${first}.idempotency_key`,
+          },
+        ],
       );
     }
     seen.set(k, i);
@@ -197,14 +204,14 @@ function recipientOf(r: Resolver, item: BatchItem): { to: string; contact: Row<"
   const contact = r.contactsById.get(item.to.contact_id);
   if (!contact) {
     throw Invalid(`to.contact_id: no contact with id '${item.to.contact_id}' exists in this workspace.`, [
-      { path: "to.contact_id", message: "unknown contact" },
+      { path: "to.contact_id", message: "unknown contact", code: "unknown_reference", kind: "contact" },
     ]);
   }
   const first = contact.emails.map((e) => tryNormaliseEmail(e)).find((e) => e !== null);
   if (!first) {
     throw Invalid(
       `to: contact has no usable address (contact '${contact.id}' has no valid e-mail address).`,
-      [{ path: "to.contact_id", message: "contact has no usable address" }],
+      [{ path: "to.contact_id", message: "contact has no usable address", code: "no_usable_address" }],
     );
   }
   return { to: first.address, contact };
@@ -216,7 +223,7 @@ function senderOf(r: Resolver, item: BatchItem): { from: string; fromName: strin
   if (!from) {
     throw Invalid(
       "from: this message has no sender. Give `from`, or set the workspace's default_from (PATCH /v1/workspace).",
-      [{ path: "from", message: "no sender" }],
+      [{ path: "from", message: "no sender", code: "required" }],
     );
   }
   const fromName = item.from_name ?? (from === dflt ? (r.settings.default_from_name ?? null) : null);
@@ -230,7 +237,7 @@ function transportIdOf(r: Resolver, item: BatchItem): string | null {
       const names = r.transports.map((x) => x.name);
       throw Invalid(
         `transport: no transport named '${item.transport}' exists${names.length ? ` (there are: ${names.join(", ")})` : ""}.`,
-        [{ path: "transport", message: "unknown transport" }],
+        [{ path: "transport", message: "unknown transport", code: "unknown_reference", kind: "transport" }],
       );
     }
     return t.id;
@@ -259,7 +266,7 @@ async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Pre
   const content = await contentOf(r, item, contact);
   if (!content.subject) {
     throw Invalid("subject: the message has no subject (none given and the template has none).", [
-      { path: "subject", message: "subject is required" },
+      { path: "subject", message: "subject is required", code: "required" },
     ]);
   }
   const id = newId("msg", now.getTime());

@@ -98,7 +98,12 @@ function throttleOf(before: Throttle, body: Throttle): Required<Throttle> {
   };
   if ((t.rate_limit === null) !== (t.rate_window_seconds === null)) {
     throw Invalid("rate_limit and rate_window_seconds go together (e.g. 500 messages per 3600 seconds).", [
-      { path: t.rate_limit === null ? "rate_limit" : "rate_window_seconds", message: "give both or neither" },
+      {
+        path: t.rate_limit === null ? "rate_limit" : "rate_window_seconds",
+        message: "give both or neither",
+        code: "together",
+        with: t.rate_limit === null ? "rate_window_seconds" : "rate_limit",
+      },
     ]);
   }
   return t;

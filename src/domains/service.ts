@@ -35,7 +35,7 @@ export function normaliseDomain(input: string): string {
   const labels = ascii.split(".");
   if (!ascii || labels.length < 2 || ascii.length > 253 || !labels.every((l) => LABEL.test(l))) {
     throw Invalid(`domain: '${input}' is not a domain name (e.g. praxis-scholz.de).`, [
-      { path: "domain", message: "not a domain name" },
+      { path: "domain", message: "not a domain name", code: "invalid_format", format: "domain" },
     ]);
   }
   return ascii;
@@ -231,13 +231,13 @@ export async function assertVerifiedSenders(
     if (!d) {
       throw Invalid(
         `from: the domain '${domain}' is not a sender domain of this workspace, which sends only from verified domains. Register it (POST /v1/sender-domains {"domain":"${domain}"}), publish the DNS records it shows (DKIM, SPF, DMARC), then check them with POST /v1/sender-domains/{id}/verify.`,
-        [{ path: "from", message: "sender domain not registered" }],
+        [{ path: "from", message: "sender domain not registered", code: "sender_domain_not_registered" }],
       );
     }
     const records = recordsFor(inputsOf(ctx.rt, settings, d));
     throw Invalid(
       `from: the sender domain '${domain}' is not verified yet. Publish ${whatToPublish(records, d.checks as RecordCheck[] | null)}, then check again with POST /v1/sender-domains/${d.id}/verify.`,
-      [{ path: "from", message: "sender domain not verified" }],
+      [{ path: "from", message: "sender domain not verified", code: "sender_domain_not_verified" }],
     );
   }
 }

@@ -153,7 +153,7 @@ export async function putEntry(ctx: Ctx, code: string, body: PutEntryBody): Prom
     if (!shipped && !next.label_de && !next.label_en) {
       throw Invalid(
         `'${c}' is not in the shipped registry: a new entry needs a label (label.de or label.en).`,
-        [{ path: "label", message: "required for a new entry" }],
+        [{ path: "label", message: "required for a new entry", code: "required", when: { new_entry: true } }],
       );
     }
     const row = await upsertRow(tx, next);

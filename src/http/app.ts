@@ -8,7 +8,7 @@ import { trustProxyOption } from "../config/index.js";
 import type { Runtime } from "../runtime.js";
 import { Invalid } from "../util/errors.js";
 import { authenticate } from "./auth.js";
-import { errorHandler, sendError, zodDetails, zodMessage } from "./errors.js";
+import { errorHandler, receivedKind, sendError, zodDetails, zodMessage } from "./errors.js";
 import { parseJsonFromBytes } from "./json-body.js";
 import { httpMetrics, metricsText } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
@@ -18,9 +18,10 @@ import { refuseUnstorableInput } from "./storable-text.js";
 
 function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
+  // reportInput: the details name the kind of value received (never the value: zodDetails drops it).
   let r: ReturnType<ZodType<T>["safeParse"]>;
   try {
-    r = schema.safeParse(value ?? (where === "request body" ? undefined : {}));
+    r = schema.safeParse(value ?? (where === "request body" ? undefined : {}), { reportInput: true });
   } catch (e) {
     // zod checks a nested value by recursion: JSON nested some thousands deep (valid JSON, and JSON.parse
     // takes it) runs out of stack there. That is the input's shape, not the server's fault.
@@ -37,7 +38,26 @@ function parseWith<T>(schema: ZodType<T> | undefined, value: unknown, where: str
 function refuseUndeclaredBody(value: unknown) {
   if (value === undefined || value === null) return;
   if (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return;
-  throw Invalid("This route takes no request body: send none, or {}.");
+  const details =
+    typeof value === "object" && !Array.isArray(value)
+      ? [
+          {
+            path: "",
+            message: "this route takes no body",
+            code: "unrecognized_keys",
+            keys: Object.keys(value),
+          },
+        ]
+      : [
+          {
+            path: "",
+            message: "this route takes no body",
+            code: "invalid_type",
+            expected: "undefined",
+            received: receivedKind(value),
+          },
+        ];
+  throw Invalid("This route takes no request body: send none, or {}.", details);
 }
 
 /** Likewise a write route that declares no query string: `DELETE …?confirm=true` or `POST …/erase?dry_run=true`

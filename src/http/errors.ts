@@ -4,8 +4,63 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { AppError, type ErrorCode } from "../util/errors.js";
 
-export function zodDetails(err: ZodError) {
-  return err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+/** One field-level issue of a 400 (DESIGN §9, README "Errors"): where (`path`, dotted), what (`message`, English),
+ * and — since session 17 — `code` with its parameters, so a client can word it in its own language. Zod's
+ * issues keep zod's code and parameters (`too_small` + `origin`, `minimum`, `inclusive`; `invalid_type` +
+ * `expected`, `received`; `invalid_format` + `format`; `invalid_value` + `values`; `unrecognized_keys` + `keys`;
+ * `custom` + `params` …); the checks outside zod use the same vocabulary where it fits (`invalid_format`,
+ * `required`) and a few codes of their own. Never the input itself. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+  [param: string]: unknown;
+}
+
+/** The parameters of a zod issue that are copied into its detail (the input and nested issues are not). */
+const zodParams = [
+  "expected",
+  "origin",
+  "minimum",
+  "maximum",
+  "inclusive",
+  "exact",
+  "format",
+  "pattern",
+  "prefix",
+  "suffix",
+  "includes",
+  "divisor",
+  "keys",
+  "values",
+  "discriminator",
+  "params",
+] as const;
+
+/** What kind of value was received, as zod words it ("undefined", "null", "array", …), never the value. */
+export function receivedKind(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "array";
+  if (input instanceof Date) return "date";
+  if (typeof input === "number" && Number.isNaN(input)) return "nan";
+  return typeof input;
+}
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  return v;
+}
+
+/** A ZodError's issues as 400 details. `received` is there when the parse ran with `reportInput: true`. */
+export function zodDetails(err: ZodError): FieldIssue[] {
+  return err.issues.map((i) => {
+    const d: FieldIssue = { path: i.path.join("."), message: i.message, code: i.code };
+    const raw = i as unknown as Record<string, unknown>;
+    for (const k of zodParams) if (raw[k] !== undefined) d[k] = jsonSafe(raw[k]);
+    if (i.code === "invalid_type" && "input" in raw) d.received = receivedKind(raw.input);
+    return d;
+  });
 }
 
 export function zodMessage(where: string, err: ZodError): string {

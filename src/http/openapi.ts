@@ -67,10 +67,61 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
           properties: {
             error: {
               type: "object",
-              properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                details: {
+                  description:
+                    "What the error concerns. For a 400 `invalid` about fields: an array of FieldIssue. For other errors an object whose keys the error's message names (e.g. the existing record's id of a 409).",
+                  anyOf: [
+                    { type: "array", items: { $ref: "#/components/schemas/FieldIssue" } },
+                    { type: "object" },
+                  ],
+                },
+              },
               required: ["code", "message"],
             },
           },
+        },
+        FieldIssue: {
+          type: "object",
+          description:
+            "One field-level issue of a 400. `code` and its parameters let a client word the issue in its own language; `message` is the English wording. Validation issues keep zod's codes and parameters; the checks beyond the schema use the same vocabulary where it fits and a few codes of their own. The input itself is never repeated.",
+          properties: {
+            path: {
+              type: "string",
+              description: "The field, dotted (`emails.1`, `messages.2.to`); empty for the whole body.",
+            },
+            message: { type: "string", description: "What is wrong, in English." },
+            code: {
+              type: "string",
+              description:
+                "invalid_type (expected, received), too_small / too_big (origin, minimum / maximum, inclusive, exact), invalid_format (format: email, url, datetime, regex with pattern, phone, domain …), invalid_value (values), unrecognized_keys (keys), not_multiple_of (divisor), invalid_union, custom (params); beyond the schema: required (when), required_one_of (fields), unknown_reference (kind: contact, transport, column, contact_field), duplicate (of), together (with), in_future, wrong_password, no_usable_address, sender_domain_not_registered, sender_domain_not_verified.",
+            },
+            expected: { type: "string" },
+            received: {
+              type: "string",
+              description: "The kind of value received (undefined, null, string, number, array, object …).",
+            },
+            origin: { type: "string" },
+            minimum: { type: "number" },
+            maximum: { type: "number" },
+            inclusive: { type: "boolean" },
+            exact: { type: "boolean" },
+            format: { type: "string" },
+            pattern: { type: "string" },
+            divisor: { type: "number" },
+            keys: { type: "array", items: { type: "string" } },
+            values: { type: "array", items: {} },
+            params: { type: "object" },
+            kind: { type: "string" },
+            fields: { type: "array", items: { type: "string" } },
+            of: { type: "string" },
+            with: { type: "string" },
+            when: { type: "object" },
+          },
+          required: ["path", "message"],
+          additionalProperties: true,
         },
       },
     },

@@ -154,7 +154,12 @@ export async function updateMailbox(ctx: Ctx, id: string, patch: UpdateMailbox) 
     const moveTo = patch.move_to === undefined ? before.move_to : patch.move_to;
     if (after === "move" && !moveTo) {
       throw Invalid("after: 'move' needs move_to, the folder processed mail is moved to.", [
-        { path: "move_to", message: "required when after is 'move'" },
+        {
+          path: "move_to",
+          message: "required when after is 'move'",
+          code: "required",
+          when: { after: "move" },
+        },
       ]);
     }
     if (patch.name && patch.name !== before.name) {

@@ -164,7 +164,7 @@ export async function updateMe(rt: Runtime, session: SessionUser, patch: UpdateM
   if (patch.new_password !== undefined) {
     if (!(await verifyPassword(current.password_hash, patch.current_password ?? ""))) {
       throw Invalid("current_password: the current password is wrong.", [
-        { path: "current_password", message: "the current password is wrong" },
+        { path: "current_password", message: "the current password is wrong", code: "wrong_password" },
       ]);
     }
     passwordHash = await hashPassword(patch.new_password);

@@ -327,7 +327,9 @@ describe("the user's own settings", () => {
       new_password: "Neues-Passwort-1",
     });
     expect(wrong.status).toBe(400);
-    expect(wrong.body.error.details[0].path).toBe("current_password");
+    expect(wrong.body.error.details).toEqual([
+      { path: "current_password", message: "the current password is wrong", code: "wrong_password" },
+    ]);
     const half = await asUser(s).patch("/v1/auth/me", { new_password: "Neues-Passwort-1" });
     expect(half.status).toBe(400);
     const ok = await asUser(s).patch("/v1/auth/me", {

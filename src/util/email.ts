@@ -35,7 +35,7 @@ export function normaliseEmail(input: string, field = "address"): NormalisedEmai
   const n = tryNormaliseEmail(input);
   if (!n)
     throw Invalid(`${field}: '${input}' is not a valid e-mail address.`, [
-      { path: field, message: "invalid e-mail address" },
+      { path: field, message: "invalid e-mail address", code: "invalid_format", format: "email" },
     ]);
   return n;
 }

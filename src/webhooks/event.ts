@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { MessageEventType } from "../events/status.js";
+import { zodDetails } from "../http/errors.js";
 import { Invalid } from "../util/errors.js";
 import type { BounceVerdict } from "./bounce.js";
 
@@ -50,10 +51,7 @@ export function readPayload<T>(schema: z.ZodType<T>, value: unknown, what: strin
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
-  throw Invalid(
-    `This is not a ${what}: ${issues.join("; ")}`,
-    r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-  );
+  throw Invalid(`This is not a ${what}: ${issues.join("; ")}`, zodDetails(r.error));
 }
 
 /** A single object or an array of them, as SendGrid and Postmark may send. */

@@ -408,7 +408,18 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
     "shows bad input at its field, asks before lifting a block, and says what failed instead of a blank page",
     async () => {
       await page.goto(`${server.url}/settings?section=blocklist`);
-      await page.getByLabel("Adresse").fill("spam@example.net");
+      // A check beyond the schema (a phone number of two digits): its detail says code invalid_format,
+      // format phone, and the English "invalid phone number"; the field words it from the code in German.
+      const address = page.getByLabel("Adresse");
+      await address.fill("12");
+      await page.getByLabel("Grund").fill("Test");
+      await page.getByRole("button", { name: "Adresse sperren" }).click();
+      await expect.poll(() => address.getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator(".field-invalid .field-error").textContent()).toBe(
+        "Keine gültige Telefonnummer: 6 bis 15 Ziffern, gern mit + oder 00 vorne (z. B. +49 30 1234567).",
+      );
+      await page.getByLabel("Grund").fill("");
+      await address.fill("spam@example.net");
       await page.getByRole("button", { name: "Adresse sperren" }).click();
       // 400 with details → the message sits under the reason field.
       const reason = page.getByLabel("Grund");

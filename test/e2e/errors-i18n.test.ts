@@ -15,7 +15,7 @@ import { type ErrorFacts, fieldMessage, wordError } from "../../web/src/i18n/err
 
 /** The 400 the server sends for a body that fails `schema` (src/http/errors.ts). */
 function invalidBody(schema: ZodType, body: unknown): ErrorFacts {
-  const r = schema.safeParse(body);
+  const r = schema.safeParse(body, { reportInput: true }); // as src/http/app.ts parses a request
   if (r.success) throw new Error("the body was valid");
   return {
     status: 400,
@@ -69,6 +69,80 @@ describe("an API error in the user's language", () => {
     const [issue] = list.details as Array<{ message: string }>;
     expect(fieldMessage(issue.message, "de")).toBe("Bitte ausfüllen.");
     expect(fieldMessage(issue.message, "en")).toBe("Required.");
+  });
+
+  it("words a field issue from its code and parameters, the English sentence only where there is no code", () => {
+    // The code decides, not the sentence: a detail whose English says something else is worded by its code.
+    const coded = (d: Record<string, unknown>) => ({ path: "x", message: "(some English)", ...d });
+    expect(
+      fieldMessage(coded({ code: "too_small", origin: "string", minimum: 3, inclusive: true }), "de"),
+    ).toBe("Mindestens 3 Zeichen.");
+    expect(
+      fieldMessage(coded({ code: "too_big", origin: "number", maximum: 1000, inclusive: false }), "de"),
+    ).toBe("Kleiner als 1.000.");
+    expect(
+      fieldMessage(coded({ code: "invalid_type", expected: "number", received: "undefined" }), "de"),
+    ).toBe("Bitte ausfüllen.");
+    expect(fieldMessage(coded({ code: "invalid_type", expected: "int", received: "string" }), "en")).toBe(
+      "Enter a whole number.",
+    );
+    expect(fieldMessage(coded({ code: "invalid_format", format: "phone" }), "de")).toMatch(
+      /^Keine gültige Telefonnummer/,
+    );
+    // Without a code (or with one the dashboard does not know) the English sentence is matched as before.
+    expect(fieldMessage({ path: "x", message: "Invalid URL" }, "de")).toBe("Keine gültige Adresse (URL).");
+    expect(fieldMessage({ path: "x", message: "Invalid URL", code: "new_code_2030" }, "de")).toBe(
+      "Keine gültige Adresse (URL).",
+    );
+    // Real schemas: an unknown field and a choice, as the server details them.
+    const role = invalidBody(createUserBody, { email: "a@example.org", role: "boss", zz: 1 });
+    expect(role.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: "role",
+          code: "invalid_value",
+          values: ["admin", "editor", "viewer"],
+        }),
+        expect.objectContaining({ path: "", code: "unrecognized_keys", keys: ["zz"] }),
+      ]),
+    );
+    expect(wordError(role, "de", de).text).toBe(
+      "Bitte prüfen Sie Ihre Eingaben. Rolle: Bitte „admin“, „editor“ oder „viewer“ wählen. Unbekanntes Feld: „zz“.",
+    );
+    const missingReason = invalidBody(createBlockBody, { address: "x@example.org" });
+    expect(missingReason.details).toEqual([
+      expect.objectContaining({
+        path: "reason",
+        code: "invalid_type",
+        expected: "string",
+        received: "undefined",
+      }),
+    ]);
+    // Checks beyond the schema carry codes of their own.
+    const nobody = {
+      status: 400,
+      code: "invalid",
+      message: "A contact needs at least a name, an e-mail address or a phone number.",
+      details: [
+        {
+          path: "",
+          message: "give first_name, last_name, emails, phone or mobile",
+          code: "required_one_of",
+          fields: ["first_name", "last_name", "emails", "phone", "mobile"],
+        },
+      ],
+    };
+    expect(wordError(nobody, "de", de).text).toBe(
+      "Bitte prüfen Sie Ihre Eingaben. Bitte mindestens eines angeben: Vorname, Nachname, E-Mail-Adressen, Telefon oder Mobil.",
+    );
+    const together = {
+      path: "rate_limit",
+      message: "give both or neither",
+      code: "together",
+      with: "rate_window_seconds",
+    };
+    expect(fieldMessage(together, "de")).toBe("Nur zusammen mit Zeitfenster (beides oder keines).");
+    expect(fieldMessage(together, "en")).toBe("Only together with time window (both or neither).");
   });
 
   it("keeps a sentence it cannot word as the evidence behind a worded lead", () => {

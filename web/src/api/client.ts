@@ -2,10 +2,9 @@
 // write, and the error shape of DESIGN §9 turned into an ApiError the pages show (at the field for 400
 // details, in a banner otherwise).
 
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+import type { FieldIssue } from "../i18n/errors";
+
+export type { FieldError, FieldIssue } from "../i18n/errors";
 
 export class ApiError extends Error {
   constructor(
@@ -17,13 +16,13 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The 400 details as `path → message`, for messages at the form field. */
-  fieldIssues(): Record<string, string> {
-    const out: Record<string, string> = {};
+  /** The 400 details by path, for messages at the form field (worded there from code and parameters). */
+  fieldIssues(): Record<string, FieldIssue> {
+    const out: Record<string, FieldIssue> = {};
     if (!Array.isArray(this.details)) return out;
     for (const d of this.details as FieldIssue[]) {
       if (d && typeof d.path === "string" && typeof d.message === "string" && !(d.path in out)) {
-        out[d.path] = d.message;
+        out[d.path] = d;
       }
     }
     return out;

@@ -1,11 +1,11 @@
 // A labelled form control with its error message underneath (400 details land here, DESIGN §9).
 import { type ReactNode, useId } from "react";
 import { useI18n } from "../i18n";
-import { fieldMessage } from "../i18n/errors";
+import { type FieldError, fieldMessage } from "../i18n/errors";
 
 export interface FieldProps {
   label: string;
-  error?: string;
+  error?: FieldError;
   hint?: string;
   children: (props: { id: string; "aria-invalid"?: boolean; "aria-describedby"?: string }) => ReactNode;
 }

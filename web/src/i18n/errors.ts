@@ -1,9 +1,11 @@
 // What went wrong, in the user's language. The API's errors (DESIGN §9) carry a stable `code` and an English
 // `message`; the dashboard words them here: sentences it knows (a wrong password, too many logins, an id that
 // does not exist, a form's field issues) fully, any other one with a worded lead by its code and the server's
-// sentence after it as the evidence. Field messages (400 details) are worded from zod's and the schemas'
-// patterns; one the dashboard does not know is shown as the server wrote it.
-import type { Dict } from "./de.js";
+// sentence after it as the evidence. Field messages (400 details) are worded from the detail's `code` and its
+// parameters (DESIGN §9, README "Errors"); a detail without a code the dashboard knows falls back to the
+// English sentence matched by pattern, and one no pattern knows is shown as the server wrote it.
+import { type Dict, de } from "./de.js";
+import { en } from "./en.js";
 import { fieldName } from "./reasons.js";
 
 /** The same as `Lang` in ./index.tsx (not imported: tests load this file outside the JSX build). */
@@ -88,12 +90,276 @@ const fieldRules: Record<Lang, Rule[]> = {
   ],
 };
 
-/** A 400 detail's message in the user's language (the server's text where no rule knows it). */
-export function fieldMessage(message: string, lang: Lang): string {
+/** One 400 detail as the API sends it: `path`, the English `message`, and `code` with its parameters. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+  [param: string]: unknown;
+}
+
+/** A field's error: a 400 detail, or a sentence the page wrote itself. */
+export type FieldError = string | FieldIssue;
+
+const num = (v: unknown, lang: Lang) =>
+  typeof v === "number" ? v.toLocaleString(lang === "de" ? "de-DE" : "en-GB") : String(v ?? "");
+const quoted = (v: unknown, lang: Lang) => (lang === "de" ? `„${String(v)}“` : `'${String(v)}'`);
+const strings = (v: unknown) => (Array.isArray(v) ? v.map((x) => String(x)) : []);
+const orList = (items: string[], lang: Lang) =>
+  items.length <= 1
+    ? (items[0] ?? "")
+    : `${items.slice(0, -1).join(", ")} ${lang === "de" ? "oder" : "or"} ${items[items.length - 1]}`;
+const dictOf = (lang: Lang): Dict => (lang === "de" ? de : (en as unknown as Dict));
+
+/** The word for a too_small / too_big bound: "Mindestens 3 Zeichen.", "Höchstens 5.", "Größer als 0." … */
+function boundText(i: FieldIssue, lang: Lang): string | null {
+  const small = i.code === "too_small";
+  const bound = small ? i.minimum : i.maximum;
+  if (typeof bound !== "number") return null;
+  const origin = String(i.origin ?? "");
+  const inclusive = i.inclusive !== false;
+  const de = lang === "de";
+  if (origin === "string") {
+    if (small && bound <= 1 && inclusive) return de ? "Bitte ausfüllen." : "Required.";
+    const n = inclusive ? bound : small ? bound + 1 : bound - 1;
+    const chars = de ? (n === 1 ? "Zeichen" : "Zeichen") : n === 1 ? "character" : "characters";
+    if (i.exact) return de ? `Genau ${num(n, lang)} ${chars}.` : `Exactly ${num(n, lang)} ${chars}.`;
+    return small
+      ? de
+        ? `Mindestens ${num(n, lang)} ${chars}.`
+        : `At least ${num(n, lang)} ${chars}.`
+      : de
+        ? `Höchstens ${num(n, lang)} ${chars}.`
+        : `At most ${num(n, lang)} ${chars}.`;
+  }
+  if (origin === "array" || origin === "set") {
+    const n = inclusive ? bound : small ? bound + 1 : bound - 1;
+    if (i.exact) return de ? `Genau ${num(n, lang)} angeben.` : `Give exactly ${num(n, lang)}.`;
+    if (small) return de ? `Mindestens ${num(n, lang)} auswählen.` : `Choose at least ${num(n, lang)}.`;
+    return de ? `Höchstens ${num(n, lang)}.` : `At most ${num(n, lang)}.`;
+  }
+  if (origin === "number" || origin === "int" || origin === "bigint") {
+    const b = num(bound, lang);
+    if (small)
+      return inclusive
+        ? de
+          ? `Mindestens ${b}.`
+          : `At least ${b}.`
+        : de
+          ? `Größer als ${b}.`
+          : `More than ${b}.`;
+    return inclusive
+      ? de
+        ? `Höchstens ${b}.`
+        : `At most ${b}.`
+      : de
+        ? `Kleiner als ${b}.`
+        : `Less than ${b}.`;
+  }
+  if (origin === "date") {
+    const d = new Date(bound).toLocaleString(de ? "de-DE" : "en-GB", {
+      dateStyle: "medium",
+      timeStyle: "short",
+    });
+    return small
+      ? de
+        ? `Nicht vor ${d}.`
+        : `Not before ${d}.`
+      : de
+        ? `Nicht nach ${d}.`
+        : `Not after ${d}.`;
+  }
+  if (origin === "file") {
+    const b = num(bound, lang);
+    return small
+      ? de
+        ? `Mindestens ${b} Byte.`
+        : `At least ${b} bytes.`
+      : de
+        ? `Höchstens ${b} Byte.`
+        : `At most ${b} bytes.`;
+  }
+  return null;
+}
+
+const formatWords: Record<Lang, Record<string, string>> = {
+  de: {
+    email: "Keine gültige E-Mail-Adresse.",
+    url: "Keine gültige Adresse (URL).",
+    datetime: "Kein gültiges Datum mit Uhrzeit.",
+    date: "Kein gültiges Datum.",
+    time: "Keine gültige Uhrzeit.",
+    duration: "Keine gültige Dauer.",
+    uuid: "Keine gültige Kennung.",
+    ulid: "Keine gültige Kennung.",
+    cuid: "Keine gültige Kennung.",
+    cuid2: "Keine gültige Kennung.",
+    ipv4: "Keine gültige IP-Adresse.",
+    ipv6: "Keine gültige IP-Adresse.",
+    base64: "Keine gültige Base64-Kodierung.",
+    phone: "Keine gültige Telefonnummer: 6 bis 15 Ziffern, gern mit + oder 00 vorne (z. B. +49 30 1234567).",
+    domain: "Kein Domainname (z. B. praxis-scholz.de).",
+  },
+  en: {
+    email: "Not a valid e-mail address.",
+    url: "Not a valid address (URL).",
+    datetime: "Not a valid date and time.",
+    date: "Not a valid date.",
+    time: "Not a valid time.",
+    duration: "Not a valid duration.",
+    uuid: "Not a valid id.",
+    ulid: "Not a valid id.",
+    cuid: "Not a valid id.",
+    cuid2: "Not a valid id.",
+    ipv4: "Not a valid IP address.",
+    ipv6: "Not a valid IP address.",
+    base64: "Not valid base64.",
+    phone:
+      "Not a valid phone number: 6 to 15 digits, optionally with a leading + or 00 (e.g. +49 30 1234567).",
+    domain: "Not a domain name (e.g. praxis-scholz.de).",
+  },
+};
+
+const referenceWords: Record<Lang, Record<string, string>> = {
+  de: {
+    contact: "Diesen Kontakt gibt es (nicht mehr) in diesem Arbeitsbereich.",
+    transport: "Diesen Versandweg gibt es nicht.",
+    column: "Diese Spalte gibt es in der Datei nicht.",
+    contact_field: "Das ist kein Feld eines Kontakts.",
+  },
+  en: {
+    contact: "There is no such contact (any more) in this workspace.",
+    transport: "There is no such transport.",
+    column: "The file has no such column.",
+    contact_field: "That is not a field of a contact.",
+  },
+};
+
+/** A detail worded from its code and parameters; null where the code says too little (then the sentence). */
+function structuredMessage(i: FieldIssue, lang: Lang): string | null {
+  const de = lang === "de";
+  const t = dictOf(lang);
+  switch (i.code) {
+    case "invalid_type": {
+      if (i.received === "undefined" || i.received === "null") return de ? "Bitte ausfüllen." : "Required.";
+      const words: Record<string, [string, string]> = {
+        int: ["Bitte eine ganze Zahl angeben.", "Enter a whole number."],
+        number: ["Bitte eine Zahl angeben.", "Enter a number."],
+        bigint: ["Bitte eine ganze Zahl angeben.", "Enter a whole number."],
+        boolean: ["Bitte ja oder nein wählen.", "Choose yes or no."],
+        string: ["Bitte einen Text angeben.", "Enter text."],
+        array: ["Bitte eine Liste angeben.", "Give a list."],
+        date: ["Bitte ein Datum angeben.", "Enter a date."],
+      };
+      const w = words[String(i.expected)];
+      return w ? w[de ? 0 : 1] : null;
+    }
+    case "too_small":
+    case "too_big":
+      return boundText(i, lang);
+    case "invalid_format": {
+      const f = String(i.format ?? "");
+      if (f === "starts_with" && typeof i.prefix === "string")
+        return de
+          ? `Muss mit ${quoted(i.prefix, lang)} beginnen.`
+          : `Must start with ${quoted(i.prefix, lang)}.`;
+      if (f === "ends_with" && typeof i.suffix === "string")
+        return de ? `Muss auf ${quoted(i.suffix, lang)} enden.` : `Must end with ${quoted(i.suffix, lang)}.`;
+      if (f === "includes" && typeof i.includes === "string")
+        return de
+          ? `Muss ${quoted(i.includes, lang)} enthalten.`
+          : `Must contain ${quoted(i.includes, lang)}.`;
+      // A regex says only "does not fit"; its schema's own sentence (matched below) says how it should be.
+      return formatWords[lang][f] ?? null;
+    }
+    case "invalid_value": {
+      const values = strings(i.values);
+      if (values.length === 1)
+        return de
+          ? `Nur ${quoted(values[0], lang)} ist möglich.`
+          : `Only ${quoted(values[0], lang)} is possible.`;
+      if (values.length > 1 && values.length <= 6) {
+        const q = orList(
+          values.map((v) => quoted(v, lang)),
+          lang,
+        );
+        return de ? `Bitte ${q} wählen.` : `Choose ${q}.`;
+      }
+      return de ? "Bitte einen der angebotenen Werte wählen." : "Choose one of the values offered.";
+    }
+    case "unrecognized_keys": {
+      const keys = strings(i.keys).map((k) => quoted(k, lang));
+      if (keys.length === 0) return null;
+      return de
+        ? `${keys.length === 1 ? "Unbekanntes Feld" : "Unbekannte Felder"}: ${keys.join(", ")}.`
+        : `${keys.length === 1 ? "Unknown field" : "Unknown fields"}: ${keys.join(", ")}.`;
+    }
+    case "not_multiple_of":
+      return de ? `Ein Vielfaches von ${num(i.divisor, lang)}.` : `A multiple of ${num(i.divisor, lang)}.`;
+    case "invalid_union":
+      return de ? "Kein gültiger Wert." : "Not a valid value.";
+    case "required": {
+      const when = (i.when ?? {}) as Record<string, unknown>;
+      if (when.after === "move")
+        return de
+          ? "Bitte den Zielordner angeben, in den verarbeitete Post verschoben wird."
+          : "Name the folder processed mail is moved to.";
+      if (when.new_entry)
+        return de ? "Für einen neuen Eintrag bitte ausfüllen." : "Required for a new entry.";
+      return null; // the sentence says which (a template, a sender …); "Bitte ausfüllen." below if none fits
+    }
+    case "required_one_of": {
+      const names = strings(i.fields).map((f) => fieldName(f, lang, t));
+      return de
+        ? `Bitte mindestens eines angeben: ${orList(names, lang)}.`
+        : `Give at least one of ${orList(names, lang)}.`;
+    }
+    case "unknown_reference":
+      return (
+        referenceWords[lang][String(i.kind)] ??
+        (de ? "Nicht (mehr) vorhanden." : "Does not exist (any more).")
+      );
+    case "duplicate":
+      return de
+        ? "Doppelt: derselbe Wert steht schon weiter oben in dieser Anfrage."
+        : "Duplicate: the same value is given earlier in this request.";
+    case "together":
+      return de
+        ? `Nur zusammen mit ${fieldName(String(i.with ?? ""), lang, t)} (beides oder keines).`
+        : `Only together with ${fieldName(String(i.with ?? ""), lang, t)} (both or neither).`;
+    case "in_future":
+      return de ? "Liegt in der Zukunft." : "Lies in the future.";
+    case "wrong_password":
+      return de ? "Das bisherige Passwort ist falsch." : "The current password is wrong.";
+    case "no_usable_address":
+      return de
+        ? "Der Kontakt hat keine gültige E-Mail-Adresse."
+        : "The contact has no valid e-mail address.";
+    case "sender_domain_not_registered":
+      return de
+        ? "Von dieser Domain sendet der Arbeitsbereich nicht: Sie ist nicht als Absender-Domain eingetragen."
+        : "This workspace does not send from this domain: it is not a registered sender domain.";
+    case "sender_domain_not_verified":
+      return de
+        ? "Diese Absender-Domain ist noch nicht bestätigt: Ihre DNS-Einträge fehlen noch."
+        : "This sender domain is not verified yet: its DNS records are missing.";
+    default:
+      return null;
+  }
+}
+
+/** A 400 detail (or a page's own sentence) in the user's language: worded from the detail's code and
+ * parameters where the dashboard knows them, else from the English sentence by pattern, else as written. */
+export function fieldMessage(issue: FieldError, lang: Lang): string {
+  const message = typeof issue === "string" ? issue : issue.message;
+  const structured = typeof issue === "string" ? null : structuredMessage(issue, lang);
+  if (structured) return structured;
   for (const [re, word] of fieldRules[lang]) {
-    const m = message.match(re);
+    const m = String(message).match(re);
     if (m) return word(m);
   }
+  if (typeof issue !== "string" && issue.code === "required")
+    return lang === "de" ? "Bitte ausfüllen." : "Required.";
   return message;
 }
 
@@ -171,7 +437,7 @@ const knownSentences: Record<Lang, Rule[]> = {
 function fieldIssuesText(details: unknown, lang: Lang, t: Dict): string | null {
   if (!Array.isArray(details) || details.length === 0) return null;
   const parts: string[] = [];
-  for (const d of details as Array<{ path?: unknown; message?: unknown }>) {
+  for (const d of details as FieldIssue[]) {
     if (typeof d?.message !== "string") return null;
     const path = typeof d.path === "string" ? d.path : "";
     const last =
@@ -179,7 +445,7 @@ function fieldIssuesText(details: unknown, lang: Lang, t: Dict): string | null {
         .split(".")
         .filter((p) => !/^\d+$/.test(p))
         .pop() ?? "";
-    const text = fieldMessage(d.message, lang);
+    const text = fieldMessage(d, lang);
     // A message the dashboard cannot word stays the server's: then the whole answer is kept as evidence.
     if (lang === "de" && text === d.message) return null;
     parts.push(last ? `${fieldName(last, lang, t)}: ${text}` : text);

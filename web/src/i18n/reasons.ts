@@ -24,6 +24,8 @@ const extraFields: Record<Lang, Record<string, string>> = {
     folder: "Ordner",
     reason: "Grund",
     subject: "Betreff",
+    rate_limit: "Sendelimit",
+    rate_window_seconds: "Zeitfenster",
   },
   en: {
     address: "address",
@@ -38,6 +40,8 @@ const extraFields: Record<Lang, Record<string, string>> = {
     folder: "folder",
     reason: "reason",
     subject: "subject",
+    rate_limit: "rate limit",
+    rate_window_seconds: "time window",
   },
 };
 

@@ -9,6 +9,7 @@ import { Field } from "../../components/Field";
 import { localToIso } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
+import { fieldMessage } from "../../i18n/errors";
 import type { Campaign, ContactFilter, ListSummary, TemplateSummary } from "./model";
 import { useCampaignText } from "./model";
 
@@ -78,7 +79,7 @@ function bodyOf(d: Draft) {
 }
 
 export function CampaignNewPage() {
-  const { c, t } = useCampaignText();
+  const { c, t, lang } = useCampaignText();
   const navigate = useNavigate();
   const [d, setD] = useState<Draft>(empty);
   const [error, setError] = useState<unknown>(null);
@@ -156,7 +157,7 @@ export function CampaignNewPage() {
           ))}
           {fieldError("list_ids") ? (
             <small className="field-error" role="alert">
-              {fieldError("list_ids")}
+              {fieldMessage(fieldError("list_ids") ?? "", lang)}
             </small>
           ) : null}
         </fieldset>

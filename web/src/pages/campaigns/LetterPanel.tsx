@@ -1,9 +1,10 @@
 // Serial letters: generate the one PDF (DIN 5008 letters or 3×7 labels, in a chosen order), show it in the
 // page and offer it for download. Generating again replaces the whole document (seed 004).
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiError, api, request } from "../../api/client";
+import { ApiError, api, type FieldError, request } from "../../api/client";
 import { Field } from "../../components/Field";
 import { ErrorBanner, Notice } from "../../components/states";
+import { fieldMessage } from "../../i18n/errors";
 import { type Campaign, useCampaignText } from "./model";
 
 /** The PDF as a blob URL: fetched with the session (or key), so it also works where cookies are not sent. */
@@ -40,7 +41,7 @@ export function LetterPanel({
   canWrite: boolean;
   onChanged(): void;
 }) {
-  const { c, date } = useCampaignText();
+  const { c, date, lang } = useCampaignText();
   const [format, setFormat] = useState("letters");
   const [sort, setSort] = useState(campaign.sort || "postal_code");
   const sender = campaign.letter_options?.sender;
@@ -52,11 +53,14 @@ export function LetterPanel({
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [missing, setMissing] = useState<Record<string, string>>({});
+  const [missing, setMissing] = useState<Record<string, FieldError>>({});
   const doc = useDocumentUrl(campaign);
   // The campaign's subject may be edited in the settings form above: follow it.
   useEffect(() => setSubject(campaign.subject ?? ""), [campaign.subject]);
-  const issues = { ...(error instanceof ApiError ? error.fieldIssues() : {}), ...missing };
+  const issues: Record<string, FieldError> = {
+    ...(error instanceof ApiError ? error.fieldIssues() : {}),
+    ...missing,
+  };
   const canGenerate =
     canWrite && !campaign.frozen && !["loading_recipients", "in_progress"].includes(campaign.state);
 
@@ -107,7 +111,7 @@ export function LetterPanel({
           <ErrorBanner error={error && Object.keys(issues).length === 0 ? error : null} />
           {issues.template_id ? (
             <p className="field-error" role="alert">
-              {issues.template_id}
+              {fieldMessage(issues.template_id, lang)}
             </p>
           ) : null}
           {notice ? <Notice>{notice}</Notice> : null}
@@ -145,7 +149,7 @@ export function LetterPanel({
               <legend>{c.letterSender}</legend>
               {issues["letter_options.sender"] ? (
                 <p className="field-error" role="alert">
-                  {issues["letter_options.sender"]}
+                  {fieldMessage(issues["letter_options.sender"], lang)}
                 </p>
               ) : null}
               <Field label={c.senderName} error={issues["letter_options.sender.name"]}>

@@ -7,6 +7,7 @@ import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api, type Page } from "../../api/client";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
+import { fieldMessage } from "../../i18n/errors";
 import { useSession } from "../../session/session";
 import { useCampaignText } from "./model";
 
@@ -133,7 +134,7 @@ export function TemplateEditorPage() {
   const { id = "new" } = useParams();
   const [search] = useSearchParams();
   const isNew = id === "new";
-  const { c, t } = useCampaignText();
+  const { c, t, lang } = useCampaignText();
   const { canWrite } = useSession();
   const navigate = useNavigate();
   const [loaded, setLoaded] = useState(isNew);
@@ -253,7 +254,9 @@ export function TemplateEditorPage() {
                 onChange={(e) => setName(e.target.value)}
                 readOnly={!canWrite}
               />
-              {fieldIssues.name ? <small className="field-error">{fieldIssues.name}</small> : null}
+              {fieldIssues.name ? (
+                <small className="field-error">{fieldMessage(fieldIssues.name, lang)}</small>
+              ) : null}
             </div>
             <div className="field">
               <label htmlFor="tpl-kind">{c.kind}</label>

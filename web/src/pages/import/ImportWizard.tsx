@@ -3,7 +3,7 @@
 // the report of rejected rows. Every step goes through /v1/imports.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
-import { ApiError } from "../../api/client";
+import { ApiError, type FieldError } from "../../api/client";
 import { Field } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
@@ -99,7 +99,7 @@ export function ImportWizard() {
   const [rows, setRows] = useState<ImportRow[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<Record<string, FieldError>>({});
   const live = useRef(true);
   useEffect(() => {
     live.current = true;

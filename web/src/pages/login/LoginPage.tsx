@@ -1,6 +1,6 @@
 // Sign-in with e-mail and password (POST /v1/auth/login sets the HttpOnly session cookie).
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiError } from "../../api/client";
+import { ApiError, type FieldIssue } from "../../api/client";
 import { Field } from "../../components/Field";
 import { ErrorBanner } from "../../components/states";
 import { type Lang, languages, useI18n } from "../../i18n";
@@ -18,7 +18,7 @@ export function LoginPage({ expired }: { expired: boolean }) {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const [fields, setFields] = useState<Record<string, FieldIssue>>({});
 
   useEffect(() => {
     document.title = `${t.login.title} · ${t.app.name}`;

@@ -1,11 +1,11 @@
 // Saving a settings form: busy flag, the banner error, the 400 details at their fields, a "saved" notice.
 import { useState } from "react";
-import { ApiError } from "../../api/client";
+import { ApiError, type FieldIssue } from "../../api/client";
 
 export function useSave() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const [fields, setFields] = useState<Record<string, FieldIssue>>({});
   const [saved, setSaved] = useState(false);
   async function save<T>(action: () => Promise<T>): Promise<T | undefined> {
     setBusy(true);
