@@ -65,9 +65,52 @@ describe("operator and workspaces", () => {
     expect(l.body.items[0].actor.type).toBe("api_key");
   });
 
+  it("finds activities by part of who acted, in any case, with % and _ taken literally", async () => {
+    const admin = api(env.app, env.ws.admin);
+    const key = await admin.post("/v1/api-keys", { role: "editor", name: "Buchungssystem Praxis Scholz" });
+    expect(key.status).toBe(201);
+    const booking = api(env.app, key.body.key);
+    const log = async (actor_name: string | undefined, record_id: string) =>
+      expect(
+        (await booking.post("/v1/activities", { action: "created", kind: "shift", record_id, actor_name }))
+          .status,
+      ).toBe(201);
+    await log("Anna Becker", "s-anna");
+    await log("Johanna Anders", "s-johanna");
+    await log("Bernd 100%_sicher", "s-bernd");
+    await log(undefined, "s-key");
+    const ids = async (query: string) =>
+      ((await admin.get(`/v1/activities?kind=shift&${query}`)).body.items as Array<{ record_id: string }>)
+        .map((i) => i.record_id)
+        .sort();
+    expect(await ids("actor_contains=anna")).toEqual(["s-anna", "s-johanna"]);
+    expect(await ids("actor_contains=ANNA%20B")).toEqual(["s-anna"]);
+    expect(await ids("actor_contains=%25_")).toEqual(["s-bernd"]);
+    expect(await ids("actor_contains=_")).toEqual(["s-bernd"]);
+    // An API key by part of its name, whether or not the entry recorded one.
+    expect(await ids("actor_contains=buchungssystem")).toEqual(["s-anna", "s-bernd", "s-johanna", "s-key"]);
+    // The exact filter keeps its meaning: the whole name, or the id.
+    expect(await ids("actor=Anna")).toEqual([]);
+    expect(await ids("actor=Anna%20Becker")).toEqual(["s-anna"]);
+    expect(await ids(`actor=${key.body.id}`)).toHaveLength(4);
+    expect(await ids("actor_contains=Keiner")).toEqual([]);
+    const blank = await admin.get("/v1/activities?actor_contains=%20");
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.details[0]).toMatchObject({
+      path: "actor_contains",
+      code: "too_small",
+      minimum: 1,
+    });
+    // Another workspace's entries stay out of it.
+    const other = await api(env.app, env.other.admin).get("/v1/activities?actor_contains=anna");
+    expect(other.body.items).toEqual([]);
+  });
+
   it("serves openapi.json, health and metrics", async () => {
     const o = await api(env.app).get("/openapi.json");
     expect(o.body.paths["/v1/workspaces"].post.summary).toBe("Create a workspace");
+    const params = o.body.paths["/v1/activities"].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(["actor", "actor_contains"]));
     const issue = o.body.components.schemas.FieldIssue;
     expect(issue.required).toEqual(["path", "message"]);
     expect(Object.keys(issue.properties)).toEqual(

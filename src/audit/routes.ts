@@ -3,6 +3,7 @@
 import type { Row } from "../db/schema.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
+import { escapeLike } from "../lists/store.js";
 import { NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { activityQuery, checkEventBody, createActivityBody, eventLogQuery, idParam } from "./schema.js";
@@ -59,6 +60,31 @@ export const auditRoutes = [
         const a = query.actor;
         q = q.where((eb) =>
           eb.or([eb("actor_id", "=", a), eb("actor_name", "=", a), eb("actor_type", "=", a)]),
+        );
+      }
+      if (query.actor_contains) {
+        // Escaped, any case. The users and API keys of the workspace are few: their ids are found by their
+        // current names there, so a renamed user's older entries are found too.
+        const p = `%${escapeLike(query.actor_contains)}%`;
+        const ws = ctx.workspaceId;
+        q = q.where((eb) =>
+          eb.or([
+            eb("actor_name", "ilike", p),
+            eb(
+              "actor_id",
+              "in",
+              eb
+                .selectFrom("users")
+                .select("id")
+                .where("workspace_id", "=", ws)
+                .where((u) => u.or([u("name", "ilike", p), u("email", "ilike", p)])),
+            ),
+            eb(
+              "actor_id",
+              "in",
+              eb.selectFrom("api_keys").select("id").where("workspace_id", "=", ws).where("name", "ilike", p),
+            ),
+          ]),
         );
       }
       if (query.since) q = q.where("at", ">=", new Date(query.since));

@@ -6,7 +6,11 @@ export const activityQuery = z.strictObject({
   ...pageQuery,
   kind: z.string().max(100).optional(),
   action: z.string().max(100).optional(),
+  /** exactly the actor's id, name or type (user, api_key, system) */
   actor: z.string().max(200).optional(),
+  /** part of who acted, any case: the name the log recorded, or a user's current name or e-mail address,
+   * or an API key's current name ("anna" finds "Anna Becker"); `%` and `_` are literal */
+  actor_contains: z.string().trim().min(1).max(200).optional(),
   record_id: z.string().max(100).optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),

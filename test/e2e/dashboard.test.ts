@@ -493,6 +493,23 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await log.locator("tr.activity-details").first().textContent()).toMatch(/Datensatz: msg_/);
       await messageRow.getByRole("link", { name: "Nachricht öffnen" }).click();
       await page.getByRole("heading", { level: 1, name: "Nachricht: Ihre Rechnung" }).waitFor();
+      // "Wer" finds part of a name in any case (GET /v1/activities?actor_contains=): "astrid" → the rows of
+      // "Astrid Admin" (her blocklist entries above), and only hers.
+      await page.goto(`${server.url}/activities`);
+      await page.getByLabel("Wer").fill("astrid");
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(/actor=astrid/);
+      const whos = () =>
+        log
+          .locator("tr:not(.activity-details)")
+          .evaluateAll((rows) => rows.map((r) => r.querySelectorAll("td")[1]?.textContent ?? ""));
+      await expect
+        .poll(async () => {
+          const w = await whos();
+          return w.length > 0 && w.every((x) => x.startsWith("Astrid Admin"));
+        })
+        .toBe(true);
+      expect((await whos()).length).toBeGreaterThanOrEqual(2);
       await page.goto(`${server.url}/activities`);
       await page.locator("table.activities tbody tr").first().waitFor();
       await page.getByLabel("Sprache").selectOption("en");

@@ -76,6 +76,7 @@ export const de = {
     kind: "Art",
     action: "Aktion",
     actor: "Wer",
+    actorHint: "Name oder ein Teil davon",
     since: "Von",
     until: "Bis",
     status: "Status",

@@ -74,6 +74,7 @@ export const en: Dict = {
     kind: "Kind",
     action: "Action",
     actor: "Who",
+    actorHint: "name or part of it",
     since: "From",
     until: "To",
     status: "Status",

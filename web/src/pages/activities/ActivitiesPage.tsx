@@ -106,7 +106,8 @@ export function ActivitiesPage() {
   const list = usePaged<Activity>("/v1/activities", {
     kind: values.kind,
     action: values.action,
-    actor: values.actor,
+    // Part of the name, any case ("Anna" finds "Anna Becker", "buchung" the key "Buchungssystem").
+    actor_contains: values.actor?.trim() || undefined,
     ...timeQuery(values.since, values.until),
   });
   const filtered = keys.some((k) => values[k]);
@@ -140,7 +141,11 @@ export function ActivitiesPage() {
             </label>
             <label>
               {t.filters.actor}
-              <input value={d.actor} onChange={(e) => set("actor", e.target.value)} />
+              <input
+                value={d.actor}
+                placeholder={t.filters.actorHint}
+                onChange={(e) => set("actor", e.target.value)}
+              />
             </label>
             <TimeRange draft={d} set={set} />
           </>
