@@ -931,4 +931,48 @@ describe("the route table", () => {
     expect(failures).toEqual([]);
     // One fresh workspace seeded per write route: minutes on a loaded 2-core machine, not seconds.
   }, 600_000);
+
+  it("never shows an editor or a viewer where the archive copy goes, on any route that reads", async () => {
+    // Issue 7 / seed 002: the archive mailbox is the admins' business, like its credentials.
+    const ARCHIVE = "ablage.geheim@archiv.example";
+    const ids = await seed(env.ws.id, env.ws.admin);
+    const admin = api(env.app, env.ws.admin);
+    expect((await admin.patch("/v1/workspace", { settings: { archive_bcc: ARCHIVE } })).status).toBe(200);
+    const failures: string[] = [];
+    // An editor's own sends answer without it too; the message it made then stands in for the seeded one.
+    const sent = await api(env.app, env.ws.editor).post("/v1/messages", {
+      to: "kundin@example.org",
+      subject: "Termin",
+      text: "Hallo",
+    });
+    expect(sent.status).toBe(202);
+    if (sent.text.includes(ARCHIVE)) failures.push("POST /v1/messages answered the editor with it");
+    const batch = await api(env.app, env.ws.editor).post("/v1/messages/batch", {
+      messages: [{ to: "kunde2@example.org", subject: "A", text: "a" }],
+    });
+    if (batch.text.includes(ARCHIVE)) failures.push("POST /v1/messages/batch answered the editor with it");
+    const withCopy = { ...ids, messages: sent.body.id as string };
+    // The admin sees it where it is (so the walk below looks at answers that would carry it).
+    expect((await admin.get(`/v1/messages/${withCopy.messages}`)).body.archive_bcc).toBe(ARCHIVE);
+    expect((await admin.get("/v1/workspace")).text).toContain(ARCHIVE);
+    expect((await admin.get("/v1/activities?kind=workspace")).text).toContain(ARCHIVE);
+    let walked = 0;
+    for (const [role, key] of [
+      ["viewer", env.ws.viewer],
+      ["editor", env.ws.editor],
+    ] as const) {
+      for (const r of allRoutes().filter((r) => r.method === "GET" && r.auth === "workspace")) {
+        const res = await api(env.app, key).get(fillUrl(r.url, withCopy));
+        if (res.status < 400) walked++;
+        if (res.text.includes(ARCHIVE)) failures.push(`${role}: ${keyOf(r)} → ${res.text.slice(0, 200)}`);
+      }
+      const m = await api(env.app, key).get(`/v1/messages/${withCopy.messages}`);
+      expect(m.body).toMatchObject({ archive_bcc: null, archive_bcc_set: true });
+      const w = await api(env.app, key).get("/v1/workspace");
+      expect(w.body.settings).toMatchObject({ archive_bcc: null, archive_bcc_set: true });
+    }
+    expect(failures).toEqual([]);
+    expect(walked).toBeGreaterThan(40);
+    await admin.patch("/v1/workspace", { settings: { archive_bcc: null } });
+  }, 300_000);
 });

@@ -4,6 +4,8 @@ import type { Row } from "../db/schema.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import { escapeLike } from "../lists/store.js";
+import type { Actor } from "../runtime.js";
+import { redactArchiveCopy } from "../users/credentials.js";
 import { NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import { activityQuery, checkEventBody, createActivityBody, eventLogQuery, idParam } from "./schema.js";
@@ -11,8 +13,9 @@ import { recordActivity } from "./service.js";
 
 const tag = "logs";
 
-export function activityOut(a: Row<"activities">) {
-  return {
+/** An activity; the archive address in a workspace change only for admins (redactArchiveCopy). */
+export function activityOut(a: Row<"activities">, actor: Pick<Actor, "role">) {
+  return redactArchiveCopy(actor, {
     id: a.id,
     at: a.at,
     action: a.action,
@@ -22,7 +25,7 @@ export function activityOut(a: Row<"activities">) {
     actor: { type: a.actor_type, id: a.actor_id, name: a.actor_name },
     changes: a.changes,
     data: a.data,
-  };
+  });
 }
 
 export function eventOut(e: Row<"event_log">) {
@@ -95,7 +98,12 @@ export const auditRoutes = [
         .orderBy("id", "desc")
         .limit(query.limit + 1)
         .execute();
-      return toPage(rows, query.limit, activityOut, (r) => [r.id]);
+      return toPage(
+        rows,
+        query.limit,
+        (r) => activityOut(r, ctx.actor),
+        (r) => [r.id],
+      );
     },
   }),
   defineRoute({
@@ -126,7 +134,7 @@ export const auditRoutes = [
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return activityOut(row);
+      return activityOut(row, ctx.actor);
     },
   }),
   defineRoute({

@@ -5,7 +5,8 @@ import { toBuffer } from "../db/index.js";
 import type { Row } from "../db/schema.js";
 import { appendEvents, timelineOf } from "../events/service.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
-import { actorLabel, type Ctx, type Runtime } from "../runtime.js";
+import { type Actor, actorLabel, type Ctx, type Runtime } from "../runtime.js";
+import { canSeeCredentials } from "../users/credentials.js";
 import { tryNormaliseEmail } from "../util/email.js";
 import { AppError, Conflict, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -34,8 +35,9 @@ export const MESSAGE = "message";
 
 type ListedMessage = Pick<Row<"messages">, (typeof messageListColumns)[number]>;
 
-/** The message as lists show it: everything but bodies and timeline. */
-export function messageSummary(m: ListedMessage) {
+/** The message as lists show it: everything but bodies and timeline. Where its archive copy went is for
+ * admins only (null for others, with `archive_bcc_set`). */
+export function messageSummary(m: ListedMessage, actor: Pick<Actor, "role">) {
   return {
     id: m.id,
     channel: m.channel,
@@ -59,7 +61,8 @@ export function messageSummary(m: ListedMessage) {
     campaign_id: m.campaign_id,
     tags: m.tags,
     read_receipt: m.read_receipt,
-    archive_bcc: m.archive_bcc,
+    archive_bcc: canSeeCredentials(actor) ? m.archive_bcc : null,
+    archive_bcc_set: m.archive_bcc !== null,
     idempotency_key: m.idempotency_key,
     resent_from: m.resent_from,
     created_at: m.created_at,
@@ -83,7 +86,7 @@ export async function getMessage(ctx: Ctx, id: string, lang: "de" | "en" = "de")
   if (!m) throw NotFound(MESSAGE, id);
   const timeline = await timelineOf(ctx.rt.db, id);
   return {
-    ...messageSummary(m),
+    ...messageSummary(m, ctx.actor),
     error: await explainError(ctx.rt, ctx.workspaceId, m.error_code, lang),
     text: m.text_body,
     html: m.html_body,
@@ -119,7 +122,12 @@ export async function listMessages(ctx: Ctx, q: ListQuery) {
     before_id: c ? String(c[0]) : undefined,
   };
   const rows = await selectMessages(ctx.rt.db, ctx.workspaceId, filter, q.limit + 1);
-  return toPage(rows, q.limit, messageSummary, (r) => [r.id]);
+  return toPage(
+    rows,
+    q.limit,
+    (r) => messageSummary(r, ctx.actor),
+    (r) => [r.id],
+  );
 }
 
 /** The bytes exactly as they were handed to the transport. */

@@ -41,3 +41,33 @@ function redactDeep(value: unknown): unknown {
   }
   return value;
 }
+
+/** Where the archive copy of every message goes (`archive_bcc`) is for admins only too (issue 7, seed 002):
+ * it is not a secret, but it names the mailbox a workspace keeps everything in. For editors and viewers the
+ * address becomes null wherever it appears (a message, the workspace's settings, an activity's before/after,
+ * a change pair keyed `…archive_bcc`), and a sibling `archive_bcc_set` says whether one is configured. */
+export function redactArchiveCopy<T>(actor: Pick<Actor, "role">, value: T): T {
+  if (canSeeCredentials(actor)) return value;
+  return redactArchive(value) as T;
+}
+
+const ARCHIVE_KEY = /(^|\.)archive_bcc$/;
+
+function redactArchive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactArchive);
+  if (value && typeof value === "object" && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (!ARCHIVE_KEY.test(k)) out[k] = redactArchive(v);
+      else if (v && typeof v === "object" && !Array.isArray(v)) {
+        // A change pair { before, after }: both sides hidden, the pair kept.
+        out[k] = Object.fromEntries(Object.keys(v).map((side) => [side, null]));
+      } else {
+        out[k] = null;
+        if (!k.includes(".")) out[`${k}_set`] = credentialSet(typeof v === "string" ? v : null);
+      }
+    }
+    return out;
+  }
+  return value;
+}

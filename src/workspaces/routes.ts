@@ -1,5 +1,7 @@
 // Operator routes (workspaces and their keys) and the workspace's own settings.
+
 import { defineRoute } from "../http/route.js";
+import { redactArchiveCopy } from "../users/credentials.js";
 import { NotFound } from "../util/errors.js";
 import { createKeyBody, createWorkspaceBody, idParam, updateWorkspaceBody, wsKeyParams } from "./schema.js";
 import {
@@ -84,7 +86,8 @@ export const workspaceRoutes = [
     auth: "workspace",
     tag,
     summary: "The workspace of this key, with its settings",
-    handler: async ({ ctx }) => workspaceOut(await getWorkspace(ctx.rt.db, ctx.workspaceId)),
+    handler: async ({ ctx }) =>
+      redactArchiveCopy(ctx.actor, workspaceOut(await getWorkspace(ctx.rt.db, ctx.workspaceId))),
   }),
   defineRoute({
     method: "PATCH",
