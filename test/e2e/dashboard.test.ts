@@ -408,15 +408,22 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
     "shows bad input at its field, asks before lifting a block, and says what failed instead of a blank page",
     async () => {
       await page.goto(`${server.url}/settings?section=blocklist`);
-      // A check beyond the schema (a phone number of two digits): its detail says code invalid_format,
-      // format phone, and the English "invalid phone number"; the field words it from the code in German.
+      // A check beyond the schema (the address "12" is no e-mail address): the API's detail carries
+      // code invalid_format + format email next to its English sentence, and the field says it in German.
       const address = page.getByLabel("Adresse");
       await address.fill("12");
       await page.getByLabel("Grund").fill("Test");
+      const answer = page.waitForResponse(
+        (r) => r.url().endsWith("/v1/blocklist") && r.request().method() === "POST",
+      );
       await page.getByRole("button", { name: "Adresse sperren" }).click();
+      const refused = await (await answer).json();
+      expect(refused.error.details).toEqual([
+        { path: "address", message: "invalid e-mail address", code: "invalid_format", format: "email" },
+      ]);
       await expect.poll(() => address.getAttribute("aria-invalid")).toBe("true");
       expect(await page.locator(".field-invalid .field-error").textContent()).toBe(
-        "Keine gültige Telefonnummer: 6 bis 15 Ziffern, gern mit + oder 00 vorne (z. B. +49 30 1234567).",
+        "Keine gültige E-Mail-Adresse.",
       );
       await page.getByLabel("Grund").fill("");
       await address.fill("spam@example.net");
@@ -510,6 +517,15 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         })
         .toBe(true);
       expect((await whos()).length).toBeGreaterThanOrEqual(2);
+      // Ereignisprotokoll: the block after the hard bounce names its message in words, linked, not by id.
+      await page.goto(`${server.url}/event-log`);
+      const blocked = page.locator("tr.event-log-entry", {
+        hasText: "gesperrt nach einem Hard Bounce der Nachricht",
+      });
+      await blocked.waitFor();
+      expect(await blocked.textContent()).not.toMatch(/\b(msg|cmp|con|inb)_[0-9a-z]{8,}/);
+      await blocked.getByRole("link", { name: "Nachricht", exact: true }).click();
+      await page.getByRole("heading", { level: 1, name: "Nachricht: Ihre Rechnung" }).waitFor();
       await page.goto(`${server.url}/activities`);
       await page.locator("table.activities tbody tr").first().waitFor();
       await page.getByLabel("Sprache").selectOption("en");

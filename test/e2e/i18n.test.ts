@@ -8,7 +8,7 @@ import { failure } from "../../src/smtp/failure.js";
 import { engagementDetail } from "../../src/webhooks/machine.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
-import { eventLogDetail } from "../../web/src/i18n/event-log.js";
+import { eventLogDetail, sentenceParts } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
 import { activitySentence, processName, setByText } from "../../web/src/i18n/reasons.js";
@@ -379,5 +379,43 @@ describe("a timeline event's source", () => {
       expect(de.message.sources[source], source).not.toBe(source);
     }
     expect(de.message.sources.capture).toBe("Lokaler Postausgang");
+  });
+});
+
+describe("record ids inside event-log sentences", () => {
+  const msg = "msg_01kb2x3y4z5a6b7c8d9e0f1g2h";
+  const cmp = "cmp_01kb2x3y4z5a6b7c8d9e0f1g2h";
+  it("takes each id out and lets the word before it name the record", () => {
+    const de = eventLogDetail(
+      `Blocked niemand@example.org after a hard bounce of message ${msg} (550 5.1.1 unknown). An admin can lift the block.`,
+      "de",
+    );
+    expect(sentenceParts(de)).toEqual([
+      "niemand@example.org gesperrt nach einem Hard Bounce der ",
+      { id: msg, kind: "message", word: "Nachricht" },
+      " (550 5.1.1 unknown). Ein Administrator kann die Sperre aufheben.",
+    ]);
+    expect(
+      sentenceParts(
+        `Complaint (spam report) from a@example.org about message ${msg}; unsubscribed from 1 list(s).`,
+      ),
+    ).toEqual([
+      "Complaint (spam report) from a@example.org about ",
+      { id: msg, kind: "message", word: "message" },
+      "; unsubscribed from 1 list(s).",
+    ]);
+    // A sentence that names no kind before the id: the record's kind words it (in the page).
+    expect(sentenceParts(`Siehe ${cmp}.`)).toEqual([
+      "Siehe ",
+      { id: cmp, kind: "campaign", word: null },
+      ".",
+    ]);
+  });
+
+  it("leaves ids inside an API path, and sentences without ids, as they are", () => {
+    const hint = `Resend deliberately (POST /v1/campaigns/${cmp}/resend).`;
+    expect(sentenceParts(hint)).toEqual([hint]);
+    expect(sentenceParts("Nichts zu tun.")).toEqual(["Nichts zu tun."]);
+    expect(sentenceParts("")).toEqual([]);
   });
 });

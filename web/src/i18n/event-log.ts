@@ -247,3 +247,62 @@ export function eventLogDetail(detail: string, lang: Lang, date: DateFormat = (i
   }
   return eventDetail(detail, lang);
 }
+
+/** A record an event-log sentence names by id ("… of message msg_01j…"): its kind, and the word before it
+ * when that word already names the kind ("Nachricht", "message"), which then stands for the record. */
+export interface NamedRecord {
+  id: string;
+  kind: string;
+  /** The word before the id that names the record ("Nachricht"), or null when the sentence names none. */
+  word: string | null;
+}
+
+/** Id prefixes (src/util/ids.ts) of the records the event log's sentences name, by kind. */
+const idKinds: Record<string, string> = {
+  msg: "message",
+  cmp: "campaign",
+  con: "contact",
+  inb: "inbound_message",
+  imb: "inbound_mailbox",
+  run: "sync_run",
+  blk: "blocklist_entry",
+};
+
+/** The words that name a kind in the sentences (German as worded above, English as the server writes). */
+const kindWords: Record<string, string[]> = {
+  message: ["Nachricht", "message"],
+  campaign: ["Serienkorrespondenz", "campaign"],
+  contact: ["Kontakt", "contact"],
+  inbound_message: ["Mail", "mail"],
+};
+
+const ID_IN_SENTENCE = /(^|[^/\w])((msg|cmp|con|inb|imb|run|blk)_[0-9a-z]{16,})(?![\w/])/g;
+
+/** An event-log sentence taken apart at the record ids in it: text, and each record with the word naming it
+ * (moved out of the text). An id inside a path (POST /v1/campaigns/cmp_…/resend) stays text. */
+export function sentenceParts(text: string): Array<string | NamedRecord> {
+  const out: Array<string | NamedRecord> = [];
+  let last = 0;
+  for (const m of text.matchAll(ID_IN_SENTENCE)) {
+    const start = (m.index ?? 0) + m[1].length;
+    const id = m[2];
+    const kind = idKinds[m[3]];
+    let before = text.slice(last, start);
+    let word: string | null = null;
+    for (const w of kindWords[kind] ?? []) {
+      if (
+        before.endsWith(`${w} `) &&
+        (before.length === w.length + 1 || /\W/.test(before[before.length - w.length - 2]))
+      ) {
+        word = w;
+        before = before.slice(0, before.length - w.length - 1);
+        break;
+      }
+    }
+    if (before) out.push(before);
+    out.push({ id, kind, word });
+    last = start + id.length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}

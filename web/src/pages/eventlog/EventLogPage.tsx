@@ -13,6 +13,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { useI18n } from "../../i18n";
 import { eventLogDetail } from "../../i18n/event-log";
 import { useSession } from "../../session/session";
+import { SentenceText } from "./SentenceText";
 
 export interface EventLogEntry {
   id: string;
@@ -104,7 +105,9 @@ export function EventLogRow({ e, showRecord = true }: { e: EventLogEntry; showRe
         <div className="small muted">{t.eventLog.triggers[e.trigger] ?? e.trigger}</div>
       </td>
       <td data-label={t.eventLog.message}>
-        <div>{eventLogDetail(e.detail, lang, date)}</div>
+        <div>
+          <SentenceText text={eventLogDetail(e.detail, lang, date)} />
+        </div>
         {showRecord && e.record_id ? (
           // The record's page in words where there is one; otherwise its kind, the id in the tooltip.
           <div className="small muted">
