@@ -395,6 +395,21 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         `/v1/inbound-mailboxes/${mailboxId}/credentials`,
       );
       expect(own).toContain(IMAP_PASS);
+      // Time filters read German dates in German mode although this browser's locale is not German.
+      expect(await viewer.evaluate(() => navigator.language)).not.toMatch(/^de/);
+      await viewer.goto(`${server.url}/activities`);
+      const since = viewer.getByLabel("Von");
+      expect(await since.getAttribute("placeholder")).toBe("TT.MM.JJJJ HH:MM");
+      await since.fill("1.1.2020 8:05");
+      await viewer.getByRole("button", { name: "Filtern" }).click();
+      await viewer.waitForURL(/since=2020-01-01T08(%3A|:)05/);
+      await viewer.locator("table.activities tbody tr").first().waitFor();
+      expect(await since.inputValue()).toBe("1.1.2020 8:05");
+      await viewer.reload();
+      expect(await viewer.getByLabel("Von").inputValue()).toBe("01.01.2020 08:05");
+      await viewer.getByLabel("Bis").fill("2020-01-01");
+      expect(await viewer.getByLabel("Bis").getAttribute("aria-invalid")).toBe("true");
+      await viewer.getByText("Bitte als TT.MM.JJJJ HH:MM eingeben.").waitFor();
       await viewer.goto(`${server.url}/contacts`);
       await viewer.getByRole("button", { name: "Menü" }).click();
       expect(await viewer.getByRole("link", { name: "Einstellungen" }).count()).toBe(0);

@@ -6,6 +6,7 @@ import { eventSources } from "../../src/events/service.js";
 import { messageStatuses } from "../../src/events/status.js";
 import { failure } from "../../src/smtp/failure.js";
 import { engagementDetail } from "../../src/webhooks/machine.js";
+import { formatDateTime, parseDateTime } from "../../web/src/i18n/datetime.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
 import { eventLogDetail, sentenceParts } from "../../web/src/i18n/event-log.js";
@@ -417,5 +418,24 @@ describe("record ids inside event-log sentences", () => {
     expect(sentenceParts(hint)).toEqual([hint]);
     expect(sentenceParts("Nichts zu tun.")).toEqual(["Nichts zu tun."]);
     expect(sentenceParts("")).toEqual([]);
+  });
+});
+
+describe("date-time filters typed in the user's language", () => {
+  it("reads German dates in German and ISO or British ones in English, and refuses what is no date", () => {
+    expect(parseDateTime("25.11.2026 14:30", "de")).toBe("2026-11-25T14:30");
+    expect(parseDateTime(" 1.2.2026 8.05 ", "de")).toBe("2026-02-01T08:05");
+    expect(parseDateTime("1.2.2026", "de")).toBe("2026-02-01T00:00");
+    expect(parseDateTime("2026-11-25 14:30", "de")).toBeNull();
+    expect(parseDateTime("31.02.2026", "de")).toBeNull();
+    expect(parseDateTime("25.11.2026 24:00", "de")).toBeNull();
+    expect(parseDateTime("2026-11-25 14:30", "en")).toBe("2026-11-25T14:30");
+    expect(parseDateTime("2026-11-25T14:30", "en")).toBe("2026-11-25T14:30");
+    expect(parseDateTime("25/11/2026 14:30", "en")).toBe("2026-11-25T14:30");
+    expect(parseDateTime("11/25/2026", "en")).toBeNull();
+    expect(formatDateTime("2026-02-01T08:05", "de")).toBe("01.02.2026 08:05");
+    expect(formatDateTime("2026-02-01T08:05", "en")).toBe("2026-02-01 08:05");
+    expect(formatDateTime("", "de")).toBe("");
+    expect(formatDateTime("kaputt", "de")).toBe("kaputt");
   });
 });

@@ -1,10 +1,11 @@
 // Filters live in the URL (?status=…&since=…) so a filtered view can be bookmarked, shared and left with
 // the back button. The form edits a draft; "Filtern" applies it.
-import { type FormEvent, type ReactNode, useEffect, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Page, type Query } from "../api/client";
 import { useResource } from "../api/hooks";
 import { useI18n } from "../i18n";
+import { dateTimeFormats, formatDateTime, parseDateTime } from "../i18n/datetime";
 
 export function useUrlFilters<K extends string>(keys: readonly K[]) {
   const [params, setParams] = useSearchParams();
@@ -70,7 +71,52 @@ export function FilterBar<K extends string>({
   );
 }
 
-/** The "from" and "until" inputs of a filter bar (datetime-local; timeQuery turns them into the API's). */
+/** A date-time typed in the user's language (dateTimeFormats), whatever the browser's locale. The value it
+ * reports is the filter's ("YYYY-MM-DDTHH:MM"), or what was typed while it is not a date-time (then the
+ * input is marked invalid and the API gets no time from it). */
+export function DateTimeInput({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const { t, lang } = useI18n();
+  const [text, setText] = useState(() => formatDateTime(value, lang));
+  // A value from outside (the URL on back/forward, "Zurücksetzen", a language switch) is shown anew.
+  useEffect(() => {
+    setText((old) => (parseDateTime(old, lang) === value ? old : formatDateTime(value, lang)));
+  }, [value, lang]);
+  const bad = text.trim() !== "" && parseDateTime(text, lang) === null;
+  const hintId = useId();
+  return (
+    <label>
+      {label}
+      <input
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        placeholder={dateTimeFormats[lang]}
+        value={text}
+        aria-invalid={bad ? true : undefined}
+        aria-describedby={hintId}
+        onChange={(e) => {
+          setText(e.target.value);
+          const v = e.target.value.trim();
+          onChange(v === "" ? "" : (parseDateTime(v, lang) ?? v));
+        }}
+      />
+      <small id={hintId} className={bad ? "field-error" : "hint"}>
+        {bad ? t.filters.dateTimeInvalid(dateTimeFormats[lang]) : dateTimeFormats[lang]}
+      </small>
+    </label>
+  );
+}
+
+/** The "from" and "until" inputs of a filter bar (typed in the user's language; timeQuery turns them into
+ * the API's). */
 export function TimeRange<K extends string>({
   draft,
   set,
@@ -81,14 +127,8 @@ export function TimeRange<K extends string>({
   const { t } = useI18n();
   return (
     <>
-      <label>
-        {t.filters.since}
-        <input type="datetime-local" value={draft.since} onChange={(e) => set("since", e.target.value)} />
-      </label>
-      <label>
-        {t.filters.until}
-        <input type="datetime-local" value={draft.until} onChange={(e) => set("until", e.target.value)} />
-      </label>
+      <DateTimeInput label={t.filters.since} value={draft.since} onChange={(v) => set("since", v)} />
+      <DateTimeInput label={t.filters.until} value={draft.until} onChange={(v) => set("until", v)} />
     </>
   );
 }

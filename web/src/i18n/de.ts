@@ -77,6 +77,7 @@ export const de = {
     action: "Aktion",
     actor: "Wer",
     actorHint: "Name oder ein Teil davon",
+    dateTimeInvalid: (format: string) => `Bitte als ${format} eingeben.`,
     since: "Von",
     until: "Bis",
     status: "Status",

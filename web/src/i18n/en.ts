@@ -75,6 +75,7 @@ export const en: Dict = {
     action: "Action",
     actor: "Who",
     actorHint: "name or part of it",
+    dateTimeInvalid: (format: string) => `Please type it as ${format}.`,
     since: "From",
     until: "To",
     status: "Status",
