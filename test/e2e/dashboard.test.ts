@@ -303,7 +303,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const row = recipients.locator("table tbody tr", { hasText: "niemand@example.org" });
       await row.waitFor();
       expect(await row.locator(".chip").textContent()).toBe("Hard Bounce");
-      expect(await row.textContent()).toContain("Nicht geöffnet");
+      expect(await row.textContent()).toContain("Nicht zugestellt");
+      expect(await row.textContent()).not.toContain("Nicht geöffnet");
       await shot(page, "statistics-bounce-reasons");
     },
     STEP,

@@ -168,6 +168,7 @@ const de = {
   reactions: "Reaktionen je Empfänger",
   reaction: "Reaktion",
   deliveryStatus: "Zustellstatus",
+  notDelivered: "Nicht zugestellt",
   reactionNames: { not_opened: "Nicht geöffnet", opened: "Geöffnet", clicked: "Geklickt" } as Record<
     string,
     string
@@ -365,6 +366,7 @@ const en: CampaignDict = {
   reactions: "Reactions per recipient",
   reaction: "Reaction",
   deliveryStatus: "Delivery status",
+  notDelivered: "Not delivered",
   reactionNames: { not_opened: "Not opened", opened: "Opened", clicked: "Clicked" },
   machine: "machine",
   human: "human",

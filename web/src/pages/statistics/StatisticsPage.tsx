@@ -73,6 +73,9 @@ const tiles = [
   "no_reaction",
 ] as const;
 
+/** Statuses of a message that never reached the mailbox: "not opened" would say too little there. */
+const undelivered = new Set(["hard_bounced", "blocked", "failed", "dropped"]);
+
 export function StatisticsPage() {
   const { c, t, number, date, lang } = useCampaignText();
   const { values, apply } = useUrlFilters(keys);
@@ -325,7 +328,11 @@ export function StatisticsPage() {
                   <td data-label={c.deliveryStatus}>
                     <StatusChip status={r.status} />
                   </td>
-                  <td data-label={c.reaction}>{c.reactionNames[r.reaction] ?? r.reaction}</td>
+                  <td data-label={c.reaction}>
+                    {r.reaction === "not_opened" && undelivered.has(r.status)
+                      ? c.notDelivered
+                      : (c.reactionNames[r.reaction] ?? r.reaction)}
+                  </td>
                   <td data-label={c.opens}>{r.first_opened_at ? date(r.first_opened_at) : t.app.none}</td>
                   <td data-label={c.clicks}>{r.first_clicked_at ? date(r.first_clicked_at) : t.app.none}</td>
                   <td data-label={c.machine}>
