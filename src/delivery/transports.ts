@@ -4,6 +4,7 @@
 import { activityCtx, recordActivity } from "../audit/service.js";
 import type { Database } from "../db/index.js";
 import type { Row } from "../db/schema.js";
+import { zodDetails } from "../http/errors.js";
 import type { Ctx } from "../runtime.js";
 import { Conflict, Invalid, NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
@@ -65,12 +66,9 @@ function auditView(t: Row<"transports">) {
 const isAdmin = (ctx: Ctx) => ctx.actor.role === "admin" || ctx.actor.role === "operator";
 
 function parseConfig(kind: TransportKind, config: unknown) {
-  const r = transportConfigs[kind].safeParse(config ?? {});
+  const r = transportConfigs[kind].safeParse(config ?? {}, { reportInput: true });
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({
-      path: ["config", ...i.path].join("."),
-      message: i.message,
-    }));
+    const details = zodDetails(r.error).map((d) => ({ ...d, path: d.path ? `config.${d.path}` : "config" }));
     throw Invalid(
       `Invalid ${kind} transport configuration: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
       details,

@@ -134,6 +134,8 @@ requirePeer("chromium")("the settings in Chromium", () => {
       await edit.getByLabel("Port").fill("70000");
       await edit.getByRole("button", { name: "Speichern" }).click();
       await expect.poll(() => edit.getByLabel("Port").getAttribute("aria-invalid")).toBe("true");
+      // Worded from the detail's code and bound (too_big, maximum 65535), the number in German digits.
+      expect(await edit.locator(".field-invalid .field-error").textContent()).toBe("Höchstens 65.535.");
       expect((await transports()).find((t) => t.name === "relay-buero")?.config.port).toBe(2525);
       await edit.getByRole("button", { name: "Abbrechen" }).click();
 

@@ -240,6 +240,25 @@ describe("through the API and the sending worker", () => {
       config: { api_key: "k", base_url: fake.url, colour: "blue" },
     });
     expect(bad.status).toBe(400);
+    // The configuration's issues are details like the body's: under config., with zod's code.
+    expect(bad.body.error.details).toEqual([
+      { path: "config", message: 'Unrecognized key: "colour"', code: "unrecognized_keys", keys: ["colour"] },
+    ]);
+    const port = await api(env.app, env.ws.admin).post("/v1/transports", {
+      name: "smtp-bad",
+      kind: "smtp",
+      config: { host: "smtp.example.org", port: 70000 },
+    });
+    expect(port.body.error.details).toEqual([
+      {
+        path: "config.port",
+        message: "Too big: expected number to be <=65535",
+        code: "too_big",
+        origin: "number",
+        maximum: 65535,
+        inclusive: true,
+      },
+    ]);
     const editor = await api(env.app, env.ws.editor).post("/v1/transports", {
       name: "sg-editor",
       kind: "sendgrid",
