@@ -794,7 +794,14 @@ describe("the route table", () => {
       ["/v1/activities", '{"action":"created","kind":"booking","record_id":"nul","changes":{"a\\u0000":1}}'],
     ] as const) {
       const res = await c.raw("POST", url, body, { "content-type": "application/json" });
-      if (res.status !== 400)
+      const character = url === "/v1/messages" ? "U+DC00" : "U+0000";
+      if (
+        res.status !== 400 ||
+        !res.body.error.details?.some(
+          (d: { code?: string; character?: string }) =>
+            d.code === "unstorable_text" && d.character === character,
+        )
+      )
         failures.push(`POST ${url} with a bad key → ${res.status} ${res.text.slice(0, 160)}`);
     }
     // Free-form JSON nested thousands deep (valid JSON) overflowed the stack of zod or JSON.stringify: 500.
@@ -812,7 +819,13 @@ describe("the route table", () => {
       ],
     ] as const) {
       const res = await c.raw("POST", url, body, { "content-type": "application/json" });
-      if (res.status !== 400 || !/nests deeper than 100 levels/.test(res.body?.error?.message ?? ""))
+      if (
+        res.status !== 400 ||
+        !/nests deeper than 100 levels/.test(res.body?.error?.message ?? "") ||
+        !res.body.error.details?.some(
+          (d: { code?: string; maximum?: number }) => d.code === "too_deep" && d.maximum === 100,
+        )
+      )
         failures.push(`POST ${url} nested deep → ${res.status} ${res.text.slice(0, 160)}`);
     }
     // … while 100 levels are taken.

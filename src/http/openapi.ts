@@ -96,7 +96,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
             code: {
               type: "string",
               description:
-                "invalid_type (expected, received), too_small / too_big (origin, minimum / maximum, inclusive, exact), invalid_format (format: email, url, datetime, regex with pattern, phone, domain …), invalid_value (values), unrecognized_keys (keys), not_multiple_of (divisor), invalid_union, custom (params); beyond the schema: required (when), required_one_of (fields), unknown_reference (kind: contact, transport, column, contact_field), duplicate (of), together (with), in_future, wrong_password, no_usable_address, sender_domain_not_registered, sender_domain_not_verified.",
+                "invalid_type (expected, received), too_small / too_big (origin, minimum / maximum, inclusive, exact), invalid_format (format: email, url, datetime, regex with pattern, phone, domain …), invalid_value (values), unrecognized_keys (keys), not_multiple_of (divisor), invalid_union, custom (params); beyond the schema: required (when), required_one_of (fields), unknown_reference (kind: contact, transport, column, contact_field), duplicate (of), together (with), in_future, wrong_password, no_usable_address, sender_domain_not_registered, sender_domain_not_verified, unstorable_text (character: U+0000 or half a surrogate pair, U+D800–U+DFFF), too_deep (maximum nesting).",
             },
             expected: { type: "string" },
             received: {
@@ -119,6 +119,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
             of: { type: "string" },
             with: { type: "string" },
             when: { type: "object" },
+            character: { type: "string", description: "unstorable_text: the character, as U+XXXX." },
           },
           required: ["path", "message"],
           additionalProperties: true,

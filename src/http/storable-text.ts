@@ -9,12 +9,19 @@ import { hasNoNul, isWellFormed } from "../util/storable.js";
 const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with the string, or null when it can be stored (src/util/storable.ts keeps machine input
- * instead, with U+FFFD in place of such characters). */
-function fault(s: string): string | null {
-  if (!hasNoNul(s)) return "contains the character U+0000 (NUL), which cannot be stored; remove it";
+ * instead, with U+FFFD in place of such characters); `character` is the offending one as U+XXXX. */
+function fault(s: string): { message: string; character: string } | null {
+  if (!hasNoNul(s))
+    return {
+      message: "contains the character U+0000 (NUL), which cannot be stored; remove it",
+      character: "U+0000",
+    };
   if (isWellFormed(s)) return null;
   const hex = (UNPAIRED.exec(s)?.[0] ?? "\ud800").charCodeAt(0).toString(16).toUpperCase();
-  return `contains \\u${hex}, half of a UTF-16 surrogate pair without its other half, which is not a character`;
+  return {
+    message: `contains \\u${hex}, half of a UTF-16 surrogate pair without its other half, which is not a character`,
+    character: `U+${hex}`,
+  };
 }
 
 /** How deep a request's JSON may nest. Nothing the API takes needs more than a handful of levels; far deeper
@@ -28,18 +35,24 @@ export const MAX_JSON_DEPTH = 100;
  * containers are visited (a batch of 500 messages has a few thousand), not the text.
  */
 export function refuseUnstorableInput(value: unknown, where: string, strings = true): void {
-  const issues: { path: string; message: string }[] = [];
+  // FieldIssue codes (src/http/openapi.ts): unstorable_text (character), too_deep (maximum).
+  const issues: { path: string; message: string; code: string; character?: string; maximum?: number }[] = [];
   const open: [unknown, string, number][] = [[value, "", 0]];
   for (let item = open.pop(); item !== undefined && issues.length < 5; item = open.pop()) {
     const [v, at, depth] = item;
     if (typeof v === "string") {
       const f = strings ? fault(v) : null;
-      if (f) issues.push({ path: at, message: f });
+      if (f) issues.push({ path: at, message: f.message, code: "unstorable_text", character: f.character });
       continue;
     }
     if (typeof v !== "object" || v === null) continue;
     if (depth >= MAX_JSON_DEPTH) {
-      issues.push({ path: at, message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it` });
+      issues.push({
+        path: at,
+        message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
+        code: "too_deep",
+        maximum: MAX_JSON_DEPTH,
+      });
       break;
     }
     if (Array.isArray(v)) {
@@ -55,7 +68,12 @@ export function refuseUnstorableInput(value: unknown, where: string, strings = t
       const k = keys[i];
       const f = strings ? fault(k) : null;
       if (f) {
-        issues.push({ path: at, message: `a key ${f}` });
+        issues.push({
+          path: at,
+          message: `a key ${f.message}`,
+          code: "unstorable_text",
+          character: f.character,
+        });
         continue;
       }
       const x = (v as Record<string, unknown>)[k];

@@ -143,6 +143,23 @@ describe("an API error in the user's language", () => {
     };
     expect(fieldMessage(together, "de")).toBe("Nur zusammen mit Zeitfenster (beides oder keines).");
     expect(fieldMessage(together, "en")).toBe("Only together with time window (both or neither).");
+    const nul = {
+      path: "first_name",
+      message: "contains the character U+0000 (NUL)…",
+      code: "unstorable_text",
+      character: "U+0000",
+    };
+    expect(fieldMessage(nul, "de")).toBe(
+      "Enthält ein Zeichen, das nicht gespeichert werden kann (U+0000); bitte entfernen.",
+    );
+    const deep = {
+      path: "custom_fields.a",
+      message: "nests deeper than 100 levels",
+      code: "too_deep",
+      maximum: 100,
+    };
+    expect(fieldMessage(deep, "de")).toBe("Zu tief verschachtelt (höchstens 100 Ebenen).");
+    expect(fieldMessage(deep, "en")).toBe("Nested too deeply (at most 100 levels).");
   });
 
   it("keeps a sentence it cannot word as the evidence behind a worded lead", () => {

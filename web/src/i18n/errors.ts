@@ -343,6 +343,14 @@ function structuredMessage(i: FieldIssue, lang: Lang): string | null {
       return de
         ? "Diese Absender-Domain ist noch nicht bestätigt: Ihre DNS-Einträge fehlen noch."
         : "This sender domain is not verified yet: its DNS records are missing.";
+    case "unstorable_text":
+      return de
+        ? `Enthält ein Zeichen, das nicht gespeichert werden kann (${String(i.character ?? "U+0000")}); bitte entfernen.`
+        : `Contains a character that cannot be stored (${String(i.character ?? "U+0000")}); remove it.`;
+    case "too_deep":
+      return de
+        ? `Zu tief verschachtelt (höchstens ${num(i.maximum, lang)} Ebenen).`
+        : `Nested too deeply (at most ${num(i.maximum, lang)} levels).`;
     default:
       return null;
   }
