@@ -132,6 +132,21 @@ function sendgridBatch(messageId: string, to: string, file = "sendgrid-events.js
     sg_event_id: e.sg_event_id === "sg_event_id" ? `${messageId}-${i}` : e.sg_event_id,
   }));
 }
+/** SendGrid batches received through a second connection that records the statements the webhook runs;
+ *  `stores()` gives the store statements (insert into message_events) in order. */
+function recordedSendgrid() {
+  const { db: logged, ran, close } = recordingDb(env);
+  const receive = (events: SgEvent[]) => {
+    const body = JSON.stringify(events);
+    return receiveWebhook({ ...env.rt, db: logged }, "sendgrid", env.ws.id, {
+      raw: Buffer.from(body),
+      headers: sendgrid.headers(body),
+    });
+  };
+  const stores = () => ran.filter((q) => q.sql.includes("insert into message_events")).map((q) => q.sql);
+  return { receive, stores, ran, close };
+}
+
 const postSendgrid = (events: unknown, ts?: number, workspace?: string) => {
   const body = JSON.stringify(events);
   return post("sendgrid", body, sendgrid.headers(body, ts), workspace);
@@ -195,15 +210,7 @@ describe("SendGrid Event Webhook", () => {
     const id = await newMessage(to);
     const batch = sendgridBatch(id, to);
     // The statements the webhook runs, through a second connection that records them.
-    const { db: logged, ran, close } = recordingDb(env);
-    const receive = (events: SgEvent[]) => {
-      const body = JSON.stringify(events);
-      return receiveWebhook({ ...env.rt, db: logged }, "sendgrid", env.ws.id, {
-        raw: Buffer.from(body),
-        headers: sendgrid.headers(body),
-      });
-    };
-    const inserts = () => ran.filter((q) => q.sql.includes("insert into message_events")).map((q) => q.sql);
+    const { receive, stores: inserts, ran, close } = recordedSendgrid();
     try {
       expect(await receive(batch.slice(0, 3))).toMatchObject({ stored: 3, duplicates: 0 });
       // One insert, without ON CONFLICT: nothing was stored before.
@@ -236,15 +243,7 @@ describe("SendGrid Event Webhook", () => {
   });
 
   it("leaves the host webhooks out of the store statement while no enabled endpoint subscribes to status changes, and queues them once one does", async () => {
-    const { db: logged, ran, close } = recordingDb(env);
-    const receive = (events: SgEvent[]) => {
-      const body = JSON.stringify(events);
-      return receiveWebhook({ ...env.rt, db: logged }, "sendgrid", env.ws.id, {
-        raw: Buffer.from(body),
-        headers: sendgrid.headers(body),
-      });
-    };
-    const store = () => ran.filter((q) => q.sql.includes("insert into message_events")).map((q) => q.sql);
+    const { receive, stores: store, ran, close } = recordedSendgrid();
     const delivered = (id: string, to: string) =>
       sendgridBatch(id, to).filter((e) => e.event === "delivered");
     const admin = api(env.app, env.ws.admin);
