@@ -4,6 +4,11 @@ import { pageQuery } from "../http/pagination.js";
 
 export const blockKinds = ["email", "phone"] as const;
 
+/** The sources of entries that mark an address as bouncing: a hard bounce and repeated soft bounces seen
+ * here (src/inbound/consequences.ts), and a permanent bounce the e-mail tool reported (Mailchimp's
+ * "cleaned" webhook, a mailing's bounces; src/sync — the tool blocks for no other reason). */
+export const bounceSources = ["hard_bounce", "repeated_soft_bounces", "email_tool"] as const;
+
 const reason = z.string().trim().min(1).max(1000);
 
 export const createBlockBody = z.strictObject({

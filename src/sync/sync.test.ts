@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FakeListmonk } from "../../test/fakes/listmonk.js";
 import { type FakeMailchimp, startFakeMailchimp } from "../../test/fakes/mailchimp.js";
 import { api, connectMailchimp, createTestEnv, type TestEnv } from "../../test/harness.js";
+import { blockAddress } from "../blocklist/service.js";
 import { systemActor } from "../runtime.js";
 import { settled, startFetch } from "./service.js";
 
@@ -808,6 +809,45 @@ describe("blocklist (seed 003 §5.3 Sonderfall Sperrliste)", () => {
       sub,
     ]);
     expect((await members(listId, "blocklisted")).map((m) => m.subscription_id)).toEqual([sub]);
+  });
+
+  it("the saved filter 'bounces' also counts a subscription whose address is blocklisted because of a bounce (seed 003 §5.4)", async () => {
+    const { listId } = await attachedList();
+    const addr = (name: string) => `${name}-${seq}@example.org`;
+    const subs = {
+      hard: await subscribe(listId, await contact("Hanna", "Hart", addr("hard"))),
+      soft: await subscribe(listId, await contact("Sören", "Weich", addr("soft"))),
+      tool: await subscribe(listId, await contact("Tina", "Tool", addr("tool"))),
+      manual: await subscribe(listId, await contact("Max", "Hand", addr("manual"))),
+      lifted: await subscribe(listId, await contact("Lia", "Frei", addr("lifted"))),
+      clean: await subscribe(listId, await contact("Carl", "Sauber", addr("clean"))),
+    };
+    await fetchList(listId);
+    const block = (name: string, source: string) =>
+      blockAddress(env.rt.db, env.rt, env.ws.id, {
+        kind: "email",
+        address: addr(name).toUpperCase(),
+        reason: `${source} in a test`,
+        source,
+        actor: systemActor("test"),
+      });
+    await block("hard", "hard_bounce");
+    await block("soft", "repeated_soft_bounces");
+    await block("tool", "email_tool");
+    await block("manual", "manual");
+    const lifted = await block("lifted", "hard_bounce");
+    expect((await admin.delete(`/v1/blocklist/${lifted.entry.id}`)).status).toBe(200);
+
+    const all = await members(listId);
+    // Their own status is no bounce status: only the blocklist marks them as bouncing.
+    expect(new Set(all.map((m) => m.status.value))).toEqual(new Set(["subscribed"]));
+    expect(new Set((await members(listId, "bounces")).map((m) => m.subscription_id))).toEqual(
+      new Set([subs.hard, subs.soft, subs.tool]),
+    );
+    // Blocked for another reason (here: by hand) is the other filter's, not a bounce.
+    expect(new Set((await members(listId, "blocklisted")).map((m) => m.subscription_id))).toEqual(
+      new Set([subs.hard, subs.soft, subs.tool, subs.manual]),
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { type RawBuilder, type SqlBool, sql } from "kysely";
 import { type ActorNames, actorName, actorNames, pageWithSetByNames } from "../audit/actor-names.js";
 import { activityCtx, recordActivity } from "../audit/service.js";
 import { findBlocked } from "../blocklist/lookup.js";
+import { bounceSources } from "../blocklist/schema.js";
 import type { Database } from "../db/index.js";
 import type { SubscriptionStatus, SyncTask } from "../db/schema.js";
 import { decodeCursor, toPage } from "../http/pagination.js";
@@ -121,7 +122,12 @@ const FILTERS: Record<Exclude<MemberFilter, ReactionFilter>, RawBuilder<SqlBool>
   not_in_tool: sql<SqlBool>`ss.result = 'not_in_tool'`,
   not_in_tool_open: sql<SqlBool>`ss.result = 'not_in_tool' and ss.task is null`,
   with_task: sql<SqlBool>`ss.task is not null`,
-  bounces: sql<SqlBool>`(s.status like 'bounced%' or ss.remote_status = 'cleaned')`,
+  // Seed 003 §5.4: also a subscription whose contact's address is marked as bouncing — on the blocklist
+  // because of a bounce — while its own status is not a bounce status.
+  bounces: sql<SqlBool>`(s.status like 'bounced%' or ss.remote_status = 'cleaned'
+                or exists (select 1 from blocklist b where b.workspace_id = s.workspace_id and b.lifted_at is null
+                           and b.kind = 'email' and b.source in (${sql.join(bounceSources.map((x) => sql.lit(x)))})
+                           and lower(b.address) = any(c.email_keys)))`,
   blocklisted_not_transmitted: sql<SqlBool>`ss.transmit_outcome = 'blocklisted'`,
   blocklisted: sql<SqlBool>`exists (select 1 from blocklist b where b.workspace_id = s.workspace_id and b.lifted_at is null
                          and b.kind = 'email' and lower(b.address) = any(c.email_keys))`,
