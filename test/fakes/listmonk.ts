@@ -705,6 +705,9 @@ export class FakeListmonk {
           subscriber_uuid: s?.uuid ?? "",
           subscriber_id: b.subscriber_id,
           campaign: c ? { id: c.id, name: c.name } : null,
+          // listmonk's published Bounce schema also has the campaign's uuid and the query's total row count.
+          campaign_uuid: c ? c.uuid : null,
+          total: all.length,
         };
       },
       "",

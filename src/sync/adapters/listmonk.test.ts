@@ -1,7 +1,8 @@
 // The listmonk adapter against the contract fake (test/fakes/listmonk.ts) over HTTP on loopback: paging,
 // the status mapping, every member op, 429/5xx handling, a connection dropped mid-run, error bodies,
 // mailings with bounces, statistics and reactions. Response shapes are checked against listmonk's
-// documented ones (listmonk.app/docs/apis), so the fake cannot drift from what the adapter must read.
+// documented ones (listmonk.app/docs/apis) and every property of its published OpenAPI document
+// (docs/swagger/collections.yaml), so the fake cannot drift from what the adapter must read.
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -57,6 +58,9 @@ const pageOf = <T extends z.ZodType>(item: T) =>
       page: z.number(),
     }),
   );
+// Every property of listmonk's published OpenAPI document (docs/swagger/collections.yaml in knadh/listmonk,
+// components.schemas Subscriber, List and Bounce) is required here, with its published type, so the fake answers
+// with all of them; the enums are the values listmonk's API docs name.
 const subscriberShape = z.object({
   id: z.number(),
   uuid: z.string(),
@@ -69,8 +73,13 @@ const subscriberShape = z.object({
   lists: z.array(
     z.object({
       id: z.number(),
+      uuid: z.string(),
       subscription_status: z.enum(["unconfirmed", "confirmed", "unsubscribed"]),
       name: z.string(),
+      type: z.enum(["public", "private"]),
+      tags: z.array(z.string()),
+      created_at: z.string(),
+      updated_at: z.string(),
       optin: z.enum(["single", "double"]),
     }),
   ),
@@ -83,15 +92,22 @@ const listShape = z.object({
   optin: z.enum(["single", "double"]),
   tags: z.array(z.string()),
   subscriber_count: z.number(),
+  description: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
 });
 const bounceShape = z.object({
   id: z.number(),
   type: z.enum(["hard", "soft", "complaint"]),
   source: z.string(),
+  meta: z.record(z.string(), z.unknown()),
   email: z.string(),
   subscriber_id: z.number(),
+  subscriber_uuid: z.string(),
   created_at: z.string(),
   campaign: z.object({ id: z.number(), name: z.string() }).nullable(),
+  campaign_uuid: z.string().nullable(),
+  total: z.number(),
 });
 const campaignShape = z.object({
   id: z.number(),
