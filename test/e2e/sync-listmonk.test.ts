@@ -2,7 +2,8 @@
 // tool through the form, attach a list, fetch, see the name conflict side by side, decide, mark "not in
 // tool", transmit after the counts; then the fetch schedule (bad value at its field, set, switched off) and
 // the expert options (remote id shown, an id entered by hand refused by the tool, the list chosen again,
-// the link deleted), each confirmed after the seed's warning. axe with the expert options open.
+// the link deleted), each confirmed after the seed's warning. axe with the expert options open. Removing a
+// member listmonk still lists asks first (seed 003 §8.1): don't delete, delete in the tool too, here only.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { FakeListmonk } from "../fakes/listmonk.js";
@@ -203,6 +204,72 @@ requirePeer("chromium")("the sync workbench against listmonk in Chromium", () =>
       expect(await card.locator("dl").innerText()).toMatch(/No reaction\s+50 % \(1\)/);
       await page.getByLabel("Language").selectOption("de");
       await card.getByText("Öffnungen").waitFor();
+    },
+    STEP,
+  );
+
+  it(
+    "removing a member listmonk still lists offers the choice: don't delete, delete in the tool too, here only",
+    async () => {
+      const remoteId = Number((await link()).remote_list_id);
+      const inList = (email: string) => fake.subscriberByEmail(email)?.lists.has(remoteId);
+      const subs = async () =>
+        (
+          await call<{ items: { contact: { email: string | null } }[] }>(
+            server,
+            apiKey,
+            "GET",
+            `/v1/lists/${listId}/subscriptions`,
+          )
+        ).items.map((s) => s.contact.email);
+      expect(inList("ford@example.org")).toBe(true);
+      expect(inList("faerber@example.org")).toBe(true);
+      await page.goto(`${server.url}/lists/${listId}`);
+      const dialog = page.getByRole("dialog");
+      const removeRow = async (name: RegExp, label: string, confirm: string) => {
+        await page.getByRole("row", { name }).getByRole("button", { name: label }).click();
+        await dialog.getByRole("button", { name: confirm }).click();
+      };
+
+      // The API's 409 becomes the seed's question, in German, with what each way does.
+      await removeRow(/James Ford/, "Entfernen", "Entfernen");
+      await dialog.getByRole("heading", { name: "Teilnehmer ist noch im E-Mail-Tool" }).waitFor();
+      const text = (await dialog.textContent()) ?? "";
+      expect(text).toContain("listmonk führt ford@example.org noch in der verknüpften Liste");
+      expect(text).toContain("Aufgabe „Abmeldestatus setzen“");
+      expect(text).toContain("in listmonk bleibt er in der Liste");
+      expect(text).toContain("nimmt den Abonnenten dabei nur von dieser Liste");
+      expect(await page.locator(".banner-error").count()).toBe(0);
+      expect(await axeProblems(page)).toEqual([]);
+      await shot(page, "listmonk-remove-member");
+
+      // "nicht löschen": nothing changes on either side.
+      await dialog.getByRole("button", { name: "nicht löschen" }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await subs()).toContain("ford@example.org");
+      expect(inList("ford@example.org")).toBe(true);
+
+      // "auch im Werkzeug löschen": listmonk takes Ford off its list first, then the member goes here.
+      await removeRow(/James Ford/, "Entfernen", "Entfernen");
+      await dialog.getByRole("button", { name: "auch im Werkzeug löschen" }).click();
+      await page.getByText("Teilnehmer entfernt; in listmonk wurde er aus der Liste gelöscht.").waitFor();
+      expect(inList("ford@example.org")).toBe(false);
+      expect(await subs()).not.toContain("ford@example.org");
+      await page.getByRole("row", { name: /James Ford/ }).waitFor({ state: "detached" });
+
+      // In English, "remove here only": gone here, listmonk keeps the subscriber on its list.
+      await page.getByLabel("Sprache").selectOption("en");
+      await removeRow(/Emil Niklas Färber/, "Remove", "Remove");
+      await dialog.getByRole("heading", { name: "Member is still in the e-mail tool" }).waitFor();
+      expect(await dialog.textContent()).toContain(
+        "listmonk still lists faerber@example.org on the linked list",
+      );
+      await dialog.getByRole("button", { name: "remove here only" }).click();
+      await page.getByText("Member removed here only; listmonk keeps it on its list.").waitFor();
+      expect(inList("faerber@example.org")).toBe(true);
+      expect(await subs()).not.toContain("faerber@example.org");
+      await page.getByLabel("Language").selectOption("de");
+      await page.getByRole("heading", { name: "Teilnehmer", exact: true }).waitFor();
     },
     STEP,
   );

@@ -43,6 +43,30 @@ const de = {
   removeTitle: "Teilnehmer entfernen?",
   removeText: (who: string) =>
     `${who} wird aus diesem Verteiler entfernt. Der Kontakt selbst bleibt erhalten.`,
+  // A member the linked tool still lists (seed 003 §8.1): the API answers 409 and asks delete or keep.
+  linkedTitle: "Teilnehmer ist noch im E-Mail-Tool",
+  linkedText: (who: string, email: string, tool: string) =>
+    `${tool} führt ${email} noch in der verknüpften Liste. Wie soll ${who} entfernt werden?`,
+  linkedNone: "nicht löschen",
+  linkedNoneText:
+    "Nichts wird gelöscht, weder hier noch im E-Mail-Tool. Um den Versand an diesen Teilnehmer zu beenden, setzen Sie stattdessen im Abgleich die Aufgabe „Abmeldestatus setzen“ und übermitteln.",
+  linkedKeep: "nur hier entfernen",
+  linkedKeepText: (tool: string) =>
+    `Der Teilnehmer wird nur hier aus dem Verteiler entfernt; in ${tool} bleibt er in der Liste. Das nächste Abholen zeigt ihn deshalb wieder als „neu im Verteiler“.`,
+  linkedDelete: "auch im Werkzeug löschen",
+  linkedDeleteText: (tool: string) =>
+    `Der Teilnehmer wird zuerst in ${tool} gelöscht und dann hier entfernt: Beide Seiten sind danach bereinigt. Scheitert das E-Mail-Tool, wird nichts entfernt.`,
+  linkedDeleteTool: {
+    mailchimp:
+      "Mailchimp archiviert das Mitglied dabei: Es verlässt die Zielgruppe und zählt nicht mehr, seine Historie bleibt erhalten, und es kann wieder hinzugefügt werden.",
+    listmonk:
+      "listmonk nimmt den Abonnenten dabei nur von dieser Liste: Der Abonnent, seine anderen Listen und seine Historie bleiben erhalten.",
+  } as Record<string, string>,
+  removedInTool: (tool: string, done: string) =>
+    done === "archived"
+      ? `Teilnehmer entfernt; in ${tool} wurde das Mitglied archiviert.`
+      : `Teilnehmer entfernt; in ${tool} wurde er aus der Liste gelöscht.`,
+  removedHereOnly: (tool: string) => `Teilnehmer nur hier entfernt; in ${tool} bleibt er in der Liste.`,
   deleteList: "Verteiler löschen",
   deleteTitle: "Verteiler löschen?",
   deleteText: (name: string) =>
@@ -296,6 +320,29 @@ const en: ListDict = {
   remove: "Remove",
   removeTitle: "Remove member?",
   removeText: (who) => `${who} is removed from this list. The contact itself stays.`,
+  linkedTitle: "Member is still in the e-mail tool",
+  linkedText: (who, email, tool) =>
+    `${tool} still lists ${email} on the linked list. How should ${who} be removed?`,
+  linkedNone: "don't delete",
+  linkedNoneText:
+    "Nothing is deleted, neither here nor in the e-mail tool. To stop mailing this member, set the task “Set unsubscribed” in the reconciliation instead and transmit.",
+  linkedKeep: "remove here only",
+  linkedKeepText: (tool) =>
+    `The member is removed from this list here only; ${tool} keeps it on its list. The next fetch therefore shows it as “new in list” again.`,
+  linkedDelete: "delete in the tool too",
+  linkedDeleteText: (tool) =>
+    `The member is deleted in ${tool} first and then removed here: both sides are clean afterwards. If the e-mail tool fails, nothing is removed.`,
+  linkedDeleteTool: {
+    mailchimp:
+      "Mailchimp archives the member: it leaves the audience and no longer counts, its history stays, and it can be added again.",
+    listmonk:
+      "listmonk takes the subscriber off this list only: the subscriber, its other lists and its history stay.",
+  },
+  removedInTool: (tool, done) =>
+    done === "archived"
+      ? `Member removed; ${tool} archived it.`
+      : `Member removed; ${tool} deleted it from its list.`,
+  removedHereOnly: (tool) => `Member removed here only; ${tool} keeps it on its list.`,
   deleteList: "Delete list",
   deleteTitle: "Delete list?",
   deleteText: (name) =>

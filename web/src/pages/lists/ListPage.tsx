@@ -129,7 +129,13 @@ export function ListPage() {
               ))}
             </ul>
           </section>
-          <MembersTable key={membersKey} listId={id} linked={linked} onChanged={list.reload} />
+          <MembersTable
+            key={membersKey}
+            listId={id}
+            linked={linked}
+            tool={link.data?.tool}
+            onChanged={list.reload}
+          />
           <section className="card" aria-labelledby="settings">
             <h2 id="settings">{l.settings}</h2>
             {linked ? <p className="muted">{l.settingsLinked}</p> : null}

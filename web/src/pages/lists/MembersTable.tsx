@@ -1,9 +1,10 @@
 // A list's members with the columns Status / Abgleich / Aufgabe (seed 003 §3): for a linked list read
 // from the sync API (result and task), otherwise from the subscriptions. Editors change a member's status
-// in the row and remove a member after confirming.
+// in the row and remove a member after confirming; a member the linked tool still lists asks once more
+// (seed 003 §8.1): don't delete, remove here only, or delete in the tool too.
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { api } from "../../api/client";
+import { ApiError, api } from "../../api/client";
 import { usePaged } from "../../api/hooks";
 import { ConfirmDialog } from "../../components/Dialog";
 import { LoadMore } from "../../components/filters";
@@ -11,6 +12,8 @@ import { Empty, ErrorBanner, Loading, Notice } from "../../components/states";
 import { WriteButton } from "../../components/WriteButton";
 import { setByText } from "../../i18n/reasons";
 import { useSession } from "../../session/session";
+import { toolName } from "../sync/ConnectPanel";
+import { type LinkedMemberChoice, LinkedMemberDialog } from "./LinkedMemberDialog";
 import {
   type MemberRow,
   rowOfSubscription,
@@ -24,10 +27,13 @@ import {
 export function MembersTable({
   listId,
   linked,
+  tool,
   onChanged,
 }: {
   listId: string;
   linked: boolean;
+  /** The linked tool's key ("mailchimp", "listmonk"). */
+  tool?: string;
   onChanged(): void;
 }) {
   const { l, t, date, lang } = useListText();
@@ -36,6 +42,9 @@ export function MembersTable({
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState("");
   const [removing, setRemoving] = useState<MemberRow | null>(null);
+  // The member the tool still lists, with the address the tool knows it by (from the API's 409).
+  const [asking, setAsking] = useState<{ row: MemberRow; email: string } | null>(null);
+  const toolLabel = toolName(tool) || l.tool;
   // A linked list reads the sync API (which has no status filter: the status is filtered here).
   const source = usePaged<Subscription | SyncMember>(
     linked ? `/v1/lists/${listId}/sync/members` : `/v1/lists/${listId}/subscriptions`,
@@ -59,15 +68,24 @@ export function MembersTable({
     }
   }
 
-  async function remove(r: MemberRow) {
+  async function remove(r: MemberRow, choice?: LinkedMemberChoice) {
     setRemoving(null);
+    setAsking(null);
     setError(null);
+    setNotice("");
     try {
-      await api.del(`/v1/lists/${listId}/subscriptions/${r.subscriptionId}`);
+      const query = choice ? `?linked_members=${choice}` : "";
+      const done = await api.del<{ member_in_tool?: string }>(
+        `/v1/lists/${listId}/subscriptions/${r.subscriptionId}${query}`,
+      );
+      if (done?.member_in_tool) setNotice(l.removedInTool(toolLabel, done.member_in_tool));
+      else if (choice === "keep") setNotice(l.removedHereOnly(toolLabel));
       source.reload();
       onChanged();
     } catch (e) {
-      setError(e);
+      const asked = !choice ? linkedMemberAsked(e) : null;
+      if (asked) setAsking({ row: r, email: asked.email ?? r.email ?? r.name });
+      else setError(e);
     }
   }
 
@@ -168,6 +186,24 @@ export function MembersTable({
       >
         <p>{removing ? l.removeText(removing.name) : null}</p>
       </ConfirmDialog>
+      <LinkedMemberDialog
+        open={asking !== null}
+        who={asking?.row.name ?? ""}
+        email={asking?.email ?? ""}
+        tool={toolLabel}
+        toolKey={tool}
+        onCancel={() => setAsking(null)}
+        onChoose={(choice) => asking && void remove(asking.row, choice)}
+      />
     </section>
   );
+}
+
+/** The API's question for a member the linked tool still lists: a 409 offering delete and keep. */
+function linkedMemberAsked(e: unknown): { email?: string } | null {
+  if (!(e instanceof ApiError) || e.status !== 409) return null;
+  const d = e.details as { options?: unknown; linked_members?: { email?: string }[] } | null;
+  if (!d || !Array.isArray(d.options) || !d.options.includes("delete") || !d.options.includes("keep"))
+    return null;
+  return { email: d.linked_members?.[0]?.email };
 }
