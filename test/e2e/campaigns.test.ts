@@ -2,7 +2,7 @@
 // through the form, send it and watch its progress reach the end, with each recipient's status and reason;
 // the template editor shows a merge-field error at its line and previews for a chosen contact; the
 // statistics page shows what the run did; a serial letter's PDF is shown in the page and downloads as a PDF;
-// a viewer sees no write button. axe on every page.
+// a viewer sees no write button; the scheduled time is typed in the app's language. axe on every page.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
@@ -252,6 +252,42 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       expect(created.filter).toEqual({ q: "Patient1", consent: { channel: "email", purpose: "marketing" } });
       expect(created.recipient_count).toBe(2);
       await page.getByText("Name enthält „Patient1“; mit Einwilligung (email/marketing)").waitFor();
+      await call(server, key, "DELETE", `/v1/campaigns/${id}`);
+    },
+    STEP,
+  );
+
+  it(
+    "reads the scheduled time in the app's language (TT.MM.JJJJ HH:MM in German), not the browser's format",
+    async () => {
+      await page.goto(`${server.url}/campaigns/new`);
+      await page.getByLabel("Bezeichnung").fill("Termin Patient1x");
+      await page.getByLabel("Auch Kontakte nach Merkmalen").check();
+      await page.getByLabel("Name enthält").fill("Patient1");
+      await page.getByLabel("Vorlage").selectOption({ label: "Herbstgruß" });
+      await page.getByLabel("Absenderadresse").fill("praxis@physio-rhein.example");
+      const at = page.getByLabel("Versand geplant für");
+      expect(await at.getAttribute("type")).toBe("text");
+      expect(await at.getAttribute("placeholder")).toBe("TT.MM.JJJJ HH:MM");
+      // An ISO date in German mode is marked at its field and nothing is created (not sent at once either).
+      await at.fill("2030-12-01 09:30");
+      await page.getByText("Bitte als TT.MM.JJJJ HH:MM eingeben.").waitFor();
+      expect(await at.getAttribute("aria-invalid")).toBe("true");
+      await page.getByRole("button", { name: "Anlegen" }).click();
+      expect(page.url()).toMatch(/\/campaigns\/new$/);
+      await at.fill("1.12.2030 9:30");
+      expect(await at.getAttribute("aria-invalid")).toBeNull();
+      // In English the same time reads in ISO order; back in German as TT.MM.JJJJ.
+      await page.getByLabel("Sprache").selectOption("en");
+      await expect.poll(() => page.getByLabel("Send scheduled for").inputValue()).toBe("2030-12-01 09:30");
+      await page.getByLabel("Language").selectOption("de");
+      await expect.poll(() => at.inputValue()).toBe("01.12.2030 09:30");
+      await page.getByRole("button", { name: "Anlegen" }).click();
+      await page.waitForURL(/\/campaigns\/cmp_/);
+      const id = page.url().split("/").pop() ?? "";
+      const created = await call<{ scheduled_at: string | null }>(server, key, "GET", `/v1/campaigns/${id}`);
+      const local = await page.evaluate(() => new Date(2030, 11, 1, 9, 30).toISOString());
+      expect(new Date(created.scheduled_at ?? "").toISOString()).toBe(local);
       await call(server, key, "DELETE", `/v1/campaigns/${id}`);
     },
     STEP,

@@ -1,6 +1,6 @@
 // Filters live in the URL (?status=…&since=…) so a filtered view can be bookmarked, shared and left with
 // the back button. The form edits a draft; "Filtern" applies it.
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from "react";
+import { type ChangeEvent, type FormEvent, type ReactNode, useEffect, useId, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Page, type Query } from "../api/client";
 import { useResource } from "../api/hooks";
@@ -83,36 +83,43 @@ export function DateTimeInput({
   value: string;
   onChange: (v: string) => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
+  const when = useDateTimeText(value, onChange);
+  const hintId = useId();
+  return (
+    <label>
+      {label}
+      <input {...when.input} aria-invalid={when.bad ? true : undefined} aria-describedby={hintId} />
+      <small id={hintId} className={when.bad ? "field-error" : "hint"}>
+        {when.bad ? t.filters.dateTimeInvalid(when.format) : when.format}
+      </small>
+    </label>
+  );
+}
+
+/** The text of a date-time input typed in the user's language (DateTimeInput, the campaign's schedule):
+ * `value` is "YYYY-MM-DDTHH:MM" or, while the text is no date-time, the text itself (`bad`). */
+export function useDateTimeText(value: string, onChange: (v: string) => void) {
+  const { lang } = useI18n();
   const [text, setText] = useState(() => formatDateTime(value, lang));
   // A value from outside (the URL on back/forward, "Zurücksetzen", a language switch) is shown anew.
   useEffect(() => {
     setText((old) => (parseDateTime(old, lang) === value ? old : formatDateTime(value, lang)));
   }, [value, lang]);
   const bad = text.trim() !== "" && parseDateTime(text, lang) === null;
-  const hintId = useId();
-  return (
-    <label>
-      {label}
-      <input
-        type="text"
-        inputMode="numeric"
-        autoComplete="off"
-        placeholder={dateTimeFormats[lang]}
-        value={text}
-        aria-invalid={bad ? true : undefined}
-        aria-describedby={hintId}
-        onChange={(e) => {
-          setText(e.target.value);
-          const v = e.target.value.trim();
-          onChange(v === "" ? "" : (parseDateTime(v, lang) ?? v));
-        }}
-      />
-      <small id={hintId} className={bad ? "field-error" : "hint"}>
-        {bad ? t.filters.dateTimeInvalid(dateTimeFormats[lang]) : dateTimeFormats[lang]}
-      </small>
-    </label>
-  );
+  const input = {
+    type: "text",
+    inputMode: "numeric" as const,
+    autoComplete: "off",
+    placeholder: dateTimeFormats[lang],
+    value: text,
+    onChange: (e: ChangeEvent<HTMLInputElement>) => {
+      setText(e.target.value);
+      const v = e.target.value.trim();
+      onChange(v === "" ? "" : (parseDateTime(v, lang) ?? v));
+    },
+  };
+  return { input, bad, format: dateTimeFormats[lang] };
 }
 
 /** The "from" and "until" inputs of a filter bar (typed in the user's language; timeQuery turns them into

@@ -6,7 +6,7 @@ import { useNavigate } from "react-router-dom";
 import { ApiError, api, type Page } from "../../api/client";
 import { useResource } from "../../api/hooks";
 import { Field } from "../../components/Field";
-import { localToIso } from "../../components/filters";
+import { localToIso, useDateTimeText } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { fieldMessage } from "../../i18n/errors";
@@ -88,9 +88,13 @@ export function CampaignNewPage() {
   const templates = useResource(() => api.get<Page<TemplateSummary>>("/v1/templates", { limit: 500 }), []);
   const issues = error instanceof ApiError ? error.fieldIssues() : {};
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((old) => ({ ...old, [k]: v }));
+  // Typed in the app's language (TT.MM.JJJJ HH:MM in German), not the browser's locale.
+  const when = useDateTimeText(d.scheduled_at, (v) => set("scheduled_at", v));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    // A time that is no date-time is neither sent at once nor guessed: it stays marked at its field.
+    if (when.bad) return;
     setBusy(true);
     setError(null);
     try {
@@ -253,15 +257,12 @@ export function CampaignNewPage() {
                   />
                 )}
               </Field>
-              <Field label={c.scheduledAt} hint={c.scheduledHint} error={fieldError("scheduled_at")}>
-                {(p) => (
-                  <input
-                    {...p}
-                    type="datetime-local"
-                    value={d.scheduled_at}
-                    onChange={(e) => set("scheduled_at", e.target.value)}
-                  />
-                )}
+              <Field
+                label={c.scheduledAt}
+                hint={c.scheduledHint(when.format)}
+                error={when.bad ? t.filters.dateTimeInvalid(when.format) : fieldError("scheduled_at")}
+              >
+                {(p) => <input {...p} {...when.input} />}
               </Field>
             </>
           ) : null}
