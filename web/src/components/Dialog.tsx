@@ -2,6 +2,18 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { useI18n } from "../i18n";
 
+/** A ref for a native <dialog> shown as a modal while `open` (focus trapped, Escape cancels). */
+export function useModal(open: boolean) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return ref;
+}
+
 export interface ConfirmProps {
   open: boolean;
   title: string;
@@ -21,14 +33,8 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
 }: ConfirmProps) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal(open);
   const { t } = useI18n();
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
   return (
     <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onCancel={onCancel}>
       <h2 id="dialog-title">{title}</h2>

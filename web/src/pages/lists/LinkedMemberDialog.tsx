@@ -1,7 +1,7 @@
 // Removing a member the linked e-mail tool still lists (seed 003 §8.1): the API answers 409 and asks. The
 // dialog offers the seed's three ways — don't delete, remove here only (?linked_members=keep), delete in the
 // tool too (?linked_members=delete) — each with what it does in the list's tool.
-import { useEffect, useRef } from "react";
+import { useModal } from "../../components/Dialog";
 import { useListText } from "./model";
 
 export type LinkedMemberChoice = "delete" | "keep";
@@ -26,13 +26,7 @@ export function LinkedMemberDialog({
   onCancel(): void;
 }) {
   const { l } = useListText();
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const ref = useModal(open);
   const inTool = toolKey ? l.linkedDeleteTool[toolKey] : undefined;
   return (
     <dialog
