@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { agreement, type Corpus, labelOf, readLabels, type Verdict } from "../bench/bounces.js";
+import { agreement, type Corpus, labelOf, readLabels, type Verdict, warmPasses } from "../bench/bounces.js";
 
 const dirs: string[] = [];
 function labelsFile(content: string): string {
@@ -100,5 +100,15 @@ describe("the bounce benchmark's labels (--dir)", () => {
       labelOf(corpus),
     );
     expect([wrong.reason, wrong.hardsoft]).toEqual([0, 0]);
+  });
+});
+
+describe("the bounce benchmark's warm-up", () => {
+  it("passes over the set until at least the warm-up count is classified, and at least once", () => {
+    expect(warmPasses(2100, 10_000)).toBe(5);
+    expect(warmPasses(1428, 10_000)).toBe(8);
+    expect(warmPasses(20_000, 10_000)).toBe(1);
+    expect(warmPasses(1428, 0)).toBe(1);
+    expect(warmPasses(0, 10_000)).toBe(1);
   });
 });
