@@ -306,7 +306,9 @@ export function labelOf(corpus: Corpus): Source {
 function measure(bench: string, corpus: Corpus, warmMessages: number): BenchResult {
   const files = [...corpus.origin.keys()].sort();
   const warm = warmPasses(files.length, warmMessages);
-  progress(`${bench}: ${files.length} messages in ${corpus.dir}; ${warm} warm-up pass(es), then ${PASSES} timed`);
+  progress(
+    `${bench}: ${files.length} messages in ${corpus.dir}; ${warm} warm-up pass(es), then ${PASSES} timed`,
+  );
   const rss = sampleRss();
   const ours = classifyOurs(corpus.dir, files, warm);
   const peak = rss.stop();

@@ -33,7 +33,8 @@ export function tidy(r: BenchResult): BenchResult {
   const out: BenchResult = { ...r };
   for (const [k, v] of Object.entries(out)) {
     if (typeof v !== "number") continue;
-    const fraction = k === "ratio" || k.endsWith("_ratio") || k.endsWith("_agreement") || k.endsWith("_vs_labels");
+    const fraction =
+      k === "ratio" || k.endsWith("_ratio") || k.endsWith("_agreement") || k.endsWith("_vs_labels");
     out[k] = fraction ? round(v, 3) : k.endsWith("_mb") || k.endsWith("_s") ? round(v, 1) : round(v, 0);
   }
   return out;
