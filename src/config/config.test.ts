@@ -46,4 +46,25 @@ describe("configuration", () => {
     expect(c.dataDir.endsWith("/data")).toBe(true);
     expect(c.databaseUrl).toBeUndefined();
   });
+
+  it("refuses worker settings beyond their upper bounds, naming each", () => {
+    const env = {
+      POSTSTELLE_WORKER_LEASE_SECONDS: "864000",
+      POSTSTELLE_WORKER_POLL_MS: "3600000",
+      POSTSTELLE_MAX_ATTEMPTS: "1000000",
+      POSTSTELLE_RETRY_BASE_SECONDS: "999999",
+    };
+    expect(() => loadConfig(env)).toThrow(/POSTSTELLE_WORKER_LEASE_SECONDS: .*86400/);
+    let message = "";
+    try {
+      loadConfig(env);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    for (const name of Object.keys(env)) expect(message).toMatch(new RegExp(`^  ${name}: `, "m"));
+    expect(loadConfig({ POSTSTELLE_WORKER_LEASE_SECONDS: "86400", POSTSTELLE_MAX_ATTEMPTS: "100" })).toMatchObject({
+      workerLeaseSeconds: 86_400,
+      maxAttempts: 100,
+    });
+  });
 });

@@ -26,11 +26,11 @@ const schema = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Sending worker: messages claimed per batch and lease length. */
   workerBatchSize: z.coerce.number().int().min(1).max(5000).default(200),
-  workerLeaseSeconds: z.coerce.number().int().min(5).default(120),
-  workerPollMs: z.coerce.number().int().min(10).default(250),
+  workerLeaseSeconds: z.coerce.number().int().min(5).max(86_400).default(120),
+  workerPollMs: z.coerce.number().int().min(10).max(60_000).default(250),
   /** SMTP retries: attempts before a temporary failure becomes final, and the first backoff. */
-  maxAttempts: z.coerce.number().int().min(1).default(8),
-  retryBaseSeconds: z.coerce.number().min(0).default(30),
+  maxAttempts: z.coerce.number().int().min(1).max(100).default(8),
+  retryBaseSeconds: z.coerce.number().min(0).max(21_600).default(30),
   maxBodyBytes: z.coerce
     .number()
     .int()
