@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { classifyFiles } from "../cli/bounces.js";
 import { type BounceReport, classifyBounce } from "./classify.js";
 import { isHard } from "./reasons.js";
-import { bareDsn } from "./reports.testkit.js";
+import { arf, bareDsn } from "./reports.testkit.js";
 
 const dir = path.resolve(import.meta.dirname, "../../test/fixtures/bounces");
 const labels: Record<string, { recipient: string; reason: string; hard: boolean }> = JSON.parse(
@@ -699,5 +699,59 @@ describe("poststelle bounces classify", () => {
       hard: true,
       status: "5.1.1",
     });
+  });
+});
+
+describe("complaints (RFC 5965) and opt-outs", () => {
+  const report = (recipient: string | null, alsoTo?: string[]) =>
+    classifyBounce(
+      arf({
+        to: "fbl@bounces.localhost",
+        recipient,
+        alsoTo,
+        originalMessageId: "<m1@example.org>",
+        returnPath: "b+m1@bounces.localhost",
+      }),
+    );
+
+  it("is one complaint per Original-Rcpt-To field (the field repeats, one per recipient)", () => {
+    const r = report("kijitora@example.com", ["<sabatora@example.net>", "kijitora@example.com"]);
+    expect(r.kind).toBe("arf");
+    expect(r.recipients.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["kijitora@example.com", "feedback", false],
+      ["sabatora@example.net", "feedback", false],
+    ]);
+  });
+
+  it("is still one complaint when the report names no recipient (redacted feedback loops)", () => {
+    const r = report(null);
+    expect(r.kind).toBe("arf");
+    expect(r.feedback_type).toBe("abuse");
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0]).toMatchObject({ recipient: "", reason: "feedback", hard: false });
+    expect(r.original.message_id).toBe("<m1@example.org>");
+  });
+
+  it("reads Apple Mail's unsubscribe mail as an opt-out of its sender, not as an auto-reply", () => {
+    const mail = [
+      "From: erika@icloud.example",
+      "To: opt-out-1234@news.example.org",
+      "Subject: unsubscribe",
+      "Message-ID: <A1@icloud.example>",
+      "Auto-Submitted: auto-replied",
+      "X-Apple-Unsubscribe: true",
+      "Content-Type: text/plain; charset=UTF-8",
+      "",
+      "Apple Mail sent this email to unsubscribe from the message “Unser Angebot”.",
+      "",
+    ].join("\r\n");
+    const r = classifyBounce(mail);
+    expect(r.kind).toBe("arf");
+    expect(r.feedback_type).toBe("opt-out");
+    expect(r.recipients.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["erika@icloud.example", "feedback", false],
+    ]);
+    // Without the header it is what Auto-Submitted says: an automatic reply.
+    expect(classifyBounce(mail.replace("X-Apple-Unsubscribe: true\r\n", "")).kind).toBe("autoreply");
   });
 });

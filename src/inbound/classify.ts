@@ -190,30 +190,64 @@ function readSes(m: MessageView): BounceReport | null {
 // ---- RFC 5965 complaint (ARF) -------------------------------------------------------------------
 
 function readFeedback(m: MessageView): BounceReport | null {
+  if (isAppleUnsubscribe(m)) return appleUnsubscribe(m);
   const part = m.parts.find((p) => p.type === "message/feedback-report");
   const reportType = m.params["report-type"]?.toLowerCase();
   if (!part && reportType !== "feedback-report" && !isHotmailStyleComplaint(m)) return null;
   const fields = part ? fieldsOf(part.text) : new Map<string, string>();
   const feedbackType = (fields.get("feedback-type") ?? "abuse").toLowerCase();
-  const rcpt =
-    addressValue(fields.get("original-rcpt-to")) ??
-    addressValue(fields.get("removal-recipient")) ??
-    addressValue(m.headers.get("x-hmxmroriginalrecipient")?.[0]) ??
-    firstAddress(m.original.to ?? "") ??
-    "";
-  const recipients: RecipientOutcome[] = rcpt
-    ? [
-        {
-          recipient: rcpt,
-          reason: "feedback",
-          hard: false,
-          status: null,
-          action: "",
-          diagnostic: sweep(m.reportText.slice(0, 500)),
-        },
-      ]
-    : [];
+  // RFC 5965 §3.2: Original-Rcpt-To appears once per recipient of the reported message — one complaint each.
+  const named = part ? allFieldValues(part.text, "original-rcpt-to").map(addressValue) : [];
+  const listed = [...new Set(named.filter((a): a is string => !!a))];
+  const rcpts =
+    listed.length > 0
+      ? listed
+      : [
+          addressValue(fields.get("removal-recipient")) ??
+            addressValue(m.headers.get("x-hmxmroriginalrecipient")?.[0]) ??
+            firstAddress(m.original.to ?? "") ??
+            // A report need not name whom the message went to (RFC 5965: Original-Rcpt-To is optional, and
+            // feedback loops redact it): it is still one complaint, about the message it encloses.
+            "",
+        ];
+  const diagnostic = sweep(m.reportText.slice(0, 500));
+  const recipients = listOf(rcpts, (recipient): RecipientOutcome => ({
+    recipient,
+    reason: "feedback",
+    hard: false,
+    status: null,
+    action: "",
+    diagnostic,
+  }));
   return { kind: "arf", recipients, original: m.original, feedback_type: feedbackType };
+}
+
+/** Apple Mail's "Unsubscribe" button mails the List-Unsubscribe mailto: address, marked X-Apple-Unsubscribe:
+ * a recipient's opt-out (RFC 5965's feedback type "opt-out"), not an auto-reply, though Auto-Submitted says so. */
+function isAppleUnsubscribe(m: MessageView): boolean {
+  return (m.headers.get("x-apple-unsubscribe")?.[0] ?? "").trim().toLowerCase() === "true";
+}
+
+function appleUnsubscribe(m: MessageView): BounceReport | null {
+  const who = m.from ?? firstAddress(m.headers.get("return-path")?.[0] ?? "");
+  if (!who) return null;
+  const recipient: RecipientOutcome = {
+    recipient: who,
+    reason: "feedback",
+    hard: false,
+    status: null,
+    action: "",
+    diagnostic: sweep(m.reportText.slice(0, 300)) || m.subject,
+  };
+  return { kind: "arf", recipients: [recipient], original: m.original, feedback_type: "opt-out" };
+}
+
+/** Every value of a field that may repeat (fieldsOf keeps the first). */
+function allFieldValues(text: string, name: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, "gim");
+  for (let x = re.exec(text); x; x = re.exec(text)) out.push(x[1].trim());
+  return out;
 }
 
 function isRejection(disposition: string, type: string): boolean {

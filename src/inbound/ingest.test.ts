@@ -522,6 +522,31 @@ describe("read receipts, complaints, auto-replies and archive copies", () => {
     });
   });
 
+  it("a complaint that names no recipient (redacted) is about the message it encloses, and its addressee", async () => {
+    const m = await sentMessage();
+    const r = await ingestInbound(
+      env.rt,
+      Buffer.from(
+        arf({
+          to: "fbl@bounces.localhost",
+          recipient: null,
+          originalMessageId: m.messageIdHeader,
+          returnPath: m.returnPath,
+        }),
+      ),
+      smtp(["fbl@bounces.localhost"]),
+    );
+    expect(r).toMatchObject({ kind: "arf", message_id: m.id, events: 1 });
+    const msg = await messageOf(m.id);
+    expect(msg.status).toBe("blocked");
+    const ev = msg.timeline.find((e: { type: string }) => e.type === "complained");
+    expect(ev.evidence).toMatchObject({ recipient: m.to, reason: "complaint" });
+    expect(await subscriptionStatus(m.subscriptionId)).toEqual({
+      status: "unsubscribed",
+      status_set_by: "complaint",
+    });
+  });
+
   it("an auto-reply is recorded but is no bounce and changes no status", async () => {
     const m = await sentMessage();
     const r = await ingestInbound(

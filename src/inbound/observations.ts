@@ -189,7 +189,10 @@ function complaintObservation(report: BounceReport, message: MatchedMessage): Ob
   return {
     type: "complained",
     recipient,
-    detail: `Complaint: the recipient's mail provider reports that ${recipient || "the recipient"} marked this message as spam (feedback type '${type}'). Poststelle unsubscribes the address from its lists.`,
+    detail:
+      type === "opt-out"
+        ? `Unsubscribe request: ${recipient || "the recipient"} asked by mail not to receive such messages any more (feedback type 'opt-out'). Poststelle unsubscribes the address from its lists.`
+        : `Complaint: the recipient's mail provider reports that ${recipient || "the recipient"} marked this message as spam (feedback type '${type}'). Poststelle unsubscribes the address from its lists.`,
     error_code: "feedback",
     evidence: {
       recipient,

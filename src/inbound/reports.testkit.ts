@@ -112,7 +112,10 @@ export function mdn(v: {
 
 export function arf(v: {
   to: string;
-  recipient: string;
+  /** null: a redacted report that names no recipient (Original-Rcpt-To left out, the original's To hidden) */
+  recipient: string | null;
+  /** further recipients of the reported message, each in an Original-Rcpt-To field of its own */
+  alsoTo?: string[];
   originalMessageId: string;
   returnPath: string;
 }): string {
@@ -137,14 +140,15 @@ export function arf(v: {
     "User-Agent: SomeGenerator/1.0",
     "Version: 1",
     `Original-Mail-From: <${v.returnPath}>`,
-    `Original-Rcpt-To: <${v.recipient}>`,
+    ...(v.recipient === null ? [] : [`Original-Rcpt-To: <${v.recipient}>`]),
+    ...(v.alsoTo ?? []).map((a) => `Original-Rcpt-To: ${a}`),
     "",
     `--${boundary}`,
     "Content-Type: text/rfc822-headers",
     "",
     `Return-Path: <${v.returnPath}>`,
     "From: Newsletter <news@example.org>",
-    `To: ${v.recipient}`,
+    `To: ${v.recipient ?? "undisclosed-recipients:;"}`,
     "Subject: Unser Angebot",
     `Message-ID: ${v.originalMessageId}`,
     "",

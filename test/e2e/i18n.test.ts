@@ -131,6 +131,7 @@ describe("event details in German", () => {
     "Read receipt from erika@example.org: the message was displayed. A receipt proves little (see the note).",
     "Read receipt from erika@example.org with disposition 'deleted': it does not say the message was shown.",
     "Complaint: the recipient's mail provider reports that erika@example.org marked this message as spam (feedback type 'abuse'). Poststelle unsubscribes the address from its lists.",
+    "Unsubscribe request: erika@example.org asked by mail not to receive such messages any more (feedback type 'opt-out'). Poststelle unsubscribes the address from its lists.",
     "The recipient reported the message as spam (Postmark)",
     "The recipient unsubscribed (SendGrid)",
     "The recipient subscribed again to the unsubscribe group (SendGrid)",

@@ -160,6 +160,11 @@ const rulesDe: Rule[] = [
       `Beschwerde: der Mailanbieter meldet, dass ${m[1] === "the recipient" ? "der Empfänger" : m[1]} diese Nachricht als Spam markiert hat (Meldungsart „${m[2]}“). Poststelle meldet die Adresse von ihren Verteilern ab.`,
   ],
   [
+    /^Unsubscribe request: (.*) asked by mail not to receive such messages any more \(feedback type 'opt-out'\)\. Poststelle unsubscribes the address from its lists\.$/s,
+    (m) =>
+      `Abmeldung: ${m[1] === "the recipient" ? "der Empfänger" : m[1]} hat per E-Mail gebeten, solche Nachrichten nicht mehr zu erhalten (Meldungsart „opt-out“). Poststelle meldet die Adresse von ihren Verteilern ab.`,
+  ],
+  [
     /^The recipient reported the message as spam \((Mailgun|Postmark|SendGrid)\)$/,
     (m) => `Der Empfänger hat die Nachricht als Spam gemeldet (${m[1]})`,
   ],
