@@ -62,7 +62,9 @@ describe("configuration", () => {
       message = (e as Error).message;
     }
     for (const name of Object.keys(env)) expect(message).toMatch(new RegExp(`^  ${name}: `, "m"));
-    expect(loadConfig({ POSTSTELLE_WORKER_LEASE_SECONDS: "86400", POSTSTELLE_MAX_ATTEMPTS: "100" })).toMatchObject({
+    expect(
+      loadConfig({ POSTSTELLE_WORKER_LEASE_SECONDS: "86400", POSTSTELLE_MAX_ATTEMPTS: "100" }),
+    ).toMatchObject({
       workerLeaseSeconds: 86_400,
       maxAttempts: 100,
     });

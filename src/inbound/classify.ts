@@ -211,14 +211,17 @@ function readFeedback(m: MessageView): BounceReport | null {
             "",
         ];
   const diagnostic = sweep(m.reportText.slice(0, 500));
-  const recipients = listOf(rcpts, (recipient): RecipientOutcome => ({
-    recipient,
-    reason: "feedback",
-    hard: false,
-    status: null,
-    action: "",
-    diagnostic,
-  }));
+  const recipients = listOf(
+    rcpts,
+    (recipient): RecipientOutcome => ({
+      recipient,
+      reason: "feedback",
+      hard: false,
+      status: null,
+      action: "",
+      diagnostic,
+    }),
+  );
   return { kind: "arf", recipients, original: m.original, feedback_type: feedbackType };
 }
 
