@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordActivity } from "../src/audit/service.js";
+import { systemActor } from "../src/runtime.js";
 import { api, createTestEnv, type TestEnv } from "./harness.js";
 
 let env: TestEnv;
@@ -104,6 +106,68 @@ describe("operator and workspaces", () => {
     // Another workspace's entries stay out of it.
     const other = await api(env.app, env.other.admin).get("/v1/activities?actor_contains=anna");
     expect(other.body.items).toEqual([]);
+  });
+
+  it("finds a system process's activities by the words the dashboard shows for it, in German or English", async () => {
+    const admin = api(env.app, env.ws.admin);
+    const log = (process: string, record: string) =>
+      recordActivity(
+        env.rt.db,
+        { workspaceId: env.ws.id, actor: systemActor(process), now: new Date() },
+        { action: "updated", kind: "robot_shift", recordId: record },
+      );
+    await log("campaign worker", "r-worker");
+    await log("sync:mailchimp", "r-mailchimp");
+    await log("sync:listmonk", "r-listmonk");
+    await log("inbound", "r-inbound");
+    await log("webhook:ses", "r-ses");
+    await log("something new", "r-new");
+    const person = await admin.post("/v1/activities", {
+      action: "updated",
+      kind: "robot_shift",
+      record_id: "r-person",
+      actor_name: "Vera Versand",
+    });
+    expect(person.status).toBe(201);
+    const ids = async (text: string) =>
+      (
+        (await admin.get(`/v1/activities?kind=robot_shift&actor_contains=${encodeURIComponent(text)}`)).body
+          .items as Array<{ record_id: string }>
+      )
+        .map((i) => i.record_id)
+        .sort();
+    // "Versand der Serienkorrespondenz" (and a person whose name has it); English "Sending of serial …".
+    expect(await ids("versand der serien")).toEqual(["r-worker"]);
+    expect(await ids("Versand")).toEqual(["r-person", "r-ses", "r-worker"]);
+    expect(await ids("sending of serial")).toEqual(["r-worker"]);
+    // "Abgleich mit Mailchimp" / "Sync with listmonk"; "Abgleich" finds both syncs.
+    expect(await ids("Abgleich mit Mailchimp")).toEqual(["r-mailchimp"]);
+    expect(await ids("sync with listmonk")).toEqual(["r-listmonk"]);
+    expect(await ids("abgleich")).toEqual(["r-listmonk", "r-mailchimp"]);
+    // "Eingang (Rückläufer, Bestätigungen)", "Meldung des Versanddienstes Amazon SES".
+    expect(await ids("Rückläufer")).toEqual(["r-inbound"]);
+    expect(await ids("Amazon SES")).toEqual(["r-ses"]);
+    // A kind of actor by its word: "System" every process, "API-Schlüssel" / "API key" what keys did.
+    expect(await ids("system")).toEqual([
+      "r-inbound",
+      "r-listmonk",
+      "r-mailchimp",
+      "r-new",
+      "r-ses",
+      "r-worker",
+    ]);
+    expect(await ids("API-Schlüssel")).toEqual(["r-person"]);
+    expect(await ids("api key")).toEqual(["r-person"]);
+    // A process without words of its own by its name ("System (something new)").
+    expect(await ids("something")).toEqual(["r-new"]);
+    expect(await ids("Kommandozeile")).toEqual([]);
+    const other = await api(env.app, env.other.admin).get("/v1/activities?actor_contains=Versand");
+    expect(other.body.items).toEqual([]);
+    const spec = await api(env.app).get("/openapi.json");
+    const param = spec.body.paths["/v1/activities"].get.parameters.find(
+      (p: { name: string }) => p.name === "actor_contains",
+    );
+    expect(param.description).toMatch(/German or English/);
   });
 
   it("serves openapi.json, health and metrics", async () => {

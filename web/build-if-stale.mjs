@@ -1,5 +1,5 @@
 // Builds the dashboard when web/dist is missing or older than anything under web/src (or the build's own
-// config), so `npm install && npm start` stays one command. Used by `prestart` and the e2e global setup.
+// config, or the server file it shares), so `npm install && npm start` stays one command. Used by `prestart` and the e2e global setup.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -18,7 +18,10 @@ function newestMtime(p) {
 
 export function webIsStale() {
   if (!fs.existsSync(builtMarker)) return true;
-  const inputs = ["src", "index.html", "vite.config.ts"].map((f) => path.join(webDir, f));
+  // The words of who acted are shared with the server (src/audit/actor-words.ts).
+  const inputs = ["src", "index.html", "vite.config.ts", "../src/audit/actor-words.ts"].map((f) =>
+    path.join(webDir, f),
+  );
   const newestInput = Math.max(...inputs.filter((f) => fs.existsSync(f)).map(newestMtime));
   return newestInput > fs.statSync(builtMarker).mtimeMs;
 }

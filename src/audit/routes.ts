@@ -8,6 +8,7 @@ import type { Actor } from "../runtime.js";
 import { redactArchiveCopy } from "../users/credentials.js";
 import { NotFound } from "../util/errors.js";
 import { newId } from "../util/ids.js";
+import { actorsWorded } from "./actor-words.js";
 import { activityQuery, checkEventBody, createActivityBody, eventLogQuery, idParam } from "./schema.js";
 import { recordActivity } from "./service.js";
 
@@ -67,12 +68,23 @@ export const auditRoutes = [
       }
       if (query.actor_contains) {
         // Escaped, any case. The users and API keys of the workspace are few: their ids are found by their
-        // current names there, so a renamed user's older entries are found too.
+        // current names there, so a renamed user's older entries are found too. A process is found by the
+        // words the dashboard shows for it (German or English), a kind of actor by its word ("System").
         const p = `%${escapeLike(query.actor_contains)}%`;
         const ws = ctx.workspaceId;
+        const worded = actorsWorded(query.actor_contains);
         q = q.where((eb) =>
           eb.or([
             eb("actor_name", "ilike", p),
+            ...(worded.processes.length > 0
+              ? [
+                  eb.and([
+                    eb("actor_type", "=", "system"),
+                    eb.or([eb("actor_id", "in", worded.processes), eb("actor_name", "in", worded.processes)]),
+                  ]),
+                ]
+              : []),
+            ...(worded.types.length > 0 ? [eb("actor_type", "in", worded.types)] : []),
             eb(
               "actor_id",
               "in",

@@ -6,11 +6,23 @@ export const activityQuery = z.strictObject({
   ...pageQuery,
   kind: z.string().max(100).optional(),
   action: z.string().max(100).optional(),
-  /** exactly the actor's id, name or type (user, api_key, system) */
-  actor: z.string().max(200).optional(),
-  /** part of who acted, any case: the name the log recorded, or a user's current name or e-mail address,
-   * or an API key's current name ("anna" finds "Anna Becker"); `%` and `_` are literal */
-  actor_contains: z.string().trim().min(1).max(200).optional(),
+  actor: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("Exactly the actor's id, recorded name or type (user, api_key, system)."),
+  actor_contains: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "Part of who acted, any case, `%` and `_` literal: the name the entry recorded, a user's current name " +
+        "or e-mail address, an API key's current name, or the words the dashboard shows for a system " +
+        "process or a kind of actor, in German or English (`Versand` finds the campaign worker, `Abgleich` " +
+        "the syncs, `Benutzer` or `user` every user, `System` every process).",
+    ),
   record_id: z.string().max(100).optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),

@@ -23,7 +23,14 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
       | { properties?: Record<string, unknown>; required?: string[] }
       | undefined;
     for (const [name, schema] of Object.entries(q?.properties ?? {})) {
-      params.push({ name, in: "query", required: q?.required?.includes(name) ?? false, schema });
+      const description = (schema as { description?: unknown }).description;
+      params.push({
+        name,
+        in: "query",
+        required: q?.required?.includes(name) ?? false,
+        ...(typeof description === "string" ? { description } : {}),
+        schema,
+      });
     }
     const op: Record<string, unknown> = {
       summary: r.summary,

@@ -533,6 +533,17 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         })
         .toBe(true);
       expect((await whos()).length).toBeGreaterThanOrEqual(2);
+      // A process is found by the words the row shows for it, not by its name inside the server.
+      await page.getByLabel("Wer").fill("rückläufer");
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL((u) => u.searchParams.get("actor") === "rückläufer");
+      await expect
+        .poll(async () => {
+          const w = await whos();
+          return w.length > 0 && w.every((x) => x === "Eingang (Rückläufer, Bestätigungen) · System");
+        })
+        .toBe(true);
+      await log.locator("tr", { hasText: "Sperrlisteneintrag „niemand@example.org“ erstellt" }).waitFor();
       // Ereignisprotokoll: the block after the hard bounce names its message in words, linked, not by id.
       await page.goto(`${server.url}/event-log`);
       const blocked = page.locator("tr.event-log-entry", {

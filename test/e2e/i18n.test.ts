@@ -351,12 +351,12 @@ describe("who set a subscription's status", () => {
 
 describe("a server process that did something", () => {
   it("is named in words in both languages, never by its bare name", () => {
-    expect(processName("inbound", "de", de)).toBe("Eingang (Rückläufer, Bestätigungen)");
-    expect(processName("inbound", "en", en)).toBe("Inbound (bounces, notifications)");
-    expect(processName("campaign worker", "de", de)).toBe("Versand der Serienkorrespondenz");
-    expect(processName("webhook:ses", "de", de)).toBe("Meldung des Versanddienstes Amazon SES");
-    expect(processName("bounces", "en", en)).toBe("Bounce processing");
-    expect(processName("public", "en", en)).toBe("Public page (sign-up, unsubscribe)");
+    expect(processName("inbound", "de")).toBe("Eingang (Rückläufer, Bestätigungen)");
+    expect(processName("inbound", "en")).toBe("Inbound (bounces, notifications)");
+    expect(processName("campaign worker", "de")).toBe("Versand der Serienkorrespondenz");
+    expect(processName("webhook:ses", "de")).toBe("Meldung des Versanddienstes Amazon SES");
+    expect(processName("bounces", "en")).toBe("Bounce processing");
+    expect(processName("public", "en")).toBe("Public page (sign-up, unsubscribe)");
     // Every process the event log names, and every one the server acts as (src: systemActor(...)).
     for (const name of [
       "sending",
@@ -367,8 +367,8 @@ describe("a server process that did something", () => {
       "cli",
       "cli import",
     ]) {
-      expect(processName(name, "de", de), name).not.toMatch(/^System \(/);
-      expect(processName(name, "en", en), name).not.toMatch(/^System \(/);
+      expect(processName(name, "de"), name).not.toMatch(/^System \(/);
+      expect(processName(name, "en"), name).not.toMatch(/^System \(/);
     }
   });
 });

@@ -1,4 +1,7 @@
 // German labels (the default language). en.ts must have the same shape: the type Dict enforces it.
+// Who acted (processes, kinds of actor) is worded in src/audit/actor-words.ts: the "Wer" filter uses it too.
+import { actorWords } from "../../../src/audit/actor-words.js";
+
 export const de = {
   app: {
     name: "Poststelle",
@@ -140,12 +143,7 @@ export const de = {
       error_registry_entry: "Fehlerverzeichnis-Eintrag",
       provider_subscription: "Provider-Abonnement",
     } as Record<string, string>,
-    actorTypes: {
-      user: "Benutzer",
-      api_key: "API-Schlüssel",
-      system: "System",
-      operator: "Betreiber",
-    } as Record<string, string>,
+    actorTypes: actorWords.de.actorTypes,
   },
   eventLog: {
     title: "Ereignisprotokoll",
@@ -165,21 +163,7 @@ export const de = {
       "Noch keine Einträge. Das Laden der Empfänger, erreichte Limits und das Ende des Versands erscheinen hier.",
     severities: { information: "Information", warning: "Warnung", error: "Fehler" } as Record<string, string>,
     triggers: { user: "Benutzer", process: "Prozess", procedure: "Verfahren" } as Record<string, string>,
-    processes: {
-      campaign: "Serienkorrespondenz",
-      sending: "Versand",
-      retention: "Aufbewahrung",
-      inbound: "Eingang (Rückläufer, Bestätigungen)",
-      imap: "IMAP-Abruf",
-      "signup-expiry": "Ablauf von Anmeldungen",
-      login: "Anmeldung am Dashboard",
-      provider_webhook: "Meldungen der Versanddienste",
-      email_tool: "E-Mail-Tool",
-      sync: "Abgleich",
-      "sync:schedule": "Geplanter Abgleich",
-      "sync:listmonk": "Abgleich mit listmonk",
-      "sync:mailchimp": "Abgleich mit Mailchimp",
-    } as Record<string, string>,
+    processes: actorWords.de.eventLogProcesses,
   },
   messages: {
     title: "E-Mail-Status",

@@ -1,4 +1,5 @@
 // English labels: the same shape as de.ts (the type Dict makes a missing key a compile error).
+import { actorWords } from "../../../src/audit/actor-words.js";
 import type { Dict } from "./de.js";
 
 export const en: Dict = {
@@ -133,7 +134,7 @@ export const en: Dict = {
       error_registry_entry: "Error registry entry",
       provider_subscription: "Provider subscription",
     },
-    actorTypes: { user: "User", api_key: "API key", system: "System", operator: "Operator" },
+    actorTypes: actorWords.en.actorTypes,
   },
   eventLog: {
     title: "Event log",
@@ -153,21 +154,7 @@ export const en: Dict = {
       "No entries yet. Loading the recipients, limits reached and the end of sending show up here.",
     severities: { information: "Information", warning: "Warning", error: "Error" } as Record<string, string>,
     triggers: { user: "User", process: "Process", procedure: "Procedure" } as Record<string, string>,
-    processes: {
-      campaign: "Serial correspondence",
-      sending: "Sending",
-      retention: "Retention",
-      inbound: "Inbound (bounces, notifications)",
-      imap: "IMAP polling",
-      "signup-expiry": "Sign-up expiry",
-      login: "Dashboard login",
-      provider_webhook: "Sending services' reports",
-      email_tool: "E-mail tool",
-      sync: "Sync",
-      "sync:schedule": "Scheduled sync",
-      "sync:listmonk": "Sync with listmonk",
-      "sync:mailchimp": "Sync with Mailchimp",
-    } as Record<string, string>,
+    processes: actorWords.en.eventLogProcesses,
   },
   messages: {
     title: "E-mail status",

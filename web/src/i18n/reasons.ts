@@ -1,6 +1,7 @@
 // Sentences the server gives in English, worded in the user's language from stable codes instead: an
 // import row's reason (reason_code + reason_params) and an activity's summary (action + kind + the record's
 // name and changed fields). Unknown codes fall back to the server's own sentence.
+import { processName } from "../../../src/audit/actor-words.js";
 import type { Dict } from "./de.js";
 
 /** The same as `Lang` in ./index.tsx (not imported: tests load this file outside the JSX build). */
@@ -225,58 +226,20 @@ export function activitySentence(a: ActivityFacts, lang: Lang, t: Dict): string 
 
 const setByWords = {
   de: {
-    bounces: "Bounce-Verarbeitung",
     recipient: "Empfänger (Link in der E-Mail)",
     tool: (tool: string) => `E-Mail-Tool ${tool}`,
-    system: (name: string) => `System (${name})`,
-    provider: (name: string) => `Meldung des Versanddienstes ${name}`,
     unnamed: (kind: string) => `${kind} ohne Namen`,
-    processes: {
-      "campaign worker": "Versand der Serienkorrespondenz",
-      cli: "Kommandozeile",
-      "cli import": "Import über die Kommandozeile",
-      public: "Öffentliche Seite (Anmeldung, Abmeldung)",
-      "mailchimp-webhook": "Meldung von Mailchimp",
-    } as Record<string, string>,
   },
   en: {
-    bounces: "Bounce processing",
     recipient: "Recipient (link in the e-mail)",
     tool: (tool: string) => `E-mail tool ${tool}`,
-    system: (name: string) => `System (${name})`,
-    provider: (name: string) => `Report from the sending service ${name}`,
     unnamed: (kind: string) => `${kind} without a name`,
-    processes: {
-      "campaign worker": "Sending of serial correspondence",
-      cli: "Command line",
-      "cli import": "Import on the command line",
-      public: "Public page (sign-up, unsubscribe)",
-      "mailchimp-webhook": "Report from Mailchimp",
-    } as Record<string, string>,
   },
 };
 const toolNames: Record<string, string> = { mailchimp: "Mailchimp", listmonk: "listmonk" };
-const providerNames: Record<string, string> = {
-  sendgrid: "SendGrid",
-  mailgun: "Mailgun",
-  postmark: "Postmark",
-  ses: "Amazon SES",
-  brevo: "Brevo",
-};
 
-/**
- * A server process that did something ("inbound", "campaign worker", "webhook:ses") in words: the event
- * log's process names, then the other processes the server acts as; an unknown one as "System (name)".
- */
-export function processName(name: string, lang: Lang, t: Dict): string {
-  const w = setByWords[lang];
-  if (name === "bounces") return w.bounces;
-  if (name.startsWith("webhook:")) {
-    const provider = name.slice("webhook:".length);
-    return w.provider(providerNames[provider] ?? provider);
-  }
-  return t.eventLog.processes[name] ?? w.processes[name] ?? w.system(name);
-}
+/** A server process in words: src/audit/actor-words.ts, whose words the "Wer" filter searches too. */
+export { processName };
 
 /**
  * Who set a subscription's status, in words: "Anna Chefin (Benutzer)", "Abgleich mit Mailchimp",
@@ -296,10 +259,10 @@ export function setByText(
   const rest = colon < 0 ? "" : label.slice(colon + 1);
   const typeName = t.activities.actorTypes[type];
   if (name) return typeName ? `${name} (${typeName})` : name;
-  if (label === "bounces" || label === "system:bounces") return w.bounces;
+  if (label === "bounces" || label === "system:bounces") return processName("bounces", lang);
   if (type === "recipient") return w.recipient;
   if (type === "email_tool") return w.tool(toolNames[rest] ?? rest);
-  if (type === "system") return processName(rest, lang, t);
+  if (type === "system") return processName(rest, lang);
   if (type === "operator") return typeName ?? label;
   // A key or user without a name: its id says nothing to a person (Einstellungen › API-Schlüssel lists keys
   // by name and prefix), so the kind alone, marked as unnamed.

@@ -43,7 +43,7 @@ function ActivityRow({ a }: { a: Activity }) {
   // A process by its words ("Eingang (Rückläufer, Bestätigungen)"), a user or key by its name.
   const who =
     a.actor.type === "system"
-      ? processName(a.actor.id ?? a.actor.name ?? "", lang, t)
+      ? processName(a.actor.id ?? a.actor.name ?? "", lang)
       : (a.actor.name ?? a.actor.id ?? t.activities.actorTypes[a.actor.type] ?? a.actor.type);
   const link = a.action === "deleted" ? null : recordLink(a.kind, a.record_id);
   const kindLabel = t.activities.kinds[a.kind] ?? a.kind;
