@@ -119,6 +119,14 @@ describe("creating a campaign", () => {
       .select(sql<number>`count(*)::int`.as("n"))
       .executeTakeFirst();
     expect(after?.n).toBe(before?.n);
+    const unknown = await c().post("/v1/campaigns", {
+      name: "x",
+      kind: "email",
+      list_ids: [a.listId, "list_nope"],
+    });
+    expect(unknown.body.error.details).toEqual([
+      { path: "list_ids.1", message: "unknown list", code: "unknown_reference", kind: "list" },
+    ]);
   });
 
   it("answers 404 for another workspace's campaign and 403 to a viewer's writes", async () => {

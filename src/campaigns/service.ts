@@ -165,7 +165,12 @@ async function assertListsExist(db: Database, workspaceId: string, ids: string[]
   if (missing.length) {
     throw Invalid(
       `list_ids: no list with id ${missing.map((m) => `'${m.id}'`).join(", ")} exists in this workspace.`,
-      [...missing.map((m) => ({ path: `list_ids.${m.i}`, message: "unknown list" }))],
+      missing.map((m) => ({
+        path: `list_ids.${m.i}`,
+        message: "unknown list",
+        code: "unknown_reference",
+        kind: "list",
+      })),
     );
   }
 }

@@ -691,6 +691,61 @@ describe("batches", () => {
     expect(smtp.received.length).toBe(before);
   });
 
+  it("gives every error about one message of a batch a code, also those that are not about a field's form", async () => {
+    const tpl = await editor().post("/v1/templates", {
+      name: `Rechnung ${seq}`,
+      subject: "Rechnung",
+      text: "Guten Tag,\n  Rechnung {{ data.invoice_number }}",
+    });
+    expect(tpl.status, tpl.text).toBe(201);
+    const bare = ({ text: _t, subject: _s, ...rest }: Record<string, unknown>) => rest;
+    const details = async (items: Array<Record<string, unknown>>, status: number) => {
+      const r = await editor().post("/v1/messages/batch", { messages: items });
+      expect(r.status, r.text).toBe(status);
+      return r.body.error.details;
+    };
+    // A template that does not exist: still 404, now with a detail saying which field and what.
+    expect(await details([message(), bare(message({ template_id: "tpl_gibtsnicht" }))], 404)).toEqual([
+      {
+        path: "messages.1.template_id",
+        message: "unknown template",
+        code: "unknown_reference",
+        kind: "template",
+      },
+    ]);
+    // A template that cannot be filled for this message: where, and which merge field has no value.
+    expect(await details([bare(message({ template_id: tpl.body.id, data: {} })), message()], 400)).toEqual([
+      {
+        path: "messages.0.template_id",
+        message: "Merge field 'data.invoice_number' has no value for this message.",
+        code: "template_not_renderable",
+        part: "text",
+        line: 2,
+        column: 15,
+        field: "data.invoice_number",
+      },
+    ]);
+    // The same key for a different message: 409 with the item's key named.
+    const key = `batch-reuse-${seq}`;
+    expect(
+      (await editor().post("/v1/messages/batch", { messages: [message({ idempotency_key: key })] })).status,
+    ).toBe(202);
+    expect(await details([message(), message({ idempotency_key: key })], 409)).toEqual([
+      {
+        path: "messages.1.idempotency_key",
+        message: "key already used for a different message",
+        code: "idempotency_key_reused",
+      },
+    ]);
+    // A single message gets the same codes, without the index.
+    const one = await editor().post("/v1/messages", bare(message({ template_id: "tpl_gibtsnicht" })));
+    expect(one.status).toBe(404);
+    expect(one.body.error.details).toEqual([
+      { path: "template_id", message: "unknown template", code: "unknown_reference", kind: "template" },
+    ]);
+    await worker.drain();
+  });
+
   it("stores every body and attachment as given, whether a batch's bodies are long, short or absent", async () => {
     const long = `<p>${'Grüße, "Zitat" und \\ Schrägstrich. '.repeat(40)}</p>`;
     const pdf = {

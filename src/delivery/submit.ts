@@ -9,6 +9,7 @@ import type { NewRow, Row } from "../db/schema.js";
 import { assertVerifiedSenders } from "../domains/service.js";
 import { appendFirstEvents, type NewMessageEvent, statusOfNew } from "../events/service.js";
 import { actorLabel, type Ctx } from "../runtime.js";
+import type { TemplateProblem } from "../templates/engine.js";
 import { renderForMessage } from "../templates/service.js";
 import { storeMessageLinks, type TrackedHtml, trackingEnabled, trackingFor } from "../tracking/instrument.js";
 import { sha256 } from "../util/crypto.js";
@@ -151,6 +152,13 @@ function assertSameRequest(item: BatchItem, stored: string | null, index: number
   const where = count > 1 ? `messages[${index}]: ` : "";
   throw Conflict(
     `${where}the Idempotency-Key '${item.idempotency_key}' was already used for a different message; use a new key for a new message.`,
+    [
+      {
+        path: count > 1 ? `messages.${index}.idempotency_key` : "idempotency_key",
+        message: "key already used for a different message",
+        code: "idempotency_key_reused",
+      },
+    ],
   );
 }
 
@@ -187,12 +195,14 @@ async function atIndex<T>(index: number | null, fn: () => Promise<T>): Promise<T
     return await fn();
   } catch (err) {
     if (index === null || !(err instanceof AppError)) throw err;
+    // Every item detail has a code: a check's own, else the error's (not_found, conflict …).
     const details = Array.isArray(err.details)
-      ? err.details.map((d: { path?: string; message?: string }) => ({
+      ? err.details.map((d: { path?: string; message?: string; code?: string }) => ({
           ...d,
           path: `messages.${index}${d.path ? `.${d.path}` : ""}`,
+          code: d.code ?? err.code,
         }))
-      : [{ path: `messages.${index}`, message: err.message }];
+      : [{ path: `messages.${index}`, message: err.message, code: err.code }];
     throw new AppError(err.code, `messages[${index}]: ${err.message}`, details);
   }
 }
@@ -253,8 +263,34 @@ async function contentOf(r: Resolver, item: BatchItem, contact: Row<"contacts"> 
   const rendered = await renderForMessage(r.ctx.rt, r.ctx.workspaceId, item.template_id, {
     contact: contact as Record<string, unknown> | null,
     data: item.data ?? {},
+  }).catch((err: unknown) => {
+    throw templateError(err);
   });
   return { subject: item.subject ?? rendered.subject, text: rendered.text, html: rendered.html };
+}
+
+/** A template that does not exist or cannot be filled for this message, as issues of `template_id` with a
+ * code: unknown_reference (kind template), or template_not_renderable with the part, line, column and the
+ * merge field that has no value. The status stays the error's own (404, 400). */
+function templateError(err: unknown): unknown {
+  if (!(err instanceof AppError)) return err;
+  if (err.code === "not_found") {
+    return new AppError(err.code, err.message, [
+      { path: "template_id", message: "unknown template", code: "unknown_reference", kind: "template" },
+    ]);
+  }
+  if (err.code === "invalid" && Array.isArray(err.details)) {
+    return new AppError(
+      err.code,
+      err.message,
+      (err.details as TemplateProblem[]).map((p) => ({
+        path: "template_id",
+        code: "template_not_renderable",
+        ...p,
+      })),
+    );
+  }
+  return err;
 }
 
 async function prepare(r: Resolver, item: BatchItem, index: number): Promise<Prepared> {

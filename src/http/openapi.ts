@@ -79,7 +79,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
                 message: { type: "string" },
                 details: {
                   description:
-                    "What the error concerns. For a 400 `invalid` about fields: an array of FieldIssue. For other errors an object whose keys the error's message names (e.g. the existing record's id of a 409).",
+                    "What the error concerns. For a 400 `invalid` about fields, and for any error of one message of a batch (POST /v1/messages/batch; its path starts `messages.N`): an array of FieldIssue, each with a code. For other errors an object whose keys the error's message names (e.g. the existing record's id of a 409).",
                   anyOf: [
                     { type: "array", items: { $ref: "#/components/schemas/FieldIssue" } },
                     { type: "object" },
@@ -103,7 +103,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
             code: {
               type: "string",
               description:
-                "invalid_type (expected, received), too_small / too_big (origin, minimum / maximum, inclusive, exact), invalid_format (format: email, url, datetime, regex with pattern, phone, domain …), invalid_value (values), unrecognized_keys (keys), not_multiple_of (divisor), invalid_union, custom (params); beyond the schema: required (when), required_one_of (fields), unknown_reference (kind: contact, transport, column, contact_field), duplicate (of), together (with), in_future, wrong_password, no_usable_address, sender_domain_not_registered, sender_domain_not_verified, unstorable_text (character: U+0000 or half a surrogate pair, U+D800–U+DFFF), too_deep (maximum nesting).",
+                "invalid_type (expected, received), too_small / too_big (origin, minimum / maximum, inclusive, exact), invalid_format (format: email, url, datetime, regex with pattern, phone, domain …), invalid_value (values), unrecognized_keys (keys), not_multiple_of (divisor), invalid_union, custom (params); beyond the schema: required (when), required_one_of (fields), unknown_reference (kind: contact, transport, column, contact_field, template, list), duplicate (of), together (with), in_future, wrong_password, no_usable_address, sender_domain_not_registered, sender_domain_not_verified, unstorable_text (character: U+0000 or half a surrogate pair, U+D800–U+DFFF), too_deep (maximum nesting), template_not_renderable (part, line, column, field: the merge field without a value), idempotency_key_reused (409). An item of a batch whose error has no finer code carries the error's code (not_found, conflict …).",
             },
             expected: { type: "string" },
             received: {
@@ -127,6 +127,13 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string) {
             with: { type: "string" },
             when: { type: "object" },
             character: { type: "string", description: "unstorable_text: the character, as U+XXXX." },
+            part: { type: "string", description: "template_not_renderable: subject, html, text or mjml." },
+            line: { type: ["number", "null"] },
+            column: { type: ["number", "null"] },
+            field: {
+              type: "string",
+              description: "template_not_renderable: the merge field without a value.",
+            },
           },
           required: ["path", "message"],
           additionalProperties: true,

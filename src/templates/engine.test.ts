@@ -130,6 +130,7 @@ describe("rendering for a recipient", () => {
         line: 2,
         column: 6,
         message: "Merge field 'data.invoice_number' has no value for this message.",
+        field: "data.invoice_number",
       },
     ]);
   });

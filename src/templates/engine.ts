@@ -15,6 +15,8 @@ export interface TemplateProblem {
   line: number | null;
   column: number | null;
   message: string;
+  /** at render time: the merge field that has no value for this message ("data.invoice_number") */
+  field?: string;
 }
 
 /** The parts of a template that get rendered (html is the compiled MJML when the template has MJML). */
@@ -80,7 +82,16 @@ function friendlyMessage(raw: string): string {
 function problemOf(part: TemplatePart, err: unknown): TemplateProblem {
   if (err instanceof LiquidError) {
     const [line, column] = err.token ? err.token.getPosition() : [null, null];
-    return { part, line, column, message: friendlyMessage(err.message) };
+    const missing = /^undefined variable: (.+)$/.exec(
+      err.message.split("\n")[0].replace(POSITION_SUFFIX, ""),
+    );
+    return {
+      part,
+      line,
+      column,
+      message: friendlyMessage(err.message),
+      ...(missing ? { field: missing[1] } : {}),
+    };
   }
   return { part, line: null, column: null, message: err instanceof Error ? err.message : String(err) };
 }

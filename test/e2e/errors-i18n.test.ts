@@ -89,6 +89,39 @@ describe("an API error in the user's language", () => {
     expect(fieldMessage(coded({ code: "invalid_format", format: "phone" }), "de")).toMatch(
       /^Keine gültige Telefonnummer/,
     );
+    // The codes of a batch's item errors that are not about a field's form.
+    expect(
+      fieldMessage(
+        {
+          path: "messages.3.template_id",
+          message: "Merge field 'data.invoice_number' has no value for this message.",
+          code: "template_not_renderable",
+          part: "text",
+          line: 2,
+          column: 15,
+          field: "data.invoice_number",
+        },
+        "de",
+      ),
+    ).toBe(
+      "Die Vorlage lässt sich für diese Nachricht nicht füllen: Das Seriendruckfeld „data.invoice_number“ hat keinen Wert (Text-Teil, Zeile 2, Spalte 15).",
+    );
+    expect(
+      fieldMessage(coded({ code: "template_not_renderable", part: "html", line: null, column: null }), "en"),
+    ).toBe("The template cannot be filled for this message (HTML part).");
+    expect(fieldMessage(coded({ code: "unknown_reference", kind: "template" }), "de")).toBe(
+      "Diese Vorlage gibt es (nicht mehr) in diesem Arbeitsbereich.",
+    );
+    expect(fieldMessage(coded({ code: "unknown_reference", kind: "list" }), "en")).toBe(
+      "There is no such list (any more) in this workspace.",
+    );
+    expect(fieldMessage(coded({ code: "idempotency_key_reused" }), "de")).toMatch(
+      /^Dieser Idempotenz-Schlüssel gehört schon zu einer anderen Nachricht/,
+    );
+    expect(fieldMessage(coded({ code: "not_found" }), "de")).toBe("Nicht (mehr) vorhanden.");
+    expect(fieldMessage(coded({ code: "conflict" }), "en")).toBe(
+      "Does not fit the current state; reload and try again.",
+    );
     // Without a code (or with one the dashboard does not know) the English sentence is matched as before.
     expect(fieldMessage({ path: "x", message: "Invalid URL" }, "de")).toBe("Keine gültige Adresse (URL).");
     expect(fieldMessage({ path: "x", message: "Invalid URL", code: "new_code_2030" }, "de")).toBe(

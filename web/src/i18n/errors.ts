@@ -226,12 +226,16 @@ const referenceWords: Record<Lang, Record<string, string>> = {
     transport: "Diesen Versandweg gibt es nicht.",
     column: "Diese Spalte gibt es in der Datei nicht.",
     contact_field: "Das ist kein Feld eines Kontakts.",
+    template: "Diese Vorlage gibt es (nicht mehr) in diesem Arbeitsbereich.",
+    list: "Diesen Verteiler gibt es (nicht mehr) in diesem Arbeitsbereich.",
   },
   en: {
     contact: "There is no such contact (any more) in this workspace.",
     transport: "There is no such transport.",
     column: "The file has no such column.",
     contact_field: "That is not a field of a contact.",
+    template: "There is no such template (any more) in this workspace.",
+    list: "There is no such list (any more) in this workspace.",
   },
 };
 
@@ -351,9 +355,48 @@ function structuredMessage(i: FieldIssue, lang: Lang): string | null {
       return de
         ? `Zu tief verschachtelt (höchstens ${num(i.maximum, lang)} Ebenen).`
         : `Nested too deeply (at most ${num(i.maximum, lang)} levels).`;
+    case "template_not_renderable":
+      return templateProblemText(i, lang);
+    case "idempotency_key_reused":
+      return de
+        ? "Dieser Idempotenz-Schlüssel gehört schon zu einer anderen Nachricht; für eine neue Nachricht bitte einen neuen Schlüssel."
+        : "This idempotency key already belongs to a different message; use a new key for a new message.";
+    // An item of a batch whose error has no finer code carries the error's own.
+    case "not_found":
+      return de ? "Nicht (mehr) vorhanden." : "Does not exist (any more).";
+    case "conflict":
+      return de
+        ? "Passt nicht zum jetzigen Stand; bitte neu laden und noch einmal versuchen."
+        : "Does not fit the current state; reload and try again.";
     default:
       return null;
   }
+}
+
+const partWords: Record<Lang, Record<string, string>> = {
+  de: { subject: "Betreff", html: "HTML-Teil", text: "Text-Teil", mjml: "MJML-Teil" },
+  en: { subject: "subject", html: "HTML part", text: "text part", mjml: "MJML part" },
+};
+
+/** A template that cannot be filled for one message: which merge field has no value, and where. */
+function templateProblemText(i: FieldIssue, lang: Lang): string {
+  const de = lang === "de";
+  const part = partWords[lang][String(i.part)] ?? String(i.part ?? "");
+  const at = [
+    part,
+    typeof i.line === "number" ? `${de ? "Zeile" : "line"} ${num(i.line, lang)}` : "",
+    typeof i.column === "number" ? `${de ? "Spalte" : "column"} ${num(i.column, lang)}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const where = at ? ` (${at})` : "";
+  if (typeof i.field === "string")
+    return de
+      ? `Die Vorlage lässt sich für diese Nachricht nicht füllen: Das Seriendruckfeld ${quoted(i.field, lang)} hat keinen Wert${where}.`
+      : `The template cannot be filled for this message: the merge field ${quoted(i.field, lang)} has no value${where}.`;
+  return de
+    ? `Die Vorlage lässt sich für diese Nachricht nicht füllen${where}.`
+    : `The template cannot be filled for this message${where}.`;
 }
 
 /** A 400 detail (or a page's own sentence) in the user's language: worded from the detail's code and
