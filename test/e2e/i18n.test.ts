@@ -160,8 +160,12 @@ describe("event details in German", () => {
     expect(eventDetail("Not sent: the address is on the blocklist (Kundenwunsch)", "de")).toBe(
       "Nicht gesendet: die Adresse steht auf der Sperrliste (Kundenwunsch)",
     );
-    // English stays the server's sentence; an unknown sentence is shown as it was written.
-    for (const s of samples) expect(eventDetail(s, "en")).toBe(s);
+    // English stays the server's sentence, but for a record named by its id alone (its kind is said before
+    // it, see "names a record the timeline gives by id only"); an unknown sentence is shown as written.
+    expect(samples.filter((s) => eventDetail(s, "en") !== s)).toEqual([
+      "Accepted for sending (a deliberate resend of msg_01abc)",
+      "Resent as msg_01def",
+    ]);
     expect(eventDetail("Something new the server says", "de")).toBe("Something new the server says");
     expect(eventDetail(null, "de")).toBeNull();
   });
@@ -269,7 +273,11 @@ describe("event-log entries in German", () => {
 
   it("words every entry the server's processes write, keeping names, counts and addresses", () => {
     expect(samples.filter((s) => eventLogDetail(s, "de", date) === s)).toEqual([]);
-    expect(samples.filter((s) => eventLogDetail(s, "en", date) !== s)).toEqual([]);
+    // English stays the server's sentence, but for the API calls in it (see "API calls in the server's sentences").
+    expect(samples.filter((s) => eventLogDetail(s, "en", date) !== s).map((s) => s.slice(0, 40))).toEqual([
+      "3 recipient(s): The worker stopped durin",
+      "The worker stopped during the SMTP trans",
+    ]);
     expect(eventLogDetail(samples[0], "de")).toBe(
       "Serienkorrespondenz „Frühjahr 2027“: 1200 Empfänger geladen; sie ist bereit.",
     );
@@ -326,6 +334,23 @@ describe("activity sentences", () => {
     expect(activitySentence(onlyAddress, "de", de)).toBe("Kontakt „info@firma.example“ erstellt");
     const deleted = { ...person, action: "deleted", changes: null, data: { first_name: "Erika" } };
     expect(activitySentence(deleted, "de", de)).toBe("Kontakt „Erika“ gelöscht");
+  });
+});
+
+describe("a campaign sent again", () => {
+  it("says that it went to those not yet sent, not that sending started", () => {
+    const again = {
+      action: "send_started",
+      kind: "campaign",
+      changes: { name: { before: "Frühjahr", after: "Frühjahr" }, run_count: { before: 1, after: 2 } },
+      data: null,
+    };
+    expect(activitySentence(again, "de", de)).toBe(
+      "Serienkorrespondenz „Frühjahr“ erneut an die noch nicht Versendeten gesendet",
+    );
+    expect(activitySentence(again, "en", en)).toMatch(/sent again to those not yet sent$/);
+    const first = { ...again, changes: { run_count: { before: 0, after: 1 } } };
+    expect(activitySentence(first, "de", de)).toBe("Serienkorrespondenz Versand gestartet");
   });
 });
 
@@ -419,6 +444,64 @@ describe("record ids inside event-log sentences", () => {
     expect(sentenceParts(hint)).toEqual([hint]);
     expect(sentenceParts("Nichts zu tun.")).toEqual(["Nichts zu tun."]);
     expect(sentenceParts("")).toEqual([]);
+  });
+});
+
+describe("API calls in the server's sentences", () => {
+  const msg = "msg_01kb2x3y4z5a6b7c8d9e0f1g2h";
+  const cmp = "cmp_01kb2x3y4z5a6b7c8d9e0f1g2h";
+  // Sentences the server writes into the event log and a message's timeline that name a call.
+  const sentences = [
+    `The worker stopped during the SMTP transaction; not resent automatically. Check the recipient's mailbox or the relay's log, then resend deliberately if needed (POST /v1/messages/${msg}/resend).`,
+    `3 recipient(s): The worker stopped during the SMTP transaction; not resent automatically. Check the relay's log; resend them deliberately with POST /v1/campaigns/${cmp}/send {"include_unknown": true} if needed.`,
+    `Scheduled sending of campaign ${cmp} could not start: Campaign 'Brief' is a serial letter; generate it (POST /v1/campaigns/${cmp}/generate).`,
+    `The import stopped without finishing (its process ended) after 20 rows. Resume it with POST /v1/imports/imp_01kb2x3y4z5a6b7c8d9e0f1g2h/resume: it goes on after the last committed row, nothing twice.`,
+    "Nothing to see at GET /v1/something/new/abc.",
+  ];
+  it("says each as the button and page that do it, in German and English, never as a method and path", () => {
+    for (const lang of ["de", "en"] as const) {
+      for (const s of sentences) {
+        for (const worded of [eventLogDetail(s, lang), eventDetail(s, lang)]) {
+          expect(worded, `${lang}: ${s}`).not.toMatch(/\/v1\/|\b(GET|POST|PUT|PATCH|DELETE) /);
+          expect(worded, `${lang}: ${s}`).not.toMatch(/\{"include_unknown"/);
+        }
+      }
+    }
+    expect(eventLogDetail(sentences[0], "de")).toBe(
+      "Der Versandprozess endete während der SMTP-Übergabe; nicht automatisch erneut gesendet. Prüfen Sie das Postfach des Empfängers oder das Protokoll des Relays und senden Sie bei Bedarf bewusst erneut, mit „Erneut senden“ auf der Seite der Nachricht.",
+    );
+    expect(eventLogDetail(sentences[0], "en")).toBe(
+      "The worker stopped during the SMTP transaction; not resent automatically. Check the recipient's mailbox or the relay's log, then resend deliberately if needed (with “Resend” on the message's page).",
+    );
+    expect(eventLogDetail(sentences[1], "de")).toMatch(
+      /bewusst erneut, mit „Auch Empfänger mit unbekanntem Ergebnis erneut senden“ und „Erneut senden“ auf der Seite der Serienkorrespondenz\.$/,
+    );
+    expect(eventLogDetail(sentences[1], "en")).toMatch(
+      /resend them deliberately with “Also resend recipients whose outcome is unknown” and “Send again” on the campaign's page if needed\.$/,
+    );
+    expect(eventLogDetail(sentences[2], "en")).toMatch(
+      /generate it \(with “Generate letters” on the campaign's page\)\.$/,
+    );
+    expect(eventLogDetail(sentences[4], "de")).toBe("Nothing to see at über die Schnittstelle (API).");
+    // The labels named are the dashboard's own.
+    expect(eventLogDetail(sentences[0], "de")).toContain(`„${de.message.resend}“`);
+    expect(eventLogDetail(sentences[0], "en")).toContain(`“${en.message.resend}”`);
+  });
+
+  it("names a record the timeline gives by id only by its kind, so the page shows a word, not the id", () => {
+    expect(sentenceParts(eventDetail(`Resent as ${msg}`, "de"))).toEqual([
+      "Erneut gesendet als neue ",
+      { id: msg, kind: "message", word: "Nachricht" },
+    ]);
+    expect(sentenceParts(eventDetail(`Resent as ${msg}`, "en"))).toEqual([
+      "Resent as new ",
+      { id: msg, kind: "message", word: "message" },
+    ]);
+    expect(sentenceParts(eventDetail(`Accepted for sending (a deliberate resend of ${msg})`, "de"))).toEqual([
+      "Zum Versand angenommen (bewusst erneut gesendet; Original: ",
+      { id: msg, kind: "message", word: "Nachricht" },
+      ")",
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@
 // src/signups, src/users, src/webhooks, src/sync), the values carried over unchanged and times shown in the
 // user's format. Sentences a message's timeline shares (a relay's refusal, a member's sync entry) come from
 // eventDetail; a sentence no rule knows is shown as the server wrote it.
+import { apiCallsInWords } from "./api-paths.js";
 import { eventDetail } from "./events.js";
 
 type Lang = "de" | "en";
@@ -77,7 +78,7 @@ const rulesDe: Rule[] = [
   [
     /^(\d+) recipient\(s\): The worker stopped during the SMTP transaction; not resent automatically\. Check the relay's log; resend them deliberately with (POST \S+ \{"include_unknown": true\}) if needed\.$/s,
     (m) =>
-      `${m[1]} Empfänger: Der Versandprozess endete während der SMTP-Übergabe; nicht automatisch erneut gesendet. Prüfen Sie das Protokoll des Relays und senden Sie sie bei Bedarf bewusst erneut (${m[2]}).`,
+      `${m[1]} Empfänger: Der Versandprozess endete während der SMTP-Übergabe; nicht automatisch erneut gesendet. Prüfen Sie das Protokoll des Relays und senden Sie sie bei Bedarf bewusst erneut, ${m[2]}.`,
   ],
   [
     /^(\d+) recipient\(s\) could not be sent \((.*?)\); first: (.*)$/s,
@@ -101,7 +102,7 @@ const rulesDe: Rule[] = [
   [
     /^The worker stopped during the SMTP transaction; not resent automatically\. Check the recipient's mailbox or the relay's log, then resend deliberately if needed \((POST \S+)\)\.$/s,
     (m) =>
-      `Der Versandprozess endete während der SMTP-Übergabe; nicht automatisch erneut gesendet. Prüfen Sie das Postfach des Empfängers oder das Protokoll des Relays und senden Sie bei Bedarf bewusst erneut (${m[1]}).`,
+      `Der Versandprozess endete während der SMTP-Übergabe; nicht automatisch erneut gesendet. Prüfen Sie das Postfach des Empfängers oder das Protokoll des Relays und senden Sie bei Bedarf bewusst erneut, ${m[1]}.`,
   ],
   [
     new RegExp(
@@ -240,10 +241,11 @@ const rulesDe: Rule[] = [
 
 /** An event-log entry's sentence in the user's language; the server's sentence when no rule knows it. */
 export function eventLogDetail(detail: string, lang: Lang, date: DateFormat = (iso) => iso): string {
-  if (lang !== "de") return detail;
-  for (const [re, word] of rulesDe) {
-    const m = re.exec(detail);
-    if (m) return word(m, date);
+  if (lang === "de") {
+    for (const [re, word] of rulesDe) {
+      const m = re.exec(detail);
+      if (m) return apiCallsInWords(word(m, date), lang);
+    }
   }
   return eventDetail(detail, lang);
 }

@@ -6,6 +6,8 @@
 // carried over unchanged — replies, diagnostics and names are evidence and stay as they were said. A
 // sentence no rule knows is shown as the server wrote it.
 
+import { apiCallsInWords } from "./api-paths.js";
+
 /** The dashboard's languages (index.tsx); written here too, so that the server's tests can import this file. */
 type Lang = "de" | "en";
 type Rule = [RegExp, (m: RegExpExecArray) => string];
@@ -50,9 +52,9 @@ const rulesDe: Rule[] = [
   [/^Accepted for sending$/, () => "Zum Versand angenommen"],
   [
     /^Accepted for sending \(a deliberate resend of (\S+)\)$/,
-    (m) => `Zum Versand angenommen (bewusst erneut gesendet; Original ${m[1]})`,
+    (m) => `Zum Versand angenommen (bewusst erneut gesendet; Original: Nachricht ${m[1]})`,
   ],
-  [/^Resent as (\S+)$/, (m) => `Erneut gesendet als ${m[1]}`],
+  [/^Resent as (\S+)$/, (m) => `Erneut gesendet als neue Nachricht ${m[1]}`],
   [/^Captured in the local outbox$/, () => "Im lokalen Postausgang abgelegt"],
   [/^Accepted by the relay: (.*)$/s, (m) => `Vom Relay angenommen: ${m[1]}`],
   [
@@ -259,6 +261,16 @@ const rulesDe: Rule[] = [
   [/^Not sent: (.*)$/s, (m) => `Nicht gesendet: ${eventDetail(m[1], "de")}`],
 ];
 
+/** The few English sentences that name a record only by its id: the kind said before it, so that the page
+ * shows the record as a word (SentenceText) rather than the id. */
+const rulesEn: Rule[] = [
+  [/^Resent as (\S+)$/, (m) => `Resent as new message ${m[1]}`],
+  [
+    /^Accepted for sending \(a deliberate resend of (\S+)\)$/,
+    (m) => `Accepted for sending (a deliberate resend of message ${m[1]})`,
+  ],
+];
+
 /** An exclusion's sentence, alone or with what it adds in brackets. */
 function exclusion(en: string, de: string): Rule[] {
   const quoted = en.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -275,10 +287,11 @@ function machineInner(s: string): string {
 export function eventDetail(detail: string, lang: Lang): string;
 export function eventDetail(detail: string | null | undefined, lang: Lang): string | null | undefined;
 export function eventDetail(detail: string | null | undefined, lang: Lang) {
-  if (!detail || lang !== "de") return detail;
-  for (const [re, word] of rulesDe) {
+  if (!detail) return detail;
+  const rules = lang === "de" ? rulesDe : rulesEn;
+  for (const [re, word] of rules) {
     const m = re.exec(detail);
-    if (m) return word(m);
+    if (m) return apiCallsInWords(word(m), lang);
   }
-  return detail;
+  return apiCallsInWords(detail, lang);
 }

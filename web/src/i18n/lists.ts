@@ -228,7 +228,7 @@ const de = {
   mailings: "Mailings",
   mailingsIntro: "Mailings, die das E-Mail-Tool an diesen Verteiler gesendet hat, mit ihrer Statistik.",
   noMailings:
-    "Noch keine Mailings erfasst. Sie werden über die API (/v1/mailings) einem Mailing im Tool zugeordnet.",
+    "Noch keine Mailings erfasst. Ein Mailing erscheint hier, sobald das Programm, das es verschickt (etwa Ihr CRM), es bei Poststelle anlegt und einem Mailing im E-Mail-Tool zuordnet.",
   recipients: "Empfänger",
   fetchStats: "Statistik abholen",
   statsFetched: "Statistik abgeholt am",
@@ -497,7 +497,7 @@ const en: ListDict = {
   mailings: "Mailings",
   mailingsIntro: "Mailings the e-mail tool sent to this list, with their statistics.",
   noMailings:
-    "No mailings recorded yet. They are assigned to a mailing in the tool through the API (/v1/mailings).",
+    "No mailings recorded yet. A mailing appears here once the program that sends it (your CRM, say) records it in Poststelle and assigns it to a mailing in the e-mail tool.",
   recipients: "Recipients",
   fetchStats: "Fetch statistics",
   statsFetched: "Statistics fetched at",

@@ -203,10 +203,22 @@ function importCounts(a: ActivityFacts, t: Dict): string {
     .join(", ");
 }
 
+/** A campaign's second and later send: it reaches only the recipients not yet sent (DESIGN §4). */
+const sendsAgain = (a: ActivityFacts) => {
+  const runs = a.changes?.run_count?.after;
+  return a.action === "send_started" && typeof runs === "number" && runs > 1;
+};
+const sentAgainWords: Record<Lang, string> = {
+  de: "erneut an die noch nicht Versendeten gesendet",
+  en: "sent again to those not yet sent",
+};
+
 /** "Verteiler „Newsletter“ erstellt", "Kontakt aktualisiert: Vorname, Ort" — from codes, in the user's language. */
 export function activitySentence(a: ActivityFacts, lang: Lang, t: Dict): string {
   const kind = t.activities.kinds[a.kind] ?? a.kind;
-  const verb = t.activities.actions[a.action] ?? moreActions[lang][a.action] ?? a.action;
+  const verb = sendsAgain(a)
+    ? sentAgainWords[lang]
+    : (t.activities.actions[a.action] ?? moreActions[lang][a.action] ?? a.action);
   const name = recordName(a);
   const quoted = name ? (lang === "de" ? ` „${name}“` : ` '${name}'`) : "";
   let sentence = `${kind}${quoted} ${verb}`;

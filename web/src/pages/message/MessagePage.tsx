@@ -13,6 +13,7 @@ import { useI18n } from "../../i18n";
 import { eventDetail } from "../../i18n/events";
 import { useSession } from "../../session/session";
 import { show } from "../activities/ChangeTable";
+import { SentenceText } from "../eventlog/SentenceText";
 import type { MessageDetail, TimelineEvent } from "../messages/types";
 
 function Timeline({ events }: { events: TimelineEvent[] }) {
@@ -28,7 +29,11 @@ function Timeline({ events }: { events: TimelineEvent[] }) {
               · {t.message.source}: <span title={e.source}>{t.message.sources[e.source] ?? e.source}</span>
             </span>
           </div>
-          {e.detail ? <div>{eventDetail(e.detail, lang)}</div> : null}
+          {e.detail ? (
+            <div>
+              <SentenceText text={eventDetail(e.detail, lang)} />
+            </div>
+          ) : null}
           {e.error_code ? (
             <div className="small">
               <code>{e.error_code}</code>
@@ -128,7 +133,9 @@ export function MessagePage() {
               <div className="small muted">{t.statuses[m.status]?.help}</div>
             </dd>
             <dt>{t.message.reason}</dt>
-            <dd>{eventDetail(m.status_reason, lang) ?? t.app.none}</dd>
+            <dd>
+              {m.status_reason ? <SentenceText text={eventDetail(m.status_reason, lang)} /> : t.app.none}
+            </dd>
             <dt>{t.message.from}</dt>
             <dd>{m.from_name ? `${m.from_name} <${m.from}>` : m.from}</dd>
             <dt>{t.message.to}</dt>
