@@ -124,6 +124,12 @@ describe("scheduled sending", () => {
     await c().post(`/v1/campaigns/${off}/send`, {});
     const p = await c().patch(`/v1/campaigns/${moved}`, { scheduled_at: "2026-05-07T11:00:00Z" });
     expect(p.status, p.text).toBe(200);
+    // The activity log keeps the old and the new time.
+    const log = await c().get(`/v1/activities?kind=campaign&action=updated&record_id=${moved}`);
+    expect(log.body.items[0].changes.scheduled_at).toEqual({
+      before: "2026-05-07T09:00:00.000Z",
+      after: "2026-05-07T11:00:00.000Z",
+    });
     const cancel = await c().patch(`/v1/campaigns/${off}`, { send_scheduled: false });
     expect(cancel.status, cancel.text).toBe(200);
     expect(cancel.body).toMatchObject({ send_scheduled: false });
@@ -144,6 +150,12 @@ describe("scheduled sending", () => {
     await worker.drain();
     const past = await c().post(`/v1/campaigns/${id}/send`, { scheduled_at: "2026-05-08T06:00:00Z" });
     expect(past.body.state).toBe("in_progress");
+    // Once sending started, its time can neither move nor be called off: 409 with the reason.
+    for (const patch of [{ scheduled_at: "2026-05-09T06:00:00Z" }, { send_scheduled: false }]) {
+      const late = await c().patch(`/v1/campaigns/${id}`, patch);
+      expect(late.status, JSON.stringify(patch)).toBe(409);
+      expect(late.body.error.message).toMatch(/in progress/);
+    }
     await worker.drain();
     // Sent to all, it is completed_automatic and frozen: scheduling it again is a 409 with the reason.
     const again = await c().post(`/v1/campaigns/${id}/send`, { scheduled_at: "2026-05-09T06:00:00Z" });

@@ -167,7 +167,8 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       await page.waitForURL(/process=campaign/);
       const row = page.locator("tr.event-log-entry", { hasText: "unvollständig versendet" });
       await row.waitFor({ timeout: 30_000 });
-      expect(await page.locator("tr.event-log-entry").count()).toBe(1);
+      // The filtered list replaces the whole one: wait for it rather than read the rows in between.
+      await expect.poll(() => page.locator("tr.event-log-entry").count()).toBe(1);
       const open = row.getByRole("link", { name: "Serienkorrespondenz öffnen" });
       expect(await open.getAttribute("href")).toBe(`/campaigns/${campaignId}`);
       expect(await row.textContent()).not.toContain(campaignId);
@@ -258,7 +259,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   );
 
   it(
-    "reads the scheduled time in the app's language (TT.MM.JJJJ HH:MM in German), not the browser's format",
+    "reads the scheduled time in the app's language (TT.MM.JJJJ HH:MM in German), not the browser's format, and moves or calls off a scheduled send before it starts",
     async () => {
       await page.goto(`${server.url}/campaigns/new`);
       await page.getByLabel("Bezeichnung").fill("Termin Patient1x");
@@ -288,6 +289,57 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       const created = await call<{ scheduled_at: string | null }>(server, key, "GET", `/v1/campaigns/${id}`);
       const local = await page.evaluate(() => new Date(2030, 11, 1, 9, 30).toISOString());
       expect(new Date(created.scheduled_at ?? "").toISOString()).toBe(local);
+
+      // On its page: the time applies once "Senden" is pressed; then it waits for it.
+      await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
+      const details = page.locator("section", { has: page.getByRole("heading", { name: "Details" }) });
+      await details.getByText("(gilt, sobald „Senden“ gedrückt ist)").waitFor();
+      await page.getByRole("button", { name: "Senden", exact: true }).click();
+      const dialog = page.getByRole("dialog");
+      expect(await dialog.getByRole("heading").textContent()).toMatch(
+        /^Am 01\.12\.2030, 09:30(:00)? senden\?$/,
+      );
+      await dialog.getByRole("button", { name: "Senden" }).click();
+      await page.getByText("Der Versand ist geplant.").waitFor();
+      await details.getByText("(wartet auf diesen Zeitpunkt)").waitFor();
+      // Rescheduled before it started: typed in German, bad input marked at the field and not saved.
+      const again = page.getByLabel("Versand geplant für");
+      await expect.poll(() => again.inputValue()).toBe("01.12.2030 09:30");
+      await again.fill("2.12.30 10:15");
+      await page.getByRole("button", { name: "Ändern" }).click();
+      await page.getByText("Bitte als TT.MM.JJJJ HH:MM eingeben.").waitFor();
+      await again.fill("02.12.2030 10:15");
+      await page.getByRole("button", { name: "Ändern" }).click();
+      await page.getByText("Gespeichert", { exact: false }).first().waitFor();
+      const moved = await call<{ scheduled_at: string; send_scheduled: boolean }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${id}`,
+      );
+      const movedTo = await page.evaluate(() => new Date(2030, 11, 2, 10, 15).toISOString());
+      expect(new Date(moved.scheduled_at).toISOString()).toBe(movedTo);
+      expect(moved.send_scheduled).toBe(true);
+      await expect.poll(() => details.textContent()).toMatch(/02\.12\.2030, 10:15/);
+      // Logged with the time before and after.
+      const log = await call<{
+        items: Array<{ changes: Record<string, { before: string; after: string }> }>;
+      }>(server, key, "GET", `/v1/activities?kind=campaign&action=updated&record_id=${id}`);
+      expect(log.items[0].changes.scheduled_at).toEqual({ before: local, after: movedTo });
+      // Called off: the campaign stays ready, nothing waits any more.
+      await page.getByRole("button", { name: "Geplanten Versand absagen" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Geplanten Versand absagen" }).click();
+      await page.getByText("Der geplante Versand ist abgesagt.", { exact: false }).waitFor();
+      await details.getByText("(gilt, sobald „Senden“ gedrückt ist)").waitFor();
+      expect(await page.getByRole("button", { name: "Geplanten Versand absagen" }).count()).toBe(0);
+      const off = await call<{ state: string; send_scheduled: boolean }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${id}`,
+      );
+      expect(off).toMatchObject({ state: "ready", send_scheduled: false });
+      await shot(page, "campaign-rescheduled");
       await call(server, key, "DELETE", `/v1/campaigns/${id}`);
     },
     STEP,

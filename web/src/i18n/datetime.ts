@@ -41,3 +41,11 @@ export function formatDateTime(value: string, lang: "de" | "en"): string {
     ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}:${m[5]}`
     : `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}`;
 }
+
+/** An ISO time from the API as a date-time value ("YYYY-MM-DDTHH:MM", the browser's local time); "" for none. */
+export function isoToValue(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

@@ -8,8 +8,10 @@ import { ApiError, api, type Page } from "../../api/client";
 import { useResource } from "../../api/hooks";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";
+import { localToIso, useDateTimeText } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
+import { isoToValue } from "../../i18n/datetime";
 import { useSession } from "../../session/session";
 import { EventLogEntries } from "../eventlog/EventLogPage";
 import { StateChip } from "./CampaignsPage";
@@ -42,7 +44,7 @@ function usePolling(reload: () => void, active: boolean): number {
   return ticks;
 }
 
-type Pending = "send" | "complete" | "delete" | null;
+type Pending = "send" | "complete" | "delete" | "unschedule" | null;
 
 function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }) {
   const { c, t } = useCampaignText();
@@ -55,6 +57,9 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
   const [from, setFrom] = useState(campaign.from ?? "");
   const [fromName, setFromName] = useState(campaign.from_name ?? "");
   const [templateId, setTemplateId] = useState(campaign.template_id ?? "");
+  const [scheduled, setScheduled] = useState(isoToValue(campaign.scheduled_at));
+  // Typed in the app's language, as when the campaign was created.
+  const when = useDateTimeText(scheduled, setScheduled);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const issues = error instanceof ApiError ? error.fieldIssues() : {};
@@ -62,6 +67,8 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
     e.preventDefault();
     setError(null);
     setSaved(false);
+    // A time that is no date-time is not saved (nor guessed): it stays marked at its field.
+    if (when.bad) return;
     try {
       await api.patch(`/v1/campaigns/${campaign.id}`, {
         name,
@@ -69,6 +76,8 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
         from: from.trim() || null,
         from_name: fromName.trim() || null,
         template_id: templateId || null,
+        // Rescheduling (or, emptied, sending at once when "Senden" is pressed).
+        ...(campaign.kind === "email" ? { scheduled_at: localToIso(scheduled) ?? null } : {}),
       });
       setSaved(true);
       onSaved();
@@ -107,6 +116,13 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
             </Field>
             <Field label={c.fromName} error={issues.from_name}>
               {(p) => <input {...p} value={fromName} onChange={(e) => setFromName(e.target.value)} />}
+            </Field>
+            <Field
+              label={c.scheduledAt}
+              hint={c.scheduledHint(when.format)}
+              error={when.bad ? t.filters.dateTimeInvalid(when.format) : issues.scheduled_at}
+            >
+              {(p) => <input {...p} {...when.input} />}
             </Field>
           </>
         ) : null}
@@ -174,6 +190,9 @@ export function CampaignPage() {
         setNotice(r.send_scheduled && r.state === "ready" ? c.sendScheduled : c.sendStarted);
       } else if (what === "complete") {
         await api.post(`/v1/campaigns/${x.id}/complete`, {});
+      } else if (what === "unschedule") {
+        await api.patch(`/v1/campaigns/${x.id}`, { send_scheduled: false });
+        setNotice(c.scheduleCancelled);
       } else {
         await api.del(`/v1/campaigns/${x.id}`);
         navigate("/campaigns", { state: { notice: c.deleted } });
@@ -191,15 +210,25 @@ export function CampaignPage() {
     canWrite &&
     (resendStates.has(x.state) || ["created", "incomplete_created", "failed_creating"].includes(x.state));
   const canDelete = canWrite && x.run_count === 0 && !active && !x.frozen;
+  // A send that was asked for and has not started (waiting for its time, or for the recipients to load).
+  const canUnschedule =
+    canWrite && x.send_scheduled && (x.state === "ready" || x.state === "loading_recipients");
+  const sendAt =
+    x.scheduled_at && new Date(x.scheduled_at).getTime() > Date.now() ? date(x.scheduled_at) : null;
   const editable = canWrite && !x.frozen && !active;
   const dialogText = {
     send: {
-      title: c.sendConfirmTitle,
+      title: sendAt && x.state === "ready" ? c.sendAtConfirmTitle(sendAt) : c.sendConfirmTitle,
       confirm: x.state === "ready" ? c.send : c.sendAgain,
       body: c.sendConfirm(number(x.recipient_count)),
     },
     complete: { title: c.completeConfirmTitle, confirm: c.complete, body: c.completeConfirm },
     delete: { title: c.deleteConfirmTitle, confirm: t.app.delete, body: c.deleteConfirm },
+    unschedule: {
+      title: `${c.cancelSchedule}?`,
+      confirm: c.cancelSchedule,
+      body: x.scheduled_at ? `${c.scheduledAt}: ${date(x.scheduled_at)}` : "",
+    },
   };
   const listNames = x.list_ids.map((lid) => lists.data?.items.find((l) => l.id === lid)?.name ?? lid);
 
@@ -214,6 +243,11 @@ export function CampaignPage() {
             {canSend ? (
               <button type="button" className="btn btn-primary" onClick={() => setPending("send")}>
                 {x.state === "ready" ? c.send : c.sendAgain}
+              </button>
+            ) : null}
+            {canUnschedule ? (
+              <button type="button" className="btn" onClick={() => setPending("unschedule")}>
+                {c.cancelSchedule}
               </button>
             ) : null}
             {canComplete ? (
@@ -282,7 +316,21 @@ export function CampaignPage() {
                 <dt>{c.from}</dt>
                 <dd>{x.from ? `${x.from_name ? `${x.from_name} ` : ""}<${x.from}>` : t.app.none}</dd>
                 <dt>{c.scheduledAt}</dt>
-                <dd>{x.scheduled_at ? date(x.scheduled_at) : t.app.none}</dd>
+                <dd>
+                  {x.scheduled_at ? (
+                    <>
+                      {date(x.scheduled_at)}
+                      {x.state === "ready" || x.state === "loading_recipients" ? (
+                        <span className="muted small">
+                          {" "}
+                          ({x.send_scheduled ? c.scheduledWaiting : c.scheduledNotArmed})
+                        </span>
+                      ) : null}
+                    </>
+                  ) : (
+                    t.app.none
+                  )}
+                </dd>
               </>
             ) : null}
             <dt>{c.recipients}</dt>
