@@ -234,6 +234,71 @@ requirePeer("chromium")("the list pages in Chromium", () => {
   );
 
   it(
+    "removing a member Mailchimp still lists offers the choice, and says that Mailchimp archives it",
+    async () => {
+      expect(linkedListId).not.toBe("");
+      const remote = [...fake.lists.values()].find((x) => x.name === "Newsletter im Tool");
+      if (!remote) throw new Error("the sync walk's list is missing in the fake");
+      const status = (email: string) => fake.member(remote.id, email)?.status;
+      const subs = async () =>
+        (
+          await call<{ items: { contact: { email: string | null } }[] }>(
+            server,
+            apiKey,
+            "GET",
+            `/v1/lists/${linkedListId}/subscriptions`,
+          )
+        ).items.map((x) => x.contact.email);
+      expect(status("ford@example.org")).toBe("subscribed");
+      expect(status("faerber@example.org")).toBe("subscribed");
+      await settle(page, `/lists/${linkedListId}`);
+      const dialog = page.getByRole("dialog");
+      const removeRow = async (name: RegExp, label: string, confirm: string) => {
+        await page.getByRole("row", { name }).getByRole("button", { name: label }).click();
+        await dialog.getByRole("button", { name: confirm }).click();
+      };
+
+      // The seed's question in German, with what deleting means in Mailchimp (archiving).
+      await removeRow(/James Ford/, "Entfernen", "Entfernen");
+      await dialog.getByRole("heading", { name: "Teilnehmer ist noch im E-Mail-Tool" }).waitFor();
+      const text = (await dialog.textContent()) ?? "";
+      expect(text).toContain("Mailchimp führt ford@example.org noch in der verknüpften Liste");
+      expect(text).toContain("in Mailchimp bleibt er in der Liste");
+      expect(text).toContain("Mailchimp archiviert das Mitglied dabei");
+      expect(text).not.toContain("listmonk");
+      expect(await page.locator(".banner-error").count()).toBe(0);
+      expect(await axeProblems(page)).toEqual([]);
+      await shot(page, "mailchimp-remove-member");
+
+      // "nicht löschen": nothing changes on either side.
+      await dialog.getByRole("button", { name: "nicht löschen" }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await subs()).toContain("ford@example.org");
+      expect(status("ford@example.org")).toBe("subscribed");
+
+      // "auch im Werkzeug löschen": Mailchimp archives Ford, then the member goes here.
+      await removeRow(/James Ford/, "Entfernen", "Entfernen");
+      await dialog.getByRole("button", { name: "auch im Werkzeug löschen" }).click();
+      await page.getByText("Teilnehmer entfernt; in Mailchimp wurde das Mitglied archiviert.").waitFor();
+      expect(status("ford@example.org")).toBe("archived");
+      expect(await subs()).not.toContain("ford@example.org");
+
+      // In English, "remove here only": gone here, Mailchimp keeps the member subscribed.
+      await page.getByLabel("Sprache").selectOption("en");
+      await removeRow(/Emil Niklas Färber/, "Remove", "Remove");
+      await dialog.getByRole("heading", { name: "Member is still in the e-mail tool" }).waitFor();
+      expect(await dialog.textContent()).toContain("Mailchimp archives the member");
+      await dialog.getByRole("button", { name: "remove here only" }).click();
+      await page.getByText("Member removed here only; Mailchimp keeps it on its list.").waitFor();
+      expect(status("faerber@example.org")).toBe("subscribed");
+      expect(await subs()).not.toContain("faerber@example.org");
+      await page.getByLabel("Language").selectOption("de");
+      await page.getByRole("heading", { name: "Teilnehmer", exact: true }).waitFor();
+    },
+    STEP,
+  );
+
+  it(
     "has no serious or critical accessibility violations on the list pages",
     async () => {
       const problems: string[] = [];
