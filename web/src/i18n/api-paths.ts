@@ -41,7 +41,11 @@ const steps: Array<[RegExp, (body: string) => Words]> = [
   ],
   [
     /^POST \/v1\/imports\/[^/]+\/resume$/,
-    () => ({ de: "mit „Import fortsetzen“", en: "with “Resume import”" }),
+    // The dashboard has no list of past imports yet: the operator resumes it on the command line.
+    () => ({
+      de: "durch den Betreiber (Befehl „poststelle import resume“)",
+      en: "by the operator (command “poststelle import resume”)",
+    }),
   ],
   [
     /^PATCH \/v1\/workspace$/,
