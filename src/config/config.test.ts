@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./index.js";
 
+/** The message loadConfig refuses `env` with ("" when it does not). */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
 describe("configuration", () => {
   it("names the environment variable of each refused value, and never repeats a secret", () => {
     const env = {
@@ -10,12 +20,7 @@ describe("configuration", () => {
       DATABASE_URL: "kein url mit passwort",
       POSTSTELLE_SESSION_MAX_HOURS: "-3",
     };
-    let message = "";
-    try {
-      loadConfig(env);
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusal(env);
     expect(message).toMatch(/^Invalid configuration:/);
     for (const name of Object.keys(env)) expect(message).toMatch(new RegExp(`^  ${name}: `, "m"));
     expect(message).not.toMatch(/port:|workerBatchSize|bootstrapKey|databaseUrl|sessionMaxHours/);
@@ -54,13 +59,8 @@ describe("configuration", () => {
       POSTSTELLE_MAX_ATTEMPTS: "1000000",
       POSTSTELLE_RETRY_BASE_SECONDS: "999999",
     };
-    expect(() => loadConfig(env)).toThrow(/POSTSTELLE_WORKER_LEASE_SECONDS: .*86400/);
-    let message = "";
-    try {
-      loadConfig(env);
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusal(env);
+    expect(message).toMatch(/POSTSTELLE_WORKER_LEASE_SECONDS: .*86400/);
     for (const name of Object.keys(env)) expect(message).toMatch(new RegExp(`^  ${name}: `, "m"));
     expect(
       loadConfig({ POSTSTELLE_WORKER_LEASE_SECONDS: "86400", POSTSTELLE_MAX_ATTEMPTS: "100" }),

@@ -496,56 +496,38 @@ describe("read receipts, complaints, auto-replies and archive copies", () => {
     );
   });
 
-  it("an ARF complaint blocks the message (reason complaint) and unsubscribes the address", async () => {
-    const m = await sentMessage();
-    const r = await ingestInbound(
-      env.rt,
-      Buffer.from(
-        arf({
-          to: "fbl@bounces.localhost",
-          recipient: m.to,
-          originalMessageId: m.messageIdHeader,
-          returnPath: m.returnPath,
-        }),
-      ),
-      smtp(["fbl@bounces.localhost"]),
-    );
-    expect(r).toMatchObject({ kind: "arf", message_id: m.id, events: 1 });
-    const msg = await messageOf(m.id);
-    expect(msg.status).toBe("blocked");
-    const ev = msg.timeline.find((e: { type: string }) => e.type === "complained");
-    expect(ev.source).toBe("arf");
-    expect(ev.evidence).toMatchObject({ reason: "complaint", feedback_type: "abuse" });
-    expect(await subscriptionStatus(m.subscriptionId)).toEqual({
-      status: "unsubscribed",
-      status_set_by: "complaint",
-    });
-  });
-
-  it("a complaint that names no recipient (redacted) is about the message it encloses, and its addressee", async () => {
-    const m = await sentMessage();
-    const r = await ingestInbound(
-      env.rt,
-      Buffer.from(
-        arf({
-          to: "fbl@bounces.localhost",
-          recipient: null,
-          originalMessageId: m.messageIdHeader,
-          returnPath: m.returnPath,
-        }),
-      ),
-      smtp(["fbl@bounces.localhost"]),
-    );
-    expect(r).toMatchObject({ kind: "arf", message_id: m.id, events: 1 });
-    const msg = await messageOf(m.id);
-    expect(msg.status).toBe("blocked");
-    const ev = msg.timeline.find((e: { type: string }) => e.type === "complained");
-    expect(ev.evidence).toMatchObject({ recipient: m.to, reason: "complaint" });
-    expect(await subscriptionStatus(m.subscriptionId)).toEqual({
-      status: "unsubscribed",
-      status_set_by: "complaint",
-    });
-  });
+  // A redacted report names no recipient: it is about the message it encloses, and that message's addressee.
+  it.each([
+    ["names its recipient", true],
+    ["names no recipient (redacted)", false],
+  ])(
+    "an ARF complaint that %s blocks the message (reason complaint) and unsubscribes the address",
+    async (_, named) => {
+      const m = await sentMessage();
+      const r = await ingestInbound(
+        env.rt,
+        Buffer.from(
+          arf({
+            to: "fbl@bounces.localhost",
+            recipient: named ? m.to : null,
+            originalMessageId: m.messageIdHeader,
+            returnPath: m.returnPath,
+          }),
+        ),
+        smtp(["fbl@bounces.localhost"]),
+      );
+      expect(r).toMatchObject({ kind: "arf", message_id: m.id, events: 1 });
+      const msg = await messageOf(m.id);
+      expect(msg.status).toBe("blocked");
+      const ev = msg.timeline.find((e: { type: string }) => e.type === "complained");
+      expect(ev.source).toBe("arf");
+      expect(ev.evidence).toMatchObject({ recipient: m.to, reason: "complaint", feedback_type: "abuse" });
+      expect(await subscriptionStatus(m.subscriptionId)).toEqual({
+        status: "unsubscribed",
+        status_set_by: "complaint",
+      });
+    },
+  );
 
   it("an auto-reply is recorded but is no bounce and changes no status", async () => {
     const m = await sentMessage();
