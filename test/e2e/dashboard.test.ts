@@ -457,8 +457,25 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByRole("button", { name: "Adresse sperren" }).click();
       const row = page.locator("table.blocklist tbody tr", { hasText: "spam@example.net" });
       await row.waitFor();
-      await row.getByRole("button", { name: "Sperre aufheben" }).click();
+      // By keyboard: Enter opens the confirmation, focus stays inside it, Escape closes it without lifting
+      // the block and puts focus back on the button that opened it.
+      const lift = row.getByRole("button", { name: "Sperre aufheben" });
+      await lift.focus();
+      await page.keyboard.press("Enter");
       const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      const focusInDialog = () => page.evaluate(() => !!document.activeElement?.closest("dialog[open]"));
+      expect(await focusInDialog()).toBe(true);
+      for (let i = 0; i < 4; i++) {
+        await page.keyboard.press("Tab");
+        expect(await focusInDialog(), `after Tab ${i + 1}`).toBe(true);
+      }
+      await page.keyboard.press("Escape");
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await lift.evaluate((b) => b === document.activeElement)).toBe(true);
+      const kept = await call<{ items: Array<{ address: string }> }>(server, apiKey, "GET", "/v1/blocklist");
+      expect(kept.items.map((b) => b.address)).toContain("spam@example.net");
+      await lift.click();
       await dialog.waitFor();
       expect(await dialog.textContent()).toContain("spam@example.net");
       await dialog.getByRole("button", { name: "Sperre aufheben" }).click();
