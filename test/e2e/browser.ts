@@ -43,3 +43,26 @@ export async function axeProblems(p: Page, exclude: string[] = []): Promise<stri
         `${p.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
     );
 }
+
+/** What of the page sticks out sideways on a narrow screen: the widest elements wider than the window
+ * (a wide table scrolls inside its own box, which is fine; the page itself must not scroll sideways). */
+export async function sidewaysOverflow(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>("body *")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && getComputedStyle(el).position !== "fixed") {
+        // Only the outermost: a child of an element already named adds nothing.
+        if (!el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 1)
+          out.push(
+            `${location.pathname}: <${el.tagName.toLowerCase()} class="${el.className}"> ${Math.round(r.right)}px`,
+          );
+      }
+    }
+    return out.length
+      ? out
+      : [`${location.pathname}: scrollWidth ${document.documentElement.scrollWidth} > ${width}`];
+  });
+}

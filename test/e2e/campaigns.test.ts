@@ -6,7 +6,7 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, shot, WAIT } from "./browser.js";
+import { axeProblems, logIn, shot, sidewaysOverflow, WAIT } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
@@ -525,9 +525,25 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       expect(await viewer.getByRole("link", { name: "Neue Serienkorrespondenz" }).count()).toBe(0);
       await viewer.getByRole("link", { name: "Herbstkurse 2026" }).click();
       await viewer.getByRole("progressbar").waitFor();
-      for (const name of [/Senden/, /Abschließen/, /Löschen/]) {
+      for (const name of [/Senden/, /Abschließen/, /Löschen/, /absagen/]) {
         expect(await viewer.getByRole("button", { name }).count()).toBe(0);
       }
+      // On a phone (390 px) neither page scrolls sideways.
+      const overflow = await sidewaysOverflow(viewer);
+      await viewer.goto(`${server.url}/campaigns`);
+      await viewer.getByRole("link", { name: "Herbstkurse 2026" }).waitFor();
+      overflow.push(...(await sidewaysOverflow(viewer)));
+      // The template: its parts read-only, nothing to save.
+      await viewer.goto(`${server.url}/campaigns/templates/${templateId}`);
+      await viewer.getByRole("heading", { level: 1 }).waitFor();
+      await viewer.waitForLoadState("networkidle");
+      expect(await viewer.getByRole("button", { name: /Speichern/ }).count()).toBe(0);
+      expect(await viewer.locator("textarea:not([readonly])").count()).toBe(0);
+      overflow.push(...(await sidewaysOverflow(viewer)));
+      expect(overflow).toEqual([]);
+      await viewer.goto(`${server.url}/campaigns`);
+      await viewer.getByRole("link", { name: "Herbstkurse 2026" }).click();
+      await viewer.getByRole("progressbar").waitFor();
       await expectNoSeriousAxeViolations(viewer);
       await shot(viewer, "campaign-viewer-phone");
       await ctx.close();

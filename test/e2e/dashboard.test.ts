@@ -7,7 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../peers/postfix.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, shot } from "./browser.js";
+import { axeProblems, logIn as logInAt, shot, sidewaysOverflow } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "admin@hundeschule.example", password: "Schäferhund-2026!" };
@@ -358,6 +358,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/statistics",
         "/settings",
       ];
+      // The viewer's pages are seen on a phone (390 px): none of them may scroll sideways.
+      const overflow: string[] = [];
       const count = async (p: Page) => {
         let n = 0;
         for (const url of paths) {
@@ -365,6 +367,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
           await p.locator("h1").first().waitFor();
           await p.waitForLoadState("networkidle");
           n += await p.locator("[data-write]").count();
+          if (p !== page) overflow.push(...(await sidewaysOverflow(p)));
         }
         return n;
       };
@@ -378,6 +381,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       });
       await logIn(viewer, VIEWER);
       expect(await count(viewer)).toBe(0);
+      expect(overflow).toEqual([]);
       // Also what an admin's settings page would load, asked for by hand with the viewer's session.
       const byHand = [
         "/v1/transports",

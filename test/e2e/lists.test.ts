@@ -5,7 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../fakes/mailchimp.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, shot as shotAs, WAIT } from "./browser.js";
+import { axeProblems, logIn as logInAt, shot as shotAs, sidewaysOverflow, WAIT } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "leitung@hundeschule.example", password: "Verteiler-Admin-2026!" };
@@ -326,11 +326,14 @@ requirePeer("chromium")("the list pages in Chromium", () => {
         `/lists/${otherListId}/mailings`,
         ...(linkedListId ? [`/lists/${linkedListId}`, `/lists/${linkedListId}/sync`] : []),
       ];
+      // The viewer looks on a phone (390 px): no list page may scroll sideways.
+      const overflow: string[] = [];
       const count = async (p: Page) => {
         let n = 0;
         for (const url of paths) {
           await settle(p, url);
           n += await p.locator("[data-write]").count();
+          if (p !== page) overflow.push(...(await sidewaysOverflow(p)));
         }
         return n;
       };
@@ -339,6 +342,7 @@ requirePeer("chromium")("the list pages in Chromium", () => {
       const viewer = await ctx.newPage();
       await logIn(viewer, VIEWER);
       expect(await count(viewer)).toBe(0);
+      expect(overflow).toEqual([]);
       // The settings are there, read-only.
       await settle(viewer, `/lists/${otherListId}`);
       expect(await viewer.getByLabel("Name", { exact: true }).getAttribute("readonly")).not.toBeNull();
