@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { useDnsResolver } from "../domains/dns.js";
 import { allRoutes } from "../http/routes.js";
+import { encryptCredentials } from "../sync/credentials.js";
 import { newId } from "../util/ids.js";
 import { canSeeCredentials, credentialFor, credentialSet, redactCredentials } from "./credentials.js";
 
@@ -23,6 +24,7 @@ const SECRETS = {
   postmarkHook: "postmark-Webhook-4714",
   imap: "imap-Geheimnis-4715",
   dkim: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-Geheimnis-4716",
+  mailchimp: "mc-Geheimnis-4717-us21",
 };
 
 type Ids = Record<string, string[]>;
@@ -88,6 +90,24 @@ async function seed(): Promise<{ ids: Ids; shownOnce: string[] }> {
       updated_at: new Date(),
     })
     .execute();
+  // An e-mail tool connection (inserted directly: creating one asks the tool). Its key is stored encrypted.
+  const toolId = newId("etc");
+  await env.rt.db
+    .insertInto("email_tool_connections")
+    .values({
+      id: toolId,
+      workspace_id: env.ws.id,
+      name: "Mailchimp Praxis",
+      tool: "mailchimp",
+      base_url: "http://127.0.0.1:9",
+      credentials_enc: encryptCredentials(env.rt.secret, { kind: "mailchimp", api_key: SECRETS.mailchimp }),
+      credentials_hint: "API key …us21",
+      account: "praxis",
+      created_at: new Date(),
+      created_by: "seed",
+      updated_at: new Date(),
+    })
+    .execute();
   const message = await must(
     a.post("/v1/messages", {
       to: "kunde@example.org",
@@ -105,6 +125,7 @@ async function seed(): Promise<{ ids: Ids; shownOnce: string[] }> {
       "sender-domains": [domainId],
       messages: [message.id],
       "api-keys": [key.id],
+      "email-tools": [toolId],
     },
     // Shown once at creation, never again — not even to admins.
     shownOnce: [hook.secret as string, key.key as string],
@@ -178,7 +199,11 @@ describe("credentials are for admins only", () => {
     const admin = await walk(urls, await loginAs("admin"));
     expect(admin.texts.some((t) => t.includes(SECRETS.smtp))).toBe(true);
     expect(admin.texts.some((t) => t.includes(SECRETS.sendgrid))).toBe(true);
+    expect(admin.texts.some((t) => t.includes(SECRETS.mailchimp))).toBe(true);
     expect(leaks(admin.texts, [...shownOnce, SECRETS.dkim])).toEqual([]);
+    // No one ever gets a password hash (the users' routes answer people, not their hashes).
+    expect(leaks(admin.texts, ["$argon2"])).toEqual([]);
+    expect(admin.texts.some((t) => t.startsWith("/v1/users →"))).toBe(true);
   });
 });
 

@@ -323,7 +323,10 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/contacts/import",
         "/event-log",
         "/statistics",
-        "/settings",
+        // Every section of Einstellungen (transports and archive also with their forms open: settings.test.ts).
+        ...["general", "archive", "transports", "errors", "blocklist", "users", "keys"].map(
+          (s) => `/settings?section=${s}`,
+        ),
       ];
       for (const p of pages) {
         await page.goto(server.url + p);
