@@ -885,6 +885,31 @@ describe("the route table", () => {
     expect(failures).toEqual([]);
   }, 300_000);
 
+  it("refuses a query parameter a reading route does not take, with a 400 naming it", async () => {
+    const failures: string[] = [];
+    let walked = 0;
+    for (const r of allRoutes().filter((r) => r.method === "GET" && r.auth !== "public")) {
+      const k = keyOf(r);
+      const key = r.auth === "operator" ? env.operatorKey : env.ws.admin;
+      // The query is checked before any record is looked up: any id will do.
+      const url = r.url.replace(/:[A-Za-z_]+/g, (p) => (p === ":code" ? "userunknown" : "x_0001"));
+      // `limit` on a route that takes no query (none of them pages), an unknown name on one that takes one.
+      const name = r.query ? "zz_unknown" : "limit";
+      const res = await api(env.app, key).get(`${url}?${name}=5`);
+      walked++;
+      const details = (res.body?.error?.details ?? []) as Array<{
+        path?: string;
+        code?: string;
+        keys?: string[];
+      }>;
+      const named = details.some((d) => d.code === "unrecognized_keys" && (d.keys ?? []).includes(name));
+      if (res.status !== 400 || !named || !res.body.error.message.includes(name))
+        failures.push(`${k}?${name}=5 → ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(walked).toBeGreaterThan(60);
+  }, 300_000);
+
   it("answers garbage on every public route with a 4xx, in the error shape where it answers JSON", async () => {
     const c = api(env.app, "");
     const failures: string[] = [];

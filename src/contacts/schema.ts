@@ -121,8 +121,10 @@ export const listContactsQuery = z
       if (k in listQueryKnown) continue;
       const name = k.startsWith(CUSTOM_PREFIX) ? k.slice(CUSTOM_PREFIX.length) : null;
       if (name === null || !customFieldName.safeParse(name).success) {
+        // The same code as a strict schema's unknown key, so a client words it the same way.
         ctx.addIssue({
-          code: "custom",
+          code: "unrecognized_keys",
+          keys: [k],
           path: [k],
           message: `unknown query parameter; filters are ${Object.keys(listQueryKnown).join(", ")} and custom.<field>`,
         });

@@ -60,15 +60,21 @@ function refuseUndeclaredBody(value: unknown) {
   throw Invalid("This route takes no request body: send none, or {}.", details);
 }
 
-/** Likewise a write route that declares no query string: `DELETE …?confirm=true` or `POST …/erase?dry_run=true`
- * would act all the same while the caller believes the parameter counts. (A read route ignores one: reading
- * changes nothing, and the dashboard pages some short lists that take no `limit`.) */
+/** Likewise a route that declares no query string: `DELETE …?confirm=true` or `POST …/erase?dry_run=true`
+ * would act all the same while the caller believes the parameter counts, and `GET /v1/transports?limit=5`
+ * would answer every transport while the caller believes it got five. Routes that declare a query refuse an
+ * unknown parameter through their strict schema, in the same words (unrecognized_keys). */
 function refuseUndeclaredQuery(query: unknown) {
   const names = query && typeof query === "object" ? Object.keys(query) : [];
   if (names.length === 0) return;
   throw Invalid(
     `This route takes no query parameters (got ${names.map((n) => `'${n}'`).join(", ")}): leave them out.`,
-    names.map((n) => ({ path: n, message: "unknown query parameter" })),
+    names.map((n) => ({
+      path: n,
+      message: "unknown query parameter",
+      code: "unrecognized_keys",
+      keys: [n],
+    })),
   );
 }
 
@@ -177,7 +183,7 @@ export async function buildApp(rt: Runtime, opts: BuildOptions = {}): Promise<Fa
         const params = parseWith(r.params, req.params, "path parameter");
         const query = parseWith(r.query, req.query, "query string");
         if (!r.body && !r.rawBody && r.auth !== "public") refuseUndeclaredBody(req.body);
-        if (!r.query && r.method !== "GET" && r.auth !== "public") refuseUndeclaredQuery(req.query);
+        if (!r.query && r.auth !== "public") refuseUndeclaredQuery(req.query);
         const body = r.rawBody ? undefined : parseWith(r.body, req.body, "request body");
         const result = await r.handler({
           body,

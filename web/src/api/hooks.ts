@@ -49,8 +49,9 @@ export interface Paged<T> {
   reload(): void;
 }
 
-/** A list read page by page with ?cursor=; the query (filters) restarts it from the first page. */
-export function usePaged<T>(path: string, query: Query, limit = 50): Paged<T> {
+/** A list read page by page with ?cursor=; the query (filters) restarts it from the first page. `limit` null:
+ * a short list the API answers whole (it takes no ?limit= or ?cursor=, and refuses them). */
+export function usePaged<T>(path: string, query: Query, limit: number | null = 50): Paged<T> {
   const key = JSON.stringify([path, query, limit]);
   const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -66,10 +67,11 @@ export function usePaged<T>(path: string, query: Query, limit = 50): Paged<T> {
       setError(null);
       try {
         const [p, q] = JSON.parse(key) as [string, Query];
-        const page = await request<Page<T>>(p, { query: { ...q, limit, cursor: after ?? undefined } });
+        const paging = limit === null ? {} : { limit, cursor: after ?? undefined };
+        const page = await request<Page<T>>(p, { query: { ...q, ...paging } });
         if (gen !== generation.current) return;
         setItems((old) => (append ? [...old, ...page.items] : page.items));
-        setCursor(page.next_cursor);
+        setCursor(page.next_cursor ?? null);
       } catch (e) {
         if (gen === generation.current) setError(e);
       } finally {

@@ -73,7 +73,7 @@ function NewKey({ onCreated }: { onCreated(): void }) {
 
 export function ApiKeysSection() {
   const { t, date } = useI18n();
-  const list = usePaged<ApiKey>("/v1/api-keys", {});
+  const list = usePaged<ApiKey>("/v1/api-keys", {}, null);
   return (
     <RecordSection
       name="keys"

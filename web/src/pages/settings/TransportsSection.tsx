@@ -238,7 +238,7 @@ export function TransportForm({ stored, onDone }: { stored?: Transport; onDone(s
 export function TransportsSection() {
   const { t } = useI18n();
   const s = useSettingsLabels();
-  const list = usePaged<Transport>("/v1/transports", {});
+  const list = usePaged<Transport>("/v1/transports", {}, null);
   return (
     <RecordSection
       name="transports"
