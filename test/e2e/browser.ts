@@ -21,8 +21,22 @@ export async function shot(p: Page, name: string) {
   await p.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
 }
 
+/** Every API answer a signed-in page got that refused a query parameter the route does not take: the
+ * dashboard must ask each route only what it takes (a test file ends by expecting none). */
+export const queryRefusals: string[] = [];
+
+function watchQueryRefusals(p: Page) {
+  p.on("response", async (r) => {
+    if (r.status() !== 400 || !new URL(r.url()).pathname.startsWith("/v1/")) return;
+    const text = await r.text().catch(() => "");
+    if (/unrecognized_keys|takes no query parameters/.test(text) && new URL(r.url()).search)
+      queryRefusals.push(`${r.request().method()} ${r.url()} → ${text.slice(0, 200)}`);
+  });
+}
+
 /** Opens `start` signed out (it sends the browser to the login page), signs in and waits to be sent back. */
 export async function logIn(p: Page, server: E2EServer, who: Login, start = "/messages") {
+  watchQueryRefusals(p);
   await p.goto(`${server.url}${start}`);
   await p.waitForURL(/\/login/);
   await p.getByLabel("E-Mail-Adresse").fill(who.email);

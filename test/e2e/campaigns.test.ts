@@ -6,7 +6,7 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, shot, sidewaysOverflow, WAIT } from "./browser.js";
+import { axeProblems, logIn, queryRefusals, shot, sidewaysOverflow, WAIT } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
@@ -550,4 +550,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     },
     STEP,
   );
+  it("asked the API for no query parameter a route does not take", () => {
+    expect(queryRefusals).toEqual([]);
+  });
 });

@@ -7,7 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../peers/postfix.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, shot, sidewaysOverflow } from "./browser.js";
+import { axeProblems, logIn as logInAt, queryRefusals, shot, sidewaysOverflow } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "admin@hundeschule.example", password: "Schäferhund-2026!" };
@@ -613,4 +613,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
     },
     STEP,
   );
+  it("asked the API for no query parameter a route does not take", () => {
+    expect(queryRefusals).toEqual([]);
+  });
 });

@@ -5,7 +5,14 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeMailchimp, startFakeMailchimp } from "../fakes/mailchimp.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, shot as shotAs, sidewaysOverflow, WAIT } from "./browser.js";
+import {
+  axeProblems,
+  logIn as logInAt,
+  queryRefusals,
+  shot as shotAs,
+  sidewaysOverflow,
+  WAIT,
+} from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "leitung@hundeschule.example", password: "Verteiler-Admin-2026!" };
@@ -351,4 +358,7 @@ requirePeer("chromium")("the list pages in Chromium", () => {
     },
     STEP,
   );
+  it("asked the API for no query parameter a route does not take", () => {
+    expect(queryRefusals).toEqual([]);
+  });
 });

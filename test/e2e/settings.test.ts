@@ -5,7 +5,7 @@
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, shot } from "./browser.js";
+import { axeProblems, logIn, queryRefusals, shot } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "technik@hundeschule.example", password: "Einstellungen-2026!" };
@@ -235,4 +235,7 @@ requirePeer("chromium")("the settings in Chromium", () => {
     },
     STEP,
   );
+  it("asked the API for no query parameter a route does not take", () => {
+    expect(queryRefusals).toEqual([]);
+  });
 });

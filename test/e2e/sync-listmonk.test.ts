@@ -8,7 +8,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { FakeListmonk } from "../fakes/listmonk.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, shot } from "./browser.js";
+import { axeProblems, logIn, queryRefusals, shot } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "abgleich@hundeschule.example", password: "Listmonk-Abgleich-2026!" };
@@ -317,4 +317,7 @@ requirePeer("chromium")("the sync workbench against listmonk in Chromium", () =>
     },
     STEP,
   );
+  it("asked the API for no query parameter a route does not take", () => {
+    expect(queryRefusals).toEqual([]);
+  });
 });
