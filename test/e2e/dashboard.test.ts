@@ -323,6 +323,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/contacts/import",
         "/event-log",
         "/statistics",
+        "/account",
         // Every section of Einstellungen (transports and archive also with their forms open: settings.test.ts).
         ...["general", "archive", "transports", "errors", "blocklist", "users", "keys"].map(
           (s) => `/settings?section=${s}`,
@@ -360,6 +361,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         `/contacts/${contactId}`,
         "/statistics",
         "/settings",
+        "/account",
       ];
       // The viewer's pages are seen on a phone (390 px): none of them may scroll sideways.
       const overflow: string[] = [];

@@ -5,7 +5,7 @@
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, queryRefusals, shot } from "./browser.js";
+import { axeProblems, logIn, queryRefusals, shot, sidewaysOverflow } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "technik@hundeschule.example", password: "Einstellungen-2026!" };
@@ -235,6 +235,110 @@ requirePeer("chromium")("the settings in Chromium", () => {
     },
     STEP,
   );
+  it(
+    "manages users and API keys, and a new user replaces the generated password under Mein Konto",
+    async () => {
+      const NEW = "nora.neu@hundeschule.example";
+      await section("users");
+      const users = page.locator("section", { has: page.getByRole("heading", { name: "Benutzer" }) });
+      // Bad input is told at its field.
+      await users.getByLabel("E-Mail-Adresse").fill("1234");
+      await users.getByRole("button", { name: "Benutzer anlegen" }).click();
+      await users.locator(".field-invalid .field-error").getByText("Keine gültige E-Mail-Adresse.").waitFor();
+      // A new editor; the generated password is shown once, with what to do with it.
+      await users.getByLabel("E-Mail-Adresse").fill(NEW);
+      await users.getByLabel("Name", { exact: true }).fill("Nora Neu");
+      await users.getByLabel("Rolle", { exact: true }).selectOption({ label: "Bearbeiter" });
+      await users.getByRole("button", { name: "Benutzer anlegen" }).click();
+      const shown = users.getByTestId("new-password");
+      await shown.waitFor();
+      const generated = (await shown.textContent()) ?? "";
+      expect(generated.length).toBeGreaterThanOrEqual(10);
+      expect(
+        await users.locator(".banner-ok", { has: page.getByTestId("new-password") }).textContent(),
+      ).toContain("Das Passwort wird nur jetzt angezeigt");
+      const row = users.locator("tr", { hasText: NEW });
+      await row.waitFor();
+      // The role changed in its row.
+      await row.getByLabel(`Rolle: ${NEW}`).selectOption({ label: "Betrachter" });
+      await users.getByText("Gespeichert.").waitFor();
+      const listed = await call<{ items: Array<{ email: string; role: string }> }>(
+        server,
+        apiKey,
+        "GET",
+        "/v1/users",
+      );
+      expect(listed.items.find((u) => u.email === NEW)?.role).toBe("viewer");
+      expect(await axeProblems(page)).toEqual([]);
+
+      // API keys: the key shown once, it works, and revoked (after asking) it no longer does.
+      await section("keys");
+      const keys = page.locator("section", { has: page.getByRole("heading", { name: "API-Schlüssel" }) });
+      await keys.getByLabel("Name", { exact: true }).fill("Buchungssystem");
+      await keys.getByRole("button", { name: "Neuen Schlüssel anlegen" }).click();
+      const key = (await keys.getByTestId("new-key").textContent()) ?? "";
+      expect(key).toMatch(/^ps_ws_/);
+      const keyRow = keys.locator("tr", { hasText: "Buchungssystem" });
+      await keyRow.waitFor();
+      expect(await keyRow.textContent()).not.toContain(key);
+      const asKey = () =>
+        fetch(`${server.url}/v1/workspace`, { headers: { authorization: `Bearer ${key}` } }).then(
+          (r) => r.status,
+        );
+      expect(await asKey()).toBe(200);
+      expect(await axeProblems(page)).toEqual([]);
+      await confirmDeletion(keyRow, "Widerrufen");
+      await expect.poll(asKey).toBe(401);
+
+      // The new user signs in with the generated password and replaces it under Mein Konto.
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE" });
+      const nora = await ctx.newPage();
+      nora.setDefaultNavigationTimeout(120_000);
+      await logIn(nora, server, { email: NEW, password: generated });
+      await nora.getByRole("button", { name: "Menü" }).click();
+      await nora.getByRole("link", { name: "Mein Konto" }).click();
+      await nora.getByRole("heading", { level: 1, name: "Mein Konto" }).waitFor();
+      expect(await nora.locator("dl").textContent()).toContain("Betrachter");
+      const form = nora.locator("form", { has: nora.getByRole("heading", { name: "Passwort ändern" }) });
+      const fill = async (current: string, next: string, again: string) => {
+        await form.getByLabel("Bisheriges Passwort").fill(current);
+        await form.getByLabel("Neues Passwort", { exact: true }).fill(next);
+        await form.getByLabel("Neues Passwort wiederholen").fill(again);
+        await form.getByRole("button", { name: "Passwort ändern" }).click();
+      };
+      const fieldError = (label: string) =>
+        form.locator(".field", { has: nora.getByLabel(label, { exact: true }) }).locator(".field-error");
+      await fill(generated, "Hundeschule-2027!", "Hundeschule-2028!");
+      await fieldError("Neues Passwort wiederholen")
+        .getByText("Die beiden neuen Passwörter sind nicht gleich.")
+        .waitFor();
+      await fill("falsch-falsch", "Hundeschule-2027!", "Hundeschule-2027!");
+      await fieldError("Bisheriges Passwort").getByText("Das bisherige Passwort ist falsch.").waitFor();
+      await fill(generated, "kurz", "kurz");
+      await fieldError("Neues Passwort").getByText("Mindestens 10 Zeichen.").waitFor();
+      expect(await axeProblems(nora)).toEqual([]);
+      expect(await sidewaysOverflow(nora)).toEqual([]);
+      await fill(generated, "Hundeschule-2027!", "Hundeschule-2027!");
+      await nora.getByText("Ihr Passwort ist geändert.", { exact: false }).waitFor();
+      await shot(nora, "account-password-changed");
+      const login = (password: string) =>
+        fetch(`${server.url}/v1/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: NEW, password }),
+        }).then((r) => r.status);
+      expect(await login(generated)).toBe(401);
+      expect(await login("Hundeschule-2027!")).toBe(200);
+      await ctx.close();
+
+      // Removed after asking.
+      await section("users");
+      await confirmDeletion(page.locator("tr", { hasText: NEW }), "Löschen");
+      await page.locator("tr", { hasText: NEW }).waitFor({ state: "detached" });
+    },
+    STEP,
+  );
+
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });

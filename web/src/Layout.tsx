@@ -1,7 +1,7 @@
 // The shell around every signed-in page: skip link, header with workspace, user, language and sign-out,
 // and the navigation (a drawer behind a menu button on narrow screens).
 import { type ReactNode, useEffect, useState } from "react";
-import { NavLink, useLocation } from "react-router-dom";
+import { Link, NavLink, useLocation } from "react-router-dom";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { type Lang, languages, useI18n } from "./i18n";
 import { navGroups } from "./nav";
@@ -82,9 +82,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <span className="workspace muted">{user?.workspace_name}</span>
         <span className="spacer" />
         {user ? (
-          <span className="user muted" title={user.email}>
+          <Link className="user muted" to="/account" title={`${t.account.title}: ${user.email}`}>
             {t.nav.signedInAs(user.name || user.email, t.roles[user.role] ?? user.role)}
-          </span>
+          </Link>
         ) : null}
         <LanguageSwitch />
         <button type="button" className="btn" onClick={() => void session.logout()}>

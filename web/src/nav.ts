@@ -32,4 +32,5 @@ export const navGroups: NavGroup[] = [
   { links: [{ to: "/campaigns", label: "campaigns" }] },
   { links: [{ to: "/statistics", label: "statistics" }] },
   { links: [{ to: "/settings", label: "settings", adminOnly: true }] },
+  { links: [{ to: "/account", label: "account" }] },
 ];

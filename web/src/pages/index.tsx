@@ -1,6 +1,7 @@
 // The page table: one entry per route, in one place, so a new page is a folder under pages/ plus one line
 // here (and one in nav.ts if it belongs in the navigation).
 import type { ReactElement } from "react";
+import { AccountPage } from "./account/AccountPage";
 import { ActivitiesPage } from "./activities/ActivitiesPage";
 import { CampaignNewPage } from "./campaigns/CampaignNewPage";
 import { CampaignPage } from "./campaigns/CampaignPage";
@@ -24,6 +25,7 @@ export interface PageRoute {
 
 export const pageRoutes: PageRoute[] = [
   { path: "/activities", element: <ActivitiesPage /> },
+  { path: "/account", element: <AccountPage /> },
   { path: "/messages", element: <MessagesPage /> },
   { path: "/messages/:id", element: <MessagePage /> },
   { path: "/event-log", element: <EventLogPage /> },

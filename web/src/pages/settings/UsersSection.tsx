@@ -74,7 +74,7 @@ function AddUser({ onAdded }: { onAdded(): void }) {
       {form.error ? <ErrorBanner error={form.error} /> : null}
       {password ? (
         <Notice>
-          {t.settings.keyShownOnce} <code>{password}</code>
+          {t.settings.passwordShownOnce} <code data-testid="new-password">{password}</code>
         </Notice>
       ) : null}
     </form>
