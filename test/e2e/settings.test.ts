@@ -339,6 +339,60 @@ requirePeer("chromium")("the settings in Chromium", () => {
     STEP,
   );
 
+  it(
+    "sets the sender, read receipts and tracking (a bad sender told at its field), and edits an error-registry entry, then resets it after asking",
+    async () => {
+      await section("general");
+      const form = page.locator("form", { has: page.getByRole("heading", { name: "Versand" }) });
+      await form.getByLabel("Standard-Absender").fill("keine-adresse");
+      await form.getByRole("button", { name: "Speichern" }).click();
+      await expect.poll(() => form.getByLabel("Standard-Absender").getAttribute("aria-invalid")).toBe("true");
+      expect(await form.locator(".field-invalid .field-error").textContent()).toBe(
+        "Keine gültige E-Mail-Adresse.",
+      );
+      await form.getByLabel("Standard-Absender").fill("info@hundeschule.example");
+      await form.getByLabel("Lesebestätigung standardmäßig anfordern").check();
+      await form.getByLabel("Öffnungen und Klicks erfassen").uncheck();
+      await form.getByRole("button", { name: "Speichern" }).click();
+      await form.getByText("Gespeichert.").waitFor();
+      const ws = await call<{ settings: Record<string, unknown> }>(server, apiKey, "GET", "/v1/workspace");
+      expect(ws.settings).toMatchObject({
+        default_from: "info@hundeschule.example",
+        read_receipt_default: true,
+        tracking: false,
+      });
+      // Kept on reload.
+      await section("general");
+      expect(await form.getByLabel("Lesebestätigung standardmäßig anfordern").isChecked()).toBe(true);
+      expect(await form.getByLabel("Öffnungen und Klicks erfassen").isChecked()).toBe(false);
+
+      // Fehlerverzeichnis: the shipped words of a code, changed here, then back to what was shipped.
+      await section("errors");
+      await page.getByLabel("Code oder Text suchen").fill("userunknown");
+      await page.getByRole("button", { name: "Filtern" }).click();
+      const entry = page.locator(".registry li", { hasText: "userunknown" });
+      await entry.getByText("ausgeliefert").waitFor();
+      const shipped = (await entry.locator("strong").textContent()) ?? "";
+      expect(shipped).toBe("Adresse existiert nicht");
+      await entry.getByRole("button", { name: "Bearbeiten" }).click();
+      await entry.getByLabel("Bezeichnung").fill("");
+      await entry.getByRole("button", { name: "Speichern" }).click();
+      await expect.poll(() => entry.getByLabel("Bezeichnung").getAttribute("aria-invalid")).toBe("true");
+      await entry.getByLabel("Bezeichnung").fill("Postfach gibt es nicht");
+      await entry.getByRole("button", { name: "Speichern" }).click();
+      await entry.getByText("angepasst").waitFor();
+      expect(await entry.locator("strong").textContent()).toBe("Postfach gibt es nicht");
+      expect(await axeProblems(page)).toEqual([]);
+      await entry.getByRole("button", { name: "Auf ausgelieferten Text zurücksetzen" }).click();
+      const dialog = page.getByRole("dialog");
+      expect(await dialog.textContent()).toContain("userunknown");
+      await dialog.getByRole("button", { name: "Auf ausgelieferten Text zurücksetzen" }).click();
+      await entry.getByText("ausgeliefert").waitFor();
+      expect(await entry.locator("strong").textContent()).toBe(shipped);
+    },
+    STEP,
+  );
+
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });
