@@ -515,6 +515,67 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   );
 
   it(
+    "shows a campaign that reached its sending limit as waiting for continuation, with the time it resumes",
+    async () => {
+      // A transport that lets 4 messages out per hour: the 10 consenting recipients cannot all go now.
+      await call(server, key, "POST", "/v1/transports", {
+        name: "stundenlimit",
+        kind: "capture",
+        rate_limit: 4,
+        rate_window_seconds: 3600,
+      });
+      const list = await call<{ items: Array<{ id: string; name: string }> }>(
+        server,
+        key,
+        "GET",
+        "/v1/lists",
+      );
+      const listId = list.items.find((l) => l.name === "Patientenbrief Herbst")?.id;
+      const created = await call<{ id: string }>(server, key, "POST", "/v1/campaigns", {
+        name: "Wartekurs",
+        kind: "email",
+        list_ids: [listId],
+        template_id: templateId,
+        subject: "Wartekurs",
+        from: "praxis@physio-rhein.example",
+        transport: "stundenlimit",
+      });
+      await page.goto(`${server.url}/campaigns/${created.id}`);
+      await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
+      await page.getByRole("button", { name: "Senden", exact: true }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Senden" }).click();
+      await page.locator(".state-chip", { hasText: "Warten auf Fortsetzung" }).waitFor({ timeout: 90_000 });
+      // The resume time in the user's format; the counts so far.
+      const banner = page.getByText("Das Versandlimit ist erreicht.", { exact: false });
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(
+        /^Das Versandlimit ist erreicht\. Der Versand wird am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}(:\d{2})? automatisch fortgesetzt\.$/,
+      );
+      const progress = page.locator("section", {
+        has: page.getByRole("progressbar", { name: "Fortschritt" }),
+      });
+      await expect.poll(() => progress.getByText("Versendet: 4").count(), WAIT).toBe(1);
+      const shown = await call<{ state: string; progress: { resume_at: string } }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${created.id}`,
+      );
+      expect(shown.state).toBe("waiting_for_continuation");
+      const inMinutes = (new Date(shown.progress.resume_at).getTime() - Date.now()) / 60_000;
+      // When the hour's window ends (windows are fixed, not rolling): within the next hour.
+      expect(inMinutes).toBeGreaterThan(0);
+      expect(inMinutes).toBeLessThanOrEqual(60);
+      // Nothing can be changed meanwhile.
+      await page.getByText("Während der Bearbeitung kann nichts geändert werden.").waitFor();
+      expect(await page.getByRole("button", { name: "Ändern" }).count()).toBe(0);
+      await expectNoSeriousAxeViolations(page);
+      await shot(page, "campaign-waiting-for-continuation");
+    },
+    STEP,
+  );
+
+  it(
     "offers a viewer no write button on the campaign pages",
     async () => {
       const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE" });
