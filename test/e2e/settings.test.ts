@@ -371,7 +371,7 @@ requirePeer("chromium")("the settings in Chromium", () => {
       await page.getByLabel("Code oder Text suchen").fill("userunknown");
       await page.getByRole("button", { name: "Filtern" }).click();
       const entry = page.locator(".registry li", { hasText: "userunknown" });
-      await entry.getByText("ausgeliefert").waitFor();
+      await entry.getByText("ausgeliefert", { exact: true }).waitFor();
       const shipped = (await entry.locator("strong").textContent()) ?? "";
       expect(shipped).toBe("Adresse existiert nicht");
       await entry.getByRole("button", { name: "Bearbeiten" }).click();
@@ -387,8 +387,9 @@ requirePeer("chromium")("the settings in Chromium", () => {
       const dialog = page.getByRole("dialog");
       expect(await dialog.textContent()).toContain("userunknown");
       await dialog.getByRole("button", { name: "Auf ausgelieferten Text zurücksetzen" }).click();
-      await entry.getByText("ausgeliefert").waitFor();
-      expect(await entry.locator("strong").textContent()).toBe(shipped);
+      // "ausgeliefert" as a word of its own: the reset button's label contains it too.
+      await entry.getByText("ausgeliefert", { exact: true }).waitFor();
+      await expect.poll(() => entry.locator("strong").textContent()).toBe(shipped);
     },
     STEP,
   );
