@@ -256,13 +256,15 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await row.locator("td").nth(2).textContent()).toBe("erteilt");
       expect(await page.locator("dt", { hasText: "Sprache" }).locator("+ dd").textContent()).toBe("Deutsch");
       await page.goto(`${server.url}/contacts`);
-      const options = await page.getByLabel("Einwilligung").locator("option").allTextContents();
-      expect(options).toEqual([
-        "Alle",
-        "E-Mail / Werbung: erteilt",
-        "E-Mail / Werbung: widerrufen",
-        "E-Mail / Werbung: keine",
-      ]);
+      // The filter's options come with the page's data (read at once, they were sometimes none yet).
+      await expect
+        .poll(() => page.getByLabel("Einwilligung").locator("option").allTextContents())
+        .toEqual([
+          "Alle",
+          "E-Mail / Werbung: erteilt",
+          "E-Mail / Werbung: widerrufen",
+          "E-Mail / Werbung: keine",
+        ]);
     },
     STEP,
   );
