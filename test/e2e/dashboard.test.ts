@@ -313,6 +313,73 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
+    "shows human and machine opens apart, and over time, in the statistics of a time range",
+    async () => {
+      // Tracking is off until the workspace turns it on (opens are personal data).
+      const ws = await call<{ settings: Record<string, unknown> }>(server, apiKey, "GET", "/v1/workspace");
+      await call(server, apiKey, "PATCH", "/v1/workspace", { settings: { ...ws.settings, tracking: true } });
+      // Two HTML messages: one opened in a mail program, one only fetched by Google's image proxy.
+      const send = (to: string) =>
+        call<{ id: string }>(server, apiKey, "POST", "/v1/messages", {
+          to,
+          subject: "Ihr Termin am Montag",
+          html: "<p>Guten Tag,</p><p>wir bestätigen Ihren Termin.</p>",
+        });
+      const human = await send("leserin@example.org");
+      const proxy = await send("proxy@example.org");
+      const pixelOf = async (id: string) => {
+        await expect
+          .poll(
+            async () => (await call<{ status: string }>(server, apiKey, "GET", `/v1/messages/${id}`)).status,
+            {
+              timeout: 30_000,
+              interval: 250,
+            },
+          )
+          .not.toBe("queued");
+        const raw = await fetch(`${server.url}/v1/messages/${id}/raw`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        }).then((r) => r.text());
+        // Quoted-printable: soft line breaks out, "=3D" back to "=".
+        const html = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        const m = /https?:\/\/[^"\s]*?(\/o\/[^"\s]+)/.exec(html);
+        if (!m) throw new Error(`no open pixel in message ${id}`);
+        return `${server.url}${m[1]}`;
+      };
+      const open = async (id: string, ua: string) =>
+        expect((await fetch(await pixelOf(id), { headers: { "user-agent": ua } })).status).toBe(200);
+      await open(human.id, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Thunderbird/128.0");
+      await open(
+        proxy.id,
+        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+      );
+
+      await page.goto(`${server.url}/statistics`);
+      const section = (name: string) => page.locator("section", { has: page.getByRole("heading", { name }) });
+      const hvm = section("Menschliche und maschinelle Öffnungen");
+      await hvm.getByRole("img").waitFor();
+      await hvm.getByText("Als Tabelle").click();
+      await expect
+        .poll(() => hvm.locator("table tbody").textContent(), { timeout: 30_000, interval: 250 })
+        .toBe("Geöffnet (Mensch)1Nur maschinell geöffnet1");
+      await section("Öffnungen und Klicks im Zeitverlauf").getByRole("img").waitFor();
+      // Per recipient: the human open is a reaction, the proxy's fetch is not.
+      const reactions = section("Reaktionen je Empfänger");
+      await expect
+        .poll(() => reactions.locator("tr", { hasText: "leserin@example.org" }).textContent(), {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toContain("Geöffnet");
+      expect(await reactions.locator("tr", { hasText: "proxy@example.org" }).textContent()).toContain(
+        "Nicht geöffnet",
+      );
+      await shot(page, "statistics-opens");
+    },
+    STEP,
+  );
+
+  it(
     "has no serious or critical accessibility violations on any page",
     async () => {
       const problems: string[] = [];
