@@ -604,6 +604,21 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await blockRow.locator("td").nth(1).textContent()).toBe(
         "Eingang (Rückläufer, Bestätigungen) · System",
       );
+      // No action as its code ("lifted", "send_started"): every badge in words.
+      const codes = new Set([
+        "created",
+        "updated",
+        "deleted",
+        "cancelled",
+        "lifted",
+        "completed",
+        "failed",
+        "purged",
+      ]);
+      const badgeWords = (await log.locator(".action-badge").allTextContents()).flatMap((b) =>
+        b.split(/\s+/),
+      );
+      expect(badgeWords.filter((w) => codes.has(w) || w.includes("_"))).toEqual([]);
       // No raw ids in the rows: a record with a page is a link in words, the id waits with the changes.
       expect(await log.textContent()).not.toMatch(/\b(msg|con|blk|usr|key|ws|imp)_[0-9a-z]{8,}/);
       const messageRow = log.locator("tr", { hasText: "Nachricht „niemand@example.org“ erstellt" });

@@ -1,5 +1,7 @@
 // The dashboard's dictionaries (web/src/i18n): English has every key German has, with the same kind of
 // value, and every message status the server can derive has a label and an explanation in both.
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { exclusionReasons } from "../../src/campaigns/exclusions.js";
 import { eventSources } from "../../src/events/service.js";
@@ -12,7 +14,7 @@ import { en } from "../../web/src/i18n/en.js";
 import { eventLogDetail, sentenceParts } from "../../web/src/i18n/event-log.js";
 import { eventDetail, syncFields, syncTasks } from "../../web/src/i18n/events.js";
 import { listDicts } from "../../web/src/i18n/lists.js";
-import { activitySentence, processName, setByText } from "../../web/src/i18n/reasons.js";
+import { actionWord, activitySentence, processName, setByText } from "../../web/src/i18n/reasons.js";
 
 type Tree = { [k: string]: unknown };
 
@@ -334,6 +336,31 @@ describe("activity sentences", () => {
     expect(activitySentence(onlyAddress, "de", de)).toBe("Kontakt „info@firma.example“ erstellt");
     const deleted = { ...person, action: "deleted", changes: null, data: { first_name: "Erika" } };
     expect(activitySentence(deleted, "de", de)).toBe("Kontakt „Erika“ gelöscht");
+  });
+});
+
+describe("an activity's action", () => {
+  it("is worded in both languages for every action the server records", () => {
+    const src = path.resolve(import.meta.dirname, "../../src");
+    const actions = new Set<string>();
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.includes("testkit")) {
+          const text = fs.readFileSync(p, "utf8");
+          // Only calls that record an activity (recordActivity / entryActivity / activity(...)).
+          if (!/recordActivit|entryActivity|activity\(/.test(text)) continue;
+          for (const m of text.matchAll(/\baction: "([a-z_]+)",/g)) actions.add(m[1]);
+        }
+      }
+    };
+    walk(src);
+    expect(actions.size).toBeGreaterThan(15);
+    // German words every one; English may keep a plain word ("created"), never a code ("send_started").
+    expect(
+      [...actions].filter((a) => actionWord(a, "de", de) === a || actionWord(a, "en", en).includes("_")),
+    ).toEqual([]);
   });
 });
 

@@ -203,6 +203,11 @@ function importCounts(a: ActivityFacts, t: Dict): string {
     .join(", ");
 }
 
+/** An activity's action in words ("erstellt", "aufgehoben", "Versand gestartet"); an unknown one as written. */
+export function actionWord(action: string, lang: Lang, t: Dict): string {
+  return t.activities.actions[action] ?? moreActions[lang][action] ?? action;
+}
+
 /** A campaign's second and later send: it reaches only the recipients not yet sent (DESIGN §4). */
 const sendsAgain = (a: ActivityFacts) => {
   const runs = a.changes?.run_count?.after;
@@ -216,9 +221,7 @@ const sentAgainWords: Record<Lang, string> = {
 /** "Verteiler „Newsletter“ erstellt", "Kontakt aktualisiert: Vorname, Ort" — from codes, in the user's language. */
 export function activitySentence(a: ActivityFacts, lang: Lang, t: Dict): string {
   const kind = t.activities.kinds[a.kind] ?? a.kind;
-  const verb = sendsAgain(a)
-    ? sentAgainWords[lang]
-    : (t.activities.actions[a.action] ?? moreActions[lang][a.action] ?? a.action);
+  const verb = sendsAgain(a) ? sentAgainWords[lang] : actionWord(a.action, lang, t);
   const name = recordName(a);
   const quoted = name ? (lang === "de" ? ` „${name}“` : ` '${name}'`) : "";
   let sentence = `${kind}${quoted} ${verb}`;

@@ -7,7 +7,7 @@ import { FilterBar, TimeRange, timeQuery, useUrlFilters } from "../../components
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { useI18n } from "../../i18n";
-import { activitySentence, processName } from "../../i18n/reasons";
+import { actionWord, activitySentence, processName } from "../../i18n/reasons";
 import { ChangeTable } from "./ChangeTable";
 
 export interface Activity {
@@ -60,7 +60,7 @@ function ActivityRow({ a }: { a: Activity }) {
         </td>
         <td data-label={t.activities.what}>
           <span className={`action-badge action-${action}`}>
-            {kindLabel} {t.activities.actions[a.action] ?? a.action}
+            {kindLabel} {actionWord(a.action, lang, t)}
           </span>
           <div>{activitySentence(a, lang, t)}</div>
           {/* The server's own sentence is English: shown as a detail in English only. */}
