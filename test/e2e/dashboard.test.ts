@@ -575,6 +575,22 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         .click();
       await page.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
       await page.unroute("**/v1/messages/msg_broken**");
+      // A server error (500) on a list page: said in words with a way to try again, the page and its
+      // navigation stay.
+      await page.route("**/v1/contacts?**", (r) =>
+        r.fulfill({
+          status: 500,
+          json: { error: { code: "internal", message: "Internal server error" } },
+        }),
+      );
+      await page.goto(`${server.url}/contacts`);
+      const failed = page.getByRole("alert").filter({ hasText: "Der Server hat einen Fehler gemeldet." });
+      await failed.waitFor();
+      expect(await failed.getByRole("button", { name: "Erneut versuchen" }).count()).toBe(1);
+      await page.getByRole("heading", { level: 1, name: "Kontakte" }).waitFor();
+      await page.unroute("**/v1/contacts?**");
+      await failed.getByRole("button", { name: "Erneut versuchen" }).click();
+      await expect.poll(() => failed.count()).toBe(0);
       // An unknown message: the server's 404 in words, not an empty page.
       await page.goto(`${server.url}/messages/msg_does_not_exist`);
       await expect
