@@ -255,6 +255,34 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await row.locator("td").nth(1).textContent()).toBe("Werbung");
       expect(await row.locator("td").nth(2).textContent()).toBe("erteilt");
       expect(await page.locator("dt", { hasText: "Sprache" }).locator("+ dd").textContent()).toBe("Deutsch");
+      // The consent's evidence: where it was given.
+      expect(await row.textContent()).toContain("Anmeldeformular Website");
+      // Its lists with their status, the messages sent to it, and whether an address is blocked.
+      const contact = await call<{ emails: string[] }>(server, apiKey, "GET", `/v1/contacts/${contactId}`);
+      const list = await call<{ id: string }>(server, apiKey, "POST", "/v1/lists", {
+        name: "Welpenkurs Herbst",
+      });
+      await call(server, apiKey, "POST", `/v1/lists/${list.id}/subscriptions`, {
+        contact_id: contactId,
+        status: "subscribed",
+      });
+      await call(server, apiKey, "POST", "/v1/messages", {
+        to: { contact_id: contactId },
+        subject: "Ihr Welpenkurs beginnt",
+        text: "Guten Tag, der Kurs beginnt am Montag.",
+      });
+      await call(server, apiKey, "POST", "/v1/blocklist", {
+        address: contact.emails[0],
+        reason: "Kundin wünscht keine Post",
+      });
+      await page.reload();
+      await page.getByText("Welpenkurs Herbst").waitFor();
+      expect(await page.locator("li", { hasText: "Welpenkurs Herbst" }).textContent()).toContain(
+        "angemeldet",
+      );
+      await page.getByText("Gesperrt: Kundin wünscht keine Post", { exact: false }).waitFor();
+      const sentTo = page.locator("section", { has: page.getByRole("heading", { name: "Nachrichten" }) });
+      await sentTo.getByText("Ihr Welpenkurs beginnt").waitFor();
       await page.goto(`${server.url}/contacts`);
       // The filter's options come with the page's data (read at once, they were sometimes none yet).
       await expect
