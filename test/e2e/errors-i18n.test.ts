@@ -11,7 +11,13 @@ import { LoginThrottled } from "../../src/users/sessions.js";
 import { NotFound, Unauthorized } from "../../src/util/errors.js";
 import { de } from "../../web/src/i18n/de.js";
 import { en } from "../../web/src/i18n/en.js";
-import { type ErrorFacts, fieldMessage, wordError } from "../../web/src/i18n/errors.js";
+import {
+  type ErrorFacts,
+  fieldMessage,
+  templatePartName,
+  templateProblemText,
+  wordError,
+} from "../../web/src/i18n/errors.js";
 
 /** The 400 the server sends for a body that fails `schema` (src/http/errors.ts). */
 function invalidBody(schema: ZodType, body: unknown): ErrorFacts {
@@ -193,6 +199,30 @@ describe("an API error in the user's language", () => {
     };
     expect(fieldMessage(deep, "de")).toBe("Zu tief verschachtelt (höchstens 100 Ebenen).");
     expect(fieldMessage(deep, "en")).toBe("Nested too deeply (at most 100 levels).");
+  });
+
+  it("words a template's problems in German, a Liquid syntax message as the server wrote it", () => {
+    expect(
+      templateProblemText(
+        "Unknown merge field 'contact.lieblingsfarbe'. Known: contact.salutation, contact.title.",
+        "de",
+      ),
+    ).toBe(
+      "Unbekanntes Seriendruckfeld „contact.lieblingsfarbe“. Bekannt sind: contact.salutation, contact.title.",
+    );
+    expect(
+      templateProblemText(
+        "Unknown merge field 'contact.frist_name'. Did you mean 'contact.first_name'?",
+        "de",
+      ),
+    ).toBe("Unbekanntes Seriendruckfeld „contact.frist_name“. Meinten Sie „contact.first_name“?");
+    expect(templateProblemText("Unknown filter 'upcase2'.", "de")).toBe("Unbekannter Filter „upcase2“.");
+    expect(templateProblemText("Merge field 'data.x' has no value for this message.", "de")).toBe(
+      "Das Seriendruckfeld „data.x“ hat für diese Nachricht keinen Wert.",
+    );
+    expect(templateProblemText("Unknown filter 'upcase2'.", "en")).toBe("Unknown filter 'upcase2'.");
+    expect(templatePartName("html", "de")).toBe("HTML-Teil");
+    expect(templatePartName("subject", "en")).toBe("subject");
   });
 
   it("keeps a sentence it cannot word as the evidence behind a worded lead", () => {

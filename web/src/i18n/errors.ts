@@ -356,7 +356,7 @@ function structuredMessage(i: FieldIssue, lang: Lang): string | null {
         ? `Zu tief verschachtelt (höchstens ${num(i.maximum, lang)} Ebenen).`
         : `Nested too deeply (at most ${num(i.maximum, lang)} levels).`;
     case "template_not_renderable":
-      return templateProblemText(i, lang);
+      return unrenderableText(i, lang);
     case "idempotency_key_reused":
       return de
         ? "Dieser Idempotenz-Schlüssel gehört schon zu einer anderen Nachricht; für eine neue Nachricht bitte einen neuen Schlüssel."
@@ -378,8 +378,42 @@ const partWords: Record<Lang, Record<string, string>> = {
   en: { subject: "subject", html: "HTML part", text: "text part", mjml: "MJML part" },
 };
 
+/** A template's part in words ("HTML-Teil"). */
+export const templatePartName = (part: string, lang: Lang) => partWords[lang][part] ?? part;
+
+const q = (v: string) => `„${v}“`;
+/** The template problems the server words in English (src/templates: engine.ts friendlyMessage,
+ * merge-fields.ts unknownMessage, service.ts), in German; a Liquid syntax message is kept as it is. */
+const templateRulesDe: Rule[] = [
+  [
+    /^Unknown merge field '(.+)'\. Did you mean '(.+)'\?$/s,
+    (m) => `Unbekanntes Seriendruckfeld ${q(m[1])}. Meinten Sie ${q(m[2])}?`,
+  ],
+  [
+    /^Unknown merge field '(.+)'\. Known: (.+)\.$/s,
+    (m) => `Unbekanntes Seriendruckfeld ${q(m[1])}. Bekannt sind: ${m[2]}.`,
+  ],
+  [/^Unknown filter '(.+)'\.$/s, (m) => `Unbekannter Filter ${q(m[1])}.`],
+  [/^Unknown tag '(.+)'\.$/s, (m) => `Unbekannter Befehl ${q(m[1])}.`],
+  [
+    /^Merge field '(.+)' has no value for this message\.$/s,
+    (m) => `Das Seriendruckfeld ${q(m[1])} hat für diese Nachricht keinen Wert.`,
+  ],
+  [/^give html, mjml or text$/, () => "Bitte HTML, MJML oder Text angeben."],
+];
+
+/** A template problem's sentence in the user's language (the server's English where no rule knows it). */
+export function templateProblemText(message: string, lang: Lang): string {
+  if (lang !== "de") return message;
+  for (const [re, word] of templateRulesDe) {
+    const m = message.match(re);
+    if (m) return word(m);
+  }
+  return message;
+}
+
 /** A template that cannot be filled for one message: which merge field has no value, and where. */
-function templateProblemText(i: FieldIssue, lang: Lang): string {
+function unrenderableText(i: FieldIssue, lang: Lang): string {
   const de = lang === "de";
   const part = partWords[lang][String(i.part)] ?? String(i.part ?? "");
   const at = [

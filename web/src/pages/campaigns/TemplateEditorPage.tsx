@@ -7,7 +7,7 @@ import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api, type Page } from "../../api/client";
 import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
-import { fieldMessage } from "../../i18n/errors";
+import { fieldMessage, templatePartName, templateProblemText } from "../../i18n/errors";
 import { useSession } from "../../session/session";
 import { useCampaignText } from "./model";
 
@@ -50,7 +50,7 @@ function problemsOf(e: unknown): Problem[] {
 }
 
 function Problems({ part, problems }: { part: string; problems: Problem[] }) {
-  const { c } = useCampaignText();
+  const { c, lang } = useCampaignText();
   const mine = problems.filter((p) => p.part === part);
   if (mine.length === 0) return null;
   return (
@@ -58,7 +58,8 @@ function Problems({ part, problems }: { part: string; problems: Problem[] }) {
       <ul className="problems">
         {mine.map((p) => (
           <li key={`${p.line}:${p.column}:${p.message}`}>
-            {c.problemAt(part, p.line, p.column)}: {p.message}
+            {c.problemAt(templatePartName(part, lang), p.line, p.column)}:{" "}
+            {templateProblemText(p.message, lang)}
           </li>
         ))}
       </ul>
