@@ -233,6 +233,50 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   );
 
   it(
+    "sends again to those not yet sent, then completes the campaign, which freezes it",
+    async () => {
+      await page.goto(`${server.url}/campaigns/${campaignId}`);
+      await page.locator(".state-chip", { hasText: "Unvollständig versendet" }).waitFor();
+      const before = await call<{ run_count: number }>(server, key, "GET", `/v1/campaigns/${campaignId}`);
+      await page.getByRole("button", { name: "Erneut senden (nur noch nicht Versendete)" }).click();
+      await page
+        .getByRole("dialog")
+        .getByRole("button", { name: "Erneut senden (nur noch nicht Versendete)" })
+        .click();
+      await page.getByText("Der Versand wurde gestartet.").waitFor();
+      // The two without consent stay excluded: nobody is sent twice, the run ends as before.
+      await page.locator(".state-chip", { hasText: "Unvollständig versendet" }).waitFor({ timeout: 60_000 });
+      const after = await call<{ run_count: number; progress: { counts: Record<string, number> } }>(
+        server,
+        key,
+        "GET",
+        `/v1/campaigns/${campaignId}`,
+      );
+      expect(after.run_count).toBe(before.run_count + 1);
+      expect(after.progress.counts).toMatchObject({ sent: CONSENTING, excluded: PEOPLE - CONSENTING });
+      // The activity log says what happened in words.
+      await page.goto(`${server.url}/activities`);
+      await page
+        .getByText("erneut an die noch nicht Versendeten gesendet", { exact: false })
+        .first()
+        .waitFor();
+      // Completed after asking: frozen, nothing to send or change any more.
+      await page.goto(`${server.url}/campaigns/${campaignId}`);
+      await page.getByRole("button", { name: "Abschließen" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Abschließen" }).click();
+      await page.locator(".state-chip", { hasText: "Abgeschlossen" }).waitFor();
+      await page
+        .getByText("Abgeschlossen: diese Serienkorrespondenz kann nicht mehr geändert werden.")
+        .waitFor();
+      for (const name of [/Senden/, /Abschließen/, /Löschen/]) {
+        expect(await page.getByRole("button", { name }).count()).toBe(0);
+      }
+      await expectNoSeriousAxeViolations(page);
+    },
+    STEP,
+  );
+
+  it(
     "creates a serial e-mail for contacts chosen by their details instead of a list",
     async () => {
       await page.goto(`${server.url}/campaigns/new`);
