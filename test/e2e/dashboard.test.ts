@@ -687,7 +687,21 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         })
         .toBe(true);
       expect((await whos()).length).toBeGreaterThanOrEqual(2);
+      // By kind and action: blocklist entries that were created, and only those.
+      await page.goto(`${server.url}/activities`);
+      await page.getByLabel("Art").selectOption({ label: "Sperrlisteneintrag" });
+      await page.getByLabel("Aktion").selectOption({ label: "erstellt" });
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(/kind=blocklist_entry/);
+      const badges = () => log.locator(".action-badge").allTextContents();
+      await expect
+        .poll(async () => {
+          const b = await badges();
+          return b.length > 0 && b.every((x) => x === "Sperrlisteneintrag erstellt");
+        })
+        .toBe(true);
       // A process is found by the words the row shows for it, not by its name inside the server.
+      await page.goto(`${server.url}/activities`);
       await page.getByLabel("Wer").fill("rückläufer");
       await page.getByRole("button", { name: "Filtern" }).click();
       await page.waitForURL((u) => u.searchParams.get("actor") === "rückläufer");
