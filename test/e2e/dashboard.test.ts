@@ -194,6 +194,65 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
+    "offers to resume an import the server interrupted, and follows it to the end",
+    async () => {
+      // A server restart cannot be staged here: the import's first status after "Jetzt importieren" is
+      // answered as the API answers an interrupted one (failed, resumable), and the resume call is counted.
+      let interrupt = false;
+      let resumed = 0;
+      await page.route(/\/v1\/imports\/imp_[0-9a-z]+$/, async (route) => {
+        const real = await route.fetch();
+        if (!interrupt || route.request().method() !== "GET") return route.fulfill({ response: real });
+        interrupt = false;
+        const body = await real.json();
+        return route.fulfill({
+          json: {
+            ...body,
+            status: "failed",
+            resumable: true,
+            counts: { ...body.counts, processed: 0 },
+            error: `The import stopped without finishing (its process ended) after 0 rows. Resume it with POST /v1/imports/${body.id}/resume: it goes on after the last committed row, nothing twice.`,
+          },
+        });
+      });
+      await page.route(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/, async (route) => {
+        resumed++;
+        const url = route
+          .request()
+          .url()
+          .replace(/\/resume$/, "");
+        const real = await route.fetch({ url, method: "GET" });
+        return route.fulfill({ status: 202, json: await real.json() });
+      });
+      await page.goto(`${server.url}/contacts/import`);
+      await page.getByLabel("CSV-Datei").setInputFiles({
+        name: "nachtrag.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from("Vorname;Nachname;E-Mail\nDora;Nachtrag;dora@example.org\n", "utf8"),
+      });
+      await page.getByRole("button", { name: "Datei prüfen" }).click();
+      await page.getByRole("button", { name: "Probelauf starten" }).click();
+      await page.getByRole("heading", { name: "Ergebnis des Probelaufs" }).waitFor();
+      interrupt = true;
+      await page.getByRole("button", { name: "Jetzt importieren" }).click();
+      const banner = page
+        .getByRole("alert")
+        .filter({ hasText: "Der Import wurde unterbrochen (0 von 1 Zeilen verarbeitet)" });
+      await banner.waitFor();
+      // In words, with what to do — not the server's sentence with its API call.
+      expect(await banner.textContent()).not.toMatch(/\/v1\/|POST/);
+      await banner.getByRole("button", { name: "Import fortsetzen" }).click();
+      await page.getByRole("heading", { name: "Import abgeschlossen" }).waitFor({ timeout: 60_000 });
+      expect(resumed).toBe(1);
+      await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+$/);
+      await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/);
+      const dora = await call<{ items: unknown[] }>(server, apiKey, "GET", "/v1/contacts?q=Dora");
+      expect(dora.items).toHaveLength(1);
+    },
+    STEP,
+  );
+
+  it(
     "finds a transactional message sent through the API under E-Mail-Status, with its timeline",
     async () => {
       const m = await call<{ id: string }>(server, apiKey, "POST", "/v1/messages", {

@@ -41,10 +41,10 @@ const steps: Array<[RegExp, (body: string) => Words]> = [
   ],
   [
     /^POST \/v1\/imports\/[^/]+\/resume$/,
-    // The dashboard has no list of past imports yet: the operator resumes it on the command line.
+    // The wizard offers it while it shows the import; later (no list of past imports yet) the operator can.
     () => ({
-      de: "durch den Betreiber (Befehl „poststelle import resume“)",
-      en: "by the operator (command “poststelle import resume”)",
+      de: "mit „Import fortsetzen“ im CSV-Import (oder durch den Betreiber: „poststelle import resume“)",
+      en: "with “Resume import” in the CSV import (or by the operator: “poststelle import resume”)",
     }),
   ],
   [

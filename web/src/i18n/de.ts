@@ -375,6 +375,9 @@ export const de = {
     startImport: "Jetzt importieren",
     importing: "Import läuft …",
     done: "Import abgeschlossen",
+    interrupted: (done: string, total: string) =>
+      `Der Import wurde unterbrochen (${done} von ${total} Zeilen verarbeitet), weil der Server neu gestartet wurde. Er kann dort weitermachen, wo er stehen blieb; keine Zeile wird doppelt angelegt.`,
+    resume: "Import fortsetzen",
     failed: "Import fehlgeschlagen",
     counts: {
       total: "Zeilen",

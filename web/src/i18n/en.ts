@@ -351,6 +351,9 @@ export const en: Dict = {
     startImport: "Import now",
     importing: "Importing …",
     done: "Import finished",
+    interrupted: (done: string, total: string) =>
+      `The import was interrupted (${done} of ${total} rows processed) because the server restarted. It can go on where it stopped; no row is imported twice.`,
+    resume: "Resume import",
     failed: "Import failed",
     counts: {
       total: "rows",

@@ -9,7 +9,14 @@ import { PageHeader } from "../../components/PageHeader";
 import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
-import { followImport, type ImportRow, type ImportStatus, problemRows, startImport } from "./api";
+import {
+  followImport,
+  type ImportRow,
+  type ImportStatus,
+  problemRows,
+  resumeImport,
+  startImport,
+} from "./api";
 import { Counts, ProblemRows } from "./Report";
 
 const fields = [
@@ -161,6 +168,23 @@ export function ImportWizard() {
     await run(false, true);
   }
 
+  /** An import whose process ended (a server restart) goes on where it stopped: nothing twice. */
+  async function resume() {
+    if (!status) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const started = await resumeImport(status.id);
+      setStatus(started);
+      const done = await followImport(started.id, setStatus, () => live.current);
+      if (done.status === "completed") setRows(await problemRows(done.id));
+    } catch (e) {
+      setError(e);
+    } finally {
+      if (live.current) setBusy(false);
+    }
+  }
+
   function restart() {
     setStep(1);
     setFile(null);
@@ -186,7 +210,16 @@ export function ImportWizard() {
       <PageHeader title={t.importWizard.title} intro={t.importWizard.stepOf(step, 4)} />
       <Steps step={step} />
       <ErrorBanner error={error} />
-      {status?.status === "failed" ? (
+      {status?.status === "failed" && status.resumable ? (
+        <div className="banner banner-warn" role="alert">
+          <span>
+            {t.importWizard.interrupted(number(status.counts.processed), number(status.counts.total))}
+          </span>{" "}
+          <button type="button" className="btn btn-small" disabled={busy} onClick={() => void resume()}>
+            {t.importWizard.resume}
+          </button>
+        </div>
+      ) : status?.status === "failed" ? (
         <ErrorBanner error={new Error(status.error ?? t.importWizard.failed)} />
       ) : null}
 

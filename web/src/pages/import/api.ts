@@ -19,6 +19,8 @@ export interface ImportStatus {
   rate: number | null;
   eta: string | null;
   error: string | null;
+  /** Its process ended mid-file and the file is kept: POST …/resume goes on after the last committed row. */
+  resumable?: boolean;
 }
 
 export interface ImportRow {
@@ -52,6 +54,11 @@ export function startImport(o: ImportOptions): Promise<ImportStatus> {
 }
 
 export const finished = (s: ImportStatus) => s.status === "completed" || s.status === "failed";
+
+/** Goes on with an interrupted import after its last committed row (202; then follow it). */
+export function resumeImport(id: string): Promise<ImportStatus> {
+  return api.post<ImportStatus>(`/v1/imports/${id}/resume`, {});
+}
 
 /** Polls the import until it ends, reporting each state (the progress bar). */
 export async function followImport(
