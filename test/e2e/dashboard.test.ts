@@ -343,9 +343,10 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const sentTo = page.locator("section", { has: page.getByRole("heading", { name: "Nachrichten" }) });
       await sentTo.getByText("Ihr Welpenkurs beginnt").waitFor();
       await page.goto(`${server.url}/contacts`);
-      // The filter's options come with the page's data (read at once, they were sometimes none yet).
+      // Read once the filter bar is drawn (a loaded machine draws it after goto returns).
+      const options = () => page.getByLabel("Einwilligung").locator("option").allTextContents();
       await expect
-        .poll(() => page.getByLabel("Einwilligung").locator("option").allTextContents())
+        .poll(options)
         .toEqual([
           "Alle",
           "E-Mail / Werbung: erteilt",
@@ -394,6 +395,34 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await row.locator(".chip").textContent()).toBe("Hard Bounce");
       expect(await row.textContent()).toContain("Nicht zugestellt");
       expect(await row.textContent()).not.toContain("Nicht geöffnet");
+      // E-Mail-Status filtered by status, with the statuses explained; the message's page says what the
+      // registry says about its failure and what to do (seed 001).
+      await page.goto(`${server.url}/messages`);
+      await page.getByText("Was die Status bedeuten").click();
+      await page
+        .getByText("Dauerhafter Fehler: Adresse falsch oder nicht vorhanden.", { exact: false })
+        .waitFor();
+      await page.getByLabel("Status").selectOption({ label: "Hard Bounce" });
+      await page.getByRole("button", { name: "Filtern" }).click();
+      await page.waitForURL(/status=hard_bounced/);
+      const rows = page.locator("table.messages tbody tr");
+      await expect
+        .poll(
+          async () =>
+            (await rows.allTextContents()).every((r) => r.includes("Hard Bounce")) &&
+            (await rows.count()) > 0,
+        )
+        .toBe(true);
+      await page.goto(`${server.url}/messages/${m.id}`);
+      const failure = page.locator("section", {
+        has: page.getByRole("heading", { name: "Fehler laut Fehlerverzeichnis" }),
+      });
+      await failure.locator("strong", { hasText: "Adresse existiert nicht" }).waitFor();
+      expect(await failure.textContent()).toContain(
+        "Der Mailserver des Empfängers kennt dieses Postfach nicht.",
+      );
+      expect(await failure.locator("h3", { hasText: "Was tun?" }).count()).toBe(1);
+      expect(await failure.textContent()).toContain("Bitte beim Kunden nachfragen");
       await shot(page, "statistics-bounce-reasons");
     },
     STEP,
@@ -782,7 +811,13 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByRole("heading", { level: 1, name: "Nachricht: Ihre Rechnung" }).waitFor();
       await page.goto(`${server.url}/activities`);
       await page.locator("table.activities tbody tr").first().waitFor();
+      // Dates follow the language: 25.11.2026, 10:28:24 in German, 25 Nov 2026, 10:28:24 in English.
+      const firstTime = page.locator("table.activities tbody time").first();
+      expect(await firstTime.textContent()).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/);
       await page.getByLabel("Sprache").selectOption("en");
+      await expect
+        .poll(() => firstTime.textContent())
+        .toMatch(/^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2}:\d{2}$/);
       const navEn = page.getByRole("navigation", { name: "Main navigation" });
       await navEn.getByRole("link", { name: "Activities" }).waitFor();
       expect(await navEn.getByRole("link", { name: "E-mail status" }).count()).toBe(1);
