@@ -56,9 +56,11 @@ function looksLikeHeaders(s: string): boolean {
  * long (a dozen Received fields, DKIM signatures) and this runs for every part. Each folded line contributes
  * its text without surrounding whitespace, joined by one space. A field on one line (most of them) is cut
  * out once, already trimmed. */
-export function parseHeaders(head: string): HeaderMap {
+export function parseHeaders(head: string, skipUnread = false): HeaderMap {
   const map: HeaderMap = new Map();
   let name = "";
+  // The current field is one nobody reads (`skipUnread`): its lines are passed over, its value never built.
+  let skip = false;
   // The value so far: head[valueFrom, valueTo) while the field has no continuation line, else `value`.
   let value = "";
   let valueFrom = -1;
@@ -70,6 +72,10 @@ export function parseHeaders(head: string): HeaderMap {
     if (end === -1) end = n;
     const c = head.charCodeAt(at);
     if ((c === 32 || c === 9) && name) {
+      if (skip) {
+        at = end + 1;
+        continue;
+      }
       if (valueFrom !== -1) {
         value = head.slice(valueFrom, valueTo);
         valueFrom = -1;
@@ -80,7 +86,7 @@ export function parseHeaders(head: string): HeaderMap {
       const colon = headerNameEnd(head, at, end);
       if (colon === -1) {
         // Not a header line; keep it with the previous value (some MTAs fold without whitespace).
-        if (name) {
+        if (name && !skip) {
           const piece = trimmedSlice(head, at, end);
           if (piece) {
             if (valueFrom !== -1) {
@@ -91,16 +97,46 @@ export function parseHeaders(head: string): HeaderMap {
           }
         }
       } else {
-        if (name) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
-        name = head.slice(at, colon).toLowerCase();
+        if (name && !skip) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
+        skip = skipUnread && isUnread(head, at, colon);
+        name = skip ? UNREAD : head.slice(at, colon).toLowerCase();
         valueFrom = colon + 1;
         valueTo = end;
       }
     }
     at = end + 1;
   }
-  if (name) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
+  if (name && !skip) addHeader(map, name, fieldValue(head, valueFrom, valueTo, value));
   return map;
+}
+
+/** Stands for the name of a field passed over. */
+const UNREAD = "-";
+
+/** Trace and signature fields, the longest of a bounce's header blocks (a dozen Received fields, DKIM and ARC
+ * signatures): no reader of a message view asks for them (it asks for named fields and the original's X-
+ * fields), so parseMime and the original's reader pass them over. */
+const UNREAD_FIELDS = [
+  "received",
+  "dkim-signature",
+  "authentication-results",
+  "arc-seal",
+  "arc-message-signature",
+  "arc-authentication-results",
+];
+
+/** Is head[at, colon) the name of one of UNREAD_FIELDS, in any case? */
+function isUnread(head: string, at: number, colon: number): boolean {
+  const n = colon - at;
+  for (const f of UNREAD_FIELDS) {
+    if (f.length !== n) continue;
+    let i = 0;
+    // The names hold letters and "-" only: c | 0x20 is a letter's lower case and keeps "-" (and maps no
+    // other character a name may hold onto either).
+    while (i < n && (head.charCodeAt(at + i) | 0x20) === f.charCodeAt(i)) i++;
+    if (i === n) return true;
+  }
+  return false;
 }
 
 /** A field's value without surrounding whitespace: cut from its one line, or the unfolded `value`. */
@@ -268,7 +304,7 @@ export function parseMime(source: string, ascii = false): MimePart {
 function readPart(source: string, depth: number, budget: Budget): MimePart {
   budget.parts++;
   const { head, body } = splitHeaderBody(source);
-  const headers = parseHeaders(head);
+  const headers = parseHeaders(head, true);
   return buildPart(headers, body, depth, budget);
 }
 
@@ -313,7 +349,7 @@ function splitMultipart(body: string, boundary: string, depth: number, budget: B
     const content = chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk;
     budget.parts++;
     const { head, body: partBody } = splitPartHeaderBody(content);
-    parts.push(buildPart(parseHeaders(head), partBody, depth + 1, budget));
+    parts.push(buildPart(parseHeaders(head, true), partBody, depth + 1, budget));
     at = next;
   }
   return parts;

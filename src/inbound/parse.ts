@@ -191,7 +191,7 @@ function readOriginal(parts: MimePart[], inline: string): OriginalHeaders {
     const start = inline.search(/^[A-Za-z][A-Za-z0-9-]*: /m);
     head = start === -1 ? "" : splitHeaderBody(inline.slice(start)).head;
   }
-  return head ? originalFrom(parseHeaders(head)) : {};
+  return head ? originalFrom(parseHeaders(head, true)) : {};
 }
 
 function originalFrom(h: HeaderMap): OriginalHeaders {
