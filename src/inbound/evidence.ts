@@ -193,11 +193,12 @@ export function commandOf(text: string): SmtpCommand | undefined {
     }
     found |= COMMAND_BIT[c === "HELO" ? "EHLO" : (c as SmtpCommand)];
   }
-  const t = text.toLowerCase();
+  // A phrase for a step before one already named cannot change the answer (the latest step wins): with
+  // DATA named, none can, and the text is not lower-cased.
+  const t = found & COMMAND_BIT.DATA ? "" : text.toLowerCase();
   for (const [command, needs, phrase] of STEP_PHRASES) {
-    if ((found & COMMAND_BIT[command]) === 0 && includesAny(t, needs) && phrase.test(t)) {
-      found |= COMMAND_BIT[command];
-    }
+    const moot = COMMAND_BIT[command] | LATER_THAN[command];
+    if ((found & moot) === 0 && includesAny(t, needs) && phrase.test(t)) found |= COMMAND_BIT[command];
   }
   if (found === 0) return undefined;
   for (const c of COMMANDS_LATEST_FIRST) if (found & COMMAND_BIT[c]) return c;
@@ -219,6 +220,14 @@ const COMMAND_BIT: Record<SmtpCommand, number> = {
   CONN: 64,
   HELO: 32,
 };
+
+/** Each command's later steps (those before it in COMMANDS_LATEST_FIRST; HELO is EHLO's step), as bits. */
+const LATER_THAN = Object.fromEntries(
+  [...COMMANDS_LATEST_FIRST, "HELO" as const].map((c) => {
+    const i = COMMANDS_LATEST_FIRST.indexOf(c === "HELO" ? "EHLO" : c);
+    return [c, COMMANDS_LATEST_FIRST.slice(0, i).reduce((bits, later) => bits | COMMAND_BIT[later], 0)];
+  }),
+) as Record<SmtpCommand, number>;
 
 function includesAny(text: string, words: readonly string[]): boolean {
   for (const w of words) if (text.includes(w)) return true;
