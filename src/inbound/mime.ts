@@ -215,11 +215,35 @@ export function decodeBase64(s: string): string {
   return Buffer.from(s.replace(/[^A-Za-z0-9+/]/g, ""), "base64").toString("latin1");
 }
 
-/** Decodes quoted-printable into a latin1 byte string. */
+/** Decodes quoted-printable into a latin1 byte string: soft line breaks removed first, then each "=" and two
+ * hex digits (the leftmost first, as a global /=([0-9A-Fa-f]{2})/ finds them) becomes its byte. The second
+ * step by hand: a replace that calls a function per match cost twice as much on Office 365's reports. */
 export function decodeQuotedPrintable(s: string): string {
-  return s
-    .replace(/=[ \t]*\n/g, "")
-    .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  const t = s.replace(/=[ \t]*\n/g, "");
+  let at = t.indexOf("=");
+  if (at === -1) return t;
+  let out = "";
+  let from = 0;
+  while (at !== -1) {
+    const high = at + 2 < t.length ? hexValue(t.charCodeAt(at + 1)) : -1;
+    const low = high === -1 ? -1 : hexValue(t.charCodeAt(at + 2));
+    if (low === -1) {
+      at = t.indexOf("=", at + 1);
+      continue;
+    }
+    out += t.slice(from, at) + String.fromCharCode(high * 16 + low);
+    from = at + 3;
+    at = t.indexOf("=", from);
+  }
+  return out + t.slice(from);
+}
+
+/** A hex digit's value, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
 }
 
 const decoders = new Map<string, TextDecoder | null>();
