@@ -368,7 +368,9 @@ function splitMultipart(body: string, boundary: string, depth: number, budget: B
   let at = findDelimiter(body, delim, 0);
   while (at !== -1 && budget.parts < MAX_PARTS) {
     const lineEnd = body.indexOf("\n", at);
-    if (body.startsWith(`${delim}--`, at)) break;
+    // The closing delimiter: "--" right after the delimiter found at `at` (not a new "--boundary--" string
+    // for each part, which startsWith then had to flatten).
+    if (body.startsWith("--", at + delim.length)) break;
     if (lineEnd === -1) break;
     const next = findDelimiter(body, delim, lineEnd);
     const chunk = body.slice(lineEnd + 1, next === -1 ? body.length : next);
