@@ -6,6 +6,7 @@
 export type HeaderMap = Map<string, string[]>;
 
 export interface MimePart {
+  /** Header fields, without Received, DKIM/ARC signatures and Authentication-Results (passed over). */
   headers: HeaderMap;
   /** Lower-cased "type/subtype"; text/plain when absent. */
   type: string;

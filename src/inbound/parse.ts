@@ -31,6 +31,8 @@ export interface OriginalHeaders {
 }
 
 export interface MessageView {
+  /** The message's header fields, without the trace and signature fields no reader asks for (Received,
+   * DKIM/ARC signatures, Authentication-Results: parseMime passes them over). */
   headers: HeaderMap;
   /** Parameters of the top-level Content-Type (report-type, boundary …). */
   params: Record<string, string>;

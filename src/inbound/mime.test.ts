@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { decodeQuotedPrintable, normaliseLineEndings, parseHeaders, parseMime } from "./mime.js";
+
+const HEAD = [
+  "Received: from mx.example.net (mx.example.net [192.0.2.1])",
+  "\tby mail.example.org with ESMTP id 1;",
+  "\tThu, 29 Apr 2017 23:34:45 +0900",
+  "DKIM-Signature: v=1; a=rsa-sha256;",
+  " d=example.net; b=abc",
+  "Subject: Undelivered",
+  " Mail Returned",
+  "ARC-Seal: i=1; a=rsa-sha256",
+  "From: MAILER-DAEMON@example.net",
+  "X-Failed-Recipients: kijitora@example.jp",
+].join("\n");
+
+describe("parseHeaders", () => {
+  it("keeps every field unless asked to pass over the unread ones", () => {
+    const all = parseHeaders(HEAD);
+    expect(all.get("received")).toEqual([
+      "from mx.example.net (mx.example.net [192.0.2.1]) by mail.example.org with ESMTP id 1; Thu, 29 Apr 2017 23:34:45 +0900",
+    ]);
+    expect(all.get("dkim-signature")).toEqual(["v=1; a=rsa-sha256; d=example.net; b=abc"]);
+    expect(all.has("arc-seal")).toBe(true);
+  });
+
+  it("passes over Received, DKIM and ARC fields and their folded lines, the fields between them intact", () => {
+    const read = parseHeaders(HEAD, true);
+    expect([...read.keys()]).toEqual(["subject", "from", "x-failed-recipients"]);
+    expect(read.get("subject")).toEqual(["Undelivered Mail Returned"]);
+    expect(read.get("from")).toEqual(["MAILER-DAEMON@example.net"]);
+    expect(read.get("x-failed-recipients")).toEqual(["kijitora@example.jp"]);
+  });
+
+  it("reads the message's own header block that way, in any case of the names", () => {
+    const root = parseMime("RECEIVED: from a\n\tby b\nSubject: x\n\nbody\n");
+    expect([...root.headers.keys()]).toEqual(["subject"]);
+    expect(root.text).toBe("body\n");
+  });
+});
+
+describe("decodeQuotedPrintable", () => {
+  it("removes soft line breaks first, then decodes escapes leftmost first", () => {
+    expect(decodeQuotedPrintable("caf=C3=A9 =3D=\nx")).toBe("caf\u00c3\u00a9 =x");
+    // An escape made whole by a removed soft break is decoded; a broken one stays as written.
+    expect(decodeQuotedPrintable("=4=\n1")).toBe("A");
+    expect(decodeQuotedPrintable("==\n3D")).toBe("=");
+    expect(decodeQuotedPrintable("=XY=41=4")).toBe("=XYA=4");
+    expect(decodeQuotedPrintable("end=")).toBe("end=");
+  });
+});
+
+describe("normaliseLineEndings", () => {
+  it("turns CRLF and lone CRs into LF", () => {
+    expect(normaliseLineEndings("a\r\nb\rc\r\r\nd\n")).toBe("a\nb\nc\n\nd\n");
+    expect(normaliseLineEndings("plain\n")).toBe("plain\n");
+  });
+});
