@@ -33,6 +33,13 @@ describe("list dictionaries", () => {
       for (const t of tasks) expect(d.tasks[t], t).toBeTruthy();
       for (const f of filters) expect(d.filters[f], f).toBeTruthy();
     }
+    // Why a task was proposed and how its transmission ended, as the server records them (src/sync:
+    // decide.ts taskReason, transmit.ts transmit_outcome): words, not codes.
+    for (const d of [listDicts.de, listDicts.en]) {
+      for (const r of ["blocklisted", "email_changed"]) expect(d.taskReasons[r], r).toBeTruthy();
+      for (const o of ["ok", "error", "blocklisted"]) expect(d.transmitOutcomes[o], o).toBeTruthy();
+    }
+    expect(listDicts.de.taskReasons.blocklisted).toBe("die Adresse auf der Sperrliste steht");
     // The seed's German words (seed 003 §5.2).
     expect(listDicts.de.results.conflict).toBe("Konflikt");
     expect(listDicts.de.tasks.transmit).toBe("Teilnehmer übermitteln");

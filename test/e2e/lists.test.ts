@@ -227,6 +227,11 @@ requirePeer("chromium")("the list pages in Chromium", () => {
       expect(fake.member(remote.id, "ford@example.org")?.status).toBe("subscribed");
       await shot(page, "sync-transmitted");
       expect(await axeProblems(page)).toEqual([]);
+      // The member's detail: how its transmission ended and its event log, in words.
+      await page.getByLabel("Gespeicherter Filter").selectOption({ label: "Alle Teilnehmer" });
+      await page.getByRole("button", { name: "Abgleich: Emil Niklas Färber" }).click();
+      await page.getByText("Letzte Übermittlung: übermittelt", { exact: false }).waitFor();
+      await page.getByText("„Name aktualisieren“ übermittelt für", { exact: false }).first().waitFor();
 
       // The members tab shows the columns filled from the sync.
       await settle(page, `/lists/${listId}`);

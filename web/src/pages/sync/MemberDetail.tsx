@@ -67,18 +67,19 @@ export function MemberDetail({ listId, member }: { listId: string; member: SyncM
       </table>
       {(member.result_detail.warnings ?? []).map((w) => (
         <p key={w} className="muted">
-          {w}
+          {eventDetail(w, lang)}
         </p>
       ))}
       {member.task_reason ? (
         <p>
-          {l.taskReason}: {member.task_reason}
+          {l.taskReason}: {l.taskReasons[member.task_reason] ?? member.task_reason}
         </p>
       ) : null}
       {member.transmit ? (
         <p>
-          {l.transmitOutcome}: {member.transmit.outcome}
-          {member.transmit.error ? ` — ${member.transmit.error}` : ""} ({date(member.transmit.at)})
+          {l.transmitOutcome}: {l.transmitOutcomes[member.transmit.outcome] ?? member.transmit.outcome}
+          {member.transmit.error ? ` — ${eventDetail(member.transmit.error, lang)}` : ""} (
+          {date(member.transmit.at)})
         </p>
       ) : null}
       <h4>{l.eventLog}</h4>
