@@ -374,6 +374,9 @@ requirePeer("chromium")("the settings in Chromium", () => {
       await entry.getByText("ausgeliefert", { exact: true }).waitFor();
       const shipped = (await entry.locator("strong").textContent()) ?? "";
       expect(shipped).toBe("Adresse existiert nicht");
+      // Its kind in words, not the code "hard".
+      expect(await entry.locator(".registry-head").textContent()).toContain("dauerhafter Fehler");
+      expect(await entry.locator(".registry-head").textContent()).not.toMatch(/\bhard\b/);
       await entry.getByRole("button", { name: "Bearbeiten" }).click();
       await entry.getByLabel("Bezeichnung").fill("");
       await entry.getByRole("button", { name: "Speichern" }).click();

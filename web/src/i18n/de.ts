@@ -463,6 +463,11 @@ export const de = {
       string,
       string
     >,
+    errorSeverities: {
+      hard: "dauerhafter Fehler",
+      soft: "vorübergehender Fehler",
+      info: "Hinweis",
+    } as Record<string, string>,
     resetShipped: "Auf ausgelieferten Text zurücksetzen",
     searchErrors: "Code oder Text suchen",
     blockAddress: "Adresse sperren",

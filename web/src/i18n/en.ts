@@ -436,6 +436,10 @@ export const en: Dict = {
     severity: "Severity",
     origin: "Origin",
     origins: { shipped: "shipped", override: "customised", custom: "own entry" },
+    errorSeverities: { hard: "permanent failure", soft: "temporary failure", info: "note" } as Record<
+      string,
+      string
+    >,
     resetShipped: "Reset to shipped text",
     searchErrors: "Search code or text",
     blockAddress: "Block address",

@@ -111,7 +111,7 @@ export function ErrorRegistrySection() {
             <div className="registry-head">
               <strong>{e.label}</strong> <code>{e.code}</code>{" "}
               <span className="chip">{t.settings.origins[e.source] ?? e.source}</span>{" "}
-              <span className="muted small">{e.severity}</span>
+              <span className="muted small">{t.settings.errorSeverities[e.severity] ?? e.severity}</span>
             </div>
             {editing === e.code ? (
               <EditEntry
