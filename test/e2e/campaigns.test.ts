@@ -660,6 +660,32 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     },
     STEP,
   );
+  it(
+    "lays out the admin's pages on a phone (390 px) without sideways scrolling",
+    async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow: string[] = [];
+      try {
+        for (const url of [
+          "/campaigns/new",
+          `/campaigns/${campaignId}`,
+          `/campaigns/templates/${templateId}`,
+          `/statistics?campaign_id=${campaignId}`,
+          "/contacts/import",
+        ]) {
+          await page.goto(server.url + url);
+          await page.locator("h1").first().waitFor();
+          await page.waitForLoadState("networkidle");
+          overflow.push(...(await sidewaysOverflow(page)));
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      expect(overflow).toEqual([]);
+    },
+    STEP,
+  );
+
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });

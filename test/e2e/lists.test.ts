@@ -363,6 +363,29 @@ requirePeer("chromium")("the list pages in Chromium", () => {
     },
     STEP,
   );
+  it(
+    "lays out the admin's pages on a phone (390 px) without sideways scrolling",
+    async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow: string[] = [];
+      try {
+        for (const url of [
+          "/lists",
+          `/lists/${linkedListId}`,
+          `/lists/${linkedListId}/sync`,
+          `/lists/${linkedListId}/mailings`,
+        ]) {
+          await settle(page, url);
+          overflow.push(...(await sidewaysOverflow(page)));
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      expect(overflow).toEqual([]);
+    },
+    STEP,
+  );
+
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });

@@ -397,6 +397,24 @@ requirePeer("chromium")("the settings in Chromium", () => {
     STEP,
   );
 
+  it(
+    "lays out every section of Einstellungen for an admin on a phone (390 px) without sideways scrolling",
+    async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow: string[] = [];
+      try {
+        for (const s of ["general", "archive", "transports", "errors", "blocklist", "users", "keys"]) {
+          await section(s);
+          overflow.push(...(await sidewaysOverflow(page)));
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      expect(overflow).toEqual([]);
+    },
+    STEP,
+  );
+
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });
