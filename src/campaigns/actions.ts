@@ -12,6 +12,7 @@ import { type Ctx, systemActor } from "../runtime.js";
 import { compileTemplate } from "../templates/engine.js";
 import { PlaceholderDrop, sampleContact } from "../templates/merge-fields.js";
 import type { TemplateRow } from "../templates/store.js";
+import { trackingEnabled } from "../tracking/instrument.js";
 import { Conflict, Invalid } from "../util/errors.js";
 import { newId } from "../util/ids.js";
 import type { WorkspaceSettings } from "../workspaces/schema.js";
@@ -108,6 +109,7 @@ async function prepareSend(
     boundary: `=_ps_${randomBytes(12).toString("hex")}`,
     lists: Object.fromEntries(lists.map((l) => [l.id, { id: l.id, name: l.name }])),
     dkim: senderDomain ? { domain: senderDomain.domain, selector: senderDomain.dkim_selector } : null,
+    tracking: trackingEnabled(settings.tracking, c.tracking),
   };
   tryTemplate(snapshot, publicUrl);
   return { template, snapshot };

@@ -14,6 +14,7 @@ import type { SendResult } from "../delivery/senders.js";
 import { messageIdHeader, verpAddress } from "../delivery/verp.js";
 import { backoffSeconds } from "../delivery/worker.js";
 import { appendEvents, type NewMessageEvent } from "../events/service.js";
+import type { TrackedLink } from "../tracking/rewrite.js";
 import { unsubscribeUrl } from "../tracking/unsubscribe.js";
 import { campaignEvent } from "./actions.js";
 import { type Exclusion, screenEmailRecipients } from "./exclusions.js";
@@ -43,6 +44,8 @@ export interface Prepared {
   /** The existing message of a retry that ends here (excluded or unrenderable now). */
   endMessage: MessageWrite | null;
   send: { messageId: string; raw: Buffer; returnPath: string; to: string } | null;
+  /** The links of a tracked message's HTML, stored with the message's outcome (absent when untracked). */
+  links?: TrackedLink[];
 }
 
 export interface BatchResult {
@@ -257,6 +260,7 @@ function render(
     events: [],
     endMessage: null,
     send: { messageId, raw: rendered.raw, returnPath, to },
+    ...(rendered.links.length > 0 ? { links: rendered.links } : {}),
   };
 }
 
@@ -445,6 +449,17 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
     return [{ ...m, send_state, attempts, queue_id, sent_at }];
   });
   const firstIds = new Set(created.map((m) => m.id));
+  // Tracked messages' links go with their rows (message_links refers to messages), in the same statement.
+  const links = results.flatMap((b) =>
+    b.prepared.links
+      ? b.prepared.links.map((l) => ({
+          message_id: b.prepared.send.messageId,
+          workspace_id: plan.workspaceId,
+          idx: l.idx,
+          url: l.url,
+        }))
+      : [],
+  );
   // Plain inserts first; a group that meets rows written already is written again tolerantly (queue-store.ts).
   let tolerant = false;
   for (let attempt = 1; ; attempt++) {
@@ -474,6 +489,7 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
             queued,
             events,
             recipients: outcomes.map((o) => o.recipient),
+            links,
           },
           now,
           tolerant,

@@ -71,8 +71,8 @@ export async function campaignMime(
   // when it was sent) is found by trying without the signature too.
   const signer = await campaignSigner(rt, workspaceId, snapshot.dkim);
   const plans = signer
-    ? [new EmailPlan(snapshot, signer), new EmailPlan(snapshot)]
-    : [new EmailPlan(snapshot)];
+    ? [new EmailPlan(snapshot, signer, rt), new EmailPlan(snapshot, null, rt)]
+    : [new EmailPlan(snapshot, null, rt)];
   let raw: Buffer | null = null;
   for (const plan of plans) {
     raw = plan.render(input).raw;

@@ -476,6 +476,8 @@ export interface OutcomeWrites {
   /** One outcome event per message, created or updated. */
   events: OutcomeEvent[];
   recipients: RecipientWrite[];
+  /** The links of tracked messages (created or retried), stored once (a second write changes nothing). */
+  links?: Array<{ message_id: string; workspace_id: string; idx: number; url: string }>;
 }
 
 /**
@@ -512,6 +514,19 @@ export async function writeOutcomes(
   const updates = w.updated.map((m) => ({ ...m, derived: undefined, ...outcomeOf(m.id) }));
   const queued = w.queued ? w.created.map((m, i) => ({ id: m.id, event_id: w.queued!.ids[i] })) : [];
   const rank = rankOf("m.status");
+  // Only a tracked group has links, and only then the statement stores them: untracked groups run the
+  // same statement as before. The foreign key to messages is checked at the end of the statement, when
+  // the messages of `created` exist.
+  const links =
+    w.links && w.links.length > 0
+      ? sql`, links as (
+      insert into message_links (message_id, idx, workspace_id, url)
+      select l.message_id, l.idx, l.workspace_id, l.url
+        from json_to_recordset(${JSON.stringify(w.links)}::json)
+             as l(message_id text, workspace_id text, idx int, url text)
+      on conflict (message_id, idx) do nothing
+    )`
+      : sql``;
   // Kept prepared (src/db/prepared.ts): planning these five CTEs cost ~3 ms per group, ~30 µs per message.
   await prepared(sql`
     with created as (${messagesInsert(created, now, tolerant)}
@@ -541,7 +556,7 @@ export async function writeOutcomes(
              as u(id text, send_state text, attempts int, queue_id text, sent_at timestamptz, status text, rank int,
                   reason text, code text)
        where m.id = u.id
-    )
+    )${links}
     ${recipientsUpdate(c.campaignId, c.owner, w.recipients)}`).execute(db);
 }
 

@@ -7,13 +7,20 @@ import type { Database } from "../db/index.js";
 import { messageIdHeader, verpAddress } from "../delivery/verp.js";
 import type { NewMessageEvent } from "../events/service.js";
 import type { Runtime } from "../runtime.js";
+import { insertMessageLinks, type MessageLinkRow } from "../tracking/engagement-store.js";
 import {
   type CampaignMessage,
   existingMessages,
   insertUnknownMessages,
   type ReapedRecipient,
 } from "./queue-store.js";
-import { EmailPlan, type RecipientMerge, type RunSnapshot } from "./render.js";
+import {
+  EmailPlan,
+  type RecipientMerge,
+  type RenderedMessage,
+  type RunSnapshot,
+  type TrackingRuntime,
+} from "./render.js";
 import { findRun } from "./store.js";
 
 export interface MessageFields {
@@ -51,12 +58,13 @@ export function campaignMessage(secret: string, s: RunSnapshot, f: MessageFields
   };
 }
 
-/** The subject as it was rendered for this recipient; null when the run cannot render it any more. */
-function renderedSubject(
+/** The message as it was rendered for this recipient (its subject, and a tracked run's links); null when
+ * the run cannot render it any more. */
+function rendered(
   plan: EmailPlan | null,
   s: RunSnapshot,
   r: ReapedRecipient & { message_id: string },
-) {
+): RenderedMessage | null {
   if (!plan || !r.to_address || !r.merge || !r.mime_date) return null;
   try {
     return plan.render({
@@ -66,13 +74,13 @@ function renderedSubject(
       listId: r.list_id,
       date: new Date(r.mime_date),
       merge: r.merge as RecipientMerge,
-    }).subject;
+    });
   } catch {
     return null;
   }
 }
 
-async function runPlans(db: Database, runIds: string[]) {
+async function runPlans(db: Database, rt: TrackingRuntime, runIds: string[]) {
   const plans = new Map<string, { snapshot: RunSnapshot; plan: EmailPlan | null }>();
   for (const id of new Set(runIds)) {
     const run = await findRun(db, id);
@@ -80,7 +88,7 @@ async function runPlans(db: Database, runIds: string[]) {
     const snapshot = run.snapshot as RunSnapshot;
     let plan: EmailPlan | null = null;
     try {
-      plan = new EmailPlan(snapshot);
+      plan = new EmailPlan(snapshot, null, rt);
     } catch {
       // A snapshot that no longer compiles still gives every field but the subject.
     }
@@ -90,12 +98,13 @@ async function runPlans(db: Database, runIds: string[]) {
 }
 
 /**
- * Writes the messages of reaped recipients that their worker never wrote, as `unknown`; returns their
- * `queued` events for the caller to append with the `unknown` ones (which derive the status).
+ * Writes the messages of reaped recipients that their worker never wrote, as `unknown` (with a tracked
+ * run's links: the message may have left, and its recipient may click); returns their `queued` events for
+ * the caller to append with the `unknown` ones (which derive the status).
  */
 export async function writeReapedMessages(
   db: Database,
-  rt: Pick<Runtime, "secret">,
+  rt: Pick<Runtime, "secret" | "config">,
   rows: ReapedRecipient[],
   now: Date,
 ): Promise<NewMessageEvent[]> {
@@ -110,19 +119,25 @@ export async function writeReapedMessages(
   if (missing.length === 0) return [];
   const plans = await runPlans(
     db,
+    rt,
     missing.map((r) => r.run_id!),
   );
+  const links: MessageLinkRow[] = [];
   const created = missing.flatMap((r) => {
     const run = plans.get(r.run_id!);
     if (!run) return [];
     const createdAt = r.mime_date ? new Date(r.mime_date) : now;
+    const again = rendered(run.plan, run.snapshot, r);
+    for (const l of again?.links ?? []) {
+      links.push({ message_id: r.message_id, workspace_id: r.workspace_id, idx: l.idx, url: l.url });
+    }
     const message = campaignMessage(rt.secret, run.snapshot, {
       messageId: r.message_id,
       workspaceId: r.workspace_id,
       campaignId: r.campaign_id,
       contactId: r.contact_id,
       to: r.to_address!,
-      subject: renderedSubject(run.plan, run.snapshot, r),
+      subject: again?.subject ?? null,
       resentFrom: r.previous_message_id,
       owner: r.lease_owner ?? "",
       createdAt,
@@ -132,6 +147,7 @@ export async function writeReapedMessages(
     ];
   });
   await insertUnknownMessages(db, created, now);
+  await insertMessageLinks(db, links);
   return created.map((m) => ({
     message_id: m.id,
     workspace_id: m.workspace_id,

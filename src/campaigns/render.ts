@@ -4,7 +4,10 @@
 // (merge data, Date), so the bytes that left can be shown later without storing 5 KB per recipient.
 import { hash } from "node:crypto";
 import type { DkimSigner } from "../domains/dkim.js";
+import type { Runtime } from "../runtime.js";
 import { type CompiledTemplate, compileTemplate } from "../templates/engine.js";
+import { trackingFor } from "../tracking/instrument.js";
+import type { TrackedLink } from "../tracking/rewrite.js";
 import { listUnsubscribeHeaders } from "../tracking/unsubscribe.js";
 import { compileSkeleton, type MimeSkeleton } from "./mime.js";
 
@@ -25,7 +28,14 @@ export interface RunSnapshot {
   /** The sender domain whose key signs the run's messages (DKIM), when the From domain is registered.
    * Absent in runs started before campaign mail was signed. */
   dkim?: { domain: string; selector: string } | null;
+  /** Open and click tracking (the workspace setting and the campaign's flag, decided when the run
+   * started): the HTML part gets the open pixel and click redirects. Absent in runs started before
+   * campaign mail was tracked (= false). */
+  tracking?: boolean;
 }
+
+/** What instrumenting a run's HTML needs: the public URL the links point to and the secret of the tokens. */
+export type TrackingRuntime = Pick<Runtime, "config" | "secret">;
 
 /** Per recipient, what its message was rendered from (campaign_recipients.merge). */
 export interface RecipientMerge {
@@ -46,6 +56,8 @@ export interface RenderedMessage {
   raw: Buffer;
   subject: string;
   sha256: string;
+  /** The links of the tracked HTML, for message_links (empty when the run is not tracked). */
+  links: TrackedLink[];
 }
 
 /** A contact row as merge data: plain JSON (dates as ISO text), so the stored copy renders identically.
@@ -86,16 +98,23 @@ function allMergeFields(c: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+const NO_LINKS: TrackedLink[] = [];
+
 export class EmailPlan {
   private readonly template: CompiledTemplate;
   private readonly skeleton: MimeSkeleton;
+  private readonly tracker: TrackingRuntime | null;
 
   /** signer: the sender domain's DKIM key; each message is signed after it is built, with t= its Date, so
-   * rendering it again gives the same bytes. */
+   * rendering it again gives the same bytes. rt: what a tracked run's links need (see RunSnapshot.tracking);
+   * a tracked run cannot be rendered without it, or its bytes would differ from those that left. */
   constructor(
     readonly snapshot: RunSnapshot,
     private readonly signer: DkimSigner | null = null,
+    rt: TrackingRuntime | null = null,
   ) {
+    if (snapshot.tracking === true && !rt) throw new Error("a tracked run renders only with its runtime");
+    this.tracker = snapshot.tracking === true ? rt : null;
     this.template = compileTemplate(snapshot.template);
     this.skeleton = compileSkeleton({
       fromAddress: snapshot.from_address,
@@ -130,6 +149,15 @@ export class EmailPlan {
       ...(r.merge.unsubscribe_url !== null ? { unsubscribe_url: r.merge.unsubscribe_url } : {}),
       today: r.date,
     });
+    // Tracking: one boolean when off. The tokens are HMACs of the message id and the link's index, so
+    // rendering again (the raw MIME, the reaper) gives the same bytes and the same links.
+    let html = parts.html;
+    let links: TrackedLink[] = NO_LINKS;
+    if (this.tracker && html) {
+      const tracked = trackingFor(this.tracker, r.messageId, html);
+      html = tracked.html;
+      links = tracked.links;
+    }
     const built = this.skeleton.build({
       to: r.to,
       subject: parts.subject,
@@ -140,9 +168,9 @@ export class EmailPlan {
           ? listUnsubscribeHeaders(r.merge.unsubscribe_url)["List-Unsubscribe"]
           : null,
       text: parts.text ?? "",
-      html: parts.html,
+      html,
     });
     const raw = this.signer ? this.signer.sign(built, r.date) : built;
-    return { raw, subject: parts.subject, sha256: hash("sha256", raw, "hex") };
+    return { raw, subject: parts.subject, sha256: hash("sha256", raw, "hex"), links };
   }
 }

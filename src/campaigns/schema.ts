@@ -60,6 +60,14 @@ const editable = {
   /** The name of a transport of this workspace; the workspace's default transport otherwise. */
   transport: z.string().min(1).max(100).nullable(),
   scheduled_at: isoTime.nullable(),
+  /** Open and click tracking: true (default) follows the workspace setting `tracking`; false never tracks
+   * this campaign. Serial e-mails only; a run keeps the value it started with. */
+  tracking: z
+    .boolean()
+    .describe(
+      "Open and click tracking of this serial e-mail: true (the default) when the workspace setting " +
+        "`tracking` is on, false never. A run keeps the value it started with.",
+    ),
   sort: z.enum(letterSorts),
   letter_options: letterOptions,
 };
@@ -77,6 +85,7 @@ export const createCampaignBody = z.strictObject({
   purpose: editable.purpose.default("marketing"),
   transport: editable.transport.optional(),
   scheduled_at: editable.scheduled_at.optional(),
+  tracking: editable.tracking.optional(),
   sort: editable.sort.optional(),
   letter_options: editable.letter_options.optional(),
 });
@@ -97,6 +106,7 @@ export const updateCampaignBody = z
     scheduled_at: editable.scheduled_at.optional(),
     /** false cancels a send that was asked for and has not started (scheduled, or waiting for loading). */
     send_scheduled: z.literal(false).optional(),
+    tracking: editable.tracking.optional(),
     sort: editable.sort.optional(),
     letter_options: editable.letter_options.optional(),
   })

@@ -46,7 +46,7 @@ export async function startSendingRun(
     runId: run!.id,
     campaignId: created.body.id,
     workspaceId: env.ws.id,
-    email: new EmailPlan(run!.snapshot as RunSnapshot),
+    email: new EmailPlan(run!.snapshot as RunSnapshot, null, env.rt),
     broken: null,
     transport: null,
     senderDomain: null,

@@ -56,6 +56,7 @@ export function campaignFields(c: CampaignRow) {
     transport_id: c.transport_id,
     scheduled_at: c.scheduled_at,
     send_scheduled: c.send_armed,
+    tracking: c.tracking,
     sort: c.sort,
     letter_options: c.letter_options,
     recipient_count: c.recipient_count,
@@ -235,6 +236,7 @@ export async function createCampaign(ctx: Ctx, input: CreateCampaign): Promise<C
       reply_to: input.reply_to ?? null,
       transport_id: input.transport ? await transportIdByName(tx, workspaceId, input.transport) : null,
       scheduled_at: input.scheduled_at ? new Date(input.scheduled_at) : null,
+      tracking: input.tracking ?? true,
       sort: input.sort ?? null,
       letter_options: JSON.stringify(input.letter_options ?? {}),
       job: "load",
@@ -288,6 +290,7 @@ async function patchedFields(tx: Database, c: CampaignRow, patch: UpdateCampaign
   if (patch.scheduled_at !== undefined)
     set.scheduled_at = patch.scheduled_at ? new Date(patch.scheduled_at) : null;
   if (patch.send_scheduled === false) set.send_armed = false;
+  if (patch.tracking !== undefined) set.tracking = patch.tracking;
   if (patch.sort !== undefined) set.sort = patch.sort;
   if (patch.letter_options !== undefined) set.letter_options = patch.letter_options;
   return set;

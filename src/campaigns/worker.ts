@@ -418,7 +418,7 @@ export class CampaignWorker {
     if (!email) {
       const signer = await campaignSigner(this.rt, c.workspace_id, snapshot.dkim);
       try {
-        email = new EmailPlan(snapshot, signer);
+        email = new EmailPlan(snapshot, signer, this.rt);
       } catch (err) {
         broken = `The run's template cannot be compiled: ${(err as Error).message}`;
       }

@@ -404,6 +404,8 @@ export interface CampaignsTable {
   transport_id: string | null;
   scheduled_at: TimestampNullable;
   send_armed: Generated<boolean>;
+  /** 415: false never tracks opens and clicks of this campaign; true follows the workspace setting. */
+  tracking: Generated<boolean>;
   sort: "postal_code" | "name" | null;
   letter_options: Json;
   job: "load" | "generate" | null;

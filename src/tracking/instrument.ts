@@ -17,6 +17,9 @@ import {
   type TrackedLink,
 } from "./rewrite.js";
 
+/** What instrumenting needs of the runtime: the public URL the links point to and the tokens' secret. */
+type TrackingRuntime = Pick<Runtime, "config" | "secret">;
+
 export interface TrackedHtml {
   html: string;
   links: TrackedLink[];
@@ -30,11 +33,11 @@ export function trackingEnabled(
   return workspaceTracking === true && campaignTracking !== false;
 }
 
-export function openUrl(rt: Runtime, messageId: string): string {
+export function openUrl(rt: TrackingRuntime, messageId: string): string {
   return `${rt.config.publicUrl}/o/${openTokenFor(rt.secret, messageId)}.gif`;
 }
 
-export function clickUrl(rt: Runtime, messageId: string, idx: number): string {
+export function clickUrl(rt: TrackingRuntime, messageId: string, idx: number): string {
   return `${rt.config.publicUrl}/c/${clickTokenFor(rt.secret, messageId, idx)}`;
 }
 
@@ -42,7 +45,7 @@ export function clickUrl(rt: Runtime, messageId: string, idx: number): string {
 // body), and then the scan is done once. A string compare of equal strings is far cheaper than the scan.
 let last: { html: string; prefix: string; plan: InstrumentationPlan } | null = null;
 
-function planFor(rt: Runtime, html: string): InstrumentationPlan {
+function planFor(rt: TrackingRuntime, html: string): InstrumentationPlan {
   const prefix = `${rt.config.publicUrl}/u/`;
   if (last && last.prefix === prefix && last.html === html) return last.plan;
   // Our own unsubscribe link stays as it is: it must work without tracking, and a scanner following it
@@ -57,7 +60,7 @@ function planFor(rt: Runtime, html: string): InstrumentationPlan {
 }
 
 /** The message's HTML instrumented for tracking, and its links (message_links rows via linkRows). */
-export function trackingFor(rt: Runtime, messageId: string, html: string): TrackedHtml {
+export function trackingFor(rt: TrackingRuntime, messageId: string, html: string): TrackedHtml {
   const plan = planFor(rt, html);
   return {
     html: renderInstrumented(plan, openUrl(rt, messageId), (idx) => clickUrl(rt, messageId, idx)),
