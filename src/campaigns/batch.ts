@@ -44,7 +44,7 @@ export interface Prepared {
   /** The existing message of a retry that ends here (excluded or unrenderable now). */
   endMessage: MessageWrite | null;
   send: { messageId: string; raw: Buffer; returnPath: string; to: string } | null;
-  /** The links of a tracked message's HTML, stored with the message's outcome (absent when untracked). */
+  /** The links of a tracked message's HTML, stored with the message's outcome (empty or absent when untracked). */
   links?: TrackedLink[];
 }
 
@@ -260,7 +260,7 @@ function render(
     events: [],
     endMessage: null,
     send: { messageId, raw: rendered.raw, returnPath, to },
-    ...(rendered.links.length > 0 ? { links: rendered.links } : {}),
+    links: rendered.links,
   };
 }
 
@@ -450,16 +450,19 @@ export async function recordOutcomes(w: Ctx, plan: RunPlan, results: BatchResult
   });
   const firstIds = new Set(created.map((m) => m.id));
   // Tracked messages' links go with their rows (message_links refers to messages), in the same statement.
-  const links = results.flatMap((b) =>
-    b.prepared.links
-      ? b.prepared.links.map((l) => ({
-          message_id: b.prepared.send.messageId,
-          workspace_id: plan.workspaceId,
-          idx: l.idx,
-          url: l.url,
-        }))
-      : [],
-  );
+  // An untracked run (the default) skips this with one check per group.
+  const links = !plan.email?.snapshot.tracking
+    ? []
+    : results.flatMap((b) =>
+        b.prepared.links
+          ? b.prepared.links.map((l) => ({
+              message_id: b.prepared.send.messageId,
+              workspace_id: plan.workspaceId,
+              idx: l.idx,
+              url: l.url,
+            }))
+          : [],
+      );
   // Plain inserts first; a group that meets rows written already is written again tolerantly (queue-store.ts).
   let tolerant = false;
   for (let attempt = 1; ; attempt++) {
