@@ -105,11 +105,19 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         .poll(() => page.getByLabel("Betreff").inputValue())
         .toBe("Neue Kurse für {{ contact.first_name }}");
       await page.getByLabel("Absenderadresse").fill("praxis@physio-rhein.example");
+      // The workspace does not track opens and clicks: the campaign's box says where to switch it on.
+      const tracking = page.getByLabel("Öffnungen und Klicks erfassen");
+      expect(await tracking.isDisabled()).toBe(true);
+      expect(await tracking.isChecked()).toBe(false);
+      await page
+        .getByText("In den Einstellungen ist das Erfassen von Öffnungen und Klicks ausgeschaltet.")
+        .waitFor();
       await expectNoSeriousAxeViolations(page);
       await page.getByRole("button", { name: "Anlegen" }).click();
 
       await page.waitForURL(/\/campaigns\/cmp_/);
       campaignId = page.url().split("/").pop() ?? "";
+      await page.getByText("Nein – in den Einstellungen ausgeschaltet").waitFor();
       // Recipients load in the background; the page polls until the campaign is ready.
       await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
       await page.getByRole("button", { name: "Senden", exact: true }).click();
@@ -686,6 +694,42 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     STEP,
   );
 
+    "switches a serial e-mail's open and click tracking off in its form when the workspace tracks",
+    async () => {
+      await call(server, key, "PATCH", "/v1/workspace", { settings: { tracking: true } });
+      try {
+        await page.goto(`${server.url}/campaigns/new`);
+        await page.getByLabel("Bezeichnung").fill("Ohne Zählbild");
+        await page.getByLabel("Patientenbrief Herbst").check();
+        const tracking = page.getByLabel("Öffnungen und Klicks erfassen");
+        await expect.poll(() => tracking.isDisabled()).toBe(false);
+        expect(await tracking.isChecked()).toBe(true);
+        await page.getByText("Die E-Mails erhalten ein unsichtbares Zählbild").waitFor();
+        await tracking.uncheck();
+        await page.getByRole("button", { name: "Anlegen" }).click();
+        await page.waitForURL(/\/campaigns\/cmp_/);
+        const id = page.url().split("/").pop() ?? "";
+        const details = page.locator("dl");
+        await details.getByText("Nein", { exact: true }).waitFor();
+        expect((await call<{ tracking: boolean }>(server, key, "GET", `/v1/campaigns/${id}`)).tracking).toBe(
+          false,
+        );
+        // Switched on again in the campaign's settings form, before it is sent.
+        await page.locator(".state-chip", { hasText: "Bereit" }).waitFor({ timeout: 60_000 });
+        await page.getByLabel("Öffnungen und Klicks erfassen").check();
+        await page.getByRole("button", { name: "Ändern" }).click();
+        await details.getByText("Ja", { exact: true }).waitFor();
+        expect((await call<{ tracking: boolean }>(server, key, "GET", `/v1/campaigns/${id}`)).tracking).toBe(
+          true,
+        );
+        await expectNoSeriousAxeViolations(page);
+        await call(server, key, "DELETE", `/v1/campaigns/${id}`);
+      } finally {
+        await call(server, key, "PATCH", "/v1/workspace", { settings: { tracking: false } });
+      }
+    },
+    STEP,
+  );
   it("asked the API for no query parameter a route does not take", () => {
     expect(queryRefusals).toEqual([]);
   });

@@ -379,6 +379,19 @@ describe("a campaign sent again", () => {
     const first = { ...again, changes: { run_count: { before: 0, after: 1 } } };
     expect(activitySentence(first, "de", de)).toBe("Serienkorrespondenz Versand gestartet");
   });
+
+  it("names a changed tracking switch in words, not as the field `tracking`", () => {
+    const changed = {
+      action: "updated",
+      kind: "campaign",
+      changes: { tracking: { before: true, after: false } },
+      data: null,
+    };
+    expect(activitySentence(changed, "de", de)).toBe(
+      "Serienkorrespondenz aktualisiert: Öffnungen und Klicks erfassen",
+    );
+    expect(activitySentence(changed, "en", en)).toMatch(/: tracking opens and clicks$/);
+  });
 });
 
 describe("who set a subscription's status", () => {

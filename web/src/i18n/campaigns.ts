@@ -61,6 +61,14 @@ const de = {
   scheduledHint: (format: string) => `Als ${format}; leer lassen, um sofort zu senden.`,
   scheduledWaiting: "wartet auf diesen Zeitpunkt",
   scheduledNotArmed: "gilt, sobald „Senden“ gedrückt ist",
+  tracking: "Öffnungen und Klicks erfassen",
+  trackingHint:
+    "Die E-Mails erhalten ein unsichtbares Zählbild und umgeleitete Links. Gilt für den nächsten Versand.",
+  trackingWorkspaceOff:
+    "In den Einstellungen ist das Erfassen von Öffnungen und Klicks ausgeschaltet. Schalten Sie es dort zuerst ein.",
+  trackingYes: "Ja",
+  trackingNo: "Nein",
+  trackingNoWorkspace: "Nein – in den Einstellungen ausgeschaltet",
   cancelSchedule: "Geplanten Versand absagen",
   scheduleCancelled: "Der geplante Versand ist abgesagt. Die Serienkorrespondenz bleibt bereit.",
   sendAtConfirmTitle: (at: string) => `Am ${at} senden?`,
@@ -268,6 +276,14 @@ const en: CampaignDict = {
   scheduledHint: (format) => `As ${format}; leave empty to send at once.`,
   scheduledWaiting: "waiting for this time",
   scheduledNotArmed: "applies once “Send” is pressed",
+  tracking: "Track opens and clicks",
+  trackingHint:
+    "The e-mails get an invisible counting image and redirected links. Applies to the next sending.",
+  trackingWorkspaceOff:
+    "Tracking opens and clicks is switched off in the settings. Switch it on there first.",
+  trackingYes: "Yes",
+  trackingNo: "No",
+  trackingNoWorkspace: "No – switched off in the settings",
   cancelSchedule: "Cancel scheduled sending",
   scheduleCancelled: "The scheduled sending is cancelled. The campaign stays ready.",
   sendAtConfirmTitle: (at) => `Send on ${at}?`,

@@ -27,6 +27,7 @@ const extraFields: Record<Lang, Record<string, string>> = {
     subject: "Betreff",
     rate_limit: "Sendelimit",
     rate_window_seconds: "Zeitfenster",
+    tracking: "Öffnungen und Klicks erfassen",
   },
   en: {
     address: "address",
@@ -43,6 +44,7 @@ const extraFields: Record<Lang, Record<string, string>> = {
     subject: "subject",
     rate_limit: "rate limit",
     rate_window_seconds: "time window",
+    tracking: "tracking opens and clicks",
   },
 };
 

@@ -10,8 +10,10 @@ import { localToIso, useDateTimeText } from "../../components/filters";
 import { PageHeader } from "../../components/PageHeader";
 import { Empty, ErrorBanner, Loading } from "../../components/states";
 import { fieldMessage } from "../../i18n/errors";
+import { useWorkspace } from "../settings/GeneralSection";
 import type { Campaign, ContactFilter, ListSummary, TemplateSummary } from "./model";
 import { useCampaignText } from "./model";
+import { TrackingCheckbox } from "./TrackingCheckbox";
 
 interface Draft {
   name: string;
@@ -24,6 +26,7 @@ interface Draft {
   from_name: string;
   reply_to: string;
   scheduled_at: string;
+  tracking: boolean;
   /** Contacts by their details, besides the lists. */
   by_filter: boolean;
   f_q: string;
@@ -44,6 +47,7 @@ const empty: Draft = {
   from_name: "",
   reply_to: "",
   scheduled_at: "",
+  tracking: true,
   by_filter: false,
   f_q: "",
   f_has_email: false,
@@ -75,6 +79,7 @@ function bodyOf(d: Draft) {
     if (d[k].trim()) body[k] = d[k].trim();
   const at = localToIso(d.scheduled_at);
   if (at) body.scheduled_at = at;
+  if (d.kind === "email" && !d.tracking) body.tracking = false;
   return body;
 }
 
@@ -86,6 +91,7 @@ export function CampaignNewPage() {
   const [busy, setBusy] = useState(false);
   const lists = useResource(() => api.get<Page<ListSummary>>("/v1/lists", { limit: 500 }), []);
   const templates = useResource(() => api.get<Page<TemplateSummary>>("/v1/templates", { limit: 500 }), []);
+  const ws = useWorkspace();
   const issues = error instanceof ApiError ? error.fieldIssues() : {};
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((old) => ({ ...old, [k]: v }));
   // Typed in the app's language (TT.MM.JJJJ HH:MM in German), not the browser's locale.
@@ -264,6 +270,11 @@ export function CampaignNewPage() {
               >
                 {(p) => <input {...p} {...when.input} />}
               </Field>
+              <TrackingCheckbox
+                checked={d.tracking}
+                workspaceTracking={ws.data ? ws.data.settings.tracking === true : null}
+                onChange={(on) => set("tracking", on)}
+              />
             </>
           ) : null}
         </div>

@@ -14,6 +14,7 @@ import { ErrorBanner, Loading, Notice } from "../../components/states";
 import { isoToValue } from "../../i18n/datetime";
 import { useSession } from "../../session/session";
 import { EventLogEntries } from "../eventlog/EventLogPage";
+import { useWorkspace } from "../settings/GeneralSection";
 import { StateChip } from "./CampaignsPage";
 import { LetterPanel } from "./LetterPanel";
 import {
@@ -27,6 +28,7 @@ import {
 } from "./model";
 import { ProgressPanel } from "./ProgressPanel";
 import { RecipientsTable } from "./RecipientsTable";
+import { TrackingCheckbox, trackingWords } from "./TrackingCheckbox";
 
 const POLL_MS = 2000;
 
@@ -46,7 +48,15 @@ function usePolling(reload: () => void, active: boolean): number {
 
 type Pending = "send" | "complete" | "delete" | "unschedule" | null;
 
-function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }) {
+function EditForm({
+  campaign,
+  workspaceTracking,
+  onSaved,
+}: {
+  campaign: Campaign;
+  workspaceTracking: boolean | null;
+  onSaved(): void;
+}) {
   const { c, t } = useCampaignText();
   const templates = useResource(
     () => api.get<Page<TemplateSummary>>("/v1/templates", { limit: 500, kind: campaign.kind }),
@@ -58,6 +68,7 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
   const [fromName, setFromName] = useState(campaign.from_name ?? "");
   const [templateId, setTemplateId] = useState(campaign.template_id ?? "");
   const [scheduled, setScheduled] = useState(isoToValue(campaign.scheduled_at));
+  const [tracking, setTracking] = useState(campaign.tracking);
   // Typed in the app's language, as when the campaign was created.
   const when = useDateTimeText(scheduled, setScheduled);
   const [error, setError] = useState<unknown>(null);
@@ -78,6 +89,8 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
         template_id: templateId || null,
         // Rescheduling (or, emptied, sending at once when "Senden" is pressed).
         ...(campaign.kind === "email" ? { scheduled_at: localToIso(scheduled) ?? null } : {}),
+        // Left as it is while the workspace does not track (the box is disabled then).
+        ...(campaign.kind === "email" && workspaceTracking !== false ? { tracking } : {}),
       });
       setSaved(true);
       onSaved();
@@ -124,6 +137,11 @@ function EditForm({ campaign, onSaved }: { campaign: Campaign; onSaved(): void }
             >
               {(p) => <input {...p} {...when.input} />}
             </Field>
+            <TrackingCheckbox
+              checked={tracking}
+              workspaceTracking={workspaceTracking}
+              onChange={setTracking}
+            />
           </>
         ) : null}
       </div>
@@ -158,6 +176,8 @@ export function CampaignPage() {
     () => (templateId ? api.get<TemplateSummary>(`/v1/templates/${templateId}`) : Promise.resolve(null)),
     [templateId],
   );
+  const ws = useWorkspace();
+  const workspaceTracking = ws.data ? ws.data.settings.tracking === true : null;
   const [pending, setPending] = useState<Pending>(null);
   const [includeUnknown, setIncludeUnknown] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -331,6 +351,8 @@ export function CampaignPage() {
                     t.app.none
                   )}
                 </dd>
+                <dt>{c.tracking}</dt>
+                <dd>{trackingWords(c, x.tracking, workspaceTracking)}</dd>
               </>
             ) : null}
             <dt>{c.recipients}</dt>
@@ -338,7 +360,9 @@ export function CampaignPage() {
           </dl>
         </section>
       </div>
-      {editable && x.run_count === 0 ? <EditForm campaign={x} onSaved={campaign.reload} /> : null}
+      {editable && x.run_count === 0 ? (
+        <EditForm campaign={x} workspaceTracking={workspaceTracking} onSaved={campaign.reload} />
+      ) : null}
       {x.kind === "letter" ? (
         <LetterPanel campaign={x} canWrite={canWrite} onChanged={campaign.reload} />
       ) : null}

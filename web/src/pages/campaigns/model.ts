@@ -33,6 +33,8 @@ export interface Campaign {
   reply_to: string | null;
   scheduled_at: string | null;
   send_scheduled: boolean;
+  /** Open and click tracking when the workspace's setting is on too. */
+  tracking: boolean;
   sort: string;
   letter_options: LetterOptions | null;
   recipient_count: number;
