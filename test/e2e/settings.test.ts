@@ -352,19 +352,21 @@ requirePeer("chromium")("the settings in Chromium", () => {
       );
       await form.getByLabel("Standard-Absender").fill("info@hundeschule.example");
       await form.getByLabel("Lesebestätigung standardmäßig anfordern").check();
-      await form.getByLabel("Öffnungen und Klicks erfassen").uncheck();
+      // Tracking is off until a workspace switches it on, and the box says so.
+      expect(await form.getByLabel("Öffnungen und Klicks erfassen").isChecked()).toBe(false);
+      await form.getByLabel("Öffnungen und Klicks erfassen").check();
       await form.getByRole("button", { name: "Speichern" }).click();
       await form.getByText("Gespeichert.").waitFor();
       const ws = await call<{ settings: Record<string, unknown> }>(server, apiKey, "GET", "/v1/workspace");
       expect(ws.settings).toMatchObject({
         default_from: "info@hundeschule.example",
         read_receipt_default: true,
-        tracking: false,
+        tracking: true,
       });
       // Kept on reload.
       await section("general");
       expect(await form.getByLabel("Lesebestätigung standardmäßig anfordern").isChecked()).toBe(true);
-      expect(await form.getByLabel("Öffnungen und Klicks erfassen").isChecked()).toBe(false);
+      expect(await form.getByLabel("Öffnungen und Klicks erfassen").isChecked()).toBe(true);
 
       // Fehlerverzeichnis: the shipped words of a code, changed here, then back to what was shipped.
       await section("errors");

@@ -38,7 +38,7 @@ export function GeneralSection() {
   const [from, setFrom] = useState("");
   const [fromName, setFromName] = useState("");
   const [readReceipt, setReadReceipt] = useState(false);
-  const [tracking, setTracking] = useState(true);
+  const [tracking, setTracking] = useState(false);
   const [retention, setRetention] = useState("");
   const [softLimit, setSoftLimit] = useState("");
   const [softWindow, setSoftWindow] = useState("");
@@ -48,7 +48,8 @@ export function GeneralSection() {
     setFrom(s.default_from ?? "");
     setFromName(s.default_from_name ?? "");
     setReadReceipt(s.read_receipt_default ?? false);
-    setTracking(s.tracking ?? true);
+    // Off unless switched on (the server's default: opens and clicks need the recipients' consent).
+    setTracking(s.tracking === true);
     setRetention(s.retention_days ? String(s.retention_days) : "");
     setSoftLimit(String(s.soft_bounce_limit ?? 3));
     setSoftWindow(String(s.soft_bounce_window_days ?? 14));
