@@ -694,6 +694,7 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
     STEP,
   );
 
+  it(
     "switches a serial e-mail's open and click tracking off in its form when the workspace tracks",
     async () => {
       await call(server, key, "PATCH", "/v1/workspace", { settings: { tracking: true } });
