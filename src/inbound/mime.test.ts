@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decodeQuotedPrintable, normaliseLineEndings, parseHeaders, parseMime } from "./mime.js";
+import {
+  decodeQuotedPrintable,
+  flattenParts,
+  header,
+  normaliseLineEndings,
+  parseHeaders,
+  parseMime,
+  readFields,
+} from "./mime.js";
 
 const HEAD = [
   "Received: from mx.example.net (mx.example.net [192.0.2.1])",
@@ -36,6 +44,68 @@ describe("parseHeaders", () => {
     const root = parseMime("RECEIVED: from a\n\tby b\nSubject: x\n\nbody\n");
     expect([...root.headers.keys()]).toEqual(["subject"]);
     expect(root.text).toBe("body\n");
+  });
+});
+
+describe("readFields", () => {
+  // Folded lines (one of them blank), a line that starts no field, a repeated field, names in any case, a
+  // name too long to be one, X- fields after passed-over ones.
+  const TRICKY = [
+    "Received: from a",
+    "\tby b",
+    "CONTENT-type: multipart/mixed;",
+    '\tboundary="b1"',
+    " ",
+    "  charset=us-ascii  ",
+    "X-One: first",
+    "not a field line",
+    "content-Type: text/plain",
+    "X-one: second",
+    "X-Two:",
+    "  folded two",
+    `X-${"a".repeat(75)}: too long a name`,
+    "Subject:   spaced   ",
+    "x-Three: 3",
+  ].join("\n");
+
+  it("gives the first values parseHeaders' map gives, without the map", () => {
+    const map = parseHeaders(TRICKY, true);
+    const names = ["content-type", "subject", "to"];
+    expect(readFields(TRICKY, names)).toEqual(names.map((n) => header(map, n)));
+    expect(readFields(TRICKY, names)).toEqual([
+      'multipart/mixed; boundary="b1"  charset=us-ascii',
+      "spaced",
+      undefined,
+    ]);
+  });
+
+  it("collects the first X- fields in the map's order, first values, up to the number asked", () => {
+    const all: Record<string, string> = {};
+    readFields(TRICKY, ["subject"], 30, all);
+    // The 77-character name starts no field: its line belongs to X-Two.
+    expect(all).toEqual({
+      "x-one": "first not a field line",
+      "x-two": `folded two X-${"a".repeat(75)}: too long a name`,
+      "x-three": "3",
+    });
+    const map = parseHeaders(TRICKY, true);
+    expect(Object.entries(all)).toEqual(
+      [...map].filter(([n]) => n.startsWith("x-")).map(([n, v]) => [n, v[0]]),
+    );
+    const two: Record<string, string> = {};
+    readFields(TRICKY, [], 2, two);
+    expect(Object.keys(two)).toEqual(["x-one", "x-two"]);
+  });
+
+  it("leaves a part's header map to be built when asked, with every field the block has", () => {
+    const root = parseMime(
+      'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\nX-Note: kept\nReceived: x\n\nhello\n--b1--\n',
+    );
+    const part = flattenParts(root)[1];
+    expect(part.type).toBe("text/plain");
+    expect(part.text).toBe("hello");
+    expect([...part.headers.keys()]).toEqual(["content-type", "x-note"]);
+    expect(part.headers).toBe(part.headers);
   });
 });
 

@@ -182,6 +182,117 @@ function isTrimmed(c: number): boolean {
 
 const WHITESPACE = /\s/;
 
+/** The first values of the fields `names` (lower-case ASCII letters and "-", no "k": see below) in a header
+ * block, exactly as parseHeaders(head, true) would give them (`header(map, name)`), without building the
+ * map: one walk over the lines, a value cut out (and unfolded) only for a field asked for. With `xFields` > 0
+ * the first `xFields` distinct X-… fields (lower-cased names, first values) in the order the map would
+ * iterate them are collected into `x` too. Names are compared in place: a byte's `| 0x20` is its lower case
+ * for letters and keeps "-" (CR, never in a name, is the only other byte giving "-"); a character above
+ * 0x7f never matches, as toLowerCase makes none of them ASCII except the Kelvin sign ("k", in no name asked
+ * for). */
+export function readFields(
+  head: string,
+  names: readonly string[],
+  xFields = 0,
+  x?: Record<string, string>,
+): (string | undefined)[] {
+  const out: (string | undefined)[] = new Array(names.length).fill(undefined);
+  let kept = 0;
+  // The field being read: an index into `names`, NAMES_X for an X- field kept, -1 for one passed over.
+  let cur = -1;
+  let xName = "";
+  let value = "";
+  let valueFrom = -1;
+  let valueTo = 0;
+  const n = head.length;
+  let at = 0;
+  while (at <= n) {
+    let end = head.indexOf("\n", at);
+    if (end === -1) end = n;
+    const c = head.charCodeAt(at);
+    if (c === 32 || c === 9) {
+      // A folded line: only a field being read takes it (before any field, it starts none either).
+      if (cur !== -1) {
+        if (valueFrom !== -1) {
+          value = head.slice(valueFrom, valueTo);
+          valueFrom = -1;
+        }
+        const piece = trimmedSlice(head, at, end);
+        value = piece ? `${value} ${piece}` : `${value} `;
+      }
+    } else {
+      const colon = headerNameEnd(head, at, end);
+      if (colon === -1) {
+        // Not a header line; kept with the previous value (as parseHeaders does).
+        if (cur !== -1) {
+          const piece = trimmedSlice(head, at, end);
+          if (piece) {
+            if (valueFrom !== -1) {
+              value = head.slice(valueFrom, valueTo);
+              valueFrom = -1;
+            }
+            value = `${value} ${piece}`;
+          }
+        }
+      } else {
+        if (cur !== -1) keepField(out, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
+        cur = nameIndex(head, at, colon, names);
+        if (cur !== -1 && out[cur] !== undefined) cur = -1;
+        else if (cur === -1 && kept < xFields && x && isXName(head, at, colon)) {
+          const name = head.slice(at, colon).toLowerCase();
+          if (x[name] === undefined) {
+            cur = NAMES_X;
+            xName = name;
+            kept++;
+          }
+        }
+        valueFrom = colon + 1;
+        valueTo = end;
+      }
+    }
+    at = end + 1;
+  }
+  if (cur !== -1) keepField(out, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
+  return out;
+}
+
+/** Stands for an X- field in readFields. */
+const NAMES_X = -2;
+
+function keepField(
+  out: (string | undefined)[],
+  cur: number,
+  x: Record<string, string> | undefined,
+  xName: string,
+  v: string,
+): void {
+  if (cur === NAMES_X) {
+    if (x) x[xName] = v;
+  } else out[cur] = v;
+}
+
+/** Which of `names` head[at, colon) is, in any case (see readFields); -1 for none. */
+function nameIndex(head: string, at: number, colon: number, names: readonly string[]): number {
+  const len = colon - at;
+  for (let k = 0; k < names.length; k++) {
+    const f = names[k];
+    if (f.length !== len) continue;
+    let i = 0;
+    while (i < len) {
+      const c = head.charCodeAt(at + i);
+      if (c > 0x7f || (c | 0x20) !== f.charCodeAt(i)) break;
+      i++;
+    }
+    if (i === len) return k;
+  }
+  return -1;
+}
+
+/** Does head[at, colon) start with "x-" in any case? Only "X" and "x" lower-case to "x". */
+function isXName(head: string, at: number, colon: number): boolean {
+  return colon - at >= 2 && (head.charCodeAt(at) | 0x20) === 120 && head.charCodeAt(at + 1) === 45;
+}
+
 export function header(h: HeaderMap, name: string): string | undefined {
   return h.get(name)?.[0];
 }
@@ -332,13 +443,52 @@ export function parseMime(source: string, ascii = false): MimePart {
 function readPart(source: string, depth: number, budget: Budget): MimePart {
   budget.parts++;
   const { head, body } = splitHeaderBody(source);
+  // The message's own fields are all read (subject, sender, the classifier's X- fields): its map is built
+  // at once.
   const headers = parseHeaders(head, true);
-  return buildPart(headers, body, depth, budget);
+  return buildPart(
+    new Part(head, headers),
+    [header(headers, "content-type"), header(headers, "content-transfer-encoding")],
+    body,
+    depth,
+    budget,
+  );
 }
 
-function buildPart(headers: HeaderMap, body: string, depth: number, budget: Budget): MimePart {
-  const { type, params } = parseContentType(header(headers, "content-type"));
-  const part: MimePart = { headers, type, params, text: "", raw: "", children: [] };
+/** The fields buildPart reads, as readFields returns them. */
+const PART_FIELDS = ["content-type", "content-transfer-encoding"];
+
+/** A part whose header map is built from its header block when first asked for: the classifier reads only
+ * Content-Type and Content-Transfer-Encoding of the parts inside a message (readFields), so their maps
+ * are never built on its path. */
+class Part implements MimePart {
+  type = "text/plain";
+  params: Record<string, string> = {};
+  text = "";
+  raw = "";
+  children: MimePart[] = [];
+
+  constructor(
+    private readonly head: string,
+    private map?: HeaderMap,
+  ) {}
+
+  get headers(): HeaderMap {
+    this.map ??= parseHeaders(this.head, true);
+    return this.map;
+  }
+}
+
+function buildPart(
+  part: Part,
+  [contentType, encoding]: (string | undefined)[],
+  body: string,
+  depth: number,
+  budget: Budget,
+): MimePart {
+  const { type, params } = parseContentType(contentType);
+  part.type = type;
+  part.params = params;
   const boundary = params.boundary;
   if (type.startsWith("multipart/") && boundary && depth < MAX_DEPTH) {
     part.children = splitMultipart(body, boundary, depth, budget);
@@ -348,7 +498,7 @@ function buildPart(headers: HeaderMap, body: string, depth: number, budget: Budg
   const message = type.startsWith("message/") && !wantsText(type);
   // Leaves we do not read (images, PDFs, other attachments) are not decoded at all.
   if (!message && !wantsText(type) && !type.startsWith("multipart/")) return part;
-  const decoded = transferDecode(body, header(headers, "content-transfer-encoding"));
+  const decoded = transferDecode(body, encoding);
   if (message) {
     part.raw = decoded.length > MAX_TEXT * 8 ? decoded.slice(0, MAX_TEXT * 8) : decoded;
     return part;
@@ -379,7 +529,7 @@ function splitMultipart(body: string, boundary: string, depth: number, budget: B
     const content = chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk;
     budget.parts++;
     const { head, body: partBody } = splitPartHeaderBody(content);
-    parts.push(buildPart(parseHeaders(head, true), partBody, depth + 1, budget));
+    parts.push(buildPart(new Part(head), readFields(head, PART_FIELDS), partBody, depth + 1, budget));
     at = next;
   }
   return parts;

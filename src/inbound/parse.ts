@@ -13,8 +13,8 @@ import {
   header,
   type MimePart,
   normaliseLineEndings,
-  parseHeaders,
   parseMime,
+  readFields,
   splitHeaderBody,
 } from "./mime.js";
 import { type NotRecipients, stripOriginal } from "./text.js";
@@ -193,27 +193,26 @@ function readOriginal(parts: MimePart[], inline: string): OriginalHeaders {
     const start = inline.search(/^[A-Za-z][A-Za-z0-9-]*: /m);
     head = start === -1 ? "" : splitHeaderBody(inline.slice(start)).head;
   }
-  return head ? originalFrom(parseHeaders(head, true)) : {};
+  return head ? originalFrom(head) : {};
 }
 
-function originalFrom(h: HeaderMap): OriginalHeaders {
+/** The original's fields read, in readFields' order. */
+const ORIGINAL_FIELDS = ["message-id", "return-path", "from", "to", "subject"];
+
+/** The original's fields from its header block, read in one walk (readFields: the values of what is
+ * read, as its header map would give them, without building the map). */
+function originalFrom(head: string): OriginalHeaders {
   const o: OriginalHeaders = {};
-  const mid = header(h, "message-id");
-  if (mid) o.message_id = mid.trim();
-  const rp = header(h, "return-path");
-  if (rp) o.return_path = firstAddress(rp) ?? rp.trim();
-  const from = header(h, "from");
-  if (from) o.from = decodeWords(from).trim();
-  const to = header(h, "to");
-  if (to) o.to = decodeWords(to).trim();
-  const subject = header(h, "subject");
-  if (subject) o.subject = decodeWords(subject).trim();
   const x: Record<string, string> = {};
+  const [mid, rp, from, to, subject] = readFields(head, ORIGINAL_FIELDS, 30, x);
+  if (mid) o.message_id = mid.trim();
+  if (rp) o.return_path = firstAddress(rp) ?? rp.trim();
+  if (from) o.from = decodeWords(from).trim();
+  if (to) o.to = decodeWords(to).trim();
+  if (subject) o.subject = decodeWords(subject).trim();
   let kept = 0;
-  for (const [name, values] of h) {
-    if (kept === 30) break;
-    if (!name.startsWith("x-")) continue;
-    x[name] = values[0].slice(0, 500);
+  for (const name in x) {
+    x[name] = x[name].slice(0, 500);
     kept++;
   }
   if (kept) o.x_headers = x;
