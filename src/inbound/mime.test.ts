@@ -109,6 +109,40 @@ describe("readFields", () => {
   });
 });
 
+describe("the message's header map", () => {
+  const SOURCE = [
+    "Received: from a",
+    "X-Failed-Recipients: a@example.jp",
+    "subject: Undelivered",
+    " Mail",
+    "X-Other: kept",
+    "X-FAILED-RECIPIENTS: b@example.jp,",
+    "\tc@example.jp",
+    "",
+    "body",
+  ].join("\n");
+
+  it("answers the fields read by name with every value, as parseHeaders' map does", () => {
+    const map = parseHeaders(SOURCE.slice(0, SOURCE.indexOf("\n\n")), true);
+    const h = parseMime(SOURCE).headers;
+    expect(h.get("x-failed-recipients")).toEqual(["a@example.jp", "b@example.jp, c@example.jp"]);
+    expect(h.get("x-failed-recipients")).toEqual(map.get("x-failed-recipients"));
+    expect(h.get("subject")).toEqual(["Undelivered Mail"]);
+    expect(h.has("to")).toBe(false);
+    expect(h.get("received")).toBeUndefined();
+  });
+
+  it("still holds every field for a name not read by the classifier and for a walk over it", () => {
+    const map = parseHeaders(SOURCE.slice(0, SOURCE.indexOf("\n\n")), true);
+    expect(parseMime(SOURCE).headers.get("x-other")).toEqual(["kept"]);
+    expect(parseMime(SOURCE).headers.size).toBe(3);
+    expect([...parseMime(SOURCE).headers]).toEqual([...map]);
+    const h = parseMime(SOURCE).headers;
+    expect([...h.keys()]).toEqual(["x-failed-recipients", "subject", "x-other"]);
+    expect(h.get("subject")).toEqual(["Undelivered Mail"]);
+  });
+});
+
 describe("decodeQuotedPrintable", () => {
   it("removes soft line breaks first, then decodes escapes leftmost first", () => {
     expect(decodeQuotedPrintable("caf=C3=A9 =3D=\nx")).toBe("caf\u00c3\u00a9 =x");

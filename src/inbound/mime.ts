@@ -195,6 +195,7 @@ export function readFields(
   names: readonly string[],
   xFields = 0,
   x?: Record<string, string>,
+  lists?: (string[] | undefined)[],
 ): (string | undefined)[] {
   const out: (string | undefined)[] = new Array(names.length).fill(undefined);
   let kept = 0;
@@ -235,9 +236,9 @@ export function readFields(
           }
         }
       } else {
-        if (cur !== -1) keepField(out, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
+        if (cur !== -1) keepField(out, lists, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
         cur = nameIndex(head, at, colon, names);
-        if (cur !== -1 && out[cur] !== undefined) cur = -1;
+        if (cur !== -1 && out[cur] !== undefined && !lists) cur = -1;
         else if (cur === -1 && kept < xFields && x && isXName(head, at, colon)) {
           const name = head.slice(at, colon).toLowerCase();
           if (x[name] === undefined) {
@@ -252,15 +253,17 @@ export function readFields(
     }
     at = end + 1;
   }
-  if (cur !== -1) keepField(out, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
+  if (cur !== -1) keepField(out, lists, cur, x, xName, fieldValue(head, valueFrom, valueTo, value));
   return out;
 }
 
 /** Stands for an X- field in readFields. */
 const NAMES_X = -2;
 
+/** Keeps a field's value: the first one in `out`, each one in `lists` when given. */
 function keepField(
   out: (string | undefined)[],
+  lists: (string[] | undefined)[] | undefined,
   cur: number,
   x: Record<string, string> | undefined,
   xName: string,
@@ -268,7 +271,14 @@ function keepField(
 ): void {
   if (cur === NAMES_X) {
     if (x) x[xName] = v;
-  } else out[cur] = v;
+    return;
+  }
+  if (out[cur] === undefined) out[cur] = v;
+  if (lists) {
+    const list = lists[cur];
+    if (list) list.push(v);
+    else lists[cur] = [v];
+  }
 }
 
 /** Which of `names` head[at, colon) is, in any case (see readFields); -1 for none. */
@@ -443,16 +453,118 @@ export function parseMime(source: string, ascii = false): MimePart {
 function readPart(source: string, depth: number, budget: Budget): MimePart {
   budget.parts++;
   const { head, body } = splitHeaderBody(source);
-  // The message's own fields are all read (subject, sender, the classifier's X- fields): its map is built
-  // at once.
-  const headers = parseHeaders(head, true);
-  return buildPart(
-    new Part(head, headers),
-    [header(headers, "content-type"), header(headers, "content-transfer-encoding")],
-    body,
-    depth,
-    budget,
-  );
+  const headers = new MessageHeaders(head);
+  return buildPart(new Part(head, headers), headers.firsts, body, depth, budget);
+}
+
+/** The message's own fields that anyone reads by name: buildPart's (first), the view's, the classifier's
+ * (`m.headers.get`/`has`/`header(m.headers, …)` in parse.ts and classify.ts). Any other name asked for,
+ * or any walk over the map, builds the whole map. */
+const MESSAGE_FIELDS = [
+  "content-type",
+  "content-transfer-encoding",
+  "subject",
+  "from",
+  "to",
+  "message-id",
+  "return-path",
+  "x-failed-recipients",
+  "x-hmxmroriginalrecipient",
+  "x-apple-unsubscribe",
+  "x-nai-header",
+  "x-mlserver",
+  "auto-submitted",
+  "x-autoreply",
+  "x-autorespond",
+  "x-auto-response-suppress",
+  "x-apple-action",
+  "precedence",
+];
+
+/** The message's header map, answering `get` and `has` for MESSAGE_FIELDS from one walk (readFields, every
+ * value of each) and building the whole map (parseHeaders) only when asked anything else. */
+class MessageHeaders extends Map<string, string[]> {
+  private built = false;
+  /** Every value of each of MESSAGE_FIELDS, in order. */
+  private readonly lists: (string[] | undefined)[] = new Array(MESSAGE_FIELDS.length).fill(undefined);
+  /** The first value of each of MESSAGE_FIELDS (readFields' answer). */
+  readonly firsts: (string | undefined)[];
+
+  constructor(private readonly head: string) {
+    super();
+    this.firsts = readFields(head, MESSAGE_FIELDS, 0, undefined, this.lists);
+  }
+
+  private build(): void {
+    if (this.built) return;
+    this.built = true;
+    for (const [name, values] of parseHeaders(this.head, true)) super.set(name, values);
+  }
+
+  override get(name: string): string[] | undefined {
+    if (!this.built) {
+      const k = MESSAGE_FIELDS.indexOf(name);
+      if (k !== -1) return this.lists[k];
+      this.build();
+    }
+    return super.get(name);
+  }
+
+  override has(name: string): boolean {
+    if (!this.built) {
+      const k = MESSAGE_FIELDS.indexOf(name);
+      if (k !== -1) return this.lists[k] !== undefined;
+      this.build();
+    }
+    return super.has(name);
+  }
+
+  override get size(): number {
+    this.build();
+    return super.size;
+  }
+
+  override set(name: string, values: string[]): this {
+    this.build();
+    return super.set(name, values);
+  }
+
+  override delete(name: string): boolean {
+    this.build();
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.build();
+    super.clear();
+  }
+
+  override forEach(
+    f: (values: string[], name: string, map: Map<string, string[]>) => void,
+    self?: unknown,
+  ): void {
+    this.build();
+    super.forEach(f, self);
+  }
+
+  override keys(): MapIterator<string> {
+    this.build();
+    return super.keys();
+  }
+
+  override values(): MapIterator<string[]> {
+    this.build();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, string[]]> {
+    this.build();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, string[]]> {
+    return this.entries();
+  }
 }
 
 /** The fields buildPart reads, as readFields returns them. */
