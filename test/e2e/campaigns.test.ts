@@ -252,14 +252,21 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
         .getByRole("button", { name: "Erneut senden (nur noch nicht Versendete)" })
         .click();
       await page.getByText("Der Versand wurde gestartet.").waitFor();
-      // The two without consent stay excluded: nobody is sent twice, the run ends as before.
+      // The two without consent stay excluded: nobody is sent twice, the run ends as before. (The chip
+      // still shows the previous run's end at first: wait for the new run to have ended.)
+      type Campaign = { run_count: number; state: string; progress: { counts: Record<string, number> } };
+      const ended = () => call<Campaign>(server, key, "GET", `/v1/campaigns/${campaignId}`);
+      await expect
+        .poll(
+          async () => {
+            const c = await ended();
+            return c.run_count === before.run_count + 1 && c.state === "incomplete_sent";
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(true);
       await page.locator(".state-chip", { hasText: "Unvollständig versendet" }).waitFor({ timeout: 60_000 });
-      const after = await call<{ run_count: number; progress: { counts: Record<string, number> } }>(
-        server,
-        key,
-        "GET",
-        `/v1/campaigns/${campaignId}`,
-      );
+      const after = await ended();
       expect(after.run_count).toBe(before.run_count + 1);
       expect(after.progress.counts).toMatchObject({ sent: CONSENTING, excluded: PEOPLE - CONSENTING });
       // The activity log says what happened in words.
