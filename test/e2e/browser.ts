@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
 import type { E2EServer } from "./server.js";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results");
@@ -43,6 +44,21 @@ export async function logIn(p: Page, server: E2EServer, who: Login, start = "/me
   await p.getByLabel("Passwort").fill(who.password);
   await p.getByRole("button", { name: "Anmelden" }).click();
   await p.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 60_000 });
+}
+
+/** The language the server keeps for the signed-in user (what the next page load starts in). */
+export async function savedLanguage(p: Page): Promise<string | null> {
+  return p.evaluate(async () => {
+    const r = await fetch("/v1/auth/session");
+    return ((await r.json()) as { user: { language: string | null } }).user.language;
+  });
+}
+
+/** Switches the language by the header's switch (named "Sprache" or "Language") and waits until the server
+ * has saved it for the user: a page opened before that would start in the language saved before. */
+export async function switchLanguage(p: Page, to: "de" | "en") {
+  await p.getByRole("combobox", { name: /^(Sprache|Language)$/ }).selectOption(to);
+  await expect.poll(() => savedLanguage(p), WAIT).toBe(to);
 }
 
 /** axe on the page as it is; `exclude` names content that is not the dashboard's (a sandboxed preview). */

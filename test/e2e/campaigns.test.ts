@@ -6,7 +6,15 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, queryRefusals, shot, sidewaysOverflow, WAIT } from "./browser.js";
+import {
+  axeProblems,
+  logIn,
+  queryRefusals,
+  shot,
+  sidewaysOverflow,
+  switchLanguage,
+  WAIT,
+} from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "chefin@physio-rhein.example", password: "Massage-Termin-2026" };
@@ -343,9 +351,9 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       await at.fill("1.12.2030 9:30");
       expect(await at.getAttribute("aria-invalid")).toBeNull();
       // In English the same time reads in ISO order; back in German as TT.MM.JJJJ.
-      await page.getByLabel("Sprache").selectOption("en");
+      await switchLanguage(page, "en");
       await expect.poll(() => page.getByLabel("Send scheduled for").inputValue()).toBe("2030-12-01 09:30");
-      await page.getByLabel("Language").selectOption("de");
+      await switchLanguage(page, "de");
       await expect.poll(() => at.inputValue()).toBe("01.12.2030 09:30");
       await page.getByRole("button", { name: "Anlegen" }).click();
       await page.waitForURL(/\/campaigns\/cmp_/);

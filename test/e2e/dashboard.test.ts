@@ -7,7 +7,15 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../peers/postfix.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn as logInAt, queryRefusals, shot, sidewaysOverflow } from "./browser.js";
+import {
+  axeProblems,
+  logIn as logInAt,
+  queryRefusals,
+  savedLanguage,
+  shot,
+  sidewaysOverflow,
+  switchLanguage,
+} from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "admin@hundeschule.example", password: "Schäferhund-2026!" };
@@ -814,7 +822,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       // Dates follow the language: 25.11.2026, 10:28:24 in German, 25 Nov 2026, 10:28:24 in English.
       const firstTime = page.locator("table.activities tbody time").first();
       expect(await firstTime.textContent()).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/);
-      await page.getByLabel("Sprache").selectOption("en");
+      await switchLanguage(page, "en");
       await expect
         .poll(() => firstTime.textContent())
         .toMatch(/^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2}:\d{2}$/);
@@ -847,6 +855,51 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await again.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
       const probe = await again.evaluate(() => fetch("/v1/auth/session").then((r) => r.status));
       expect(probe).toBe(401);
+      await ctx.close();
+    },
+    STEP,
+  );
+  it(
+    "saves the language chosen last when the user switches twice before the first save is answered",
+    async () => {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      // The test before left the user in English.
+      await logInAt(p, server, ADMIN, "/messages");
+      await switchLanguage(p, "de");
+      // The first save is held back a second: a second save sent alongside would be answered first and then
+      // overwritten by the first, and the next page would open in the language the user switched away from.
+      let held = false;
+      await p.route("**/v1/auth/me", async (route) => {
+        if (route.request().method() === "PATCH" && !held) {
+          held = true;
+          await new Promise((r) => setTimeout(r, 1_500));
+        }
+        await route.continue();
+      });
+      const saves: string[] = [];
+      let pending = 0;
+      const isSave = (r: { method(): string; url(): string }) =>
+        r.method() === "PATCH" && r.url().endsWith("/v1/auth/me");
+      p.on("request", (r) => {
+        if (isSave(r)) pending++;
+      });
+      p.on("requestfinished", (r) => {
+        if (!isSave(r)) return;
+        pending--;
+        saves.push(r.postData() ?? "");
+      });
+      await p.getByRole("combobox", { name: "Sprache" }).selectOption("en");
+      await p.getByRole("combobox", { name: "Language" }).selectOption("de");
+      await p.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
+      // Every save answered, the last one German (the held English one answered before it was sent).
+      await expect
+        .poll(() => (pending === 0 ? (saves.at(-1) ?? "") : "still saving"), { timeout: 30_000 })
+        .toContain('"de"');
+      expect(await savedLanguage(p)).toBe("de");
+      await p.reload();
+      await p.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
+      expect(await p.locator("html").getAttribute("lang")).toBe("de");
       await ctx.close();
     },
     STEP,

@@ -8,7 +8,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { FakeListmonk } from "../fakes/listmonk.js";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, queryRefusals, shot } from "./browser.js";
+import { axeProblems, logIn, queryRefusals, shot, switchLanguage } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "abgleich@hundeschule.example", password: "Listmonk-Abgleich-2026!" };
@@ -199,10 +199,10 @@ requirePeer("chromium")("the sync workbench against listmonk in Chromium", () =>
       expect(await card.textContent()).toContain("nicht Personen");
       await shot(page, "listmonk-mailing");
       // The same figures in English.
-      await page.getByLabel("Sprache").selectOption("en");
+      await switchLanguage(page, "en");
       await card.getByText("Opens").waitFor();
       expect(await card.locator("dl").innerText()).toMatch(/No reaction\s+50 % \(1\)/);
-      await page.getByLabel("Language").selectOption("de");
+      await switchLanguage(page, "de");
       await card.getByText("Öffnungen").waitFor();
     },
     STEP,
@@ -258,7 +258,7 @@ requirePeer("chromium")("the sync workbench against listmonk in Chromium", () =>
       await page.getByRole("row", { name: /James Ford/ }).waitFor({ state: "detached" });
 
       // In English, "remove here only": gone here, listmonk keeps the subscriber on its list.
-      await page.getByLabel("Sprache").selectOption("en");
+      await switchLanguage(page, "en");
       await removeRow(/Emil Niklas Färber/, "Remove", "Remove");
       await dialog.getByRole("heading", { name: "Member is still in the e-mail tool" }).waitFor();
       expect(await dialog.textContent()).toContain(
@@ -268,7 +268,7 @@ requirePeer("chromium")("the sync workbench against listmonk in Chromium", () =>
       await page.getByText("Member removed here only; listmonk keeps it on its list.").waitFor();
       expect(inList("faerber@example.org")).toBe(true);
       expect(await subs()).not.toContain("faerber@example.org");
-      await page.getByLabel("Language").selectOption("de");
+      await switchLanguage(page, "de");
       await page.getByRole("heading", { name: "Teilnehmer", exact: true }).waitFor();
     },
     STEP,

@@ -1,6 +1,15 @@
 // Who is signed in: the session from GET /v1/auth/session (cookie), its CSRF token for writes, the role that
 // decides which write buttons are shown, and the user's language.
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { ApiError, api, request, setCsrfToken, setUnauthorizedHandler } from "../api/client";
 import { asLang, I18nProvider, type Lang } from "../i18n";
 
@@ -95,14 +104,30 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (user?.language) localStorage.setItem(LANG_KEY, asLang(user.language));
   }, [user?.language]);
 
+  // One language save at a time, and only the latest choice: two quick switches (de → en → de) sent at once
+  // could reach the server in either order and leave the first one saved for the user's next page.
+  const languageSaves = useRef<{ chain: Promise<void>; latest: Lang | null }>({
+    chain: Promise.resolve(),
+    latest: null,
+  });
   const setLanguage = useCallback(
     async (next: Lang) => {
       localStorage.setItem(LANG_KEY, next);
       setBrowserLang(next);
       if (!user) return;
       setState({ phase: "signed_in", user: { ...user, language: next } });
+      const saves = languageSaves.current;
+      saves.latest = next;
       // Saved for the user; if that fails the switch still holds in this browser.
-      await api.patch("/v1/auth/me", { language: next }).catch(() => undefined);
+      saves.chain = saves.chain.then(() =>
+        saves.latest === next
+          ? api.patch("/v1/auth/me", { language: next }).then(
+              () => undefined,
+              () => undefined,
+            )
+          : undefined,
+      );
+      await saves.chain;
     },
     [user],
   );
