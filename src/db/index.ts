@@ -48,9 +48,26 @@ export interface OpenOptions {
  * given here, it is the server's default, not a session's that a RESET would undo.) */
 const pgliteStartParams = [...PGlite.defaultStartParams, "-c", "wal_init_zero=off"];
 
+/**
+ * The settings of Poststelle's own PostgreSQL sessions: JIT compilation off. Poststelle's statements are
+ * short ones over a batch of rows; PostgreSQL compiles a statement whose estimated cost passes
+ * jit_above_cost (100,000), and the webhook's store-and-derive statement passes it by its rarely run
+ * branch for ties (estimated over every event of a message): 77 functions compiled in ~38 ms for a
+ * statement that runs in ~14, on 7 of the events benchmark's 20 batches (auto_explain, pg_stat_statements,
+ * bench/README.md, events, session 19). Given as the connection's startup options, so a PGOPTIONS or an
+ * `options` parameter in DATABASE_URL (which pg applies over this) still decides.
+ */
+export function postgresSessionOptions(pgOptions: string | undefined): string {
+  return ["-c jit=off", pgOptions ?? ""].join(" ").trim();
+}
+
 export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      options: postgresSessionOptions(process.env.PGOPTIONS),
+    });
     pool.on("error", () => {
       /* an idle client lost its connection; the pool replaces it */
     });
