@@ -218,8 +218,9 @@ export interface StoredEvents {
  * the ids stored among `report` — not one row per event for the driver to read (a batch is 1,000 events,
  * and the caller asks about the few with consequences). Kept prepared on PGlite: parsed and planned once, not
  * per batch, and its generic plan updates the messages by key instead of hashing the whole table (events
- * benchmark, time order: ~5–10 % less CPU per event). Not on PostgreSQL: named there, the benchmark's plain
- * INSERT of the same rows, interleaved with it, cost the server more (bench/README.md, events, session 12).
+ * benchmark, time order: ~5–10 % less CPU per event). Kept prepared on PostgreSQL too since session 19 (with
+ * JIT off, db/index.ts: session 12 saw the interleaved plain INSERT cost the server more when this statement
+ * was named, and took it back; that is not seen any more): its server CPU 22–28 → 23–24 µs per event.
  * `statusSubscribers` false — the caller read earlier in this transaction that no enabled endpoint subscribes
  * to a status change — leaves the host webhooks' part out: its one-time filter made it insert nothing then,
  * but PostgreSQL planned its five-table join for every batch (the store statement's planning 7.8–11.1 → 2.7–5.2 ms a
@@ -276,7 +277,7 @@ export async function insertEventsDerivingStatuses(
     select count(*)::int as inserted,
            ${report ? sql`array_agg(id) filter (where id = any(${textArray(report)}))` : sql`array_agg(id)`} as ids
       from ins`,
-    { pglite: true, postgres: false },
+    { pglite: true },
   ).execute(db);
   const row = r.rows[0];
   return { inserted: Number(row?.inserted ?? 0), stored: new Set(row?.ids ?? []) };

@@ -85,8 +85,8 @@ export type MessageKeysWanted =
  * Whether a message is among those a delivery names is `id in (select unnest(…))`, a hashed subplan built once
  * per statement, not `id = any(…)` in the select list, which a plan that does not know the array (a generic
  * plan) tests element by element for every message: a batch of 1,000 deliveries was a million comparisons.
- * So the common form (by our ids) is kept prepared on PGlite (db/prepared.ts): parsed and planned once, where
- * its planning — a selectivity estimate per element of the 1,000 ids — and parsing cost about as much as
+ * So the common form (by our ids) is kept prepared (db/prepared.ts; on PostgreSQL too since session 19):
+ * parsed and planned once, where its planning — a selectivity estimate per element of the 1,000 ids — and parsing cost about as much as
  * running it. The answer is one row of five JSON arrays, one per field, and the ids of the temporarily bounced
  * among them: PGlite's driver decodes every field of every row in JavaScript (a buffer copy and a TextDecoder
  * call each), and a JSON array per message (json_build_array) cost the server a type lookup per value.
@@ -126,10 +126,7 @@ export async function lockMessageKeys(
              where m.workspace_id = ${workspaceId} and ${match}
              order by m.id
                ${rowLocks ? sql`for update of m` : sql``}) k`;
-  const r = await ("ids" in wanted
-    ? prepared(statement, { pglite: true, postgres: false })
-    : statement
-  ).execute(db);
+  const r = await ("ids" in wanted ? prepared(statement, { pglite: true }) : statement).execute(db);
   const row = r.rows[0];
   if (!row) return { keys: [], transportsStamp: null, statusSubscribers: null };
   const bounced = new Set(row.temporarily_bounced ?? []);
