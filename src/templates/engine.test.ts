@@ -81,6 +81,32 @@ describe("merge-field checks when a template is compiled", () => {
     expect(unclosedOutput).toMatchObject({ part: "subject", line: 1, column: 10 });
   });
 
+  it("says what to write for Liquid's syntax errors, not LiquidJS's own words", () => {
+    const said = (html: string) => checkParts({ html }).map((p) => p.message);
+    expect(said("Hallo {{ contact.first_name\nund eine zweite Zeile")).toEqual([
+      "The placeholder '{{ contact.first_name…' is not closed: '}}' is missing.",
+    ]);
+    expect(said("{% if contact.first_name %}ja")).toEqual([
+      "The tag '{% if contact.first_name %}' is not closed: '{% endif %}' is missing.",
+    ]);
+    expect(said("{% for e in contact.emails %}{{ e }}")).toEqual([
+      "The tag '{% for e in contact.emails %}' is not closed: '{% endfor %}' is missing.",
+    ]);
+    expect(said("{% raw %}x")).toEqual(["The tag '{% raw %}' is not closed: '{% endraw %}' is missing."]);
+    expect(said("ja{% endif %}")).toEqual(["'{% endif %}' has no opening tag."]);
+    expect(said("{% else %}")).toEqual(["'{% else %}' has no opening tag."]);
+    expect(said("{% for %}x{% endfor %}")).toEqual(["The tag '{% for %}' is incomplete."]);
+    expect(said("{{ }}")).toEqual(["A value is missing here."]);
+    expect(said("{% %}")).toEqual(["A tag name is missing after '{%'."]);
+    expect(said("{% assign = 1 %}")).toEqual(["A variable name is missing here."]);
+    expect(said("{{ contact.emails[ }}")).toEqual(["'[' is not closed: ']' is missing."]);
+    // A real unknown tag stays one.
+    expect(said("{% foo %}")).toEqual(["Unknown tag 'foo'."]);
+    // A long quote is cut.
+    const [long] = said(`{{ ${"contact.first_name | append: 'x' ".repeat(3)}`);
+    expect(long).toMatch(/^The placeholder '\{\{ contact\.first_name \| appen?d?…' is not closed/);
+  });
+
   it("reports an unknown filter with line and column", () => {
     const [p] = checkParts({ html: "<p>\n  {{ data.amount | money_ch }}</p>" });
     expect(p).toEqual({ part: "html", line: 2, column: 3, message: "Unknown filter 'money_ch'." });

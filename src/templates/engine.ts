@@ -75,8 +75,41 @@ function friendlyMessage(raw: string): string {
   m = /^undefined variable: (.+)$/.exec(message);
   if (m) return `Merge field '${m[1]}' has no value for this message.`;
   m = /^tag "?([^"]+)"? not found$/.exec(message);
-  if (m) return `Unknown tag '${m[1]}'.`;
+  if (m) return CLOSING_TAG.test(m[1]) ? `'{% ${m[1]} %}' has no opening tag.` : `Unknown tag '${m[1]}'.`;
+  return syntaxMessage(message);
+}
+
+/** The closing and middle parts of Liquid's block tags: "not found" alone means one stands without its opening. */
+const CLOSING_TAG = /^(?:end\w+|else|elsif|when)$/;
+
+/** LiquidJS's syntax errors as a sentence that says what to write ("… is not closed: '%}' is missing"), in
+ * the words the dashboard translates (web/src/i18n/errors.ts templateRulesDe); anything else as LiquidJS said it. */
+function syntaxMessage(message: string): string {
+  let m = /^output "(.*)" not closed$/s.exec(message);
+  if (m) return `The placeholder '${excerpt(m[1])}' is not closed: '}}' is missing.`;
+  m = /^tag (\{%-?\s*(\w+).*%\}) not closed$/s.exec(message);
+  if (m) return `The tag '${excerpt(m[1])}' is not closed: '{% end${m[2]} %}' is missing.`;
+  if (/^raw ".*" not closed$/s.test(message))
+    return "The tag '{% raw %}' is not closed: '{% endraw %}' is missing.";
+  m = /^invalid value expression: "(.*)"$/s.exec(message);
+  if (m) return m[1].trim() ? `'${excerpt(m[1])}' is not a value.` : "A value is missing here.";
+  m = /^illegal tag: (.+)$/s.exec(message);
+  if (m) return `The tag '${excerpt(m[1])}' is incomplete.`;
+  if (message === "illegal tag syntax, tag name expected") return "A tag name is missing after '{%'.";
+  if (message === "expected variable name" || message === "invalid capture name")
+    return "A variable name is missing here.";
+  m = /^([[(]) not closed$/.exec(message);
+  if (m) return `'${m[1]}' is not closed: '${m[1] === "[" ? "]" : ")"}' is missing.`;
   return message;
+}
+
+/** A piece of the template quoted in a message: its first line, at most 40 characters (LiquidJS writes a line
+ * break in its quote as the two characters "\n" and may cut the quote with "..." itself). */
+function excerpt(text: string): string {
+  const [first, ...rest] = text.split(/\n|\\n/);
+  const line = first.replace(/\.\.\.$/, "");
+  const cut = rest.length > 0 || line !== first || line.length > 40;
+  return cut ? `${line.slice(0, 40)}…` : line;
 }
 
 function problemOf(part: TemplatePart, err: unknown): TemplateProblem {

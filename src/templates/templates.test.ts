@@ -157,7 +157,12 @@ describe("validation at save time", () => {
     });
     expect(r.status).toBe(400);
     expect(r.body.error.details).toEqual([
-      { part: "subject", line: 1, column: 10, message: expect.stringContaining("not closed") },
+      {
+        part: "subject",
+        line: 1,
+        column: 10,
+        message: "The placeholder '{{ data.nr' is not closed: '}}' is missing.",
+      },
     ]);
   });
 

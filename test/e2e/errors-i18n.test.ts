@@ -6,6 +6,7 @@ import type { ZodType } from "zod";
 import { createBlockBody } from "../../src/blocklist/schema.js";
 import { zodDetails, zodMessage } from "../../src/http/errors.js";
 import { createListBody } from "../../src/lists/schema.js";
+import { checkParts } from "../../src/templates/engine.js";
 import { createUserBody } from "../../src/users/schema.js";
 import { LoginThrottled } from "../../src/users/sessions.js";
 import { NotFound, Unauthorized } from "../../src/util/errors.js";
@@ -223,6 +224,28 @@ describe("an API error in the user's language", () => {
     expect(templateProblemText("Unknown filter 'upcase2'.", "en")).toBe("Unknown filter 'upcase2'.");
     expect(templatePartName("html", "de")).toBe("HTML-Teil");
     expect(templatePartName("subject", "en")).toBe("subject");
+  });
+
+  it("words Liquid's syntax errors in German as the server reports them", () => {
+    const german = (html: string) => checkParts({ html }).map((p) => templateProblemText(p.message, "de"));
+    expect(german("Hallo {{ contact.first_name")).toEqual([
+      "Der Platzhalter „{{ contact.first_name“ ist nicht geschlossen: Es fehlt „}}“.",
+    ]);
+    expect(german("{% if contact.first_name %}ja")).toEqual([
+      "Der Befehl „{% if contact.first_name %}“ ist nicht abgeschlossen: Es fehlt „{% endif %}“.",
+    ]);
+    expect(german("ja{% endif %}")).toEqual(["Zu „{% endif %}“ fehlt der öffnende Befehl davor."]);
+    expect(german("{% for %}x{% endfor %}")).toEqual(["Der Befehl „{% for %}“ ist unvollständig."]);
+    expect(german("{{ }}")).toEqual(["Hier fehlt ein Wert."]);
+    expect(german("{% %}")).toEqual(["Nach „{%“ fehlt der Name eines Befehls."]);
+    expect(german("{% assign = 1 %}")).toEqual(["Hier fehlt der Name einer Variablen."]);
+    expect(german("{{ contact.emails[ }}")).toEqual(["„[“ ist nicht geschlossen: Es fehlt „]“."]);
+    expect(german("{% raw %}x")).toEqual([
+      "Der Befehl „{% raw %}“ ist nicht abgeschlossen: Es fehlt „{% endraw %}“.",
+    ]);
+    expect(german("{% foo %}")).toEqual(["Unbekannter Befehl „foo“."]);
+    // English stays the server's sentence.
+    expect(templateProblemText("A value is missing here.", "en")).toBe("A value is missing here.");
   });
 
   it("keeps a sentence it cannot word as the evidence behind a worded lead", () => {

@@ -382,8 +382,9 @@ const partWords: Record<Lang, Record<string, string>> = {
 export const templatePartName = (part: string, lang: Lang) => partWords[lang][part] ?? part;
 
 const q = (v: string) => `„${v}“`;
-/** The template problems the server words in English (src/templates: engine.ts friendlyMessage,
- * merge-fields.ts unknownMessage, service.ts), in German; a Liquid syntax message is kept as it is. */
+/** The template problems the server words in English (src/templates: engine.ts friendlyMessage and
+ * syntaxMessage, merge-fields.ts unknownMessage, service.ts), in German; a Liquid message the server left as
+ * LiquidJS wrote it stays as it is. */
 const templateRulesDe: Rule[] = [
   [
     /^Unknown merge field '(.+)'\. Did you mean '(.+)'\?$/s,
@@ -400,6 +401,24 @@ const templateRulesDe: Rule[] = [
     (m) => `Das Seriendruckfeld ${q(m[1])} hat für diese Nachricht keinen Wert.`,
   ],
   [/^give html, mjml or text$/, () => "Bitte HTML, MJML oder Text angeben."],
+  [
+    /^The placeholder '(.*)' is not closed: '\}\}' is missing\.$/s,
+    (m) => `Der Platzhalter ${q(m[1])} ist nicht geschlossen: Es fehlt „}}“.`,
+  ],
+  [
+    /^The tag '(.*)' is not closed: '(.*)' is missing\.$/s,
+    (m) => `Der Befehl ${q(m[1])} ist nicht abgeschlossen: Es fehlt ${q(m[2])}.`,
+  ],
+  [/^'(.*)' has no opening tag\.$/s, (m) => `Zu ${q(m[1])} fehlt der öffnende Befehl davor.`],
+  [/^The tag '(.*)' is incomplete\.$/s, (m) => `Der Befehl ${q(m[1])} ist unvollständig.`],
+  [/^'(.*)' is not a value\.$/s, (m) => `${q(m[1])} ist kein gültiger Wert.`],
+  [/^A value is missing here\.$/, () => "Hier fehlt ein Wert."],
+  [/^A tag name is missing after '\{%'\.$/, () => "Nach „{%“ fehlt der Name eines Befehls."],
+  [/^A variable name is missing here\.$/, () => "Hier fehlt der Name einer Variablen."],
+  [
+    /^'(.)' is not closed: '(.)' is missing\.$/,
+    (m) => `${q(m[1])} ist nicht geschlossen: Es fehlt ${q(m[2])}.`,
+  ],
 ];
 
 /** A template problem's sentence in the user's language (the server's English where no rule knows it). */
