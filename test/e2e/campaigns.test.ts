@@ -699,6 +699,8 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
           await page.goto(server.url + url);
           await page.locator("h1").first().waitFor();
           await page.waitForLoadState("networkidle");
+          // The page itself, not the login page it would send a signed-out user to.
+          expect(new URL(page.url()).pathname).toBe(url.split("?")[0]);
           overflow.push(...(await sidewaysOverflow(page)));
         }
       } finally {

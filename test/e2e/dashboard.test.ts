@@ -564,6 +564,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
           await p.goto(server.url + url);
           await p.locator("h1").first().waitFor();
           await p.waitForLoadState("networkidle");
+          // The page itself: on the login page (a lost session) no write button would be found either.
+          expect(new URL(p.url()).pathname).toBe(url);
           n += await p.locator("[data-write]").count();
           if (p !== page) overflow.push(...(await sidewaysOverflow(p)));
         }

@@ -43,6 +43,8 @@ async function settle(p: Page, url: string) {
   await p.goto(server.url + url);
   await p.locator("h1").first().waitFor();
   await p.waitForLoadState("networkidle");
+  // The page itself, not the login page a lost session would show (where no write button is found either).
+  expect(new URL(p.url()).pathname).toBe(url);
 }
 
 requirePeer("chromium")("the list pages in Chromium", () => {

@@ -34,6 +34,8 @@ async function section(name: string) {
   await page.goto(`${server.url}/settings?section=${name}`);
   await page.locator("h1").first().waitFor();
   await page.waitForLoadState("networkidle");
+  // Einstellungen itself, not the login page a lost session would show.
+  expect(new URL(page.url()).pathname).toBe("/settings");
 }
 
 /** Every input of a form: none may hold a stored secret. */
