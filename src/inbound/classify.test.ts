@@ -291,6 +291,59 @@ describe("deciding the reason", () => {
     ).not.toBe("filtered");
   });
 
+  it("reads Lotus Notes' reason on the lines above each address in its Failure Reasons section", () => {
+    // Lotus Notes' notice (the layout sisimai's Notes module reads): the reason first, then the address.
+    const notes = (reasons: string, charset = "us-ascii") =>
+      [
+        "From: postmaster@notes.example.co.jp",
+        "To: shironeko@example.jp",
+        "Date: Thu, 29 Apr 2009 12:34:50 +0900",
+        "Subject: Undeliverable message",
+        "MIME-Version: 1.0",
+        `Content-Type: text/plain; charset=${charset}`,
+        "",
+        "------- Failure Reasons  --------",
+        "",
+        reasons,
+        "",
+        "------- Returned Message --------",
+        "Message-ID: <000000000.0000000000000.notes@example.jp>",
+        "From: shironeko@example.jp",
+        "To: kijitora@notes.example.co.jp",
+        "Subject: Nyaaan",
+        "",
+        "Nyaaan",
+        "",
+      ].join("\n");
+    const read = (text: string, charset?: string) =>
+      classifyBounce(notes(text, charset)).recipients.map((r) => [
+        r.recipient,
+        r.reason,
+        r.hard,
+        r.diagnostic,
+      ]);
+    expect(read("User not listed in public Name & Address Book\nkijitora@notes.example.co.jp")).toEqual([
+      ["kijitora@notes.example.co.jp", "userunknown", true, "User not listed in public Name & Address Book"],
+    ]);
+    // Two recipients, each with its own reason above it.
+    expect(
+      read(
+        "User not listed in public Name & Address Book\nkijitora@notes.example.co.jp\n" +
+          "Message has exceeded maximum hop count\nmikeneko@notes.example.co.jp",
+      ),
+    ).toEqual([
+      ["kijitora@notes.example.co.jp", "userunknown", true, "User not listed in public Name & Address Book"],
+      ["mikeneko@notes.example.co.jp", "networkerror", false, "Message has exceeded maximum hop count"],
+    ]);
+    // In Japanese ("not in the directory's list"); an error that names no cause is on hold, not undefined.
+    expect(read("ディレクトリのリストにありません\nkijitora@notes.example.co.jp", "utf-8")).toEqual([
+      ["kijitora@notes.example.co.jp", "userunknown", true, "ディレクトリのリストにありません"],
+    ]);
+    expect(read("エラー(テストメッセージとしての)\nkijitora@notes.example.co.jp", "utf-8")).toEqual([
+      ["kijitora@notes.example.co.jp", "onhold", false, "エラー(テストメッセージとしての)"],
+    ]);
+  });
+
   it("reads X.2.3, a message too long for the mailbox, as mesgtoobig (sisimai 5's emailtoolarge)", () => {
     expect(reasonOf("5.2.3", "552 5.2.3 Message length exceeds limit set by recipient")).toBe("mesgtoobig");
     expect(reasonOf("4.2.3", "452 4.2.3 Over the limit for this mailbox")).toBe("mesgtoobig");

@@ -798,6 +798,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "could not connect and send the mail to",
     "dns records for the destination computer could not be found",
     "hop count exceeded - possible mail loop",
+    // Lotus Notes: "Message has exceeded maximum hop count".
+    "exceeded maximum hop count",
     "host is unreachable",
     "host name lookup failure",
     "host not found, try again",
@@ -1189,6 +1191,8 @@ const japanese: Partial<Record<Reason, readonly Phrase[]>> = {
     ["宛先", "見つかりません"],
     ["宛先", "存在しません"],
     ["宛先不明"],
+    // Lotus Notes in Japanese: "ディレクトリのリストにありません" (not in the directory's list).
+    ["ディレクトリ", "ありません"],
   ],
   mailboxfull: [
     ["メールボックス", "いっぱい"],
