@@ -344,6 +344,59 @@ describe("deciding the reason", () => {
     ]);
   });
 
+  it("reads Gmail's notice by the remote server's reply, and its '(state N)' as the step it answered", () => {
+    // Gmail's older notice (the layout of sisimai's Gmail module and its set-of-emails); the preamble's
+    // "rejected by the recipient domain" is Gmail's, said of every failure.
+    const gmail = (reply: string) =>
+      [
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "To: shironeko@gmail.com",
+        "X-Failed-Recipients: kijitora@example.co.jp",
+        "Subject: Delivery Status Notification (Failure)",
+        "Date: Sun, 03 Oct 2010 22:49:32 +0000",
+        "Content-Type: text/plain; charset=ISO-8859-1",
+        "",
+        "Delivery to the following recipient failed permanently:",
+        "",
+        "     kijitora@example.co.jp",
+        "",
+        "Technical details of permanent failure:",
+        "Google tried to deliver your message, but it was rejected by the recipient domain. We recommend",
+        "contacting the other email provider for further information about the cause of this error. The",
+        `error that the other server returned was: ${reply}`,
+        "",
+        "----- Original message -----",
+        "",
+        "Message-Id: <CBA48452-0888-4AAC-AA4E-0F54D382117F@gmail.com>",
+        "From: shironeko@gmail.com",
+        "To: kijitora@example.co.jp",
+        "Subject: Nyaan",
+        "",
+      ].join("\n");
+    const read = (reply: string) =>
+      classifyBounce(gmail(reply)).recipients.map((r) => [r.reason, r.hard, r.diagnostic]);
+    // State 14 is the recipient step: "User unknown" there is the address, hard.
+    expect(read("550 550 <kijitora@example.co.jp>: User unknown (state 14).")).toEqual([
+      ["userunknown", true, "550 550 <kijitora@example.co.jp>: User unknown (state 14)."],
+    ]);
+    // 17 and 18 are the message step: the same words after DATA are a filter's (soft).
+    expect(read("550 550 Unknown user kijitora@example.co.jp (state 18).")).toEqual([
+      ["filtered", false, "550 550 Unknown user kijitora@example.co.jp (state 18)."],
+    ]);
+    expect(read("550 550 <kijitora@example.co.jp> No such user here (state 17).")[0].slice(0, 2)).toEqual([
+      "filtered",
+      false,
+    ]);
+    // The code decides where it is specific, whatever the state; the preamble is not the evidence.
+    expect(read("550 550 5.2.2 <kijitora@example.co.jp>... Mailbox Full (state 14).")[0].slice(0, 2)).toEqual(
+      ["mailboxfull", false],
+    );
+    expect(read("550 550 5.7.1 <kijitora@example.co.jp>... Access denied (state 13).")[0][0]).toBe(
+      "securityerror",
+    );
+    expect(read("500 Remote server does not support TLS (state 6).")[0][0]).not.toBe("rejected");
+  });
+
   it("reads X.2.3, a message too long for the mailbox, as mesgtoobig (sisimai 5's emailtoolarge)", () => {
     expect(reasonOf("5.2.3", "552 5.2.3 Message length exceeds limit set by recipient")).toBe("mesgtoobig");
     expect(reasonOf("4.2.3", "452 4.2.3 Over the limit for this mailbox")).toBe("mesgtoobig");

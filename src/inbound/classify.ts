@@ -12,6 +12,7 @@ import {
   firstAddress,
   isPlausibleRecipient,
   isSystemAddress,
+  type SmtpCommand,
   sweep,
 } from "./evidence.js";
 import { header, normaliseLineEndings, parseContentType, parseHeaders, splitHeaderBody } from "./mime.js";
@@ -317,7 +318,11 @@ function readReceipt(m: MessageView): BounceReport | null {
 function readDelivery(m: MessageView, depth = 0): BounceReport | null {
   const found = deliveryEvidence(m);
   if (found.length === 0) return null;
-  const evidence = m.headers.has("x-nai-header") ? listOf(found, mcafeeReading) : found;
+  const evidence = m.headers.has("x-nai-header")
+    ? listOf(found, mcafeeReading)
+    : found.some(quotesGmailReply)
+      ? listOf(found, gmailReading)
+      : found;
   const outcomes = listOf(evidence, outcomeOf);
   const recipients = outcomes.some(saysNothing) ? toldByReturnedReport(m, outcomes, depth) : outcomes;
   const envelopeId = m.envelopeId;
@@ -366,6 +371,37 @@ const RETURNED_REPORT_DEPTH = 2;
 function mcafeeReading(e: Evidence): Evidence {
   if (e.mtaVerdict || e.command || !MCAFEE_UNKNOWN_USER.test(e.diagnostic)) return e;
   return { ...e, mtaVerdict: "userunknown" };
+}
+
+/** Gmail's notices quote the remote server's reply after their own preamble ("Google tried to deliver your
+ * message, but it was rejected by the recipient domain. … The error that the other server returned was:
+ * 550 …"): the reply is the evidence, and the preamble's "rejected" is Gmail's, said of every failure. The
+ * older kind ends the reply with the step of the SMTP session it answered, as "(state N)": "550 550 <x@y>:
+ * User unknown (state 14)." As Gmail's notices and sisimai's Gmail module pair the numbers with the replies,
+ * 14 is the recipient (RCPT) and 15, 17 and 18 the message (DATA): a reply about the recipient or about the
+ * message. The lower states (6, 8, 9, 12, 13: the sender, TLS and authentication, the greeting) are steps
+ * of the session whose replies say what went wrong in their own words and codes; they are not read as a
+ * step. The reply's words and code decide the reason. */
+const GMAIL_REPLY = "The error that the other server returned was:";
+const GMAIL_STATE = /\(state (\d{1,2})\)\.?\s*$/;
+const GMAIL_STATE_COMMANDS: Record<string, SmtpCommand> = {
+  "14": "RCPT",
+  "15": "DATA",
+  "17": "DATA",
+  "18": "DATA",
+};
+
+function quotesGmailReply(e: Evidence): boolean {
+  return e.diagnostic.includes(GMAIL_REPLY) && e.diagnostic.includes("Google tried to deliver");
+}
+
+function gmailReading(e: Evidence): Evidence {
+  if (!quotesGmailReply(e)) return e;
+  const reply = e.diagnostic.slice(e.diagnostic.indexOf(GMAIL_REPLY) + GMAIL_REPLY.length).trim();
+  if (!reply) return e;
+  const state = GMAIL_STATE.exec(reply)?.[1];
+  const command = e.command ?? (state ? GMAIL_STATE_COMMANDS[state] : undefined) ?? commandOf(reply);
+  return { ...e, diagnostic: reply, command };
 }
 
 const MCAFEE_UNKNOWN_USER = /\b550 unknown user \S+@\S+|\buser \(\S+@\S+\) unknown\./i;
