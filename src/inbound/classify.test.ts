@@ -397,6 +397,49 @@ describe("deciding the reason", () => {
     expect(read("500 Remote server does not support TLS (state 6).")[0][0]).not.toBe("rejected");
   });
 
+  it("reads au's (EZweb) notices by their sentences above the address, and its spam filter's X-SPASIGN", () => {
+    // au's "Mail System Error - Returned Mail" (the layout of sisimai's EZweb module): the sentence says
+    // why, the address follows.
+    const au = (body: string, extra: string[] = []) =>
+      [
+        "From: Postmaster@ezweb.ne.jp",
+        "To: shironeko@example.jp",
+        "Subject: Mail System Error - Returned Mail",
+        "Date: Thu, 29 Apr 2010 12:00:00 +0900",
+        "Message-ID: <20100429120000.AAA00001@ezweb.ne.jp>",
+        ...extra,
+        "Content-Type: text/plain; charset=us-ascii",
+        "",
+        body,
+        "",
+        "-".repeat(50),
+        "Message-ID: <x@example.jp>",
+        "From: shironeko@example.jp",
+        "To: kijitora@ezweb.ne.jp",
+        "Subject: nyaan",
+        "",
+        "nyaan",
+        "",
+      ].join("\n");
+    const read = (body: string, extra?: string[]) =>
+      classifyBounce(au(body, extra)).recipients.map((r) => [r.recipient, r.reason, r.hard]);
+    expect(read("The user(s) account is temporarily limited.\n\n<kijitora@ezweb.ne.jp>")).toEqual([
+      ["kijitora@ezweb.ne.jp", "suspend", false],
+    ]);
+    expect(
+      read(
+        "Your message was not delivered within 0 days and 1 hours.\nRemote host is not responding.\n\n<kijitora@ezweb.ne.jp>",
+      ),
+    ).toEqual([["kijitora@ezweb.ne.jp", "expired", false]]);
+    expect(read("The user(s) account is disabled.\n\n<kijitora@ezweb.ne.jp>")).toEqual([
+      ["kijitora@ezweb.ne.jp", "suspend", false],
+    ]);
+    // Returned by au's spam filter: filtered, whatever the sentence.
+    expect(read("The user(s) account is disabled.\n\n<kijitora@ezweb.ne.jp>", ["X-SPASIGN: NG"])).toEqual([
+      ["kijitora@ezweb.ne.jp", "filtered", false],
+    ]);
+  });
+
   it("reads X.2.3, a message too long for the mailbox, as mesgtoobig (sisimai 5's emailtoolarge)", () => {
     expect(reasonOf("5.2.3", "552 5.2.3 Message length exceeds limit set by recipient")).toBe("mesgtoobig");
     expect(reasonOf("4.2.3", "452 4.2.3 Over the limit for this mailbox")).toBe("mesgtoobig");

@@ -320,9 +320,11 @@ function readDelivery(m: MessageView, depth = 0): BounceReport | null {
   if (found.length === 0) return null;
   const evidence = m.headers.has("x-nai-header")
     ? listOf(found, mcafeeReading)
-    : found.some(quotesGmailReply)
-      ? listOf(found, gmailReading)
-      : found;
+    : isSpamSigned(m)
+      ? listOf(found, spamSignedReading)
+      : found.some(quotesGmailReply)
+        ? listOf(found, gmailReading)
+        : found;
   const outcomes = listOf(evidence, outcomeOf);
   const recipients = outcomes.some(saysNothing) ? toldByReturnedReport(m, outcomes, depth) : outcomes;
   const envelopeId = m.envelopeId;
@@ -402,6 +404,16 @@ function gmailReading(e: Evidence): Evidence {
   const state = GMAIL_STATE.exec(reply)?.[1];
   const command = e.command ?? (state ? GMAIL_STATE_COMMANDS[state] : undefined) ?? commandOf(reply);
   return { ...e, diagnostic: reply, command };
+}
+
+/** au (KDDI, EZweb) returns a message its spam filter judged with the header "X-SPASIGN: NG": the
+ * recipient's filter refused it, whatever else the notice says (sisimai's EZweb module reads it so). */
+function isSpamSigned(m: MessageView): boolean {
+  return (m.headers.get("x-spasign")?.[0] ?? "").trim().toUpperCase() === "NG";
+}
+
+function spamSignedReading(e: Evidence): Evidence {
+  return e.mtaVerdict ? e : { ...e, mtaVerdict: "filtered" };
 }
 
 const MCAFEE_UNKNOWN_USER = /\b550 unknown user \S+@\S+|\buser \(\S+@\S+\) unknown\./i;

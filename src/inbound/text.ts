@@ -11,7 +11,7 @@ import {
   isSystemAddress,
   sweep,
 } from "./evidence.js";
-import { type Reason, saysAnyReason } from "./reasons.js";
+import { presetIn, type Reason, saysAnyReason } from "./reasons.js";
 
 /** Lines where the copy of the original message begins, in the words of the MTAs that write them
  * (one expression, so the report is scanned once). */
@@ -265,7 +265,9 @@ function findAnchors(lines: string[], exclude: NotRecipients): Anchor[] {
 /** Does the text say why, in words we know or in an SMTP reply code? */
 export function saysWhy(text: string): boolean {
   if (/(?:^|\s)[45]\d\d[\s-]|[45]\.\d{1,3}\.\d{1,3}/.test(text)) return true;
-  return saysAnyReason(sweep(text).toLowerCase());
+  // An MTA's own sentence (a preset: au's "The user(s) account is temporarily limited.") says why too.
+  const lower = sweep(text).toLowerCase();
+  return saysAnyReason(lower) || presetIn(lower) !== undefined;
 }
 
 /** Every recipient line, with what follows it until the next recipient (or the report runs out). */
