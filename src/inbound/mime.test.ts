@@ -1,8 +1,10 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   decodeQuotedPrintable,
   flattenParts,
   header,
+  MESSAGE_FIELDS,
   normaliseLineEndings,
   parseHeaders,
   parseMime,
@@ -95,6 +97,19 @@ describe("readFields", () => {
     const two: Record<string, string> = {};
     readFields(TRICKY, [], 2, two);
     expect(Object.keys(two)).toEqual(["x-one", "x-two"]);
+  });
+
+  it("names every message field the classifier reads in the fields read from one walk", () => {
+    // A name missing from MESSAGE_FIELDS makes every message build its whole header map (X-SPASIGN did:
+    // ~8 % of the classifier's time over sisimai's corpus).
+    const asked = new Set<string>();
+    for (const file of ["classify.ts", "parse.ts"]) {
+      const source = fs.readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
+      for (const m of source.matchAll(/\bheaders\.(?:get|has)\("([^"]+)"\)|header\(m\.headers, "([^"]+)"\)/g))
+        asked.add(m[1] ?? m[2]);
+    }
+    expect(asked.size).toBeGreaterThan(5);
+    expect([...asked].filter((name) => !MESSAGE_FIELDS.includes(name))).toEqual([]);
   });
 
   it("leaves a part's header map to be built when asked, with every field the block has", () => {

@@ -460,7 +460,7 @@ function readPart(source: string, depth: number, budget: Budget): MimePart {
 /** The message's own fields that anyone reads by name: buildPart's (first), the view's, the classifier's
  * (`m.headers.get`/`has`/`header(m.headers, …)` in parse.ts and classify.ts). Any other name asked for,
  * or any walk over the map, builds the whole map. */
-const MESSAGE_FIELDS = [
+export const MESSAGE_FIELDS = [
   "content-type",
   "content-transfer-encoding",
   "subject",
@@ -472,6 +472,7 @@ const MESSAGE_FIELDS = [
   "x-hmxmroriginalrecipient",
   "x-apple-unsubscribe",
   "x-nai-header",
+  "x-spasign",
   "x-mlserver",
   "auto-submitted",
   "x-autoreply",

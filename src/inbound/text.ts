@@ -275,9 +275,11 @@ function readAnchored(lines: string[], exclude: NotRecipients): Block[] {
   const anchors = findAnchors(lines, exclude);
   if (anchors.length === 0) return [];
   const blocks: Block[] = [];
+  const notesLayout = lines.some((l) => l.includes("Failure Reasons"));
   for (let k = 0; k < anchors.length; k++) {
     const a = anchors[k];
-    const notes = a.rest ? null : notesWordsBefore(lines, a, k > 0 ? anchors[k - 1].line : -1);
+    const notes =
+      notesLayout && !a.rest ? notesWordsBefore(lines, a, k > 0 ? anchors[k - 1].line : -1) : null;
     if (notes) {
       pushBlock(blocks, { recipient: a.recipient, lines: notes });
       continue;
