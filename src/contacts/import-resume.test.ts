@@ -129,7 +129,7 @@ describe("an import whose process died", () => {
       let rt = await runtimeOf(h, later);
       const [imp] = await rt.db.selectFrom("imports").selectAll().where("workspace_id", "=", ws.id).execute();
       const shown = importOut(imp, later());
-      expect(shown).toMatchObject({ status: "failed", resumable: true });
+      expect(shown).toMatchObject({ status: "failed", resumable: true, interrupted: true });
       expect(shown.counts.processed).toBeGreaterThanOrEqual(2000);
       expect(shown.counts.processed).toBeLessThan(ROWS);
       expect(shown.error).toContain(`/v1/imports/${imp.id}/resume`);

@@ -103,6 +103,7 @@ describe("CSV import", () => {
     const imp = await importFile(excelGerman);
     expect(imp).toMatchObject({
       status: "completed",
+      interrupted: false,
       dry_run: false,
       delimiter: ";",
       encoding: "utf-8",
@@ -370,5 +371,12 @@ describe("CSV import", () => {
     const g = await api(env.app, env.ws.viewer).get(`/v1/imports/${r.body.id}`);
     expect(g.body.status).toBe("failed");
     expect(g.body.error).toMatch(/stopped without finishing/);
+    // Told apart from an import that failed on its own (its file is gone here: not resumable).
+    expect(g.body).toMatchObject({ interrupted: true, resumable: false });
+    const listed = await api(env.app, env.ws.viewer).get("/v1/imports");
+    expect(listed.body.items.find((i: { id: string }) => i.id === r.body.id)).toMatchObject({
+      status: "failed",
+      interrupted: true,
+    });
   });
 });

@@ -566,6 +566,9 @@ export function importOut(r: Row<"imports">, now: Date) {
           "again: rows already imported are recognised as duplicates."
       : r.error,
     resumable,
+    // Its process ended mid-file (status failed): resumable or not, not an import that failed on its own.
+    // Added for the dashboard's wording (DESIGN §9: `status` stays as it was).
+    interrupted: lapsed,
     created_at: r.created_at,
     created_by: r.created_by,
     started_at: r.started_at,
