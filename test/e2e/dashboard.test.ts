@@ -1,7 +1,8 @@
 // The dashboard in a real browser (issue 7): Debian's Chromium driven by playwright-core against a freshly
-// started `poststelle serve`. Log in; import a CSV through the wizard; send a transactional message through
-// the API and find it under E-Mail-Status with its timeline; a viewer sees no write button; axe finds no
-// serious or critical violation on any page; switch the language. Screenshots go to test-results/.
+// started `poststelle serve`. Log in; import a CSV through the wizard, then find it under earlier imports
+// and open its report; send a transactional message through the API and find it under E-Mail-Status with its
+// timeline; a viewer sees no write button; axe finds no serious or critical violation on any page; switch the
+// language. Screenshots go to test-results/.
 import nodemailer from "nodemailer";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -15,6 +16,7 @@ import {
   shot,
   sidewaysOverflow,
   switchLanguage,
+  WAIT,
 } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
@@ -37,6 +39,7 @@ let page: Page;
 let apiKey: string;
 let messageId: string;
 let contactId: string;
+let importId: string;
 let inboundPort: number;
 let mailboxId: string;
 
@@ -187,6 +190,10 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByRole("heading", { name: "Import abgeschlossen" }).waitFor({ timeout: 60_000 });
       expect(await page.locator("progress").getAttribute("value")).toBe("100");
       expect(await page.locator("table.problem-rows").textContent()).toContain("keine-adresse");
+      // The report stays to be found again: the wizard links its address.
+      expect(await page.getByRole("link", { name: "Bericht öffnen" }).getAttribute("href")).toMatch(
+        /^\/contacts\/imports\/imp_[0-9a-z]+$/,
+      );
       await shot(page, "import");
       const after = await call<{ items: Array<{ id: string; custom_fields: Record<string, unknown> }> }>(
         server,
@@ -256,6 +263,181 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/);
       const dora = await call<{ items: unknown[] }>(server, apiKey, "GET", "/v1/contacts?q=Dora");
       expect(dora.items).toHaveLength(1);
+    },
+    STEP,
+  );
+
+  it(
+    "lists earlier imports with their counts, newest first, and opens an import's report with its rejected rows",
+    async () => {
+      const imports = await call<{ items: Array<{ id: string; filename: string; dry_run: boolean }> }>(
+        server,
+        apiKey,
+        "GET",
+        "/v1/imports",
+      );
+      const kunden = imports.items.find((i) => i.filename === "kunden.csv" && !i.dry_run);
+      if (!kunden) throw new Error("the import of kunden.csv is not listed by the API");
+      importId = kunden.id;
+      await page.goto(`${server.url}/contacts`);
+      await page.getByRole("link", { name: "Frühere Importe" }).click();
+      await page.getByRole("heading", { level: 1, name: "Frühere Importe" }).waitFor();
+      const rows = page.locator("table.imports tbody tr");
+      // Two wizard runs: each a check of the file, a dry run and the import.
+      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      // Newest first: the second wizard's import (nachtrag.csv) before the first's (kunden.csv).
+      const files = await rows.locator('td[data-label="Datei"]').allTextContents();
+      expect(files).toEqual([...Array(3).fill("nachtrag.csv"), ...Array(3).fill("kunden.csv")]);
+      const kinds = await rows.locator('td[data-label="Art"]').allTextContents();
+      expect(kinds.filter((k) => k === "Probelauf (nichts geändert)")).toHaveLength(4);
+      const row = rows
+        .filter({ hasText: "kunden.csv" })
+        .filter({ has: page.locator("td", { hasText: /^Import$/ }) });
+      expect(await row.count()).toBe(1);
+      const cell = (label: string) => row.locator(`td[data-label="${label}"]`).textContent();
+      // Its status in words and its counts; when it started as German dates are written.
+      expect(await cell("Status")).toBe("Abgeschlossen");
+      expect(await cell("Neu")).toBe("2");
+      expect(await cell("Aktualisiert")).toBe("0");
+      expect(await cell("Übersprungen")).toBe("0");
+      expect(await cell("Abgelehnt")).toBe("1");
+      expect(await cell("Gestartet")).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/);
+      expect(await page.locator("table.imports").textContent()).not.toMatch(/\b(imp_|completed|failed)/);
+      await shot(page, "imports");
+      // By keyboard: the row's link opens the report.
+      await row.getByRole("link").focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL(`${server.url}/contacts/imports/${importId}`);
+      const report = async () => {
+        await page.getByRole("heading", { level: 1, name: "Import: kunden.csv" }).waitFor();
+        const problems = page.locator("table.problem-rows");
+        await expect.poll(() => problems.textContent(), WAIT).toContain("keine-adresse");
+        expect(await problems.locator("tbody tr").count()).toBe(1);
+        expect(await problems.textContent()).toContain("„keine-adresse“ ist keine gültige E-Mail-Adresse.");
+        expect(await page.locator(".counts .count-created").textContent()).toBe("2 neu");
+        expect(await page.locator(".counts .count-rejected").textContent()).toBe("1 abgelehnt");
+        expect(await page.locator("dl.props").textContent()).toContain("StatusAbgeschlossen");
+      };
+      await report();
+      await shot(page, "import-report");
+      // Bookmarkable: the same report when the address is opened again.
+      await page.reload();
+      await report();
+      await page.getByRole("link", { name: "← Frühere Importe" }).click();
+      await page.getByRole("heading", { level: 1, name: "Frühere Importe" }).waitFor();
+      // In English: the status and kind in English words, the date in the English format.
+      await switchLanguage(page, "en");
+      await page.getByRole("heading", { level: 1, name: "Earlier imports" }).waitFor();
+      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      const rowEn = rows
+        .filter({ hasText: "kunden.csv" })
+        .filter({ has: page.locator("td", { hasText: /^Import$/ }) });
+      expect(await rowEn.locator('td[data-label="Status"]').textContent()).toBe("Completed");
+      expect(await rowEn.locator('td[data-label="Rejected"]').textContent()).toBe("1");
+      expect(await rowEn.locator('td[data-label="Started"]').textContent()).toMatch(
+        /^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2}:\d{2}$/,
+      );
+      await switchLanguage(page, "de");
+
+      // Page by page along the API's cursor: four rows a page here.
+      const limits: string[] = [];
+      await page.route(/\/v1\/imports\?/, async (route) => {
+        const url = new URL(route.request().url());
+        limits.push(url.search);
+        url.searchParams.set("limit", "4");
+        return route.fulfill({ response: await route.fetch({ url: url.toString() }) });
+      });
+      await page.goto(`${server.url}/contacts/imports`);
+      await expect.poll(() => rows.count(), WAIT).toBe(4);
+      await page.getByRole("button", { name: "Weitere laden" }).click();
+      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      expect(await page.getByRole("button", { name: "Weitere laden" }).count()).toBe(0);
+      expect(limits.filter((q) => q.includes("cursor="))).toHaveLength(1);
+      await page.unroute(/\/v1\/imports\?/);
+      // No import yet: what to do, in words.
+      await page.route(/\/v1\/imports\?/, (route) =>
+        route.fulfill({ json: { items: [], next_cursor: null } }),
+      );
+      await page.goto(`${server.url}/contacts/imports`);
+      await page
+        .getByText("Noch keine Importe. Laden Sie unter „CSV importieren“ eine CSV-Datei hoch.")
+        .waitFor();
+      await page.unroute(/\/v1\/imports\?/);
+      // The server failing: said in words with a way to try again.
+      await page.route(/\/v1\/imports\?/, (route) =>
+        route.fulfill({
+          status: 500,
+          json: { error: { code: "internal", message: "Internal server error" } },
+        }),
+      );
+      await page.goto(`${server.url}/contacts/imports`);
+      const failed = page.getByRole("alert").filter({ hasText: "Der Server hat einen Fehler gemeldet." });
+      await failed.waitFor();
+      await page.unroute(/\/v1\/imports\?/);
+      await failed.getByRole("button", { name: "Erneut versuchen" }).click();
+      await expect.poll(() => rows.count(), WAIT).toBe(6);
+    },
+    STEP,
+  );
+
+  it(
+    "resumes an interrupted import from its report, and says in words when it cannot be resumed",
+    async () => {
+      // As in the wizard's test: the report's first status is answered as the API answers an interrupted one.
+      let interrupt: "resumable" | "gone" | null = "gone";
+      let resumed = 0;
+      await page.route(/\/v1\/imports\/imp_[0-9a-z]+$/, async (route) => {
+        const real = await route.fetch();
+        if (!interrupt || route.request().method() !== "GET") return route.fulfill({ response: real });
+        const resumable = interrupt === "resumable";
+        interrupt = null;
+        const body = await real.json();
+        return route.fulfill({
+          json: {
+            ...body,
+            status: "failed",
+            interrupted: true,
+            resumable,
+            finished_at: null,
+            counts: { ...body.counts, processed: 1, created: 0, rejected: 0 },
+            error: resumable
+              ? `The import stopped without finishing (its process ended) after 1 rows. Resume it with POST /v1/imports/${body.id}/resume: it goes on after the last committed row, nothing twice.`
+              : "The import stopped without finishing (its process ended) and its file is gone. Upload the file again: rows already imported are recognised as duplicates.",
+          },
+        });
+      });
+      await page.route(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/, async (route) => {
+        resumed++;
+        const url = route
+          .request()
+          .url()
+          .replace(/\/resume$/, "");
+        const real = await route.fetch({ url, method: "GET" });
+        return route.fulfill({ status: 202, json: await real.json() });
+      });
+      await page.goto(`${server.url}/contacts/imports/${importId}`);
+      const gone = page
+        .getByRole("alert")
+        .filter({ hasText: "Der Import wurde unterbrochen (1 von 3 Zeilen" });
+      await gone.waitFor();
+      expect(await gone.textContent()).toContain("kann nicht fortgesetzt werden");
+      expect(await gone.textContent()).not.toMatch(/\/v1\/|POST|file is gone/);
+      expect(await gone.getByRole("button", { name: "Import fortsetzen" }).count()).toBe(0);
+      expect(await gone.getByRole("link", { name: "CSV importieren" }).count()).toBe(1);
+      expect(await page.locator("dl.props").textContent()).toContain("StatusUnterbrochen");
+      interrupt = "resumable";
+      await page.reload();
+      const banner = page
+        .getByRole("alert")
+        .filter({ hasText: "Der Import wurde unterbrochen (1 von 3 Zeilen" });
+      await banner.getByRole("button", { name: "Import fortsetzen" }).click();
+      await expect.poll(() => page.locator("dl.props").textContent(), WAIT).toContain("StatusAbgeschlossen");
+      expect(resumed).toBe(1);
+      await expect
+        .poll(() => page.locator("table.problem-rows").textContent(), WAIT)
+        .toContain("keine-adresse");
+      await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+$/);
+      await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/);
     },
     STEP,
   );
@@ -514,6 +696,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/contacts",
         `/contacts/${contactId}`,
         "/contacts/import",
+        "/contacts/imports",
+        `/contacts/imports/${importId}`,
         "/event-log",
         "/statistics",
         "/account",
@@ -552,6 +736,8 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         "/event-log",
         "/contacts",
         `/contacts/${contactId}`,
+        "/contacts/imports",
+        `/contacts/imports/${importId}`,
         "/statistics",
         "/settings",
         "/account",

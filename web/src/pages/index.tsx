@@ -10,6 +10,8 @@ import { TemplateEditorPage } from "./campaigns/TemplateEditorPage";
 import { ContactPage } from "./contact/ContactPage";
 import { ContactsPage } from "./contacts/ContactsPage";
 import { EventLogPage } from "./eventlog/EventLogPage";
+import { ImportReportPage } from "./import/ImportReportPage";
+import { ImportsPage } from "./import/ImportsPage";
 import { ImportWizard } from "./import/ImportWizard";
 import { ListPage } from "./lists/ListPage";
 import { ListsPage } from "./lists/ListsPage";
@@ -31,6 +33,8 @@ export const pageRoutes: PageRoute[] = [
   { path: "/event-log", element: <EventLogPage /> },
   { path: "/contacts", element: <ContactsPage /> },
   { path: "/contacts/import", element: <ImportWizard /> },
+  { path: "/contacts/imports", element: <ImportsPage /> },
+  { path: "/contacts/imports/:id", element: <ImportReportPage /> },
   { path: "/contacts/:id", element: <ContactPage /> },
   { path: "/lists", element: <ListsPage /> },
   { path: "/lists/:id", element: <ListPage /> },

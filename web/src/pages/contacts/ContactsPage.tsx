@@ -1,6 +1,6 @@
 // Kontakte: search by name or address, filter by list, consent and subscription status, sort; each row
-// opens the contact's page. Editors start the CSV import from here.
-import { useNavigate } from "react-router-dom";
+// opens the contact's page. Editors start the CSV import from here; everyone finds earlier imports here.
+import { Link, useNavigate } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
 import { FilterBar, RecordSelect, useUrlFilters } from "../../components/filters";
 import { PagedTable } from "../../components/PagedTable";
@@ -49,9 +49,14 @@ export function ContactsPage() {
         title={t.contacts.title}
         intro={t.contacts.intro}
         actions={
-          <WriteLink to="/contacts/import" className="btn btn-primary">
-            {t.contacts.import}
-          </WriteLink>
+          <>
+            <Link to="/contacts/imports" className="btn">
+              {t.imports.link}
+            </Link>
+            <WriteLink to="/contacts/import" className="btn btn-primary">
+              {t.contacts.import}
+            </WriteLink>
+          </>
         }
       />
       <FilterBar keys={keys} values={values} apply={apply}>

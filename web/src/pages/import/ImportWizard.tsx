@@ -194,10 +194,15 @@ export function ImportWizard() {
     setError(null);
   }
 
+  const earlier = (
+    <Link to="/contacts/imports" className="btn">
+      {t.imports.link}
+    </Link>
+  );
   if (!canWrite) {
     return (
       <>
-        <PageHeader title={t.importWizard.title} />
+        <PageHeader title={t.importWizard.title} actions={earlier} />
         <p>{t.settings.adminOnly}</p>
       </>
     );
@@ -207,7 +212,7 @@ export function ImportWizard() {
   const percent = c && c.total > 0 ? Math.round((c.processed / c.total) * 100) : 0;
   return (
     <>
-      <PageHeader title={t.importWizard.title} intro={t.importWizard.stepOf(step, 4)} />
+      <PageHeader title={t.importWizard.title} intro={t.importWizard.stepOf(step, 4)} actions={earlier} />
       <Steps step={step} />
       <ErrorBanner error={error} />
       {status?.status === "failed" && status.resumable ? (
@@ -335,6 +340,11 @@ export function ImportWizard() {
                 <button type="button" className="btn" onClick={restart}>
                   {t.importWizard.another}
                 </button>
+                {status ? (
+                  <Link to={`/contacts/imports/${status.id}`} className="btn">
+                    {t.imports.openReport}
+                  </Link>
+                ) : null}
                 <Link to="/contacts" className="btn btn-primary">
                   {t.importWizard.toContacts}
                 </Link>

@@ -1,4 +1,5 @@
-// The import API (POST /v1/imports, multipart; GET /v1/imports/{id}; GET /v1/imports/{id}/rows).
+// The import API (POST /v1/imports, multipart; GET /v1/imports, newest first; GET /v1/imports/{id};
+// GET /v1/imports/{id}/rows; POST /v1/imports/{id}/resume).
 import { api, request } from "../../api/client";
 
 export interface ImportStatus {
@@ -21,7 +22,21 @@ export interface ImportStatus {
   error: string | null;
   /** Its process ended mid-file and the file is kept: POST …/resume goes on after the last committed row. */
   resumable?: boolean;
+  /** Its process ended mid-file (status failed), whether or not it can be resumed. */
+  interrupted?: boolean;
+  on_duplicate?: "skip" | "update" | null;
+  created_at?: string;
+  started_at?: string | null;
+  finished_at?: string | null;
 }
+
+/** The status in words' key: an interrupted import is "interrupted", not "failed". */
+export const statusKey = (s: ImportStatus) =>
+  s.status === "failed" && s.interrupted ? "interrupted" : s.status;
+
+/** How far it got, in whole percent. */
+export const percentDone = (c: ImportStatus["counts"]) =>
+  c.total > 0 ? Math.round((c.processed / c.total) * 100) : 0;
 
 export interface ImportRow {
   row: number;
@@ -75,10 +90,13 @@ export async function followImport(
   }
 }
 
+/** How many rejected and how many skipped rows the report shows (the first ones of each). */
+export const PROBLEM_ROWS = 200;
+
 export async function problemRows(id: string): Promise<ImportRow[]> {
   const [rejected, skipped] = await Promise.all([
-    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "rejected", limit: 200 }),
-    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "skipped", limit: 200 }),
+    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "rejected", limit: PROBLEM_ROWS }),
+    api.get<{ items: ImportRow[] }>(`/v1/imports/${id}/rows`, { outcome: "skipped", limit: PROBLEM_ROWS }),
   ]);
   return [...rejected.items, ...skipped.items].sort((a, b) => a.row - b.row);
 }

@@ -1,0 +1,77 @@
+// Frühere Importe: every CSV import and dry run, newest first (GET /v1/imports, cursor-paged), with when it
+// started, its file, its status in words and its counts; each row opens its report (/contacts/imports/:id).
+// A page of its own, not part of the wizard: viewers read it too, and the wizard is for writers only.
+import { Link, useNavigate } from "react-router-dom";
+import { usePaged } from "../../api/hooks";
+import { PagedTable } from "../../components/PagedTable";
+import { PageHeader } from "../../components/PageHeader";
+import { WriteLink } from "../../components/WriteButton";
+import { useI18n } from "../../i18n";
+import { useSession } from "../../session/session";
+import { type ImportStatus, percentDone, statusKey } from "./api";
+
+export function ImportsPage() {
+  const { t, date, number } = useI18n();
+  const { canWrite } = useSession();
+  const navigate = useNavigate();
+  const list = usePaged<ImportStatus>("/v1/imports", {});
+  const w = t.imports.columns;
+  return (
+    <>
+      <PageHeader
+        title={t.imports.title}
+        intro={t.imports.intro}
+        actions={
+          <WriteLink to="/contacts/import" className="btn btn-primary">
+            {t.imports.toWizard}
+          </WriteLink>
+        }
+      />
+      <p>
+        <Link to="/contacts">← {t.contacts.title}</Link>
+      </p>
+      <PagedTable
+        list={list}
+        name="imports"
+        caption={t.imports.title}
+        headers={[
+          { label: t.imports.started },
+          { label: t.imports.file },
+          { label: t.imports.kind },
+          { label: t.imports.status },
+          { label: w.created },
+          { label: w.updated },
+          { label: w.skipped },
+          { label: w.rejected },
+        ]}
+        empty={canWrite ? t.imports.empty : t.imports.emptyViewer}
+        row={(i) => {
+          const key = statusKey(i);
+          const at = i.started_at ?? i.created_at;
+          return (
+            <tr className="clickable" onClick={() => navigate(`/contacts/imports/${i.id}`)}>
+              <td data-label={t.imports.started}>
+                {/* The link is what a keyboard reaches; the row's click does the same for a mouse. */}
+                <Link to={`/contacts/imports/${i.id}`} onClick={(e) => e.stopPropagation()}>
+                  <time dateTime={at ?? undefined}>{date(at)}</time>
+                </Link>
+              </td>
+              <td data-label={t.imports.file}>{i.filename ?? t.imports.noFile}</td>
+              <td data-label={t.imports.kind}>
+                {i.dry_run ? t.imports.kinds.dryRun : t.imports.kinds.import}
+              </td>
+              <td data-label={t.imports.status}>
+                <span className={`import-status import-status-${key}`}>{t.imports.statuses[key] ?? key}</span>
+                {key === "running" ? ` (${t.imports.progress(number(percentDone(i.counts)))})` : null}
+              </td>
+              <td data-label={w.created}>{number(i.counts.created)}</td>
+              <td data-label={w.updated}>{number(i.counts.updated)}</td>
+              <td data-label={w.skipped}>{number(i.counts.skipped)}</td>
+              <td data-label={w.rejected}>{number(i.counts.rejected)}</td>
+            </tr>
+          );
+        }}
+      />
+    </>
+  );
+}
