@@ -381,17 +381,36 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
   );
 
   it(
-    "resumes an interrupted import from its report, and says in words when it cannot be resumed",
+    "follows a running import in its report, resumes an interrupted one, and says in words when one failed or cannot be resumed",
     async () => {
-      // As in the wizard's test: the report's first status is answered as the API answers an interrupted one.
-      let interrupt: "resumable" | "gone" | null = "gone";
+      // As in the wizard's test: the report's first status is answered as the API answers a running, an
+      // interrupted or a failed import; the statuses after it are the real one (completed).
+      type Fake = "running" | "resumable" | "gone" | "failed";
+      let fake: Fake | null = null;
       let resumed = 0;
+      // The statuses after a faked running one wait until the test has read the page (a busy machine could
+      // otherwise miss the running state between two polls).
+      let hold: Promise<void> | null = null;
+      let release = () => {};
       await page.route(/\/v1\/imports\/imp_[0-9a-z]+$/, async (route) => {
+        if (!fake && hold) await hold;
         const real = await route.fetch();
-        if (!interrupt || route.request().method() !== "GET") return route.fulfill({ response: real });
-        const resumable = interrupt === "resumable";
-        interrupt = null;
+        if (!fake || route.request().method() !== "GET") return route.fulfill({ response: real });
+        const as = fake;
+        fake = null;
         const body = await real.json();
+        const counts = { ...body.counts, processed: 1, created: 0, rejected: 0 };
+        if (as === "running")
+          return route.fulfill({ json: { ...body, status: "running", finished_at: null, counts } });
+        if (as === "failed")
+          return route.fulfill({
+            json: {
+              ...body,
+              status: "failed",
+              error: "The file could not be read: unexpected end of input.",
+            },
+          });
+        const resumable = as === "resumable";
         return route.fulfill({
           json: {
             ...body,
@@ -399,7 +418,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
             interrupted: true,
             resumable,
             finished_at: null,
-            counts: { ...body.counts, processed: 1, created: 0, rejected: 0 },
+            counts,
             error: resumable
               ? `The import stopped without finishing (its process ended) after 1 rows. Resume it with POST /v1/imports/${body.id}/resume: it goes on after the last committed row, nothing twice.`
               : "The import stopped without finishing (its process ended) and its file is gone. Upload the file again: rows already imported are recognised as duplicates.",
@@ -415,7 +434,26 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         const real = await route.fetch({ url, method: "GET" });
         return route.fulfill({ status: 202, json: await real.json() });
       });
+      const facts = page.locator("dl.props");
+      const report = page.getByRole("heading", { level: 2, name: "Bericht" });
+      // Running: its progress, no report yet; then followed to its end and its report.
+      fake = "running";
+      hold = new Promise((r) => {
+        release = r;
+      });
       await page.goto(`${server.url}/contacts/imports/${importId}`);
+      await expect.poll(() => facts.textContent(), WAIT).toContain("StatusLäuft");
+      expect(await page.locator("progress").getAttribute("value")).toBe("33");
+      expect(await report.count()).toBe(0);
+      release();
+      hold = null;
+      await expect.poll(() => facts.textContent(), WAIT).toContain("StatusAbgeschlossen");
+      await expect
+        .poll(() => page.locator("table.problem-rows").textContent(), WAIT)
+        .toContain("keine-adresse");
+      // Interrupted, its file gone: why it cannot be resumed and what to do instead.
+      fake = "gone";
+      await page.reload();
       const gone = page
         .getByRole("alert")
         .filter({ hasText: "Der Import wurde unterbrochen (1 von 3 Zeilen" });
@@ -424,20 +462,34 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       expect(await gone.textContent()).not.toMatch(/\/v1\/|POST|file is gone/);
       expect(await gone.getByRole("button", { name: "Import fortsetzen" }).count()).toBe(0);
       expect(await gone.getByRole("link", { name: "CSV importieren" }).count()).toBe(1);
-      expect(await page.locator("dl.props").textContent()).toContain("StatusUnterbrochen");
-      interrupt = "resumable";
+      expect(await facts.textContent()).toContain("StatusUnterbrochen");
+      // Interrupted with its file kept: resumed here, and followed to its end.
+      fake = "resumable";
       await page.reload();
       const banner = page
         .getByRole("alert")
         .filter({ hasText: "Der Import wurde unterbrochen (1 von 3 Zeilen" });
       await banner.getByRole("button", { name: "Import fortsetzen" }).click();
-      await expect.poll(() => page.locator("dl.props").textContent(), WAIT).toContain("StatusAbgeschlossen");
+      await expect.poll(() => facts.textContent(), WAIT).toContain("StatusAbgeschlossen");
       expect(resumed).toBe(1);
       await expect
         .poll(() => page.locator("table.problem-rows").textContent(), WAIT)
         .toContain("keine-adresse");
+      // Failed on its own: said so, the server's sentence kept as its evidence.
+      fake = "failed";
+      await page.reload();
+      const failed = page.getByRole("alert").filter({ hasText: "Der Import ist fehlgeschlagen." });
+      await failed.waitFor();
+      expect(await failed.textContent()).toContain("Meldung des Servers: The file could not be read");
+      expect(await facts.textContent()).toContain("StatusFehlgeschlagen");
       await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+$/);
       await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/);
+      // An import that does not exist: said in words, with the way back.
+      await page.goto(`${server.url}/contacts/imports/imp_0000000000000000000000000`);
+      await expect
+        .poll(() => page.getByRole("alert").first().textContent(), WAIT)
+        .toMatch(/^Import „imp_0+“ gibt es in diesem Arbeitsbereich nicht\./);
+      expect(await page.getByRole("link", { name: "← Frühere Importe" }).count()).toBe(1);
     },
     STEP,
   );
@@ -754,6 +806,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
           expect(new URL(p.url()).pathname).toBe(url);
           n += await p.locator("[data-write]").count();
           if (p !== page) overflow.push(...(await sidewaysOverflow(p)));
+          if (p !== page && url.startsWith("/contacts/imports/")) await shot(p, "import-report-phone");
         }
         return n;
       };
