@@ -858,6 +858,19 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await viewer.getByRole("button", { name: "Menü" }).click();
       expect(await viewer.getByRole("link", { name: "Einstellungen" }).count()).toBe(0);
       await shot(viewer, "viewer-phone");
+      // An interrupted import the server could resume: the viewer reads who can, and gets no button for it.
+      await viewer.route(/\/v1\/imports\/imp_[0-9a-z]+$/, async (route) => {
+        const body = await (await route.fetch()).json();
+        return route.fulfill({ json: { ...body, status: "failed", interrupted: true, resumable: true } });
+      });
+      await viewer.goto(`${server.url}/contacts/imports/${importId}`);
+      const interrupted = viewer.getByRole("alert").filter({ hasText: "Der Import wurde unterbrochen" });
+      await interrupted.waitFor();
+      expect(await interrupted.textContent()).toContain(
+        "Ein Bearbeiter oder Administrator kann ihn auf dieser Seite fortsetzen.",
+      );
+      expect(await viewer.locator("[data-write]").count()).toBe(0);
+      await viewer.unroute(/\/v1\/imports\/imp_[0-9a-z]+$/);
       await ctx.close();
     },
     STEP,
