@@ -23,9 +23,16 @@ export async function loadImport(db: Database, id: string) {
   return db.selectFrom("imports").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
-export async function listImports(db: Database, workspaceId: string, cursorId: string | null, limit: number) {
+export async function listImports(
+  db: Database,
+  workspaceId: string,
+  cursorId: string | null,
+  limit: number,
+  dryRun?: boolean,
+) {
   let q = db.selectFrom("imports").selectAll().where("workspace_id", "=", workspaceId);
   if (cursorId) q = q.where("id", "<", cursorId);
+  if (dryRun !== undefined) q = q.where("dry_run", "=", dryRun);
   return q
     .orderBy("id", "desc")
     .limit(limit + 1)

@@ -279,6 +279,39 @@ describe("CSV import", () => {
     expect(list.body.items[0].rate).toBeGreaterThan(0);
   });
 
+  it("lists the imports without their dry runs, or the dry runs alone, when asked", async () => {
+    const csv = "Vorname;Nachname;E-Mail\nProbe;Lauf;probe.lauf@example.de\n";
+    const dry = await importFile(csv, { dry_run: "true" });
+    const real = await importFile(csv);
+    const viewer = api(env.app, env.ws.viewer);
+    const ids = async (query: string) =>
+      ((await viewer.get(`/v1/imports${query}`)).body.items as Array<{ id: string; dry_run: boolean }>).map(
+        (i) => [i.id, i.dry_run],
+      );
+    const all = await ids("?limit=500");
+    expect(all.slice(0, 2)).toEqual([
+      [real.id, false],
+      [dry.id, true],
+    ]);
+    const imports = await ids("?dry_run=false&limit=500");
+    expect(imports[0]).toEqual([real.id, false]);
+    expect(imports.every(([, d]) => d === false)).toBe(true);
+    const dryRuns = await ids("?dry_run=true&limit=500");
+    expect(dryRuns[0]).toEqual([dry.id, true]);
+    expect(dryRuns.every(([, d]) => d === true)).toBe(true);
+    expect(imports.length + dryRuns.length).toBe(all.length);
+    // Paged with the filter: the cursor goes on within it.
+    const first = await viewer.get("/v1/imports?dry_run=false&limit=1");
+    expect(first.body.items).toHaveLength(1);
+    if (first.body.next_cursor) {
+      const next = await viewer.get(`/v1/imports?dry_run=false&limit=1&cursor=${first.body.next_cursor}`);
+      expect(next.body.items.every((i: { dry_run: boolean }) => !i.dry_run)).toBe(true);
+    }
+    const bad = await viewer.get("/v1/imports?dry_run=maybe");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/dry_run/);
+  });
+
   it("answers bad uploads with 4xx and keeps no file behind", async () => {
     const ed = env.ws.editor;
     const unknownField = await upload(ed, excelGerman, { mapping: JSON.stringify({ "E-Mail": "emali" }) });

@@ -1,7 +1,6 @@
 // /v1/contacts (with consent and the DSGVO export and erasure) and /v1/imports (CSV import of contacts).
 import path from "node:path";
-import { z } from "zod";
-import { decodeCursor, pageQuery, toPage } from "../http/pagination.js";
+import { decodeCursor, toPage } from "../http/pagination.js";
 import { defineRoute } from "../http/route.js";
 import { Invalid, NotFound } from "../util/errors.js";
 import { consentState, recordConsent } from "./consent.js";
@@ -15,6 +14,7 @@ import {
   idParam,
   importFormFields,
   importRowsQuery,
+  importsListQuery,
   listContactsQuery,
   recordConsentBody,
   updateContactBody,
@@ -192,11 +192,18 @@ export const importRoutes = [
     url: "/v1/imports",
     auth: "workspace",
     tag: importTag,
-    summary: "List imports, newest first",
-    query: z.strictObject(pageQuery),
+    summary: "List imports, newest first; ?dry_run=false leaves the dry runs out, true lists only them",
+    query: importsListQuery,
     handler: async ({ query, ctx }) => {
       const c = decodeCursor(query.cursor);
-      const rows = await listImports(ctx.rt.db, ctx.workspaceId, c ? String(c[0]) : null, query.limit);
+      const dryRun = query.dry_run === undefined ? undefined : query.dry_run === "true";
+      const rows = await listImports(
+        ctx.rt.db,
+        ctx.workspaceId,
+        c ? String(c[0]) : null,
+        query.limit,
+        dryRun,
+      );
       const now = ctx.rt.now();
       return toPage(
         rows,

@@ -165,6 +165,12 @@ export type RecordConsentInput = z.infer<typeof recordConsentBody>;
 
 export const idParam = z.strictObject({ id: z.string().min(1).max(100) });
 
+/** GET /v1/imports: ?dry_run=false for the imports that changed contacts, true for the dry runs alone. */
+export const importsListQuery = z.strictObject({
+  ...pageQuery,
+  dry_run: z.enum(["true", "false"]).optional(),
+});
+
 export const importRowsQuery = z.strictObject({
   ...pageQuery,
   outcome: z.enum(["created", "updated", "skipped", "rejected"]).optional(),

@@ -8,7 +8,7 @@ import { findBlocked } from "../blocklist/lookup.js";
 import { bounceSources } from "../blocklist/schema.js";
 import type { Database } from "../db/index.js";
 import type { SubscriptionStatus, SyncTask } from "../db/schema.js";
-import { decodeCursor, toPage } from "../http/pagination.js";
+import { decodeCursor } from "../http/pagination.js";
 import { reactionFilters } from "../lists/schema.js";
 import { type ReactionFilter, reactionFilterSql } from "../lists/store.js";
 import type { Ctx } from "../runtime.js";

@@ -283,8 +283,20 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.getByRole("link", { name: "Frühere Importe" }).click();
       await page.getByRole("heading", { level: 1, name: "Frühere Importe" }).waitFor();
       const rows = page.locator("table.imports tbody tr");
-      // Two wizard runs: each a check of the file, a dry run and the import.
+      // At first the imports alone, newest first: the second wizard's (nachtrag.csv) before the first's.
+      await expect.poll(() => rows.count(), WAIT).toBe(2);
+      expect(await rows.locator('td[data-label="Datei"]').allTextContents()).toEqual([
+        "nachtrag.csv",
+        "kunden.csv",
+      ]);
+      expect(await rows.locator('td[data-label="Art"]').allTextContents()).toEqual(["Import", "Import"]);
+      // With the dry runs, kept in the address: each wizard run checks the file, runs a Probelauf, imports.
+      await page.getByLabel("Probeläufe zeigen").check();
+      await page.waitForURL(/[?&]dry_runs=1/);
       await expect.poll(() => rows.count(), WAIT).toBe(6);
+      await page.reload();
+      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      expect(await page.getByLabel("Probeläufe zeigen").isChecked()).toBe(true);
       // Newest first: the second wizard's import (nachtrag.csv) before the first's (kunden.csv).
       const files = await rows.locator('td[data-label="Datei"]').allTextContents();
       expect(files).toEqual([...Array(3).fill("nachtrag.csv"), ...Array(3).fill("kunden.csv")]);
@@ -328,7 +340,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       // In English: the status and kind in English words, the date in the English format.
       await switchLanguage(page, "en");
       await page.getByRole("heading", { level: 1, name: "Earlier imports" }).waitFor();
-      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      await expect.poll(() => rows.count(), WAIT).toBe(2);
       const rowEn = rows
         .filter({ hasText: "kunden.csv" })
         .filter({ has: page.locator("td", { hasText: /^Import$/ }) });
@@ -347,7 +359,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
         url.searchParams.set("limit", "4");
         return route.fulfill({ response: await route.fetch({ url: url.toString() }) });
       });
-      await page.goto(`${server.url}/contacts/imports`);
+      await page.goto(`${server.url}/contacts/imports?dry_runs=1`);
       await expect.poll(() => rows.count(), WAIT).toBe(4);
       await page.getByRole("button", { name: "Weitere laden" }).click();
       await expect.poll(() => rows.count(), WAIT).toBe(6);
@@ -375,7 +387,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await failed.waitFor();
       await page.unroute(/\/v1\/imports\?/);
       await failed.getByRole("button", { name: "Erneut versuchen" }).click();
-      await expect.poll(() => rows.count(), WAIT).toBe(6);
+      await expect.poll(() => rows.count(), WAIT).toBe(2);
     },
     STEP,
   );

@@ -359,6 +359,7 @@ export const de = {
     finished: "Beendet",
     file: "Datei",
     noFile: "(ohne Dateinamen)",
+    showDryRuns: "Probeläufe zeigen",
     kind: "Art",
     kinds: { import: "Import", dryRun: "Probelauf (nichts geändert)" },
     columns: { created: "Neu", updated: "Aktualisiert", skipped: "Übersprungen", rejected: "Abgelehnt" },

@@ -335,6 +335,7 @@ export const en: Dict = {
     finished: "Finished",
     file: "File",
     noFile: "(no file name)",
+    showDryRuns: "Show dry runs",
     kind: "Kind",
     kinds: { import: "Import", dryRun: "Dry run (nothing changed)" },
     columns: { created: "Created", updated: "Updated", skipped: "Skipped", rejected: "Rejected" },

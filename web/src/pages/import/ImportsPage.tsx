@@ -1,7 +1,7 @@
 // Frühere Importe: every CSV import and dry run, newest first (GET /v1/imports, cursor-paged), with when it
 // started, its file, its status in words and its counts; each row opens its report (/contacts/imports/:id).
 // A page of its own, not part of the wizard: viewers read it too, and the wizard is for writers only.
-import { Link, useNavigate } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
@@ -14,7 +14,11 @@ export function ImportsPage() {
   const { t, date, number } = useI18n();
   const { canWrite } = useSession();
   const navigate = useNavigate();
-  const list = usePaged<ImportStatus>("/v1/imports", {});
+  // Dry runs (the wizard's check of the file and its Probelauf) outnumber the imports two to one: shown on
+  // request, kept in the address so a reload or a bookmark shows the same.
+  const [params, setParams] = useSearchParams();
+  const withDryRuns = params.get("dry_runs") === "1";
+  const list = usePaged<ImportStatus>("/v1/imports", { dry_run: withDryRuns ? undefined : "false" });
   const w = t.imports.columns;
   return (
     <>
@@ -30,6 +34,15 @@ export function ImportsPage() {
       <p>
         <Link to="/contacts">← {t.contacts.title}</Link>
       </p>
+      <div className="check">
+        <input
+          id="dry-runs"
+          type="checkbox"
+          checked={withDryRuns}
+          onChange={(e) => setParams(e.target.checked ? { dry_runs: "1" } : {}, { replace: true })}
+        />
+        <label htmlFor="dry-runs">{t.imports.showDryRuns}</label>
+      </div>
       <PagedTable
         list={list}
         name="imports"
