@@ -76,6 +76,20 @@ async function bounce(m: { return_path: string; to: string }) {
 }
 
 /** Signs in from /messages and waits for E-Mail-Status. */
+/** A resume asked for is answered 202 with the import as it stands: the tests fake an interrupted import
+ * whose real one has long ended, so the real resume would be refused. */
+async function answerResumeWithStatus(p: Page, onResume: () => void) {
+  await p.route(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/, async (route) => {
+    onResume();
+    const url = route
+      .request()
+      .url()
+      .replace(/\/resume$/, "");
+    const real = await route.fetch({ url, method: "GET" });
+    return route.fulfill({ status: 202, json: await real.json() });
+  });
+}
+
 async function logIn(p: Page, who: { email: string; password: string }) {
   await logInAt(p, server, who, "/messages");
   await p.getByRole("heading", { level: 1, name: "E-Mail-Status" }).waitFor();
@@ -230,15 +244,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
           },
         });
       });
-      await page.route(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/, async (route) => {
-        resumed++;
-        const url = route
-          .request()
-          .url()
-          .replace(/\/resume$/, "");
-        const real = await route.fetch({ url, method: "GET" });
-        return route.fulfill({ status: 202, json: await real.json() });
-      });
+      await answerResumeWithStatus(page, () => resumed++);
       await page.goto(`${server.url}/contacts/import`);
       await page.getByLabel("CSV-Datei").setInputFiles({
         name: "nachtrag.csv",
@@ -437,15 +443,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
           },
         });
       });
-      await page.route(/\/v1\/imports\/imp_[0-9a-z]+\/resume$/, async (route) => {
-        resumed++;
-        const url = route
-          .request()
-          .url()
-          .replace(/\/resume$/, "");
-        const real = await route.fetch({ url, method: "GET" });
-        return route.fulfill({ status: 202, json: await real.json() });
-      });
+      await answerResumeWithStatus(page, () => resumed++);
       const facts = page.locator("dl.props");
       const report = page.getByRole("heading", { level: 2, name: "Bericht" });
       // Running: its progress, no report yet; then followed to its end and its report.

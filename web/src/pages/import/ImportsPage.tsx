@@ -1,6 +1,7 @@
 // Frühere Importe: every CSV import and dry run, newest first (GET /v1/imports, cursor-paged), with when it
 // started, its file, its status in words and its counts; each row opens its report (/contacts/imports/:id).
 // A page of its own, not part of the wizard: viewers read it too, and the wizard is for writers only.
+import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { usePaged } from "../../api/hooks";
 import { PagedTable } from "../../components/PagedTable";
@@ -17,7 +18,8 @@ export function ImportsPage() {
   // Dry runs (the wizard's check of the file and its Probelauf) outnumber the imports two to one: shown on
   // request, kept in the address so a reload or a bookmark shows the same.
   const [params, setParams] = useSearchParams();
-  const withDryRuns = params.get("dry_runs") === "1";
+  // Held here as well: the box answers the click at once, not when the router has applied the new address.
+  const [withDryRuns, setWithDryRuns] = useState(params.get("dry_runs") === "1");
   const list = usePaged<ImportStatus>("/v1/imports", { dry_run: withDryRuns ? undefined : "false" });
   const w = t.imports.columns;
   return (
@@ -39,7 +41,10 @@ export function ImportsPage() {
           id="dry-runs"
           type="checkbox"
           checked={withDryRuns}
-          onChange={(e) => setParams(e.target.checked ? { dry_runs: "1" } : {}, { replace: true })}
+          onChange={(e) => {
+            setWithDryRuns(e.target.checked);
+            setParams(e.target.checked ? { dry_runs: "1" } : {}, { replace: true });
+          }}
         />
         <label htmlFor="dry-runs">{t.imports.showDryRuns}</label>
       </div>
