@@ -338,6 +338,23 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       };
       await report();
       await shot(page, "import-report");
+      // The rejected rows as a CSV file to correct and import again: the file's columns, row and reason.
+      const [csv] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Abgelehnte Zeilen als CSV herunterladen" }).click(),
+      ]);
+      expect(csv.suggestedFilename()).toBe("kunden-abgelehnt.csv");
+      const csvChunks: Buffer[] = [];
+      for await (const chunk of (await csv.createReadStream()) ?? []) csvChunks.push(chunk as Buffer);
+      const csvLines = Buffer.concat(csvChunks)
+        .toString("utf8")
+        .replace(/^\uFEFF/, "")
+        .split("\r\n");
+      expect(csvLines[0].endsWith(";Zeile;Grund")).toBe(true);
+      expect(csvLines.filter((l) => l.includes("keine-adresse"))).toHaveLength(1);
+      expect(csvLines.find((l) => l.includes("keine-adresse"))).toContain(
+        "„keine-adresse“ ist keine gültige E-Mail-Adresse.",
+      );
       // Bookmarkable: the same report when the address is opened again.
       await page.reload();
       await report();

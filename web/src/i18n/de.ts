@@ -359,6 +359,10 @@ export const de = {
     finished: "Beendet",
     file: "Datei",
     noFile: "(ohne Dateinamen)",
+    downloadRejected: "Abgelehnte Zeilen als CSV herunterladen",
+    downloadRejectedHint:
+      "Zum Korrigieren in der Tabellenkalkulation und erneuten Importieren: die Spalten der Datei, dazu Zeile und Grund.",
+    rejectedSuffix: "abgelehnt",
     showDryRuns: "Probeläufe zeigen",
     kind: "Art",
     kinds: { import: "Import", dryRun: "Probelauf (nichts geändert)" },

@@ -335,6 +335,10 @@ export const en: Dict = {
     finished: "Finished",
     file: "File",
     noFile: "(no file name)",
+    downloadRejected: "Download the rejected rows as CSV",
+    downloadRejectedHint:
+      "To correct in a spreadsheet and import again: the file's columns, with row and reason.",
+    rejectedSuffix: "rejected",
     showDryRuns: "Show dry runs",
     kind: "Kind",
     kinds: { import: "Import", dryRun: "Dry run (nothing changed)" },

@@ -17,10 +17,12 @@ import {
   PROBLEM_ROWS,
   percentDone,
   problemRows,
+  rejectedRows,
   resumeImport,
   statusKey,
 } from "./api";
 import { Counts, ProblemRows } from "./Report";
+import { rejectedCsvText } from "./rejectedCsv";
 
 export function ImportReportPage() {
   const { id = "" } = useParams();
@@ -53,6 +55,28 @@ export function ImportReportPage() {
       live = false;
     };
   }, [id, tick]);
+
+  const [downloading, setDownloading] = useState(false);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+  async function download() {
+    setDownloading(true);
+    setDownloadError(null);
+    try {
+      const text = rejectedCsvText(await rejectedRows(id), i18n.lang, t);
+      const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${(status?.filename ?? "import").replace(/\.csv$/i, "")}-${t.imports.rejectedSuffix}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      setDownloadError(e);
+    } finally {
+      setDownloading(false);
+    }
+  }
 
   async function resume() {
     setBusy(true);
@@ -176,6 +200,20 @@ export function ImportReportPage() {
               {c.rejected > PROBLEM_ROWS || c.skipped > PROBLEM_ROWS ? (
                 <p className="muted">{t.imports.firstRows(number(PROBLEM_ROWS))}</p>
               ) : null}
+              {c.rejected > 0 ? (
+                <p>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={downloading}
+                    onClick={() => void download()}
+                  >
+                    {t.imports.downloadRejected}
+                  </button>{" "}
+                  <span className="muted small">{t.imports.downloadRejectedHint}</span>
+                </p>
+              ) : null}
+              {downloadError ? <ErrorBanner error={downloadError} /> : null}
               <ProblemRows rows={rows} />
             </>
           )}

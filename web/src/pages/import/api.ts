@@ -100,3 +100,19 @@ export async function problemRows(id: string): Promise<ImportRow[]> {
   ]);
   return [...rejected.items, ...skipped.items].sort((a, b) => a.row - b.row);
 }
+
+/** Every rejected row of the import, page by page (the report shows only the first ones). */
+export async function rejectedRows(id: string): Promise<ImportRow[]> {
+  const rows: ImportRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.get<{ items: ImportRow[]; next_cursor: string | null }>(`/v1/imports/${id}/rows`, {
+      outcome: "rejected",
+      limit: 500,
+      cursor,
+    });
+    rows.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
