@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 import type { E2EServer } from "./server.js";
 
@@ -95,4 +95,12 @@ export async function sidewaysOverflow(p: Page): Promise<string[]> {
       ? out
       : [`${location.pathname}: scrollWidth ${document.documentElement.scrollWidth} > ${width}`];
   });
+}
+
+/** Clicks what starts a download and answers the saved file's name and bytes. */
+export async function downloadBy(p: Page, trigger: Locator): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([p.waitForEvent("download"), trigger.click()]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await download.createReadStream()) ?? []) chunks.push(chunk as Buffer);
+  return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
 import {
   axeProblems,
+  downloadBy,
   logIn,
   queryRefusals,
   shot,
@@ -557,14 +558,9 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
       expect(fetched.headers()["content-type"]).toMatch(/^application\/pdf/);
 
       // Downloadable: the link saves a PDF named after the campaign.
-      const [download] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("link", { name: "PDF herunterladen" }).click(),
-      ]);
-      expect(download.suggestedFilename()).toBe("Herbstbrief 2026.pdf");
-      const chunks: Buffer[] = [];
-      for await (const chunk of (await download.createReadStream()) ?? []) chunks.push(chunk as Buffer);
-      expect(Buffer.concat(chunks).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+      const pdf = await downloadBy(page, page.getByRole("link", { name: "PDF herunterladen" }));
+      expect(pdf.name).toBe("Herbstbrief 2026.pdf");
+      expect(pdf.bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
 
       // The API answers it as a PDF to the signed-in user.
       const direct = await page.evaluate(async (id) => {

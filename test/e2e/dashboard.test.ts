@@ -10,6 +10,7 @@ import { freePort } from "../peers/postfix.js";
 import { requirePeer } from "../peers/require.js";
 import {
   axeProblems,
+  downloadBy,
   logIn as logInAt,
   queryRefusals,
   savedLanguage,
@@ -339,14 +340,12 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await report();
       await shot(page, "import-report");
       // The rejected rows as a CSV file to correct and import again: the file's columns, row and reason.
-      const [csv] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Abgelehnte Zeilen als CSV herunterladen" }).click(),
-      ]);
-      expect(csv.suggestedFilename()).toBe("kunden-abgelehnt.csv");
-      const csvChunks: Buffer[] = [];
-      for await (const chunk of (await csv.createReadStream()) ?? []) csvChunks.push(chunk as Buffer);
-      const csvLines = Buffer.concat(csvChunks)
+      const csv = await downloadBy(
+        page,
+        page.getByRole("button", { name: "Abgelehnte Zeilen als CSV herunterladen" }),
+      );
+      expect(csv.name).toBe("kunden-abgelehnt.csv");
+      const csvLines = csv.bytes
         .toString("utf8")
         .replace(/^\uFEFF/, "")
         .split("\r\n");
