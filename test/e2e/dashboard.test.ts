@@ -410,6 +410,35 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       await page.unroute(/\/v1\/imports\?/);
       await failed.getByRole("button", { name: "Erneut versuchen" }).click();
       await expect.poll(() => rows.count(), WAIT).toBe(2);
+
+      // An import still running is kept up to date in its row, without reloading the list: the list answers
+      // the newest import as running, its own status (asked again by the page) as it really is — held back
+      // until the test has read the running row.
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      await page.route(/\/v1\/imports\?/, async (route) => {
+        const real = await route.fetch();
+        const body = await real.json();
+        const [first, ...rest] = body.items;
+        const counts = { ...first.counts, processed: 1, created: 0, rejected: 0 };
+        return route.fulfill({
+          json: { ...body, items: [{ ...first, status: "running", finished_at: null, counts }, ...rest] },
+        });
+      });
+      await page.route(/\/v1\/imports\/imp_[0-9a-z]+$/, async (route) => {
+        await held;
+        return route.fulfill({ response: await route.fetch() });
+      });
+      await page.goto(`${server.url}/contacts/imports`);
+      const newest = rows.first().locator('td[data-label="Status"]');
+      await expect.poll(() => newest.textContent(), WAIT).toMatch(/^Läuft \(\d+ % verarbeitet\)$/);
+      release();
+      await expect.poll(() => newest.textContent(), WAIT).toBe("Abgeschlossen");
+      expect(await rows.count()).toBe(2);
+      await page.unroute(/\/v1\/imports\?/);
+      await page.unroute(/\/v1\/imports\/imp_[0-9a-z]+$/);
     },
     STEP,
   );

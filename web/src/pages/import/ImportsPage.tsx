@@ -1,15 +1,17 @@
 // Frühere Importe: every CSV import and dry run, newest first (GET /v1/imports, cursor-paged), with when it
-// started, its file, its status in words and its counts; each row opens its report (/contacts/imports/:id).
+// started, its file, its status in words and its counts (a running one's kept up to date); each row opens its
+// report (/contacts/imports/:id).
 // A page of its own, not part of the wizard: viewers read it too, and the wizard is for writers only.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { api } from "../../api/client";
 import { usePaged } from "../../api/hooks";
 import { PagedTable } from "../../components/PagedTable";
 import { PageHeader } from "../../components/PageHeader";
 import { WriteLink } from "../../components/WriteButton";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session/session";
-import { type ImportStatus, percentDone, statusKey } from "./api";
+import { finished, type ImportStatus, percentDone, statusKey } from "./api";
 
 export function ImportsPage() {
   const { t, date, number } = useI18n();
@@ -22,6 +24,30 @@ export function ImportsPage() {
   const [withDryRuns, setWithDryRuns] = useState(params.get("dry_runs") === "1");
   const list = usePaged<ImportStatus>("/v1/imports", { dry_run: withDryRuns ? undefined : "false" });
   const w = t.imports.columns;
+  // An import that is still queued or running is asked again every 1.5 s and its row updated in place (the
+  // rest of the list stays as it is, also the pages loaded with "Weitere laden"), until it has ended.
+  const [latest, setLatest] = useState<Record<string, ImportStatus>>({});
+  const current = (i: ImportStatus) => latest[i.id] ?? i;
+  const unfinished = list.items
+    .map(current)
+    .filter((i) => !finished(i))
+    .map((i) => i.id)
+    .join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each answer (latest) schedules the next question.
+  useEffect(() => {
+    if (!unfinished) return;
+    const timer = setTimeout(async () => {
+      const answers = await Promise.all(
+        unfinished.split(",").map((id) => api.get<ImportStatus>(`/v1/imports/${id}`).catch(() => null)),
+      );
+      setLatest((old) => {
+        const next = { ...old };
+        for (const a of answers) if (a) next[a.id] = a;
+        return next;
+      });
+    }, 1_500);
+    return () => clearTimeout(timer);
+  }, [unfinished, latest]);
   return (
     <>
       <PageHeader
@@ -63,7 +89,8 @@ export function ImportsPage() {
           { label: w.rejected },
         ]}
         empty={canWrite ? t.imports.empty : t.imports.emptyViewer}
-        row={(i) => {
+        row={(listed) => {
+          const i = current(listed);
           const key = statusKey(i);
           const at = i.started_at ?? i.created_at;
           return (
