@@ -36,24 +36,35 @@ export async function startSendingRun(
     from: "info@hundeschule.example",
   });
   expect(s.status, s.text).toBe(202);
+  const { plan } = await planOfRun(env, created.body.id);
+  return { plan, audience };
+}
+
+/** The plan a worker compiles for the campaign's current run, and the run's snapshot. */
+export async function planOfRun(
+  env: TestEnv,
+  campaignId: string,
+): Promise<{ plan: RunPlan; snapshot: RunSnapshot }> {
   const campaign = await env.rt.db
     .selectFrom("campaigns")
     .select("current_run_id")
-    .where("id", "=", created.body.id)
+    .where("id", "=", campaignId)
     .executeTakeFirstOrThrow();
-  const run = await findRun(env.rt.db, campaign.current_run_id!);
+  const run = await findRun(env.rt.db, campaign.current_run_id ?? "");
+  if (!run) throw new Error(`campaign ${campaignId} has no current run`);
+  const snapshot = run.snapshot as RunSnapshot;
   const plan: RunPlan = {
-    runId: run!.id,
-    campaignId: created.body.id,
+    runId: run.id,
+    campaignId,
     workspaceId: env.ws.id,
-    email: new EmailPlan(run!.snapshot as RunSnapshot, null, env.rt),
+    email: new EmailPlan(snapshot, null, env.rt),
     broken: null,
     transport: null,
     senderDomain: null,
     transportMissing: false,
     loadedAt: Date.now(),
   };
-  return { plan, audience };
+  return { plan, snapshot };
 }
 
 /** What a worker named `owner` claims of the run now (up to 10 recipients, a one-minute lease). */

@@ -9,11 +9,9 @@ import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { linksOfMessage } from "../tracking/engagement-store.js";
 import { markSendingGroup, prepareBatch, recordOutcomes } from "./batch.js";
 import { Housekeeping } from "./housekeeping.js";
-import { EmailPlan, type RunSnapshot } from "./render.js";
-import { claimForTest } from "./sending-run.testkit.js";
-import { findRun } from "./store.js";
+import { claimForTest, planOfRun } from "./sending-run.testkit.js";
 import { seedAudience } from "./test-support.js";
-import { CampaignWorker, type RunPlan } from "./worker.js";
+import { CampaignWorker } from "./worker.js";
 
 let env: TestEnv;
 let worker: CampaignWorker;
@@ -227,25 +225,8 @@ describe("a serial e-mail's tracking", () => {
 describe("a worker that dies during a tracked group's SMTP transactions", () => {
   it("leaves messages the reaper writes with their links; the raw MIME matches its digest; a late reply stores nothing twice", async () => {
     const { id } = await sentCampaign(3);
-    const campaign = await env.rt.db
-      .selectFrom("campaigns")
-      .select("current_run_id")
-      .where("id", "=", id)
-      .executeTakeFirstOrThrow();
-    const run = await findRun(env.rt.db, campaign.current_run_id!);
-    const snapshot = run!.snapshot as RunSnapshot;
+    const { plan, snapshot } = await planOfRun(env, id);
     expect(snapshot.tracking).toBe(true);
-    const plan: RunPlan = {
-      runId: run!.id,
-      campaignId: id,
-      workspaceId: env.ws.id,
-      email: new EmailPlan(snapshot, null, env.rt),
-      broken: null,
-      transport: null,
-      senderDomain: null,
-      transportMissing: false,
-      loadedAt: Date.now(),
-    };
     const dead = { rt: env.rt, owner: "dead-worker" };
     const now = env.rt.now();
     const claimed = await claimForTest(env, plan, dead.owner);
@@ -315,23 +296,7 @@ describe("a worker that dies during a tracked group's SMTP transactions", () => 
 
   it("a group recorded by a live worker stores its links with its messages, once", async () => {
     const { id } = await sentCampaign(2);
-    const campaign = await env.rt.db
-      .selectFrom("campaigns")
-      .select("current_run_id")
-      .where("id", "=", id)
-      .executeTakeFirstOrThrow();
-    const run = await findRun(env.rt.db, campaign.current_run_id!);
-    const plan: RunPlan = {
-      runId: run!.id,
-      campaignId: id,
-      workspaceId: env.ws.id,
-      email: new EmailPlan(run!.snapshot as RunSnapshot, null, env.rt),
-      broken: null,
-      transport: null,
-      senderDomain: null,
-      transportMissing: false,
-      loadedAt: Date.now(),
-    };
+    const { plan } = await planOfRun(env, id);
     const w = { rt: env.rt, owner: "live-worker" };
     const claimed = await claimForTest(env, plan, w.owner);
     const prepared = await prepareBatch(w, plan, claimed);
