@@ -104,3 +104,28 @@ export async function downloadBy(p: Page, trigger: Locator): Promise<{ name: str
   for await (const chunk of (await download.createReadStream()) ?? []) chunks.push(chunk as Buffer);
   return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }
+
+/** Opens a dashboard page and waits for its data: its heading and no request in flight; and it is the page
+ * itself, not the login page a lost session shows (where "no write button" would hold trivially). */
+export async function openSettled(p: Page, server: E2EServer, url: string) {
+  await p.goto(server.url + url);
+  await p.locator("h1").first().waitFor();
+  await p.waitForLoadState("networkidle");
+  expect(new URL(p.url()).pathname).toBe(url.split("?")[0]);
+}
+
+/** What sticks out sideways on each of the pages `open` shows, at phone width (390 px); the window's size is
+ * put back afterwards. */
+export async function overflowOnPhone<T>(p: Page, pages: T[], open: (page: T) => Promise<void>) {
+  await p.setViewportSize({ width: 390, height: 844 });
+  const overflow: string[] = [];
+  try {
+    for (const x of pages) {
+      await open(x);
+      overflow.push(...(await sidewaysOverflow(p)));
+    }
+  } finally {
+    await p.setViewportSize({ width: 1280, height: 900 });
+  }
+  return overflow;
+}

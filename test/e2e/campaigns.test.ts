@@ -10,6 +10,8 @@ import {
   axeProblems,
   downloadBy,
   logIn,
+  openSettled,
+  overflowOnPhone,
   queryRefusals,
   shot,
   sidewaysOverflow,
@@ -682,26 +684,17 @@ requirePeer("chromium")("serial correspondence in Chromium", () => {
   it(
     "lays out the admin's pages on a phone (390 px) without sideways scrolling",
     async () => {
-      await page.setViewportSize({ width: 390, height: 844 });
-      const overflow: string[] = [];
-      try {
-        for (const url of [
+      const overflow = await overflowOnPhone(
+        page,
+        [
           "/campaigns/new",
           `/campaigns/${campaignId}`,
           `/campaigns/templates/${templateId}`,
           `/statistics?campaign_id=${campaignId}`,
           "/contacts/import",
-        ]) {
-          await page.goto(server.url + url);
-          await page.locator("h1").first().waitFor();
-          await page.waitForLoadState("networkidle");
-          // The page itself, not the login page it would send a signed-out user to.
-          expect(new URL(page.url()).pathname).toBe(url.split("?")[0]);
-          overflow.push(...(await sidewaysOverflow(page)));
-        }
-      } finally {
-        await page.setViewportSize({ width: 1280, height: 900 });
-      }
+        ],
+        (url) => openSettled(page, server, url),
+      );
       expect(overflow).toEqual([]);
     },
     STEP,

@@ -12,6 +12,7 @@ import {
   axeProblems,
   downloadBy,
   logIn as logInAt,
+  openSettled,
   queryRefusals,
   savedLanguage,
   shot,
@@ -854,11 +855,7 @@ requirePeer("chromium")("the dashboard in Chromium", () => {
       const count = async (p: Page) => {
         let n = 0;
         for (const url of paths) {
-          await p.goto(server.url + url);
-          await p.locator("h1").first().waitFor();
-          await p.waitForLoadState("networkidle");
-          // The page itself: on the login page (a lost session) no write button would be found either.
-          expect(new URL(p.url()).pathname).toBe(url);
+          await openSettled(p, server, url);
           n += await p.locator("[data-write]").count();
           if (p !== page) overflow.push(...(await sidewaysOverflow(p)));
           if (p !== page && url.startsWith("/contacts/imports/")) await shot(p, "import-report-phone");

@@ -8,6 +8,8 @@ import { requirePeer } from "../peers/require.js";
 import {
   axeProblems,
   logIn as logInAt,
+  openSettled,
+  overflowOnPhone,
   queryRefusals,
   shot as shotAs,
   sidewaysOverflow,
@@ -40,11 +42,7 @@ async function logIn(p: Page, who: { email: string; password: string }) {
 }
 
 async function settle(p: Page, url: string) {
-  await p.goto(server.url + url);
-  await p.locator("h1").first().waitFor();
-  await p.waitForLoadState("networkidle");
-  // The page itself, not the login page a lost session would show (where no write button is found either).
-  expect(new URL(p.url()).pathname).toBe(url);
+  await openSettled(p, server, url);
 }
 
 requirePeer("chromium")("the list pages in Chromium", () => {
@@ -369,21 +367,16 @@ requirePeer("chromium")("the list pages in Chromium", () => {
   it(
     "lays out the admin's pages on a phone (390 px) without sideways scrolling",
     async () => {
-      await page.setViewportSize({ width: 390, height: 844 });
-      const overflow: string[] = [];
-      try {
-        for (const url of [
+      const overflow = await overflowOnPhone(
+        page,
+        [
           "/lists",
           `/lists/${linkedListId}`,
           `/lists/${linkedListId}/sync`,
           `/lists/${linkedListId}/mailings`,
-        ]) {
-          await settle(page, url);
-          overflow.push(...(await sidewaysOverflow(page)));
-        }
-      } finally {
-        await page.setViewportSize({ width: 1280, height: 900 });
-      }
+        ],
+        (url) => settle(page, url),
+      );
       expect(overflow).toEqual([]);
     },
     STEP,

@@ -5,7 +5,7 @@
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { requirePeer } from "../peers/require.js";
-import { axeProblems, logIn, queryRefusals, shot, sidewaysOverflow } from "./browser.js";
+import { axeProblems, logIn, overflowOnPhone, queryRefusals, shot, sidewaysOverflow } from "./browser.js";
 import { buildDashboardIfStale, call, type E2EServer, startServer } from "./server.js";
 
 const ADMIN = { email: "technik@hundeschule.example", password: "Einstellungen-2026!" };
@@ -404,16 +404,11 @@ requirePeer("chromium")("the settings in Chromium", () => {
   it(
     "lays out every section of Einstellungen for an admin on a phone (390 px) without sideways scrolling",
     async () => {
-      await page.setViewportSize({ width: 390, height: 844 });
-      const overflow: string[] = [];
-      try {
-        for (const s of ["general", "archive", "transports", "errors", "blocklist", "users", "keys"]) {
-          await section(s);
-          overflow.push(...(await sidewaysOverflow(page)));
-        }
-      } finally {
-        await page.setViewportSize({ width: 1280, height: 900 });
-      }
+      const overflow = await overflowOnPhone(
+        page,
+        ["general", "archive", "transports", "errors", "blocklist", "users", "keys"],
+        section,
+      );
       expect(overflow).toEqual([]);
     },
     STEP,
