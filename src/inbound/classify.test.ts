@@ -266,6 +266,18 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.0.0", "550 Message refused by the name server policy of example.org")).not.toBe(
       "networkerror",
     );
+    // Postfix's dns_lookup says "Malformed or unexpected name server reply" for any lookup that failed
+    // in no way it names (a null MX has words of its own: "does not accept mail (nullMX)"): the network's
+    // trouble, soft. Only AOL's outbound relay is known to answer a null MX so (sisimai's AOL table).
+    const malformed = "Name service error for name=a.b.c type=MX: Malformed or unexpected name server reply";
+    const postfix = classifyBounce(dsn("5.4.4", malformed).replace("smtp; ", "X-Postfix; ")).recipients[0];
+    expect([postfix.reason, postfix.hard]).toEqual(["networkerror", false]);
+    const aol = dsn("5.4.4", malformed)
+      .replace("smtp; ", "X-Outbound-Mail-Relay; ")
+      .replace("Reporting-MTA: dns; mx.example.org", "Reporting-MTA: dns; omr-m01.mx.aol.com");
+    expect(classifyBounce(aol).recipients[0]).toMatchObject({ reason: "notaccept", hard: true });
+    const nullMx = classifyBounce(dsn("5.1.0", "Domain example.com does not accept mail (nullMX)")).recipients[0];
+    expect([nullMx.reason, nullMx.hard]).toEqual(["notaccept", true]);
   });
 
   it("reads Japanese words of an unknown user, and no other Japanese text as them", () => {

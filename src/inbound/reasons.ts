@@ -1275,8 +1275,10 @@ export const presets: Array<[Reason, readonly string[]]> = [
     "notaccept",
     [
       "an mx or srv record indicated no smtp service",
-      // RFC 7505 null MX: newer Postfix says "nullMX", older ones only that the MX reply was malformed
-      "malformed or unexpected name server reply",
+      // RFC 7505 null MX: Postfix says "Domain x does not accept mail (nullMX)". Its "Name service error
+      // for name=x type=MX: Malformed or unexpected name server reply" is any other failed lookup
+      // (dns_lookup.c's default case), a network error — AOL's relay alone uses it for a null MX
+      // (providers.data.ts).
       "does not accept mail (nullmx)",
       "domain does not accept mail",
       "no host found for existing smtp connection",
