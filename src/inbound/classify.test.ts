@@ -93,6 +93,35 @@ describe("what a report is", () => {
     ]);
   });
 
+  it("reads the server's quoted reply, not Sendmail's 'User unknown' for it, when the reply followed DATA", () => {
+    // Pipelined: the server refused the recipient with SPF words, the reply arriving after ">>> DATA";
+    // Sendmail then wrote its generic line for a refused RCPT (5.1.1 "User unknown").
+    const notice = (reply: string) =>
+      [
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>",
+        "To: <newsletter@example.org>",
+        "Subject: Returned mail: see transcript for details",
+        "",
+        "   ----- The following addresses had permanent fatal errors -----",
+        "leser@example.com",
+        `    (reason: ${reply})`,
+        "",
+        "   ----- Transcript of session follows -----",
+        "... while talking to mx.example.com.:",
+        ">>> DATA",
+        `<<< ${reply}`,
+        "550 5.1.1 leser@example.com... User unknown",
+        "<<< 503 RCPT first (#5.5.1)",
+        "",
+      ].join("\n");
+    const spf = classifyBounce(notice("553 Sender Policy Framework (SPF) fail")).recipients;
+    expect(spf.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["leser@example.com", "authfailure", false],
+    ]);
+    const full = classifyBounce(notice("552 Mailbox full")).recipients;
+    expect(full.map((x) => [x.reason, x.hard])).toEqual([["mailboxfull", false]]);
+  });
+
   it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
     const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([
@@ -276,7 +305,8 @@ describe("deciding the reason", () => {
       .replace("smtp; ", "X-Outbound-Mail-Relay; ")
       .replace("Reporting-MTA: dns; mx.example.org", "Reporting-MTA: dns; omr-m01.mx.aol.com");
     expect(classifyBounce(aol).recipients[0]).toMatchObject({ reason: "notaccept", hard: true });
-    const nullMx = classifyBounce(dsn("5.1.0", "Domain example.com does not accept mail (nullMX)")).recipients[0];
+    const nullMx = classifyBounce(dsn("5.1.0", "Domain example.com does not accept mail (nullMX)"))
+      .recipients[0];
     expect([nullMx.reason, nullMx.hard]).toEqual(["notaccept", true]);
   });
 

@@ -369,6 +369,8 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
   // What the transcript said since the last recipient was named (the exchange, a local agent's words:
   // "mail.local: unknown user: x"), waiting for Sendmail's error line about its recipient.
   let pending: string[] = [];
+  // Whether `pending` is a server's reply quoted with "<<<" (not a local agent's words).
+  let quotedReply = false;
   let inTranscript = false;
   for (let i = 0; i < lines.length; i++) {
     // Lines that begin, after white space, with ">>>" or "<<<" are read; other lines only inside the
@@ -384,13 +386,21 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
       if (named) {
         const recipient = cleanAddress(named);
         if (isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
-          pushBlock(blocks, { recipient, lines: [...pending, raw.trim()] });
+          // After a server's quoted reply, Sendmail's "5xx 5.1.1 <x>... User unknown" only names whom the
+          // reply was about: "User unknown" and 5.1.1 are what Sendmail writes for any 5xx answering RCPT,
+          // also for "553 Sender Policy Framework (SPF) fail" when the commands were pipelined and the
+          // reply came after ">>> DATA". The server's words are the evidence, as when the reply named its
+          // RCPT. Sendmail's other words ("Remote protocol error: Connection reset …") are its own and stay.
+          const summary = quotedReply && SENDMAIL_USER_UNKNOWN.test(raw);
+          pushBlock(blocks, { recipient, lines: summary ? pending : [...pending, raw.trim()] });
         }
         pending = [];
+        quotedReply = false;
       } else if (raw.startsWith("-", first)) {
         // A section's dashed title: the transcript begins with its own and ends with the next one.
         inTranscript = TRANSCRIPT_TITLE.test(raw);
         pending = [];
+        quotedReply = false;
       } else if (inTranscript && first < raw.length) {
         pending.push(raw.trim());
       }
@@ -414,8 +424,10 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     if (recipient && isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
       pushBlock(blocks, { recipient: cleanAddress(recipient), lines: [command, ...reply] });
       pending = [];
+      quotedReply = false;
     } else {
       pending = [command, ...reply];
+      quotedReply = true;
     }
   }
   return blocks.filter((b) => b.lines.some((l) => /\b[45]\d\d\b/.test(l)));
@@ -427,6 +439,9 @@ const TRANSCRIPT_TITLE = /^\s*-+\s*Transcript of session follows/i;
 const SENDMAIL_ERROR_LINE = new RegExp(
   `^\\s*[45]\\d\\d(?: [245]\\.\\d{1,3}\\.\\d{1,3})? <?${ADDR}>?\\.\\.\\.`,
 );
+
+/** Sendmail's words for a refused RCPT (EX_NOUSER), whatever the server answered. */
+const SENDMAIL_USER_UNKNOWN = /\.\.\. User unknown\s*$/i;
 
 /** Sendmail's error line about a program or a file an address was aliased or forwarded to ("554
  * \"|/usr/bin/procmail\"... Service unavailable", "550 /var/mail/x... Cannot open"): group 1 the target as
