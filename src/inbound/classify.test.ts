@@ -122,6 +122,29 @@ describe("what a report is", () => {
     expect(full.map((x) => [x.reason, x.hard])).toEqual([["mailboxfull", false]]);
   });
 
+  it("reads a notice written by the mail system as 'From: <>', with no subject and no report", () => {
+    // An Exim filter's "fail" text, sent from the null reverse path (BounceParser's warning-5 sample).
+    const notice = [
+      "Return-Path: <>",
+      "From: <>",
+      "To: newsletter+abc@example.org",
+      "Auto-Submitted: auto-replied",
+      "",
+      "You sent mail to sarah.muster@example.coop. That's not a valid user here.",
+      "",
+    ].join("\n");
+    const r = classifyBounce(notice);
+    expect(r.kind).toBe("bounce");
+    expect(r.recipients.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["sarah.muster@example.coop", "userunknown", true],
+    ]);
+    // A person's letter that merely names an address is still no report.
+    const letter = notice
+      .replace("From: <>", "From: Sarah <sarah@example.org>")
+      .replace("Return-Path: <>", "");
+    expect(classifyBounce(letter.replace("Auto-Submitted: auto-replied\n", "")).recipients).toEqual([]);
+  });
+
   it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
     const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([

@@ -261,6 +261,8 @@ function looksLikeBounce(m: MessageView): boolean {
   const from = header(m.headers, "from") ?? "";
   // A report from the mail system itself is a bounce unless it says otherwise.
   if (BOUNCE_FROM.test(from)) return true;
+  // "From: <>": the null reverse path as author, written only by a mail system about a message it got.
+  if (from.trim() === "<>") return true;
   return BOUNCE_SUBJECT.test(m.subject) || BOUNCE_BODY.test(m.reportText.slice(0, 20000));
 }
 
