@@ -145,6 +145,33 @@ describe("what a report is", () => {
     expect(classifyBounce(letter.replace("Auto-Submitted: auto-replied\n", "")).recipients).toEqual([]);
   });
 
+  it("reads AOL's AIRmail notice: screen names below its sentence are addresses at its own domain", () => {
+    const notice = [
+      "Return-Path: <>",
+      "from: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>",
+      "To: <newsletter@example.org>",
+      "Subject: Mail Delivery Problem",
+      "Mailer: AIRmail [v110.15]",
+      "X-AOL-IP: 172.18.180.135",
+      "",
+      "",
+      "Sorry newsletter@example.org. Your mail to the following recipients could not be delivered because they are not accepting mail with attachments or embedded images:",
+      "\tErikaM123",
+      "\tmax.muster",
+      "",
+    ].join("\n");
+    for (const form of [notice, notice.replace(/\n/g, "\r\n"), notice.replace(/\n/g, "\r")]) {
+      const r = classifyBounce(form).recipients;
+      expect(r.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+        ["erikam123@aol.com", "filtered", false],
+        ["max.muster@aol.com", "filtered", false],
+      ]);
+    }
+    // Without the Mailer header it is some other notice: a bare word is never made an address.
+    const other = classifyBounce(notice.replace("Mailer: AIRmail [v110.15]\n", "")).recipients;
+    expect(other.map((x) => x.recipient)).not.toContain("erikam123@aol.com");
+  });
+
   it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
     const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([

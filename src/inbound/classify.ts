@@ -464,8 +464,8 @@ function deliveryEvidence(m: MessageView): Evidence[] {
   };
   const textual = () => listOf(textBlocks(), evidenceOfBlock);
   if (fromFields.length === 0) {
-    const list = listServerNotice(m);
-    if (list) return list;
+    const own = listServerNotice(m) ?? airmailNotice(m);
+    if (own) return own;
     const read = textual();
     const failed = failedRecipientsHeader(m);
     // X-Failed-Recipients names the recipients outright; text readers that found none of them (Exim writes
@@ -533,6 +533,38 @@ function listServerNotice(m: MessageView): Evidence[] | undefined {
   const diagnostic = sweep(end === -1 ? text.slice(0, 500) : text.slice(0, end));
   return [{ recipient: cleanAddress(address[1]), diagnostic, reason: kind[0] }];
 }
+
+/** AOL's AIRmail (header "Mailer: AIRmail [v110.15]") wrote its own notice, no report part and no reply code:
+ *   Sorry x@example.com. Your mail to the following recipients could not be delivered because they are
+ *   not accepting mail with attachments or embedded images:
+ *   \tscreenname
+ * Each recipient stands indented below the sentence by its screen name, without a domain: an address at
+ * the notice's own domain (AOL's MAILER-DAEMON@aol.com). The words after "because" say why. */
+function airmailNotice(m: MessageView): Evidence[] | undefined {
+  if (!AIRMAIL.test(header(m.headers, "mailer") ?? "")) return undefined;
+  const domain = m.from?.slice(m.from.lastIndexOf("@") + 1).toLowerCase();
+  const lines = m.reportText.slice(0, 8000).split("\n");
+  const at = lines.findIndex((l) => AIRMAIL_BECAUSE.test(l));
+  if (!domain || at === -1) return undefined;
+  // The sentence may run over more than one line, up to its colon.
+  let end = at;
+  while (end < lines.length - 1 && !lines[end].trimEnd().endsWith(":")) end++;
+  const sentence = lines.slice(at, end + 1).join(" ");
+  const why = sweep(sentence.slice(sentence.search(/\bbecause\b/i) + "because".length).replace(/:\s*$/, ""));
+  const out: Evidence[] = [];
+  for (let i = end + 1; i < lines.length; i++) {
+    const name = AIRMAIL_NAME.exec(lines[i]);
+    if (!name) break;
+    const recipient = name[1].includes("@") ? cleanAddress(name[1]) : `${name[1].toLowerCase()}@${domain}`;
+    if (!m.notRecipients.has(recipient)) out.push({ recipient, diagnostic: why });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+const AIRMAIL = /^\s*AIRmail\b/i;
+const AIRMAIL_BECAUSE = /\bcould not be delivered because\b/i;
+/** An indented screen name (or address) alone on its line. */
+const AIRMAIL_NAME = /^[ \t]+([A-Za-z0-9][\w.+-]*(?:@[\w.-]+)?)[ \t]*$/;
 
 const FML_SERVER = /^\s*fml\b/i;
 /** fml's notice titles and first lines, by what they mean. */

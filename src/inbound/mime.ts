@@ -474,6 +474,7 @@ export const MESSAGE_FIELDS = [
   "x-nai-header",
   "x-spasign",
   "x-mlserver",
+  "mailer",
   "auto-submitted",
   "x-autoreply",
   "x-autorespond",

@@ -884,6 +884,8 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "bounced address",
     "has restricted sms e-mail",
     "is not accepting any mail",
+    // AOL's AIRmail: the recipient's own mail controls refuse attachments and pictures.
+    "are not accepting mail with attachments or embedded images",
     "message filtered",
     "message rejected due to user rules",
     "not found recipient account",
