@@ -81,6 +81,26 @@ describe("what a report is", () => {
     expect(kind("exim-unrouteable-address.eml")).toBe("bounce");
   });
 
+  it("knows an auto-reply by its subject in more languages, also in brackets", () => {
+    const reply = (subject: string) =>
+      classifyBounce(
+        [
+          "From: Anna Nowak <anna@example.pl>",
+          "To: newsletter@example.org",
+          `Subject: ${subject}`,
+          "Precedence: junk",
+          "",
+          "Dziękuję za wiadomość. Odpowiem po powrocie.",
+          "",
+        ].join("\n"),
+      ).kind;
+    expect(reply("[Automatyczna =?iso-8859-2?Q?odpowied=BC?=] test")).toBe("autoreply");
+    expect(reply("Resposta automática: Rezept")).toBe("autoreply");
+    expect(reply("Automaattinen vastaus: Rezept")).toBe("autoreply");
+    expect(reply("Automatická odpověď: Rezept")).toBe("autoreply");
+    expect(reply("[Rezept] Termin morgen")).toBe("unknown");
+  });
+
   it("never takes the envelope sender in Exim's 'after MAIL FROM:<…>' for a recipient", () => {
     const r = classifyBounce(read("exim-mail-from-verp-sender.eml"));
     expect(r.recipients.map((x) => x.recipient)).toEqual(["leserbrief@stadtanzeiger.example"]);

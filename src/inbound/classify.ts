@@ -766,7 +766,7 @@ function outcomeOf(e: Evidence): RecipientOutcome {
 // ---- RFC 3834 auto-replies ----------------------------------------------------------------------
 
 const AUTO_SUBJECT =
-  /^(?:auto:|auto[- ]?response|auto[- ]?reply|automatic reply|automatische antwort|abwesenheitsnotiz|abwesenheit|out of (?:the )?office|away from (?:the )?office|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|fuera de la oficina|vacation|on vacation|urlaub|i am out of|ich bin (?:nicht|bis)|autosvar|automatisch antwoord|niet aanwezig|frånvaro)/i;
+  /^\[?(?:auto:|automatyczna odpowied|resposta autom[áa]tica|automaattinen vastaus|automatick[áa] odpov|автоответ|自動応答|自動返信|auto[- ]?response|auto[- ]?reply|automatic reply|automatische antwort|abwesenheitsnotiz|abwesenheit|out of (?:the )?office|away from (?:the )?office|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|fuera de la oficina|vacation|on vacation|urlaub|i am out of|ich bin (?:nicht|bis)|autosvar|automatisch antwoord|niet aanwezig|frånvaro)/i;
 
 function readAutoReply(m: MessageView): BounceReport | null {
   if (!isAutoReply(m)) return null;
