@@ -197,6 +197,27 @@ describe("what a report is", () => {
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([
       ["greta.lind@example.net", "userunknown"],
     ]);
+    // A notice someone forwarded, every line quoted: its Message-Id is no recipient either.
+    const forwarded = [
+      "From: Praxis <praxis@example.org>",
+      "To: it@example.org",
+      "Subject: Fwd: Returned mail: see transcript for details",
+      "",
+      "Begin forwarded message:",
+      "",
+      "> From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>",
+      "> To: <praxis@example.org>",
+      "> Subject: Returned mail: see transcript for details",
+      "> Message-Id: <200704060826.n888ba7x019999@mx.example.org>",
+      ">",
+      ">    ----- The following addresses had permanent fatal errors -----",
+      "> <greta.lind@example.net>",
+      ">     (reason: 550 5.1.1 Unknown user greta.lind@example.net)",
+      "",
+    ].join("\n");
+    const r2 = classifyBounce(forwarded).recipients.map((x) => x.recipient);
+    expect(r2).not.toContain("200704060826.n888ba7x019999@mx.example.org");
+    expect(r2).toEqual(["greta.lind@example.net"]);
   });
 
   it("reads every recipient of a multi-recipient DSN with its own action", () => {

@@ -215,7 +215,7 @@ const ANCHORS: RegExp[] = [
 
 /** Header lines of the returned original that the report quotes ("To: …"); not failed recipients. */
 const QUOTED_HEADER =
-  /^\s*(?:to|from|cc|bcc|sender|reply-to|return-path|subject|sent|date|errors-to|message-id|in-reply-to|references)\s*:/i;
+  /^\s*(?:>\s*)*(?:to|from|cc|bcc|sender|reply-to|return-path|subject|sent|date|errors-to|message-id|in-reply-to|references)\s*:/i;
 
 interface Anchor {
   line: number;
@@ -538,9 +538,10 @@ function readExchange(lines: string[], exclude: NotRecipients, text: string): Bl
 
 /** Last resort: any address the report names, with the whole report as what was said. */
 /** Quoted header fields whose address-shaped values name no recipient: the sender, or a message
- * (a Message-ID is written like an address, "<id@host>", also without the space after the colon). */
+ * (a Message-ID is written like an address, "<id@host>", also without the space after the colon),
+ * also in a notice someone forwarded with every line quoted ("> Message-Id: <…>"). */
 const NOT_RECIPIENT_FIELD =
-  /^\s*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|resent-message-id|content-id)\s*:/i;
+  /^\s*(?:>\s*)*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|resent-message-id|content-id)\s*:/i;
 
 function readAnyAddress(lines: string[], exclude: NotRecipients, text: string): Block[] {
   const blocks: Block[] = [];
