@@ -51,6 +51,8 @@ export interface BounceReport {
   disposition?: string;
   /** ARF (RFC 5965 §3.1): abuse, fraud, virus, other, not-spam … */
   feedback_type?: string;
+  /** A mail system's notice that names no recipient (kind bounce or delay, no recipients): its first words. */
+  notice?: string;
 }
 
 /** Classifies one message. Any input — garbage, truncated, huge — yields a report, never an exception. */
@@ -160,9 +162,30 @@ function classifyView(m: MessageView): BounceReport {
     readEnclosedReport(m) ??
     readDelivery(m) ??
     readAutoReply(m) ??
+    readNamelessNotice(m) ??
     unknown(m)
   );
 }
+
+/** A mail system's notice that names no recipient anywhere — "Your email bounced" with the returned message
+ * and no report fields, Sendmail's "<<< No Message Collected >>>", GroupWise naming a mailbox without its
+ * domain — is still a report about the message it returns: kind bounce (or delay) with no recipients, its
+ * first words kept. Matched to one of our messages (its return path, the returned Message-ID), it is about
+ * that message's one addressee (observations.ts). Only for notices the mail system signed as such: a
+ * delivery-status report, or a message from the mailer-daemon, the postmaster or the null sender. */
+function readNamelessNotice(m: MessageView): BounceReport | null {
+  if (!isSystemNotice(m) || !m.isBounce()) return null;
+  const notice = sweep(m.reportText.slice(0, 500)) || m.subject;
+  return { kind: m.isDelay() ? "delay" : "bounce", recipients: [], original: m.original, notice };
+}
+
+function isSystemNotice(m: MessageView): boolean {
+  if (m.params["report-type"]?.toLowerCase() === "delivery-status") return true;
+  const from = header(m.headers, "from") ?? "";
+  return from.trim() === "<>" || SYSTEM_FROM.test(from);
+}
+
+const SYSTEM_FROM = /mailer-?daemon|postmaster|mail delivery (?:system|subsystem)/i;
 
 function unknown(m: MessageView): BounceReport {
   return { kind: "unknown", recipients: [], original: m.original };

@@ -402,6 +402,51 @@ describe("soft bounces", () => {
   });
 });
 
+describe("a notice that names no recipient", () => {
+  it("is about the matched message's addressee: a soft bounce with the notice's words, never a block", async () => {
+    const m = await sentMessage();
+    // A delivery-status report with no report fields and a returned message without To: (Discourse's
+    // "bounced_email_2" sample): nobody is named anywhere.
+    const notice = (to: string) =>
+      [
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)",
+        `To: ${to}`,
+        "Subject: Undelivered Mail Returned to Sender",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain",
+        "",
+        "Your email bounced",
+        "--b",
+        "Content-Type: message/rfc822",
+        "",
+        "From: praxis@example.org",
+        "Subject: Termin",
+        "",
+        "Hallo",
+        "--b--",
+        "",
+      ].join("\r\n");
+    const out = await ingestInbound(env.rt, Buffer.from(notice(m.returnPath)), smtp([m.returnPath]));
+    expect(out).toMatchObject({ kind: "bounce", message_id: m.id, matched_by: "verp", events: 1 });
+    const msg = await messageOf(m.id);
+    expect(msg.status).toBe("soft_bounced");
+    const event = msg.timeline.find((e: { type: string }) => e.type === "soft_bounced");
+    expect(event.evidence).toMatchObject({ recipient: m.to, reason: "onhold", hard: false });
+    expect(event.evidence.diagnostic).toBe("The notice names no recipient: Your email bounced");
+    expect((await blockOf(m.to)).blocked).toBe(false);
+    // The same notice, matched to nothing, stays in the unmatched list with nothing recorded.
+    const lost = await ingestInbound(
+      env.rt,
+      Buffer.from(notice("nobody@example.org")),
+      smtp(["nobody@example.org"]),
+    );
+    expect(lost).toMatchObject({ kind: "bounce", message_id: null, events: 0 });
+  });
+});
+
 describe("delivery status notifications", () => {
   it("turn a delay into deferred (the message stays sent) and a success into delivered", async () => {
     const m = await sentMessage();

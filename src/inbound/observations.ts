@@ -46,6 +46,7 @@ export function observationsOf(report: BounceReport, message: MatchedMessage): O
     case "delay":
     case "delivered":
     case "relayed":
+      if (report.recipients.length === 0) return namelessObservations(report, message);
       // A message of ours has one addressee (and perhaps the archive copy): a report naming dozens of
       // recipients is about something else, and must not flood one timeline.
       return report.recipients.slice(0, MAX_RECIPIENTS).map((r) => deliveryObservation(r, message));
@@ -146,6 +147,25 @@ function deliveryObservation(r: RecipientOutcome, message: MatchedMessage): Obse
     reason: r.reason,
     diagnostic: r.diagnostic,
   };
+}
+
+/** A mail system's notice about this message that names no recipient (classify.ts readNamelessNotice): a
+ * message of ours has one addressee, so it is about that address — a failure whose reason cannot be read
+ * (onhold, soft: nothing says the address is gone), or a delay. */
+function namelessObservations(report: BounceReport, message: MatchedMessage): Observation[] {
+  if ((report.kind !== "bounce" && report.kind !== "delay") || !message.to_address) return [];
+  const words = report.notice
+    ? `The notice names no recipient: ${report.notice}`
+    : "The notice names no recipient.";
+  const r: RecipientOutcome = {
+    recipient: message.to_address,
+    reason: "onhold",
+    hard: false,
+    status: null,
+    action: report.kind === "delay" ? "delayed" : "failed",
+    diagnostic: words,
+  };
+  return [deliveryObservation(r, message)];
 }
 
 /** A "failed" report whose classifier verdict is still "delivered" (no failure words) is not a success. */
