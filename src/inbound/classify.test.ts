@@ -756,6 +756,10 @@ describe("deciding the reason", () => {
     expect(reasonOf("5.0.0", `550 Die E-Mail-Adresse existiert nicht${atRcpt}`)).toBe("userunknown");
     expect(reasonOf("5.0.0", `550 Empfänger unbekannt${atRcpt}`)).toBe("userunknown");
     expect(reasonOf("5.0.0", "552 Das Postfach ist voll")).toBe("mailboxfull");
+    // Spanish and Italian servers say it in their own words.
+    const es = "550 <x@example.com>: Destinatario desconocido o mailbox lleno";
+    expect(reasonOf("5.0.0", `${es}${atRcpt}`)).toBe("userunknown");
+    expect(reasonOf("5.0.0", `550 Utente sconosciuto${atRcpt}`)).toBe("userunknown");
   });
 
   it("judges hard and soft as sisimai does", () => {

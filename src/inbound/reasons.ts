@@ -195,6 +195,11 @@ const english: Partial<Record<Reason, readonly Phrase[]>> = {
     "user not known",
     "user unknown",
     "utilisateur inconnu",
+    // Spanish and Italian servers' own words ("550 <x@y>: Destinatario desconocido o mailbox lleno").
+    "destinatario desconocido",
+    "usuario desconocido",
+    "destinatario sconosciuto",
+    "utente sconosciuto",
     "vdeliver: invalid or unknown virtual user",
     "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
     "your envelope recipient is in my badrcptto list",
