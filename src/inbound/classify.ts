@@ -51,8 +51,10 @@ export interface BounceReport {
   disposition?: string;
   /** ARF (RFC 5965 §3.1): abuse, fraud, virus, other, not-spam … */
   feedback_type?: string;
-  /** A mail system's notice that names no recipient (kind bounce or delay, no recipients): its first words. */
+  /** A mail system's notice that names no recipient (kind bounce or delay, no recipients): its first words, */
   notice?: string;
+  /** … and the reason they give ("User account is expired": suspend; onhold when they give none). */
+  notice_reason?: Reason;
 }
 
 /** Classifies one message. Any input — garbage, truncated, huge — yields a report, never an exception. */
@@ -176,7 +178,15 @@ function classifyView(m: MessageView): BounceReport {
 function readNamelessNotice(m: MessageView): BounceReport | null {
   if (!isSystemNotice(m) || !m.isBounce()) return null;
   const notice = sweep(m.reportText.slice(0, 500)) || m.subject;
-  return { kind: m.isDelay() ? "delay" : "bounce", recipients: [], original: m.original, notice };
+  const said = outcomeOf({ recipient: "", diagnostic: notice }).reason;
+  const notice_reason = said === "delivered" || said === "vacation" || said === "undefined" ? "onhold" : said;
+  return {
+    kind: m.isDelay() ? "delay" : "bounce",
+    recipients: [],
+    original: m.original,
+    notice,
+    notice_reason,
+  };
 }
 
 function isSystemNotice(m: MessageView): boolean {

@@ -437,6 +437,23 @@ describe("a notice that names no recipient", () => {
     expect(event.evidence).toMatchObject({ recipient: m.to, reason: "onhold", hard: false });
     expect(event.evidence.diagnostic).toBe("The notice names no recipient: Your email bounced");
     expect((await blockOf(m.to)).blocked).toBe(false);
+    // GroupWise names the mailbox without its domain and says why: the reason is read, still soft.
+    const gw = await sentMessage();
+    const groupwise = [
+      "From: Mailer-Daemon@gw1.example.net",
+      `To: ${gw.returnPath}`,
+      "Subject: Message status - undeliverable",
+      "X-Mailer: Novell GroupWise Internet Agent 6.5.7",
+      "",
+      "The message that you sent was undeliverable to the following:",
+      "\tkundin (User account is expired)",
+      "",
+    ].join("\r\n");
+    await ingestInbound(env.rt, Buffer.from(groupwise), smtp([gw.returnPath]));
+    const gwMsg = await messageOf(gw.id);
+    expect(gwMsg.status).toBe("soft_bounced");
+    const gwEvent = gwMsg.timeline.find((e: { type: string }) => e.type === "soft_bounced");
+    expect(gwEvent.evidence).toMatchObject({ recipient: gw.to, reason: "suspend", hard: false });
     // The same notice, matched to nothing, stays in the unmatched list with nothing recorded.
     const lost = await ingestInbound(
       env.rt,

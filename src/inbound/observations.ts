@@ -150,8 +150,9 @@ function deliveryObservation(r: RecipientOutcome, message: MatchedMessage): Obse
 }
 
 /** A mail system's notice about this message that names no recipient (classify.ts readNamelessNotice): a
- * message of ours has one addressee, so it is about that address — a failure whose reason cannot be read
- * (onhold, soft: nothing says the address is gone), or a delay. */
+ * message of ours has one addressee, so it is about that address — a failure for the reason its words give
+ * (onhold when none), always soft: a notice that names nobody never puts an address on the blocklist — or
+ * a delay. */
 function namelessObservations(report: BounceReport, message: MatchedMessage): Observation[] {
   if ((report.kind !== "bounce" && report.kind !== "delay") || !message.to_address) return [];
   const words = report.notice
@@ -159,7 +160,7 @@ function namelessObservations(report: BounceReport, message: MatchedMessage): Ob
     : "The notice names no recipient.";
   const r: RecipientOutcome = {
     recipient: message.to_address,
-    reason: "onhold",
+    reason: report.notice_reason ?? "onhold",
     hard: false,
     status: null,
     action: report.kind === "delay" ? "delayed" : "failed",
