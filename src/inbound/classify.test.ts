@@ -411,6 +411,19 @@ describe("deciding the reason", () => {
       ),
     ).recipients[0];
     expect([domino.reason, domino.hard]).toEqual(["userunknown", true]);
+    // The same words as Japanese MTAs write them: ISO-2022-JP, 7-bit, in a delivery-status part that has
+    // no charset parameter.
+    const jis =
+      "\u001b$B%f!<%6!<\u001b(B Kunde (kunde@example.com) \u001b$B$O\u001b(B Domino " +
+      "\u001b$B%G%#%l%/%H%j$K$O8+$D$+$j$^$;$s!#\u001b(B";
+    const inJis = classifyBounce(
+      Buffer.from(dsn("5.0.0", jis).replace("Diagnostic-Code: smtp;", "Diagnostic-Code: X-Notes;"), "latin1"),
+    ).recipients[0];
+    expect([inJis.reason, inJis.hard, inJis.diagnostic]).toEqual([
+      "userunknown",
+      true,
+      "ユーザー Kunde (kunde@example.com) は Domino ディレクトリには見つかりません。",
+    ]);
     expect(reasonOf("5.0.0", "550 宛先のメールアドレスが存在しません (in reply to RCPT TO command)")).toBe(
       "userunknown",
     );

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  decodeCharset,
   decodeQuotedPrintable,
   flattenParts,
   header,
@@ -166,6 +167,20 @@ describe("decodeQuotedPrintable", () => {
     expect(decodeQuotedPrintable("==\n3D")).toBe("=");
     expect(decodeQuotedPrintable("=XY=41=4")).toBe("=XYA=4");
     expect(decodeQuotedPrintable("end=")).toBe("end=");
+  });
+});
+
+describe("decodeCharset", () => {
+  const jis = "\u001b$B%f!<%6!<\u001b(B Neko \u001b$B$O\u001b(B Domino";
+  it("reads 7-bit text with ISO-2022-JP's escapes as ISO-2022-JP, whatever the label, even none", () => {
+    for (const label of [undefined, "", "us-ascii", "utf-8", "ISO-2022-JP"]) {
+      expect(decodeCharset(jis, label)).toBe("ユーザー Neko は Domino");
+    }
+  });
+
+  it("leaves other text with an escape character as it is", () => {
+    expect(decodeCharset("colour \u001b[31mred\u001b[0m", undefined)).toBe("colour \u001b[31mred\u001b[0m");
+    expect(decodeCharset("plain", "us-ascii")).toBe("plain");
   });
 });
 

@@ -376,6 +376,12 @@ export function decodeCharset(bytes: string, charset: string | undefined, knownA
   // above 0x7f, e.g. the text is the message's own bytes and the message has none).
   if ((knownAscii || !/[\x80-\xff]/.test(bytes)) && bytes.indexOf("\u001b") === -1) return bytes;
   const label = (charset ?? "").trim().toLowerCase().replace(/^"|"$/g, "");
+  // 7-bit text with ISO-2022-JP's escape sequences is ISO-2022-JP whatever the label says: a delivery-status
+  // part has no charset parameter, and Japanese MTAs quote the remote's words in it as they came
+  // ("Diagnostic-Code: smtp; 550 ESC$B…ESC(B"); old mailers label such text us-ascii.
+  if (!label.startsWith("iso-2022") && !/[\x80-\xff]/.test(bytes) && ISO_2022_JP_ESCAPE.test(bytes)) {
+    return decodeCharset(bytes, "iso-2022-jp");
+  }
   if (label === "iso-8859-1" || label === "latin1" || label === "us-ascii") {
     return label === "us-ascii" ? utf8OrLatin1(bytes) : bytes;
   }
@@ -387,6 +393,9 @@ export function decodeCharset(bytes: string, charset: string | undefined, knownA
     return bytes;
   }
 }
+
+/** ISO-2022-JP's switches into JIS X 0208 (ESC $ B, ESC $ @) and JIS X 0201 Roman (ESC ( J). */
+const ISO_2022_JP_ESCAPE = /\u001b\$[B@]|\u001b\(J/;
 
 function decoderFor(label: string): TextDecoder | null {
   let d = decoders.get(label);
