@@ -140,6 +140,41 @@ describe("what a report is", () => {
     ]);
     const full = classifyBounce(notice("552 Mailbox full")).recipients;
     expect(full.map((x) => [x.reason, x.hard])).toEqual([["mailboxfull", false]]);
+    // Sendmail's "User unknown" line says the reply refused the RCPT, sent before DATA by pipelining (the
+    // server's next reply says "no valid recipients"): a mailbox refused at RCPT, not a filter after DATA —
+    // also when the report's fields name no step and the transcript is where the step is read.
+    const reply = "550 5.7.1 <leser@example.com>: Recipient address rejected: User unknown";
+    const report = [
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>",
+      "To: <newsletter@example.org>",
+      "Subject: Returned mail: see transcript for details",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      "",
+      "--b",
+      "Content-Type: text/plain",
+      "",
+      "   ----- Transcript of session follows -----",
+      "... while talking to mx.example.com.:",
+      ">>> DATA",
+      `<<< ${reply}`,
+      "550 5.1.1 <leser@example.com>... User unknown",
+      "<<< 554 5.5.1 Error: no valid recipients",
+      "--b",
+      "Content-Type: message/delivery-status",
+      "",
+      "Reporting-MTA: dns; relay.example.net",
+      "",
+      "Final-Recipient: RFC822; leser@example.com",
+      "Action: failed",
+      "Status: 5.7.1",
+      `Diagnostic-Code: SMTP; ${reply}`,
+      "--b--",
+      "",
+    ].join("\n");
+    const named = classifyBounce(report).recipients;
+    expect(named.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["leser@example.com", "userunknown", true],
+    ]);
   });
 
   it("reads a notice written by the mail system as 'From: <>', with no subject and no report", () => {

@@ -371,6 +371,8 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
   let pending: string[] = [];
   // Whether `pending` is a server's reply quoted with "<<<" (not a local agent's words).
   let quotedReply = false;
+  // The block the last reply made, when it named its recipient, and where its command line stands.
+  let replied: { block: Block; at: number } | undefined;
   let inTranscript = false;
   for (let i = 0; i < lines.length; i++) {
     // Lines that begin, after white space, with ">>>" or "<<<" are read; other lines only inside the
@@ -390,12 +392,22 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
           // reply was about: "User unknown" and 5.1.1 are what Sendmail writes for any 5xx answering RCPT,
           // also for "553 Sender Policy Framework (SPF) fail" when the commands were pipelined and the
           // reply came after ">>> DATA". The server's words are the evidence, as when the reply named its
-          // RCPT. Sendmail's other words ("Remote protocol error: Connection reset …") are its own and stay.
-          const summary = quotedReply && SENDMAIL_USER_UNKNOWN.test(raw);
-          pushBlock(blocks, { recipient, lines: summary ? pending : [...pending, raw.trim()] });
+          // RCPT, and the step they answered is RCPT, not the DATA sent with it (the server's next reply,
+          // "503 Need RCPT", says so too). Sendmail's other words ("Remote protocol error: …") stay.
+          const summary = SENDMAIL_USER_UNKNOWN.test(raw);
+          if (summary && quotedReply) {
+            pushBlock(blocks, { recipient, lines: answeredRcpt(pending, 0, recipient) });
+          } else {
+            // The reply named the address itself ("<<< 553 5.3.0 <x>... Unknown E-Mail Address").
+            if (summary && replied?.block.recipient.toLowerCase() === recipient.toLowerCase()) {
+              answeredRcpt(replied.block.lines, replied.at, recipient);
+            }
+            pushBlock(blocks, { recipient, lines: [...pending, raw.trim()] });
+          }
         }
         pending = [];
         quotedReply = false;
+        replied = undefined;
       } else if (raw.startsWith("-", first)) {
         // A section's dashed title: the transcript begins with its own and ends with the next one.
         inTranscript = TRANSCRIPT_TITLE.test(raw);
@@ -422,12 +434,14 @@ function readTranscript(lines: string[], exclude: NotRecipients): Block[] {
     }
     const recipient = rcptTo ?? BRACKETED.exec(reply.join(" "))?.[1];
     if (recipient && isPlausibleRecipient(recipient) && !exclude.has(recipient)) {
-      pushBlock(blocks, { recipient: cleanAddress(recipient), lines: [command, ...reply] });
+      const block = pushBlock(blocks, { recipient: cleanAddress(recipient), lines: [command, ...reply] });
+      replied = { block, at: block.lines.length - reply.length - 1 };
       pending = [];
       quotedReply = false;
     } else {
       pending = [command, ...reply];
       quotedReply = true;
+      replied = undefined;
     }
   }
   return blocks.filter((b) => b.lines.some((l) => /\b[45]\d\d\b/.test(l)));
@@ -439,6 +453,16 @@ const TRANSCRIPT_TITLE = /^\s*-+\s*Transcript of session follows/i;
 const SENDMAIL_ERROR_LINE = new RegExp(
   `^\\s*[45]\\d\\d(?: [245]\\.\\d{1,3}\\.\\d{1,3})? <?${ADDR}>?\\.\\.\\.`,
 );
+
+/** The DATA command a pipelining client sent before the replies to its RCPT commands came back. */
+const PIPELINED_DATA = /^>>>\s*DATA\s*$/i;
+
+/** Sendmail said "User unknown" of the reply at `lines[at + 1]`: the step it answered was the recipient's
+ * RCPT, also where the transcript shows the DATA command sent with it by pipelining. Changes `lines`. */
+function answeredRcpt(lines: string[], at: number, recipient: string): string[] {
+  if (PIPELINED_DATA.test(lines[at] ?? "")) lines[at] = `>>> RCPT To:<${recipient}>`;
+  return lines;
+}
 
 /** Sendmail's words for a refused RCPT (EX_NOUSER), whatever the server answered. */
 const SENDMAIL_USER_UNKNOWN = /\.\.\. User unknown\s*$/i;
