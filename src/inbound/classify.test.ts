@@ -227,6 +227,39 @@ describe("what a report is", () => {
     expect(other.map((x) => x.recipient)).not.toContain("erikam123@aol.com");
   });
 
+  it("reads a notice whose human-readable part is labelled message/delivery-status as the prose it is", () => {
+    // Cricket's SMS gateway labels both parts message/delivery-status; only the second holds fields.
+    const report = [
+      "From: Mail Administrator <Postmaster@sms.example.com>",
+      "To: newsletter@example.org",
+      "Subject: Mail System Error - Returned Mail",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      "",
+      "--b",
+      "Content-Type: message/delivery-status;",
+      "",
+      "This Message was undeliverable due to the following reason:",
+      "",
+      "<kunde@sms.example.com> has restricted SMS e-mail",
+      "",
+      "--b",
+      "Content-Type: message/delivery-status",
+      "",
+      "Reporting-MTA: dns; mta.sms.example.com",
+      "",
+      "Final-Recipient: RFC822; <kunde@sms.example.com>",
+      "Action: failed",
+      "Status: 5.3.0",
+      "--b--",
+      "",
+    ].join("\n");
+    const r = classifyBounce(report).recipients;
+    expect(r.map((x) => [x.recipient, x.reason, x.status])).toEqual([
+      ["kunde@sms.example.com", "filtered", "5.3.0"],
+    ]);
+    expect(r[0].diagnostic).toContain("has restricted SMS e-mail");
+  });
+
   it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
     const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([

@@ -79,10 +79,17 @@ export function viewMessage(raw: Buffer | string): MessageView {
   const subject = decodeWords(decodeCharset(header(headers, "subject") ?? "", "utf-8")).trim();
   const fromHeader = header(headers, "from") ?? "";
   const from = firstAddress(fromHeader);
-  const dsnParts = parts.filter(
-    (p) => p.type === "message/delivery-status" || p.type === "message/global-delivery-status",
-  );
-  const textParts = readableParts(parts);
+  const dsnParts: MimePart[] = [];
+  // A mailer that labels its human-readable notice message/delivery-status too (Cricket's SMS gateway: "This
+  // Message was undeliverable due to the following reason: <x@y> has restricted SMS e-mail") wrote prose, not
+  // fields: read as the text it is.
+  const prose: string[] = [];
+  for (const p of parts) {
+    if (p.type !== "message/delivery-status" && p.type !== "message/global-delivery-status") continue;
+    if (DSN_FIELD.test(p.text) || !/[a-z]{3}/i.test(p.text)) dsnParts.push(p);
+    else prose.push(p.text);
+  }
+  const textParts = prose.length ? [...prose, ...readableParts(parts)] : readableParts(parts);
   const allText = textParts.join("\n");
   const { report, original: inlineOriginal } = stripOriginal(allText);
   const dsn = readDsn(dsnParts, report);
@@ -130,6 +137,10 @@ class View implements MessageView {
 const NOBODY: NotRecipients = { has: () => false };
 
 /** Text of the human-readable parts, in order (HTML only when there is no plain text). */
+/** A field of RFC 3464's delivery-status body, at the start of a line. */
+const DSN_FIELD =
+  /^(?:Reporting-MTA|Final-Recipient|Original-Recipient|Action|Status|Diagnostic-Code|Remote-MTA|Arrival-Date|Received-From-MTA|X-[\w-]+)[ \t]*:/im;
+
 function readableParts(parts: MimePart[]): string[] {
   // A multipart whose boundary never occurs was kept as one text (mime.ts): it is the report itself.
   const plain = parts.filter(
