@@ -395,6 +395,7 @@ export function decodeCharset(bytes: string, charset: string | undefined, knownA
 }
 
 /** ISO-2022-JP's switches into JIS X 0208 (ESC $ B, ESC $ @) and JIS X 0201 Roman (ESC ( J). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what ISO-2022-JP's escape sequences begin with
 const ISO_2022_JP_ESCAPE = /\u001b\$[B@]|\u001b\(J/;
 
 function decoderFor(label: string): TextDecoder | null {
