@@ -136,11 +136,11 @@ class View implements MessageView {
 
 const NOBODY: NotRecipients = { has: () => false };
 
-/** Text of the human-readable parts, in order (HTML only when there is no plain text). */
 /** A field of RFC 3464's delivery-status body, at the start of a line. */
 const DSN_FIELD =
   /^(?:Reporting-MTA|Final-Recipient|Original-Recipient|Action|Status|Diagnostic-Code|Remote-MTA|Arrival-Date|Received-From-MTA|X-[\w-]+)[ \t]*:/im;
 
+/** Text of the human-readable parts, in order (HTML only when there is no plain text). */
 function readableParts(parts: MimePart[]): string[] {
   // A multipart whose boundary never occurs was kept as one text (mime.ts): it is the report itself.
   const plain = parts.filter(
