@@ -376,6 +376,8 @@ describe("deciding the reason", () => {
     // Real replies of session 12's unseen batches (portal.iridis.uk mailRelay codes, GMX, Mimecast,
     // everycloud, a Chinese provider's reply list, onesystems.ch) that no exact phrase covered.
     expect(reasonOf("5.0.0", "550 Relay Prohibited (in reply to RCPT TO command)")).toBe("norelaying");
+    // The quota written with a hyphen (a reply Exim's tests quote in a delay warning).
+    expect(reasonOf("4.0.0", "451 Over-quota")).toBe("mailboxfull");
     expect(reasonOf("5.2.1", "550 5.2.1 <kunde@example.com>... User is inactive")).toBe("suspend");
     expect(
       reasonOf(

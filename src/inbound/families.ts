@@ -125,12 +125,12 @@ const RATE =
   /\b(?:rate|rates|hourly|daily|frequency|per (?:hour|day|minute|min|second)|this (?:hour|minute)|in the last (?:hour|minute|day)|sending (?:limit|quota)|send (?:limit|quota)|throttl\w*|too (?:fast|quickly))\b/;
 const RATE_EXCEEDED =
   /\b(?:exceed\w*|limit\w*|too many|too much|slow down|reached|over|quota|throttl\w*|too (?:fast|quickly))\b/;
-const STORAGE = /\b(?:mailbox|storage|disk|space|inbox|mail ?box|over quota)\b/;
+const STORAGE = /\b(?:mailbox|storage|disk|space|inbox|mail ?box|over[ -]quota)\b/;
 
-// Storage: the recipient's quota or mailbox full ("user over quota", "mailbox would exceed maximum
+// Storage: the recipient's quota or mailbox full ("user over quota", "451 Over-quota", "mailbox would exceed maximum
 // allowed storage", "the user's space has been used up"); the receiving system's own storage is systemfull.
 const QUOTA =
-  /\b(?:over (?:the )?(?:allowed |disk )?quota|quota (?:exceeded|violation|usage|reached)|(?:disk|disc|mailbox|mail|user|diskspace) quota|exceed\w* (?:their|its|his|her|the|your)? ?(?:mailbox )?quota)\b/;
+  /\b(?:over[ -](?:the )?(?:allowed |disk )?quota|quota (?:exceeded|violation|usage|reached)|(?:disk|disc|mailbox|mail|user|diskspace) quota|exceed\w* (?:their|its|his|her|the|your)? ?(?:mailbox )?quota)\b/;
 const FULL =
   /\b(?:full|exceed\w*|not enough|insufficient|used up|would exceed|too many messages|no (?:more )?(?:space|room))\b/;
 const SYSTEM_STORAGE =
