@@ -260,6 +260,31 @@ describe("what a report is", () => {
     expect(r[0].diagnostic).toContain("has restricted SMS e-mail");
   });
 
+  it("takes a mail system's notice that names nobody for a bounce only when it says a delivery failed", () => {
+    const notice = (subject: string, words: string) =>
+      classifyBounce(
+        [
+          "From: Mail Delivery System <Mailer-Daemon@mx.example.org>",
+          `Subject: ${subject}`,
+          "",
+          words,
+          "",
+        ].join("\n"),
+      );
+    const groupwise = notice(
+      "Message status - undeliverable",
+      "The message that you sent was undeliverable to the following:\n\tkundin (User account is expired)",
+    );
+    expect([groupwise.kind, groupwise.recipients, groupwise.notice_reason]).toEqual([
+      "bounce",
+      [],
+      "suspend",
+    ]);
+    // Exim telling a local user about her own mailbox is no report about a message.
+    const warning = notice("Your mailbox", "The size of your mailbox has exceeded a warning threshold.");
+    expect([warning.kind, warning.notice]).toEqual(["unknown", undefined]);
+  });
+
   it("never takes a quoted Message-ID for a recipient, even without a space after the colon", () => {
     const r = classifyBounce(read("notice-quoted-message-id-no-space.eml"));
     expect(r.recipients.map((x) => [x.recipient, x.reason])).toEqual([

@@ -16,7 +16,7 @@ import {
   sweep,
 } from "./evidence.js";
 import { header, normaliseLineEndings, parseContentType, parseHeaders, splitHeaderBody } from "./mime.js";
-import { type MessageView, type OriginalHeaders, viewMessage } from "./parse.js";
+import { type MessageView, type OriginalHeaders, saysDeliveryTrouble, viewMessage } from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
 import { readSesNotification } from "./ses.js";
 import { findStatus, preferStatus } from "./status.js";
@@ -173,10 +173,11 @@ function classifyView(m: MessageView): BounceReport {
  * and no report fields, Sendmail's "<<< No Message Collected >>>", GroupWise naming a mailbox without its
  * domain — is still a report about the message it returns: kind bounce (or delay) with no recipients, its
  * first words kept. Matched to one of our messages (its return path, the returned Message-ID), it is about
- * that message's one addressee (observations.ts). Only for notices the mail system signed as such: a
- * delivery-status report, or a message from the mailer-daemon, the postmaster or the null sender. */
+ * that message's one addressee (observations.ts). Only for notices the mail system signed as such (a
+ * delivery-status report, or a message from the mailer-daemon, the postmaster or the null sender) that say a
+ * delivery failed: the mailer-daemon's "Your mailbox is over its warning threshold" to a local user is none. */
 function readNamelessNotice(m: MessageView): BounceReport | null {
-  if (!isSystemNotice(m) || !m.isBounce()) return null;
+  if (!isSystemNotice(m) || !m.isBounce() || !saysDeliveryTrouble(m)) return null;
   const notice = sweep(m.reportText.slice(0, 500)) || m.subject;
   const said = outcomeOf({ recipient: "", diagnostic: notice }).reason;
   const notice_reason = said === "delivered" || said === "vacation" || said === "undefined" ? "onhold" : said;

@@ -266,6 +266,11 @@ const BOUNCE_FROM =
 const BOUNCE_BODY =
   /This is the mail system at host|This is the qmail-send program|This message was created automatically by mail delivery software|The following addresses had permanent fatal errors|Delivery has failed to these recipients|could not be delivered to|couldn't be delivered to|was not delivered to|did not reach the following recipient|Your message did not reach|permanent error|I'm sorry to have to inform you|could not deliver|unable to deliver|delivery to the following recipient|Delivery to the following recipients failed|undeliverable|following address(?:es)? failed|Transcript of session follows|Diagnostic-Code:|Remote host said|Your message cannot be delivered|message could not be delivered|delivery failed|has not yet been delivered|Zustellung|nicht zugestellt|failed recipient|mail has been returned|returned mail|message was undeliverable|could not be sent|requested action not taken/i;
 
+/** The notice itself says a delivery failed or was delayed (its subject or its words), whoever sent it. */
+export function saysDeliveryTrouble(m: MessageView): boolean {
+  return BOUNCE_SUBJECT.test(m.subject) || BOUNCE_BODY.test(m.reportText.slice(0, 20000));
+}
+
 function looksLikeBounce(m: MessageView): boolean {
   if (m.params["report-type"]?.toLowerCase() === "delivery-status") return true;
   if (m.headers.has("x-failed-recipients")) return true;
@@ -274,7 +279,7 @@ function looksLikeBounce(m: MessageView): boolean {
   if (BOUNCE_FROM.test(from)) return true;
   // "From: <>": the null reverse path as author, written only by a mail system about a message it got.
   if (from.trim() === "<>") return true;
-  return BOUNCE_SUBJECT.test(m.subject) || BOUNCE_BODY.test(m.reportText.slice(0, 20000));
+  return saysDeliveryTrouble(m);
 }
 
 function looksLikeDelay(m: MessageView): boolean {
