@@ -431,6 +431,14 @@ describe("a notice that names no recipient", () => {
       ].join("\r\n");
     const out = await ingestInbound(env.rt, Buffer.from(notice(m.returnPath)), smtp([m.returnPath]));
     expect(out).toMatchObject({ kind: "bounce", message_id: m.id, matched_by: "verp", events: 1 });
+    const stored = await admin().get(`/v1/inbound/${out.id}`);
+    expect(stored.status, stored.text).toBe(200);
+    expect(stored.body.result.report).toMatchObject({
+      kind: "bounce",
+      recipient_count: 0,
+      notice: "Your email bounced",
+      notice_reason: "onhold",
+    });
     const msg = await messageOf(m.id);
     expect(msg.status).toBe("soft_bounced");
     const event = msg.timeline.find((e: { type: string }) => e.type === "soft_bounced");

@@ -352,6 +352,7 @@ function reportOut(r: BounceReport) {
     original: r.original,
     ...(r.disposition ? { disposition: r.disposition } : {}),
     ...(r.feedback_type ? { feedback_type: r.feedback_type } : {}),
+    ...(r.notice ? { notice: r.notice, notice_reason: r.notice_reason ?? "onhold" } : {}),
   };
 }
 
