@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
-import { BATCH_ROWS, importsSettled } from "./import.js";
+import { systemActor } from "../runtime.js";
+import { BATCH_ROWS, importsSettled, startImport } from "./import.js";
 
 let env: TestEnv;
 let dataDir: string;
@@ -389,6 +390,20 @@ describe("CSV import", () => {
     expect(fs.readdirSync(path.join(dataDir, "imports"))).toEqual([]);
     const after = await importFile("E-Mail\nnach.abbruch@example.de\n", { dry_run: "true" });
     expect(after.status).toBe("completed");
+  });
+
+  it("counts an import as running until its uploaded file is removed too", async () => {
+    // importsSettled() is what shutdown and the tests wait on: it must not return between an import's end and
+    // the removal of its file (a run that ends at once: no such import).
+    let removed = false;
+    const ctx = { rt: env.rt, workspaceId: "ws_none", actor: systemActor("test") };
+    startImport(ctx, "imp_none", path.join(dataDir, "none.csv"), async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      removed = true;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await importsSettled();
+    expect(removed).toBe(true);
   });
 
   it("hides an import from other workspaces and reports an interrupted one as failed", async () => {

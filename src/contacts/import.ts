@@ -506,13 +506,17 @@ export function startImport(ctx: Ctx, importId: string, filePath: string, cleanu
 }
 
 function track(importId: string, run: Promise<unknown>, cleanup: () => Promise<void>) {
-  inFlight.set(
-    importId,
-    run.finally(async () => {
-      inFlight.delete(importId);
+  // The import counts as in flight until its cleanup (removing the uploaded file) is done too: leaving the
+  // map first let importsSettled() return while the file was still being removed (a test that checked for
+  // no file behind saw it under load). A resume of the same import may have taken the key meanwhile.
+  const settled: Promise<unknown> = run.finally(async () => {
+    try {
       await cleanup();
-    }),
-  );
+    } finally {
+      if (inFlight.get(importId) === settled) inFlight.delete(importId);
+    }
+  });
+  inFlight.set(importId, settled);
 }
 
 /** Resolves when every import this process is running has ended (for shutdown and tests). */
