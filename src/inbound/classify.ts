@@ -16,7 +16,13 @@ import {
   sweep,
 } from "./evidence.js";
 import { header, normaliseLineEndings, parseContentType, parseHeaders, splitHeaderBody } from "./mime.js";
-import { type MessageView, type OriginalHeaders, saysDeliveryTrouble, viewMessage } from "./parse.js";
+import {
+  type MessageView,
+  type OriginalHeaders,
+  saysDeliveryTrouble,
+  signedByMailSystem,
+  viewMessage,
+} from "./parse.js";
 import { isHard, type Reason } from "./reasons.js";
 import { readSesNotification } from "./ses.js";
 import { findStatus, preferStatus } from "./status.js";
@@ -177,7 +183,7 @@ function classifyView(m: MessageView): BounceReport {
  * delivery-status report, or a message from the mailer-daemon, the postmaster or the null sender) that say a
  * delivery failed: the mailer-daemon's "Your mailbox is over its warning threshold" to a local user is none. */
 function readNamelessNotice(m: MessageView): BounceReport | null {
-  if (!isSystemNotice(m) || !m.isBounce() || !saysDeliveryTrouble(m)) return null;
+  if (!signedByMailSystem(m) || !saysDeliveryTrouble(m)) return null;
   const notice = sweep(m.reportText.slice(0, 500)) || m.subject;
   const said = outcomeOf({ recipient: "", diagnostic: notice }).reason;
   const notice_reason = said === "delivered" || said === "vacation" || said === "undefined" ? "onhold" : said;
@@ -189,14 +195,6 @@ function readNamelessNotice(m: MessageView): BounceReport | null {
     notice_reason,
   };
 }
-
-function isSystemNotice(m: MessageView): boolean {
-  if (m.params["report-type"]?.toLowerCase() === "delivery-status") return true;
-  const from = header(m.headers, "from") ?? "";
-  return from.trim() === "<>" || SYSTEM_FROM.test(from);
-}
-
-const SYSTEM_FROM = /mailer-?daemon|postmaster|mail delivery (?:system|subsystem)/i;
 
 function unknown(m: MessageView): BounceReport {
   return { kind: "unknown", recipients: [], original: m.original };

@@ -271,14 +271,18 @@ export function saysDeliveryTrouble(m: MessageView): boolean {
   return BOUNCE_SUBJECT.test(m.subject) || BOUNCE_BODY.test(m.reportText.slice(0, 20000));
 }
 
-function looksLikeBounce(m: MessageView): boolean {
+/** The mail system signed it as its own report: a delivery-status report, or a message from the
+ * mailer-daemon, the postmaster or the like, or from "<>" (the null reverse path as author, which only a
+ * mail system writes about a message it got). */
+export function signedByMailSystem(m: MessageView): boolean {
   if (m.params["report-type"]?.toLowerCase() === "delivery-status") return true;
-  if (m.headers.has("x-failed-recipients")) return true;
   const from = header(m.headers, "from") ?? "";
+  return BOUNCE_FROM.test(from) || from.trim() === "<>";
+}
+
+function looksLikeBounce(m: MessageView): boolean {
   // A report from the mail system itself is a bounce unless it says otherwise.
-  if (BOUNCE_FROM.test(from)) return true;
-  // "From: <>": the null reverse path as author, written only by a mail system about a message it got.
-  if (from.trim() === "<>") return true;
+  if (signedByMailSystem(m) || m.headers.has("x-failed-recipients")) return true;
   return saysDeliveryTrouble(m);
 }
 
