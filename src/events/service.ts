@@ -17,7 +17,9 @@ import {
 } from "./status.js";
 import {
   type Duplicates,
+  type EventColumns,
   type EventRecord,
+  eventColumns,
   insertEvents,
   insertEventsDerivingStatuses,
   insertEventsReturningIds,
@@ -83,6 +85,16 @@ export interface AppendOptions {
    * caller read it earlier in this transaction: false leaves the host webhooks' part out of the store
    * statement (store.ts insertEventsDerivingStatuses). Unset, the statement asks itself. */
   statusSubscribers?: boolean;
+  /** The insert's parameters of exactly these events, made ahead by columnsOf (webhooks/service.ts makes
+   * them while the database answers its lock read); made here when absent. */
+  columns?: EventColumns;
+}
+
+/** The insert's parameters of these events (store.ts eventColumns), as appendEvents would make them: every
+ * event must carry its id, or the parameters would name other ids than appendEvents reports. */
+export function columnsOf(events: NewMessageEvent[], now: Date): EventColumns {
+  if (events.some((e) => e.id === undefined)) throw new Error("columnsOf needs every event's id");
+  return eventColumns(events.map((e) => eventRow(e, now)));
 }
 
 /** The event of a message whose worker lost its lease mid-transaction (DESIGN §3.4): the outcome is unknown
@@ -124,7 +136,7 @@ export async function appendEvents(
   const statuses = opts.locked ?? (await lockMessages(db, [...new Set(events.map((e) => e.message_id))]));
   return insertEventsDerivingStatuses(
     db,
-    events.map((e) => eventRow(e, now)),
+    opts.columns ?? events.map((e) => eventRow(e, now)),
     statuses,
     now,
     opts.report,

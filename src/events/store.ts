@@ -89,6 +89,36 @@ const timeText = (d: Date) => (Number.isNaN(d.getTime()) ? null : d.toISOString(
 export type Duplicates = "skip" | "fail";
 
 /**
+ * The insert's parameters for a batch: the short columns as one text[] parameter each, the evidence as one
+ * JSON array. Made apart from the statement so that a caller can make them while the database answers an
+ * earlier statement (webhooks/service.ts: during the lock read, on PostgreSQL another process's work).
+ */
+export interface EventColumns {
+  readonly count: number;
+  readonly columns: ReadonlyArray<ReturnType<typeof textArray>>;
+  readonly evidence: string;
+}
+
+/** insertQuery's parameters of these rows (EventColumns). */
+export function eventColumns(rows: EventRecord[]): EventColumns {
+  return {
+    count: rows.length,
+    columns: [
+      column(rows, (r) => r.id),
+      column(rows, (r) => r.workspace_id),
+      column(rows, (r) => r.message_id),
+      column(rows, (r) => timeText(r.at)),
+      column(rows, (r) => r.type),
+      column(rows, (r) => r.source),
+      column(rows, (r) => r.detail),
+      column(rows, (r) => r.dedupe_key),
+      column(rows, (r) => r.error_code),
+    ],
+    evidence: JSON.stringify(rows.map((r) => r.evidence ?? null)),
+  };
+}
+
+/**
  * One statement for the whole batch: the short columns as one text[] parameter each (unnest), the evidence
  * as one JSON array taken apart by position — not 10,000 bound parameters for the query builder to compile
  * and the driver to encode, and not one JSON document of whole rows: PostgreSQL took that apart
@@ -97,20 +127,17 @@ export type Duplicates = "skip" | "fail";
  * SQL null, as json_to_recordset made it.
  */
 function insertQuery(
-  rows: EventRecord[],
+  batch: EventRecord[] | EventColumns,
   returning: ReturnType<typeof sql>,
   duplicates: Duplicates = "skip",
 ) {
-  const evidence = JSON.stringify(rows.map((r) => r.evidence ?? null));
+  const { columns: c, evidence } = Array.isArray(batch) ? eventColumns(batch) : batch;
   return sql`
     insert into message_events (id, workspace_id, message_id, at, type, source, detail, evidence, dedupe_key,
                                 error_code)
     select e.id, e.workspace_id, e.message_id, e.at::timestamptz, e.type, e.source, e.detail,
            nullif(d.evidence -> (e.n::int - 1), 'null'::jsonb), e.dedupe_key, e.error_code
-      from unnest(${column(rows, (r) => r.id)}, ${column(rows, (r) => r.workspace_id)},
-                  ${column(rows, (r) => r.message_id)}, ${column(rows, (r) => timeText(r.at))},
-                  ${column(rows, (r) => r.type)}, ${column(rows, (r) => r.source)}, ${column(rows, (r) => r.detail)},
-                  ${column(rows, (r) => r.dedupe_key)}, ${column(rows, (r) => r.error_code)})
+      from unnest(${c[0]}, ${c[1]}, ${c[2]}, ${c[3]}, ${c[4]}, ${c[5]}, ${c[6]}, ${c[7]}, ${c[8]})
              with ordinality as e(id, workspace_id, message_id, at, type, source, detail, dedupe_key, error_code, n)
       -- an uncorrelated scalar subquery: the document is parsed once, whatever type the driver gave it
       cross join (select (select cast(${evidence} as jsonb)) as evidence) d
@@ -229,14 +256,14 @@ export interface StoredEvents {
  */
 export async function insertEventsDerivingStatuses(
   db: Kysely<DB>,
-  rows: EventRecord[],
+  rows: EventRecord[] | EventColumns,
   statuses: Map<string, string>,
   now: Date,
   report?: string[],
   duplicates: Duplicates = "skip",
   statusSubscribers = true,
 ): Promise<StoredEvents> {
-  if (rows.length === 0) return { inserted: 0, stored: new Set() };
+  if ((Array.isArray(rows) ? rows.length : rows.count) === 0) return { inserted: 0, stored: new Set() };
   const r = await prepared(
     sql<{ inserted: number; ids: string[] | null }>`
     with ins as (${insertQuery(rows, sql`returning id, message_id, type, at, detail, error_code, ${rankSql} as rank, ${machineSql("message_events")} as machine`, duplicates)}),

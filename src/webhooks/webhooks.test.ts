@@ -428,6 +428,27 @@ describe("SendGrid Event Webhook", () => {
     expect((await message(id)).status).toBe("soft_bounced");
   });
 
+  it("stores an event under the message SendGrid's id finds when the id of ours it carries names none of this workspace's", async () => {
+    // The insert's parameters are drafted before the lock read answers, assuming every event is about the
+    // message whose id it carries; this batch breaks that assumption in its first event only.
+    const to = fresh("kunde");
+    const theirs = await newMessage(to, null, env.other.admin);
+    const found = await newMessage(to, "sgq-found-by-queue-id");
+    const plain = await newMessage(to);
+    const [strayed] = sendgridBatch(theirs, to).slice(2, 3);
+    const r = await postSendgrid([
+      { ...strayed, sg_message_id: "sgq-found-by-queue-id.filterdrecv-1" },
+      ...sendgridBatch(plain, to).slice(2, 4),
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ received: 3, stored: 3, unmatched: 0 });
+    expect(await eventsOf(theirs)).toEqual([]);
+    expect((await eventsOf(found)).map((e) => e.type)).toEqual(["delivered"]);
+    expect((await message(found)).status).toBe("delivered");
+    expect((await eventsOf(plain)).map((e) => e.type)).toEqual(["delivered", "opened"]);
+    expect((await message(plain)).status).toBe("opened");
+  });
+
   it("flags SendGrid's machine opens (Apple Mail Privacy Protection) in the evidence", async () => {
     const to = fresh("kunde");
     const id = await newMessage(to);
