@@ -1,6 +1,7 @@
 // `poststelle bounces classify FILE…`: one line per recipient — file, recipient, reason, hard|soft and
 // the enhanced status code — so the classifier can be compared with others (sisimai). Needs no database.
 import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { classifyBounce } from "../inbound/classify.js";
 
@@ -8,7 +9,36 @@ interface ClassifyOptions {
   json?: boolean;
 }
 
-/** Classifies each file and writes the lines; returns how many files could not be read. */
+/** The files named, a directory standing for every file under it (sorted by name, depth first; names starting
+ * with a dot left out, as a Maildir's or a corpus checkout's bookkeeping). A name that is neither comes back
+ * as it is, for the reader to report. */
+function* filesOf(names: string[], seen = new Set<string>()): Generator<string> {
+  for (const name of names) {
+    let entries: fs.Dirent[];
+    try {
+      if (!fs.statSync(name).isDirectory()) {
+        yield name;
+        continue;
+      }
+      // A link back to a directory above is walked once.
+      const real = fs.realpathSync(name);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      entries = fs.readdirSync(name, { withFileTypes: true });
+    } catch {
+      yield name;
+      continue;
+    }
+    const inside = entries
+      .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isDirectory() || e.isSymbolicLink()))
+      .map((e) => path.join(name, e.name))
+      .sort();
+    yield* filesOf(inside, seen);
+  }
+}
+
+/** Classifies each file (every file under a directory) and writes the lines; returns how many files could
+ * not be read. */
 export function classifyFiles(
   files: string[],
   opts: ClassifyOptions,
@@ -16,7 +46,7 @@ export function classifyFiles(
   err: (line: string) => void,
 ): number {
   let failed = 0;
-  for (const file of files) {
+  for (const file of filesOf(files)) {
     let raw: Buffer;
     try {
       raw = fs.readFileSync(file);
@@ -49,7 +79,9 @@ export function registerBounceCommands(program: Command) {
     .description("Bounces, delivery notifications, receipts, complaints");
   bounces
     .command("classify <files...>")
-    .description("Print file, recipient, reason, hard|soft and status code for each recipient of each file")
+    .description(
+      "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it)",
+    )
     .option("--json", "one JSON object per line instead of tab-separated columns")
     .action((files: string[], opts: ClassifyOptions) => {
       const lines: string[] = [];

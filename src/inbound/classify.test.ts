@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -1077,6 +1078,35 @@ describe("poststelle bounces classify", () => {
       "5.0.0",
     ]);
     expect(out[3].split("\t").slice(1)).toEqual(["peter.wolf@example.net", "userunknown", "hard", "5.1.1"]);
+  });
+
+  it("reads every file under a directory, in name order, leaving out dot files and walking a looping link once", () => {
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-classify-"));
+    try {
+      fs.mkdirSync(path.join(tree, "b-sub"));
+      fs.copyFileSync(path.join(dir, "gmail-nosuchuser.eml"), path.join(tree, "a.eml"));
+      fs.copyFileSync(path.join(dir, "qmail-no-mailbox.eml"), path.join(tree, "b-sub", "x.eml"));
+      fs.copyFileSync(path.join(dir, "gmail-nosuchuser.eml"), path.join(tree, "c.eml"));
+      fs.writeFileSync(path.join(tree, ".DS_Store"), "not a message");
+      fs.symlinkSync(tree, path.join(tree, "b-sub", "loop"));
+      const out: string[] = [];
+      const err: string[] = [];
+      const failed = classifyFiles(
+        [tree],
+        {},
+        (l) => out.push(l),
+        (l) => err.push(l),
+      );
+      expect(failed).toBe(0);
+      expect(err).toEqual([]);
+      expect(out.map((l) => l.split("\t").slice(0, 3))).toEqual([
+        [path.join(tree, "a.eml"), "kunde.mueller@gmail.com", "userunknown"],
+        [path.join(tree, "b-sub", "x.eml"), "peter.wolf@example.net", "userunknown"],
+        [path.join(tree, "c.eml"), "kunde.mueller@gmail.com", "userunknown"],
+      ]);
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
   });
 
   it("writes JSON lines with --json", () => {
