@@ -37,6 +37,37 @@ function* filesOf(names: string[], seen = new Set<string>()): Generator<string> 
   }
 }
 
+/** Classifies one file and writes its lines; false when it could not be read. */
+function classifyFile(
+  file: string,
+  opts: ClassifyOptions,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): boolean {
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (e) {
+    err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+  const report = classifyBounce(raw);
+  if (report.recipients.length === 0) {
+    err(
+      `${file}: no recipient found (${report.kind === "unknown" ? "not a report we recognise" : report.kind})`,
+    );
+    return true;
+  }
+  for (const r of report.recipients) {
+    if (opts.json) {
+      out(JSON.stringify({ file, kind: report.kind, ...r, original: report.original }));
+    } else {
+      out([file, r.recipient, r.reason, r.hard ? "hard" : "soft", r.status ?? ""].join("\t"));
+    }
+  }
+  return true;
+}
+
 /** Classifies each file (every file under a directory) and writes the lines; returns how many files could
  * not be read. */
 export function classifyFiles(
@@ -46,31 +77,46 @@ export function classifyFiles(
   err: (line: string) => void,
 ): number {
   let failed = 0;
-  for (const file of filesOf(files)) {
-    let raw: Buffer;
-    try {
-      raw = fs.readFileSync(file);
-    } catch (e) {
-      failed++;
-      err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
-      continue;
-    }
-    const report = classifyBounce(raw);
-    if (report.recipients.length === 0) {
-      err(
-        `${file}: no recipient found (${report.kind === "unknown" ? "not a report we recognise" : report.kind})`,
-      );
-      continue;
-    }
-    for (const r of report.recipients) {
-      if (opts.json) {
-        out(JSON.stringify({ file, kind: report.kind, ...r, original: report.original }));
-      } else {
-        out([file, r.recipient, r.reason, r.hard ? "hard" : "soft", r.status ?? ""].join("\t"));
-      }
-    }
-  }
+  for (const file of filesOf(files)) if (!classifyFile(file, opts, out, err)) failed++;
   return failed;
+}
+
+/** `poststelle bounces classify`: the lines on stdout (written in blocks), what could not be read or named no
+ * recipient on stderr; the exit code is 1 when a file could not be read. When the reader of stdout goes away
+ * (`| head`), it stops quietly. Also the entry of bin/classify.js's bundle, which runs it without loading the
+ * rest of the CLI. */
+export async function runClassify(files: string[], opts: ClassifyOptions): Promise<number> {
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    closed = true;
+  };
+  process.stdout.on("error", onError);
+  const lines: string[] = [];
+  // Each block is followed by a turn of the event loop, where a closed pipe's EPIPE arrives.
+  const flush = async () => {
+    if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
+    lines.length = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  const out = (l: string) => lines.push(l);
+  const err = (l: string) => {
+    if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
+    lines.length = 0;
+    process.stderr.write(`${l}\n`);
+  };
+  let failed = 0;
+  try {
+    for (const file of filesOf(files)) {
+      if (!classifyFile(file, opts, out, err)) failed++;
+      if (lines.length >= 256) await flush();
+      if (closed) return 0;
+    }
+    await flush();
+  } finally {
+    process.stdout.off("error", onError);
+  }
+  return failed > 0 && !closed ? 1 : 0;
 }
 
 export function registerBounceCommands(program: Command) {
@@ -80,27 +126,10 @@ export function registerBounceCommands(program: Command) {
   bounces
     .command("classify <files...>")
     .description(
-      "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it)",
+      "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it); exit code 1 when a file could not be read",
     )
     .option("--json", "one JSON object per line instead of tab-separated columns")
-    .action((files: string[], opts: ClassifyOptions) => {
-      const lines: string[] = [];
-      const flush = () => {
-        if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
-        lines.length = 0;
-      };
-      classifyFiles(
-        files,
-        opts,
-        (l) => {
-          lines.push(l);
-          if (lines.length >= 256) flush();
-        },
-        (l) => {
-          flush();
-          process.stderr.write(`${l}\n`);
-        },
-      );
-      flush();
+    .action(async (files: string[], opts: ClassifyOptions) => {
+      process.exitCode = await runClassify(files, opts);
     });
 }
