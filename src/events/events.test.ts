@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createTestEnv, type TestEnv } from "../../test/harness.js";
 import { appendEvents, appendEventsForUpdate, type NewMessageEvent } from "./service.js";
 import { deriveStatus, informationalEventTypes, type MessageEventType, statusPrecedence } from "./status.js";
-import { textArray } from "./store.js";
+import { lockMessages, textArray } from "./store.js";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -39,6 +39,23 @@ function ev(messageId: string, type: MessageEventType, at: number, extra: Partia
     at: new Date(Date.UTC(2025, 0, 1, 12, 0, at)),
     ...extra,
   };
+}
+
+/** Appends as the provider webhook does (webhooks/service.ts storeEvents): the messages locked and their cached
+ * statuses read first, the events stored as new (Duplicates "fail"), and once more skipping what is stored when
+ * one of them was stored before. */
+async function appendAsWebhook(list: NewMessageEvent[]) {
+  try {
+    const r = await env.rt.db.transaction().execute(async (tx) => {
+      const locked = await lockMessages(tx, [...new Set(list.map((e) => e.message_id))]);
+      return appendEvents(tx, list, new Date(), { locked, duplicates: "fail", report: [list[0].id ?? ""] });
+    });
+    expect(r.inserted).toBe(list.length);
+    expect([...r.stored]).toEqual([list[0].id]);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "23505") throw err;
+    await appendEvents(env.rt.db, list);
+  }
 }
 
 describe("appendEvents", () => {
@@ -123,7 +140,24 @@ describe("appendEvents", () => {
     );
   });
 
-  it("caches exactly deriveStatus of the stored events, whatever the appends (machine events, duplicates, ties)", async () => {
+  it("settles a new event that ties the cached status against the stored deciding event, when appended as the webhook does", async () => {
+    const id = await newMessage();
+    await appendEvents(env.rt.db, [ev(id, "opened", 2, { detail: "later open", id: `evt_${id}_b` })]);
+    // An earlier open arrives afterwards: the status stays with the later one.
+    await appendAsWebhook([ev(id, "opened", 0, { detail: "earlier open", id: `evt_${id}_a` })]);
+    expect(await stored(id)).toMatchObject({ status: "opened", status_reason: "later open" });
+    // A later one, and a delivery ranked below the status, in one batch: the later open decides.
+    await appendAsWebhook([
+      ev(id, "delivered", 5, { detail: "250 ok", id: `evt_${id}_c` }),
+      ev(id, "opened", 4, { detail: "latest open", id: `evt_${id}_d` }),
+    ]);
+    expect(await stored(id)).toMatchObject({ status: "opened", status_reason: "latest open" });
+    // A click outranks every open: it decides outright.
+    await appendAsWebhook([ev(id, "clicked", 1, { detail: "click", id: `evt_${id}_e` })]);
+    expect(await stored(id)).toMatchObject({ status: "clicked", status_reason: "click" });
+  });
+
+  it("caches exactly deriveStatus of the stored events, whatever the appends (machine events, duplicates, ties, the webhook's way)", async () => {
     const types = [...Object.keys(statusPrecedence), ...informationalEventTypes] as MessageEventType[];
     const eventArb = fc.record({
       // mostly a few types, so that ties of rank (and blocked vs complained) are common
@@ -141,7 +175,9 @@ describe("appendEvents", () => {
       fc.asyncProperty(
         fc.array(eventArb, { minLength: 1, maxLength: 8 }),
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 8, maxLength: 8 }),
-        async (events, chunks) => {
+        // which chunks are appended as the provider webhook appends them: locked first, stored as new
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        async (events, chunks, asWebhook) => {
           const id = await newMessage();
           const list = events.map((e, i) =>
             ev(id, e.type, e.at, {
@@ -152,8 +188,11 @@ describe("appendEvents", () => {
               dedupe_key: e.dedupe,
             }),
           );
-          for (let i = 0, k = 0; i < list.length; i += chunks[k++ % chunks.length])
-            await appendEvents(env.rt.db, list.slice(i, i + chunks[k % chunks.length]));
+          for (let i = 0, k = 0; i < list.length; i += chunks[k++ % chunks.length]) {
+            const chunk = list.slice(i, i + chunks[k % chunks.length]);
+            if (asWebhook[k % asWebhook.length]) await appendAsWebhook(chunk);
+            else await appendEvents(env.rt.db, chunk);
+          }
           const rows = await env.rt.db
             .selectFrom("message_events")
             .select(["id", "type", "at", "detail", "error_code", "evidence"])
