@@ -96,6 +96,20 @@ describe("poststelle bounces classify (bin)", () => {
     );
   });
 
+  it("reads standard input for -, as a mail filter pipes a message in", () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "poststelle.js"), "bounces", "classify", "-"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        input: fs.readFileSync(fixture("gmail-nosuchuser.eml")),
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("-\tkunde.mueller@gmail.com\tuserunknown\thard\t5.1.1\n");
+  });
+
   it("leaves --help to the full CLI", () => {
     const r = bin(["bounces", "classify", "--help"]);
     expect(r.status).toBe(0);

@@ -15,6 +15,10 @@ interface ClassifyOptions {
 function* filesOf(names: string[], seen = new Set<string>()): Generator<string> {
   for (const name of names) {
     let entries: fs.Dirent[];
+    if (name === "-") {
+      yield name;
+      continue;
+    }
     try {
       if (!fs.statSync(name).isDirectory()) {
         yield name;
@@ -46,7 +50,8 @@ function classifyFile(
 ): boolean {
   let raw: Buffer;
   try {
-    raw = fs.readFileSync(file);
+    // "-" is standard input: a mail filter pipes the message in.
+    raw = fs.readFileSync(file === "-" ? 0 : file);
   } catch (e) {
     err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
     return false;
@@ -126,7 +131,7 @@ export function registerBounceCommands(program: Command) {
   bounces
     .command("classify <files...>")
     .description(
-      "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it); exit code 1 when a file could not be read",
+      "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it; -: standard input); exit code 1 when a file could not be read",
     )
     .option("--json", "one JSON object per line instead of tab-separated columns")
     .action(async (files: string[], opts: ClassifyOptions) => {
