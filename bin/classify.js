@@ -13,19 +13,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ENTRY = "src/cli/bounces.ts";
 
-/** The command's own arguments (after `bounces classify`) as runClassify takes them, or undefined for anything
- * the full CLI must answer: help, an unknown option, no file. */
+/** The command's own arguments (after `bounces classify`: files, --json, --mbox) as runClassify takes them, or
+ * undefined for anything the full CLI must answer: help, an unknown option, no file. */
 export function classifyArguments(args) {
   const files = [];
-  let json = false;
+  const opts = {};
   let operands = false;
   for (const a of args) {
     if (operands || !a.startsWith("-") || a === "-") files.push(a);
     else if (a === "--") operands = true;
-    else if (a === "--json") json = true;
+    else if (a === "--json") opts.json = true;
+    else if (a === "--mbox") opts.mbox = true;
     else return undefined;
   }
-  return files.length ? { files, opts: json ? { json } : {} } : undefined;
+  return files.length ? { files, opts } : undefined;
 }
 
 /** Whether the bundle's manifest still describes its sources: every input of the build with the same size and

@@ -110,6 +110,43 @@ describe("poststelle bounces classify (bin)", () => {
     expect(r.stdout).toBe("-\tkunde.mueller@gmail.com\tuserunknown\thard\t5.1.1\n");
   });
 
+  it("classifies every message of an mbox on its own with --mbox, naming each FILE#N", () => {
+    const names = ["gmail-nosuchuser.eml", "rfc3464-c2-multi-recipient.eml", "exim-rcpt-user-unknown.eml"];
+    // As an mbox writer stores them: a From line before each, a body line starting "From " quoted.
+    const mbox = names
+      .map((n) => {
+        const body = fs
+          .readFileSync(fixture(n), "latin1")
+          .replace(/\r\n/g, "\n")
+          .replace(/^(>*From )/gm, ">$1");
+        return `From MAILER-DAEMON Thu Apr 29 23:34:45 2015\n${body.replace(/\n*$/, "\n")}\n`;
+      })
+      .join("");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "poststelle-mbox-cli-")), "bounces.mbox");
+    fs.writeFileSync(file, mbox, "latin1");
+    try {
+      const want: string[] = [];
+      for (const [i, n] of names.entries()) {
+        classifyFiles(
+          [fixture(n)],
+          {},
+          (l) => want.push(l.replace(fixture(n), `${file}#${i + 1}`)),
+          () => {},
+        );
+      }
+      const r = bin(["bounces", "classify", "--mbox", file]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trimEnd().split("\n")).toEqual(want);
+      expect(want.length).toBeGreaterThan(names.length);
+      // Without --mbox the file is one report under its own name, as before.
+      const whole = bin(["bounces", "classify", file]).stdout.trimEnd().split("\n");
+      expect(whole.length).toBeGreaterThan(0);
+      for (const l of whole) expect(l.startsWith(`${file}\t`)).toBe(true);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   it("leaves --help to the full CLI", () => {
     const r = bin(["bounces", "classify", "--help"]);
     expect(r.status).toBe(0);

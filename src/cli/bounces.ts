@@ -3,10 +3,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { classifyBounce } from "../inbound/classify.js";
+import { type BounceReport, classifyBounce } from "../inbound/classify.js";
+import { mboxMessages } from "./mbox.js";
 
 interface ClassifyOptions {
   json?: boolean;
+  /** Each file is an mbox: every message classified on its own (mbox.ts). */
+  mbox?: boolean;
 }
 
 /** The files named, a directory standing for every file under it (sorted by name, depth first; names starting
@@ -41,36 +44,67 @@ function* filesOf(names: string[], seen = new Set<string>()): Generator<string> 
   }
 }
 
-/** Classifies one file and writes its lines; false when it could not be read. */
+/** Classifies one file and writes its lines; false when it could not be read. With `mbox`, each message of the
+ * file is classified on its own and named FILE#N (N from 1). */
 function classifyFile(
   file: string,
   opts: ClassifyOptions,
   out: (line: string) => void,
   err: (line: string) => void,
 ): boolean {
+  const cannotRead = (e: unknown) => {
+    err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  };
+  if (opts.mbox) {
+    let fd: number;
+    try {
+      fd = file === "-" ? 0 : fs.openSync(file, "r");
+    } catch (e) {
+      return cannotRead(e);
+    }
+    try {
+      let n = 0;
+      for (const message of mboxMessages(fd))
+        writeReport(`${file}#${++n}`, classifyBounce(message), opts, out, err);
+    } catch (e) {
+      return cannotRead(e);
+    } finally {
+      if (fd !== 0) fs.closeSync(fd);
+    }
+    return true;
+  }
   let raw: Buffer;
   try {
     // "-" is standard input: a mail filter pipes the message in.
     raw = fs.readFileSync(file === "-" ? 0 : file);
   } catch (e) {
-    err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
-    return false;
+    return cannotRead(e);
   }
-  const report = classifyBounce(raw);
+  writeReport(file, classifyBounce(raw), opts, out, err);
+  return true;
+}
+
+function writeReport(
+  name: string,
+  report: BounceReport,
+  opts: ClassifyOptions,
+  out: (line: string) => void,
+  err: (line: string) => void,
+) {
   if (report.recipients.length === 0) {
     err(
-      `${file}: no recipient found (${report.kind === "unknown" ? "not a report we recognise" : report.kind})`,
+      `${name}: no recipient found (${report.kind === "unknown" ? "not a report we recognise" : report.kind})`,
     );
-    return true;
+    return;
   }
   for (const r of report.recipients) {
     if (opts.json) {
-      out(JSON.stringify({ file, kind: report.kind, ...r, original: report.original }));
+      out(JSON.stringify({ file: name, kind: report.kind, ...r, original: report.original }));
     } else {
-      out([file, r.recipient, r.reason, r.hard ? "hard" : "soft", r.status ?? ""].join("\t"));
+      out([name, r.recipient, r.reason, r.hard ? "hard" : "soft", r.status ?? ""].join("\t"));
     }
   }
-  return true;
 }
 
 /** Classifies each file (every file under a directory) and writes the lines; returns how many files could
@@ -134,6 +168,10 @@ export function registerBounceCommands(program: Command) {
       "Print file, recipient, reason, hard|soft and status code for each recipient of each file (a directory: every file under it; -: standard input); exit code 1 when a file could not be read",
     )
     .option("--json", "one JSON object per line instead of tab-separated columns")
+    .option(
+      "--mbox",
+      "each file (or standard input) is an mbox: every message classified on its own, named FILE#N",
+    )
     .action(async (files: string[], opts: ClassifyOptions) => {
       process.exitCode = await runClassify(files, opts);
     });
