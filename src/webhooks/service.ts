@@ -275,12 +275,13 @@ function rowOf(
 
 /** The rows of the usual batch — every event about the message whose id it carries back — and the insert's
  * parameters of them, made before the lock read answers which messages there are; resolve uses them when it
- * ties every event to that message (Resolved.draftHolds). Undefined when an event carries no id of ours. */
+ * ties every event to that message (Resolved.draftHolds). */
 interface Draft {
   rows: Resolved["rows"];
   columns: EventColumns;
 }
 
+/** The batch's draft; undefined when an event carries no id of ours (it is found by the provider's id). */
 function draftOf(
   workspaceId: string,
   provider: ProviderKind,
