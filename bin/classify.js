@@ -93,11 +93,20 @@ export async function classifyFast(args) {
   const dir = path.join(ROOT, "node_modules", ".cache", "poststelle");
   const bundle = path.join(dir, "bounces.mjs");
   const manifestFile = path.join(dir, "bounces.json");
+  const load = async () =>
+    (await import(`${pathToFileURL(bundle).href}?${fs.statSync(bundle).mtimeMs}`)).runClassify;
+  let runClassify;
   try {
     if (!isFresh(readManifest(manifestFile))) await build(dir, bundle, manifestFile);
+    runClassify = await load();
   } catch {
-    return undefined;
+    // A bundle removed or damaged behind its manifest's back (a cache cleaned, a disk full) is made again once.
+    try {
+      await build(dir, bundle, manifestFile);
+      runClassify = await load();
+    } catch {
+      return undefined;
+    }
   }
-  const { runClassify } = await import(pathToFileURL(bundle).href);
   return runClassify(parsed.files, parsed.opts);
 }

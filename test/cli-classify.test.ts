@@ -147,6 +147,19 @@ describe("poststelle bounces classify (bin)", () => {
     }
   });
 
+  it("makes the bundle again when it was removed or damaged behind its manifest's back", () => {
+    const cache = path.join(ROOT, "node_modules", ".cache", "poststelle");
+    const line = `${fixture("gmail-nosuchuser.eml")}\tkunde.mueller@gmail.com\tuserunknown\thard\t5.1.1\n`;
+    expect(bin(["bounces", "classify", fixture("gmail-nosuchuser.eml")]).stdout).toBe(line);
+    fs.writeFileSync(path.join(cache, "bounces.mjs"), "export const broken = (;\n");
+    const damaged = bin(["bounces", "classify", fixture("gmail-nosuchuser.eml")]);
+    expect(damaged.stdout).toBe(line);
+    expect(fs.readFileSync(path.join(cache, "bounces.mjs"), "utf8")).toContain("runClassify");
+    fs.rmSync(path.join(cache, "bounces.mjs"));
+    expect(bin(["bounces", "classify", fixture("gmail-nosuchuser.eml")]).stdout).toBe(line);
+    expect(fs.existsSync(path.join(cache, "bounces.mjs"))).toBe(true);
+  });
+
   it("leaves --help to the full CLI", () => {
     const r = bin(["bounces", "classify", "--help"]);
     expect(r.status).toBe(0);
