@@ -1126,6 +1126,17 @@ describe("poststelle bounces classify", () => {
   });
 });
 
+describe("Exim's expanded addresses", () => {
+  it("gives each original address of a DSN the words under the address it was expanded to", () => {
+    const r = classifyBounce(read("exim-aliases-generated-from-dsn.eml"));
+    expect(r.recipients.map((x) => [x.recipient, x.reason, x.hard])).toEqual([
+      ["anna.schmidt@verein.example", "hostunknown", true],
+      ["bert.meier@verein.example", "mailboxfull", false],
+    ]);
+    expect(r.recipients[1].diagnostic).toContain("452 4.2.2 Mailbox full");
+  });
+});
+
 describe("complaints (RFC 5965) and opt-outs", () => {
   const report = (recipient: string | null, alsoTo?: string[]) =>
     classifyBounce(

@@ -527,6 +527,7 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     const recipient = e.recipient.toLowerCase();
     const block =
       text.find((t) => t.recipient.toLowerCase() === recipient) ??
+      text.find((t) => isExpandedFrom(t, recipient)) ??
       (fromFields.length === 1 && text.length === 1 ? text[0] : undefined);
     if (!block) return e;
     const words = evidenceOfBlock(block);
@@ -544,6 +545,19 @@ function deliveryEvidence(m: MessageView): Evidence[] {
     };
   });
 }
+
+/** Exim names the address a failed one was expanded from (an alias, a forward) on the line under it —
+ * "  bounce@example.net\n    (generated from kunde@example.org)\n    Unrouteable address" — while its DSN's
+ * Final-Recipient is that original address: the block under the expanded address is what was said about it. */
+function isExpandedFrom(block: TextBlock, recipient: string): boolean {
+  for (const line of block.lines) {
+    const m = EXPANDED_FROM.exec(line);
+    if (m && m[1].toLowerCase() === recipient) return true;
+  }
+  return false;
+}
+
+const EXPANDED_FROM = /^\s*\((?:ultimately )?generated from <?([^\s<>()]+@[^\s<>()]+?)>?\)\s*$/i;
 
 /** fml, a mailing-list server, answers a post it refused with a notice of its own (no DSN, no reply code,
  * sent from the list's "-admin" address, marked "X-MLServer: fml …"): the subject or the first lines name
